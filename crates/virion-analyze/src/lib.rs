@@ -1,0 +1,1 @@
+//! Turns one genome into its Analysis: calls, translation, placement and QC.

@@ -1,0 +1,1 @@
+//! Streaming sequence and table readers and writers with transparent decompression.
