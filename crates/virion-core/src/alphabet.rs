@@ -265,7 +265,12 @@ pub fn aa_to_string(seq: &[Aa]) -> String {
 pub fn nucs_from_str(s: &str) -> Result<Vec<Nuc>, InvalidLetter> {
     s.bytes()
         .enumerate()
-        .map(|(i, b)| Nuc::from_byte(b).ok_or(InvalidLetter { letter: b as char, index: i }))
+        .map(|(i, b)| {
+            Nuc::from_byte(b).ok_or(InvalidLetter {
+                letter: b as char,
+                index: i,
+            })
+        })
         .collect()
 }
 
@@ -273,7 +278,12 @@ pub fn nucs_from_str(s: &str) -> Result<Vec<Nuc>, InvalidLetter> {
 pub fn aas_from_str(s: &str) -> Result<Vec<Aa>, InvalidLetter> {
     s.bytes()
         .enumerate()
-        .map(|(i, b)| Aa::from_byte(b).ok_or(InvalidLetter { letter: b as char, index: i }))
+        .map(|(i, b)| {
+            Aa::from_byte(b).ok_or(InvalidLetter {
+                letter: b as char,
+                index: i,
+            })
+        })
         .collect()
 }
 

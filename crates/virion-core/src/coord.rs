@@ -145,7 +145,10 @@ mod tests {
     #[test]
     fn ranges_print_one_based_inclusive() {
         assert_eq!(NucRange::new(NucRefPos(0), NucRefPos(7)).to_string(), "1-7");
-        assert_eq!(NucRange::new(NucRefPos(43), NucRefPos(44)).to_string(), "44");
+        assert_eq!(
+            NucRange::new(NucRefPos(43), NucRefPos(44)).to_string(),
+            "44"
+        );
         assert_eq!(NucRefPos(240).to_string(), "241");
     }
 

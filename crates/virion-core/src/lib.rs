@@ -6,8 +6,10 @@
 
 pub mod alphabet;
 pub mod coord;
+pub mod letter;
 pub mod mutation;
 
 pub use alphabet::{Aa, Nuc};
 pub use coord::{AaPos, AaRange, AlnPos, NucRange, NucRefPos};
+pub use letter::Letter;
 pub use mutation::{AaDel, AaSub, CdsRange, Insertion, NucDelRange, NucSub, SymbolRange};

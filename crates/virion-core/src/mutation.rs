@@ -109,13 +109,27 @@ mod tests {
 
     #[test]
     fn text_forms_match_nextclade_tsv() {
-        let sub = NucSub { pos: NucRefPos(240), ref_nuc: Nuc::C, qry_nuc: Nuc::T };
+        let sub = NucSub {
+            pos: NucRefPos(240),
+            ref_nuc: Nuc::C,
+            qry_nuc: Nuc::T,
+        };
         assert_eq!(sub.to_string(), "C241T");
-        let del = NucDelRange { range: NucRange::new(NucRefPos(11287), NucRefPos(11296)) };
+        let del = NucDelRange {
+            range: NucRange::new(NucRefPos(11287), NucRefPos(11296)),
+        };
         assert_eq!(del.to_string(), "11288-11296");
-        let ins = Insertion { pos: 22203, ins: vec![Nuc::G, Nuc::A, Nuc::G] };
+        let ins = Insertion {
+            pos: 22203,
+            ins: vec![Nuc::G, Nuc::A, Nuc::G],
+        };
         assert_eq!(ins.to_string(), "22204:GAG");
-        let aa = AaSub { cds: "S".into(), pos: AaPos(454), ref_aa: Aa::L, qry_aa: Aa::S };
+        let aa = AaSub {
+            cds: "S".into(),
+            pos: AaPos(454),
+            ref_aa: Aa::L,
+            qry_aa: Aa::S,
+        };
         assert_eq!(aa.to_string(), "S:L455S");
         let amb = SymbolRange {
             range: NucRange::new(NucRefPos(43), NucRefPos(44)),
