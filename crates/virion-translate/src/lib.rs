@@ -1,0 +1,1 @@
+//! Translates each CDS of an aligned genome and finds its amino-acid changes.
