@@ -1,1 +1,10 @@
-//! Streaming sequence and table readers and writers with transparent decompression.
+//! Streaming sequence readers and writers with transparent decompression.
+//!
+//! Every reader takes a caller-owned record buffer so that reading a million genomes allocates
+//! once; `open_path` detects gzip, zstd, xz and bzip2 from the file's magic bytes.
+
+pub mod compression;
+pub mod fasta;
+
+pub use compression::{OpenError, open_path};
+pub use fasta::{FastaError, FastaReader, FastaRecord};

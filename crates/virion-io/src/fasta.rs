@@ -1,0 +1,236 @@
+//! A FASTA reader with Nextclade's leniency and precise error locations.
+//!
+//! Hand-written rather than noodles-fasta because the rules are Nextclade's, not the format's:
+//! blank lines anywhere, CRLF, lowercase, and any character that is not a letter or `*` (gaps,
+//! digits, spaces, stray punctuation, non-ASCII bytes) silently dropped from sequence lines; and
+//! because errors must name the file and line, which noodles does not track.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use crate::compression::{OpenError, open_path};
+
+/// One record. Reused across reads: `read` clears it first.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FastaRecord {
+    /// The header after `>`, trimmed.
+    pub name: String,
+    /// Sequence letters, uppercased; only ASCII letters and `*` are kept.
+    pub seq: Vec<u8>,
+    /// 0-based index of the record in the input.
+    pub index: usize,
+    /// 1-based line number of the header, for error messages.
+    pub line: u64,
+}
+
+impl FastaRecord {
+    pub fn clear(&mut self) {
+        self.name.clear();
+        self.seq.clear();
+        self.index = 0;
+        self.line = 0;
+    }
+}
+
+/// A file-level problem; per-record problems (empty sequence, bad letters) are the analyser's.
+#[derive(Debug, thiserror::Error)]
+pub enum FastaError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error(
+        "{path}:{line}: not FASTA: expected a header line starting with '>' but found {found:?}. \
+         Is this the right file, and is it plain or gzip/zstd/xz/bzip2-compressed text (not UTF-16)?"
+    )]
+    NotFasta {
+        path: PathBuf,
+        line: u64,
+        found: String,
+    },
+    #[error("{path}:{line}: read failed (truncated or damaged file?): {source}")]
+    Read {
+        path: PathBuf,
+        line: u64,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Streams records from any buffered reader.
+pub struct FastaReader<R> {
+    reader: R,
+    path: PathBuf,
+    /// The line read ahead: the next record's header once a record has been read.
+    line: Vec<u8>,
+    line_no: u64,
+    index: usize,
+    started: bool,
+}
+
+impl<R> std::fmt::Debug for FastaReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FastaReader")
+            .field("path", &self.path)
+            .field("line", &self.line_no)
+            .finish()
+    }
+}
+
+impl FastaReader<Box<dyn BufRead + Send>> {
+    /// Opens a possibly compressed FASTA file (`-` for stdin).
+    pub fn from_path(path: &Path) -> Result<Self, FastaError> {
+        Ok(Self::new(open_path(path)?, path))
+    }
+}
+
+impl<R: BufRead> FastaReader<R> {
+    /// `path` is only used to name the input in errors.
+    pub fn new(reader: R, path: &Path) -> Self {
+        Self {
+            reader,
+            path: path.to_owned(),
+            line: Vec::new(),
+            line_no: 0,
+            index: 0,
+            started: false,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn next_line(&mut self) -> Result<bool, FastaError> {
+        self.line.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.line)
+            .map_err(|source| FastaError::Read {
+                path: self.path.clone(),
+                line: self.line_no + 1,
+                source,
+            })?;
+        if n > 0 {
+            self.line_no += 1;
+        }
+        Ok(n > 0)
+    }
+
+    /// Reads the next record into `record`. Returns `Ok(false)` at the end of the input.
+    pub fn read(&mut self, record: &mut FastaRecord) -> Result<bool, FastaError> {
+        record.clear();
+        if !self.started {
+            self.started = true;
+            // Skip blank lines (and a UTF-8 byte-order mark) before the first header.
+            loop {
+                if !self.next_line()? {
+                    return Ok(false);
+                }
+                if self.line_no == 1 && self.line.starts_with(b"\xEF\xBB\xBF") {
+                    self.line.drain(..3);
+                }
+                if !self.line.trim_ascii().is_empty() {
+                    break;
+                }
+            }
+            if self.line.first() != Some(&b'>') {
+                let found = String::from_utf8_lossy(self.line.trim_ascii_end())
+                    .chars()
+                    .take(40)
+                    .collect();
+                return Err(FastaError::NotFasta {
+                    path: self.path.clone(),
+                    line: self.line_no,
+                    found,
+                });
+            }
+        }
+        if self.line.first() != Some(&b'>') {
+            return Ok(false);
+        }
+        record.name = String::from_utf8_lossy(self.line[1..].trim_ascii()).into_owned();
+        record.line = self.line_no;
+        record.index = self.index;
+        self.index += 1;
+        loop {
+            if !self.next_line()? {
+                self.line.clear();
+                break;
+            }
+            if self.line.first() == Some(&b'>') {
+                break;
+            }
+            record.seq.extend(
+                self.line
+                    .iter()
+                    .filter(|b| b.is_ascii_alphabetic() || **b == b'*')
+                    .map(u8::to_ascii_uppercase),
+            );
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(data: &[u8]) -> Result<Vec<FastaRecord>, FastaError> {
+        let mut reader = FastaReader::new(data, Path::new("test.fasta"));
+        let mut out = Vec::new();
+        let mut rec = FastaRecord::default();
+        while reader.read(&mut rec)? {
+            out.push(rec.clone());
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_records_with_nextclade_leniency() {
+        let recs =
+            read_all(b"\n\n>seq 1 desc \r\nac-gt\r\n\nNN 12 nn*\n>seq2\n>seq3\nuuu").unwrap();
+        let names: Vec<_> = recs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["seq 1 desc", "seq2", "seq3"]);
+        assert_eq!(recs[0].seq, b"ACGTNNNN*");
+        assert_eq!(recs[0].line, 3);
+        assert!(recs[1].seq.is_empty());
+        assert_eq!(recs[2].seq, b"UUU");
+        assert_eq!(recs[2].index, 2);
+        assert_eq!(recs[2].line, 8);
+    }
+
+    #[test]
+    fn empty_and_blank_inputs_have_no_records() {
+        assert!(read_all(b"").unwrap().is_empty());
+        assert!(read_all(b"\n \n\t\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn non_fasta_names_file_and_line() {
+        let err = read_all(b"\nseqname,date\nfoo,2021\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("test.fasta:2: not FASTA"), "{msg}");
+        assert!(msg.contains("seqname,date"), "{msg}");
+        // UTF-16 text starts with a byte-order mark and interleaved NULs.
+        assert!(matches!(
+            read_all(b"\xFF\xFE>\0a\0"),
+            Err(FastaError::NotFasta { line: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn utf8_bom_is_skipped() {
+        let recs = read_all(b"\xEF\xBB\xBF>a\nAC\n").unwrap();
+        assert_eq!(recs[0].name, "a");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_keeps_only_letters(data in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            if let Ok(recs) = read_all(&data) {
+                for r in recs {
+                    proptest::prop_assert!(r.seq.iter().all(|b| b.is_ascii_uppercase() || *b == b'*'));
+                }
+            }
+        }
+    }
+}
