@@ -82,7 +82,9 @@ position_type!(
 );
 
 /// A half-open range `[begin, end)` in one coordinate space.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct Range<P> {
     pub begin: P,
     pub end: P,
