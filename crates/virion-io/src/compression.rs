@@ -3,6 +3,8 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why an input could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -26,16 +28,65 @@ pub enum OpenError {
 /// Opens `path` for buffered reading, decompressing gzip, zstd, xz or bzip2 on the fly (detected
 /// from magic bytes, not the file name, so a mislabelled file still reads). `-` reads stdin.
 pub fn open_path(path: &Path) -> Result<Box<dyn BufRead + Send>, OpenError> {
-    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin())
+    Ok(open_path_counted(path)?.reader)
+}
+
+/// An open input plus what a progress bar needs: the bytes consumed so far from the file as
+/// stored (before decompression) and its size, when it is a regular file.
+pub struct CountedInput {
+    pub reader: Box<dyn BufRead + Send>,
+    pub bytes_read: Arc<AtomicU64>,
+    pub total_bytes: Option<u64>,
+}
+
+impl std::fmt::Debug for CountedInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CountedInput")
+            .field("total_bytes", &self.total_bytes)
+            .finish()
+    }
+}
+
+/// Like [`open_path`], counting the stored bytes consumed so that progress and ETA are right for
+/// compressed input too.
+pub fn open_path_counted(path: &Path) -> Result<CountedInput, OpenError> {
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let (raw, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if path.as_os_str() == "-" {
+        (Box::new(std::io::stdin()), None)
     } else {
         let file = File::open(path).map_err(|source| OpenError::Io {
             path: path.to_owned(),
             source,
         })?;
-        Box::new(file)
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        (Box::new(file), size)
     };
-    decompress(raw, path)
+    let counting = CountingReader {
+        inner: raw,
+        count: Arc::clone(&bytes_read),
+    };
+    Ok(CountedInput {
+        reader: decompress(Box::new(counting), path)?,
+        bytes_read,
+        total_bytes,
+    })
+}
+
+struct CountingReader {
+    inner: Box<dyn Read + Send>,
+    count: Arc<AtomicU64>,
+}
+
+impl Read for CountingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// Wraps an already-open stream in the matching decompressor.
