@@ -26,6 +26,7 @@ pub enum Nuc {
     H = b'H',
     V = b'V',
     N = b'N',
+    #[serde(rename = "-")]
     Gap = b'-',
 }
 
@@ -185,7 +186,9 @@ pub enum Aa {
     Y = b'Y',
     Z = b'Z',
     X = b'X',
+    #[serde(rename = "*")]
     Stop = b'*',
+    #[serde(rename = "-")]
     Gap = b'-',
 }
 
@@ -265,12 +268,7 @@ pub fn aa_to_string(seq: &[Aa]) -> String {
 pub fn nucs_from_str(s: &str) -> Result<Vec<Nuc>, InvalidLetter> {
     s.bytes()
         .enumerate()
-        .map(|(i, b)| {
-            Nuc::from_byte(b).ok_or(InvalidLetter {
-                letter: b as char,
-                index: i,
-            })
-        })
+        .map(|(i, b)| Nuc::from_byte(b).ok_or(InvalidLetter { letter: b as char, index: i }))
         .collect()
 }
 
@@ -278,12 +276,7 @@ pub fn nucs_from_str(s: &str) -> Result<Vec<Nuc>, InvalidLetter> {
 pub fn aas_from_str(s: &str) -> Result<Vec<Aa>, InvalidLetter> {
     s.bytes()
         .enumerate()
-        .map(|(i, b)| {
-            Aa::from_byte(b).ok_or(InvalidLetter {
-                letter: b as char,
-                index: i,
-            })
-        })
+        .map(|(i, b)| Aa::from_byte(b).ok_or(InvalidLetter { letter: b as char, index: i }))
         .collect()
 }
 

@@ -82,9 +82,7 @@ position_type!(
 );
 
 /// A half-open range `[begin, end)` in one coordinate space.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
 pub struct Range<P> {
     pub begin: P,
     pub end: P,
@@ -133,11 +131,7 @@ impl fmt::Display for AaRange {
 }
 
 fn fmt_range_1based(f: &mut fmt::Formatter<'_>, begin: i64, end: i64) -> fmt::Result {
-    if end - begin == 1 {
-        write!(f, "{}", begin + 1)
-    } else {
-        write!(f, "{}-{}", begin + 1, end)
-    }
+    if end - begin == 1 { write!(f, "{}", begin + 1) } else { write!(f, "{}-{}", begin + 1, end) }
 }
 
 #[cfg(test)]
@@ -147,10 +141,7 @@ mod tests {
     #[test]
     fn ranges_print_one_based_inclusive() {
         assert_eq!(NucRange::new(NucRefPos(0), NucRefPos(7)).to_string(), "1-7");
-        assert_eq!(
-            NucRange::new(NucRefPos(43), NucRefPos(44)).to_string(),
-            "44"
-        );
+        assert_eq!(NucRange::new(NucRefPos(43), NucRefPos(44)).to_string(), "44");
         assert_eq!(NucRefPos(240).to_string(), "241");
     }
 

@@ -16,6 +16,7 @@ pub trait Letter: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
         self == Self::UNKNOWN
     }
     fn to_byte(self) -> u8;
+    fn from_byte(b: u8) -> Option<Self>;
 }
 
 impl Letter for Nuc {
@@ -24,6 +25,9 @@ impl Letter for Nuc {
     fn to_byte(self) -> u8 {
         self as u8
     }
+    fn from_byte(b: u8) -> Option<Self> {
+        Nuc::from_byte(b)
+    }
 }
 
 impl Letter for Aa {
@@ -31,5 +35,8 @@ impl Letter for Aa {
     const UNKNOWN: Self = Aa::X;
     fn to_byte(self) -> u8 {
         self as u8
+    }
+    fn from_byte(b: u8) -> Option<Self> {
+        Aa::from_byte(b)
     }
 }

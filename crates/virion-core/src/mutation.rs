@@ -6,9 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::alphabet::{Aa, Nuc};
 use crate::coord::{AaPos, AaRange, NucRange, NucRefPos};
+use crate::letter::Letter;
 
 /// A nucleotide substitution, `C241T`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NucSub {
     pub pos: NucRefPos,
     pub ref_nuc: Nuc,
@@ -37,10 +39,26 @@ impl fmt::Display for NucDelRange {
 /// insertion follows; `0:` means before the first base). Generic over the alphabet so the same
 /// type carries nucleotide and amino-acid insertions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Insertion<L> {
+pub struct Insertion<L: Letter> {
     /// 0-based position of the base the insertion follows; -1 when it precedes the first base.
     pub pos: i64,
+    /// Serialised as a string (`"GAG"`), as Nextclade's JSON does.
+    #[serde(serialize_with = "letters_as_string", deserialize_with = "letters_from_string")]
     pub ins: Vec<L>,
+}
+
+fn letters_as_string<L: Letter, S: serde::Serializer>(ins: &[L], s: S) -> Result<S::Ok, S::Error> {
+    let text: String = ins.iter().map(|l| l.to_byte() as char).collect();
+    s.serialize_str(&text)
+}
+
+fn letters_from_string<'de, L: Letter, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<L>, D::Error> {
+    let text = String::deserialize(d)?;
+    text.bytes()
+        .map(|b| {
+            L::from_byte(b).ok_or_else(|| serde::de::Error::custom(format!("invalid letter '{}'", b as char)))
+        })
+        .collect()
 }
 
 impl fmt::Display for Insertion<Nuc> {
@@ -62,6 +80,7 @@ impl fmt::Display for Insertion<Aa> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SymbolRange<L> {
     pub range: NucRange,
+    #[serde(rename = "character")]
     pub symbol: L,
 }
 
@@ -74,7 +93,9 @@ impl fmt::Display for SymbolRange<Nuc> {
 /// An amino-acid substitution in one CDS, `S:L455S`. Deletions use the same type with `qry_aa`
 /// `-` (`S:Y144-`), which is how Nextclade reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AaSub {
+    #[serde(rename = "cdsName")]
     pub cds: String,
     pub pos: AaPos,
     pub ref_aa: Aa,
@@ -93,6 +114,7 @@ pub type AaDel = AaSub;
 /// A range of codons in one CDS, `S:229-254` (unknown amino-acid ranges, frame shifts).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CdsRange {
+    #[serde(rename = "cdsName")]
     pub cds: String,
     pub range: AaRange,
 }
@@ -109,32 +131,37 @@ mod tests {
 
     #[test]
     fn text_forms_match_nextclade_tsv() {
-        let sub = NucSub {
-            pos: NucRefPos(240),
-            ref_nuc: Nuc::C,
-            qry_nuc: Nuc::T,
-        };
+        let sub = NucSub { pos: NucRefPos(240), ref_nuc: Nuc::C, qry_nuc: Nuc::T };
         assert_eq!(sub.to_string(), "C241T");
-        let del = NucDelRange {
-            range: NucRange::new(NucRefPos(11287), NucRefPos(11296)),
-        };
+        let del = NucDelRange { range: NucRange::new(NucRefPos(11287), NucRefPos(11296)) };
         assert_eq!(del.to_string(), "11288-11296");
-        let ins = Insertion {
-            pos: 22203,
-            ins: vec![Nuc::G, Nuc::A, Nuc::G],
-        };
+        let ins = Insertion { pos: 22203, ins: vec![Nuc::G, Nuc::A, Nuc::G] };
         assert_eq!(ins.to_string(), "22204:GAG");
-        let aa = AaSub {
-            cds: "S".into(),
-            pos: AaPos(454),
-            ref_aa: Aa::L,
-            qry_aa: Aa::S,
-        };
+        let aa = AaSub { cds: "S".into(), pos: AaPos(454), ref_aa: Aa::L, qry_aa: Aa::S };
         assert_eq!(aa.to_string(), "S:L455S");
-        let amb = SymbolRange {
-            range: NucRange::new(NucRefPos(43), NucRefPos(44)),
-            symbol: Nuc::Y,
-        };
+        let amb = SymbolRange { range: NucRange::new(NucRefPos(43), NucRefPos(44)), symbol: Nuc::Y };
         assert_eq!(amb.to_string(), "Y:44");
+    }
+
+    #[test]
+    fn json_forms_match_nextclade_ndjson() {
+        let sub = NucSub { pos: NucRefPos(240), ref_nuc: Nuc::C, qry_nuc: Nuc::T };
+        assert_eq!(serde_json::to_string(&sub).unwrap(), r#"{"pos":240,"refNuc":"C","qryNuc":"T"}"#);
+        let ins = Insertion { pos: 22203, ins: vec![Nuc::G, Nuc::A, Nuc::G] };
+        let json = serde_json::to_string(&ins).unwrap();
+        assert_eq!(json, r#"{"pos":22203,"ins":"GAG"}"#);
+        assert_eq!(serde_json::from_str::<Insertion<Nuc>>(&json).unwrap(), ins);
+        let aa = AaSub { cds: "S".into(), pos: AaPos(454), ref_aa: Aa::L, qry_aa: Aa::S };
+        assert_eq!(
+            serde_json::to_string(&aa).unwrap(),
+            r#"{"cdsName":"S","pos":454,"refAa":"L","qryAa":"S"}"#
+        );
+        let del = AaSub { cds: "S".into(), pos: AaPos(143), ref_aa: Aa::Y, qry_aa: Aa::Gap };
+        assert!(serde_json::to_string(&del).unwrap().ends_with(r#""qryAa":"-"}"#));
+        let missing = SymbolRange { range: NucRange::new(NucRefPos(0), NucRefPos(7)), symbol: Nuc::N };
+        assert_eq!(
+            serde_json::to_string(&missing).unwrap(),
+            r#"{"range":{"begin":0,"end":7},"character":"N"}"#
+        );
     }
 }
