@@ -1,1 +1,4 @@
 //! Turns one genome into its Analysis: calls, translation, placement and QC.
+
+pub mod batch;
+pub mod nuc_changes;
