@@ -1,0 +1,307 @@
+//! pathogen.json: the dataset's configuration (schema 3.0.0).
+//!
+//! Sections other crates interpret themselves stay raw JSON (`alignmentParams` is parsed by the
+//! aligner). Unknown keys are tolerated and kept in `other`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use virion_core::{Aa, AaPos, Nuc, NucRange, NucRefPos};
+
+use crate::qc_config::QcConfig;
+
+fn default_reference() -> String {
+    "reference.fasta".to_owned()
+}
+
+fn default_pathogen_json() -> String {
+    "pathogen.json".to_owned()
+}
+
+/// File names inside a dataset directory. Without a `files` section every standard name is
+/// assumed; inside one, an unlisted optional file is absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetFiles {
+    #[serde(default = "default_reference")]
+    pub reference: String,
+    #[serde(default = "default_pathogen_json")]
+    pub pathogen_json: String,
+    #[serde(default)]
+    pub genome_annotation: Option<String>,
+    #[serde(default)]
+    pub tree_json: Option<String>,
+    #[serde(default)]
+    pub examples: Option<String>,
+    #[serde(default)]
+    pub readme: Option<String>,
+    #[serde(default)]
+    pub changelog: Option<String>,
+    #[serde(flatten)]
+    pub other: IndexMap<String, serde_json::Value>,
+}
+
+impl Default for DatasetFiles {
+    fn default() -> Self {
+        Self {
+            reference: "reference.fasta".to_owned(),
+            pathogen_json: "pathogen.json".to_owned(),
+            genome_annotation: Some("genome_annotation.gff3".to_owned()),
+            tree_json: Some("tree.json".to_owned()),
+            examples: Some("sequences.fasta".to_owned()),
+            readme: Some("README.md".to_owned()),
+            changelog: Some("CHANGELOG.md".to_owned()),
+            other: IndexMap::new(),
+        }
+    }
+}
+
+impl DatasetFiles {
+    /// Every file name listed, main files first, without repeats.
+    pub fn all(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = vec![self.pathogen_json.as_str(), self.reference.as_str()];
+        for f in [&self.genome_annotation, &self.tree_json, &self.examples, &self.readme, &self.changelog]
+            .into_iter()
+            .flatten()
+        {
+            out.push(f);
+        }
+        for v in self.other.values() {
+            if let Some(s) = v.as_str() {
+                out.push(s);
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|f| seen.insert(*f));
+        out
+    }
+}
+
+/// Minimum Nextclade versions a dataset asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DatasetCompatibility {
+    pub cli: Option<String>,
+    pub web: Option<String>,
+}
+
+/// One released version of a dataset; `tag` names its directory on the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DatasetVersion {
+    pub tag: String,
+    pub updated_at: Option<String>,
+    pub compatibility: Option<DatasetCompatibility>,
+}
+
+/// A nucleotide genotype: 0-based position and the query letter, written `23664T` (1-based).
+/// A leading reference letter (`C23664T`) is accepted and ignored, as Nextclade does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NucGenotype {
+    pub pos: NucRefPos,
+    pub qry: Nuc,
+}
+
+/// An amino-acid genotype in a CDS, written `S:501Y` (a reference letter may precede the number).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AaGenotype {
+    pub cds: String,
+    pub pos: AaPos,
+    pub qry: Aa,
+}
+
+/// Finds the first `<digits><letter>` in `s` (1-based), like Nextclade's unanchored genotype regex.
+fn parse_pos_letter(s: &str) -> Option<(i64, u8)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i < b.len() && (b[i].is_ascii_uppercase() || b[i] == b'-' || b[i] == b'*') {
+                let pos: i64 = s[start..i].parse().ok()?;
+                return (pos >= 1).then_some((pos - 1, b[i]));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+impl std::str::FromStr for NucGenotype {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (pos, letter) = parse_pos_letter(s).ok_or_else(|| format!("unable to parse genotype '{s}'"))?;
+        let qry =
+            Nuc::from_byte(letter).ok_or_else(|| format!("unable to parse genotype '{s}': bad letter"))?;
+        Ok(Self { pos: NucRefPos(pos), qry })
+    }
+}
+
+impl std::str::FromStr for AaGenotype {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (cds, rest) = s
+            .split_once(':')
+            .ok_or_else(|| format!("unable to parse amino-acid genotype '{s}': no 'CDS:' prefix"))?;
+        let (pos, letter) =
+            parse_pos_letter(rest).ok_or_else(|| format!("unable to parse amino-acid genotype '{s}'"))?;
+        let qry = Aa::from_byte(letter)
+            .ok_or_else(|| format!("unable to parse amino-acid genotype '{s}': bad letter"))?;
+        Ok(Self { cds: cds.to_owned(), pos: AaPos(pos), qry })
+    }
+}
+
+impl fmt::Display for NucGenotype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.pos, self.qry)
+    }
+}
+
+impl fmt::Display for AaGenotype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}{}", self.cds, self.pos, self.qry)
+    }
+}
+
+macro_rules! string_serde {
+    ($t:ty) => {
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(D::Error::custom)
+            }
+        }
+    };
+}
+string_serde!(NucGenotype);
+string_serde!(AaGenotype);
+
+/// Labels (usually clade names) attached to mutations, for "labeled" private mutations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MutLabels {
+    pub nuc_mut_label_map: BTreeMap<NucGenotype, Vec<String>>,
+    pub aa_mut_label_map: BTreeMap<AaGenotype, Vec<String>>,
+}
+
+impl MutLabels {
+    /// Labels of the nucleotide `qry` at 0-based `pos`, if any.
+    pub fn nuc_labels(&self, pos: NucRefPos, qry: Nuc) -> Option<&[String]> {
+        self.nuc_mut_label_map.get(&NucGenotype { pos, qry }).map(Vec::as_slice)
+    }
+}
+
+/// pathogen.json, typed where Virion uses it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PathogenJson {
+    #[serde(default)]
+    pub schema_version: Option<String>,
+    /// Free-form attributes: `name`, `reference name`, `reference accession`, `segment`, …
+    #[serde(default)]
+    pub attributes: IndexMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub shortcuts: Vec<String>,
+    #[serde(default)]
+    pub files: DatasetFiles,
+    #[serde(default)]
+    pub default_cds: Option<String>,
+    #[serde(default)]
+    pub cds_order_preference: Vec<String>,
+    #[serde(default)]
+    pub mut_labels: MutLabels,
+    /// `qc` absent means no QC, not the per-rule defaults.
+    #[serde(default = "QcConfig::disabled")]
+    pub qc: QcConfig,
+    /// Raw; the aligner parses it (`null` when absent).
+    #[serde(default)]
+    pub alignment_params: serde_json::Value,
+    /// Raw `generalParams` (includeReference, inOrder, replaceUnknown, …).
+    #[serde(default)]
+    pub general_params: serde_json::Value,
+    #[serde(default)]
+    pub tree_builder_params: serde_json::Value,
+    #[serde(default)]
+    pub aa_changes_params: serde_json::Value,
+    #[serde(default)]
+    pub phenotype_data: serde_json::Value,
+    #[serde(default)]
+    pub aa_motifs: serde_json::Value,
+    /// Nextclade 3 reads placement masks from tree.json (`meta.extensions.nextclade`) and ignores
+    /// this key in pathogen.json; it is parsed for inspection only.
+    #[serde(default)]
+    pub placement_mask_ranges: Vec<NucRange>,
+    #[serde(default)]
+    pub version: Option<DatasetVersion>,
+    #[serde(default)]
+    pub compatibility: Option<DatasetCompatibility>,
+    #[serde(flatten)]
+    pub other: IndexMap<String, serde_json::Value>,
+}
+
+impl PathogenJson {
+    pub fn from_json_str(s: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(s)
+    }
+
+    fn attribute_str(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).and_then(|v| v.as_str())
+    }
+
+    /// `attributes.name`, e.g. "SARS-CoV-2".
+    pub fn name(&self) -> Option<&str> {
+        self.attribute_str("name")
+    }
+
+    /// `attributes["reference name"]`.
+    pub fn reference_name(&self) -> Option<&str> {
+        self.attribute_str("reference name")
+    }
+
+    /// `attributes["reference accession"]`.
+    pub fn reference_accession(&self) -> Option<&str> {
+        self.attribute_str("reference accession")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genotypes_parse_with_or_without_reference_letter() {
+        let g: NucGenotype = "C23664T".parse().unwrap();
+        assert_eq!((g.pos, g.qry), (NucRefPos(23663), Nuc::T));
+        assert_eq!(g.to_string(), "23664T");
+        let g: NucGenotype = "241T".parse().unwrap();
+        assert_eq!(g.pos, NucRefPos(240));
+        let g: NucGenotype = "100-".parse().unwrap();
+        assert_eq!(g.qry, Nuc::Gap);
+        let a: AaGenotype = "S:N501Y".parse().unwrap();
+        assert_eq!((a.cds.as_str(), a.pos, a.qry), ("S", AaPos(500), Aa::Y));
+        assert_eq!(a.to_string(), "S:501Y");
+        assert!("XYZ".parse::<NucGenotype>().is_err());
+    }
+
+    #[test]
+    fn minimal_pathogen_json_takes_defaults_and_keeps_unknown_keys() {
+        let p = PathogenJson::from_json_str(r#"{"schemaVersion":"3.0.0","futureKey":{"a":1}}"#).unwrap();
+        assert_eq!(p.files.reference, "reference.fasta");
+        assert_eq!(p.files.tree_json.as_deref(), Some("tree.json"));
+        assert!(!p.qc.any_enabled());
+        assert!(p.alignment_params.is_null());
+        assert!(p.other.contains_key("futureKey"));
+    }
+}
