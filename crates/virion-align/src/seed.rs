@@ -1,0 +1,387 @@
+//! Seed matching and chaining, as Nextclade 3 does it.
+//!
+//! k-mers are matched on "codon-spaced" sequences: every third base is dropped (the wobble
+//! position, for each of the three possible frames), so synonymous changes do not break seeds.
+//! Query k-mers sampled every `kmer_distance` are looked up exactly in the three spaced versions
+//! of the reference; each hit is extended base-by-base in both directions while a sliding window
+//! holds at most `allowed_mismatches` mismatches, chopped into `min_match_length` pieces, and the
+//! pieces are chained (Gusfield's two-dimensional chain) into one co-linear chain.
+//!
+//! Repeated k-mers report their hits in suffix-array order, like Nextclade's FM index, because
+//! hit order decides which overlapping hits get extended and how chaining breaks ties.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+
+use virion_core::Nuc;
+
+use crate::error::AlignError;
+use crate::params::AlignParams;
+
+/// An exact-ish match of `length` bases; `offset` is `qry_pos - ref_pos`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedMatch {
+    pub ref_pos: usize,
+    pub qry_pos: usize,
+    pub length: usize,
+    pub offset: isize,
+}
+
+/// Keeps positions 0 and 1 of every codon starting at `start`, dropping position 2.
+fn codon_spaced(seq: &[Nuc], start: usize) -> Vec<Nuc> {
+    seq.iter().skip(start).enumerate().filter(|(i, _)| i % 3 != 2).map(|(_, n)| *n).collect()
+}
+
+/// Spaced index back to the unspaced sequence.
+const fn unspace(i: usize) -> usize {
+    i * 3 / 2
+}
+
+/// A 4-bit code per letter, so a k-mer of up to 32 letters packs into a u128.
+fn kmer_key(kmer: &[Nuc]) -> u128 {
+    kmer.iter().fold(0u128, |acc, n| (acc << 4) | u128::from(n.bases()))
+}
+
+/// Exact k-mer lookup in one codon-spaced reference.
+#[derive(Debug)]
+struct SpacedIndex {
+    seq: Vec<Nuc>,
+    hits: HashMap<u128, Vec<u32>>,
+}
+
+impl SpacedIndex {
+    fn new(seq: Vec<Nuc>, k: usize) -> Self {
+        let mut hits: HashMap<u128, Vec<u32>> = HashMap::with_capacity(seq.len());
+        if k > 0 && seq.len() >= k {
+            for i in 0..=seq.len() - k {
+                hits.entry(kmer_key(&seq[i..i + k])).or_default().push(i as u32);
+            }
+        }
+        for list in hits.values_mut() {
+            if list.len() > 1 {
+                // Suffix-array order: the suffixes compared as byte strings, a proper prefix
+                // (ended by the index's `$` terminator) sorting first.
+                list.sort_by(|&a, &b| {
+                    let sa: &[Nuc] = &seq[a as usize..];
+                    let sb: &[Nuc] = &seq[b as usize..];
+                    sa.iter().map(|n| *n as u8).cmp(sb.iter().map(|n| *n as u8))
+                });
+            }
+        }
+        Self { seq, hits }
+    }
+
+    fn find(&self, kmer: &[Nuc]) -> &[u32] {
+        if kmer.iter().any(|n| n.is_unknown()) {
+            return &[];
+        }
+        match self.hits.get(&kmer_key(kmer)) {
+            // Keys are exact for k <= 32; longer k-mers are verified.
+            Some(list) if kmer.len() <= 32 => list,
+            Some(list) if list.iter().all(|&p| &self.seq[p as usize..p as usize + kmer.len()] == kmer) => {
+                list
+            }
+            _ => &[],
+        }
+    }
+}
+
+/// The reference's three codon-spaced k-mer indexes. Build once per reference and k-mer length.
+#[derive(Debug)]
+pub struct SeedIndex {
+    ref_seq: Vec<Nuc>,
+    kmer_length: usize,
+    indexes: [SpacedIndex; 3],
+}
+
+impl SeedIndex {
+    pub fn new(ref_seq: &[Nuc], kmer_length: usize) -> Self {
+        let indexes = [0, 1, 2].map(|s| SpacedIndex::new(codon_spaced(ref_seq, s), kmer_length));
+        Self { ref_seq: ref_seq.to_vec(), kmer_length, indexes }
+    }
+
+    /// Whether this index was built for `ref_seq` with `kmer_length`.
+    pub fn is_for(&self, ref_seq: &[Nuc], kmer_length: usize) -> bool {
+        self.kmer_length == kmer_length && self.ref_seq == ref_seq
+    }
+
+    /// Raw k-mer hits in unspaced coordinates, in Nextclade's order.
+    fn index_matches(&self, qry: &[Nuc], params: &AlignParams, out: &mut Vec<SeedMatch>) {
+        out.clear();
+        let k = params.kmer_length;
+        let step = params.kmer_distance.max(1);
+        for q_start in 0..3 {
+            let spaced_qry = codon_spaced(qry, q_start);
+            for (r_start, index) in self.indexes.iter().enumerate() {
+                let mut i = 0;
+                while i + k < spaced_qry.len() {
+                    for &hit in index.find(&spaced_qry[i..i + k]) {
+                        let qry_pos = unspace(i) + q_start;
+                        let ref_pos = unspace(hit as usize) + r_start;
+                        out.push(SeedMatch {
+                            qry_pos,
+                            ref_pos,
+                            length: 0,
+                            offset: qry_pos as isize - ref_pos as isize,
+                        });
+                    }
+                    i += step;
+                }
+            }
+        }
+    }
+}
+
+/// Index of the end of the longest run of matches in the window (0 if none), counting the
+/// window's initial padding as matches.
+fn crop_point(window: &VecDeque<bool>) -> usize {
+    let (mut crop, mut longest, mut run) = (0, 0, 0);
+    for (pos, &mismatch) in window.iter().enumerate() {
+        run = if mismatch { 0 } else { run + 1 };
+        if run > longest {
+            longest = run;
+            crop = pos + 1;
+        }
+    }
+    crop
+}
+
+/// Extends a raw hit both ways and chops it into `min_match_length` pieces (appended to `out`).
+/// Returns the extended query range `[begin, end)`, or None when it is too short.
+fn extend_seed(
+    seed: &SeedMatch,
+    qry: &[Nuc],
+    ref_seq: &[Nuc],
+    params: &AlignParams,
+    window: &mut VecDeque<bool>,
+    out: &mut Vec<SeedMatch>,
+) -> Option<(usize, usize)> {
+    let w = params.window_size;
+    let (mut ref_pos, mut qry_pos, mut length) = (seed.ref_pos, seed.qry_pos, seed.length);
+    let max_length = (ref_seq.len() - ref_pos).min(qry.len() - qry_pos);
+
+    window.clear();
+    window.resize(w, false);
+    let mut mismatches = 0usize;
+    while mismatches <= params.allowed_mismatches && length < max_length {
+        if window.pop_front() == Some(true) {
+            mismatches = mismatches.saturating_sub(1);
+        }
+        let mismatch = ref_seq[ref_pos + length] != qry[qry_pos + length];
+        mismatches += usize::from(mismatch);
+        window.push_back(mismatch);
+        length += 1;
+    }
+    length -= w - crop_point(window);
+
+    window.clear();
+    window.resize(w, false);
+    mismatches = 0;
+    while mismatches <= params.allowed_mismatches && ref_pos > 0 && qry_pos > 0 {
+        if window.pop_front() == Some(true) {
+            mismatches = mismatches.saturating_sub(1);
+        }
+        let mismatch = ref_seq[ref_pos - 1] != qry[qry_pos - 1];
+        mismatches += usize::from(mismatch);
+        window.push_back(mismatch);
+        ref_pos -= 1;
+        qry_pos -= 1;
+        length += 1;
+    }
+    let back_crop = w - crop_point(window);
+    length -= back_crop;
+    ref_pos += back_crop;
+    qry_pos += back_crop;
+
+    let m = params.min_match_length;
+    if length < m || m == 0 {
+        return None;
+    }
+    let last_ref = ref_pos + length - m;
+    let (mut r, mut q) = (ref_pos, qry_pos);
+    while r < last_ref {
+        out.push(SeedMatch { ref_pos: r, qry_pos: q, length: m, offset: seed.offset });
+        r += m;
+        q += m;
+    }
+    out.push(SeedMatch { ref_pos: last_ref, qry_pos: qry_pos + length - m, length: m, offset: seed.offset });
+    Some((qry_pos, (qry_pos + length).min(qry.len())))
+}
+
+/// Extended, chopped matches; hits inside an already extended range of the same diagonal are
+/// skipped.
+fn extended_matches(index: &SeedIndex, qry: &[Nuc], ref_seq: &[Nuc], params: &AlignParams) -> Vec<SeedMatch> {
+    let mut raw = Vec::new();
+    index.index_matches(qry, params, &mut raw);
+    // Per diagonal: covered query ranges, closed intervals as in Nextclade's interval sets.
+    let mut covered: HashMap<isize, Vec<(usize, usize)>> = HashMap::new();
+    let mut window = VecDeque::with_capacity(params.window_size + 1);
+    let mut out = Vec::new();
+    for hit in &raw {
+        let (a, b) = (hit.qry_pos, hit.qry_pos + params.kmer_length);
+        if let Some(ranges) = covered.get(&hit.offset)
+            && ranges.iter().any(|&(s, e)| s <= b && a <= e)
+        {
+            continue;
+        }
+        if let Some(range) = extend_seed(hit, qry, ref_seq, params, &mut window, &mut out) {
+            covered.entry(hit.offset).or_default().push(range);
+        }
+    }
+    out
+}
+
+/// Best co-linear chain of matches (Gusfield, "two-dimensional chain"), adjacent pieces merged.
+fn chain_seeds(matches: &[SeedMatch]) -> Vec<SeedMatch> {
+    #[derive(Clone, Copy)]
+    struct Triplet {
+        ref_end: usize,
+        score: usize,
+        j: usize,
+    }
+    let mut scores = vec![0usize; matches.len()];
+    let mut previous: Vec<Option<usize>> = vec![None; matches.len()];
+    // (qry_pos, is_end, match index); the stable sort keeps construction order among ties.
+    let mut endpoints: Vec<(usize, bool, usize)> = Vec::with_capacity(2 * matches.len());
+    for (j, m) in matches.iter().enumerate() {
+        endpoints.push((m.qry_pos, false, j));
+        endpoints.push((m.qry_pos + m.length, true, j));
+    }
+    endpoints.sort_by_key(|e| e.0);
+
+    // Best chains so far, ordered by decreasing ref_end.
+    let mut triplets: Vec<Triplet> = Vec::with_capacity(matches.len());
+    for &(_, is_end, j) in &endpoints {
+        let m = &matches[j];
+        if !is_end {
+            let best = triplets.iter().find(|t| t.ref_end <= m.ref_pos);
+            scores[j] = m.length + best.map_or(0, |t| t.score);
+            previous[j] = best.map(|t| t.j);
+        } else {
+            let ref_end = m.ref_pos + m.length;
+            let add = triplets.iter().find(|t| t.ref_end < ref_end).is_none_or(|t| t.score <= scores[j]);
+            if add {
+                let added = Triplet { ref_end, score: scores[j], j };
+                triplets.push(added);
+                triplets.sort_by(|a, b| b.ref_end.cmp(&a.ref_end));
+                triplets.retain(|t| t.ref_end < added.ref_end || t.score >= added.score);
+            }
+        }
+    }
+
+    let mut chain = Vec::new();
+    let mut at = triplets.first().map(|t| t.j);
+    while let Some(j) = at {
+        chain.push(matches[j]);
+        at = previous[j];
+    }
+    chain.reverse();
+
+    let mut merged: Vec<SeedMatch> = Vec::with_capacity(chain.len());
+    for seed in chain {
+        match merged.last_mut() {
+            Some(cur)
+                if seed.qry_pos == cur.qry_pos + cur.length && seed.ref_pos == cur.ref_pos + cur.length =>
+            {
+                cur.length += seed.length;
+            }
+            _ => merged.push(seed),
+        }
+    }
+    merged
+}
+
+/// Chained seeds for one strand, or why there are not enough of them.
+pub fn seed_matches(
+    qry: &[Nuc],
+    ref_seq: &[Nuc],
+    index: &SeedIndex,
+    params: &AlignParams,
+) -> Result<Vec<SeedMatch>, AlignError> {
+    let matches = extended_matches(index, qry, ref_seq, params);
+    if matches.is_empty() {
+        return Err(AlignError::NoSeedMatches { min_match_length: params.min_match_length });
+    }
+    let chain = chain_seeds(&matches);
+    let covered: usize = chain.iter().map(|s| s.length).sum();
+    let max_cover = qry.len().min(ref_seq.len()) as f64;
+    if (covered as f64 / max_cover) < params.min_seed_cover {
+        let known = qry.iter().filter(|n| n.is_acgt()).count().min(ref_seq.len()) as f64;
+        if (covered as f64 / known) < params.min_seed_cover {
+            return Err(AlignError::SeedCoverTooLow {
+                cover_percent: 100.0 * covered as f64 / known,
+                min_cover_percent: 100.0 * params.min_seed_cover,
+            });
+        }
+    }
+    Ok(chain)
+}
+
+/// Reverse complement of a sequence.
+pub fn reverse_complement(seq: &[Nuc]) -> Vec<Nuc> {
+    seq.iter().rev().map(|n| n.complement()).collect()
+}
+
+/// Seeds on the forward strand, else (when enabled) on the reverse complement; the error of the
+/// forward attempt is reported when both fail.
+pub fn seed_matches_maybe_reverse_complement<'a>(
+    qry: &'a [Nuc],
+    ref_seq: &[Nuc],
+    index: &SeedIndex,
+    params: &AlignParams,
+) -> Result<(Cow<'a, [Nuc]>, Vec<SeedMatch>, bool), AlignError> {
+    match seed_matches(qry, ref_seq, index, params) {
+        Ok(chain) => Ok((Cow::Borrowed(qry), chain, false)),
+        Err(err) if params.retry_reverse_complement => {
+            let rc = reverse_complement(qry);
+            let chain = seed_matches(&rc, ref_seq, index, params).map_err(|_| err)?;
+            Ok((Cow::Owned(rc), chain, true))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use virion_core::alphabet::nucs_from_str;
+
+    #[test]
+    fn extends_and_chops_like_nextclade() {
+        // Nextclade's own example: a seed at ref 40 / qry 37 extends to ref 20..73, chopped into
+        // two 40-base pieces.
+        //          0         1         2         3         4         5         6         7         8         9
+        //          0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789
+        let r = "CGCATCGCTGATCGTACGATCGTACTGGTACTGCACTCTAAAAAAAAAACGTGCTGACTGCACTGCATTTATACGATTCTCTCTTCCGACTGTCGACTG";
+        let q =
+            "TCGCTGATCGTACGATCCGTACTGGTACTGCACTCAAAAAAAAAAAGGTGCTGACTGCACTGCATTTATAGATTCTCTCTTCCGACTGTCGA";
+        let (r, q) = (nucs_from_str(r).unwrap(), nucs_from_str(q).unwrap());
+        let seed = SeedMatch { ref_pos: 40, qry_pos: 37, length: 8, offset: 0 };
+        let mut out = Vec::new();
+        let mut window = VecDeque::new();
+        extend_seed(&seed, &q, &r, &AlignParams::default(), &mut window, &mut out);
+        assert_eq!(
+            out,
+            [
+                SeedMatch { ref_pos: 20, qry_pos: 17, length: 40, offset: 0 },
+                SeedMatch { ref_pos: 33, qry_pos: 30, length: 40, offset: 0 }
+            ]
+        );
+    }
+
+    #[test]
+    fn codon_spacing_drops_every_third_base() {
+        let s = nucs_from_str("ACGTACGTA").unwrap();
+        assert_eq!(codon_spaced(&s, 0), nucs_from_str("ACTAGT").unwrap());
+        assert_eq!(codon_spaced(&s, 1), nucs_from_str("CGACA").unwrap());
+        assert_eq!(unspace(3), 4);
+    }
+
+    #[test]
+    fn chain_prefers_colinear_matches() {
+        let m = |r, q, l| SeedMatch { ref_pos: r, qry_pos: q, length: l, offset: q as isize - r as isize };
+        let matches = [m(0, 0, 40), m(40, 40, 40), m(500, 45, 40), m(100, 100, 40)];
+        let chain = chain_seeds(&matches);
+        assert_eq!(chain, [m(0, 0, 80), m(100, 100, 40)]);
+    }
+}

@@ -1,0 +1,249 @@
+//! Aligns the shared genomes and compares with Nextclade 3.21's own aligned output and scores.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use virion_align::{AlignParams, CodingSegment, align_nuc, gap_open_close_nuc, strip_insertions};
+use virion_core::{Nuc, NucRange, NucRefPos};
+
+fn shared_data() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if dir.is_dir() {
+        Some(dir)
+    } else if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
+        panic!("../shared/data not found");
+    } else {
+        eprintln!("skipping: ../shared/data not found");
+        None
+    }
+}
+
+fn read_maybe_compressed(path: &Path) -> Vec<u8> {
+    let raw = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("gz") => {
+            flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).unwrap();
+        }
+        Some("zst") => out = zstd::decode_all(&raw[..]).unwrap(),
+        _ => out = raw,
+    }
+    out
+}
+
+/// Records as (header, letters uppercased, non-letters dropped).
+fn read_fasta(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let text = read_maybe_compressed(path);
+    let mut records: Vec<(String, Vec<u8>)> = Vec::new();
+    for line in text.split(|&b| b == b'\n') {
+        if let Some(h) = line.strip_prefix(b">") {
+            records.push((String::from_utf8_lossy(h).trim().to_owned(), Vec::new()));
+        } else if let Some((_, seq)) = records.last_mut() {
+            seq.extend(
+                line.iter()
+                    .filter(|b| b.is_ascii_alphabetic() || **b == b'*' || **b == b'-')
+                    .map(u8::to_ascii_uppercase),
+            );
+        }
+    }
+    records
+}
+
+/// Nextclade's letter parsing: anything outside its alphabet becomes N.
+fn to_nucs(seq: &[u8]) -> Vec<Nuc> {
+    seq.iter().map(|&b| if b == b'U' { Nuc::N } else { Nuc::from_byte(b).unwrap_or(Nuc::N) }).collect()
+}
+
+/// CDS segments from a GFF3: CDS rows (grouped by ID, then Name), or gene rows when the file has
+/// no CDS rows, ordered by start as Nextclade's gene map is.
+fn coding_segments(gff: &Path) -> Vec<CodingSegment> {
+    let text = std::fs::read_to_string(gff).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|c| c.len() >= 9)
+        .collect();
+    let has_cds = rows.iter().any(|c| c[2] == "CDS");
+    let wanted = if has_cds { "CDS" } else { "gene" };
+    let attr = |c: &Vec<&str>, key: &str| {
+        c[8].split(';')
+            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+            .map(str::to_owned)
+    };
+    let mut groups: Vec<(String, Vec<(i64, i64, bool)>)> = Vec::new();
+    for c in rows.iter().filter(|c| c[2] == wanted) {
+        let id =
+            attr(c, "ID").or_else(|| attr(c, "Name")).or_else(|| attr(c, "gene_name")).unwrap_or_default();
+        let seg = (c[3].parse::<i64>().unwrap() - 1, c[4].parse::<i64>().unwrap(), c[6] == "-");
+        match groups.iter_mut().find(|(g, _)| !id.is_empty() && *g == id) {
+            Some((_, segs)) => segs.push(seg),
+            None => groups.push((id, vec![seg])),
+        }
+    }
+    groups.sort_by_key(|(_, segs)| segs[0].0);
+    let mut out = Vec::new();
+    for (_, segs) in groups {
+        let mut phase = 0usize;
+        for (b, e, reverse) in segs {
+            out.push(CodingSegment {
+                range: NucRange::new(NucRefPos(b), NucRefPos(e)),
+                reverse,
+                phase: phase % 3,
+            });
+            phase += (e - b) as usize;
+        }
+    }
+    out
+}
+
+struct SetResult {
+    identical: usize,
+    compared: usize,
+    score_equal: usize,
+    score_compared: usize,
+    nextclade_failed: usize,
+    we_failed: usize,
+    seconds: f64,
+    aligned: usize,
+}
+
+fn run_set(data: &Path, out_dir: &str, dataset: &str, input: &Path) -> SetResult {
+    let ds = data.join("nextclade").join(dataset);
+    let pathogen: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ds.join("pathogen.json")).unwrap()).unwrap();
+    let params = AlignParams::from_json(&pathogen["alignmentParams"]).unwrap();
+    let ref_seq = to_nucs(&read_fasta(&ds.join("reference.fasta"))[0].1);
+    let goc =
+        gap_open_close_nuc(ref_seq.len(), &coding_segments(&ds.join("genome_annotation.gff3")), &params);
+
+    let out = data.join("nextclade-out").join(out_dir);
+    let mut expected: HashMap<String, VecDeque<Vec<u8>>> = HashMap::new();
+    for (name, seq) in read_fasta(&out.join("nextclade.aligned.fasta.zst")) {
+        expected.entry(name).or_default().push_back(seq);
+    }
+    let tsv = String::from_utf8(read_maybe_compressed(&out.join("nextclade.tsv"))).unwrap();
+    let mut lines = tsv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let score_col = header.iter().position(|h| *h == "alignmentScore").unwrap();
+    let scores: Vec<Option<i32>> = lines
+        .map(|l| l.split('\t').nth(score_col).and_then(|s| s.parse::<f64>().ok()).map(|f| f as i32))
+        .collect();
+
+    let inputs = read_fasta(input);
+    let mut r = SetResult {
+        identical: 0,
+        compared: 0,
+        score_equal: 0,
+        score_compared: 0,
+        nextclade_failed: 0,
+        we_failed: 0,
+        seconds: 0.0,
+        aligned: 0,
+    };
+    let mut mismatches = Vec::new();
+    for (i, (name, seq)) in inputs.iter().enumerate() {
+        let qry = to_nucs(seq);
+        let start = Instant::now();
+        let result = align_nuc(&qry, &ref_seq, &goc, &params);
+        r.seconds += start.elapsed().as_secs_f64();
+        let want = expected.get_mut(name).and_then(VecDeque::pop_front).filter(|s| !s.is_empty());
+        let Some(want) = want else {
+            r.nextclade_failed += 1;
+            continue;
+        };
+        r.compared += 1;
+        let Ok(aln) = result else {
+            r.we_failed += 1;
+            mismatches.push(format!("{name}: we failed: {}", result.unwrap_err()));
+            continue;
+        };
+        r.aligned += 1;
+        let stripped = strip_insertions(&aln.qry_seq, &aln.ref_seq);
+        let got: Vec<u8> = stripped.qry_seq.iter().map(|n| n.to_byte()).collect();
+        if got == want {
+            r.identical += 1;
+        } else {
+            let first = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
+            mismatches.push(format!("{name}: aligned sequence differs from column {first}"));
+        }
+        if let Some(Some(s)) = scores.get(i) {
+            r.score_compared += 1;
+            if *s == aln.score {
+                r.score_equal += 1;
+            } else {
+                mismatches.push(format!("{name}: score {} vs Nextclade {s}", aln.score));
+            }
+        }
+    }
+    for m in mismatches.iter().take(10) {
+        eprintln!("  {out_dir}: {m}");
+    }
+    r
+}
+
+#[test]
+fn agrees_with_nextclade_on_shared_genomes() {
+    let Some(data) = shared_data() else { return };
+    let seqs = data.join("sequences");
+    let ncd = data.join("nextclade");
+    let sets: Vec<(&str, &str, PathBuf, bool)> = vec![
+        ("sars-cov-2-dataset-examples", "sars-cov-2", ncd.join("sars-cov-2/sequences.fasta"), true),
+        ("ncov-open-example", "sars-cov-2", seqs.join("ncov-open-example/example_sequences.fasta.gz"), true),
+        (
+            "ncov-open-references",
+            "sars-cov-2",
+            seqs.join("ncov-open-example/references_sequences.fasta"),
+            true,
+        ),
+        (
+            "nextclade-test-sequences",
+            "sars-cov-2",
+            seqs.join("nextclade-test-sequences/clades_subsampled.fasta.gz"),
+            true,
+        ),
+        ("pangolin-test-seqs", "sars-cov-2", seqs.join("pangolin-test-seqs/test_seqs.fasta"), true),
+        ("other-pathogens/rsv-a", "rsv-a", ncd.join("rsv-a/sequences.fasta"), false),
+        (
+            "other-pathogens/mpox-clade-iib",
+            "mpox-clade-iib",
+            ncd.join("mpox-clade-iib/sequences.fasta"),
+            false,
+        ),
+        ("other-pathogens/flu-h3n2-ha", "flu-h3n2-ha", ncd.join("flu-h3n2-ha/sequences.fasta"), false),
+        (
+            "other-pathogens/sars-cov-2-proteins",
+            "sars-cov-2-proteins",
+            ncd.join("sars-cov-2-proteins/sequences.fasta"),
+            false,
+        ),
+    ];
+    let (mut sc2_same, mut sc2_total) = (0, 0);
+    for (out_dir, dataset, input, is_sc2) in sets {
+        if !input.exists() {
+            eprintln!("{out_dir}: input {} missing, skipped", input.display());
+            continue;
+        }
+        let r = run_set(&data, out_dir, dataset, &input);
+        eprintln!(
+            "{out_dir:40} identical {}/{} | scores equal {}/{} | Nextclade failed {} | we failed {} | {:.1} seqs/s ({:.2} ms/seq)",
+            r.identical,
+            r.compared,
+            r.score_equal,
+            r.score_compared,
+            r.nextclade_failed,
+            r.we_failed,
+            r.aligned as f64 / r.seconds.max(1e-9),
+            1000.0 * r.seconds / r.aligned.max(1) as f64
+        );
+        if is_sc2 {
+            sc2_same += r.identical;
+            sc2_total += r.compared;
+        }
+    }
+    let rate = sc2_same as f64 / sc2_total.max(1) as f64;
+    eprintln!("SARS-CoV-2 overall: {sc2_same}/{sc2_total} = {:.2}%", 100.0 * rate);
+    assert!(rate >= 0.995, "SARS-CoV-2 agreement {:.2}% < 99.5%", 100.0 * rate);
+}
