@@ -1,1 +1,32 @@
-//! Translates each CDS of an aligned genome and finds its amino-acid changes.
+//! Translates each CDS of an aligned genome and finds its amino-acid changes, as Nextclade 3
+//! does.
+//!
+//! The pipeline per query, per CDS: cut the CDS out of the nucleotide alignment (insertions
+//! included) → detect frame shifts on that alignment → mask shifted bases with `N` → drop gaps
+//! and translate → align the peptide to the reference peptide in a band estimated from the gap
+//! counts → strip peptide insertions → mask shifted codons with `X`. Afterwards the codons
+//! inside the nucleotide alignment range are compared with the reference peptide
+//! ([`find_aa_changes`]).
+//!
+//! Coordinates: [`virion_core::AaPos`] is a codon of a CDS, counted from its start in reading
+//! order; CDS-local nucleotide positions are plain `i64` offsets from the first base read.
+
+pub mod changes;
+pub mod codon;
+pub mod coord_map;
+pub mod error;
+pub mod extract;
+pub mod frame_shift;
+pub mod gaps;
+pub mod layout;
+pub mod query;
+pub mod ranges;
+pub mod reference;
+
+pub use changes::{AaChanges, AaInsertion, StopCodon, find_aa_changes, premature_stops};
+pub use codon::{translate_codon, translate_into};
+pub use error::TranslateError;
+pub use frame_shift::{CdsAlnRange, FrameShift};
+pub use layout::{CdsLayout, SegmentLayout, Strand};
+pub use query::{CdsTranslation, CdsWarning, TranslateBuffers, Translation, translate_query};
+pub use reference::{RefCds, RefTranslation, translate_reference};

@@ -1,0 +1,112 @@
+//! The standard genetic code, with Nextclade's rule for incomplete codons.
+//!
+//! A codon of three gaps is a gap (`-`); any other codon that is not three plain bases (an `N`,
+//! an ambiguity code, a partial gap) is unknown (`X`). Ambiguity codes are never resolved, even
+//! when every base they stand for would give the same amino acid: Nextclade does not resolve
+//! them, and matching its output matters more here than squeezing out information.
+
+use virion_core::{Aa, Nuc};
+
+/// Amino acids of the 64 codons, first base slowest, bases ordered T, C, A, G.
+const CODE_TCAG: &[u8; 64] = b"FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG";
+
+/// Codon table indexed by `16 * i + 4 * j + k`, with `i, j, k` the T/C/A/G ranks of the bases.
+static CODON_TABLE: [Aa; 64] = {
+    let mut table = [Aa::X; 64];
+    let mut i = 0;
+    while i < 64 {
+        table[i] = match Aa::from_byte(CODE_TCAG[i]) {
+            Some(aa) => aa,
+            None => Aa::X,
+        };
+        i += 1;
+    }
+    table
+};
+
+/// Rank of a plain base in T, C, A, G order; `None` for anything else.
+const fn base_rank(nuc: Nuc) -> Option<usize> {
+    match nuc {
+        Nuc::T => Some(0),
+        Nuc::C => Some(1),
+        Nuc::A => Some(2),
+        Nuc::G => Some(3),
+        _ => None,
+    }
+}
+
+/// Translates one codon.
+pub fn translate_codon(codon: [Nuc; 3]) -> Aa {
+    match (base_rank(codon[0]), base_rank(codon[1]), base_rank(codon[2])) {
+        (Some(i), Some(j), Some(k)) => CODON_TABLE[16 * i + 4 * j + k],
+        _ if codon.iter().all(|n| n.is_gap()) => Aa::Gap,
+        _ => Aa::X,
+    }
+}
+
+/// Translates `nucs` codon by codon into `out` (cleared first). A trailing partial codon is
+/// dropped. With `stop_at_first_stop`, translation ends after the first stop codon.
+pub fn translate_into(nucs: &[Nuc], stop_at_first_stop: bool, out: &mut Vec<Aa>) {
+    out.clear();
+    out.reserve(nucs.len() / 3);
+    for codon in nucs.chunks_exact(3) {
+        let aa = translate_codon([codon[0], codon[1], codon[2]]);
+        out.push(aa);
+        if stop_at_first_stop && aa.is_stop() {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use virion_core::alphabet::{aa_to_string, nucs_from_str};
+
+    fn tr(s: &str) -> String {
+        let mut out = vec![];
+        translate_into(&nucs_from_str(s).unwrap(), false, &mut out);
+        aa_to_string(&out)
+    }
+
+    #[test]
+    fn translates_standard_codons() {
+        assert_eq!(tr("ATGTTTGGATAA"), "MFG*");
+        assert_eq!(tr("TGGTGATAGTAATAC"), "W***Y");
+        assert_eq!(tr("GCAGCCGCGGCT"), "AAAA");
+    }
+
+    #[test]
+    fn incomplete_codons_are_x_and_full_gaps_are_gaps() {
+        // codons:   |--|--|--|--|--|--|  the last lone `A` is partial and dropped
+        assert_eq!(tr("---ATNA-GRTG--AAC-A"), "-XXXXX");
+    }
+
+    #[test]
+    fn ambiguity_codes_are_never_resolved() {
+        // TTR is L for both readings, but Nextclade still reports X.
+        assert_eq!(tr("TTRCTN"), "XX");
+    }
+
+    #[test]
+    fn stops_after_first_stop_when_asked() {
+        let mut out = vec![];
+        translate_into(&nucs_from_str("ATGTAAATG").unwrap(), true, &mut out);
+        assert_eq!(aa_to_string(&out), "M*");
+    }
+
+    #[test]
+    fn table_matches_a_direct_lookup_of_every_codon() {
+        let bases = [Nuc::T, Nuc::C, Nuc::A, Nuc::G];
+        let mut n = 0;
+        for a in bases {
+            for b in bases {
+                for c in bases {
+                    let aa = translate_codon([a, b, c]);
+                    assert_eq!(aa.to_byte(), CODE_TCAG[n]);
+                    n += 1;
+                }
+            }
+        }
+    }
+}
