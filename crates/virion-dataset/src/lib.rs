@@ -4,11 +4,19 @@
 //! GFF3 genome annotation ([`GeneMap`]) and an Auspice tree; [`Dataset::load`] reads and checks
 //! them together. The `download` module fetches a dataset from a Nextclade dataset server.
 
+pub mod dataset;
+pub mod error;
 pub mod gene_map;
+pub mod gff3;
+pub mod gff3_record;
 pub mod pathogen;
 pub mod qc_config;
+pub mod reference;
 
+pub use dataset::Dataset;
+pub use error::DatasetError;
 pub use gene_map::{Cds, CdsSegment, Gene, GeneMap, Protein, Strand, WrappingPart};
+pub use gff3::{GffError, parse_gff3};
 pub use pathogen::{
     AaGenotype, DatasetCompatibility, DatasetFiles, DatasetVersion, MutLabels, NucGenotype, PathogenJson,
 };
@@ -17,3 +25,4 @@ pub use qc_config::{
     QcRulesConfigMixedSites, QcRulesConfigPrivateMutations, QcRulesConfigRecombinants,
     QcRulesConfigSnpClusters, QcRulesConfigStopCodons, StopCodonLocation,
 };
+pub use reference::{Reference, parse_reference_fasta, read_reference_fasta};
