@@ -1,9 +1,10 @@
 //! The standard genetic code, with Nextclade's rule for incomplete codons.
 //!
-//! A codon of three gaps is a gap (`-`); any other codon that is not three plain bases (an `N`,
-//! an ambiguity code, a partial gap) is unknown (`X`). Ambiguity codes are never resolved, even
-//! when every base they stand for would give the same amino acid: Nextclade does not resolve
-//! them, and matching its output matters more here than squeezing out information.
+//! A codon of three gaps is a gap (`-`). A codon with ambiguity codes (`N` included) translates
+//! to the one amino acid all its readings agree on (`GTN` is `V`), and to `X` when they
+//! disagree. Any other codon with a gap is `X`.
+
+use std::sync::OnceLock;
 
 use virion_core::{Aa, Nuc};
 
@@ -39,9 +40,57 @@ const fn base_rank(nuc: Nuc) -> Option<usize> {
 pub fn translate_codon(codon: [Nuc; 3]) -> Aa {
     match (base_rank(codon[0]), base_rank(codon[1]), base_rank(codon[2])) {
         (Some(i), Some(j), Some(k)) => CODON_TABLE[16 * i + 4 * j + k],
-        _ if codon.iter().all(|n| n.is_gap()) => Aa::Gap,
-        _ => Aa::X,
+        _ => {
+            let table = AMBIGUOUS_TABLE.get_or_init(build_ambiguous_table);
+            table[16 * 16 * letter_rank(codon[0]) + 16 * letter_rank(codon[1]) + letter_rank(codon[2])]
+        }
     }
+}
+
+/// Translation of every triplet of the 16 nucleotide letters, indexed by [`letter_rank`].
+static AMBIGUOUS_TABLE: OnceLock<Vec<Aa>> = OnceLock::new();
+
+fn letter_rank(nuc: Nuc) -> usize {
+    Nuc::ALL.iter().position(|&n| n == nuc).unwrap_or(0)
+}
+
+fn build_ambiguous_table() -> Vec<Aa> {
+    let mut table = Vec::with_capacity(16 * 16 * 16);
+    for a in Nuc::ALL {
+        for b in Nuc::ALL {
+            for c in Nuc::ALL {
+                table.push(resolve_codon([a, b, c]));
+            }
+        }
+    }
+    table
+}
+
+/// The simple oracle: expand each letter to the bases it stands for and translate every reading.
+fn resolve_codon(codon: [Nuc; 3]) -> Aa {
+    if codon.iter().all(|n| n.is_gap()) {
+        return Aa::Gap;
+    }
+    if codon.iter().any(|n| n.is_gap()) {
+        return Aa::X;
+    }
+    let bases = [Nuc::T, Nuc::C, Nuc::A, Nuc::G];
+    let mut agreed = None;
+    for (i, x) in bases.iter().enumerate() {
+        for (j, y) in bases.iter().enumerate() {
+            for (k, z) in bases.iter().enumerate() {
+                if codon[0].is_compatible(*x) && codon[1].is_compatible(*y) && codon[2].is_compatible(*z) {
+                    let aa = CODON_TABLE[16 * i + 4 * j + k];
+                    match agreed {
+                        None => agreed = Some(aa),
+                        Some(prev) if prev != aa => return Aa::X,
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+    }
+    agreed.unwrap_or(Aa::X)
 }
 
 /// Translates `nucs` codon by codon into `out` (cleared first). A trailing partial codon is
@@ -83,9 +132,21 @@ mod tests {
     }
 
     #[test]
-    fn ambiguity_codes_are_never_resolved() {
-        // TTR is L for both readings, but Nextclade still reports X.
-        assert_eq!(tr("TTRCTN"), "XX");
+    fn ambiguity_codes_resolve_when_all_readings_agree() {
+        // TTR: TTA/TTG both L; CTN: all L; GTN: all V; TAR: both stop; TTN: F or L; NNN: anything
+        assert_eq!(tr("TTRCTNGTNTARTTNNNN"), "LLV*XX");
+        assert_eq!(tr("A-NRT-"), "XX");
+    }
+
+    #[test]
+    fn lookup_table_matches_the_expanding_oracle() {
+        for a in Nuc::ALL {
+            for b in Nuc::ALL {
+                for c in Nuc::ALL {
+                    assert_eq!(translate_codon([a, b, c]), resolve_codon([a, b, c]));
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,174 @@
+//! Agreement with Nextclade 3.21's nextclade.tsv on the shared genomes: every input is aligned
+//! with virion-align, translated, and its amino-acid columns compared (as sets) with Nextclade's.
+//!
+//! Run: `cargo test -p virion-translate --test nextclade_agreement -- --nocapture`
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use virion_align::{AlignParams, CodingSegment, align_nuc, gap_open_close_nuc};
+use virion_core::{Nuc, NucRange, NucRefPos};
+use virion_dataset::{Dataset, GeneMap, Strand};
+use virion_io::{FastaReader, FastaRecord};
+use virion_translate::{TranslateBuffers, find_aa_changes, translate_query, translate_reference};
+
+const COLUMNS: [&str; 7] = [
+    "aaSubstitutions",
+    "aaDeletions",
+    "aaInsertions",
+    "frameShifts",
+    "cdsCoverage",
+    "unknownAaRanges",
+    "failedCdses",
+];
+
+fn shared_data() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
+        panic!("../shared/data not found");
+    }
+    println!("skipping: ../shared/data not found");
+    None
+}
+
+/// The codon-aware gap penalties Nextclade aligns genomes with.
+fn coding_segments(gene_map: &GeneMap) -> Vec<CodingSegment> {
+    let mut out = vec![];
+    for cds in gene_map.cdses() {
+        let mut phase = 0;
+        for seg in &cds.segments {
+            out.push(CodingSegment {
+                range: seg.range,
+                reverse: seg.strand == Strand::Reverse,
+                phase: phase % 3,
+            });
+            phase += seg.len();
+        }
+    }
+    out
+}
+
+fn read_tsv(path: &Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split('\t').map(str::to_owned).collect();
+    lines.map(|l| header.iter().cloned().zip(l.split('\t').map(str::to_owned)).collect()).collect()
+}
+
+fn as_set(s: &str) -> BTreeSet<String> {
+    s.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect()
+}
+
+fn join<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
+    items.into_iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// Returns agreement fraction per column.
+fn check_set(data: &Path, name: &str, dataset: &str, input: &Path) -> Vec<(String, usize, usize)> {
+    let ds = Dataset::load(&data.join("nextclade").join(dataset)).unwrap();
+    let params = AlignParams::from_json(&ds.pathogen.alignment_params).unwrap();
+    let goc = gap_open_close_nuc(ds.reference.len(), &coding_segments(&ds.gene_map), &params);
+    let ref_tr = translate_reference(&ds.reference, &ds.gene_map, &params);
+    let expected = read_tsv(&data.join("nextclade-out").join(name).join("nextclade.tsv"));
+
+    let mut reader = FastaReader::from_path(input).unwrap();
+    let mut rec = FastaRecord::default();
+    let mut buf = TranslateBuffers::default();
+    let mut agree = vec![0_usize; COLUMNS.len()];
+    let mut total = 0;
+    let mut shown = 0;
+    while reader.read(&mut rec).unwrap() {
+        let row = &expected[rec.index];
+        if !row["errors"].is_empty() {
+            continue;
+        }
+        let qry: Vec<Nuc> = rec.seq.iter().map(|&b| Nuc::from_byte(b).unwrap_or(Nuc::N)).collect();
+        let Ok(aln) = align_nuc(&qry, &ds.reference, &goc, &params) else {
+            println!("  {}: alignment failed where Nextclade succeeded", rec.name);
+            continue;
+        };
+        let stripped: Vec<Nuc> =
+            aln.qry_seq.iter().zip(&aln.ref_seq).filter(|(_, r)| !r.is_gap()).map(|(q, _)| *q).collect();
+        let begin = stripped.iter().position(|n| !n.is_gap()).unwrap_or(0) as i64;
+        let end = stripped.iter().rposition(|n| !n.is_gap()).map_or(0, |e| e + 1) as i64;
+        let range = NucRange::new(NucRefPos(begin), NucRefPos(end));
+        let tr = translate_query(&aln.qry_seq, &aln.ref_seq, &ref_tr, &params, &range, &mut buf);
+        let ch = find_aa_changes(&ref_tr, &tr);
+        let ours = [
+            join(&ch.substitutions),
+            join(&ch.deletions),
+            join(&ch.insertions),
+            join(&ch.frame_shifts),
+            join(ch.cds_coverage.iter().map(|(c, v)| format!("{c}:{v}"))),
+            join(&ch.unknown_aa_ranges),
+            join(&tr.failed_cdses),
+        ];
+        total += 1;
+        for (i, col) in COLUMNS.iter().enumerate() {
+            if as_set(&ours[i]) == as_set(&row[*col]) {
+                agree[i] += 1;
+            } else if shown < 6 {
+                shown += 1;
+                let (a, b) = (as_set(&ours[i]), as_set(&row[*col]));
+                println!(
+                    "  {} {col}: ours-only {:?} nextclade-only {:?}",
+                    rec.name,
+                    a.difference(&b).take(5).collect::<Vec<_>>(),
+                    b.difference(&a).take(5).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+    COLUMNS.iter().zip(agree).map(|(c, a)| (c.to_string(), a, total)).collect()
+}
+
+#[test]
+fn aa_columns_agree_with_nextclade() {
+    let Some(data) = shared_data() else {
+        return;
+    };
+    let seqs = data.join("sequences");
+    let ds_seqs = |d: &str| data.join("nextclade").join(d).join("sequences.fasta");
+    let sets: Vec<(&str, &str, PathBuf, bool)> = vec![
+        ("sars-cov-2-dataset-examples", "sars-cov-2", ds_seqs("sars-cov-2"), true),
+        ("ncov-open-example", "sars-cov-2", seqs.join("ncov-open-example/example_sequences.fasta.gz"), true),
+        (
+            "ncov-open-references",
+            "sars-cov-2",
+            seqs.join("ncov-open-example/references_sequences.fasta"),
+            true,
+        ),
+        (
+            "nextclade-test-sequences",
+            "sars-cov-2",
+            seqs.join("nextclade-test-sequences/clades_subsampled.fasta.gz"),
+            true,
+        ),
+        ("pangolin-test-seqs", "sars-cov-2", seqs.join("pangolin-test-seqs/test_seqs.fasta"), true),
+        ("other-pathogens/rsv-a", "rsv-a", ds_seqs("rsv-a"), false),
+        ("other-pathogens/mpox-clade-iib", "mpox-clade-iib", ds_seqs("mpox-clade-iib"), false),
+        ("other-pathogens/flu-h3n2-ha", "flu-h3n2-ha", ds_seqs("flu-h3n2-ha"), false),
+        ("other-pathogens/sars-cov-2-proteins", "sars-cov-2-proteins", ds_seqs("sars-cov-2-proteins"), false),
+    ];
+    let mut sc2: HashMap<String, (usize, usize)> = HashMap::new();
+    for (name, dataset, input, is_sc2) in sets {
+        println!("== {name}");
+        for (col, agree, total) in check_set(&data, name, dataset, &input) {
+            println!("  {col:<16} {agree}/{total} = {:.2}%", 100.0 * agree as f64 / total.max(1) as f64);
+            if is_sc2 {
+                let e = sc2.entry(col).or_default();
+                e.0 += agree;
+                e.1 += total;
+            }
+        }
+    }
+    for col in ["aaSubstitutions", "aaDeletions", "frameShifts"] {
+        let (agree, total) = sc2[col];
+        let frac = agree as f64 / total as f64;
+        println!("SARS-CoV-2 {col}: {agree}/{total}");
+        assert!(frac >= 0.995, "{col}: only {agree}/{total} agree");
+    }
+}
