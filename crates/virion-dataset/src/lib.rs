@@ -5,18 +5,22 @@
 //! them together. The `download` module fetches a dataset from a Nextclade dataset server.
 
 pub mod dataset;
+pub mod download;
 pub mod error;
 pub mod gene_map;
 pub mod gff3;
 pub mod gff3_record;
+pub mod index;
 pub mod pathogen;
 pub mod qc_config;
 pub mod reference;
 
 pub use dataset::Dataset;
+pub use download::{DEFAULT_SERVER, DownloadProgress, download, fetch_index};
 pub use error::DatasetError;
 pub use gene_map::{Cds, CdsSegment, Gene, GeneMap, Protein, Strand, WrappingPart};
 pub use gff3::{GffError, parse_gff3};
+pub use index::{DatasetIndex, DatasetRef, IndexDataset, resolve};
 pub use pathogen::{
     AaGenotype, DatasetCompatibility, DatasetFiles, DatasetVersion, MutLabels, NucGenotype, PathogenJson,
 };
