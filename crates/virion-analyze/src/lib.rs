@@ -2,3 +2,5 @@
 
 pub mod batch;
 pub mod nuc_changes;
+pub mod output;
+pub mod qc;

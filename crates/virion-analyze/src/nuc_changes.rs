@@ -33,7 +33,8 @@ pub fn find_nuc_changes(qry: &[Nuc], ref_seq: &[Nuc]) -> NucChanges {
             continue;
         }
         if let Some(b) = del_begin.take() {
-            out.deletions.push(NucDelRange { range: NucRange::new(NucRefPos(b as i64), NucRefPos(i as i64)) });
+            out.deletions
+                .push(NucDelRange { range: NucRange::new(NucRefPos(b as i64), NucRefPos(i as i64)) });
         }
         if q != r && q.is_acgt() {
             out.substitutions.push(NucSub { pos: NucRefPos(i as i64), ref_nuc: r, qry_nuc: q });

@@ -1,0 +1,304 @@
+//! The six QC rules. Each returns `None` when the dataset disables it.
+
+use serde::Serialize;
+use virion_dataset::{
+    QcRulesConfigFrameShifts, QcRulesConfigMissingData, QcRulesConfigMixedSites,
+    QcRulesConfigPrivateMutations, QcRulesConfigSnpClusters, QcRulesConfigStopCodons,
+};
+
+use super::{FrameShiftLocation, QcInput, QcStatus, StopCodonLocation};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MissingDataResult {
+    pub score: f64,
+    pub status: QcStatus,
+    pub total_missing: usize,
+    pub missing_data_threshold: f64,
+}
+
+/// Ns beyond `scoreBias`, scaled so that `missingDataThreshold` more of them scores 100.
+pub fn missing_data(input: &QcInput<'_>, c: &QcRulesConfigMissingData) -> Option<MissingDataResult> {
+    c.enabled.then(|| {
+        let score = ((input.total_missing as f64 - c.score_bias) * 100.0 / c.missing_data_threshold).max(0.0);
+        MissingDataResult {
+            score,
+            status: QcStatus::from_score(score),
+            total_missing: input.total_missing,
+            missing_data_threshold: c.missing_data_threshold + c.score_bias,
+        }
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MixedSitesResult {
+    pub score: f64,
+    pub status: QcStatus,
+    pub total_mixed_sites: usize,
+    pub mixed_sites_threshold: usize,
+}
+
+/// Ambiguous letters, 100 at `mixedSitesThreshold`.
+pub fn mixed_sites(input: &QcInput<'_>, c: &QcRulesConfigMixedSites) -> Option<MixedSitesResult> {
+    c.enabled.then(|| {
+        let score = (100.0 * input.total_mixed_sites as f64 / c.mixed_sites_threshold as f64).max(0.0);
+        MixedSitesResult {
+            score,
+            status: QcStatus::from_score(score),
+            total_mixed_sites: input.total_mixed_sites,
+            mixed_sites_threshold: c.mixed_sites_threshold,
+        }
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateMutationsResult {
+    pub score: f64,
+    pub status: QcStatus,
+    pub num_reversion_substitutions: usize,
+    pub num_labeled_substitutions: usize,
+    pub num_unlabeled_substitutions: usize,
+    pub total_deletion_ranges: usize,
+    pub weighted_total: f64,
+    pub excess: f64,
+    pub cutoff: f64,
+}
+
+/// Weighted private mutations beyond the `typical` number; 100 when the excess reaches `cutoff`.
+/// Substitutions count one by one but a run of deleted bases counts once, since one event
+/// deletes many bases.
+pub fn private_mutations(
+    input: &QcInput<'_>,
+    c: &QcRulesConfigPrivateMutations,
+) -> Option<PrivateMutationsResult> {
+    c.enabled.then(|| {
+        let total_deletion_ranges = count_runs(input.private_deletions.iter().map(|p| p.0));
+        let weighted_total = c.weight_reversion_substitutions * input.total_reversion_substitutions as f64
+            + c.weight_labeled_substitutions * input.total_labeled_substitutions as f64
+            + c.weight_unlabeled_substitutions * input.total_unlabeled_substitutions as f64
+            + total_deletion_ranges as f64;
+        let excess = weighted_total - c.typical;
+        let score = excess.max(0.0) * 100.0 / c.cutoff;
+        PrivateMutationsResult {
+            score,
+            status: QcStatus::from_score(score),
+            num_reversion_substitutions: input.total_reversion_substitutions,
+            num_labeled_substitutions: input.total_labeled_substitutions,
+            num_unlabeled_substitutions: input.total_unlabeled_substitutions,
+            total_deletion_ranges,
+            weighted_total,
+            excess,
+            cutoff: c.cutoff,
+        }
+    })
+}
+
+/// Number of maximal runs of consecutive integers in an ascending sequence.
+fn count_runs(positions: impl Iterator<Item = i64>) -> usize {
+    let mut prev: Option<i64> = None;
+    let mut runs = 0;
+    for p in positions {
+        if prev != Some(p - 1) {
+            runs += 1;
+        }
+        prev = Some(p);
+    }
+    runs
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusteredSnp {
+    pub start: usize,
+    pub end: usize,
+    pub number_of_snps: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SnpClustersResult {
+    pub score: f64,
+    pub status: QcStatus,
+    #[serde(rename = "totalSNPs")]
+    pub total_snps: usize,
+    #[serde(rename = "clusteredSNPs")]
+    pub clustered_snps: Vec<ClusteredSnp>,
+}
+
+/// Windows of `windowSize` bases holding more than `clusterCutOff` private substitutions.
+pub fn snp_clusters(input: &QcInput<'_>, c: &QcRulesConfigSnpClusters) -> Option<SnpClustersResult> {
+    c.enabled.then(|| {
+        let positions: Vec<i64> = input.private_substitutions.iter().map(|p| p.0).collect();
+        let clustered_snps = find_clusters(&positions, c.window_size as i64, c.cluster_cut_off);
+        let total_snps = clustered_snps.iter().map(|c| c.number_of_snps).sum();
+        let score = (clustered_snps.len() as f64 * c.score_weight).max(0.0);
+        SnpClustersResult { score, status: QcStatus::from_score(score), total_snps, clustered_snps }
+    })
+}
+
+/// Slides a window over the ascending positions. A window over the cut-off opens a cluster;
+/// while following positions keep the window over the cut-off they extend the same cluster
+/// (this is Nextclade's rule: a cluster grows only from the position just before).
+fn find_clusters(positions: &[i64], window: i64, cut_off: usize) -> Vec<ClusteredSnp> {
+    let mut clusters: Vec<(i64, i64, usize)> = Vec::new();
+    let mut window_start = 0usize;
+    let mut prev: Option<i64> = None;
+    for (i, &pos) in positions.iter().enumerate() {
+        while positions[window_start] < pos - window {
+            window_start += 1;
+        }
+        let in_window = i + 1 - window_start;
+        if in_window > cut_off {
+            match clusters.last_mut() {
+                Some(last) if in_window > 1 && Some(last.1) == prev => {
+                    last.1 = pos;
+                    last.2 += 1;
+                }
+                _ => clusters.push((positions[window_start], pos, in_window)),
+            }
+        }
+        prev = Some(pos);
+    }
+    clusters
+        .into_iter()
+        .map(|(start, end, n)| ClusteredSnp { start: start as usize, end: end as usize, number_of_snps: n })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameShiftsResult {
+    pub score: f64,
+    pub status: QcStatus,
+    pub frame_shifts: Vec<FrameShiftLocation>,
+    pub total_frame_shifts: usize,
+    pub frame_shifts_ignored: Vec<FrameShiftLocation>,
+    pub total_frame_shifts_ignored: usize,
+}
+
+/// Frame shifts not listed as known in the dataset, each worth `scoreWeight`.
+pub fn frame_shifts(input: &QcInput<'_>, c: &QcRulesConfigFrameShifts) -> Option<FrameShiftsResult> {
+    c.enabled.then(|| {
+        let (ignored, counted): (Vec<_>, Vec<_>) = input.frame_shifts.iter().cloned().partition(|fs| {
+            c.ignored_frame_shifts
+                .iter()
+                .any(|ig| ig.cds_name == fs.cds_name && ig.codon_range == fs.codon_range)
+        });
+        let score = counted.len() as f64 * c.score_weight;
+        FrameShiftsResult {
+            score,
+            status: QcStatus::from_score(score),
+            total_frame_shifts: counted.len(),
+            frame_shifts: counted,
+            total_frame_shifts_ignored: ignored.len(),
+            frame_shifts_ignored: ignored,
+        }
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StopCodonsResult {
+    pub score: f64,
+    pub status: QcStatus,
+    pub stop_codons: Vec<StopCodonLocation>,
+    pub total_stop_codons: usize,
+    pub stop_codons_ignored: Vec<StopCodonLocation>,
+    pub total_stop_codons_ignored: usize,
+}
+
+/// Stop codons before the last codon of each CDS, except those the dataset lists as known.
+pub fn stop_codons(input: &QcInput<'_>, c: &QcRulesConfigStopCodons) -> Option<StopCodonsResult> {
+    c.enabled.then(|| {
+        let mut counted = Vec::new();
+        let mut ignored = Vec::new();
+        for (cds, peptide) in input.peptides {
+            let body = &peptide[..peptide.len().saturating_sub(1)];
+            for (codon, aa) in body.iter().enumerate() {
+                if !aa.is_stop() {
+                    continue;
+                }
+                let loc = StopCodonLocation { cds_name: (*cds).to_owned(), codon };
+                if c.ignored_stop_codons.iter().any(|ig| ig.cds_name == *cds && ig.codon == codon) {
+                    ignored.push(loc);
+                } else {
+                    counted.push(loc);
+                }
+            }
+        }
+        let score = counted.len() as f64 * c.score_weight;
+        StopCodonsResult {
+            score,
+            status: QcStatus::from_score(score),
+            total_stop_codons: counted.len(),
+            stop_codons: counted,
+            total_stop_codons_ignored: ignored.len(),
+            stop_codons_ignored: ignored,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clusters(pos: &[i64], window: i64, cut: usize) -> Vec<(usize, usize, usize)> {
+        find_clusters(pos, window, cut).into_iter().map(|c| (c.start, c.end, c.number_of_snps)).collect()
+    }
+
+    /// The straightforward statement of the rule: keep the window as a list, copy it out when it
+    /// first exceeds the cut-off, append when the cluster's last member is the previous position.
+    fn clusters_oracle(pos: &[i64], window: i64, cut: usize) -> Vec<(usize, usize, usize)> {
+        let mut win: std::collections::VecDeque<i64> = Default::default();
+        let mut all: Vec<Vec<i64>> = Vec::new();
+        let mut prev = -1;
+        for &p in pos {
+            win.push_back(p);
+            while win[0] < p - window {
+                win.pop_front();
+            }
+            if win.len() > cut {
+                match all.last_mut() {
+                    Some(last) if win.len() > 1 && *last.last().unwrap() == prev => last.push(p),
+                    _ => all.push(win.iter().copied().collect()),
+                }
+            }
+            prev = p;
+        }
+        all.iter().map(|c| (c[0] as usize, *c.last().unwrap() as usize, c.len())).collect()
+    }
+
+    #[test]
+    fn snp_clusters_by_hand() {
+        assert_eq!(clusters(&[100, 200, 300], 10, 2), []);
+        assert_eq!(clusters(&[100, 105, 109], 10, 2), [(100, 109, 3)]);
+        assert_eq!(clusters(&[100, 105, 109, 500, 503, 506, 509], 10, 2), [(100, 109, 3), (500, 509, 4)]);
+        assert_eq!(clusters(&[4, 12], 5, 0), [(4, 4, 1), (12, 12, 1)]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn snp_clusters_match_oracle(
+            set in proptest::collection::btree_set(0i64..600, 0..80),
+            window in 0i64..150,
+            cut in 0usize..8,
+        ) {
+            let pos: Vec<i64> = set.into_iter().collect();
+            proptest::prop_assert_eq!(clusters(&pos, window, cut), clusters_oracle(&pos, window, cut));
+        }
+    }
+
+    #[test]
+    fn deletion_runs_count_once() {
+        assert_eq!(count_runs([3, 4, 5, 9, 11, 12].into_iter()), 3);
+        assert_eq!(count_runs(std::iter::empty()), 0);
+    }
+
+    #[test]
+    fn status_thresholds() {
+        assert_eq!(QcStatus::from_score(29.9), QcStatus::Good);
+        assert_eq!(QcStatus::from_score(30.0), QcStatus::Mediocre);
+        assert_eq!(QcStatus::from_score(100.0), QcStatus::Bad);
+    }
+}
