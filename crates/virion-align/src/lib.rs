@@ -14,6 +14,8 @@ mod params;
 mod scoring;
 mod seed;
 mod strip;
+#[cfg(test)]
+mod tests;
 
 use std::cell::RefCell;
 

@@ -263,7 +263,7 @@ fn chain_seeds(matches: &[SeedMatch]) -> Vec<SeedMatch> {
             if add {
                 let added = Triplet { ref_end, score: scores[j], j };
                 triplets.push(added);
-                triplets.sort_by(|a, b| b.ref_end.cmp(&a.ref_end));
+                triplets.sort_by_key(|t| std::cmp::Reverse(t.ref_end));
                 triplets.retain(|t| t.ref_end < added.ref_end || t.score >= added.score);
             }
         }
@@ -322,6 +322,10 @@ pub fn reverse_complement(seq: &[Nuc]) -> Vec<Nuc> {
     seq.iter().rev().map(|n| n.complement()).collect()
 }
 
+/// The query as aligned (possibly reverse-complemented), its seed chain, and whether it was
+/// reverse-complemented.
+pub type StrandSeeds<'a> = (Cow<'a, [Nuc]>, Vec<SeedMatch>, bool);
+
 /// Seeds on the forward strand, else (when enabled) on the reverse complement; the error of the
 /// forward attempt is reported when both fail.
 pub fn seed_matches_maybe_reverse_complement<'a>(
@@ -329,7 +333,7 @@ pub fn seed_matches_maybe_reverse_complement<'a>(
     ref_seq: &[Nuc],
     index: &SeedIndex,
     params: &AlignParams,
-) -> Result<(Cow<'a, [Nuc]>, Vec<SeedMatch>, bool), AlignError> {
+) -> Result<StrandSeeds<'a>, AlignError> {
     match seed_matches(qry, ref_seq, index, params) {
         Ok(chain) => Ok((Cow::Borrowed(qry), chain, false)),
         Err(err) if params.retry_reverse_complement => {
