@@ -518,3 +518,97 @@ impl GeneMap {
         parse_gff3(content, Path::new("<string>"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<GeneMap, GffError> {
+        parse_gff3(text, Path::new("ann.gff3"))
+    }
+
+    fn names(map: &GeneMap) -> Vec<&str> {
+        map.cdses().map(|c| c.name.as_str()).collect()
+    }
+
+    //          1         2         3
+    // 123456789012345678901234567890123456
+    // ..[gene g1: 3-35                   ]
+    //   [c1 seg 3-14][c1 seg 14-28]         <- shared ID, overlapping by one (slippage)
+    #[test]
+    fn shared_id_rows_form_one_cds_and_genes_sort_by_start() {
+        let map = parse(
+            "##gff-version 3\n\
+             ##sequence-region s 1 40\n\
+             s\t.\tgene\t20\t28\t.\t-\t.\tID=g2;gene=late\n\
+             s\t.\tgene\t3\t35\t.\t+\t.\tID=g1;Name=early\n\
+             s\t.\tCDS\t3\t14\t.\t+\t0\tID=c1;Parent=g1;Name=pp\n\
+             s\t.\tCDS\t14\t28\t.\t+\t0\tID=c1;Parent=g1;Name=pp;exception=ribosomal slippage\n",
+        )
+        .unwrap();
+        let genes: Vec<&str> = map.genes.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(genes, ["early", "late"]);
+        let pp = map.cds("pp").unwrap();
+        assert_eq!(pp.segments.len(), 2);
+        assert_eq!(pp.segments[1].range, NucRange::new(NucRefPos(13), NucRefPos(28)));
+        assert_eq!(pp.segments[1].range_local, 12..27);
+        assert_eq!(pp.len(), 27);
+        assert_eq!(pp.exceptions, ["ribosomal slippage"]);
+        // The gene without CDS rows is its own CDS, on its own strand.
+        let late = map.cds("late").unwrap();
+        assert!(late.compat_is_gene);
+        assert_eq!(late.strand(), crate::Strand::Reverse);
+        assert_eq!(names(&map), ["pp", "late"]);
+    }
+
+    #[test]
+    fn at_equal_start_the_longer_feature_comes_first() {
+        let map = parse(
+            "s\t.\tgene\t1\t9\t.\t+\t.\tName=short\n\
+             s\t.\tgene\t1\t30\t.\t+\t.\tName=long\n",
+        )
+        .unwrap();
+        assert_eq!(names(&map), ["long", "short"]);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_reason() {
+        let e = parse("s\t.\tgene\t1\t9\t.\t+\t.\tName=a\ns\t.\tCDS\t1\t9\t.\t+\t0\tParent=nope;Name=b\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("malformed GFF3 at ann.gff3:2:") && e.contains("'nope'"), "{e}");
+        let e = parse("s\t.\tgene\t1\t10\t.\t+\t.\tName=a\n").unwrap_err().to_string();
+        assert!(e.contains("length of CDS 'a' is 10"), "{e}");
+        // Consecutive rows with one ID are one feature, and a gene must be a single row.
+        let e = parse("s\t.\tgene\t1\t9\t.\t+\t.\tName=a\ns\t.\tgene\t10\t18\t.\t+\t.\tName=a\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ann.gff3:1") && e.contains("single row"), "{e}");
+        let e = parse(
+            "s\t.\tgene\t1\t9\t.\t+\t.\tName=a\ns\t.\tgene\t4\t9\t.\t+\t.\tName=b\ns\t.\tgene\t10\t18\t.\t+\t.\tName=a\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("gene names must be unique") && e.contains("'a'"), "{e}");
+        let e = parse("##sequence-region a 1 9\n##sequence-region b 1 9\n").unwrap_err().to_string();
+        assert!(e.contains("ann.gff3:2") && e.contains("one ##sequence-region"), "{e}");
+        assert!(parse("# nothing\n").unwrap_err().to_string().contains("no features"));
+    }
+
+    //  1234567890
+    //  [landmark 1-10, circular]
+    //         [cds 8-13 wraps: 8-10 then 1-3]
+    #[test]
+    fn circular_segments_wrap_into_linear_parts() {
+        let map = parse(
+            "s\t.\tregion\t1\t10\t.\t+\t.\tID=s;Is_circular=true\n\
+             s\t.\tCDS\t8\t13\t.\t+\t0\tName=w\n",
+        )
+        .unwrap();
+        let w = map.cds("w").unwrap();
+        let ranges: Vec<(i64, i64)> = w.segments.iter().map(|s| (s.range.begin.0, s.range.end.0)).collect();
+        assert_eq!(ranges, [(7, 10), (0, 3)]);
+        assert_eq!(w.segments[1].range_local, 3..6);
+        assert_eq!(w.segments[1].wrapping, WrappingPart::WrappingEnd(1));
+    }
+}
