@@ -39,7 +39,7 @@ const fn unspace(i: usize) -> usize {
 
 /// A 4-bit code per letter, so a k-mer of up to 32 letters packs into a u128.
 fn kmer_key(kmer: &[Nuc]) -> u128 {
-    kmer.iter().fold(0u128, |acc, n| (acc << 4) | u128::from(n.bases()))
+    kmer.iter().fold(0u128, |acc, &n| (acc << 4) | u128::from(crate::scoring::nuc_code(n)))
 }
 
 /// Exact k-mer lookup in one codon-spaced reference.
@@ -262,8 +262,10 @@ fn chain_seeds(matches: &[SeedMatch]) -> Vec<SeedMatch> {
             let add = triplets.iter().find(|t| t.ref_end < ref_end).is_none_or(|t| t.score <= scores[j]);
             if add {
                 let added = Triplet { ref_end, score: scores[j], j };
-                triplets.push(added);
-                triplets.sort_by_key(|t| std::cmp::Reverse(t.ref_end));
+                // Same as pushing and stable-sorting by decreasing ref_end: the newcomer goes
+                // after every triplet whose ref_end is not smaller.
+                let at = triplets.partition_point(|t| t.ref_end >= added.ref_end);
+                triplets.insert(at, added);
                 triplets.retain(|t| t.ref_end < added.ref_end || t.score >= added.score);
             }
         }
