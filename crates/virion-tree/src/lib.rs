@@ -1,1 +1,15 @@
 //! The reference tree: parse Auspice v2 JSON and place a query on its nearest node.
+//!
+//! [`RefTree::from_json_str`] reads tree.json into an arena of nodes in depth-first pre-order;
+//! [`RefTree::prepare`] gives every node its full set of mutations relative to the reference;
+//! placement then finds the node nearest to a query described by its mutations, exactly as
+//! Nextclade 3 does, and the private-mutation functions describe what separates the query from it.
+
+pub mod error;
+pub mod parse;
+pub mod prepare;
+pub mod tree;
+
+pub use error::TreeError;
+pub use parse::{parse_aa_mutation, parse_nuc_mutation};
+pub use tree::{AaState, CladeNodeAttrDesc, RefTree, TreeNode};
