@@ -6,5 +6,5 @@
 pub mod compression;
 pub mod fasta;
 
-pub use compression::{OpenError, open_path};
+pub use compression::{CountedInput, OpenError, open_path, open_path_counted};
 pub use fasta::{FastaError, FastaReader, FastaRecord};

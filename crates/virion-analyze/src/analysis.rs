@@ -1,0 +1,167 @@
+//! One genome in, its `Analysis` out.
+
+use std::cell::RefCell;
+
+use virion_align::{AlignError, align_nuc_with_index, strip_insertions};
+use virion_core::{Insertion, Nuc, SymbolRange};
+use virion_translate::{AaChanges, TranslateBuffers, Translation, find_aa_changes, translate_query};
+
+use crate::dataset::Dataset;
+use crate::nuc_changes::{NucChanges, find_missing, find_non_acgtns, find_nuc_changes, letter_composition};
+use crate::placement::Placement;
+use crate::qc::{QcInput, QcResult, run_qc};
+
+/// Why one genome could not be analysed. The batch goes on; the genome gets an error row.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnalyzeError {
+    #[error("sequence contains '{letter}' at position {position}, which is not a nucleotide (IUPAC) letter")]
+    InvalidLetter { letter: char, position: usize },
+    #[error("When calculating seed matches: {0}")]
+    Seeds(AlignError),
+    #[error("{0}")]
+    Align(AlignError),
+}
+
+impl From<AlignError> for AnalyzeError {
+    fn from(e: AlignError) -> Self {
+        match e {
+            AlignError::NoSeedMatches { .. } | AlignError::SeedCoverTooLow { .. } => AnalyzeError::Seeds(e),
+            other => AnalyzeError::Align(other),
+        }
+    }
+}
+
+/// Everything Virion finds about one genome.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub seq_name: String,
+    pub alignment_score: i32,
+    pub is_reverse_complement: bool,
+    /// Substitutions, deletions and the aligned range.
+    pub nuc: NucChanges,
+    pub insertions: Vec<Insertion<Nuc>>,
+    pub missing: Vec<SymbolRange<Nuc>>,
+    pub non_acgtns: Vec<SymbolRange<Nuc>>,
+    pub total_missing: usize,
+    pub total_non_acgtns: usize,
+    /// Aligned, non-missing, unambiguous bases over the reference length.
+    pub coverage: f64,
+    pub translation: Translation,
+    pub aa: AaChanges,
+    /// Nearest reference-tree node, clade and private mutations (absent without a tree).
+    pub placement: Option<Placement>,
+    pub qc: QcResult,
+    /// The query aligned to the reference, insertions removed (reference length).
+    pub aligned_query: Vec<Nuc>,
+}
+
+thread_local! {
+    static BUFFERS: RefCell<(Vec<Nuc>, TranslateBuffers)> = RefCell::new(Default::default());
+}
+
+/// Analyses one genome: alignment, nucleotide calls, translation, placement and QC, with the
+/// results Nextclade gives. `seq` is raw letters as read from FASTA (any case, `U` for `T`).
+pub fn analyze(ds: &Dataset, name: &str, seq: &[u8]) -> Result<Analysis, AnalyzeError> {
+    BUFFERS.with(|cell| {
+        let (qry, tr_buf) = &mut *cell.borrow_mut();
+        to_nucs(seq, qry)?;
+        analyze_nucs(ds, name, qry, tr_buf)
+    })
+}
+
+fn to_nucs(seq: &[u8], out: &mut Vec<Nuc>) -> Result<(), AnalyzeError> {
+    out.clear();
+    for (position, &b) in seq.iter().enumerate() {
+        match Nuc::from_byte(b) {
+            Some(n) => out.push(n),
+            None => return Err(AnalyzeError::InvalidLetter { letter: b as char, position: position + 1 }),
+        }
+    }
+    Ok(())
+}
+
+fn analyze_nucs(
+    ds: &Dataset,
+    name: &str,
+    qry: &[Nuc],
+    tr_buf: &mut TranslateBuffers,
+) -> Result<Analysis, AnalyzeError> {
+    let reference = &ds.data.reference;
+    let alignment =
+        align_nuc_with_index(qry, reference, &ds.seed_index, &ds.gap_open_close, &ds.align_params)?;
+    let stripped = strip_insertions(&alignment.qry_seq, &alignment.ref_seq);
+    let aligned_query = stripped.qry_seq;
+
+    let nuc = find_nuc_changes(&aligned_query, reference);
+    let missing = find_missing(&aligned_query);
+    let non_acgtns = find_non_acgtns(&aligned_query);
+    let total_missing: usize = missing.iter().map(|r| r.range.len() as usize).sum();
+    let total_non_acgtns: usize = non_acgtns.iter().map(|r| r.range.len() as usize).sum();
+    let covered = (nuc.alignment_range.len() as usize).saturating_sub(total_missing + total_non_acgtns);
+    let coverage = covered as f64 / reference.len() as f64;
+
+    let translation = translate_query(
+        &alignment.qry_seq,
+        &alignment.ref_seq,
+        &ds.ref_translation,
+        &ds.align_params,
+        &nuc.alignment_range,
+        tr_buf,
+    );
+    let aa = find_aa_changes(&ds.ref_translation, &translation);
+
+    let placement: Option<Placement> = None;
+
+    let composition = letter_composition(&aligned_query);
+    let total_mixed_sites: usize =
+        Nuc::ALL.iter().filter(|n| n.is_ambiguous()).map(|&n| composition[n as usize]).sum();
+    let qc = run_qc_for(ds, &aa, &translation, placement.as_ref(), total_missing, total_mixed_sites);
+
+    Ok(Analysis {
+        seq_name: name.to_owned(),
+        alignment_score: alignment.score,
+        is_reverse_complement: alignment.is_reverse_complement,
+        nuc,
+        insertions: stripped.insertions,
+        missing,
+        non_acgtns,
+        total_missing,
+        total_non_acgtns,
+        coverage,
+        translation,
+        aa,
+        placement,
+        qc,
+        aligned_query,
+    })
+}
+
+fn run_qc_for(
+    ds: &Dataset,
+    aa: &AaChanges,
+    translation: &Translation,
+    placement: Option<&Placement>,
+    total_missing: usize,
+    total_mixed_sites: usize,
+) -> QcResult {
+    let frame_shifts: Vec<_> = aa
+        .frame_shifts
+        .iter()
+        .map(|fs| crate::qc::FrameShiftLocation { cds_name: fs.cds.clone(), codon_range: fs.codon })
+        .collect();
+    let peptides: Vec<(&str, &[virion_core::Aa])> =
+        translation.cdses.iter().map(|c| (c.name.as_str(), c.seq.as_slice())).collect();
+    let private = placement.map(Placement::qc_counts).unwrap_or_default();
+    let input = QcInput {
+        total_missing,
+        total_mixed_sites,
+        private_substitutions: &private.substitution_positions,
+        total_reversion_substitutions: private.reversions,
+        total_labeled_substitutions: private.labeled,
+        total_unlabeled_substitutions: private.unlabeled,
+        private_deletions: &private.deletion_positions,
+        frame_shifts: &frame_shifts,
+        peptides: &peptides,
+    };
+    run_qc(&input, &ds.data.pathogen.qc)
+}

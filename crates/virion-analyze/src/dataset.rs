@@ -1,0 +1,77 @@
+//! A dataset made ready for analysis: what every genome reuses is computed once at load.
+
+use std::path::Path;
+
+use virion_align::{AlignError, AlignParams, CodingSegment, SeedIndex, gap_open_close_nuc};
+use virion_dataset::{DatasetError, GeneMap, Strand};
+use virion_translate::{RefTranslation, translate_reference};
+
+/// Why a dataset cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    #[error("{path}: alignmentParams: {source}")]
+    AlignParams {
+        path: std::path::PathBuf,
+        #[source]
+        source: AlignError,
+    },
+}
+
+/// A loaded dataset plus the reference's seed index, gap-open costs, peptides and prepared tree.
+#[derive(Debug)]
+pub struct Dataset {
+    pub data: virion_dataset::Dataset,
+    pub align_params: AlignParams,
+    pub gap_open_close: Vec<i32>,
+    pub seed_index: SeedIndex,
+    pub ref_translation: RefTranslation,
+    pub tree: Option<crate::placement::TreeStub>,
+}
+
+impl Dataset {
+    /// Loads a Nextclade v3 dataset directory and prepares it.
+    pub fn load(dir: &Path) -> Result<Dataset, LoadError> {
+        Self::prepare(virion_dataset::Dataset::load(dir)?)
+    }
+
+    pub fn prepare(data: virion_dataset::Dataset) -> Result<Dataset, LoadError> {
+        let pathogen_path = data.path.join("pathogen.json");
+        let align_params = AlignParams::from_json(&data.pathogen.alignment_params)
+            .map_err(|source| LoadError::AlignParams { path: pathogen_path, source })?;
+        let gap_open_close =
+            gap_open_close_nuc(data.reference.len(), &coding_segments(&data.gene_map), &align_params);
+        let seed_index = SeedIndex::new(&data.reference, align_params.kmer_length);
+        let ref_translation = translate_reference(&data.reference, &data.gene_map, &align_params);
+        let tree = None;
+        Ok(Dataset { data, align_params, gap_open_close, seed_index, ref_translation, tree })
+    }
+
+    /// The dataset's display name: pathogen.json's `attributes.name`, or its directory.
+    pub fn name(&self) -> String {
+        self.data.pathogen.name().map_or_else(|| self.data.path.display().to_string(), str::to_owned)
+    }
+}
+
+/// Reference peptides by CDS name, as the tree needs them to find amino-acid reversions.
+fn ref_translation_peptides(tr: &RefTranslation) -> Vec<(String, Vec<virion_core::Aa>)> {
+    tr.cdses.iter().map(|c| (c.layout.name.clone(), c.peptide.clone())).collect()
+}
+
+/// Every CDS segment with its phase, for codon-aware gap-open costs.
+fn coding_segments(gene_map: &GeneMap) -> Vec<CodingSegment> {
+    let mut out = Vec::new();
+    for cds in gene_map.cdses() {
+        let mut phase = 0;
+        for seg in &cds.segments {
+            out.push(CodingSegment {
+                range: seg.range,
+                reverse: seg.strand == Strand::Reverse,
+                phase: phase % 3,
+            });
+            phase += seg.len();
+        }
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! One JSON object per sequence, with Nextclade's NDJSON field names where the meaning is the
+//! same (`substitutions`, `aaSubstitutions`, `privateNucMutations`, `qc`, …).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use virion_core::{AaRange, AaSub, CdsRange, Insertion, Nuc, NucDelRange, NucRange, NucSub, SymbolRange};
+use virion_translate::AaInsertion;
+
+use crate::analysis::{Analysis, AnalyzeError};
+use crate::placement::{PrivateAaMutations, PrivateNucMutations};
+use crate::qc::QcResult;
+
+/// A sequence's NDJSON line: the analysis, or its error.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum NdjsonRecord<'a> {
+    Ok(Box<Record<'a>>),
+    Err {
+        index: usize,
+        #[serde(rename = "seqName")]
+        seq_name: &'a str,
+        errors: Vec<String>,
+    },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record<'a> {
+    index: usize,
+    seq_name: &'a str,
+    substitutions: &'a [NucSub],
+    total_substitutions: usize,
+    deletions: &'a [NucDelRange],
+    total_deletions: i64,
+    insertions: &'a [Insertion<Nuc>],
+    total_insertions: usize,
+    missing: &'a [SymbolRange<Nuc>],
+    total_missing: usize,
+    #[serde(rename = "nonACGTNs")]
+    non_acgtns: &'a [SymbolRange<Nuc>],
+    #[serde(rename = "totalNonACGTNs")]
+    total_non_acgtns: usize,
+    frame_shifts: Vec<FrameShiftJson<'a>>,
+    total_frame_shifts: usize,
+    aa_substitutions: &'a [AaSub],
+    total_aminoacid_substitutions: usize,
+    aa_deletions: &'a [AaSub],
+    total_aminoacid_deletions: usize,
+    aa_insertions: Vec<AaInsertionJson<'a>>,
+    total_aminoacid_insertions: usize,
+    unknown_aa_ranges: &'a [CdsRange],
+    total_unknown_aa: usize,
+    alignment_range: NucRange,
+    alignment_score: i32,
+    clade: Option<&'a str>,
+    custom_node_attributes: BTreeMap<&'a str, &'a str>,
+    nearest_node_name: Option<&'a str>,
+    private_nuc_mutations: Option<&'a PrivateNucMutations>,
+    private_aa_mutations: Option<&'a PrivateAaMutations>,
+    warnings: Vec<&'a str>,
+    missing_cdses: &'a [String],
+    coverage: f64,
+    cds_coverage: BTreeMap<&'a str, f64>,
+    qc: &'a QcResult,
+    is_reverse_complement: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FrameShiftJson<'a> {
+    cds_name: &'a str,
+    nuc_abs: &'a [NucRange],
+    codon: AaRange,
+    gaps_leading: AaRange,
+    gaps_trailing: AaRange,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AaInsertionJson<'a> {
+    cds_name: &'a str,
+    pos: i64,
+    ins: String,
+}
+
+impl<'a> NdjsonRecord<'a> {
+    pub fn new(index: usize, name: &'a str, result: &'a Result<Analysis, AnalyzeError>) -> Self {
+        match result {
+            Err(e) => NdjsonRecord::Err {
+                index,
+                seq_name: name,
+                errors: vec![format!("When processing sequence #{index} '{name}': {e}")],
+            },
+            Ok(a) => NdjsonRecord::Ok(Box::new(Record::new(index, name, a))),
+        }
+    }
+}
+
+impl<'a> Record<'a> {
+    fn new(index: usize, name: &'a str, a: &'a Analysis) -> Self {
+        let p = a.placement.as_ref();
+        Record {
+            index,
+            seq_name: name,
+            substitutions: &a.nuc.substitutions,
+            total_substitutions: a.nuc.substitutions.len(),
+            deletions: &a.nuc.deletions,
+            total_deletions: a.nuc.deletions.iter().map(|d| d.range.len()).sum(),
+            insertions: &a.insertions,
+            total_insertions: a.insertions.iter().map(|i| i.ins.len()).sum(),
+            missing: &a.missing,
+            total_missing: a.total_missing,
+            non_acgtns: &a.non_acgtns,
+            total_non_acgtns: a.total_non_acgtns,
+            frame_shifts: a
+                .aa
+                .frame_shifts
+                .iter()
+                .map(|f| FrameShiftJson {
+                    cds_name: &f.cds,
+                    nuc_abs: &f.nuc_abs,
+                    codon: f.codon,
+                    gaps_leading: f.gaps_leading,
+                    gaps_trailing: f.gaps_trailing,
+                })
+                .collect(),
+            total_frame_shifts: a.aa.frame_shifts.len(),
+            aa_substitutions: &a.aa.substitutions,
+            total_aminoacid_substitutions: a.aa.substitutions.len(),
+            aa_deletions: &a.aa.deletions,
+            total_aminoacid_deletions: a.aa.deletions.len(),
+            aa_insertions: a.aa.insertions.iter().map(aa_insertion_json).collect(),
+            total_aminoacid_insertions: a.aa.insertions.len(),
+            unknown_aa_ranges: &a.aa.unknown_aa_ranges,
+            total_unknown_aa: a.aa.total_unknown_aa,
+            alignment_range: a.nuc.alignment_range,
+            alignment_score: a.alignment_score,
+            clade: p.and_then(|p| p.clade.as_deref()),
+            custom_node_attributes: p
+                .map(|p| p.clade_attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+                .unwrap_or_default(),
+            nearest_node_name: p.map(|p| p.nearest_node_name.as_str()),
+            private_nuc_mutations: p.map(|p| &p.private_nuc),
+            private_aa_mutations: p.map(|p| &p.private_aa),
+            warnings: a.translation.warnings.iter().map(|w| w.message.as_str()).collect(),
+            missing_cdses: &a.translation.failed_cdses,
+            coverage: a.coverage,
+            cds_coverage: a.aa.cds_coverage.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
+            qc: &a.qc,
+            is_reverse_complement: a.is_reverse_complement,
+        }
+    }
+}
+
+fn aa_insertion_json(i: &AaInsertion) -> AaInsertionJson<'_> {
+    AaInsertionJson { cds_name: &i.cds, pos: i.ins.pos, ins: i.ins.ins.iter().map(|a| a.to_char()).collect() }
+}

@@ -1,0 +1,285 @@
+//! nextclade.tsv-compatible rows: Nextclade's column names and cell formats wherever Virion
+//! computes the same thing, so that scripts written for Nextclade read Virion's table unchanged.
+
+use std::io::Write;
+
+use virion_core::{AaSub, NucSub};
+
+use super::format::{join, qc_number, tsv_cell};
+use crate::analysis::{Analysis, AnalyzeError};
+use crate::dataset::Dataset;
+use crate::qc::QcStatus;
+
+/// Writes the header once, then one row per sequence.
+#[derive(Debug)]
+pub struct TsvWriter<W: Write> {
+    out: W,
+    clade_attr_keys: Vec<String>,
+    columns: Vec<String>,
+    row: Vec<String>,
+}
+
+const COLUMNS_AFTER_CLADES: &[&str] = &[
+    "qc.overallScore",
+    "qc.overallStatus",
+    "totalSubstitutions",
+    "totalDeletions",
+    "totalInsertions",
+    "totalFrameShifts",
+    "totalMissing",
+    "totalNonACGTNs",
+    "totalAminoacidSubstitutions",
+    "totalAminoacidDeletions",
+    "totalAminoacidInsertions",
+    "totalUnknownAa",
+    "alignmentScore",
+    "alignmentStart",
+    "alignmentEnd",
+    "coverage",
+    "cdsCoverage",
+    "isReverseComplement",
+    "substitutions",
+    "deletions",
+    "insertions",
+    "frameShifts",
+    "aaSubstitutions",
+    "aaDeletions",
+    "aaInsertions",
+    "privateNucMutations.reversionSubstitutions",
+    "privateNucMutations.labeledSubstitutions",
+    "privateNucMutations.unlabeledSubstitutions",
+    "privateNucMutations.totalReversionSubstitutions",
+    "privateNucMutations.totalLabeledSubstitutions",
+    "privateNucMutations.totalUnlabeledSubstitutions",
+    "privateNucMutations.totalPrivateSubstitutions",
+    "privateAaMutations.reversionSubstitutions",
+    "privateAaMutations.labeledSubstitutions",
+    "privateAaMutations.unlabeledSubstitutions",
+    "privateAaMutations.totalReversionSubstitutions",
+    "privateAaMutations.totalLabeledSubstitutions",
+    "privateAaMutations.totalUnlabeledSubstitutions",
+    "privateAaMutations.totalPrivateSubstitutions",
+    "missing",
+    "unknownAaRanges",
+    "nonACGTNs",
+    "qc.missingData.missingDataThreshold",
+    "qc.missingData.score",
+    "qc.missingData.status",
+    "qc.missingData.totalMissing",
+    "qc.mixedSites.mixedSitesThreshold",
+    "qc.mixedSites.score",
+    "qc.mixedSites.status",
+    "qc.mixedSites.totalMixedSites",
+    "qc.privateMutations.cutoff",
+    "qc.privateMutations.excess",
+    "qc.privateMutations.score",
+    "qc.privateMutations.status",
+    "qc.privateMutations.total",
+    "qc.snpClusters.clusteredSNPs",
+    "qc.snpClusters.score",
+    "qc.snpClusters.status",
+    "qc.snpClusters.totalSNPs",
+    "qc.frameShifts.frameShifts",
+    "qc.frameShifts.totalFrameShifts",
+    "qc.frameShifts.frameShiftsIgnored",
+    "qc.frameShifts.totalFrameShiftsIgnored",
+    "qc.frameShifts.score",
+    "qc.frameShifts.status",
+    "qc.stopCodons.stopCodons",
+    "qc.stopCodons.totalStopCodons",
+    "qc.stopCodons.score",
+    "qc.stopCodons.status",
+    "failedCdses",
+    "warnings",
+    "errors",
+];
+
+impl<W: Write> TsvWriter<W> {
+    pub fn new(mut out: W, ds: &Dataset) -> std::io::Result<Self> {
+        // Nextclade lists the tree's clade-like attributes after `clade`, last defined first.
+        let clade_attr_keys: Vec<String> = Vec::new();
+        let mut columns: Vec<String> = vec!["index".into(), "seqName".into(), "clade".into()];
+        columns.extend(clade_attr_keys.iter().cloned());
+        columns.extend(COLUMNS_AFTER_CLADES.iter().map(|c| (*c).to_owned()));
+        writeln!(out, "{}", columns.join("\t"))?;
+        Ok(Self { out, clade_attr_keys, row: Vec::with_capacity(columns.len()), columns })
+    }
+
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    pub fn write(
+        &mut self,
+        index: usize,
+        name: &str,
+        result: &Result<Analysis, AnalyzeError>,
+    ) -> std::io::Result<()> {
+        self.row.clear();
+        self.row.push(index.to_string());
+        self.row.push(tsv_cell(name).into_owned());
+        match result {
+            Ok(a) => self.fill(a),
+            Err(e) => {
+                let blanks = self.columns.len() - 3;
+                self.row.extend(std::iter::repeat_n(String::new(), blanks));
+                self.row
+                    .push(tsv_cell(&format!("When processing sequence #{index} '{name}': {e}")).into_owned());
+            }
+        }
+        writeln!(self.out, "{}", self.row.join("\t"))
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    fn fill(&mut self, a: &Analysis) {
+        let r = &mut self.row;
+        let p = a.placement.as_ref();
+        r.push(p.and_then(|p| p.clade.clone()).unwrap_or_default());
+        for key in &self.clade_attr_keys {
+            r.push(p.and_then(|p| p.clade_attr(key)).unwrap_or_default().to_owned());
+        }
+        let qc = &a.qc;
+        r.push(qc_number(qc.overall_score));
+        r.push(qc.overall_status.as_str().to_owned());
+        r.push(a.nuc.substitutions.len().to_string());
+        r.push(a.nuc.deletions.iter().map(|d| d.range.len()).sum::<i64>().to_string());
+        r.push(a.insertions.iter().map(|i| i.ins.len()).sum::<usize>().to_string());
+        r.push(a.aa.frame_shifts.len().to_string());
+        r.push(a.total_missing.to_string());
+        r.push(a.total_non_acgtns.to_string());
+        r.push(a.aa.substitutions.len().to_string());
+        r.push(a.aa.deletions.len().to_string());
+        r.push(a.aa.insertions.len().to_string());
+        r.push(a.aa.total_unknown_aa.to_string());
+        r.push(a.alignment_score.to_string());
+        r.push(a.nuc.alignment_range.begin.one_based().to_string());
+        r.push(a.nuc.alignment_range.end.0.to_string());
+        r.push(a.coverage.to_string());
+        r.push(join(a.aa.cds_coverage.iter().map(|(cds, c)| format!("{cds}:{c}")), ","));
+        r.push(a.is_reverse_complement.to_string());
+        r.push(join(&a.nuc.substitutions, ","));
+        r.push(join(&a.nuc.deletions, ","));
+        r.push(join(&a.insertions, ","));
+        r.push(join(&a.aa.frame_shifts, ","));
+        r.push(join(&a.aa.substitutions, ","));
+        r.push(join(&a.aa.deletions, ","));
+        r.push(join(&a.aa.insertions, ","));
+        match p {
+            Some(p) => {
+                let n = &p.private_nuc;
+                r.push(join(&n.reversion_substitutions, ","));
+                r.push(join(n.labeled_substitutions.iter().map(|(s, l)| labeled(s, l)), ","));
+                r.push(join(&n.unlabeled_substitutions, ","));
+                r.push(n.reversion_substitutions.len().to_string());
+                r.push(n.labeled_substitutions.len().to_string());
+                r.push(n.unlabeled_substitutions.len().to_string());
+                r.push(n.total_private_substitutions().to_string());
+                let m = &p.private_aa;
+                r.push(join(&m.reversion_substitutions, ","));
+                r.push(join(m.labeled_substitutions.iter().map(|(s, l)| labeled_aa(s, l)), ","));
+                r.push(join(&m.unlabeled_substitutions, ","));
+                r.push(m.reversion_substitutions.len().to_string());
+                r.push(m.labeled_substitutions.len().to_string());
+                r.push(m.unlabeled_substitutions.len().to_string());
+                r.push(m.total_private_substitutions().to_string());
+            }
+            None => r.extend(std::iter::repeat_n(String::new(), 14)),
+        }
+        r.push(join(a.missing.iter().map(|m| m.range), ","));
+        r.push(join(&a.aa.unknown_aa_ranges, ","));
+        r.push(join(&a.non_acgtns, ","));
+        push_rule(r, qc.missing_data.as_ref(), |x| {
+            vec![
+                qc_number(x.missing_data_threshold),
+                qc_number(x.score),
+                status(x.status),
+                x.total_missing.to_string(),
+            ]
+        });
+        push_rule(r, qc.mixed_sites.as_ref(), |x| {
+            vec![
+                x.mixed_sites_threshold.to_string(),
+                qc_number(x.score),
+                status(x.status),
+                x.total_mixed_sites.to_string(),
+            ]
+        });
+        push_rule(r, qc.private_mutations.as_ref(), |x| {
+            vec![
+                qc_number(x.cutoff),
+                qc_number(x.excess),
+                qc_number(x.score),
+                status(x.status),
+                qc_number(x.weighted_total),
+            ]
+        });
+        push_rule(r, qc.snp_clusters.as_ref(), |x| {
+            let clusters = x
+                .clustered_snps
+                .iter()
+                .map(|c| format!("{}-{}:{}", c.start + 1, c.end + 1, c.number_of_snps));
+            vec![join(clusters, ","), qc_number(x.score), status(x.status), x.total_snps.to_string()]
+        });
+        push_rule(r, qc.frame_shifts.as_ref(), |x| {
+            let fmt = |v: &[crate::qc::FrameShiftLocation]| {
+                join(v.iter().map(|f| format!("{}:{}", f.cds_name, f.codon_range)), ",")
+            };
+            vec![
+                fmt(&x.frame_shifts),
+                x.total_frame_shifts.to_string(),
+                fmt(&x.frame_shifts_ignored),
+                x.total_frame_shifts_ignored.to_string(),
+                qc_number(x.score),
+                status(x.status),
+            ]
+        });
+        push_rule(r, qc.stop_codons.as_ref(), |x| {
+            let stops = x.stop_codons.iter().map(|s| format!("{}:{}", s.cds_name, s.codon + 1));
+            vec![join(stops, ","), x.total_stop_codons.to_string(), qc_number(x.score), status(x.status)]
+        });
+        r.push(join(&a.translation.failed_cdses, ","));
+        r.push(tsv_cell(&join(a.translation.warnings.iter().map(|w| &w.message), ";")).into_owned());
+        r.push(String::new());
+    }
+}
+
+fn status(s: QcStatus) -> String {
+    s.as_str().to_owned()
+}
+
+/// Pushes a rule's cells, or as many blanks when the dataset disables the rule.
+fn push_rule<T>(row: &mut Vec<String>, rule: Option<&T>, cells: impl Fn(&T) -> Vec<String>) {
+    match rule {
+        Some(x) => row.extend(cells(x)),
+        None => {
+            // Width of the blank must equal what `cells` would give; measure it on nothing.
+            row.extend(std::iter::repeat_n(String::new(), blank_width::<T>()));
+        }
+    }
+}
+
+/// Number of cells each QC rule occupies, by result type.
+fn blank_width<T>() -> usize {
+    use crate::qc::*;
+    let t = std::any::type_name::<T>();
+    let widths: [(&str, usize); 6] = [
+        (std::any::type_name::<MissingDataResult>(), 4),
+        (std::any::type_name::<MixedSitesResult>(), 4),
+        (std::any::type_name::<PrivateMutationsResult>(), 5),
+        (std::any::type_name::<SnpClustersResult>(), 4),
+        (std::any::type_name::<FrameShiftsResult>(), 6),
+        (std::any::type_name::<StopCodonsResult>(), 4),
+    ];
+    widths.iter().find(|(name, _)| *name == t).map_or(0, |(_, w)| *w)
+}
+
+fn labeled(sub: &NucSub, labels: &[String]) -> String {
+    format!("{sub}|{}", labels.join("&"))
+}
+
+fn labeled_aa(sub: &AaSub, labels: &[String]) -> String {
+    format!("{sub}|{}", labels.join("&"))
+}

@@ -1,0 +1,173 @@
+//! Virion's processing against Nextclade 3.21's own outputs on real genomes, column by column.
+//!
+//! For every input set under ../shared/data (see nextclade-out/README.md) this runs the whole
+//! pipeline, writes the TSV exactly as `virion process` does, and compares each column with
+//! Nextclade's nextclade.tsv (list columns as sets). Agreement per column is printed; the test
+//! fails below the thresholds the project holds itself to.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::compare::{ColumnAgreement, Table, compare};
+use virion_analyze::output::TsvWriter;
+use virion_analyze::{Dataset, analyze};
+use virion_io::{FastaReader, FastaRecord};
+
+fn shared_data() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
+        panic!("../shared/data not found but VIRION_REQUIRE_SHARED_DATA=1");
+    }
+    println!("skipping: ../shared/data not found");
+    None
+}
+
+/// Runs Virion on `input` with `dataset` and returns its TSV text.
+fn run_virion(ds: &Dataset, input: &Path) -> String {
+    let mut reader = FastaReader::from_path(input).unwrap();
+    let mut out = Vec::new();
+    let mut tsv = TsvWriter::new(&mut out, ds).unwrap();
+    let mut rec = FastaRecord::default();
+    while reader.read(&mut rec).unwrap() {
+        let result = analyze(ds, &rec.name, &rec.seq);
+        tsv.write(rec.index, &rec.name, &result).unwrap();
+    }
+    drop(tsv);
+    String::from_utf8(out).unwrap()
+}
+
+/// Columns compared, and the agreement each must reach on SARS-CoV-2 (`None`: reported only).
+const COLUMNS: &[(&str, Option<f64>)] = &[
+    ("substitutions", Some(0.995)),
+    ("deletions", Some(0.995)),
+    ("insertions", Some(0.995)),
+    ("missing", Some(0.995)),
+    ("nonACGTNs", Some(0.995)),
+    ("alignmentStart", Some(0.995)),
+    ("alignmentEnd", Some(0.995)),
+    ("alignmentScore", Some(0.995)),
+    ("coverage", Some(0.995)),
+    ("aaSubstitutions", Some(0.995)),
+    ("aaDeletions", Some(0.995)),
+    ("aaInsertions", Some(0.995)),
+    ("frameShifts", Some(0.995)),
+    ("unknownAaRanges", Some(0.995)),
+    ("cdsCoverage", Some(0.995)),
+    ("failedCdses", Some(0.995)),
+    ("clade", Some(0.995)),
+    ("Nextclade_pango", Some(0.995)),
+    ("partiallyAliased", None),
+    ("clade_who", None),
+    ("clade_display", None),
+    ("privateNucMutations.reversionSubstitutions", None),
+    ("privateNucMutations.labeledSubstitutions", None),
+    ("privateNucMutations.unlabeledSubstitutions", None),
+    ("privateAaMutations.reversionSubstitutions", None),
+    ("privateAaMutations.labeledSubstitutions", None),
+    ("privateAaMutations.unlabeledSubstitutions", None),
+    ("qc.missingData.status", None),
+    ("qc.mixedSites.status", None),
+    ("qc.privateMutations.status", None),
+    ("qc.snpClusters.status", None),
+    ("qc.frameShifts.status", None),
+    ("qc.stopCodons.status", None),
+    ("qc.overallScore", None),
+    ("qc.overallStatus", Some(0.99)),
+    ("errors", None),
+];
+
+/// (nextclade-out folder, dataset, input relative to shared/data)
+const SARS_COV_2_SETS: &[(&str, &str, &str)] = &[
+    ("sars-cov-2-dataset-examples", "sars-cov-2", "nextclade/sars-cov-2/sequences.fasta"),
+    ("ncov-open-example", "sars-cov-2", "sequences/ncov-open-example/example_sequences.fasta.gz"),
+    ("ncov-open-references", "sars-cov-2", "sequences/ncov-open-example/references_sequences.fasta"),
+    (
+        "nextclade-test-sequences",
+        "sars-cov-2",
+        "sequences/nextclade-test-sequences/clades_subsampled.fasta.gz",
+    ),
+    ("pangolin-test-seqs", "sars-cov-2", "sequences/pangolin-test-seqs/test_seqs.fasta"),
+];
+
+const OTHER_SETS: &[(&str, &str, &str)] = &[
+    ("other-pathogens/rsv-a", "rsv-a", "nextclade/rsv-a/sequences.fasta"),
+    ("other-pathogens/mpox-clade-iib", "mpox-clade-iib", "nextclade/mpox-clade-iib/sequences.fasta"),
+    ("other-pathogens/flu-h3n2-ha", "flu-h3n2-ha", "nextclade/flu-h3n2-ha/sequences.fasta"),
+    (
+        "other-pathogens/sars-cov-2-proteins",
+        "sars-cov-2-proteins",
+        "nextclade/sars-cov-2-proteins/sequences.fasta",
+    ),
+];
+
+fn run_sets(data: &Path, sets: &[(&str, &str, &str)]) -> BTreeMap<String, ColumnAgreement> {
+    let mut totals: BTreeMap<String, ColumnAgreement> = BTreeMap::new();
+    let mut datasets: BTreeMap<&str, Dataset> = BTreeMap::new();
+    for (out_dir, dataset, input) in sets {
+        let ds = datasets
+            .entry(dataset)
+            .or_insert_with(|| Dataset::load(&data.join("nextclade").join(dataset)).unwrap());
+        let ours = Table::parse(&run_virion(ds, &data.join(input)));
+        let theirs = Table::parse(
+            &std::fs::read_to_string(data.join("nextclade-out").join(out_dir).join("nextclade.tsv")).unwrap(),
+        );
+        let columns: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).filter(|c| theirs.has_column(c)).collect();
+        println!("== {out_dir} ({} sequences)", theirs.rows.len());
+        for (col, agreement) in compare(&theirs, &ours, &columns) {
+            if agreement.same < agreement.total {
+                println!(
+                    "   {col:<48} {}/{}  e.g. {}",
+                    agreement.same,
+                    agreement.total,
+                    agreement.examples.join(" | ")
+                );
+            }
+            let t = totals.entry(col).or_default();
+            t.same += agreement.same;
+            t.total += agreement.total;
+        }
+    }
+    totals
+}
+
+fn print_totals(title: &str, totals: &BTreeMap<String, ColumnAgreement>) {
+    println!("\n{title}: agreement per column");
+    for (col, a) in totals {
+        println!("   {col:<48} {:>5}/{:<5} {:>7.2}%", a.same, a.total, 100.0 * a.fraction());
+    }
+}
+
+#[test]
+fn sars_cov_2_agrees_with_nextclade() {
+    let Some(data) = shared_data() else { return };
+    let totals = run_sets(&data, SARS_COV_2_SETS);
+    print_totals("SARS-CoV-2 (all sets)", &totals);
+    let mut failures = Vec::new();
+    for (col, threshold) in COLUMNS {
+        if let (Some(t), Some(a)) = (threshold, totals.get(*col))
+            && a.fraction() < *t
+        {
+            failures.push(format!("{col}: {:.2}% < {:.1}%", 100.0 * a.fraction(), 100.0 * t));
+        }
+    }
+    assert!(failures.is_empty(), "below threshold: {failures:?}");
+}
+
+#[test]
+fn other_pathogens_run_end_to_end_and_agree() {
+    let Some(data) = shared_data() else { return };
+    let totals = run_sets(&data, OTHER_SETS);
+    print_totals("RSV-A, mpox, flu H3N2 HA, SARS-CoV-2 proteins", &totals);
+    // Every example sequence of these datasets is analysed by Nextclade; so must it be here.
+    let errors = &totals["errors"];
+    assert_eq!(errors.same, errors.total, "sequences failed here that Nextclade analysed");
+    for col in ["substitutions", "deletions", "insertions", "aaSubstitutions", "aaDeletions", "clade"] {
+        let a = &totals[col];
+        assert!(a.fraction() >= 0.99, "{col}: {}/{}", a.same, a.total);
+    }
+}

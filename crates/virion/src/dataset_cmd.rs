@@ -1,0 +1,69 @@
+//! `virion dataset get|list`: Nextclade's dataset server, or a local copy laid out like it.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use virion_dataset::{DEFAULT_SERVER, DownloadProgress, download, fetch_index};
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Download a dataset (by name such as `nextstrain/sars-cov-2/wuhan-hu-1/orfs` or a shortcut
+    /// such as `sars-cov-2`) into a directory usable with `--dataset`.
+    Get(GetArgs),
+    /// List the datasets a server offers.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    #[arg(long)]
+    pub name: String,
+    /// Version tag (default: the latest).
+    #[arg(long)]
+    pub tag: Option<String>,
+    #[arg(long, short = 'o')]
+    pub output_dir: PathBuf,
+    /// Dataset server: an https URL, a `file://` URL or a local directory.
+    #[arg(long, env = "VIRION_DATASET_SERVER", default_value = DEFAULT_SERVER)]
+    pub server: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, env = "VIRION_DATASET_SERVER", default_value = DEFAULT_SERVER)]
+    pub server: String,
+}
+
+pub fn run(cmd: &DatasetCommand) -> anyhow::Result<()> {
+    match cmd {
+        DatasetCommand::Get(args) => {
+            let progress = |p: DownloadProgress<'_>| {
+                if p.done {
+                    eprintln!("[{}/{}] {} ({} bytes)", p.index + 1, p.count, p.file, p.bytes);
+                }
+            };
+            let dir = download(&args.server, &args.name, args.tag.as_deref(), &args.output_dir, &progress)
+                .with_context(|| format!("downloading dataset '{}' from {}", args.name, args.server))?;
+            eprintln!(
+                "dataset '{}' is in {}; use it with --dataset {}",
+                args.name,
+                dir.display(),
+                dir.display()
+            );
+            Ok(())
+        }
+        DatasetCommand::List(args) => {
+            let index = fetch_index(&args.server).with_context(|| format!("reading {}", args.server))?;
+            for d in index.datasets() {
+                let shortcuts = if d.shortcuts.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({})", d.shortcuts.join(", "))
+                };
+                println!("{}  {}{}", d.path, d.latest_tag(), shortcuts);
+            }
+            Ok(())
+        }
+    }
+}
