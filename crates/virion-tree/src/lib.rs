@@ -6,10 +6,16 @@
 //! Nextclade 3 does, and the private-mutation functions describe what separates the query from it.
 
 pub mod error;
+pub mod labels;
 pub mod parse;
+pub mod placement;
 pub mod prepare;
+pub mod private_nuc;
 pub mod tree;
 
 pub use error::TreeError;
+pub use labels::{InvalidLabelKey, NucMutLabels};
+pub use private_nuc::PrivateNucMutations;
 pub use parse::{parse_aa_mutation, parse_nuc_mutation};
+pub use placement::{Placement, PlacementScratch, QueryMuts};
 pub use tree::{AaState, CladeNodeAttrDesc, RefTree, TreeNode};

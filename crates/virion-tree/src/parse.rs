@@ -103,11 +103,7 @@ impl RefTree {
             .enumerate()
             .map(|(index, r)| {
                 if r.begin > r.end {
-                    return Err(TreeError::InvalidMaskRange {
-                        index,
-                        begin: r.begin,
-                        end: r.end,
-                    });
+                    return Err(TreeError::InvalidMaskRange { index, begin: r.begin, end: r.end });
                 }
                 Ok(NucRange::new(NucRefPos(r.begin), NucRefPos(r.end)))
             })
@@ -115,11 +111,7 @@ impl RefTree {
 
         let mut nodes = Vec::new();
         flatten(raw.tree, None, &mut nodes)?;
-        Ok(RefTree::from_parts(
-            nodes,
-            clade_node_attr_descs,
-            placement_mask_ranges,
-        ))
+        Ok(RefTree::from_parts(nodes, clade_node_attr_descs, placement_mask_ranges))
     }
 }
 
@@ -127,24 +119,17 @@ impl RefTree {
 /// nesting already bounds.
 fn flatten(raw: RawNode, parent: Option<usize>, nodes: &mut Vec<TreeNode>) -> Result<(), TreeError> {
     let index = nodes.len();
-    let RawNode {
-        name,
-        branch_attrs,
-        node_attrs,
-        children,
-    } = raw;
+    let RawNode { name, branch_attrs, node_attrs, children } = raw;
 
     let mut branch_nuc_muts = Vec::new();
     let mut branch_aa_muts = IndexMap::new();
     for (cds, muts) in branch_attrs.mutations {
         if cds == "nuc" {
             for m in &muts {
-                branch_nuc_muts.push(parse_nuc_mutation(m).ok_or_else(|| {
-                    TreeError::InvalidMutation {
-                        node: name.clone(),
-                        cds: cds.clone(),
-                        mutation: m.clone(),
-                    }
+                branch_nuc_muts.push(parse_nuc_mutation(m).ok_or_else(|| TreeError::InvalidMutation {
+                    node: name.clone(),
+                    cds: cds.clone(),
+                    mutation: m.clone(),
                 })?);
             }
         } else {
@@ -217,11 +202,7 @@ fn split_mutation(s: &str) -> Option<(u8, i64, u8)> {
 /// Parses a nucleotide mutation as Auspice writes it: `C241T` (1-based).
 pub fn parse_nuc_mutation(s: &str) -> Option<NucSub> {
     let (r, pos, q) = split_mutation(s.trim())?;
-    Some(NucSub {
-        pos: NucRefPos(pos - 1),
-        ref_nuc: Nuc::from_byte(r)?,
-        qry_nuc: Nuc::from_byte(q)?,
-    })
+    Some(NucSub { pos: NucRefPos(pos - 1), ref_nuc: Nuc::from_byte(r)?, qry_nuc: Nuc::from_byte(q)? })
 }
 
 /// Parses an amino-acid mutation of one CDS as Auspice writes it: `L455S`, `Y144-` (1-based).

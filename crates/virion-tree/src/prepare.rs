@@ -64,16 +64,11 @@ impl RefTree {
                 let after = sub_state(&muts, m.pos);
                 let already = p.deltas[p.delta_bounds[i]..].iter().any(|d| d.pos == m.pos);
                 if before != after && !already {
-                    p.deltas.push(SubDelta {
-                        pos: m.pos,
-                        before,
-                        after,
-                    });
+                    p.deltas.push(SubDelta { pos: m.pos, before, after });
                 }
             }
             p.delta_bounds.push(p.deltas.len());
-            p.nuc_sub_counts
-                .push(muts.iter().filter(|m| !m.qry_nuc.is_gap()).count());
+            p.nuc_sub_counts.push(muts.iter().filter(|m| !m.qry_nuc.is_gap()).count());
             p.nuc_muts.push(muts);
 
             let mut aa_all = Vec::with_capacity(peptides.len());
@@ -99,10 +94,7 @@ impl RefTree {
 
 /// The node's substitution at `pos` (a deletion or the reference letter count as none).
 fn sub_state(muts: &[NucSub], pos: NucRefPos) -> Option<Nuc> {
-    muts.binary_search_by_key(&pos, |m| m.pos)
-        .ok()
-        .map(|i| muts[i].qry_nuc)
-        .filter(|n| !n.is_gap())
+    muts.binary_search_by_key(&pos, |m| m.pos).ok().map(|i| muts[i].qry_nuc).filter(|n| !n.is_gap())
 }
 
 fn apply_nuc_mutation(
@@ -138,14 +130,7 @@ fn apply_nuc_mutation(
         }
         (Ok(i), false) => muts[i].qry_nuc = m.qry_nuc,
         (Err(_), true) => {}
-        (Err(i), false) => muts.insert(
-            i,
-            NucSub {
-                pos: m.pos,
-                ref_nuc,
-                qry_nuc: m.qry_nuc,
-            },
-        ),
+        (Err(i), false) => muts.insert(i, NucSub { pos: m.pos, ref_nuc, qry_nuc: m.qry_nuc }),
     }
     Ok(())
 }
@@ -194,14 +179,7 @@ fn apply_aa_mutation(
         }
         (Ok(i), false) => muts[i].qry_aa = m.qry_aa,
         (Err(_), true) => {}
-        (Err(i), false) => muts.insert(
-            i,
-            AaState {
-                pos: m.pos,
-                ref_aa,
-                qry_aa: m.qry_aa,
-            },
-        ),
+        (Err(i), false) => muts.insert(i, AaState { pos: m.pos, ref_aa, qry_aa: m.qry_aa }),
     }
     Ok(())
 }

@@ -97,12 +97,7 @@ impl RefTree {
         clade_node_attr_descs: Vec<CladeNodeAttrDesc>,
         placement_mask_ranges: Vec<NucRange>,
     ) -> Self {
-        Self {
-            nodes,
-            clade_node_attr_descs,
-            placement_mask_ranges,
-            prepared: None,
-        }
+        Self { nodes, clade_node_attr_descs, placement_mask_ranges, prepared: None }
     }
 
     pub fn nodes(&self) -> &[TreeNode] {
@@ -136,24 +131,18 @@ impl RefTree {
     }
 
     pub(crate) fn prepared(&self) -> &Prepared {
-        self.prepared
-            .as_ref()
-            .expect("RefTree::prepare must be called before placement or private mutations")
+        self.prepared.as_ref().expect("RefTree::prepare must be called before placement or private mutations")
     }
 
     /// The node's full set of nucleotide differences from the reference (deletions included,
     /// `qry_nuc` = `-`), sorted by position. Empty before [`RefTree::prepare`].
     pub fn node_nuc_mutations(&self, node: usize) -> &[NucSub] {
-        self.prepared
-            .as_ref()
-            .map_or(&[][..], |p| p.nuc_muts[node].as_slice())
+        self.prepared.as_ref().map_or(&[][..], |p| p.nuc_muts[node].as_slice())
     }
 
     /// The node's substitutions relative to the reference (its mutations without deletions).
     pub fn node_nuc_substitutions(&self, node: usize) -> impl Iterator<Item = &NucSub> {
-        self.node_nuc_mutations(node)
-            .iter()
-            .filter(|m| !m.qry_nuc.is_gap())
+        self.node_nuc_mutations(node).iter().filter(|m| !m.qry_nuc.is_gap())
     }
 
     /// CDS names known to the prepared tree, in preparation order.

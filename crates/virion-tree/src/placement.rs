@@ -1,0 +1,220 @@
+//! Finding the reference-tree node nearest to a query, with Nextclade's distance.
+//!
+//! For a node with substitution set S (relative to the reference, deletions excluded) and a query
+//! with substitutions Q (those inside placement masks dropped), Nextclade's distance is
+//!
+//! `|S| + |Q| - 2·(same letter at a shared position) - (different letters at a shared position)
+//!  - (positions of S the query did not sequence)`
+//!
+//! where "not sequenced" means outside the alignment range, inside an `N` range, or inside a
+//! placement mask. Ambiguous letters and deletions of the query play no part. The nearest node has
+//! the smallest distance; ties go to the larger placement prior, then to the earlier node in
+//! depth-first pre-order.
+//!
+//! The distance is a sum over positions, so a child's distance is its parent's plus the change at
+//! the few positions its branch touches: [`RefTree::find_nearest_node_with`] computes every node
+//! that way in one pass over the arena. [`RefTree::find_nearest_node_brute_force`] evaluates the
+//! formula from scratch per node and is the oracle the fast path is tested against.
+
+use virion_core::{Nuc, NucDelRange, NucRange, NucRefPos, NucSub, SymbolRange};
+
+use crate::tree::RefTree;
+
+/// A query described by its differences from the reference, as the nucleotide analysis reports
+/// them (nextclade.tsv columns `substitutions`, `deletions`, `missing`, `nonACGTNs`,
+/// `alignmentStart`/`alignmentEnd`).
+#[derive(Debug, Clone, Copy)]
+pub struct QueryMuts<'a> {
+    pub substitutions: &'a [NucSub],
+    pub deletions: &'a [NucDelRange],
+    /// Runs of `N`.
+    pub missing: &'a [NucRange],
+    /// Runs of ambiguity codes other than `N`.
+    pub non_acgtns: &'a [SymbolRange<Nuc>],
+    pub alignment_range: NucRange,
+}
+
+/// Where a query attaches to the tree.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placement {
+    /// Index of the nearest node (pre-order, root = 0).
+    pub node: usize,
+    pub distance: i64,
+}
+
+/// Buffers reused across queries so placement allocates nothing per node.
+#[derive(Debug, Default, Clone)]
+pub struct PlacementScratch {
+    /// Query substitutions outside placement masks, sorted by position.
+    subs: Vec<(NucRefPos, Nuc)>,
+    /// Missing ranges and placement masks, sorted and merged.
+    unsequenced: Vec<NucRange>,
+    /// Distance of every node.
+    distances: Vec<i64>,
+}
+
+/// The query as placement sees it, built in the scratch buffers.
+struct PreparedQuery<'s> {
+    subs: &'s [(NucRefPos, Nuc)],
+    unsequenced: &'s [NucRange],
+    alignment_range: NucRange,
+}
+
+impl PreparedQuery<'_> {
+    fn is_sequenced(&self, pos: NucRefPos) -> bool {
+        if !self.alignment_range.contains(pos) {
+            return false;
+        }
+        let i = self.unsequenced.partition_point(|r| r.end <= pos);
+        !(i < self.unsequenced.len() && self.unsequenced[i].begin <= pos)
+    }
+
+    fn query_letter(&self, pos: NucRefPos) -> Option<Nuc> {
+        self.subs.binary_search_by_key(&pos, |s| s.0).ok().map(|i| self.subs[i].1)
+    }
+
+    /// What a node substitution `node_nuc` at `pos` adds to the distance.
+    fn contribution(&self, pos: NucRefPos, node_nuc: Option<Nuc>) -> i64 {
+        let Some(n) = node_nuc else { return 0 };
+        let mut c = 1;
+        if !self.is_sequenced(pos) {
+            c -= 1;
+        }
+        match self.query_letter(pos) {
+            Some(q) if q == n => c -= 2,
+            Some(_) => c -= 1,
+            None => {}
+        }
+        c
+    }
+}
+
+fn in_any(ranges: &[NucRange], pos: NucRefPos) -> bool {
+    ranges.iter().any(|r| r.contains(pos))
+}
+
+impl RefTree {
+    /// Nearest node to the query; see the module documentation for the distance.
+    pub fn find_nearest_node(&self, query: &QueryMuts) -> Placement {
+        self.find_nearest_node_with(query, &mut PlacementScratch::default())
+    }
+
+    /// [`RefTree::find_nearest_node`] with caller-owned buffers.
+    pub fn find_nearest_node_with(&self, query: &QueryMuts, scratch: &mut PlacementScratch) -> Placement {
+        let prepared = self.prepared();
+        let masks = &self.placement_mask_ranges;
+
+        scratch.subs.clear();
+        scratch
+            .subs
+            .extend(query.substitutions.iter().filter(|s| !in_any(masks, s.pos)).map(|s| (s.pos, s.qry_nuc)));
+        scratch.subs.sort_unstable_by_key(|s| s.0);
+
+        scratch.unsequenced.clear();
+        scratch.unsequenced.extend(query.missing.iter().chain(masks).filter(|r| !r.is_empty()));
+        scratch.unsequenced.sort_unstable_by_key(|r| r.begin);
+        merge_sorted_ranges(&mut scratch.unsequenced);
+
+        let q = PreparedQuery {
+            subs: &scratch.subs,
+            unsequenced: &scratch.unsequenced,
+            alignment_range: query.alignment_range,
+        };
+        let total_query_subs = q.subs.len() as i64;
+
+        let dist = &mut scratch.distances;
+        dist.clear();
+        dist.resize(self.nodes.len(), 0);
+        let mut best = Placement { node: 0, distance: i64::MAX };
+        let mut best_prior = f64::NEG_INFINITY;
+        for (i, node) in self.nodes.iter().enumerate() {
+            let d = match node.parent {
+                // The root's differences from the reference all count.
+                None => {
+                    total_query_subs
+                        + prepared.nuc_muts[i]
+                            .iter()
+                            .filter(|m| !m.qry_nuc.is_gap())
+                            .map(|m| q.contribution(m.pos, Some(m.qry_nuc)))
+                            .sum::<i64>()
+                }
+                Some(p) => {
+                    let deltas = &prepared.deltas[prepared.delta_bounds[i]..prepared.delta_bounds[i + 1]];
+                    dist[p]
+                        + deltas
+                            .iter()
+                            .map(|d| q.contribution(d.pos, d.after) - q.contribution(d.pos, d.before))
+                            .sum::<i64>()
+                }
+            };
+            dist[i] = d;
+            if d < best.distance {
+                best = Placement { node: i, distance: d };
+                best_prior = node.prior_weight();
+            } else if d == best.distance {
+                let prior = node.prior_weight();
+                if prior.total_cmp(&best_prior).is_gt() {
+                    best = Placement { node: i, distance: d };
+                    best_prior = prior;
+                }
+            }
+        }
+        if self.nodes.is_empty() {
+            best.distance = 0;
+        }
+        best
+    }
+
+    /// Oracle for [`RefTree::find_nearest_node`]: Nextclade's formula evaluated from scratch for
+    /// every node, then a stable sort by (distance, larger prior first).
+    pub fn find_nearest_node_brute_force(&self, query: &QueryMuts) -> Placement {
+        let masks = &self.placement_mask_ranges;
+        let subs: Vec<&NucSub> = query.substitutions.iter().filter(|s| !in_any(masks, s.pos)).collect();
+        let unsequenced: Vec<NucRange> = masks.iter().chain(query.missing).copied().collect();
+
+        let mut scored: Vec<(usize, i64, f64)> = (0..self.nodes.len())
+            .map(|i| {
+                let node_subs: Vec<&NucSub> = self.node_nuc_substitutions(i).collect();
+                let mut shared_differences = 0;
+                let mut shared_sites = 0;
+                for s in &subs {
+                    if let Some(m) = node_subs.iter().find(|m| m.pos == s.pos) {
+                        if m.qry_nuc == s.qry_nuc {
+                            shared_differences += 1;
+                        } else {
+                            shared_sites += 1;
+                        }
+                    }
+                }
+                let undetermined = node_subs
+                    .iter()
+                    .filter(|m| !query.alignment_range.contains(m.pos) || in_any(&unsequenced, m.pos))
+                    .count() as i64;
+                let d = node_subs.len() as i64 + subs.len() as i64
+                    - 2 * shared_differences
+                    - shared_sites
+                    - undetermined;
+                (i, d, self.nodes[i].prior_weight())
+            })
+            .collect();
+        scored.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)));
+        scored
+            .first()
+            .map_or(Placement { node: 0, distance: 0 }, |&(node, distance, _)| Placement { node, distance })
+    }
+}
+
+/// Merges overlapping or touching ranges of a list sorted by `begin`, in place.
+fn merge_sorted_ranges(ranges: &mut Vec<NucRange>) {
+    let mut w = 0;
+    for r in 0..ranges.len() {
+        let cur = ranges[r];
+        if w > 0 && cur.begin <= ranges[w - 1].end {
+            ranges[w - 1].end = ranges[w - 1].end.max(cur.end);
+        } else {
+            ranges[w] = cur;
+            w += 1;
+        }
+    }
+    ranges.truncate(w);
+}

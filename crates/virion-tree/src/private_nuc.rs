@@ -1,0 +1,199 @@
+//! Private nucleotide mutations: what separates a query from the node it was placed on.
+//!
+//! With the node's and the query's differences from the reference:
+//!
+//! | case | query            | node            | private mutation        |
+//! |------|------------------|-----------------|-------------------------|
+//! | 1    | X at p           | X at p          | none                    |
+//! | 2    | X at p           | Y at p          | Y→X                     |
+//! | 3    | X at p           | reference at p  | ref→X                   |
+//! | 4    | reference at p   | Y at p          | Y→ref (a reversion)     |
+//! | 5, 6 | `N` at p         | anything        | none                    |
+//!
+//! Deletions follow the same cases with `-` as the letter. A reversion is only claimed where the
+//! query was sequenced (inside the alignment, not `N`, not an ambiguity code); a node deletion the
+//! query lacks ("undeletion") is not reported. Placement masks do not apply here.
+
+use virion_core::{Nuc, NucDelRange, NucRange, NucRefPos, NucSub};
+
+use crate::labels::NucMutLabels;
+use crate::placement::QueryMuts;
+use crate::tree::RefTree;
+
+/// The `privateNucMutations` of a Nextclade result.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrivateNucMutations {
+    /// Reversions and non-reversion substitutions, sorted.
+    pub private_substitutions: Vec<NucSub>,
+    /// Private deletions, one per position (`qry_nuc` is `-`, `ref_nuc` the node's letter).
+    pub private_deletions: Vec<NucSub>,
+    pub private_deletion_ranges: Vec<NucDelRange>,
+    /// The subset of `private_substitutions` that go back to the reference letter.
+    pub reversion_substitutions: Vec<NucSub>,
+    /// Non-reversion substitutions whose genotype carries labels, with those labels.
+    pub labeled_substitutions: Vec<(NucSub, Vec<String>)>,
+    /// Non-reversion substitutions without labels.
+    pub unlabeled_substitutions: Vec<NucSub>,
+}
+
+impl PrivateNucMutations {
+    pub fn total_private_substitutions(&self) -> usize {
+        self.private_substitutions.len()
+    }
+    pub fn total_private_deletions(&self) -> usize {
+        self.private_deletions.len()
+    }
+    pub fn total_reversion_substitutions(&self) -> usize {
+        self.reversion_substitutions.len()
+    }
+    pub fn total_labeled_substitutions(&self) -> usize {
+        self.labeled_substitutions.len()
+    }
+    pub fn total_unlabeled_substitutions(&self) -> usize {
+        self.unlabeled_substitutions.len()
+    }
+}
+
+fn in_sorted_ranges(ranges: &[NucRange], pos: NucRefPos) -> bool {
+    let i = ranges.partition_point(|r| r.end <= pos);
+    i < ranges.len() && ranges[i].begin <= pos
+}
+
+impl RefTree {
+    /// Private nucleotide mutations of `query` relative to `node`. `ref_seq` supplies the
+    /// reference letter of newly deleted positions.
+    pub fn find_private_nuc_mutations(
+        &self,
+        node: usize,
+        query: &QueryMuts,
+        ref_seq: &[Nuc],
+        labels: &NucMutLabels,
+    ) -> PrivateNucMutations {
+        let node_muts = &self.prepared().nuc_muts[node];
+        let node_letter = |pos: NucRefPos| {
+            node_muts
+                .binary_search_by_key(&pos, |m| m.pos)
+                .ok()
+                .map(|i| node_muts[i].qry_nuc)
+        };
+
+        // Positions the query changes (substitution of any letter, or deletion) are never
+        // reversions.
+        let mut touched: Vec<NucRange> = Vec::with_capacity(query.substitutions.len() + query.deletions.len());
+
+        let mut non_reversion = Vec::new();
+        for s in query.substitutions {
+            touched.push(NucRange::new(s.pos, s.pos + 1));
+            if s.qry_nuc.is_unknown() {
+                continue;
+            }
+            match node_letter(s.pos) {
+                None => non_reversion.push(*s),
+                Some(n) if n != s.qry_nuc => non_reversion.push(NucSub {
+                    pos: s.pos,
+                    ref_nuc: n,
+                    qry_nuc: s.qry_nuc,
+                }),
+                Some(_) => {}
+            }
+        }
+        non_reversion.sort();
+        non_reversion.dedup();
+
+        let mut private_deletions = Vec::new();
+        for del in query.deletions {
+            touched.push(del.range);
+            for p in del.range.begin.0..del.range.end.0 {
+                let pos = NucRefPos(p);
+                let from = match node_letter(pos) {
+                    None => ref_seq.get(pos.as_usize()).copied().unwrap_or(Nuc::N),
+                    Some(n) if !n.is_gap() => n,
+                    Some(_) => continue,
+                };
+                private_deletions.push(NucSub {
+                    pos,
+                    ref_nuc: from,
+                    qry_nuc: Nuc::Gap,
+                });
+            }
+        }
+        private_deletions.sort();
+        private_deletions.dedup();
+
+        touched.sort_unstable_by_key(|r| r.begin);
+        let mut missing: Vec<NucRange> = query.missing.to_vec();
+        missing.sort_unstable_by_key(|r| r.begin);
+        let mut ambiguous: Vec<NucRange> = query
+            .non_acgtns
+            .iter()
+            .filter(|r| !r.symbol.is_gap())
+            .map(|r| r.range)
+            .collect();
+        ambiguous.sort_unstable_by_key(|r| r.begin);
+        let overlaps = |ranges: &[NucRange], pos| {
+            // Touched ranges may overlap each other, so scan back over candidates.
+            ranges[..ranges.partition_point(|r| r.begin <= pos)]
+                .iter()
+                .rev()
+                .any(|r: &NucRange| r.contains(pos))
+        };
+
+        let mut reversions = Vec::new();
+        for m in node_muts {
+            let sequenced =
+                query.alignment_range.contains(m.pos) && !in_sorted_ranges(&missing, m.pos);
+            if sequenced
+                && !overlaps(&ambiguous, m.pos)
+                && !overlaps(&touched, m.pos)
+                // A node deletion absent from the query is an undeletion, not reported.
+                && !m.qry_nuc.is_gap()
+            {
+                reversions.push(NucSub {
+                    pos: m.pos,
+                    ref_nuc: m.qry_nuc,
+                    qry_nuc: m.ref_nuc,
+                });
+            }
+        }
+
+        let mut labeled_substitutions = Vec::new();
+        let mut unlabeled_substitutions = Vec::new();
+        for s in &non_reversion {
+            match labels.get(s) {
+                Some(l) => labeled_substitutions.push((*s, l.to_vec())),
+                None => unlabeled_substitutions.push(*s),
+            }
+        }
+        labeled_substitutions.sort();
+
+        let mut private_substitutions = reversions.clone();
+        private_substitutions.extend_from_slice(&non_reversion);
+        private_substitutions.sort();
+        private_substitutions.dedup();
+
+        let private_deletion_ranges = group_adjacent(&private_deletions);
+        PrivateNucMutations {
+            private_substitutions,
+            private_deletions,
+            private_deletion_ranges,
+            reversion_substitutions: reversions,
+            labeled_substitutions,
+            unlabeled_substitutions,
+        }
+    }
+}
+
+/// Consecutive deleted positions as ranges.
+fn group_adjacent(dels: &[NucSub]) -> Vec<NucDelRange> {
+    let mut out: Vec<NucDelRange> = Vec::new();
+    for d in dels {
+        match out.last_mut() {
+            Some(last) if last.range.end == d.pos => last.range.end = d.pos + 1,
+            Some(last) if last.range.end > d.pos => {}
+            _ => out.push(NucDelRange {
+                range: NucRange::new(d.pos, d.pos + 1),
+            }),
+        }
+    }
+    out
+}

@@ -1,0 +1,260 @@
+//! Placement, clade attributes and private nucleotide mutations against Nextclade 3.21's own
+//! results on the shared data sets (queries rebuilt from nextclade.tsv columns).
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use virion_core::{Nuc, NucDelRange, NucRange, NucRefPos, NucSub, SymbolRange};
+use virion_tree::{NucMutLabels, QueryMuts, RefTree, parse_nuc_mutation};
+
+fn shared_data() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if p.is_dir() {
+        return Some(p);
+    }
+    if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
+        panic!("../shared/data not found");
+    }
+    eprintln!("skipping: ../shared/data not found");
+    None
+}
+
+fn read_fasta_first(path: &Path) -> Vec<Nuc> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .skip_while(|l| !l.starts_with('>'))
+        .skip(1)
+        .take_while(|l| !l.starts_with('>'))
+        .flat_map(|l| l.trim().bytes())
+        .map(|b| Nuc::from_byte(b).unwrap_or(Nuc::N))
+        .collect()
+}
+
+fn read_labels(path: &Path) -> NucMutLabels {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let entries = v["mutLabels"]["nucMutLabelMap"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, l)| {
+                    let labels = l
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x.as_str().unwrap().to_owned())
+                        .collect();
+                    (k.clone(), labels)
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    NucMutLabels::from_entries(entries).unwrap()
+}
+
+/// `1-7` or `673` (1-based inclusive) as a 0-based half-open range.
+fn parse_range(s: &str) -> NucRange {
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    NucRange::new(
+        NucRefPos(a.parse::<i64>().unwrap() - 1),
+        NucRefPos(b.parse().unwrap()),
+    )
+}
+
+fn list(s: &str) -> impl Iterator<Item = &str> {
+    s.split(',').filter(|x| !x.is_empty())
+}
+
+struct Row {
+    fields: Vec<String>,
+}
+
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Row>,
+}
+
+impl Table {
+    fn read(path: &Path) -> Table {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap().split('\t').map(str::to_owned).collect();
+        let rows = lines
+            .filter(|l| !l.is_empty())
+            .map(|l| Row {
+                fields: l.split('\t').map(str::to_owned).collect(),
+            })
+            .collect();
+        Table { header, rows }
+    }
+    fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+fn read_ndjson(path: &Path) -> Vec<serde_json::Value> {
+    let f = std::fs::File::open(path).unwrap();
+    let r = BufReader::new(zstd::Decoder::new(f).unwrap());
+    r.lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect()
+}
+
+fn as_set(s: &str) -> BTreeSet<String> {
+    list(s).map(str::to_owned).collect()
+}
+
+fn fmt_labeled(v: &[(NucSub, Vec<String>)]) -> BTreeSet<String> {
+    v.iter()
+        .map(|(s, l)| format!("{s}|{}", l.join("&")))
+        .collect()
+}
+
+/// Runs one data set; returns (column, agreeing, total) per compared column.
+fn check_set(data: &Path, dataset: &str, out: &str) -> Vec<(String, usize, usize)> {
+    let ds = data.join("nextclade").join(dataset);
+    let mut tree = RefTree::from_json_str(&std::fs::read_to_string(ds.join("tree.json")).unwrap()).unwrap();
+    let ref_seq = read_fasta_first(&ds.join("reference.fasta"));
+    tree.prepare(&ref_seq, None).unwrap();
+    let labels = read_labels(&ds.join("pathogen.json"));
+    let out_dir = data.join("nextclade-out").join(out);
+    let table = Table::read(&out_dir.join("nextclade.tsv"));
+    let ndjson = read_ndjson(&out_dir.join("nextclade.ndjson.zst"));
+
+    let c = |n: &str| table.col(n).unwrap_or_else(|| panic!("column {n}"));
+    let mut attr_cols: Vec<String> = vec!["clade".into()];
+    attr_cols.extend(
+        tree.clade_node_attr_descs()
+            .iter()
+            .map(|d| d.key.clone())
+            .filter(|k| table.col(k).is_some()),
+    );
+    let private_cols = [
+        "privateNucMutations.reversionSubstitutions",
+        "privateNucMutations.labeledSubstitutions",
+        "privateNucMutations.unlabeledSubstitutions",
+        "privateNucMutations.totalReversionSubstitutions",
+        "privateNucMutations.totalLabeledSubstitutions",
+        "privateNucMutations.totalUnlabeledSubstitutions",
+        "privateNucMutations.totalPrivateSubstitutions",
+    ];
+    let mut names: Vec<String> = vec!["nearestNodeName".into()];
+    names.extend(attr_cols.iter().cloned());
+    names.extend(private_cols.iter().map(|s| s.to_string()));
+    let mut agree = vec![0usize; names.len()];
+    let mut total = 0usize;
+
+    let mut scratch = virion_tree::PlacementScratch::default();
+    for (ri, row) in table.rows.iter().enumerate() {
+        let f = |n: &str| row.fields.get(c(n)).map_or("", String::as_str);
+        if f("alignmentStart").is_empty() {
+            continue; // not aligned: Nextclade reports no clade
+        }
+        total += 1;
+        let subs: Vec<NucSub> = list(f("substitutions")).map(|s| parse_nuc_mutation(s).unwrap()).collect();
+        let dels: Vec<NucDelRange> = list(f("deletions")).map(|s| NucDelRange { range: parse_range(s) }).collect();
+        let missing: Vec<NucRange> = list(f("missing")).map(parse_range).collect();
+        let non_acgtns: Vec<SymbolRange<Nuc>> = list(f("nonACGTNs"))
+            .map(|s| {
+                let (l, r) = s.split_once(':').unwrap();
+                SymbolRange { symbol: Nuc::from_byte(l.as_bytes()[0]).unwrap(), range: parse_range(r) }
+            })
+            .collect();
+        let start: i64 = f("alignmentStart").parse().unwrap();
+        let end: i64 = f("alignmentEnd").parse().unwrap();
+        let q = QueryMuts {
+            substitutions: &subs,
+            deletions: &dels,
+            missing: &missing,
+            non_acgtns: &non_acgtns,
+            alignment_range: NucRange::new(NucRefPos(start - 1), NucRefPos(end)),
+        };
+        let placement = tree.find_nearest_node_with(&q, &mut scratch);
+        assert_eq!(placement, tree.find_nearest_node_brute_force(&q), "{out} row {ri}: fast path differs from oracle");
+
+        let mut k = 0;
+        let expected_node = ndjson[ri]["nearestNodeName"].as_str().unwrap_or("");
+        if tree.node(placement.node).name == expected_node {
+            agree[k] += 1;
+        } else if std::env::var("VIRION_TREE_VERBOSE").is_ok() {
+            eprintln!(
+                "{out} row {ri}: nearest {} (d={}) vs Nextclade {expected_node} (id {})",
+                tree.node(placement.node).name,
+                placement.distance,
+                ndjson[ri]["nearestNodeId"]
+            );
+        }
+        k += 1;
+        let attrs = tree.clade_attributes(placement.node);
+        for a in &attr_cols {
+            if attrs.get(a).map_or("", String::as_str) == f(a) {
+                agree[k] += 1;
+            }
+            k += 1;
+        }
+
+        let p = tree.find_private_nuc_mutations(placement.node, &q, &ref_seq, &labels);
+        let mine: [BTreeSet<String>; 7] = [
+            p.reversion_substitutions.iter().map(ToString::to_string).collect(),
+            fmt_labeled(&p.labeled_substitutions),
+            p.unlabeled_substitutions.iter().map(ToString::to_string).collect(),
+            [p.total_reversion_substitutions().to_string()].into(),
+            [p.total_labeled_substitutions().to_string()].into(),
+            [p.total_unlabeled_substitutions().to_string()].into(),
+            [p.total_private_substitutions().to_string()].into(),
+        ];
+        for (j, col) in private_cols.iter().enumerate() {
+            let theirs = as_set(f(col));
+            if mine[j] == theirs {
+                agree[k] += 1;
+            } else if std::env::var("VIRION_TREE_VERBOSE").is_ok() {
+                eprintln!("{out} row {ri} {col}: mine {:?} theirs {:?}", mine[j], theirs);
+            }
+            k += 1;
+        }
+    }
+    names
+        .into_iter()
+        .zip(agree)
+        .map(|(n, a)| (n, a, total))
+        .collect()
+}
+
+fn report(set: &str, results: &[(String, usize, usize)]) {
+    for (col, a, t) in results {
+        println!("{set:40} {col:55} {a:4}/{t:4} ({:.1}%)", 100.0 * *a as f64 / (*t).max(1) as f64);
+    }
+}
+
+fn rate(results: &[(String, usize, usize)], col: &str) -> f64 {
+    let (_, a, t) = results.iter().find(|r| r.0 == col).unwrap();
+    *a as f64 / (*t).max(1) as f64
+}
+
+#[test]
+fn sars_cov_2_sets_agree_with_nextclade() {
+    let Some(data) = shared_data() else { return };
+    for set in [
+        "sars-cov-2-dataset-examples",
+        "ncov-open-example",
+        "ncov-open-references",
+        "nextclade-test-sequences",
+        "pangolin-test-seqs",
+    ] {
+        let r = check_set(&data, "sars-cov-2", set);
+        report(set, &r);
+        assert!(rate(&r, "clade") >= 0.995, "{set}: clade agreement below 99.5%");
+        assert!(rate(&r, "Nextclade_pango") >= 0.995, "{set}: Nextclade_pango agreement below 99.5%");
+    }
+}
+
+#[test]
+fn other_pathogens_agree_with_nextclade() {
+    let Some(data) = shared_data() else { return };
+    for ds in ["rsv-a", "mpox-clade-iib", "flu-h3n2-ha", "sars-cov-2-proteins"] {
+        let set = format!("other-pathogens/{ds}");
+        let r = check_set(&data, ds, &set);
+        report(&set, &r);
+        assert!(rate(&r, "clade") >= 0.995, "{set}: clade agreement below 99.5%");
+    }
+}
