@@ -53,6 +53,9 @@ pub struct Analysis {
     pub qc: QcResult,
     /// The query aligned to the reference, insertions removed (reference length).
     pub aligned_query: Vec<Nuc>,
+    /// Problems that did not stop the analysis (e.g. a name used twice in the input); per-CDS
+    /// translation problems are in `translation.warnings`.
+    pub warnings: Vec<String>,
 }
 
 thread_local! {
@@ -133,6 +136,7 @@ fn analyze_nucs(
         placement,
         qc,
         aligned_query,
+        warnings: Vec::new(),
     })
 }
 

@@ -42,7 +42,8 @@ fn edge_cases_give_results_or_named_errors() {
     assert_eq!(a.coverage, 1.0);
 
     // Lowercase and U for T read as the same genome.
-    let lower: Vec<u8> = reference.iter().map(|b| if *b == b'T' { b'u' } else { b.to_ascii_lowercase() }).collect();
+    let lower: Vec<u8> =
+        reference.iter().map(|b| if *b == b'T' { b'u' } else { b.to_ascii_lowercase() }).collect();
     assert!(analyze(&ds, "lower", &lower).unwrap().nuc.substitutions.is_empty());
 
     // IUPAC codes are mixed sites, not substitutions.
@@ -61,7 +62,10 @@ fn edge_cases_give_results_or_named_errors() {
     // A letter that is no nucleotide: named with its position.
     let mut bad = reference.clone();
     bad[10] = b'E';
-    assert_eq!(analyze(&ds, "bad", &bad).unwrap_err(), AnalyzeError::InvalidLetter { letter: 'E', position: 11 });
+    assert_eq!(
+        analyze(&ds, "bad", &bad).unwrap_err(),
+        AnalyzeError::InvalidLetter { letter: 'E', position: 11 }
+    );
 
     // Another organism entirely: no seeds.
     let mut rng = StdRng::seed_from_u64(99);

@@ -32,7 +32,8 @@ fn process_writes_every_output_in_input_order() {
     let Some(data) = shared_data() else { return };
     let dataset = data.join("nextclade/flu-h3n2-ha");
     let tmp = tempfile::tempdir().unwrap();
-    let (tsv, ndjson, fasta) = (tmp.path().join("o.tsv"), tmp.path().join("o.ndjson"), tmp.path().join("o.fasta"));
+    let (tsv, ndjson, fasta) =
+        (tmp.path().join("o.tsv"), tmp.path().join("o.ndjson"), tmp.path().join("o.fasta"));
     let template = format!("{}/tr/{{cds}}.fasta", tmp.path().display());
     let o = virion(&[
         "process",
@@ -67,7 +68,12 @@ fn process_writes_every_output_in_input_order() {
         assert!(v["qc"]["overallStatus"].is_string());
     }
     let aligned = std::fs::read_to_string(&fasta).unwrap();
-    let ref_len = std::fs::read_to_string(dataset.join("reference.fasta")).unwrap().lines().skip(1).map(str::len).sum::<usize>();
+    let ref_len = std::fs::read_to_string(dataset.join("reference.fasta"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(str::len)
+        .sum::<usize>();
     assert!(aligned.lines().filter(|l| !l.starts_with('>')).all(|l| l.len() == ref_len));
     for cds in ["SigPep", "HA1", "HA2"] {
         let peptides = std::fs::read_to_string(tmp.path().join(format!("tr/{cds}.fasta"))).unwrap();
@@ -138,7 +144,8 @@ fn dataset_get_from_a_local_server_then_process_with_it() {
     let (path, tag) = ("nextstrain/rsv/a/EPI_ISL_412866", "2026-04-14--11-55-23Z");
     let version_dir = server.path().join(path).join(tag);
     std::fs::create_dir_all(&version_dir).unwrap();
-    let files = ["pathogen.json", "reference.fasta", "genome_annotation.gff3", "tree.json", "sequences.fasta"];
+    let files =
+        ["pathogen.json", "reference.fasta", "genome_annotation.gff3", "tree.json", "sequences.fasta"];
     for f in files {
         std::fs::copy(src.join(f), version_dir.join(f)).unwrap();
     }
@@ -151,7 +158,8 @@ fn dataset_get_from_a_local_server_then_process_with_it() {
 
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("rsv");
-    let o = virion(&["dataset", "get", "--server", s(server.path()), "--name", "rsv_a", "--output-dir", s(&dir)]);
+    let o =
+        virion(&["dataset", "get", "--server", s(server.path()), "--name", "rsv_a", "--output-dir", s(&dir)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = virion(&["dataset", "list", "--server", s(server.path())]);
     assert!(String::from_utf8_lossy(&o.stdout).contains(path));
@@ -162,7 +170,34 @@ fn dataset_get_from_a_local_server_then_process_with_it() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&tsv).unwrap().lines().count(), 33);
 
-    let o = virion(&["dataset", "get", "--server", s(server.path()), "--name", "rsv-b", "--output-dir", s(&dir)]);
+    let o =
+        virion(&["dataset", "get", "--server", s(server.path()), "--name", "rsv-b", "--output-dir", s(&dir)]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("not found"), "{}", stderr(&o));
+}
+
+#[test]
+fn duplicate_names_are_flagged_and_still_processed() {
+    let Some(data) = shared_data() else { return };
+    let dataset = data.join("nextclade/flu-h3n2-ha");
+    let text = std::fs::read_to_string(dataset.join("sequences.fasta")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_owned();
+    let body: Vec<&str> = lines.take_while(|l| !l.starts_with('>')).collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("dup.fasta");
+    // Twice the same record, the second time with CRLF line ends and lowercase letters.
+    let again = format!("{header}\r\n{}\r\n", body.join("\r\n").to_lowercase());
+    std::fs::write(&input, format!("{header}\n{}\n{again}", body.join("\n"))).unwrap();
+    let tsv = tmp.path().join("o.tsv");
+    let o = virion(&["process", "--dataset", s(&dataset), "--input", s(&input), "--output-tsv", s(&tsv)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(&tsv).unwrap();
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2);
+    assert!(!rows[0].contains("duplicate sequence name"));
+    assert!(rows[1].contains("duplicate sequence name: record #1 (line"), "{}", rows[1]);
+    // Same genome, same calls, whatever the case and line ends.
+    let subs = |row: &str| row.split('\t').nth(21).unwrap().to_owned();
+    assert_eq!(subs(rows[0]), subs(rows[1]));
 }

@@ -143,7 +143,13 @@ impl<'a> Record<'a> {
             nearest_node_name: p.map(|p| p.nearest_node_name.as_str()),
             private_nuc_mutations: p.map(|p| &p.private_nuc),
             private_aa_mutations: p.map(|p| &p.private_aa),
-            warnings: a.translation.warnings.iter().map(|w| w.message.as_str()).collect(),
+            warnings: a
+                .translation
+                .warnings
+                .iter()
+                .map(|w| w.message.as_str())
+                .chain(a.warnings.iter().map(String::as_str))
+                .collect(),
             missing_cdses: &a.translation.failed_cdses,
             coverage: a.coverage,
             cds_coverage: a.aa.cds_coverage.iter().map(|(k, v)| (k.as_str(), *v)).collect(),

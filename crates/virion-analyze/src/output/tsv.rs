@@ -241,7 +241,13 @@ impl<W: Write> TsvWriter<W> {
             vec![join(stops, ","), x.total_stop_codons.to_string(), qc_number(x.score), status(x.status)]
         });
         r.push(join(&a.translation.failed_cdses, ","));
-        r.push(tsv_cell(&join(a.translation.warnings.iter().map(|w| &w.message), ";")).into_owned());
+        let warnings = a
+            .translation
+            .warnings
+            .iter()
+            .map(|w| w.message.as_str())
+            .chain(a.warnings.iter().map(String::as_str));
+        r.push(tsv_cell(&join(warnings, ";")).into_owned());
         r.push(String::new());
     }
 }
