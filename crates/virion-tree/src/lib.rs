@@ -10,11 +10,13 @@ pub mod labels;
 pub mod parse;
 pub mod placement;
 pub mod prepare;
+pub mod private_aa;
 pub mod private_nuc;
 pub mod tree;
 
 pub use error::TreeError;
 pub use labels::{InvalidLabelKey, NucMutLabels};
+pub use private_aa::{PrivateAaMutations, QueryAaMuts};
 pub use private_nuc::PrivateNucMutations;
 pub use parse::{parse_aa_mutation, parse_nuc_mutation};
 pub use placement::{Placement, PlacementScratch, QueryMuts};

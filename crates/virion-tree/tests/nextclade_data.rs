@@ -6,7 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use virion_core::{Nuc, NucDelRange, NucRange, NucRefPos, NucSub, SymbolRange};
-use virion_tree::{NucMutLabels, QueryMuts, RefTree, parse_nuc_mutation};
+use virion_core::{Aa, AaPos, AaRange, AaSub};
+use virion_tree::{NucMutLabels, QueryAaMuts, QueryMuts, RefTree, parse_nuc_mutation};
 
 fn shared_data() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
@@ -138,9 +139,17 @@ fn check_set(data: &Path, dataset: &str, out: &str) -> Vec<(String, usize, usize
         "privateNucMutations.totalUnlabeledSubstitutions",
         "privateNucMutations.totalPrivateSubstitutions",
     ];
+    let aa_cols = [
+        "privateAaMutations.reversionSubstitutions",
+        "privateAaMutations.unlabeledSubstitutions",
+        "privateAaMutations.totalReversionSubstitutions",
+        "privateAaMutations.totalUnlabeledSubstitutions",
+        "privateAaMutations.totalPrivateSubstitutions",
+    ];
     let mut names: Vec<String> = vec!["nearestNodeName".into()];
     names.extend(attr_cols.iter().cloned());
     names.extend(private_cols.iter().map(|s| s.to_string()));
+    names.extend(aa_cols.iter().map(|s| s.to_string()));
     let mut agree = vec![0usize; names.len()];
     let mut total = 0usize;
 
@@ -212,12 +221,72 @@ fn check_set(data: &Path, dataset: &str, out: &str) -> Vec<(String, usize, usize
             }
             k += 1;
         }
+
+        let aa = private_aa_columns(&tree, placement.node, &ndjson[ri]);
+        for (j, col) in aa_cols.iter().enumerate() {
+            let theirs = as_set(f(col));
+            if aa[j] == theirs {
+                agree[k] += 1;
+            } else if std::env::var("VIRION_TREE_VERBOSE").is_ok() {
+                eprintln!("{out} row {ri} {col}: mine {:?} theirs {:?}", aa[j], theirs);
+            }
+            k += 1;
+        }
     }
     names
         .into_iter()
         .zip(agree)
         .map(|(n, a)| (n, a, total))
         .collect()
+}
+
+fn aa_sub(v: &serde_json::Value, gap: bool) -> AaSub {
+    let letter = |k: &str| Aa::from_byte(v[k].as_str().unwrap().as_bytes()[0]).unwrap();
+    AaSub {
+        cds: v["cdsName"].as_str().unwrap().to_owned(),
+        pos: AaPos(v["pos"].as_i64().unwrap()),
+        ref_aa: letter("refAa"),
+        qry_aa: if gap { Aa::Gap } else { letter("qryAa") },
+    }
+}
+
+fn aa_range(v: &serde_json::Value) -> AaRange {
+    AaRange::new(AaPos(v["begin"].as_i64().unwrap()), AaPos(v["end"].as_i64().unwrap()))
+}
+
+/// The privateAaMutations TSV columns, from the query's amino-acid changes in the NDJSON record
+/// (the TSV lacks unsequenced codon ranges); CDSes are those Nextclade reported.
+fn private_aa_columns(tree: &RefTree, node: usize, rec: &serde_json::Value) -> [BTreeSet<String>; 5] {
+    let subs: Vec<AaSub> = rec["aaSubstitutions"].as_array().unwrap().iter().map(|v| aa_sub(v, false)).collect();
+    let dels: Vec<AaSub> = rec["aaDeletions"].as_array().unwrap().iter().map(|v| aa_sub(v, true)).collect();
+    let (mut rev, mut unl) = (BTreeSet::new(), BTreeSet::new());
+    let (mut n_rev, mut n_unl, mut n_priv) = (0, 0, 0);
+    let Some(cdses) = rec["privateAaMutations"].as_object() else {
+        return Default::default();
+    };
+    for cds in cdses.keys() {
+        let unknown: Vec<AaRange> = rec["unknownAaRanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["cdsName"] == cds.as_str())
+            .flat_map(|u| u["ranges"].as_array().unwrap().iter().map(|r| aa_range(&r["range"])))
+            .collect();
+        let unsequenced: Vec<AaRange> = rec["aaUnsequencedRanges"][cds.as_str()]
+            .as_array()
+            .map(|a| a.iter().map(aa_range).collect())
+            .unwrap_or_default();
+        let p = tree.find_private_aa_mutations(
+            node,
+            &QueryAaMuts { cds, substitutions: &subs, deletions: &dels, unknown: &unknown, unsequenced: &unsequenced },
+        );
+        rev.extend(p.reversion_substitutions.iter().map(ToString::to_string));
+        unl.extend(p.unlabeled_substitutions.iter().map(ToString::to_string));
+        n_rev += p.total_reversion_substitutions();
+        n_unl += p.total_unlabeled_substitutions();
+        n_priv += p.total_private_substitutions();
+    }
+    [rev, unl, [n_rev.to_string()].into(), [n_unl.to_string()].into(), [n_priv.to_string()].into()]
 }
 
 fn report(set: &str, results: &[(String, usize, usize)]) {
