@@ -14,10 +14,13 @@ pub mod private_aa;
 pub mod private_nuc;
 pub mod tree;
 
+#[cfg(test)]
+mod test_tree;
+
 pub use error::TreeError;
 pub use labels::{InvalidLabelKey, NucMutLabels};
-pub use private_aa::{PrivateAaMutations, QueryAaMuts};
-pub use private_nuc::PrivateNucMutations;
 pub use parse::{parse_aa_mutation, parse_nuc_mutation};
 pub use placement::{Placement, PlacementScratch, QueryMuts};
+pub use private_aa::{PrivateAaMutations, QueryAaMuts};
+pub use private_nuc::PrivateNucMutations;
 pub use tree::{AaState, CladeNodeAttrDesc, RefTree, TreeNode};

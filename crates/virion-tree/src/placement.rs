@@ -218,3 +218,53 @@ fn merge_sorted_ranges(ranges: &mut Vec<NucRange>) {
     }
     ranges.truncate(w);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_tree;
+
+    fn sub(pos: i64, r: Nuc, q: Nuc) -> NucSub {
+        NucSub { pos: NucRefPos(pos), ref_nuc: r, qry_nuc: q }
+    }
+
+    fn place(t: &RefTree, subs: &[NucSub], missing: &[NucRange]) -> Placement {
+        let q = QueryMuts {
+            substitutions: subs,
+            deletions: &[],
+            missing,
+            non_acgtns: &[],
+            alignment_range: NucRange::new(NucRefPos(0), NucRefPos(10)),
+        };
+        let fast = t.find_nearest_node(&q);
+        assert_eq!(fast, t.find_nearest_node_brute_force(&q));
+        fast
+    }
+
+    #[test]
+    fn picks_node_sharing_most_substitutions() {
+        let t = test_tree::tree();
+        // ruler 0123456789 ; query GTGTACGTAC = A1G C2T -> node a1 exactly (its deletion is ignored)
+        let p = place(&t, &[sub(0, Nuc::A, Nuc::G), sub(1, Nuc::C, Nuc::T)], &[]);
+        assert_eq!((t.node(p.node).name.as_str(), p.distance), ("a1", 0));
+    }
+
+    #[test]
+    fn equal_distance_goes_to_larger_prior() {
+        let t = test_tree::tree();
+        // ruler 0123456789 ; query GCGTACNTAC = A1G with N at 6: a and b both at distance 0
+        // (b's G7C is not sequenced); a has the larger prior (-1 > -5).
+        let n6 = [NucRange::new(NucRefPos(6), NucRefPos(7))];
+        let p = place(&t, &[sub(0, Nuc::A, Nuc::G)], &n6);
+        assert_eq!((t.node(p.node).name.as_str(), p.distance), ("a", 0));
+    }
+
+    #[test]
+    fn different_letter_at_shared_site_costs_one() {
+        let t = test_tree::tree();
+        // ruler 0123456789 ; query TCGTACGTAC = A1T: root at 1, a at 1 (shared site), tie ->
+        // a (root has the default prior 1e-10)
+        let p = place(&t, &[sub(0, Nuc::A, Nuc::T)], &[]);
+        assert_eq!((t.node(p.node).name.as_str(), p.distance), ("a", 1));
+    }
+}

@@ -62,18 +62,9 @@ impl RefTree {
             return PrivateAaMutations::default();
         }
         let node_muts = self.node_aa_mutations(node, cds);
-        let node_letter = |pos: AaPos| {
-            node_muts
-                .binary_search_by_key(&pos, |m| m.pos)
-                .ok()
-                .map(|i| node_muts[i].qry_aa)
-        };
-        let mk = |pos, ref_aa, qry_aa| AaSub {
-            cds: cds.to_owned(),
-            pos,
-            ref_aa,
-            qry_aa,
-        };
+        let node_letter =
+            |pos: AaPos| node_muts.binary_search_by_key(&pos, |m| m.pos).ok().map(|i| node_muts[i].qry_aa);
+        let mk = |pos, ref_aa, qry_aa| AaSub { cds: cds.to_owned(), pos, ref_aa, qry_aa };
 
         let mut touched: Vec<AaPos> = Vec::new();
         let mut non_reversion = Vec::new();

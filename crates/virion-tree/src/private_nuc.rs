@@ -71,15 +71,13 @@ impl RefTree {
     ) -> PrivateNucMutations {
         let node_muts = &self.prepared().nuc_muts[node];
         let node_letter = |pos: NucRefPos| {
-            node_muts
-                .binary_search_by_key(&pos, |m| m.pos)
-                .ok()
-                .map(|i| node_muts[i].qry_nuc)
+            node_muts.binary_search_by_key(&pos, |m| m.pos).ok().map(|i| node_muts[i].qry_nuc)
         };
 
         // Positions the query changes (substitution of any letter, or deletion) are never
         // reversions.
-        let mut touched: Vec<NucRange> = Vec::with_capacity(query.substitutions.len() + query.deletions.len());
+        let mut touched: Vec<NucRange> =
+            Vec::with_capacity(query.substitutions.len() + query.deletions.len());
 
         let mut non_reversion = Vec::new();
         for s in query.substitutions {
@@ -89,11 +87,9 @@ impl RefTree {
             }
             match node_letter(s.pos) {
                 None => non_reversion.push(*s),
-                Some(n) if n != s.qry_nuc => non_reversion.push(NucSub {
-                    pos: s.pos,
-                    ref_nuc: n,
-                    qry_nuc: s.qry_nuc,
-                }),
+                Some(n) if n != s.qry_nuc => {
+                    non_reversion.push(NucSub { pos: s.pos, ref_nuc: n, qry_nuc: s.qry_nuc })
+                }
                 Some(_) => {}
             }
         }
@@ -110,11 +106,7 @@ impl RefTree {
                     Some(n) if !n.is_gap() => n,
                     Some(_) => continue,
                 };
-                private_deletions.push(NucSub {
-                    pos,
-                    ref_nuc: from,
-                    qry_nuc: Nuc::Gap,
-                });
+                private_deletions.push(NucSub { pos, ref_nuc: from, qry_nuc: Nuc::Gap });
             }
         }
         private_deletions.sort();
@@ -123,12 +115,8 @@ impl RefTree {
         touched.sort_unstable_by_key(|r| r.begin);
         let mut missing: Vec<NucRange> = query.missing.to_vec();
         missing.sort_unstable_by_key(|r| r.begin);
-        let mut ambiguous: Vec<NucRange> = query
-            .non_acgtns
-            .iter()
-            .filter(|r| !r.symbol.is_gap())
-            .map(|r| r.range)
-            .collect();
+        let mut ambiguous: Vec<NucRange> =
+            query.non_acgtns.iter().filter(|r| !r.symbol.is_gap()).map(|r| r.range).collect();
         ambiguous.sort_unstable_by_key(|r| r.begin);
         let overlaps = |ranges: &[NucRange], pos| {
             // Touched ranges may overlap each other, so scan back over candidates.
@@ -140,19 +128,14 @@ impl RefTree {
 
         let mut reversions = Vec::new();
         for m in node_muts {
-            let sequenced =
-                query.alignment_range.contains(m.pos) && !in_sorted_ranges(&missing, m.pos);
+            let sequenced = query.alignment_range.contains(m.pos) && !in_sorted_ranges(&missing, m.pos);
             if sequenced
                 && !overlaps(&ambiguous, m.pos)
                 && !overlaps(&touched, m.pos)
                 // A node deletion absent from the query is an undeletion, not reported.
                 && !m.qry_nuc.is_gap()
             {
-                reversions.push(NucSub {
-                    pos: m.pos,
-                    ref_nuc: m.qry_nuc,
-                    qry_nuc: m.ref_nuc,
-                });
+                reversions.push(NucSub { pos: m.pos, ref_nuc: m.qry_nuc, qry_nuc: m.ref_nuc });
             }
         }
 
@@ -190,10 +173,52 @@ fn group_adjacent(dels: &[NucSub]) -> Vec<NucDelRange> {
         match out.last_mut() {
             Some(last) if last.range.end == d.pos => last.range.end = d.pos + 1,
             Some(last) if last.range.end > d.pos => {}
-            _ => out.push(NucDelRange {
-                range: NucRange::new(d.pos, d.pos + 1),
-            }),
+            _ => out.push(NucDelRange { range: NucRange::new(d.pos, d.pos + 1) }),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_tree;
+
+    #[test]
+    fn substitutions_deletions_and_reversions() {
+        let t = test_tree::tree();
+        let ref_seq = test_tree::reference();
+        let a1 = t.nodes().iter().position(|n| n.name == "a1").unwrap();
+        // ruler     0123456789
+        // reference ACGTACGTAC
+        // node a1   GTG-ACGTAC
+        // query     GCGTA-GTAT  (C2 back to ref: reversion T2C; T4 present: undeletion, unreported;
+        //                        deletion at 5; C10T new)
+        let subs = [
+            NucSub { pos: NucRefPos(0), ref_nuc: Nuc::A, qry_nuc: Nuc::G },
+            NucSub { pos: NucRefPos(9), ref_nuc: Nuc::C, qry_nuc: Nuc::T },
+        ];
+        let dels = [NucDelRange { range: NucRange::new(NucRefPos(5), NucRefPos(6)) }];
+        let q = QueryMuts {
+            substitutions: &subs,
+            deletions: &dels,
+            missing: &[],
+            non_acgtns: &[],
+            alignment_range: NucRange::new(NucRefPos(0), NucRefPos(10)),
+        };
+        let labels = NucMutLabels::from_entries([("10T", vec!["X".to_owned()])]).unwrap();
+        let p = t.find_private_nuc_mutations(a1, &q, &ref_seq, &labels);
+        let s = |v: &[NucSub]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+        assert_eq!(s(&p.reversion_substitutions), ["T2C"]);
+        assert_eq!(s(&p.private_substitutions), ["T2C", "C10T"]);
+        assert_eq!(s(&p.private_deletions), ["C6-"]);
+        assert_eq!(p.private_deletion_ranges[0].to_string(), "6");
+        assert_eq!(p.labeled_substitutions, vec![(subs[1], vec!["X".to_owned()])]);
+        assert!(p.unlabeled_substitutions.is_empty());
+
+        // With position 2 unknown (N) the reversion cannot be claimed.
+        let n = [NucRange::new(NucRefPos(1), NucRefPos(2))];
+        let p = t.find_private_nuc_mutations(a1, &QueryMuts { missing: &n, ..q }, &ref_seq, &labels);
+        assert!(p.reversion_substitutions.is_empty());
+    }
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use virion_core::{Nuc, NucDelRange, NucRange, NucRefPos, NucSub, SymbolRange};
 use virion_core::{Aa, AaPos, AaRange, AaSub};
+use virion_core::{Nuc, NucDelRange, NucRange, NucRefPos, NucSub, SymbolRange};
 use virion_tree::{NucMutLabels, QueryAaMuts, QueryMuts, RefTree, parse_nuc_mutation};
 
 fn shared_data() -> Option<PathBuf> {
@@ -39,12 +39,8 @@ fn read_labels(path: &Path) -> NucMutLabels {
         .map(|m| {
             m.iter()
                 .map(|(k, l)| {
-                    let labels = l
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|x| x.as_str().unwrap().to_owned())
-                        .collect();
+                    let labels =
+                        l.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_owned()).collect();
                     (k.clone(), labels)
                 })
                 .collect::<Vec<_>>()
@@ -56,10 +52,7 @@ fn read_labels(path: &Path) -> NucMutLabels {
 /// `1-7` or `673` (1-based inclusive) as a 0-based half-open range.
 fn parse_range(s: &str) -> NucRange {
     let (a, b) = s.split_once('-').unwrap_or((s, s));
-    NucRange::new(
-        NucRefPos(a.parse::<i64>().unwrap() - 1),
-        NucRefPos(b.parse().unwrap()),
-    )
+    NucRange::new(NucRefPos(a.parse::<i64>().unwrap() - 1), NucRefPos(b.parse().unwrap()))
 }
 
 fn list(s: &str) -> impl Iterator<Item = &str> {
@@ -82,9 +75,7 @@ impl Table {
         let header = lines.next().unwrap().split('\t').map(str::to_owned).collect();
         let rows = lines
             .filter(|l| !l.is_empty())
-            .map(|l| Row {
-                fields: l.split('\t').map(str::to_owned).collect(),
-            })
+            .map(|l| Row { fields: l.split('\t').map(str::to_owned).collect() })
             .collect();
         Table { header, rows }
     }
@@ -96,9 +87,7 @@ impl Table {
 fn read_ndjson(path: &Path) -> Vec<serde_json::Value> {
     let f = std::fs::File::open(path).unwrap();
     let r = BufReader::new(zstd::Decoder::new(f).unwrap());
-    r.lines()
-        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-        .collect()
+    r.lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect()
 }
 
 fn as_set(s: &str) -> BTreeSet<String> {
@@ -106,9 +95,7 @@ fn as_set(s: &str) -> BTreeSet<String> {
 }
 
 fn fmt_labeled(v: &[(NucSub, Vec<String>)]) -> BTreeSet<String> {
-    v.iter()
-        .map(|(s, l)| format!("{s}|{}", l.join("&")))
-        .collect()
+    v.iter().map(|(s, l)| format!("{s}|{}", l.join("&"))).collect()
 }
 
 /// Runs one data set; returns (column, agreeing, total) per compared column.
@@ -125,10 +112,7 @@ fn check_set(data: &Path, dataset: &str, out: &str) -> Vec<(String, usize, usize
     let c = |n: &str| table.col(n).unwrap_or_else(|| panic!("column {n}"));
     let mut attr_cols: Vec<String> = vec!["clade".into()];
     attr_cols.extend(
-        tree.clade_node_attr_descs()
-            .iter()
-            .map(|d| d.key.clone())
-            .filter(|k| table.col(k).is_some()),
+        tree.clade_node_attr_descs().iter().map(|d| d.key.clone()).filter(|k| table.col(k).is_some()),
     );
     let private_cols = [
         "privateNucMutations.reversionSubstitutions",
@@ -161,7 +145,8 @@ fn check_set(data: &Path, dataset: &str, out: &str) -> Vec<(String, usize, usize
         }
         total += 1;
         let subs: Vec<NucSub> = list(f("substitutions")).map(|s| parse_nuc_mutation(s).unwrap()).collect();
-        let dels: Vec<NucDelRange> = list(f("deletions")).map(|s| NucDelRange { range: parse_range(s) }).collect();
+        let dels: Vec<NucDelRange> =
+            list(f("deletions")).map(|s| NucDelRange { range: parse_range(s) }).collect();
         let missing: Vec<NucRange> = list(f("missing")).map(parse_range).collect();
         let non_acgtns: Vec<SymbolRange<Nuc>> = list(f("nonACGTNs"))
             .map(|s| {
@@ -179,7 +164,11 @@ fn check_set(data: &Path, dataset: &str, out: &str) -> Vec<(String, usize, usize
             alignment_range: NucRange::new(NucRefPos(start - 1), NucRefPos(end)),
         };
         let placement = tree.find_nearest_node_with(&q, &mut scratch);
-        assert_eq!(placement, tree.find_nearest_node_brute_force(&q), "{out} row {ri}: fast path differs from oracle");
+        assert_eq!(
+            placement,
+            tree.find_nearest_node_brute_force(&q),
+            "{out} row {ri}: fast path differs from oracle"
+        );
 
         let mut k = 0;
         let expected_node = ndjson[ri]["nearestNodeName"].as_str().unwrap_or("");
@@ -233,11 +222,7 @@ fn check_set(data: &Path, dataset: &str, out: &str) -> Vec<(String, usize, usize
             k += 1;
         }
     }
-    names
-        .into_iter()
-        .zip(agree)
-        .map(|(n, a)| (n, a, total))
-        .collect()
+    names.into_iter().zip(agree).map(|(n, a)| (n, a, total)).collect()
 }
 
 fn aa_sub(v: &serde_json::Value, gap: bool) -> AaSub {
@@ -257,7 +242,8 @@ fn aa_range(v: &serde_json::Value) -> AaRange {
 /// The privateAaMutations TSV columns, from the query's amino-acid changes in the NDJSON record
 /// (the TSV lacks unsequenced codon ranges); CDSes are those Nextclade reported.
 fn private_aa_columns(tree: &RefTree, node: usize, rec: &serde_json::Value) -> [BTreeSet<String>; 5] {
-    let subs: Vec<AaSub> = rec["aaSubstitutions"].as_array().unwrap().iter().map(|v| aa_sub(v, false)).collect();
+    let subs: Vec<AaSub> =
+        rec["aaSubstitutions"].as_array().unwrap().iter().map(|v| aa_sub(v, false)).collect();
     let dels: Vec<AaSub> = rec["aaDeletions"].as_array().unwrap().iter().map(|v| aa_sub(v, true)).collect();
     let (mut rev, mut unl) = (BTreeSet::new(), BTreeSet::new());
     let (mut n_rev, mut n_unl, mut n_priv) = (0, 0, 0);
@@ -278,7 +264,13 @@ fn private_aa_columns(tree: &RefTree, node: usize, rec: &serde_json::Value) -> [
             .unwrap_or_default();
         let p = tree.find_private_aa_mutations(
             node,
-            &QueryAaMuts { cds, substitutions: &subs, deletions: &dels, unknown: &unknown, unsequenced: &unsequenced },
+            &QueryAaMuts {
+                cds,
+                substitutions: &subs,
+                deletions: &dels,
+                unknown: &unknown,
+                unsequenced: &unsequenced,
+            },
         );
         rev.extend(p.reversion_substitutions.iter().map(ToString::to_string));
         unl.extend(p.unlabeled_substitutions.iter().map(ToString::to_string));
