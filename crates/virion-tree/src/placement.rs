@@ -150,9 +150,9 @@ impl RefTree {
             dist[i] = d;
             if d < best.distance {
                 best = Placement { node: i, distance: d };
-                best_prior = node.prior_weight();
+                best_prior = prepared.prior_weights[i];
             } else if d == best.distance {
-                let prior = node.prior_weight();
+                let prior = prepared.prior_weights[i];
                 if prior.total_cmp(&best_prior).is_gt() {
                     best = Placement { node: i, distance: d };
                     best_prior = prior;

@@ -28,6 +28,7 @@ impl RefTree {
             delta_bounds: Vec::with_capacity(n + 1),
             cds_names: Vec::new(),
             aa_muts: Vec::with_capacity(n),
+            prior_weights: self.nodes.iter().map(|node| node.prior_weight()).collect(),
         };
 
         let peptides: Vec<(String, Option<&[Aa]>)> = match ref_peptides {

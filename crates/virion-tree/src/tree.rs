@@ -71,6 +71,8 @@ pub(crate) struct Prepared {
     pub cds_names: Vec<String>,
     /// Per node, per CDS (index into `cds_names`): positions differing from the reference peptide.
     pub aa_muts: Vec<Vec<Vec<AaState>>>,
+    /// Per node: [`TreeNode::prior_weight`], computed once.
+    pub prior_weights: Vec<f64>,
 }
 
 /// The substitution state of one position before (parent) and after (child) a branch; `None` means

@@ -153,3 +153,40 @@ fn every_sampled_node_places_onto_an_identical_node() {
         assert_eq!(fast, tree.find_nearest_node_brute_force(&q));
     }
 }
+
+/// Prints parse/prepare and per-query placement times (fast walk vs oracle).
+#[test]
+fn timing_report() {
+    let Some(data) = shared_data() else { return };
+    let json = std::fs::read_to_string(data.join("nextclade/sars-cov-2/tree.json")).unwrap();
+    let t0 = std::time::Instant::now();
+    let mut tree = RefTree::from_json_str(&json).unwrap();
+    let t_parse = t0.elapsed();
+    let Some((_, ref_seq)) = sars() else { return };
+    let t1 = std::time::Instant::now();
+    tree.prepare(ref_seq, None).unwrap();
+    let t_prep = t1.elapsed();
+
+    let queries: Vec<Vec<NucSub>> =
+        (0..tree.len()).step_by(25).map(|n| tree.node_nuc_substitutions(n).copied().collect()).collect();
+    let aln = NucRange::new(NucRefPos(0), NucRefPos(ref_seq.len() as i64));
+    fn q(s: &[NucSub], aln: NucRange) -> QueryMuts<'_> {
+        QueryMuts { substitutions: s, deletions: &[], missing: &[], non_acgtns: &[], alignment_range: aln }
+    }
+    let mut scratch = PlacementScratch::default();
+    let t2 = std::time::Instant::now();
+    for s in &queries {
+        std::hint::black_box(tree.find_nearest_node_with(&q(s, aln), &mut scratch));
+    }
+    let fast = t2.elapsed() / queries.len() as u32;
+    let t3 = std::time::Instant::now();
+    for s in queries.iter().take(10) {
+        std::hint::black_box(tree.find_nearest_node_brute_force(&q(s, aln)));
+    }
+    let slow = t3.elapsed() / 10;
+    println!(
+        "sars-cov-2 tree ({} nodes): parse {t_parse:?}, prepare {t_prep:?}; placement per query: \
+         incremental {fast:?}, brute force {slow:?}",
+        tree.len()
+    );
+}
