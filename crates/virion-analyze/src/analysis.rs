@@ -8,7 +8,7 @@ use virion_translate::{AaChanges, TranslateBuffers, Translation, find_aa_changes
 
 use crate::dataset::Dataset;
 use crate::nuc_changes::{NucChanges, find_missing, find_non_acgtns, find_nuc_changes, letter_composition};
-use crate::placement::Placement;
+use crate::placement::{Placement, place};
 use crate::qc::{QcInput, QcResult, run_qc};
 
 /// Why one genome could not be analysed. The batch goes on; the genome gets an error row.
@@ -113,7 +113,8 @@ fn analyze_nucs(
     );
     let aa = find_aa_changes(&ds.ref_translation, &translation);
 
-    let placement: Option<Placement> = None;
+    let placement =
+        ds.tree.as_ref().map(|tree| place(ds, tree, &nuc, &missing, &non_acgtns, &aa, &translation));
 
     let composition = letter_composition(&aligned_query);
     let total_mixed_sites: usize =

@@ -5,12 +5,19 @@ use std::path::Path;
 use virion_align::{AlignError, AlignParams, CodingSegment, SeedIndex, gap_open_close_nuc};
 use virion_dataset::{DatasetError, GeneMap, Strand};
 use virion_translate::{RefTranslation, translate_reference};
+use virion_tree::{NucMutLabels, RefTree};
 
 /// Why a dataset cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error(transparent)]
     Dataset(#[from] DatasetError),
+    #[error("{path}: {source}")]
+    Tree {
+        path: std::path::PathBuf,
+        #[source]
+        source: virion_tree::TreeError,
+    },
     #[error("{path}: alignmentParams: {source}")]
     AlignParams {
         path: std::path::PathBuf,
@@ -27,7 +34,9 @@ pub struct Dataset {
     pub gap_open_close: Vec<i32>,
     pub seed_index: SeedIndex,
     pub ref_translation: RefTranslation,
-    pub tree: Option<crate::placement::TreeStub>,
+    pub tree: Option<RefTree>,
+    /// pathogen.json's nucleotide mutation labels, for labeled private mutations.
+    pub nuc_labels: NucMutLabels,
 }
 
 impl Dataset {
@@ -44,19 +53,36 @@ impl Dataset {
             gap_open_close_nuc(data.reference.len(), &coding_segments(&data.gene_map), &align_params);
         let seed_index = SeedIndex::new(&data.reference, align_params.kmer_length);
         let ref_translation = translate_reference(&data.reference, &data.gene_map, &align_params);
-        let tree = None;
-        Ok(Dataset { data, align_params, gap_open_close, seed_index, ref_translation, tree })
+        let tree = match &data.tree_json_raw {
+            Some(text) => {
+                let tree_path =
+                    data.path.join(data.pathogen.files.tree_json.as_deref().unwrap_or("tree.json"));
+                let tree_err = |source| LoadError::Tree { path: tree_path.clone(), source };
+                let mut tree = RefTree::from_json_str(text).map_err(tree_err)?;
+                let peptides: Vec<(&str, &[virion_core::Aa])> = ref_translation
+                    .cdses
+                    .iter()
+                    .map(|c| (c.layout.name.as_str(), c.peptide.as_slice()))
+                    .collect();
+                tree.prepare(&data.reference, Some(&peptides)).map_err(tree_err)?;
+                Some(tree)
+            }
+            None => None,
+        };
+        let nuc_labels = NucMutLabels::from_genotypes(
+            data.pathogen
+                .mut_labels
+                .nuc_mut_label_map
+                .iter()
+                .map(|(g, labels)| (g.pos, g.qry, labels.clone())),
+        );
+        Ok(Dataset { data, align_params, gap_open_close, seed_index, ref_translation, tree, nuc_labels })
     }
 
     /// The dataset's display name: pathogen.json's `attributes.name`, or its directory.
     pub fn name(&self) -> String {
         self.data.pathogen.name().map_or_else(|| self.data.path.display().to_string(), str::to_owned)
     }
-}
-
-/// Reference peptides by CDS name, as the tree needs them to find amino-acid reversions.
-fn ref_translation_peptides(tr: &RefTranslation) -> Vec<(String, Vec<virion_core::Aa>)> {
-    tr.cdses.iter().map(|c| (c.layout.name.clone(), c.peptide.clone())).collect()
 }
 
 /// Every CDS segment with its phase, for codon-aware gap-open costs.

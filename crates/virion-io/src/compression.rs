@@ -15,9 +15,7 @@ pub enum OpenError {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "cannot read {path}: the compressed stream is damaged or of an unsupported kind: {source}"
-    )]
+    #[error("cannot read {path}: the compressed stream is damaged or of an unsupported kind: {source}")]
     Decompress {
         path: PathBuf,
         #[source]
@@ -41,9 +39,7 @@ pub struct CountedInput {
 
 impl std::fmt::Debug for CountedInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CountedInput")
-            .field("total_bytes", &self.total_bytes)
-            .finish()
+        f.debug_struct("CountedInput").field("total_bytes", &self.total_bytes).finish()
     }
 }
 
@@ -54,26 +50,12 @@ pub fn open_path_counted(path: &Path) -> Result<CountedInput, OpenError> {
     let (raw, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if path.as_os_str() == "-" {
         (Box::new(std::io::stdin()), None)
     } else {
-        let file = File::open(path).map_err(|source| OpenError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let size = file
-            .metadata()
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len());
+        let file = File::open(path).map_err(|source| OpenError::Io { path: path.to_owned(), source })?;
+        let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
         (Box::new(file), size)
     };
-    let counting = CountingReader {
-        inner: raw,
-        count: Arc::clone(&bytes_read),
-    };
-    Ok(CountedInput {
-        reader: decompress(Box::new(counting), path)?,
-        bytes_read,
-        total_bytes,
-    })
+    let counting = CountingReader { inner: raw, count: Arc::clone(&bytes_read) };
+    Ok(CountedInput { reader: decompress(Box::new(counting), path)?, bytes_read, total_bytes })
 }
 
 struct CountingReader {
@@ -90,17 +72,11 @@ impl Read for CountingReader {
 }
 
 /// Wraps an already-open stream in the matching decompressor.
-pub fn decompress(
-    raw: Box<dyn Read + Send>,
-    path: &Path,
-) -> Result<Box<dyn BufRead + Send>, OpenError> {
+pub fn decompress(raw: Box<dyn Read + Send>, path: &Path) -> Result<Box<dyn BufRead + Send>, OpenError> {
     match niffler::send::get_reader(raw) {
         Ok((reader, _format)) => Ok(Box::new(BufReader::with_capacity(1 << 16, reader))),
         // An empty file has no magic bytes; it is a valid, empty input.
         Err(niffler::Error::FileTooShort) => Ok(Box::new(BufReader::new(std::io::empty()))),
-        Err(source) => Err(OpenError::Decompress {
-            path: path.to_owned(),
-            source,
-        }),
+        Err(source) => Err(OpenError::Decompress { path: path.to_owned(), source }),
     }
 }

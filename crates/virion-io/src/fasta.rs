@@ -41,11 +41,7 @@ pub enum FastaError {
         "{path}:{line}: not FASTA: expected a header line starting with '>' but found {found:?}. \
          Is this the right file, and is it plain or gzip/zstd/xz/bzip2-compressed text (not UTF-16)?"
     )]
-    NotFasta {
-        path: PathBuf,
-        line: u64,
-        found: String,
-    },
+    NotFasta { path: PathBuf, line: u64, found: String },
     #[error("{path}:{line}: read failed (truncated or damaged file?): {source}")]
     Read {
         path: PathBuf,
@@ -68,10 +64,7 @@ pub struct FastaReader<R> {
 
 impl<R> std::fmt::Debug for FastaReader<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FastaReader")
-            .field("path", &self.path)
-            .field("line", &self.line_no)
-            .finish()
+        f.debug_struct("FastaReader").field("path", &self.path).field("line", &self.line_no).finish()
     }
 }
 
@@ -85,14 +78,7 @@ impl FastaReader<Box<dyn BufRead + Send>> {
 impl<R: BufRead> FastaReader<R> {
     /// `path` is only used to name the input in errors.
     pub fn new(reader: R, path: &Path) -> Self {
-        Self {
-            reader,
-            path: path.to_owned(),
-            line: Vec::new(),
-            line_no: 0,
-            index: 0,
-            started: false,
-        }
+        Self { reader, path: path.to_owned(), line: Vec::new(), line_no: 0, index: 0, started: false }
     }
 
     pub fn path(&self) -> &Path {
@@ -101,14 +87,11 @@ impl<R: BufRead> FastaReader<R> {
 
     fn next_line(&mut self) -> Result<bool, FastaError> {
         self.line.clear();
-        let n = self
-            .reader
-            .read_until(b'\n', &mut self.line)
-            .map_err(|source| FastaError::Read {
-                path: self.path.clone(),
-                line: self.line_no + 1,
-                source,
-            })?;
+        let n = self.reader.read_until(b'\n', &mut self.line).map_err(|source| FastaError::Read {
+            path: self.path.clone(),
+            line: self.line_no + 1,
+            source,
+        })?;
         if n > 0 {
             self.line_no += 1;
         }
@@ -133,15 +116,8 @@ impl<R: BufRead> FastaReader<R> {
                 }
             }
             if self.line.first() != Some(&b'>') {
-                let found = String::from_utf8_lossy(self.line.trim_ascii_end())
-                    .chars()
-                    .take(40)
-                    .collect();
-                return Err(FastaError::NotFasta {
-                    path: self.path.clone(),
-                    line: self.line_no,
-                    found,
-                });
+                let found = String::from_utf8_lossy(self.line.trim_ascii_end()).chars().take(40).collect();
+                return Err(FastaError::NotFasta { path: self.path.clone(), line: self.line_no, found });
             }
         }
         if self.line.first() != Some(&b'>') {
@@ -186,8 +162,7 @@ mod tests {
 
     #[test]
     fn reads_records_with_nextclade_leniency() {
-        let recs =
-            read_all(b"\n\n>seq 1 desc \r\nac-gt\r\n\nNN 12 nn*\n>seq2\n>seq3\nuuu").unwrap();
+        let recs = read_all(b"\n\n>seq 1 desc \r\nac-gt\r\n\nNN 12 nn*\n>seq2\n>seq3\nuuu").unwrap();
         let names: Vec<_> = recs.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["seq 1 desc", "seq2", "seq3"]);
         assert_eq!(recs[0].seq, b"ACGTNNNN*");
@@ -211,10 +186,7 @@ mod tests {
         assert!(msg.starts_with("test.fasta:2: not FASTA"), "{msg}");
         assert!(msg.contains("seqname,date"), "{msg}");
         // UTF-16 text starts with a byte-order mark and interleaved NULs.
-        assert!(matches!(
-            read_all(b"\xFF\xFE>\0a\0"),
-            Err(FastaError::NotFasta { line: 1, .. })
-        ));
+        assert!(matches!(read_all(b"\xFF\xFE>\0a\0"), Err(FastaError::NotFasta { line: 1, .. })));
     }
 
     #[test]

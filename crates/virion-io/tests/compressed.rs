@@ -11,11 +11,7 @@ fn names(path: &std::path::Path) -> Result<Vec<String>, FastaError> {
     let mut rec = FastaRecord::default();
     let mut out = Vec::new();
     while reader.read(&mut rec)? {
-        out.push(format!(
-            "{}={}",
-            rec.name,
-            String::from_utf8_lossy(&rec.seq)
-        ));
+        out.push(format!("{}={}", rec.name, String::from_utf8_lossy(&rec.seq)));
     }
     Ok(out)
 }
@@ -53,8 +49,6 @@ fn truncated_gzip_is_an_error_naming_the_file() {
 
 #[test]
 fn missing_file_is_an_error_naming_the_file() {
-    let err = names(std::path::Path::new("/nonexistent/x.fa"))
-        .unwrap_err()
-        .to_string();
+    let err = names(std::path::Path::new("/nonexistent/x.fa")).unwrap_err().to_string();
     assert!(err.contains("/nonexistent/x.fa"), "{err}");
 }

@@ -38,6 +38,11 @@ impl NucMutLabels {
         Ok(Self { map })
     }
 
+    /// Builds the lookup from already parsed genotypes (0-based position, letter).
+    pub fn from_genotypes(entries: impl IntoIterator<Item = (NucRefPos, Nuc, Vec<String>)>) -> Self {
+        Self { map: entries.into_iter().map(|(pos, nuc, labels)| ((pos, nuc), labels)).collect() }
+    }
+
     /// Labels of the genotype this substitution produces, if any.
     pub fn get(&self, sub: &NucSub) -> Option<&[String]> {
         self.map.get(&(sub.pos, sub.qry_nuc)).map(Vec::as_slice)

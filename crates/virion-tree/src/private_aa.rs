@@ -23,7 +23,8 @@ pub struct QueryAaMuts<'a> {
 }
 
 /// The `privateAaMutations[cds]` of a Nextclade result.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PrivateAaMutations {
     pub private_substitutions: Vec<AaSub>,
     /// Private deletions (`qry_aa` = `-`, `ref_aa` the node's letter).

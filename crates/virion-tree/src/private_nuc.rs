@@ -21,7 +21,8 @@ use crate::placement::QueryMuts;
 use crate::tree::RefTree;
 
 /// The `privateNucMutations` of a Nextclade result.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PrivateNucMutations {
     /// Reversions and non-reversion substitutions, sorted.
     pub private_substitutions: Vec<NucSub>,
@@ -31,6 +32,7 @@ pub struct PrivateNucMutations {
     /// The subset of `private_substitutions` that go back to the reference letter.
     pub reversion_substitutions: Vec<NucSub>,
     /// Non-reversion substitutions whose genotype carries labels, with those labels.
+    #[serde(serialize_with = "labeled_as_objects")]
     pub labeled_substitutions: Vec<(NucSub, Vec<String>)>,
     /// Non-reversion substitutions without labels.
     pub unlabeled_substitutions: Vec<NucSub>,
@@ -177,6 +179,16 @@ fn group_adjacent(dels: &[NucSub]) -> Vec<NucDelRange> {
         }
     }
     out
+}
+
+/// `{"substitution": …, "labels": […]}` objects, as Nextclade's JSON writes them.
+fn labeled_as_objects<S: serde::Serializer>(v: &[(NucSub, Vec<String>)], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Labeled<'a> {
+        substitution: &'a NucSub,
+        labels: &'a [String],
+    }
+    s.collect_seq(v.iter().map(|(substitution, labels)| Labeled { substitution, labels }))
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use virion_core::{AaRange, AaSub, CdsRange, Insertion, Nuc, NucDelRange, NucRang
 use virion_translate::AaInsertion;
 
 use crate::analysis::{Analysis, AnalyzeError};
-use crate::placement::{PrivateAaMutations, PrivateNucMutations};
 use crate::qc::QcResult;
+use virion_tree::{PrivateAaMutations, PrivateNucMutations};
 
 /// A sequence's NDJSON line: the analysis, or its error.
 #[derive(Debug, Serialize)]
@@ -57,7 +57,7 @@ pub struct Record<'a> {
     custom_node_attributes: BTreeMap<&'a str, &'a str>,
     nearest_node_name: Option<&'a str>,
     private_nuc_mutations: Option<&'a PrivateNucMutations>,
-    private_aa_mutations: Option<&'a PrivateAaMutations>,
+    private_aa_mutations: Option<&'a BTreeMap<String, PrivateAaMutations>>,
     warnings: Vec<&'a str>,
     missing_cdses: &'a [String],
     coverage: f64,

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use virion_core::{AaSub, NucSub};
+use virion_core::NucSub;
 
 use super::format::{join, qc_number, tsv_cell};
 use crate::analysis::{Analysis, AnalyzeError};
@@ -97,7 +97,11 @@ const COLUMNS_AFTER_CLADES: &[&str] = &[
 impl<W: Write> TsvWriter<W> {
     pub fn new(mut out: W, ds: &Dataset) -> std::io::Result<Self> {
         // Nextclade lists the tree's clade-like attributes after `clade`, last defined first.
-        let clade_attr_keys: Vec<String> = Vec::new();
+        let clade_attr_keys: Vec<String> = ds
+            .tree
+            .as_ref()
+            .map(|t| t.clade_node_attr_descs().iter().rev().map(|d| d.key.clone()).collect())
+            .unwrap_or_default();
         let mut columns: Vec<String> = vec!["index".into(), "seqName".into(), "clade".into()];
         columns.extend(clade_attr_keys.iter().cloned());
         columns.extend(COLUMNS_AFTER_CLADES.iter().map(|c| (*c).to_owned()));
@@ -177,14 +181,16 @@ impl<W: Write> TsvWriter<W> {
                 r.push(n.labeled_substitutions.len().to_string());
                 r.push(n.unlabeled_substitutions.len().to_string());
                 r.push(n.total_private_substitutions().to_string());
-                let m = &p.private_aa;
-                r.push(join(&m.reversion_substitutions, ","));
-                r.push(join(m.labeled_substitutions.iter().map(|(s, l)| labeled_aa(s, l)), ","));
-                r.push(join(&m.unlabeled_substitutions, ","));
-                r.push(m.reversion_substitutions.len().to_string());
-                r.push(m.labeled_substitutions.len().to_string());
-                r.push(m.unlabeled_substitutions.len().to_string());
-                r.push(m.total_private_substitutions().to_string());
+                let reversions: Vec<_> = p.private_aa_all(|m| &m.reversion_substitutions).collect();
+                let unlabeled: Vec<_> = p.private_aa_all(|m| &m.unlabeled_substitutions).collect();
+                r.push(join(&reversions, ","));
+                // No dataset defines amino-acid labels; the column stays for compatibility.
+                r.push(String::new());
+                r.push(join(&unlabeled, ","));
+                r.push(reversions.len().to_string());
+                r.push("0".to_owned());
+                r.push(unlabeled.len().to_string());
+                r.push(p.private_aa_all(|m| &m.private_substitutions).count().to_string());
             }
             None => r.extend(std::iter::repeat_n(String::new(), 14)),
         }
@@ -283,9 +289,5 @@ fn blank_width<T>() -> usize {
 }
 
 fn labeled(sub: &NucSub, labels: &[String]) -> String {
-    format!("{sub}|{}", labels.join("&"))
-}
-
-fn labeled_aa(sub: &AaSub, labels: &[String]) -> String {
     format!("{sub}|{}", labels.join("&"))
 }
