@@ -4,6 +4,7 @@
 //! GFF3 genome annotation ([`GeneMap`]) and an Auspice tree; [`Dataset::load`] reads and checks
 //! them together. The `download` module fetches a dataset from a Nextclade dataset server.
 
+pub mod aa_motifs;
 pub mod dataset;
 pub mod download;
 pub mod error;
@@ -12,9 +13,11 @@ pub mod gff3;
 pub mod gff3_record;
 pub mod index;
 pub mod pathogen;
+pub mod phenotype;
 pub mod qc_config;
 pub mod reference;
 
+pub use aa_motifs::{AaMotifsCds, AaMotifsDesc};
 pub use dataset::Dataset;
 pub use download::{DEFAULT_SERVER, DownloadProgress, download, fetch_index};
 pub use error::DatasetError;
@@ -24,6 +27,7 @@ pub use index::{DatasetIndex, DatasetRef, IndexDataset, resolve};
 pub use pathogen::{
     AaGenotype, DatasetCompatibility, DatasetFiles, DatasetVersion, MutLabels, NucGenotype, PathogenJson,
 };
+pub use phenotype::{PhenotypeCoeff, PhenotypeData, PhenotypeDataEntry, PhenotypeIgnore};
 pub use qc_config::{
     FrameShiftLocation, QcConfig, QcRulesConfigFrameShifts, QcRulesConfigMissingData,
     QcRulesConfigMixedSites, QcRulesConfigPrivateMutations, QcRulesConfigRecombinants,

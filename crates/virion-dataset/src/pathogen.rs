@@ -11,6 +11,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use virion_core::{Aa, AaPos, Nuc, NucRange, NucRefPos};
 
+use crate::aa_motifs::AaMotifsDesc;
+use crate::phenotype::PhenotypeData;
 use crate::qc_config::QcConfig;
 
 fn default_reference() -> String {
@@ -235,10 +237,12 @@ pub struct PathogenJson {
     pub tree_builder_params: serde_json::Value,
     #[serde(default)]
     pub aa_changes_params: serde_json::Value,
+    /// Phenotype scores, one nextclade.tsv column each (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phenotype_data: Option<Vec<PhenotypeData>>,
+    /// Amino-acid motifs to list, one nextclade.tsv column each.
     #[serde(default)]
-    pub phenotype_data: serde_json::Value,
-    #[serde(default)]
-    pub aa_motifs: serde_json::Value,
+    pub aa_motifs: Vec<AaMotifsDesc>,
     /// Nextclade 3 reads placement masks from tree.json (`meta.extensions.nextclade`) and ignores
     /// this key in pathogen.json; it is parsed for inspection only.
     #[serde(default)]
