@@ -4,23 +4,32 @@
 //! [`RefTree::prepare`] gives every node its full set of mutations relative to the reference;
 //! placement then finds the node nearest to a query described by its mutations, exactly as
 //! Nextclade 3 does, and the private-mutation functions describe what separates the query from it.
+//! The same functions, applied to other nodes, give mutations relative to clade founders
+//! ([`RefTree::attr_founder`]) and to reference nodes of interest ([`RefTree::find_ref_node`]).
 
+pub mod divergence;
 pub mod error;
+pub mod founders;
 pub mod labels;
 pub mod parse;
 pub mod placement;
 pub mod prepare;
 pub mod private_aa;
 pub mod private_nuc;
+pub mod ref_nodes;
+pub mod relative;
 pub mod tree;
 
 #[cfg(test)]
 mod test_tree;
 
+pub use divergence::DivergenceUnits;
 pub use error::TreeError;
 pub use labels::{InvalidLabelKey, NucMutLabels};
 pub use parse::{parse_aa_mutation, parse_nuc_mutation};
 pub use placement::{Placement, PlacementScratch, QueryMuts};
 pub use private_aa::{PrivateAaMutations, QueryAaMuts};
 pub use private_nuc::PrivateNucMutations;
+pub use ref_nodes::{NodeCondition, NodeSearch, RefNodeCriteria, RefNodeSearch, RefNodesDesc, SearchAlgo};
+pub use relative::{QueryAllMuts, RelativeMutations};
 pub use tree::{AaState, CladeNodeAttrDesc, RefTree, TreeNode};

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use virion_core::{Aa, AaPos, AaSub, Nuc, NucRange, NucRefPos, NucSub};
 
 use crate::error::TreeError;
+use crate::ref_nodes::RefNodesDesc;
 use crate::tree::{CladeNodeAttrDesc, RefTree, TreeNode};
 
 #[derive(Deserialize)]
@@ -35,6 +36,8 @@ struct RawNextclade {
     clade_node_attrs: Vec<RawCladeNodeAttr>,
     #[serde(default)]
     placement_mask_ranges: Vec<RawRange>,
+    #[serde(default)]
+    ref_nodes: RefNodesDesc,
 }
 
 #[derive(Deserialize)]
@@ -111,7 +114,7 @@ impl RefTree {
 
         let mut nodes = Vec::new();
         flatten(raw.tree, None, &mut nodes)?;
-        Ok(RefTree::from_parts(nodes, clade_node_attr_descs, placement_mask_ranges))
+        Ok(RefTree::from_parts(nodes, clade_node_attr_descs, placement_mask_ranges, ext.ref_nodes))
     }
 }
 

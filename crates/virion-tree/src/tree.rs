@@ -3,6 +3,9 @@
 use indexmap::IndexMap;
 use virion_core::{Aa, AaPos, AaSub, NucRange, NucSub};
 
+use crate::divergence::DivergenceUnits;
+use crate::ref_nodes::RefNodesDesc;
+
 /// Node attribute holding the clade (`clade` column of nextclade.tsv).
 pub const CLADE_ATTR: &str = "clade_membership";
 
@@ -90,6 +93,8 @@ pub struct RefTree {
     pub(crate) nodes: Vec<TreeNode>,
     pub(crate) clade_node_attr_descs: Vec<CladeNodeAttrDesc>,
     pub(crate) placement_mask_ranges: Vec<NucRange>,
+    pub(crate) ref_nodes: RefNodesDesc,
+    pub(crate) divergence_units: DivergenceUnits,
     pub(crate) prepared: Option<Prepared>,
 }
 
@@ -98,8 +103,22 @@ impl RefTree {
         nodes: Vec<TreeNode>,
         clade_node_attr_descs: Vec<CladeNodeAttrDesc>,
         placement_mask_ranges: Vec<NucRange>,
+        ref_nodes: RefNodesDesc,
     ) -> Self {
-        Self { nodes, clade_node_attr_descs, placement_mask_ranges, prepared: None }
+        let divergence_units = DivergenceUnits::guess(&nodes);
+        Self {
+            nodes,
+            clade_node_attr_descs,
+            placement_mask_ranges,
+            ref_nodes,
+            divergence_units,
+            prepared: None,
+        }
+    }
+
+    /// Reference nodes of interest (`meta.extensions.nextclade.ref_nodes`).
+    pub fn ref_nodes(&self) -> &RefNodesDesc {
+        &self.ref_nodes
     }
 
     pub fn nodes(&self) -> &[TreeNode] {
