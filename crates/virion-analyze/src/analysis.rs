@@ -4,7 +4,10 @@ use std::cell::RefCell;
 
 use virion_align::{AlignError, align_nuc_with_index, strip_insertions};
 use virion_core::{Insertion, Nuc, SymbolRange};
-use virion_translate::{AaChanges, TranslateBuffers, Translation, find_aa_changes, translate_query};
+use virion_translate::{
+    AaChanges, AaMotif, PhenotypeValue, TranslateBuffers, Translation, find_aa_changes, phenotype_values,
+    translate_query,
+};
 
 use crate::dataset::Dataset;
 use crate::nuc_changes::{NucChanges, find_missing, find_non_acgtns, find_nuc_changes, letter_composition};
@@ -50,6 +53,10 @@ pub struct Analysis {
     pub aa: AaChanges,
     /// Nearest reference-tree node, clade and private mutations (absent without a tree).
     pub placement: Option<Placement>,
+    /// Phenotype scores (pathogen.json `phenotypeData`); computed only with a tree, as in Nextclade.
+    pub phenotype_values: Option<Vec<PhenotypeValue>>,
+    /// Amino-acid motifs found, by motif name (pathogen.json `aaMotifs`).
+    pub aa_motifs: Vec<(String, Vec<AaMotif>)>,
     pub qc: QcResult,
     /// The query aligned to the reference, insertions removed (reference length).
     pub aligned_query: Vec<Nuc>,
@@ -116,6 +123,12 @@ fn analyze_nucs(
     let placement =
         ds.tree.as_ref().map(|tree| place(ds, tree, &nuc, &missing, &non_acgtns, &aa, &translation));
 
+    let phenotype_values = placement.as_ref().map(|p| {
+        let phenotypes = ds.data.pathogen.phenotype_data.as_deref().unwrap_or_default();
+        phenotype_values(phenotypes, p.clade.as_deref(), &aa.substitutions)
+    });
+    let aa_motifs = ds.aa_motifs.find(&translation);
+
     let composition = letter_composition(&aligned_query);
     let total_mixed_sites: usize =
         Nuc::ALL.iter().filter(|n| n.is_ambiguous()).map(|&n| composition[n as usize]).sum();
@@ -135,6 +148,8 @@ fn analyze_nucs(
         translation,
         aa,
         placement,
+        phenotype_values,
+        aa_motifs,
         qc,
         aligned_query,
         warnings: Vec::new(),

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use virion_align::{AlignError, AlignParams, CodingSegment, SeedIndex, gap_open_close_nuc};
 use virion_dataset::{DatasetError, GeneMap, Strand};
-use virion_translate::{RefTranslation, translate_reference};
+use virion_translate::{AaMotifFinder, InvalidMotif, RefTranslation, translate_reference};
 use virion_tree::{NucMutLabels, RefTree};
 
 /// Why a dataset cannot be used.
@@ -17,6 +17,12 @@ pub enum LoadError {
         path: std::path::PathBuf,
         #[source]
         source: virion_tree::TreeError,
+    },
+    #[error("{path}: {source}")]
+    AaMotifs {
+        path: std::path::PathBuf,
+        #[source]
+        source: InvalidMotif,
     },
     #[error("{path}: alignmentParams: {source}")]
     AlignParams {
@@ -37,6 +43,8 @@ pub struct Dataset {
     pub tree: Option<RefTree>,
     /// pathogen.json's nucleotide mutation labels, for labeled private mutations.
     pub nuc_labels: NucMutLabels,
+    /// pathogen.json's `aaMotifs`, patterns compiled.
+    pub aa_motifs: AaMotifFinder,
 }
 
 impl Dataset {
@@ -48,7 +56,9 @@ impl Dataset {
     pub fn prepare(data: virion_dataset::Dataset) -> Result<Dataset, LoadError> {
         let pathogen_path = data.path.join("pathogen.json");
         let align_params = AlignParams::from_json(&data.pathogen.alignment_params)
-            .map_err(|source| LoadError::AlignParams { path: pathogen_path, source })?;
+            .map_err(|source| LoadError::AlignParams { path: pathogen_path.clone(), source })?;
+        let aa_motifs = AaMotifFinder::new(&data.pathogen.aa_motifs)
+            .map_err(|source| LoadError::AaMotifs { path: pathogen_path, source })?;
         let gap_open_close =
             gap_open_close_nuc(data.reference.len(), &coding_segments(&data.gene_map), &align_params);
         let seed_index = SeedIndex::new(&data.reference, align_params.kmer_length);
@@ -76,7 +86,16 @@ impl Dataset {
                 .iter()
                 .map(|(g, labels)| (g.pos, g.qry, labels.clone())),
         );
-        Ok(Dataset { data, align_params, gap_open_close, seed_index, ref_translation, tree, nuc_labels })
+        Ok(Dataset {
+            data,
+            align_params,
+            gap_open_close,
+            seed_index,
+            ref_translation,
+            tree,
+            nuc_labels,
+            aa_motifs,
+        })
     }
 
     /// The dataset's display name: pathogen.json's `attributes.name`, or its directory.

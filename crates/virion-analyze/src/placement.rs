@@ -1,13 +1,16 @@
 //! Placement on the reference tree: nearest node, clade and clade-like attributes, private
-//! mutations — assembled from the tree crate in the shape the outputs and QC need.
+//! mutations, divergence, clade founders and reference nodes with the mutations relative to them
+//! — assembled from the tree crate in the shape the outputs and QC need.
 
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use virion_core::{AaRange, Nuc, NucRange, NucRefPos, SymbolRange};
+use virion_core::{AaRange, AaSub, Nuc, NucRange, NucRefPos, SymbolRange};
 use virion_translate::{AaChanges, Translation};
-use virion_tree::{PrivateAaMutations, PrivateNucMutations, QueryAaMuts, QueryMuts, RefTree};
+use virion_tree::{
+    PrivateAaMutations, PrivateNucMutations, QueryAaMuts, QueryAllMuts, QueryMuts, RefTree, RelativeMutations,
+};
 
 use crate::dataset::Dataset;
 use crate::nuc_changes::NucChanges;
@@ -28,6 +31,32 @@ pub struct Placement {
     pub private_nuc: PrivateNucMutations,
     /// Per CDS, sorted by name (the order nextclade.tsv lists them in).
     pub private_aa: BTreeMap<String, PrivateAaMutations>,
+    /// The nearest node's `div` plus the query's own branch.
+    pub divergence: f64,
+    /// Founders of the clade and of each clade-like attribute used as a reference, for the values
+    /// the nearest node carries, in nextclade.tsv column order.
+    #[serde(skip)]
+    pub founders: Vec<Founder>,
+    /// Per reference-node search of the tree (`ref_nodes`), in order: the matched node and the
+    /// query's mutations relative to it, or `None` when nothing matched.
+    #[serde(skip)]
+    pub ref_node_mutations: Vec<Option<NodeMutations>>,
+}
+
+/// The founder of one attribute value and the query's mutations relative to it.
+#[derive(Debug, Clone)]
+pub struct Founder {
+    /// `clade` or the attribute key.
+    pub key: String,
+    pub value: String,
+    pub muts: NodeMutations,
+}
+
+/// A tree node by name and the query's mutations relative to it.
+#[derive(Debug, Clone)]
+pub struct NodeMutations {
+    pub node_name: String,
+    pub muts: RelativeMutations,
 }
 
 impl Placement {
@@ -42,7 +71,22 @@ impl Placement {
     ) -> impl Iterator<Item = &'a T> + 'a {
         self.private_aa.values().flat_map(field)
     }
+
+    pub fn founder(&self, key: &str) -> Option<&Founder> {
+        self.founders.iter().find(|f| f.key == key)
+    }
 }
+
+/// Keys whose founders nextclade.tsv lists: `clade`, then every clade-like attribute not marked
+/// `skipAsReference`, in declaration order.
+pub fn founder_keys(tree: &RefTree) -> Vec<String> {
+    std::iter::once("clade".to_owned())
+        .chain(tree.clade_node_attr_descs().iter().filter(|d| !d.skip_as_reference).map(|d| d.key.clone()))
+        .collect()
+}
+
+/// One CDS's name, substitutions, deletions and unknown codon ranges.
+type CdsChanges<'a> = (&'a str, Vec<AaSub>, Vec<AaSub>, Vec<AaRange>);
 
 /// Places a query, given what the earlier steps found about it.
 pub fn place(
@@ -66,26 +110,57 @@ pub fn place(
     let node = tree.node(nearest.node);
     let mut clade_attrs = tree.clade_attributes(nearest.node);
     let clade = clade_attrs.shift_remove("clade");
-    let private_nuc =
-        tree.find_private_nuc_mutations(nearest.node, &query, &ds.data.reference, &ds.nuc_labels);
 
     // Only CDSes translated for this query take part, as in Nextclade.
-    let mut private_aa = BTreeMap::new();
-    for cds in &translation.cdses {
-        let name = cds.name.as_str();
-        let substitutions: Vec<_> = aa.substitutions.iter().filter(|s| s.cds == name).cloned().collect();
-        let deletions: Vec<_> = aa.deletions.iter().filter(|s| s.cds == name).cloned().collect();
-        let unknown: Vec<AaRange> =
-            aa.unknown_aa_ranges.iter().filter(|r| r.cds == name).map(|r| r.range).collect();
-        let query_aa = QueryAaMuts {
-            cds: name,
-            substitutions: &substitutions,
-            deletions: &deletions,
-            unknown: &unknown,
-            unsequenced: &cds.unsequenced_ranges,
-        };
-        private_aa.insert(name.to_owned(), tree.find_private_aa_mutations(nearest.node, &query_aa));
+    let per_cds: Vec<CdsChanges> = translation
+        .cdses
+        .iter()
+        .map(|cds| {
+            let name = cds.name.as_str();
+            let subs = aa.substitutions.iter().filter(|s| s.cds == name).cloned().collect();
+            let dels = aa.deletions.iter().filter(|s| s.cds == name).cloned().collect();
+            let unknown = aa.unknown_aa_ranges.iter().filter(|r| r.cds == name).map(|r| r.range).collect();
+            (name, subs, dels, unknown)
+        })
+        .collect();
+    let all = QueryAllMuts {
+        nuc: query,
+        aa: per_cds
+            .iter()
+            .zip(&translation.cdses)
+            .map(|((name, subs, dels, unknown), cds)| QueryAaMuts {
+                cds: name,
+                substitutions: subs,
+                deletions: dels,
+                unknown,
+                unsequenced: &cds.unsequenced_ranges,
+            })
+            .collect(),
+        ref_seq: &ds.data.reference,
+        labels: &ds.nuc_labels,
+    };
+    let relative_to = |i: usize| NodeMutations {
+        node_name: tree.node(i).name.clone(),
+        muts: tree.relative_mutations(i, &all),
+    };
+
+    let private = tree.relative_mutations(nearest.node, &all);
+    let divergence =
+        tree.query_divergence(nearest.node, &private.nuc.private_substitutions, ds.data.reference.len());
+
+    let mut founders = Vec::new();
+    for key in founder_keys(tree) {
+        let attr = if key == "clade" { virion_tree::tree::CLADE_ATTR } else { key.as_str() };
+        if let (Some(value), Some(f)) = (node.attrs.get(attr), tree.attr_founder(nearest.node, attr)) {
+            founders.push(Founder { value: value.clone(), muts: relative_to(f), key });
+        }
     }
+    let ref_node_mutations = tree
+        .ref_nodes()
+        .search
+        .iter()
+        .map(|s| tree.find_ref_node(nearest.node, s).map(relative_to))
+        .collect();
 
     Placement {
         nearest_node_name: node.name.clone(),
@@ -93,8 +168,11 @@ pub fn place(
         distance: nearest.distance,
         clade,
         clade_attrs,
-        private_nuc,
-        private_aa,
+        private_nuc: private.nuc,
+        private_aa: private.aa,
+        divergence,
+        founders,
+        ref_node_mutations,
     }
 }
 

@@ -8,6 +8,7 @@ use virion_core::NucSub;
 use super::format::{join, qc_number, tsv_cell};
 use crate::analysis::{Analysis, AnalyzeError};
 use crate::dataset::Dataset;
+use crate::placement::{NodeMutations, founder_keys};
 use crate::qc::QcStatus;
 
 /// Writes the header once, then one row per sequence.
@@ -15,9 +16,17 @@ use crate::qc::QcStatus;
 pub struct TsvWriter<W: Write> {
     out: W,
     clade_attr_keys: Vec<String>,
+    phenotype_keys: Vec<String>,
+    motif_keys: Vec<String>,
+    founder_keys: Vec<String>,
+    ref_node_searches: usize,
     columns: Vec<String>,
     row: Vec<String>,
 }
+
+/// The five columns listing a query's mutations relative to one node.
+const RELATIVE_FIELDS: [&str; 5] =
+    ["nodeName", "substitutions", "deletions", "aaSubstitutions", "aaDeletions"];
 
 const COLUMNS_AFTER_CLADES: &[&str] = &[
     "qc.overallScore",
@@ -89,6 +98,8 @@ const COLUMNS_AFTER_CLADES: &[&str] = &[
     "qc.stopCodons.totalStopCodons",
     "qc.stopCodons.score",
     "qc.stopCodons.status",
+    "totalPcrPrimerChanges",
+    "pcrPrimerChanges",
     "failedCdses",
     "warnings",
     "errors",
@@ -96,17 +107,46 @@ const COLUMNS_AFTER_CLADES: &[&str] = &[
 
 impl<W: Write> TsvWriter<W> {
     pub fn new(mut out: W, ds: &Dataset) -> std::io::Result<Self> {
-        // Nextclade lists the tree's clade-like attributes after `clade`, last defined first.
-        let clade_attr_keys: Vec<String> = ds
-            .tree
-            .as_ref()
+        // Nextclade lists the dynamic columns after `clade`: clade-like attributes, phenotypes and
+        // motifs, each group last defined first; then founder and reference-node columns after
+        // `missing`, in declaration order.
+        let tree = ds.tree.as_ref();
+        let clade_attr_keys: Vec<String> = tree
             .map(|t| t.clade_node_attr_descs().iter().rev().map(|d| d.key.clone()).collect())
             .unwrap_or_default();
+        let phenotype_keys: Vec<String> =
+            ds.data.pathogen.phenotype_data.iter().flatten().rev().map(|p| p.name.clone()).collect();
+        let motif_keys: Vec<String> =
+            ds.data.pathogen.aa_motifs.iter().rev().map(|m| m.name.clone()).collect();
+        let founder_keys = tree.map(founder_keys).unwrap_or_default();
+        let searches = tree.map(|t| t.ref_nodes().search.as_slice()).unwrap_or_default();
+
         let mut columns: Vec<String> = vec!["index".into(), "seqName".into(), "clade".into()];
-        columns.extend(clade_attr_keys.iter().cloned());
-        columns.extend(COLUMNS_AFTER_CLADES.iter().map(|c| (*c).to_owned()));
+        columns.extend(clade_attr_keys.iter().chain(&phenotype_keys).chain(&motif_keys).cloned());
+        for &c in COLUMNS_AFTER_CLADES {
+            columns.push(c.to_owned());
+            if c == "missing" {
+                for key in &founder_keys {
+                    columns.extend(RELATIVE_FIELDS.iter().map(|f| format!("founderMuts['{key}'].{f}")));
+                }
+                for s in searches {
+                    let name = s.display_name_or_name();
+                    columns
+                        .extend(RELATIVE_FIELDS.iter().map(|f| format!("relativeMutations['{name}'].{f}")));
+                }
+            }
+        }
         writeln!(out, "{}", columns.join("\t"))?;
-        Ok(Self { out, clade_attr_keys, row: Vec::with_capacity(columns.len()), columns })
+        Ok(Self {
+            out,
+            clade_attr_keys,
+            phenotype_keys,
+            motif_keys,
+            founder_keys,
+            ref_node_searches: searches.len(),
+            row: Vec::with_capacity(columns.len()),
+            columns,
+        })
     }
 
     pub fn columns(&self) -> &[String] {
@@ -131,6 +171,7 @@ impl<W: Write> TsvWriter<W> {
                     .push(tsv_cell(&format!("When processing sequence #{index} '{name}': {e}")).into_owned());
             }
         }
+        debug_assert_eq!(self.row.len(), self.columns.len(), "a row must fill every column");
         writeln!(self.out, "{}", self.row.join("\t"))
     }
 
@@ -144,6 +185,16 @@ impl<W: Write> TsvWriter<W> {
         r.push(p.and_then(|p| p.clade.clone()).unwrap_or_default());
         for key in &self.clade_attr_keys {
             r.push(p.and_then(|p| p.clade_attr(key)).unwrap_or_default().to_owned());
+        }
+        for key in &self.phenotype_keys {
+            let value = a.phenotype_values.iter().flatten().find(|v| v.name == *key);
+            r.push(value.map(|v| v.value.to_string()).unwrap_or_default());
+        }
+        for key in &self.motif_keys {
+            let motifs = a.aa_motifs.iter().find(|(name, _)| name == key).map(|(_, m)| m.as_slice());
+            let cells =
+                motifs.unwrap_or_default().iter().map(|m| format!("{}:{}:{}", m.cds, m.position, m.seq));
+            r.push(join(cells, ";"));
         }
         let qc = &a.qc;
         r.push(qc_number(qc.overall_score));
@@ -195,6 +246,19 @@ impl<W: Write> TsvWriter<W> {
             None => r.extend(std::iter::repeat_n(String::new(), 14)),
         }
         r.push(join(a.missing.iter().map(|m| m.range), ","));
+        for key in &self.founder_keys {
+            match p.and_then(|p| p.founder(key)) {
+                Some(f) => r.extend(relative_cells(&f.muts)),
+                None => r.extend(std::iter::repeat_n(String::new(), RELATIVE_FIELDS.len())),
+            }
+        }
+        for i in 0..self.ref_node_searches {
+            match p.and_then(|p| p.ref_node_mutations.get(i)).and_then(Option::as_ref) {
+                Some(m) => r.extend(relative_cells(m)),
+                // Nextclade's marker for "no such node for this query".
+                None => r.extend(std::iter::repeat_n("N/A".to_owned(), RELATIVE_FIELDS.len())),
+            }
+        }
         r.push(join(&a.aa.unknown_aa_ranges, ","));
         r.push(join(&a.non_acgtns, ","));
         push_rule(r, qc.missing_data.as_ref(), |x| {
@@ -246,6 +310,9 @@ impl<W: Write> TsvWriter<W> {
             let stops = x.stop_codons.iter().map(|s| format!("{}:{}", s.cds_name, s.codon + 1));
             vec![join(stops, ","), x.total_stop_codons.to_string(), qc_number(x.score), status(x.status)]
         });
+        // Datasets of Nextclade 3 define no PCR primers: no changes.
+        r.push("0".to_owned());
+        r.push(String::new());
         r.push(join(&a.translation.failed_cdses, ","));
         let warnings = a
             .translation
@@ -256,6 +323,18 @@ impl<W: Write> TsvWriter<W> {
         r.push(tsv_cell(&join(warnings, ";")).into_owned());
         r.push(String::new());
     }
+}
+
+/// nodeName, substitutions, deletions, aaSubstitutions, aaDeletions relative to one node.
+fn relative_cells(m: &NodeMutations) -> [String; 5] {
+    let muts = &m.muts;
+    [
+        m.node_name.clone(),
+        join(&muts.nuc.private_substitutions, ","),
+        join(&muts.nuc.private_deletion_ranges, ","),
+        join(muts.aa_all(|x| &x.private_substitutions), ","),
+        join(muts.aa_all(|x| &x.private_deletions), ","),
+    ]
 }
 
 fn status(s: QcStatus) -> String {

@@ -5,12 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A parsed TSV: column names and rows as name → value maps.
 #[derive(Debug)]
 pub struct Table {
+    /// Column names in header order.
+    pub columns: Vec<String>,
     pub rows: Vec<BTreeMap<String, String>>,
 }
 
 impl Table {
     pub fn has_column(&self, name: &str) -> bool {
-        self.rows.first().is_some_and(|r| r.contains_key(name))
+        self.columns.iter().any(|c| c == name)
     }
 
     pub fn parse(text: &str) -> Table {
@@ -20,7 +22,7 @@ impl Table {
             .filter(|l| !l.is_empty())
             .map(|l| header.iter().map(|h| h.to_string()).zip(l.split('\t').map(str::to_owned)).collect())
             .collect();
-        Table { rows }
+        Table { columns: header.iter().map(|h| h.to_string()).collect(), rows }
     }
 }
 
