@@ -20,11 +20,11 @@ pub fn join<T: Display>(items: impl IntoIterator<Item = T>, sep: &str) -> String
     out
 }
 
-/// TSV cells may not contain tabs or newlines; Nextclade's own messages never do, but sequence
-/// names come from users.
+/// A cell as Nextclade's CSV writer emits it: cells holding a quote, a tab or a line break are
+/// wrapped in quotes with inner quotes doubled (Nextclade's warnings quote gene names).
 pub fn tsv_cell(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains(['\t', '\n', '\r']) {
-        std::borrow::Cow::Owned(s.replace(['\t', '\n', '\r'], " "))
+    if s.contains(['"', '\t', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
     } else {
         std::borrow::Cow::Borrowed(s)
     }
@@ -47,6 +47,8 @@ mod tests {
     fn joins_and_cleans() {
         assert_eq!(join([1, 2, 3], ","), "1,2,3");
         assert_eq!(join(Vec::<i32>::new(), ","), "");
-        assert_eq!(tsv_cell("a\tb\nc"), "a b c");
+        assert_eq!(tsv_cell("a\tb"), "\"a\tb\"");
+        assert_eq!(tsv_cell(r#"gene "S": empty"#), r#""gene ""S"": empty""#);
+        assert_eq!(tsv_cell("S:N501Y"), "S:N501Y");
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use virion_core::NucSub;
+use virion_core::{NucRange, NucRefPos, NucSub};
 
 use super::format::{join, qc_number, tsv_cell};
 use crate::analysis::{Analysis, AnalyzeError};
@@ -161,18 +161,23 @@ impl<W: Write> TsvWriter<W> {
     ) -> std::io::Result<()> {
         self.row.clear();
         self.row.push(index.to_string());
-        self.row.push(tsv_cell(name).into_owned());
+        self.row.push(name.to_owned());
         match result {
             Ok(a) => self.fill(a),
             Err(e) => {
                 let blanks = self.columns.len() - 3;
                 self.row.extend(std::iter::repeat_n(String::new(), blanks));
-                self.row
-                    .push(tsv_cell(&format!("When processing sequence #{index} '{name}': {e}")).into_owned());
+                self.row.push(format!("When processing sequence #{index} '{name}': {e}"));
             }
         }
         debug_assert_eq!(self.row.len(), self.columns.len(), "a row must fill every column");
-        writeln!(self.out, "{}", self.row.join("\t"))
+        for (i, cell) in self.row.iter().enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\t")?;
+            }
+            self.out.write_all(tsv_cell(cell).as_bytes())?;
+        }
+        self.out.write_all(b"\n")
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {
@@ -287,10 +292,8 @@ impl<W: Write> TsvWriter<W> {
             ]
         });
         push_rule(r, qc.snp_clusters.as_ref(), |x| {
-            let clusters = x
-                .clustered_snps
-                .iter()
-                .map(|c| format!("{}-{}:{}", c.start + 1, c.end + 1, c.number_of_snps));
+            let clusters =
+                x.clustered_snps.iter().map(|c| format!("{}:{}", snp_cluster_range(c), c.number_of_snps));
             vec![join(clusters, ","), qc_number(x.score), status(x.status), x.total_snps.to_string()]
         });
         push_rule(r, qc.frame_shifts.as_ref(), |x| {
@@ -320,7 +323,7 @@ impl<W: Write> TsvWriter<W> {
             .iter()
             .map(|w| w.message.as_str())
             .chain(a.warnings.iter().map(String::as_str));
-        r.push(tsv_cell(&join(warnings, ";")).into_owned());
+        r.push(join(warnings, ";"));
         r.push(String::new());
     }
 }
@@ -335,6 +338,11 @@ fn relative_cells(m: &NodeMutations) -> [String; 5] {
         join(muts.aa_all(|x| &x.private_substitutions), ","),
         join(muts.aa_all(|x| &x.private_deletions), ","),
     ]
+}
+
+/// Nextclade prints a cluster's `start..end` as a half-open range, so its last SNP is not shown.
+fn snp_cluster_range(c: &crate::qc::ClusteredSnp) -> NucRange {
+    NucRange::new(NucRefPos::from(c.start), NucRefPos::from(c.end))
 }
 
 fn status(s: QcStatus) -> String {
