@@ -29,18 +29,51 @@ fn shared_data() -> Option<PathBuf> {
     None
 }
 
-/// Runs Virion on `input` with `dataset` and returns its TSV text.
-fn run_virion(ds: &Dataset, input: &Path) -> String {
+/// Runs Virion on `input` with `dataset` and returns its TSV text and each record's divergence
+/// (NDJSON only; `None` without placement).
+fn run_virion(ds: &Dataset, input: &Path) -> (String, Vec<Option<f64>>) {
     let mut reader = FastaReader::from_path(input).unwrap();
     let mut out = Vec::new();
+    let mut divergences = Vec::new();
     let mut tsv = TsvWriter::new(&mut out, ds).unwrap();
     let mut rec = FastaRecord::default();
     while reader.read(&mut rec).unwrap() {
         let result = analyze(ds, &rec.name, &rec.seq);
         tsv.write(rec.index, &rec.name, &result).unwrap();
+        divergences.push(result.ok().and_then(|a| a.placement).map(|p| p.divergence));
     }
     drop(tsv);
-    String::from_utf8(out).unwrap()
+    (String::from_utf8(out).unwrap(), divergences)
+}
+
+/// `divergence` of every NDJSON record Nextclade wrote, in input order (`None` for failures).
+fn nextclade_divergences(ndjson_zst: &Path) -> Vec<Option<f64>> {
+    let text = zstd::decode_all(std::fs::File::open(ndjson_zst).unwrap()).unwrap();
+    let mut records: Vec<(u64, Option<f64>)> = String::from_utf8(text)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (v["index"].as_u64().unwrap(), v["divergence"].as_f64())
+        })
+        .collect();
+    records.sort_by_key(|r| r.0);
+    records.into_iter().map(|r| r.1).collect()
+}
+
+/// Checks divergence (an NDJSON field) against Nextclade's; returns (agreeing, compared).
+fn compare_divergence(out_dir: &str, ours: &[Option<f64>], theirs: &[Option<f64>]) -> (usize, usize) {
+    assert_eq!(ours.len(), theirs.len(), "{out_dir}: NDJSON record count");
+    let mut same = 0;
+    for (i, (o, t)) in ours.iter().zip(theirs).enumerate() {
+        match (o, t) {
+            (Some(o), Some(t)) if (o - t).abs() <= 1e-9 * t.abs().max(1.0) => same += 1,
+            (None, None) => same += 1,
+            _ => println!("   divergence #{i}: nextclade={t:?} virion={o:?}"),
+        }
+    }
+    (same, ours.len())
 }
 
 /// Columns that must agree on every sequence of every set: a column is in the list if its name
@@ -139,10 +172,19 @@ fn run_sets(data: &Path, sets: &[(&str, &str, &str)]) -> BTreeMap<String, Column
         let ds = datasets
             .entry(dataset)
             .or_insert_with(|| Dataset::load(&data.join("nextclade").join(dataset)).unwrap());
-        let ours = Table::parse(&run_virion(ds, &data.join(input)));
-        let theirs = Table::parse(
-            &std::fs::read_to_string(data.join("nextclade-out").join(out_dir).join("nextclade.tsv")).unwrap(),
+        let (tsv, divergences) = run_virion(ds, &data.join(input));
+        let ours = Table::parse(&tsv);
+        let nextclade_out = data.join("nextclade-out").join(out_dir);
+        let (same, total) = compare_divergence(
+            out_dir,
+            &divergences,
+            &nextclade_divergences(&nextclade_out.join("nextclade.ndjson.zst")),
         );
+        assert_eq!(same, total, "{out_dir}: divergence must agree everywhere");
+        let d = totals.entry("divergence (NDJSON)".to_owned()).or_default();
+        d.same += same;
+        d.total += total;
+        let theirs = Table::parse(&std::fs::read_to_string(nextclade_out.join("nextclade.tsv")).unwrap());
         assert_eq!(
             ours.columns, theirs.columns,
             "{out_dir}: columns differ from Nextclade's (names or order)"

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use virion_core::{AaRange, AaSub, CdsRange, Insertion, Nuc, NucDelRange, NucRange, NucSub, SymbolRange};
-use virion_translate::AaInsertion;
+use virion_translate::{AaInsertion, AaMotif, PhenotypeValue};
 
 use crate::analysis::{Analysis, AnalyzeError};
 use crate::qc::QcResult;
@@ -58,6 +58,11 @@ pub struct Record<'a> {
     nearest_node_name: Option<&'a str>,
     private_nuc_mutations: Option<&'a PrivateNucMutations>,
     private_aa_mutations: Option<&'a BTreeMap<String, PrivateAaMutations>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    divergence: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phenotype_values: Option<&'a [PhenotypeValue]>,
+    aa_motifs: BTreeMap<&'a str, &'a [AaMotif]>,
     warnings: Vec<&'a str>,
     missing_cdses: &'a [String],
     coverage: f64,
@@ -143,6 +148,9 @@ impl<'a> Record<'a> {
             nearest_node_name: p.map(|p| p.nearest_node_name.as_str()),
             private_nuc_mutations: p.map(|p| &p.private_nuc),
             private_aa_mutations: p.map(|p| &p.private_aa),
+            divergence: p.map(|p| p.divergence),
+            phenotype_values: a.phenotype_values.as_deref(),
+            aa_motifs: a.aa_motifs.iter().map(|(name, m)| (name.as_str(), m.as_slice())).collect(),
             warnings: a
                 .translation
                 .warnings
