@@ -16,9 +16,13 @@ pub enum DatasetCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("dataset_name").required(true).args(["name", "name_flag"]))]
 pub struct GetArgs {
-    #[arg(long)]
-    pub name: String,
+    /// Dataset name or shortcut, e.g. `sars-cov-2`.
+    pub name: Option<String>,
+    /// The same, as Nextclade spells it (`nextclade dataset get --name …`).
+    #[arg(long = "name", id = "name_flag", value_name = "NAME")]
+    pub name_flag: Option<String>,
     /// Version tag (default: the latest).
     #[arg(long)]
     pub tag: Option<String>,
@@ -38,19 +42,15 @@ pub struct ListArgs {
 pub fn run(cmd: &DatasetCommand) -> anyhow::Result<()> {
     match cmd {
         DatasetCommand::Get(args) => {
+            let name = args.name.as_deref().or(args.name_flag.as_deref()).expect("clap requires one of them");
             let progress = |p: DownloadProgress<'_>| {
                 if p.done {
                     eprintln!("[{}/{}] {} ({} bytes)", p.index + 1, p.count, p.file, p.bytes);
                 }
             };
-            let dir = download(&args.server, &args.name, args.tag.as_deref(), &args.output_dir, &progress)
-                .with_context(|| format!("downloading dataset '{}' from {}", args.name, args.server))?;
-            eprintln!(
-                "dataset '{}' is in {}; use it with --dataset {}",
-                args.name,
-                dir.display(),
-                dir.display()
-            );
+            let dir = download(&args.server, name, args.tag.as_deref(), &args.output_dir, &progress)
+                .with_context(|| format!("downloading dataset '{name}' from {}", args.server))?;
+            eprintln!("dataset '{name}' is in {}; use it with --dataset {}", dir.display(), dir.display());
             Ok(())
         }
         DatasetCommand::List(args) => {

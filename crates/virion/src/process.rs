@@ -32,14 +32,19 @@ pub struct ProcessArgs {
     /// Aligned peptides, one file per CDS: a path template containing `{cds}`.
     #[arg(long)]
     pub output_translations: Option<String>,
+    /// When seeds are not found, try the reverse complement of the sequence (as Nextclade's
+    /// `--retry-reverse-complement`).
+    #[arg(long)]
+    pub retry_reverse_complement: bool,
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
 }
 
 pub fn run(args: &ProcessArgs) -> anyhow::Result<()> {
-    let dataset = Dataset::load(&args.dataset)
+    let mut dataset = Dataset::load(&args.dataset)
         .with_context(|| format!("loading the dataset in {}", args.dataset.display()))?;
+    dataset.align_params.retry_reverse_complement |= args.retry_reverse_complement;
     let paths = OutputPaths {
         tsv: args.output_tsv.clone(),
         ndjson: args.output_ndjson.clone(),

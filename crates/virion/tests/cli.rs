@@ -201,3 +201,47 @@ fn duplicate_names_are_flagged_and_still_processed() {
     let subs = |row: &str| row.split('\t').nth(21).unwrap().to_owned();
     assert_eq!(subs(rows[0]), subs(rows[1]));
 }
+
+#[test]
+fn reverse_complemented_input_is_recovered_on_request() {
+    let Some(data) = shared_data() else { return };
+    let dataset = data.join("nextclade/flu-h3n2-ha");
+    let text = std::fs::read_to_string(dataset.join("sequences.fasta")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let seq: String = lines.take_while(|l| !l.starts_with('>')).collect();
+    let rc: String = seq
+        .chars()
+        .rev()
+        .map(|c| match c.to_ascii_uppercase() {
+            'A' => 'T',
+            'C' => 'G',
+            'G' => 'C',
+            'T' => 'A',
+            other => other,
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("rc.fasta");
+    std::fs::write(&input, format!("{header}\n{seq}\n{header} rc\n{rc}\n")).unwrap();
+    let tsv = tmp.path().join("o.tsv");
+    let args = ["process", "--dataset", s(&dataset), "--input", s(&input), "--output-tsv", s(&tsv)];
+    let o = virion(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(&tsv).unwrap();
+    assert!(table.lines().nth(2).unwrap().contains("Unable to align"), "without the flag the copy fails");
+
+    let mut with_flag = args.to_vec();
+    with_flag.push("--retry-reverse-complement");
+    let o = virion(&with_flag);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(&tsv).unwrap();
+    let header_row: Vec<&str> = table.lines().next().unwrap().split('\t').collect();
+    let col = |row: &str, name: &str| {
+        row.split('\t').nth(header_row.iter().position(|h| *h == name).unwrap()).unwrap().to_owned()
+    };
+    let (fwd, rev) = (table.lines().nth(1).unwrap(), table.lines().nth(2).unwrap());
+    assert_eq!(col(rev, "isReverseComplement"), "true");
+    assert_eq!(col(fwd, "substitutions"), col(rev, "substitutions"));
+    assert_eq!(col(fwd, "aaSubstitutions"), col(rev, "aaSubstitutions"));
+}
