@@ -266,7 +266,7 @@ impl<W: Write> TsvWriter<W> {
         }
         r.push(join(&a.aa.unknown_aa_ranges, ","));
         r.push(join(&a.non_acgtns, ","));
-        push_rule(r, qc.missing_data.as_ref(), |x| {
+        push_rule(r, qc.missing_data.as_ref(), 4, |x| {
             vec![
                 qc_number(x.missing_data_threshold),
                 qc_number(x.score),
@@ -274,7 +274,7 @@ impl<W: Write> TsvWriter<W> {
                 x.total_missing.to_string(),
             ]
         });
-        push_rule(r, qc.mixed_sites.as_ref(), |x| {
+        push_rule(r, qc.mixed_sites.as_ref(), 4, |x| {
             vec![
                 x.mixed_sites_threshold.to_string(),
                 qc_number(x.score),
@@ -282,7 +282,7 @@ impl<W: Write> TsvWriter<W> {
                 x.total_mixed_sites.to_string(),
             ]
         });
-        push_rule(r, qc.private_mutations.as_ref(), |x| {
+        push_rule(r, qc.private_mutations.as_ref(), 5, |x| {
             vec![
                 qc_number(x.cutoff),
                 qc_number(x.excess),
@@ -291,12 +291,12 @@ impl<W: Write> TsvWriter<W> {
                 qc_number(x.weighted_total),
             ]
         });
-        push_rule(r, qc.snp_clusters.as_ref(), |x| {
+        push_rule(r, qc.snp_clusters.as_ref(), 4, |x| {
             let clusters =
                 x.clustered_snps.iter().map(|c| format!("{}:{}", snp_cluster_range(c), c.number_of_snps));
             vec![join(clusters, ","), qc_number(x.score), status(x.status), x.total_snps.to_string()]
         });
-        push_rule(r, qc.frame_shifts.as_ref(), |x| {
+        push_rule(r, qc.frame_shifts.as_ref(), 6, |x| {
             let fmt = |v: &[crate::qc::FrameShiftLocation]| {
                 join(v.iter().map(|f| format!("{}:{}", f.cds_name, f.codon_range)), ",")
             };
@@ -309,7 +309,7 @@ impl<W: Write> TsvWriter<W> {
                 status(x.status),
             ]
         });
-        push_rule(r, qc.stop_codons.as_ref(), |x| {
+        push_rule(r, qc.stop_codons.as_ref(), 4, |x| {
             let stops = x.stop_codons.iter().map(|s| format!("{}:{}", s.cds_name, s.codon + 1));
             vec![join(stops, ","), x.total_stop_codons.to_string(), qc_number(x.score), status(x.status)]
         });
@@ -349,30 +349,16 @@ fn status(s: QcStatus) -> String {
     s.as_str().to_owned()
 }
 
-/// Pushes a rule's cells, or as many blanks when the dataset disables the rule.
-fn push_rule<T>(row: &mut Vec<String>, rule: Option<&T>, cells: impl Fn(&T) -> Vec<String>) {
+/// Pushes a rule's `width` cells, or as many blanks when the dataset disables the rule.
+fn push_rule<T>(row: &mut Vec<String>, rule: Option<&T>, width: usize, cells: impl Fn(&T) -> Vec<String>) {
     match rule {
-        Some(x) => row.extend(cells(x)),
-        None => {
-            // Width of the blank must equal what `cells` would give; measure it on nothing.
-            row.extend(std::iter::repeat_n(String::new(), blank_width::<T>()));
+        Some(x) => {
+            let cells = cells(x);
+            debug_assert_eq!(cells.len(), width);
+            row.extend(cells);
         }
+        None => row.extend(std::iter::repeat_n(String::new(), width)),
     }
-}
-
-/// Number of cells each QC rule occupies, by result type.
-fn blank_width<T>() -> usize {
-    use crate::qc::*;
-    let t = std::any::type_name::<T>();
-    let widths: [(&str, usize); 6] = [
-        (std::any::type_name::<MissingDataResult>(), 4),
-        (std::any::type_name::<MixedSitesResult>(), 4),
-        (std::any::type_name::<PrivateMutationsResult>(), 5),
-        (std::any::type_name::<SnpClustersResult>(), 4),
-        (std::any::type_name::<FrameShiftsResult>(), 6),
-        (std::any::type_name::<StopCodonsResult>(), 4),
-    ];
-    widths.iter().find(|(name, _)| *name == t).map_or(0, |(_, w)| *w)
 }
 
 fn labeled(sub: &NucSub, labels: &[String]) -> String {
