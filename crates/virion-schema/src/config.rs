@@ -1,0 +1,305 @@
+//! Organism configuration: one TOML file per organism naming its dataset, accession prefix,
+//! submission-id column and metadata fields. Built-in defaults ship inside the crate; a directory
+//! of TOML files adds organisms or replaces built-ins of the same name.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// The built-in organism files, embedded at compile time.
+const BUILTIN: &[(&str, &str)] = &[
+    ("sars-cov-2.toml", include_str!("../organisms/sars-cov-2.toml")),
+    ("rsv-a.toml", include_str!("../organisms/rsv-a.toml")),
+    ("mpox.toml", include_str!("../organisms/mpox.toml")),
+];
+
+/// How a field's text is read and normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    String,
+    Int,
+    Float,
+    Date,
+    Boolean,
+    /// One of the terms of the field's vocabulary.
+    Enum,
+    /// A list of people, separated by `;`.
+    Authors,
+}
+
+/// Allowed values: written out, or the name of a built-in list (`"insdc-country"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum VocabularySpec {
+    Builtin(String),
+    Terms(Vec<String>),
+}
+
+/// The one built-in vocabulary name.
+pub const INSDC_COUNTRY: &str = "insdc-country";
+
+/// One metadata field of an organism.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    /// A row without a real value here is an error. Only collection date and country need this.
+    #[serde(default)]
+    pub required: bool,
+    /// Written into an empty cell, with a warning (ENA-mandatory fields use "not provided").
+    #[serde(default)]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub vocabulary: Option<VocabularySpec>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub example: Option<String>,
+    /// The ENA checklist ERC000033 sample field this maps to.
+    #[serde(default)]
+    pub ena_tag: Option<String>,
+    /// Other column names accepted for this field (e.g. Nextstrain's `date` for collection date).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub search: bool,
+    #[serde(default)]
+    pub facet: bool,
+    #[serde(default)]
+    pub display: bool,
+}
+
+/// An organism served by the instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganismConfig {
+    /// Identifier used in URLs and on the command line.
+    pub name: String,
+    pub display_name: String,
+    /// Nextclade dataset name or path.
+    pub dataset: String,
+    pub accession_prefix: String,
+    /// The field whose value identifies a row and its FASTA record.
+    pub submission_id_column: String,
+    /// Cell texts that mean "empty" for this organism's submitters (e.g. Nextstrain's `?`).
+    #[serde(default)]
+    pub blank_values: Vec<String>,
+    pub fields: Vec<FieldSpec>,
+}
+
+/// Why an organism configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read organism config {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("organism config {file}: {source}")]
+    Toml {
+        file: String,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    #[error("organism config {file}: field '{field}', key '{key}': {problem}")]
+    Field { file: String, field: String, key: &'static str, problem: String },
+    #[error("organism config {file}: key '{key}': {problem}")]
+    Organism { file: String, key: &'static str, problem: String },
+}
+
+impl OrganismConfig {
+    /// Parses and checks one organism file; `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<Self, ConfigError> {
+        let config: Self = toml::from_str(text)
+            .map_err(|e| ConfigError::Toml { file: file.to_owned(), source: Box::new(e) })?;
+        config.check(file)?;
+        Ok(config)
+    }
+
+    pub fn from_path(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Io { path: path.to_owned(), source })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    fn check(&self, file: &str) -> Result<(), ConfigError> {
+        let organism = |key, problem: String| ConfigError::Organism { file: file.to_owned(), key, problem };
+        if self.name.is_empty()
+            || !self.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(organism(
+                "name",
+                format!("'{}' must be lower-case letters, digits and '-'", self.name),
+            ));
+        }
+        if self.accession_prefix.is_empty() || !self.accession_prefix.bytes().all(|b| b.is_ascii_uppercase())
+        {
+            return Err(organism(
+                "accession_prefix",
+                format!("'{}' must be upper-case letters", self.accession_prefix),
+            ));
+        }
+        if self.field(&self.submission_id_column).is_none() {
+            return Err(organism(
+                "submission_id_column",
+                format!("'{}' is not one of the fields", self.submission_id_column),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for f in &self.fields {
+            let field = |key, problem: String| ConfigError::Field {
+                file: file.to_owned(),
+                field: f.name.clone(),
+                key,
+                problem,
+            };
+            if !seen.insert(f.name.as_str()) {
+                return Err(field("name", "defined twice".into()));
+            }
+            match (&f.vocabulary, f.field_type) {
+                (None, FieldType::Enum) => {
+                    return Err(field("vocabulary", "an enum field needs a vocabulary".into()));
+                }
+                (Some(VocabularySpec::Builtin(name)), _) if name != INSDC_COUNTRY => {
+                    return Err(field(
+                        "vocabulary",
+                        format!("unknown built-in vocabulary '{name}' (known: {INSDC_COUNTRY})"),
+                    ));
+                }
+                (Some(VocabularySpec::Terms(terms)), _) if terms.is_empty() => {
+                    return Err(field("vocabulary", "the list of terms is empty".into()));
+                }
+                _ => {}
+            }
+            if f.required && f.default.is_some() {
+                return Err(field("default", "a required field cannot have a default".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The organisms of an instance, by name, in load order.
+#[derive(Debug, Clone, Default)]
+pub struct OrganismRegistry {
+    organisms: IndexMap<String, OrganismConfig>,
+}
+
+impl OrganismRegistry {
+    /// The organisms shipped with Virion.
+    pub fn builtin() -> Self {
+        let mut registry = Self::default();
+        for (file, text) in BUILTIN {
+            // The built-in files are checked by this crate's tests; failing here is a build defect.
+            let config = OrganismConfig::from_toml(text, file).unwrap_or_else(|e| panic!("built-in {e}"));
+            registry.insert(config);
+        }
+        registry
+    }
+
+    /// The built-ins, then every `*.toml` in `dir` (sorted by file name) added or replacing by name.
+    pub fn builtin_with_dir(dir: &Path) -> Result<Self, ConfigError> {
+        let mut registry = Self::builtin();
+        let io = |source| ConfigError::Io { path: dir.to_owned(), source };
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        paths.retain(|p| p.extension().is_some_and(|e| e == "toml"));
+        paths.sort();
+        for path in paths {
+            registry.insert(OrganismConfig::from_path(&path)?);
+        }
+        Ok(registry)
+    }
+
+    pub fn insert(&mut self, config: OrganismConfig) {
+        self.organisms.insert(config.name.clone(), config);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&OrganismConfig> {
+        self.organisms.get(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &OrganismConfig> {
+        self.organisms.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+name = "toy"
+display_name = "Toy virus"
+dataset = "toy"
+accession_prefix = "TOY"
+submission_id_column = "id"
+[[fields]]
+name = "id"
+type = "string"
+"#;
+
+    #[test]
+    fn minimal_config_parses_with_defaults() {
+        let c = OrganismConfig::from_toml(MINIMAL, "toy.toml").unwrap();
+        let id = c.field("id").unwrap();
+        assert_eq!((id.field_type, id.required, id.search), (FieldType::String, false, false));
+    }
+
+    #[test]
+    fn errors_name_file_and_key() {
+        let bad_type = MINIMAL.replace("type = \"string\"", "type = \"text\"");
+        let e = OrganismConfig::from_toml(&bad_type, "toy.toml").unwrap_err().to_string();
+        assert!(e.contains("toy.toml") && e.contains("text"), "{e}");
+
+        let bad_id = MINIMAL.replace("submission_id_column = \"id\"", "submission_id_column = \"sid\"");
+        let e = OrganismConfig::from_toml(&bad_id, "toy.toml").unwrap_err().to_string();
+        assert!(e.contains("toy.toml") && e.contains("submission_id_column") && e.contains("sid"), "{e}");
+
+        let enum_without_vocab = format!("{MINIMAL}[[fields]]\nname = \"sex\"\ntype = \"enum\"\n");
+        let e = OrganismConfig::from_toml(&enum_without_vocab, "toy.toml").unwrap_err().to_string();
+        assert!(e.contains("field 'sex'") && e.contains("vocabulary"), "{e}");
+
+        let unknown_builtin =
+            format!("{MINIMAL}[[fields]]\nname = \"c\"\ntype = \"enum\"\nvocabulary = \"planets\"\n");
+        let e = OrganismConfig::from_toml(&unknown_builtin, "toy.toml").unwrap_err().to_string();
+        assert!(e.contains("planets"), "{e}");
+
+        let unknown_key = format!("{MINIMAL}colour = \"red\"\n");
+        let e = OrganismConfig::from_toml(&unknown_key, "toy.toml").unwrap_err().to_string();
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn directory_overrides_and_adds() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("toy.toml"), MINIMAL).unwrap();
+        let renamed = MINIMAL.replace("name = \"toy\"", "name = \"mpox\"").replace("Toy virus", "Local mpox");
+        std::fs::write(dir.path().join("mpox.toml"), renamed).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+        let registry = OrganismRegistry::builtin_with_dir(dir.path()).unwrap();
+        assert_eq!(registry.get("mpox").unwrap().display_name, "Local mpox");
+        assert!(registry.get("toy").is_some() && registry.get("sars-cov-2").is_some());
+
+        std::fs::write(dir.path().join("broken.toml"), "name = ").unwrap();
+        let e = OrganismRegistry::builtin_with_dir(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("broken.toml"), "{e}");
+    }
+}

@@ -1,0 +1,30 @@
+//! Per-organism metadata schemas, and validation of submitted metadata rows against them.
+//!
+//! An [`OrganismConfig`] (one TOML file per organism; SARS-CoV-2, RSV-A and mpox are built in)
+//! lists the metadata fields with their types, vocabularies and ENA checklist ERC000033 tags. A
+//! [`MetadataReader`] streams rows out of TSV, CSV, NDJSON or XLSX files, compressed or not; a
+//! [`Validator`] turns each row into normalised typed [`Value`]s plus [`Issue`]s (errors block a
+//! submission, warnings do not), each naming file, line, column and value. [`cross_check`] pairs
+//! FASTA records with rows, and [`template_tsv`] gives submitters an empty sheet to fill in.
+
+pub mod config;
+pub mod crosscheck;
+pub mod date;
+pub mod file;
+pub mod issue;
+pub mod table;
+pub mod template;
+pub mod validate;
+pub mod value;
+pub mod vocabulary;
+
+pub use config::{ConfigError, FieldSpec, FieldType, OrganismConfig, OrganismRegistry, VocabularySpec};
+pub use crosscheck::cross_check;
+pub use date::{Date, DateError, DateRange, parse_date};
+pub use file::{FileSummary, validate_file, validate_reader};
+pub use issue::{Issue, IssueKind, Severity};
+pub use table::{MetadataReader, ReadError, Row, TableFormat};
+pub use template::template_tsv;
+pub use validate::{ValidatedRow, Validator};
+pub use value::{MissingTerm, Value};
+pub use vocabulary::{ENA_MISSING_TERMS, VocabMatch, Vocabulary, country_vocabulary, insdc_countries};
