@@ -1,56 +1,14 @@
 //! Aligns the shared genomes and compares with Nextclade 3.21's own aligned output and scores.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use virion_align::{AlignParams, CodingSegment, align_nuc, gap_open_close_nuc, strip_insertions};
 use virion_core::{Nuc, NucRange, NucRefPos};
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
-        panic!("../shared/data not found");
-    } else {
-        eprintln!("skipping: ../shared/data not found");
-        None
-    }
-}
-
-fn read_maybe_compressed(path: &Path) -> Vec<u8> {
-    let raw = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut out = Vec::new();
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("gz") => {
-            flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).unwrap();
-        }
-        Some("zst") => out = zstd::decode_all(&raw[..]).unwrap(),
-        _ => out = raw,
-    }
-    out
-}
-
-/// Records as (header, letters uppercased, other characters dropped except `*`, and `-` when
-/// `keep_gaps`); Nextclade's reader drops gaps from its inputs.
-fn read_fasta(path: &Path, keep_gaps: bool) -> Vec<(String, Vec<u8>)> {
-    let text = read_maybe_compressed(path);
-    let mut records: Vec<(String, Vec<u8>)> = Vec::new();
-    for line in text.split(|&b| b == b'\n') {
-        if let Some(h) = line.strip_prefix(b">") {
-            records.push((String::from_utf8_lossy(h).trim().to_owned(), Vec::new()));
-        } else if let Some((_, seq)) = records.last_mut() {
-            seq.extend(
-                line.iter()
-                    .filter(|b| b.is_ascii_alphabetic() || **b == b'*' || (keep_gaps && **b == b'-'))
-                    .map(u8::to_ascii_uppercase),
-            );
-        }
-    }
-    records
-}
+use virion_testdata::{
+    OTHER_PATHOGEN_SETS, OutputSet, SARS_COV_2_SETS, Table, read_aligned_fasta, read_fasta, shared_data,
+};
 
 /// Nextclade's letter parsing: anything outside its alphabet becomes N.
 fn to_nucs(seq: &[u8]) -> Vec<Nuc> {
@@ -113,29 +71,30 @@ struct SetResult {
     aligned: usize,
 }
 
-fn run_set(data: &Path, out_dir: &str, dataset: &str, input: &Path) -> SetResult {
-    let ds = data.join("nextclade").join(dataset);
+fn run_set(data: &Path, set: &OutputSet) -> SetResult {
+    let out_dir = set.out_dir;
+    let ds = data.join("nextclade").join(set.dataset);
     let pathogen: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(ds.join("pathogen.json")).unwrap()).unwrap();
     let params = AlignParams::from_json(&pathogen["alignmentParams"]).unwrap();
-    let ref_seq = to_nucs(&read_fasta(&ds.join("reference.fasta"), false)[0].1);
+    let ref_seq = to_nucs(&read_fasta(&ds.join("reference.fasta"))[0].seq);
     let goc =
         gap_open_close_nuc(ref_seq.len(), &coding_segments(&ds.join("genome_annotation.gff3")), &params);
 
     let out = data.join("nextclade-out").join(out_dir);
     let mut expected: HashMap<String, VecDeque<Vec<u8>>> = HashMap::new();
-    for (name, seq) in read_fasta(&out.join("nextclade.aligned.fasta.zst"), true) {
+    for (name, seq) in read_aligned_fasta(&out.join("nextclade.aligned.fasta.zst")) {
         expected.entry(name).or_default().push_back(seq);
     }
-    let tsv = String::from_utf8(read_maybe_compressed(&out.join("nextclade.tsv"))).unwrap();
-    let mut lines = tsv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    let score_col = header.iter().position(|h| *h == "alignmentScore").unwrap();
-    let scores: Vec<Option<i32>> = lines
-        .map(|l| l.split('\t').nth(score_col).and_then(|s| s.parse::<f64>().ok()).map(|f| f as i32))
+    let tsv = Table::read(&out.join("nextclade.tsv"));
+    assert!(tsv.has_column("alignmentScore"), "{out_dir}: no alignmentScore column");
+    let scores: Vec<Option<i32>> = tsv
+        .rows
+        .iter()
+        .map(|row| row.get("alignmentScore").and_then(|s| s.parse::<f64>().ok()).map(|f| f as i32))
         .collect();
 
-    let inputs = read_fasta(input, false);
+    let inputs = read_fasta(&data.join(set.input));
     let mut r = SetResult {
         identical: 0,
         compared: 0,
@@ -148,8 +107,9 @@ fn run_set(data: &Path, out_dir: &str, dataset: &str, input: &Path) -> SetResult
         aligned: 0,
     };
     let mut mismatches = Vec::new();
-    for (i, (name, seq)) in inputs.iter().enumerate() {
-        let qry = to_nucs(seq);
+    for (i, record) in inputs.iter().enumerate() {
+        let name = &record.name;
+        let qry = to_nucs(&record.seq);
         let start = Instant::now();
         let result = align_nuc(&qry, &ref_seq, &goc, &params);
         r.seconds += start.elapsed().as_secs_f64();
@@ -195,46 +155,16 @@ fn run_set(data: &Path, out_dir: &str, dataset: &str, input: &Path) -> SetResult
 #[test]
 fn agrees_with_nextclade_on_shared_genomes() {
     let Some(data) = shared_data() else { return };
-    let seqs = data.join("sequences");
-    let ncd = data.join("nextclade");
-    let sets: Vec<(&str, &str, PathBuf, bool)> = vec![
-        ("sars-cov-2-dataset-examples", "sars-cov-2", ncd.join("sars-cov-2/sequences.fasta"), true),
-        ("ncov-open-example", "sars-cov-2", seqs.join("ncov-open-example/example_sequences.fasta.gz"), true),
-        (
-            "ncov-open-references",
-            "sars-cov-2",
-            seqs.join("ncov-open-example/references_sequences.fasta"),
-            true,
-        ),
-        (
-            "nextclade-test-sequences",
-            "sars-cov-2",
-            seqs.join("nextclade-test-sequences/clades_subsampled.fasta.gz"),
-            true,
-        ),
-        ("pangolin-test-seqs", "sars-cov-2", seqs.join("pangolin-test-seqs/test_seqs.fasta"), true),
-        ("other-pathogens/rsv-a", "rsv-a", ncd.join("rsv-a/sequences.fasta"), false),
-        (
-            "other-pathogens/mpox-clade-iib",
-            "mpox-clade-iib",
-            ncd.join("mpox-clade-iib/sequences.fasta"),
-            false,
-        ),
-        ("other-pathogens/flu-h3n2-ha", "flu-h3n2-ha", ncd.join("flu-h3n2-ha/sequences.fasta"), false),
-        (
-            "other-pathogens/sars-cov-2-proteins",
-            "sars-cov-2-proteins",
-            ncd.join("sars-cov-2-proteins/sequences.fasta"),
-            false,
-        ),
-    ];
     let (mut sc2_same, mut sc2_total) = (0, 0);
-    for (out_dir, dataset, input, is_sc2) in sets {
+    let sets =
+        SARS_COV_2_SETS.iter().map(|s| (s, true)).chain(OTHER_PATHOGEN_SETS.iter().map(|s| (s, false)));
+    for (set, is_sc2) in sets {
+        let (out_dir, input) = (set.out_dir, data.join(set.input));
         if !input.exists() {
             eprintln!("{out_dir}: input {} missing, skipped", input.display());
             continue;
         }
-        let r = run_set(&data, out_dir, dataset, &input);
+        let r = run_set(&data, set);
         eprintln!(
             "{out_dir:40} identical {}/{} | scores equal {}/{} | Nextclade failed {} (we aligned {} of them) | we failed {} | {:.1} seqs/s ({:.2} ms/seq)",
             r.identical,

@@ -10,24 +10,13 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::compare::{ColumnAgreement, Table, compare};
+use common::compare::{ColumnAgreement, compare};
 use virion_analyze::output::TsvWriter;
 use virion_analyze::{Dataset, analyze};
 use virion_io::{FastaReader, FastaRecord};
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
-        panic!("../shared/data not found but VIRION_REQUIRE_SHARED_DATA=1");
-    }
-    println!("skipping: ../shared/data not found");
-    None
-}
+use virion_testdata::{OTHER_PATHOGEN_SETS, OutputSet, SARS_COV_2_SETS, Table, read_ndjson, shared_data};
 
 /// Runs Virion on `input` with `dataset` and returns its TSV text and each record's divergence
 /// (NDJSON only; `None` without placement).
@@ -48,15 +37,9 @@ fn run_virion(ds: &Dataset, input: &Path) -> (String, Vec<Option<f64>>) {
 
 /// `divergence` of every NDJSON record Nextclade wrote, in input order (`None` for failures).
 fn nextclade_divergences(ndjson_zst: &Path) -> Vec<Option<f64>> {
-    let text = zstd::decode_all(std::fs::File::open(ndjson_zst).unwrap()).unwrap();
-    let mut records: Vec<(u64, Option<f64>)> = String::from_utf8(text)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            (v["index"].as_u64().unwrap(), v["divergence"].as_f64())
-        })
+    let mut records: Vec<(u64, Option<f64>)> = read_ndjson(ndjson_zst)
+        .iter()
+        .map(|v| (v["index"].as_u64().unwrap(), v["divergence"].as_f64()))
         .collect();
     records.sort_by_key(|r| r.0);
     records.into_iter().map(|r| r.1).collect()
@@ -141,34 +124,10 @@ const COLUMNS: &[(&str, Option<f64>)] = &[
     ("errors", None),
 ];
 
-/// (nextclade-out folder, dataset, input relative to shared/data)
-const SARS_COV_2_SETS: &[(&str, &str, &str)] = &[
-    ("sars-cov-2-dataset-examples", "sars-cov-2", "nextclade/sars-cov-2/sequences.fasta"),
-    ("ncov-open-example", "sars-cov-2", "sequences/ncov-open-example/example_sequences.fasta.gz"),
-    ("ncov-open-references", "sars-cov-2", "sequences/ncov-open-example/references_sequences.fasta"),
-    (
-        "nextclade-test-sequences",
-        "sars-cov-2",
-        "sequences/nextclade-test-sequences/clades_subsampled.fasta.gz",
-    ),
-    ("pangolin-test-seqs", "sars-cov-2", "sequences/pangolin-test-seqs/test_seqs.fasta"),
-];
-
-const OTHER_SETS: &[(&str, &str, &str)] = &[
-    ("other-pathogens/rsv-a", "rsv-a", "nextclade/rsv-a/sequences.fasta"),
-    ("other-pathogens/mpox-clade-iib", "mpox-clade-iib", "nextclade/mpox-clade-iib/sequences.fasta"),
-    ("other-pathogens/flu-h3n2-ha", "flu-h3n2-ha", "nextclade/flu-h3n2-ha/sequences.fasta"),
-    (
-        "other-pathogens/sars-cov-2-proteins",
-        "sars-cov-2-proteins",
-        "nextclade/sars-cov-2-proteins/sequences.fasta",
-    ),
-];
-
-fn run_sets(data: &Path, sets: &[(&str, &str, &str)]) -> BTreeMap<String, ColumnAgreement> {
+fn run_sets(data: &Path, sets: &[OutputSet]) -> BTreeMap<String, ColumnAgreement> {
     let mut totals: BTreeMap<String, ColumnAgreement> = BTreeMap::new();
     let mut datasets: BTreeMap<&str, Dataset> = BTreeMap::new();
-    for (out_dir, dataset, input) in sets {
+    for &OutputSet { out_dir, dataset, input } in sets {
         let ds = datasets
             .entry(dataset)
             .or_insert_with(|| Dataset::load(&data.join("nextclade").join(dataset)).unwrap());
@@ -184,7 +143,7 @@ fn run_sets(data: &Path, sets: &[(&str, &str, &str)]) -> BTreeMap<String, Column
         let d = totals.entry("divergence (NDJSON)".to_owned()).or_default();
         d.same += same;
         d.total += total;
-        let theirs = Table::parse(&std::fs::read_to_string(nextclade_out.join("nextclade.tsv")).unwrap());
+        let theirs = Table::read(&nextclade_out.join("nextclade.tsv"));
         assert_eq!(
             ours.columns, theirs.columns,
             "{out_dir}: columns differ from Nextclade's (names or order)"
@@ -242,7 +201,7 @@ fn sars_cov_2_agrees_with_nextclade() {
 #[test]
 fn other_pathogens_run_end_to_end_and_agree() {
     let Some(data) = shared_data() else { return };
-    let totals = run_sets(&data, OTHER_SETS);
+    let totals = run_sets(&data, OTHER_PATHOGEN_SETS);
     print_totals("RSV-A, mpox, flu H3N2 HA, SARS-CoV-2 proteins", &totals);
     // Every example sequence of these datasets is analysed by Nextclade; so must it be here.
     let errors = &totals["errors"];

@@ -2,21 +2,9 @@
 //! laid out like data.clades.nextstrain.org.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
 
 use virion_dataset::{Dataset, DatasetError, DatasetIndex, download, resolve};
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
-        panic!("shared data required but {} not found", dir.display());
-    } else {
-        eprintln!("skipping: ../shared/data not found");
-        None
-    }
-}
+use virion_testdata::shared_data;
 
 #[test]
 fn names_and_shortcuts_resolve_like_nextclade() {

@@ -2,22 +2,10 @@
 //! names equal those Nextclade itself printed in `cdsCoverage` for the same dataset.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use virion_core::{NucRange, NucRefPos};
 use virion_dataset::{Dataset, Strand};
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
-        panic!("shared data required but {} not found", dir.display());
-    } else {
-        eprintln!("skipping: ../shared/data not found");
-        None
-    }
-}
+use virion_testdata::{Table, shared_data};
 
 fn load(name: &str) -> Option<Dataset> {
     let dir = shared_data()?.join("nextclade").join(name);
@@ -35,13 +23,11 @@ fn cds_names(ds: &Dataset) -> Vec<&str> {
 /// Every CDS name in the `cdsCoverage` column of Nextclade's TSV for this output folder.
 fn nextclade_cds_names(out_dir: &str) -> BTreeSet<String> {
     let path = shared_data().unwrap().join("nextclade-out").join(out_dir).join("nextclade.tsv");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    let col = header.iter().position(|h| *h == "cdsCoverage").unwrap();
+    let table = Table::read(&path);
+    assert!(table.has_column("cdsCoverage"), "{}: no cdsCoverage column", path.display());
     let mut names = BTreeSet::new();
-    for line in lines {
-        if let Some(cell) = line.split('\t').nth(col) {
+    for row in &table.rows {
+        if let Some(cell) = row.get("cdsCoverage") {
             for item in cell.split(',').filter(|s| !s.is_empty()) {
                 names.insert(item.split(':').next().unwrap().to_owned());
             }

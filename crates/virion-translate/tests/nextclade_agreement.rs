@@ -4,12 +4,13 @@
 //! Run: `cargo test -p virion-translate --test nextclade_agreement -- --nocapture`
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use virion_align::{AlignParams, CodingSegment, align_nuc, gap_open_close_nuc};
 use virion_core::{Nuc, NucRange, NucRefPos};
 use virion_dataset::{Dataset, GeneMap, Strand};
 use virion_io::{FastaReader, FastaRecord};
+use virion_testdata::{OTHER_PATHOGEN_SETS, OutputSet, SARS_COV_2_SETS, Table, shared_data};
 use virion_translate::{TranslateBuffers, find_aa_changes, translate_query, translate_reference};
 
 const COLUMNS: [&str; 7] = [
@@ -21,18 +22,6 @@ const COLUMNS: [&str; 7] = [
     "unknownAaRanges",
     "failedCdses",
 ];
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
-        panic!("../shared/data not found");
-    }
-    println!("skipping: ../shared/data not found");
-    None
-}
 
 /// The codon-aware gap penalties Nextclade aligns genomes with.
 fn coding_segments(gene_map: &GeneMap) -> Vec<CodingSegment> {
@@ -51,13 +40,6 @@ fn coding_segments(gene_map: &GeneMap) -> Vec<CodingSegment> {
     out
 }
 
-fn read_tsv(path: &Path) -> Vec<HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap().split('\t').map(str::to_owned).collect();
-    lines.map(|l| header.iter().cloned().zip(l.split('\t').map(str::to_owned)).collect()).collect()
-}
-
 fn as_set(s: &str) -> BTreeSet<String> {
     s.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect()
 }
@@ -67,14 +49,14 @@ fn join<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
 }
 
 /// Returns agreement fraction per column.
-fn check_set(data: &Path, name: &str, dataset: &str, input: &Path) -> Vec<(String, usize, usize)> {
-    let ds = Dataset::load(&data.join("nextclade").join(dataset)).unwrap();
+fn check_set(data: &Path, set: &OutputSet) -> Vec<(String, usize, usize)> {
+    let ds = Dataset::load(&data.join("nextclade").join(set.dataset)).unwrap();
     let params = AlignParams::from_json(&ds.pathogen.alignment_params).unwrap();
     let goc = gap_open_close_nuc(ds.reference.len(), &coding_segments(&ds.gene_map), &params);
     let ref_tr = translate_reference(&ds.reference, &ds.gene_map, &params);
-    let expected = read_tsv(&data.join("nextclade-out").join(name).join("nextclade.tsv"));
+    let expected = Table::read(&data.join("nextclade-out").join(set.out_dir).join("nextclade.tsv")).rows;
 
-    let mut reader = FastaReader::from_path(input).unwrap();
+    let mut reader = FastaReader::from_path(&data.join(set.input)).unwrap();
     let mut rec = FastaRecord::default();
     let mut buf = TranslateBuffers::default();
     let mut agree = vec![0_usize; COLUMNS.len()];
@@ -130,33 +112,12 @@ fn aa_columns_agree_with_nextclade() {
     let Some(data) = shared_data() else {
         return;
     };
-    let seqs = data.join("sequences");
-    let ds_seqs = |d: &str| data.join("nextclade").join(d).join("sequences.fasta");
-    let sets: Vec<(&str, &str, PathBuf, bool)> = vec![
-        ("sars-cov-2-dataset-examples", "sars-cov-2", ds_seqs("sars-cov-2"), true),
-        ("ncov-open-example", "sars-cov-2", seqs.join("ncov-open-example/example_sequences.fasta.gz"), true),
-        (
-            "ncov-open-references",
-            "sars-cov-2",
-            seqs.join("ncov-open-example/references_sequences.fasta"),
-            true,
-        ),
-        (
-            "nextclade-test-sequences",
-            "sars-cov-2",
-            seqs.join("nextclade-test-sequences/clades_subsampled.fasta.gz"),
-            true,
-        ),
-        ("pangolin-test-seqs", "sars-cov-2", seqs.join("pangolin-test-seqs/test_seqs.fasta"), true),
-        ("other-pathogens/rsv-a", "rsv-a", ds_seqs("rsv-a"), false),
-        ("other-pathogens/mpox-clade-iib", "mpox-clade-iib", ds_seqs("mpox-clade-iib"), false),
-        ("other-pathogens/flu-h3n2-ha", "flu-h3n2-ha", ds_seqs("flu-h3n2-ha"), false),
-        ("other-pathogens/sars-cov-2-proteins", "sars-cov-2-proteins", ds_seqs("sars-cov-2-proteins"), false),
-    ];
     let mut sc2: HashMap<String, (usize, usize)> = HashMap::new();
-    for (name, dataset, input, is_sc2) in sets {
-        println!("== {name}");
-        for (col, agree, total) in check_set(&data, name, dataset, &input) {
+    let sets =
+        SARS_COV_2_SETS.iter().map(|s| (s, true)).chain(OTHER_PATHOGEN_SETS.iter().map(|s| (s, false)));
+    for (set, is_sc2) in sets {
+        println!("== {}", set.out_dir);
+        for (col, agree, total) in check_set(&data, set) {
             println!("  {col:<16} {agree}/{total} = {:.2}%", 100.0 * agree as f64 / total.max(1) as f64);
             if is_sc2 {
                 let e = sc2.entry(col).or_default();

@@ -2,35 +2,14 @@
 //! results on the shared data sets (queries rebuilt from nextclade.tsv columns).
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use virion_core::{Aa, AaPos, AaRange, AaSub};
 use virion_core::{Nuc, NucDelRange, NucRange, NucRefPos, NucSub, SymbolRange};
+use virion_testdata::{
+    OTHER_PATHOGEN_SETS, OutputSet, SARS_COV_2_SETS, Table, read_ndjson, read_reference, shared_data,
+};
 use virion_tree::{NucMutLabels, QueryAaMuts, QueryMuts, RefTree, parse_nuc_mutation};
-
-fn shared_data() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if p.is_dir() {
-        return Some(p);
-    }
-    if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
-        panic!("../shared/data not found");
-    }
-    eprintln!("skipping: ../shared/data not found");
-    None
-}
-
-fn read_fasta_first(path: &Path) -> Vec<Nuc> {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .skip_while(|l| !l.starts_with('>'))
-        .skip(1)
-        .take_while(|l| !l.starts_with('>'))
-        .flat_map(|l| l.trim().bytes())
-        .map(|b| Nuc::from_byte(b).unwrap_or(Nuc::N))
-        .collect()
-}
 
 fn read_labels(path: &Path) -> NucMutLabels {
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -59,37 +38,6 @@ fn list(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').filter(|x| !x.is_empty())
 }
 
-struct Row {
-    fields: Vec<String>,
-}
-
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Row>,
-}
-
-impl Table {
-    fn read(path: &Path) -> Table {
-        let text = std::fs::read_to_string(path).unwrap();
-        let mut lines = text.lines();
-        let header = lines.next().unwrap().split('\t').map(str::to_owned).collect();
-        let rows = lines
-            .filter(|l| !l.is_empty())
-            .map(|l| Row { fields: l.split('\t').map(str::to_owned).collect() })
-            .collect();
-        Table { header, rows }
-    }
-    fn col(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h == name)
-    }
-}
-
-fn read_ndjson(path: &Path) -> Vec<serde_json::Value> {
-    let f = std::fs::File::open(path).unwrap();
-    let r = BufReader::new(zstd::Decoder::new(f).unwrap());
-    r.lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect()
-}
-
 fn as_set(s: &str) -> BTreeSet<String> {
     list(s).map(str::to_owned).collect()
 }
@@ -102,18 +50,16 @@ fn fmt_labeled(v: &[(NucSub, Vec<String>)]) -> BTreeSet<String> {
 fn check_set(data: &Path, dataset: &str, out: &str) -> Vec<(String, usize, usize)> {
     let ds = data.join("nextclade").join(dataset);
     let mut tree = RefTree::from_json_str(&std::fs::read_to_string(ds.join("tree.json")).unwrap()).unwrap();
-    let ref_seq = read_fasta_first(&ds.join("reference.fasta"));
+    let ref_seq = read_reference(&ds.join("reference.fasta"));
     tree.prepare(&ref_seq, None).unwrap();
     let labels = read_labels(&ds.join("pathogen.json"));
     let out_dir = data.join("nextclade-out").join(out);
     let table = Table::read(&out_dir.join("nextclade.tsv"));
     let ndjson = read_ndjson(&out_dir.join("nextclade.ndjson.zst"));
 
-    let c = |n: &str| table.col(n).unwrap_or_else(|| panic!("column {n}"));
     let mut attr_cols: Vec<String> = vec!["clade".into()];
-    attr_cols.extend(
-        tree.clade_node_attr_descs().iter().map(|d| d.key.clone()).filter(|k| table.col(k).is_some()),
-    );
+    attr_cols
+        .extend(tree.clade_node_attr_descs().iter().map(|d| d.key.clone()).filter(|k| table.has_column(k)));
     let private_cols = [
         "privateNucMutations.reversionSubstitutions",
         "privateNucMutations.labeledSubstitutions",
@@ -139,7 +85,10 @@ fn check_set(data: &Path, dataset: &str, out: &str) -> Vec<(String, usize, usize
 
     let mut scratch = virion_tree::PlacementScratch::default();
     for (ri, row) in table.rows.iter().enumerate() {
-        let f = |n: &str| row.fields.get(c(n)).map_or("", String::as_str);
+        let f = |n: &str| {
+            assert!(table.has_column(n), "column {n}");
+            row.get(n).map_or("", String::as_str)
+        };
         if f("alignmentStart").is_empty() {
             continue; // not aligned: Nextclade reports no clade
         }
@@ -295,14 +244,8 @@ fn rate(results: &[(String, usize, usize)], col: &str) -> f64 {
 #[test]
 fn sars_cov_2_sets_agree_with_nextclade() {
     let Some(data) = shared_data() else { return };
-    for set in [
-        "sars-cov-2-dataset-examples",
-        "ncov-open-example",
-        "ncov-open-references",
-        "nextclade-test-sequences",
-        "pangolin-test-seqs",
-    ] {
-        let r = check_set(&data, "sars-cov-2", set);
+    for &OutputSet { out_dir: set, dataset, .. } in SARS_COV_2_SETS {
+        let r = check_set(&data, dataset, set);
         report(set, &r);
         assert!(rate(&r, "clade") >= 0.995, "{set}: clade agreement below 99.5%");
         assert!(rate(&r, "Nextclade_pango") >= 0.995, "{set}: Nextclade_pango agreement below 99.5%");
@@ -312,10 +255,9 @@ fn sars_cov_2_sets_agree_with_nextclade() {
 #[test]
 fn other_pathogens_agree_with_nextclade() {
     let Some(data) = shared_data() else { return };
-    for ds in ["rsv-a", "mpox-clade-iib", "flu-h3n2-ha", "sars-cov-2-proteins"] {
-        let set = format!("other-pathogens/{ds}");
-        let r = check_set(&data, ds, &set);
-        report(&set, &r);
+    for &OutputSet { out_dir: set, dataset, .. } in OTHER_PATHOGEN_SETS {
+        let r = check_set(&data, dataset, set);
+        report(set, &r);
         assert!(rate(&r, "clade") >= 0.995, "{set}: clade agreement below 99.5%");
     }
 }

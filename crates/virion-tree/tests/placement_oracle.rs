@@ -1,36 +1,18 @@
 //! The incremental placement walk must pick the same node, at the same distance, as the
 //! brute-force oracle, for queries made by perturbing real tree nodes' mutation sets.
 
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use virion_core::{Nuc, NucRange, NucRefPos, NucSub};
+use virion_testdata::{read_reference, shared_data};
 use virion_tree::{PlacementScratch, QueryMuts, RefTree};
-
-fn shared_data() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if p.is_dir() {
-        return Some(p);
-    }
-    if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
-        panic!("../shared/data not found");
-    }
-    eprintln!("skipping: ../shared/data not found");
-    None
-}
 
 /// (tree, reference) of a dataset, loaded once.
 fn load(dataset: &str) -> Option<(RefTree, Vec<Nuc>)> {
     let ds = shared_data()?.join("nextclade").join(dataset);
     let mut tree = RefTree::from_json_str(&std::fs::read_to_string(ds.join("tree.json")).unwrap()).unwrap();
-    let fasta = std::fs::read_to_string(ds.join("reference.fasta")).unwrap();
-    let ref_seq: Vec<Nuc> = fasta
-        .lines()
-        .filter(|l| !l.starts_with('>'))
-        .flat_map(|l| l.trim().bytes())
-        .map(|b| Nuc::from_byte(b).unwrap_or(Nuc::N))
-        .collect();
+    let ref_seq = read_reference(&ds.join("reference.fasta"));
     tree.prepare(&ref_seq, None).unwrap();
     Some((tree, ref_seq))
 }

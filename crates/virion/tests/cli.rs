@@ -1,19 +1,9 @@
 //! The `virion` binary end to end: real datasets, real files, bad input.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn shared_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
-        panic!("../shared/data not found but VIRION_REQUIRE_SHARED_DATA=1");
-    }
-    println!("skipping: ../shared/data not found");
-    None
-}
+use virion_testdata::shared_data;
 
 fn virion(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_virion")).args(args).output().expect("virion runs")

@@ -2,29 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A parsed TSV: column names and rows as name → value maps.
-#[derive(Debug)]
-pub struct Table {
-    /// Column names in header order.
-    pub columns: Vec<String>,
-    pub rows: Vec<BTreeMap<String, String>>,
-}
-
-impl Table {
-    pub fn has_column(&self, name: &str) -> bool {
-        self.columns.iter().any(|c| c == name)
-    }
-
-    pub fn parse(text: &str) -> Table {
-        let mut lines = text.lines();
-        let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
-        let rows = lines
-            .filter(|l| !l.is_empty())
-            .map(|l| header.iter().map(|h| h.to_string()).zip(l.split('\t').map(str::to_owned)).collect())
-            .collect();
-        Table { columns: header.iter().map(|h| h.to_string()).collect(), rows }
-    }
-}
+use virion_testdata::Table;
 
 /// Agreement on one column.
 #[derive(Debug, Default, Clone)]
