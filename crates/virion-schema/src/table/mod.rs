@@ -138,6 +138,9 @@ impl std::fmt::Debug for MetadataReader {
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
+/// How much of a text input is inspected to guess its format.
+const HEAD_LIMIT: u64 = 1 << 16;
+
 impl MetadataReader {
     /// Opens a metadata file of any supported format and compression.
     pub fn open(path: &Path) -> Result<Self, ReadError> {
@@ -162,7 +165,11 @@ impl MetadataReader {
         hint: Option<TableFormat>,
     ) -> Result<Self, ReadError> {
         let io = |source| ReadError::Io { file: file.to_owned(), after_line: 0, source };
-        let head = reader.fill_buf().map_err(io)?;
+        // A decompressor may hand out only a few bytes per read, so gather the first line (up to
+        // a limit) before guessing, then put those bytes back in front of the stream.
+        let mut head = Vec::new();
+        (&mut reader).take(HEAD_LIMIT).read_until(b'\n', &mut head).map_err(io)?;
+        let mut reader: Box<dyn BufRead + Send> = Box::new(Cursor::new(head.clone()).chain(reader));
         if head.starts_with(ZIP_MAGIC) {
             // A zip inside a compressed file: zip needs seeking, so hold it in memory.
             let mut bytes = Vec::new();
@@ -170,7 +177,7 @@ impl MetadataReader {
             return Self::open_zip(Cursor::new(bytes), file.to_owned());
         }
         let format = match hint {
-            Some(TableFormat::Xlsx) | None => sniff_text_format(head),
+            Some(TableFormat::Xlsx) | None => sniff_text_format(&head),
             Some(format) => format,
         };
         let lines = LineSource::new(reader, file.to_owned());
