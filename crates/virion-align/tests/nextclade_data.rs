@@ -4,59 +4,17 @@ use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::time::Instant;
 
-use virion_align::{AlignParams, CodingSegment, align_nuc, gap_open_close_nuc, strip_insertions};
-use virion_core::{Nuc, NucRange, NucRefPos};
+use virion_align::{AlignParams, align_nuc, gap_open_close_nuc, strip_insertions};
+use virion_core::Nuc;
+use virion_dataset::Dataset;
 use virion_testdata::{
     OTHER_PATHOGEN_SETS, OutputSet, SARS_COV_2_SETS, Table, read_aligned_fasta, read_fasta, shared_data,
 };
+use virion_translate::coding_segments;
 
 /// Nextclade's letter parsing: anything outside its alphabet becomes N.
 fn to_nucs(seq: &[u8]) -> Vec<Nuc> {
     seq.iter().map(|&b| if b == b'U' { Nuc::N } else { Nuc::from_byte(b).unwrap_or(Nuc::N) }).collect()
-}
-
-/// CDS segments from a GFF3: CDS rows (grouped by ID, then Name), or gene rows when the file has
-/// no CDS rows, ordered by start as Nextclade's gene map is.
-fn coding_segments(gff: &Path) -> Vec<CodingSegment> {
-    let text = std::fs::read_to_string(gff).unwrap();
-    let rows: Vec<Vec<&str>> = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| l.split('\t').collect::<Vec<_>>())
-        .filter(|c| c.len() >= 9)
-        .collect();
-    let has_cds = rows.iter().any(|c| c[2] == "CDS");
-    let wanted = if has_cds { "CDS" } else { "gene" };
-    let attr = |c: &Vec<&str>, key: &str| {
-        c[8].split(';')
-            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-            .map(str::to_owned)
-    };
-    type Segments = Vec<(i64, i64, bool)>;
-    let mut groups: Vec<(String, Segments)> = Vec::new();
-    for c in rows.iter().filter(|c| c[2] == wanted) {
-        let id =
-            attr(c, "ID").or_else(|| attr(c, "Name")).or_else(|| attr(c, "gene_name")).unwrap_or_default();
-        let seg = (c[3].parse::<i64>().unwrap() - 1, c[4].parse::<i64>().unwrap(), c[6] == "-");
-        match groups.iter_mut().find(|(g, _)| !id.is_empty() && *g == id) {
-            Some((_, segs)) => segs.push(seg),
-            None => groups.push((id, vec![seg])),
-        }
-    }
-    groups.sort_by_key(|(_, segs)| segs[0].0);
-    let mut out = Vec::new();
-    for (_, segs) in groups {
-        let mut phase = 0usize;
-        for (b, e, reverse) in segs {
-            out.push(CodingSegment {
-                range: NucRange::new(NucRefPos(b), NucRefPos(e)),
-                reverse,
-                phase: phase % 3,
-            });
-            phase += (e - b) as usize;
-        }
-    }
-    out
 }
 
 struct SetResult {
@@ -73,13 +31,10 @@ struct SetResult {
 
 fn run_set(data: &Path, set: &OutputSet) -> SetResult {
     let out_dir = set.out_dir;
-    let ds = data.join("nextclade").join(set.dataset);
-    let pathogen: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(ds.join("pathogen.json")).unwrap()).unwrap();
-    let params = AlignParams::from_json(&pathogen["alignmentParams"]).unwrap();
-    let ref_seq = to_nucs(&read_fasta(&ds.join("reference.fasta"))[0].seq);
-    let goc =
-        gap_open_close_nuc(ref_seq.len(), &coding_segments(&ds.join("genome_annotation.gff3")), &params);
+    let ds = Dataset::load(&data.join("nextclade").join(set.dataset)).unwrap();
+    let params = AlignParams::from_json(&ds.pathogen.alignment_params).unwrap();
+    let ref_seq = &ds.reference;
+    let goc = gap_open_close_nuc(ref_seq.len(), &coding_segments(&ds.gene_map), &params);
 
     let out = data.join("nextclade-out").join(out_dir);
     let mut expected: HashMap<String, VecDeque<Vec<u8>>> = HashMap::new();
@@ -111,7 +66,7 @@ fn run_set(data: &Path, set: &OutputSet) -> SetResult {
         let name = &record.name;
         let qry = to_nucs(&record.seq);
         let start = Instant::now();
-        let result = align_nuc(&qry, &ref_seq, &goc, &params);
+        let result = align_nuc(&qry, ref_seq, &goc, &params);
         r.seconds += start.elapsed().as_secs_f64();
         let want = expected.get_mut(name).and_then(VecDeque::pop_front).filter(|s| !s.is_empty());
         let Some(want) = want else {

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use virion_align::{AlignError, AlignParams, CodingSegment, SeedIndex, gap_open_close_nuc};
-use virion_dataset::{DatasetError, GeneMap, Strand};
-use virion_translate::{AaMotifFinder, InvalidMotif, RefTranslation, translate_reference};
+use virion_align::{AlignError, AlignParams, SeedIndex, gap_open_close_nuc};
+use virion_dataset::DatasetError;
+use virion_translate::{AaMotifFinder, InvalidMotif, RefTranslation, coding_segments, translate_reference};
 use virion_tree::{NucMutLabels, RefTree};
 
 /// Why a dataset cannot be used.
@@ -102,21 +102,4 @@ impl Dataset {
     pub fn name(&self) -> String {
         self.data.pathogen.name().map_or_else(|| self.data.path.display().to_string(), str::to_owned)
     }
-}
-
-/// Every CDS segment with its phase, for codon-aware gap-open costs.
-fn coding_segments(gene_map: &GeneMap) -> Vec<CodingSegment> {
-    let mut out = Vec::new();
-    for cds in gene_map.cdses() {
-        let mut phase = 0;
-        for seg in &cds.segments {
-            out.push(CodingSegment {
-                range: seg.range,
-                reverse: seg.strand == Strand::Reverse,
-                phase: phase % 3,
-            });
-            phase += seg.len();
-        }
-    }
-    out
 }

@@ -2,6 +2,7 @@
 //! positions inside the CDS ("local", 0 at the first base of the first segment) and reference
 //! positions ("global").
 
+use virion_align::CodingSegment;
 use virion_core::{NucRange, NucRefPos};
 use virion_dataset::gene_map::{Cds, GeneMap};
 pub use virion_dataset::gene_map::{Strand, WrappingPart};
@@ -113,6 +114,25 @@ impl CdsLayout {
             })
             .collect()
     }
+}
+
+/// Every CDS segment of a gene map with its phase (bases of its CDS before it, mod 3), in gene
+/// map order: what codon-aware gap-open costs ([`virion_align::gap_open_close_nuc`]) are built
+/// from. The order matters there: where CDSes overlap, the later one wins.
+pub fn coding_segments(gene_map: &GeneMap) -> Vec<CodingSegment> {
+    let mut out = Vec::new();
+    for cds in gene_map.cdses() {
+        let mut phase = 0;
+        for seg in &cds.segments {
+            out.push(CodingSegment {
+                range: seg.range,
+                reverse: seg.strand == Strand::Reverse,
+                phase: phase % 3,
+            });
+            phase += seg.len();
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub use changes::{AaChanges, AaInsertion, StopCodon, find_aa_changes, premature_
 pub use codon::{translate_codon, translate_into};
 pub use error::TranslateError;
 pub use frame_shift::{CdsAlnRange, FrameShift};
-pub use layout::{CdsLayout, SegmentLayout, Strand};
+pub use layout::{CdsLayout, SegmentLayout, Strand, coding_segments};
 pub use phenotype::{PhenotypeValue, phenotype_value, phenotype_values};
 pub use query::{CdsTranslation, CdsWarning, TranslateBuffers, Translation, translate_query};
 pub use reference::{RefCds, RefTranslation, translate_reference};

@@ -6,12 +6,14 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use virion_align::{AlignParams, CodingSegment, align_nuc, gap_open_close_nuc};
+use virion_align::{AlignParams, align_nuc, gap_open_close_nuc};
 use virion_core::{Nuc, NucRange, NucRefPos};
-use virion_dataset::{Dataset, GeneMap, Strand};
+use virion_dataset::Dataset;
 use virion_io::{FastaReader, FastaRecord};
 use virion_testdata::{OTHER_PATHOGEN_SETS, OutputSet, SARS_COV_2_SETS, Table, shared_data};
-use virion_translate::{TranslateBuffers, find_aa_changes, translate_query, translate_reference};
+use virion_translate::{
+    TranslateBuffers, coding_segments, find_aa_changes, translate_query, translate_reference,
+};
 
 const COLUMNS: [&str; 7] = [
     "aaSubstitutions",
@@ -22,23 +24,6 @@ const COLUMNS: [&str; 7] = [
     "unknownAaRanges",
     "failedCdses",
 ];
-
-/// The codon-aware gap penalties Nextclade aligns genomes with.
-fn coding_segments(gene_map: &GeneMap) -> Vec<CodingSegment> {
-    let mut out = vec![];
-    for cds in gene_map.cdses() {
-        let mut phase = 0;
-        for seg in &cds.segments {
-            out.push(CodingSegment {
-                range: seg.range,
-                reverse: seg.strand == Strand::Reverse,
-                phase: phase % 3,
-            });
-            phase += seg.len();
-        }
-    }
-    out
-}
 
 fn as_set(s: &str) -> BTreeSet<String> {
     s.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect()
