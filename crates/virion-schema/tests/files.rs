@@ -171,3 +171,43 @@ fn broken_rows_in_a_compressed_csv() {
     let issue = rows[2].issues.iter().find(|i| i.kind == IssueKind::UnknownCountry).unwrap();
     assert_eq!(issue.file, path.display().to_string());
 }
+
+#[test]
+fn many_rows_stream_with_the_ids_as_the_only_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.tsv.gz");
+    let rows = 100_000u64;
+    let mut gz =
+        flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
+    use std::io::Write;
+    writeln!(gz, "strain\tdate\tcountry\thost\tsex\tauthors").unwrap();
+    for i in 0..rows {
+        writeln!(
+            gz,
+            "x/{i}/2021\t2021-{:02}-{:02}\tDenmark\tHomo sapiens\tfemale\tDoe, J; Roe, R",
+            i % 12 + 1,
+            i % 28 + 1
+        )
+        .unwrap();
+    }
+    gz.finish().unwrap();
+    let config = OrganismRegistry::builtin().get("sars-cov-2").unwrap().clone();
+    let start = std::time::Instant::now();
+    let mut seen = 0u64;
+    let (_, summary) = validate_file(
+        &path,
+        &config,
+        |v| v,
+        |row| {
+            seen += 1;
+            assert_eq!(row.line, seen + 1);
+        },
+    )
+    .unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!("validated {rows} rows in {secs:.2} s ({:.0} rows/s)", rows as f64 / secs);
+    assert_eq!(
+        (summary.rows, summary.rows_with_errors, summary.submission_ids.len() as u64),
+        (rows, 0, rows)
+    );
+}
