@@ -100,25 +100,15 @@ pub fn align_nuc_with_index(
         let mut terminal_bandwidth = params.terminal_bandwidth as isize;
         let mut excess_bandwidth = params.excess_bandwidth as isize;
         let mut minimal_bandwidth = (params.allowed_mismatches as isize).max(1);
-        let band_area = band::create_alignment_band(
-            &mut ws.stripes,
-            &chain,
-            qry_len as isize,
-            ref_len as isize,
-            terminal_bandwidth,
-            excess_bandwidth,
-            minimal_bandwidth,
-        );
-        if band_area > params.max_band_area {
-            return Err(AlignError::BandTooLarge { band_area, max_band_area: params.max_band_area });
-        }
-        let mut aln = ws.align(&qry, ref_, gap_open_close, params);
-        let mut attempt = 0;
-        while aln.hit_boundary && attempt < params.max_alignment_attempts {
-            terminal_bandwidth = (2 * terminal_bandwidth).max(1);
-            excess_bandwidth = (2 * excess_bandwidth).max(1);
-            minimal_bandwidth = (2 * minimal_bandwidth).max(1);
-            attempt += 1;
+        // A first attempt, then up to `max_alignment_attempts` retries with every bandwidth
+        // doubled while the best path runs along the edge of the band.
+        let mut aln = None;
+        for attempt in 0..=params.max_alignment_attempts {
+            if attempt > 0 {
+                terminal_bandwidth = (2 * terminal_bandwidth).max(1);
+                excess_bandwidth = (2 * excess_bandwidth).max(1);
+                minimal_bandwidth = (2 * minimal_bandwidth).max(1);
+            }
             let band_area = band::create_alignment_band(
                 &mut ws.stripes,
                 &chain,
@@ -129,11 +119,20 @@ pub fn align_nuc_with_index(
                 minimal_bandwidth,
             );
             if band_area > params.max_band_area {
-                // Keep the previous attempt, as Nextclade does.
+                if aln.is_some() {
+                    // Keep the previous attempt, as Nextclade does.
+                    break;
+                }
+                return Err(AlignError::BandTooLarge { band_area, max_band_area: params.max_band_area });
+            }
+            let this = ws.align(&qry, ref_, gap_open_close, params);
+            let hit_boundary = this.hit_boundary;
+            aln = Some(this);
+            if !hit_boundary {
                 break;
             }
-            aln = ws.align(&qry, ref_, gap_open_close, params);
         }
+        let aln = aln.expect("the first attempt aligns or returns BandTooLarge");
         Ok(Alignment { qry_seq: aln.qry_seq, ref_seq: aln.ref_seq, score: aln.score, is_reverse_complement })
     })
 }
