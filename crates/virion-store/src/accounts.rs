@@ -1,0 +1,379 @@
+//! Organisms, users, groups, memberships, API tokens and the authorization check.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::accession::validate_prefix;
+use crate::db::{AuditEntry, Store, audit, get, unique_as_exists};
+use crate::error::{Result, StoreError};
+use crate::model::{Action, GroupId, OrganismId, Role, TokenId, UserId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub name: String,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organism {
+    pub id: OrganismId,
+    pub name: String,
+    pub accession_prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub group: GroupId,
+    pub group_name: String,
+    pub user: UserId,
+    pub user_name: String,
+    pub role: Role,
+}
+
+/// Prefix of plain API tokens, so leaked tokens are recognisable.
+pub const TOKEN_PREFIX: &str = "vrn_";
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| StoreError::Password(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Password(e.to_string()))
+}
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
+    Ok(User {
+        id: UserId(get(row, "id")?),
+        name: get(row, "name")?,
+        is_admin: get::<i64>(row, "is_admin")? == 1,
+    })
+}
+
+impl Store {
+    /// Registers an organism; `reference` is its reference sequence, the compression
+    /// dictionary of all its sequences (so it must never change afterwards).
+    pub async fn add_organism(
+        &self,
+        name: &str,
+        accession_prefix: &str,
+        reference: &[u8],
+    ) -> Result<OrganismId> {
+        validate_prefix(accession_prefix)?;
+        let row = sqlx::query(
+            "INSERT INTO organisms (name, accession_prefix, reference, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(name)
+        .bind(accession_prefix)
+        .bind(reference.to_vec())
+        .bind(self.now_ms())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| unique_as_exists(e, "organism or accession prefix", name))?;
+        Ok(OrganismId(row.try_get(0)?))
+    }
+
+    pub async fn organisms(&self) -> Result<Vec<Organism>> {
+        let rows = sqlx::query("SELECT id, name, accession_prefix FROM organisms ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Organism {
+                    id: OrganismId(get(r, "id")?),
+                    name: get(r, "name")?,
+                    accession_prefix: get(r, "accession_prefix")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn organism_by_name(&self, name: &str) -> Result<Organism> {
+        self.organisms()
+            .await?
+            .into_iter()
+            .find(|o| o.name == name)
+            .ok_or_else(|| StoreError::NotFound { what: "organism", key: name.to_string() })
+    }
+
+    /// Creates a local account; `password` is stored as an Argon2id hash (none: token-only).
+    pub async fn create_user(&self, name: &str, password: Option<&str>, is_admin: bool) -> Result<UserId> {
+        let hash = match password {
+            Some(p) => {
+                let p = p.to_string();
+                Some(
+                    tokio::task::spawn_blocking(move || hash_password(&p))
+                        .await
+                        .expect("hashing panicked")?,
+                )
+            }
+            None => None,
+        };
+        let row = sqlx::query(
+            "INSERT INTO users (name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(name)
+        .bind(hash)
+        .bind(i64::from(is_admin))
+        .bind(self.now_ms())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| unique_as_exists(e, "user", name))?;
+        Ok(UserId(row.try_get(0)?))
+    }
+
+    pub async fn user_by_name(&self, name: &str) -> Result<User> {
+        let row = sqlx::query("SELECT id, name, is_admin FROM users WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "user", key: name.to_string() })?;
+        user_from_row(&row)
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<User> {
+        let row = sqlx::query("SELECT id, name, is_admin FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "user", key: id.0.to_string() })?;
+        user_from_row(&row)
+    }
+
+    /// The user if `password` matches; `None` for an unknown name or a wrong password alike.
+    pub async fn verify_password(&self, name: &str, password: &str) -> Result<Option<User>> {
+        let Some(row) = sqlx::query("SELECT id, name, is_admin, password_hash FROM users WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(stored) = get::<Option<String>>(&row, "password_hash")? else {
+            return Ok(None);
+        };
+        let password = password.to_string();
+        let ok = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&stored)
+                .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+                .map_err(|_| StoreError::corrupt("users.password_hash", "(not a PHC string)"))
+        })
+        .await
+        .expect("verification panicked")?;
+        if ok { Ok(Some(user_from_row(&row)?)) } else { Ok(None) }
+    }
+
+    /// Issues an API token for `user`. The plain token is returned once; only its SHA-256 is kept.
+    pub async fn create_token(&self, user: UserId, name: &str) -> Result<(TokenId, String)> {
+        let mut secret = [0u8; 32];
+        rand::rng().fill_bytes(&mut secret);
+        let plain: String = TOKEN_PREFIX
+            .chars()
+            .chain(secret.iter().flat_map(|b| format!("{b:02x}").chars().collect::<Vec<_>>()))
+            .collect();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, token_sha256, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(user.0)
+        .bind(name)
+        .bind(sha256_hex(&plain))
+        .bind(self.now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = TokenId(row.try_get(0)?);
+        let detail = serde_json::json!({ "token_id": id.0, "name": name }).to_string();
+        let entry = AuditEntry {
+            user: Some(user),
+            action: "create_token",
+            group: None,
+            accession: None,
+            version: None,
+            detail,
+        };
+        audit(&mut tx, self.now_ms(), entry).await?;
+        tx.commit().await?;
+        Ok((id, plain))
+    }
+
+    /// The owner of a live token.
+    pub async fn authenticate_token(&self, plain: &str) -> Result<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(sha256_hex(plain))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn revoke_token(&self, user: UserId, token: TokenId) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(self.now_ms())
+        .bind(token.0)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "token", key: token.0.to_string() });
+        }
+        Ok(())
+    }
+
+    /// Creates a group with `owner` as its first curator.
+    pub async fn create_group(&self, name: &str, owner: UserId) -> Result<GroupId> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("INSERT INTO groups (name, created_at) VALUES ($1, $2) RETURNING id")
+            .bind(name)
+            .bind(self.now_ms())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| unique_as_exists(e, "group", name))?;
+        let group = GroupId(row.try_get(0)?);
+        sqlx::query("INSERT INTO memberships (group_id, user_id, role) VALUES ($1, $2, $3)")
+            .bind(group.0)
+            .bind(owner.0)
+            .bind(Role::Curator.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let detail = serde_json::json!({ "name": name }).to_string();
+        let entry = AuditEntry {
+            user: Some(owner),
+            action: "create_group",
+            group: Some(group),
+            accession: None,
+            version: None,
+            detail,
+        };
+        audit(&mut tx, self.now_ms(), entry).await?;
+        tx.commit().await?;
+        Ok(group)
+    }
+
+    pub async fn group_by_name(&self, name: &str) -> Result<GroupId> {
+        let row = sqlx::query("SELECT id FROM groups WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "group", key: name.to_string() })?;
+        Ok(GroupId(row.try_get(0)?))
+    }
+
+    /// Gives `member` the `role` in `group` (replacing any other); `actor` must manage members.
+    pub async fn set_role(&self, actor: UserId, group: GroupId, member: UserId, role: Role) -> Result<()> {
+        self.require(actor, Action::ManageMembers, group).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND user_id = $2")
+            .bind(group.0)
+            .bind(member.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO memberships (group_id, user_id, role) VALUES ($1, $2, $3)")
+            .bind(group.0)
+            .bind(member.0)
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let detail = serde_json::json!({ "member": member.0, "role": role.as_str() }).to_string();
+        let entry = AuditEntry {
+            user: Some(actor),
+            action: "set_role",
+            group: Some(group),
+            accession: None,
+            version: None,
+            detail,
+        };
+        audit(&mut tx, self.now_ms(), entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_member(&self, actor: UserId, group: GroupId, member: UserId) -> Result<()> {
+        self.require(actor, Action::ManageMembers, group).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND user_id = $2")
+            .bind(group.0)
+            .bind(member.0)
+            .execute(&mut *tx)
+            .await?;
+        let detail = serde_json::json!({ "member": member.0 }).to_string();
+        let entry = AuditEntry {
+            user: Some(actor),
+            action: "remove_member",
+            group: Some(group),
+            accession: None,
+            version: None,
+            detail,
+        };
+        audit(&mut tx, self.now_ms(), entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every membership of `user`, or every member of `group`, as asked.
+    pub async fn memberships(&self, user: Option<UserId>, group: Option<GroupId>) -> Result<Vec<Membership>> {
+        let rows = sqlx::query(
+            "SELECT m.group_id, g.name AS group_name, m.user_id, u.name AS user_name, m.role \
+             FROM memberships m JOIN groups g ON g.id = m.group_id JOIN users u ON u.id = m.user_id \
+             WHERE ($1 IS NULL OR m.user_id = $1) AND ($2 IS NULL OR m.group_id = $2) \
+             ORDER BY g.name, u.name",
+        )
+        .bind(user.map(|u| u.0))
+        .bind(group.map(|g| g.0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let role: String = get(r, "role")?;
+                Ok(Membership {
+                    group: GroupId(get(r, "group_id")?),
+                    group_name: get(r, "group_name")?,
+                    user: UserId(get(r, "user_id")?),
+                    user_name: get(r, "user_name")?,
+                    role: Role::parse(&role)
+                        .ok_or_else(|| StoreError::corrupt("memberships.role", role.clone()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether `user` may do `action` to `group`'s data: instance admins always, members as
+    /// their role allows ([`Role::allows`]), outsiders never.
+    pub async fn can(&self, user: UserId, action: Action, group: GroupId) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT u.is_admin, (SELECT m.role FROM memberships m WHERE m.user_id = u.id AND m.group_id = $2) AS role \
+             FROM users u WHERE u.id = $1",
+        )
+        .bind(user.0)
+        .bind(group.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(false) };
+        if get::<i64>(&row, "is_admin")? == 1 {
+            return Ok(true);
+        }
+        let role: Option<String> = get(&row, "role")?;
+        Ok(role.as_deref().and_then(Role::parse).is_some_and(|r| r.allows(action)))
+    }
+
+    pub(crate) async fn require(&self, user: UserId, action: Action, group: GroupId) -> Result<()> {
+        if self.can(user, action, group).await? {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden { user, action, group })
+        }
+    }
+}

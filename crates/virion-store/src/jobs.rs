@@ -1,0 +1,213 @@
+//! The processing queue: workers claim jobs under a lease, and either complete them before
+//! it runs out or lose them to the next claimer.
+
+use std::time::Duration;
+
+use sqlx::Row;
+
+use crate::accession::{Accession, AccessionVersion};
+use crate::db::{AuditEntry, Backend, Store, audit, get};
+use crate::error::{Result, StoreError};
+use crate::model::{JobId, OrganismId, ProcessingResult, Status};
+
+/// A claimed job with what the worker needs to process it.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub id: JobId,
+    pub accession_version: AccessionVersion,
+    pub organism: OrganismId,
+    pub pipeline_version: i64,
+    /// How many times this job has been claimed, this claim included.
+    pub attempts: i64,
+    pub metadata_json: String,
+    pub sequence: Vec<u8>,
+    pub lease_expires_at_ms: i64,
+}
+
+/// One error or warning of processing, tied to the fields it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProcessingIssue {
+    pub fields: Vec<String>,
+    pub message: String,
+}
+
+/// What a worker hands back for one job.
+#[derive(Debug, Clone)]
+pub struct ProcessingOutcome {
+    pub dataset_version: String,
+    /// The processed record as a JSON object.
+    pub processed_json: String,
+    pub errors: Vec<ProcessingIssue>,
+    pub warnings: Vec<ProcessingIssue>,
+}
+
+impl ProcessingOutcome {
+    pub fn result(&self) -> ProcessingResult {
+        if !self.errors.is_empty() {
+            ProcessingResult::Errors
+        } else if !self.warnings.is_empty() {
+            ProcessingResult::Warnings
+        } else {
+            ProcessingResult::Ok
+        }
+    }
+}
+
+const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'CLAIMED', claimed_by = $1, lease_expires_at = $2, \
+       attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM jobs \
+                  WHERE state = 'QUEUED' OR (state = 'CLAIMED' AND lease_expires_at <= $3) \
+                  ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, accession, version, pipeline_version, attempts";
+
+// SQLite has one writer at a time; the IMMEDIATE transaction makes this statement atomic.
+const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'CLAIMED', claimed_by = $1, lease_expires_at = $2, \
+       attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM jobs \
+                  WHERE state = 'QUEUED' OR (state = 'CLAIMED' AND lease_expires_at <= $3) \
+                  ORDER BY id LIMIT $4) \
+     RETURNING id, accession, version, pipeline_version, attempts";
+
+impl Store {
+    /// Claims up to `max` jobs for `worker` for `lease`; jobs whose lease ran out are claimed
+    /// again (their previous worker is presumed dead).
+    pub async fn claim_jobs(&self, worker: &str, max: u32, lease: Duration) -> Result<Vec<ClaimedJob>> {
+        let now = self.now_ms();
+        let expires = now + lease.as_millis() as i64;
+        let sql = match self.backend {
+            Backend::Postgres => CLAIM_POSTGRES,
+            Backend::Sqlite => CLAIM_SQLITE,
+        };
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(sql)
+            .bind(worker)
+            .bind(expires)
+            .bind(now)
+            .bind(i64::from(max))
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let acc: String = get(r, "accession")?;
+            let version: i64 = get(r, "version")?;
+            sqlx::query("UPDATE versions SET status = 'IN_PROCESSING' WHERE accession = $1 AND version = $2 AND status = 'RECEIVED'")
+                .bind(acc.clone())
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+            let data = sqlx::query(
+                "SELECT e.organism_id, v.submitted_metadata, b.raw_length, b.compressed, b.id AS blob_id \
+                 FROM versions v JOIN entries e ON e.accession = v.accession \
+                 JOIN sequence_blobs b ON b.id = v.sequence_blob_id \
+                 WHERE v.accession = $1 AND v.version = $2",
+            )
+            .bind(acc.clone())
+            .bind(version)
+            .fetch_one(&mut *tx)
+            .await?;
+            let organism = OrganismId(get(&data, "organism_id")?);
+            let blob_id: String = get(&data, "blob_id")?;
+            let raw_length: i64 = get(&data, "raw_length")?;
+            let compressed: Vec<u8> = get(&data, "compressed")?;
+            let sequence = self
+                .codec(organism)
+                .await?
+                .decompress(&compressed, raw_length as usize)
+                .map_err(|source| StoreError::Compression { blob: blob_id, source })?;
+            claimed.push(ClaimedJob {
+                id: JobId(get(r, "id")?),
+                accession_version: Accession::from_stored(acc).at(version),
+                organism,
+                pipeline_version: get(r, "pipeline_version")?,
+                attempts: get(r, "attempts")?,
+                metadata_json: get(&data, "submitted_metadata")?,
+                sequence,
+                lease_expires_at_ms: expires,
+            });
+        }
+        tx.commit().await?;
+        claimed.sort_by_key(|j| j.id);
+        Ok(claimed)
+    }
+
+    /// Stores `outcome` for a job `worker` still holds and marks the version PROCESSED, in
+    /// one transaction. A job lost to another worker is refused with [`StoreError::LeaseLost`].
+    pub async fn complete_job(&self, worker: &str, job: JobId, outcome: &ProcessingOutcome) -> Result<()> {
+        let now = self.now_ms();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE jobs SET state = 'DONE', finished_at = $1, lease_expires_at = NULL \
+             WHERE id = $2 AND state = 'CLAIMED' AND claimed_by = $3 \
+             RETURNING accession, version, pipeline_version",
+        )
+        .bind(now)
+        .bind(job.0)
+        .bind(worker)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::LeaseLost { job, worker: worker.to_string() })?;
+        let acc: String = get(&row, "accession")?;
+        let version: i64 = get(&row, "version")?;
+        let pipeline: i64 = get(&row, "pipeline_version")?;
+        let json = |issues: &[ProcessingIssue]| serde_json::to_string(issues).expect("issues serialise");
+        sqlx::query(
+            "INSERT INTO processing_results (accession, version, pipeline_version, dataset_version, result, \
+             processed_data, errors, warnings, processed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(acc.clone())
+        .bind(version)
+        .bind(pipeline)
+        .bind(outcome.dataset_version.clone())
+        .bind(outcome.result().as_str())
+        .bind(outcome.processed_json.clone())
+        .bind(json(&outcome.errors))
+        .bind(json(&outcome.warnings))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query(
+            "UPDATE versions SET status = 'PROCESSED', pipeline_version = $1, processed_at = $2 \
+             WHERE accession = $3 AND version = $4 AND status = 'IN_PROCESSING'",
+        )
+        .bind(pipeline)
+        .bind(now)
+        .bind(acc.clone())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            let av = format!("{acc}.{version}");
+            return Err(StoreError::InvalidTransition {
+                accession_version: av,
+                from: Status::InProcessing,
+                to: Status::Processed,
+            });
+        }
+        let detail =
+            serde_json::json!({ "job": job.0, "worker": worker, "result": outcome.result().as_str() })
+                .to_string();
+        let entry = AuditEntry {
+            user: None,
+            action: "processed",
+            group: None,
+            accession: Some(&acc),
+            version: Some(version),
+            detail,
+        };
+        audit(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts of jobs by state: (queued, claimed, done).
+    pub async fn job_counts(&self) -> Result<(i64, i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN state = 'QUEUED' THEN 1 ELSE 0 END), 0) AS q, \
+                    COALESCE(SUM(CASE WHEN state = 'CLAIMED' THEN 1 ELSE 0 END), 0) AS c, \
+                    COALESCE(SUM(CASE WHEN state = 'DONE' THEN 1 ELSE 0 END), 0) AS d FROM jobs",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+    }
+}

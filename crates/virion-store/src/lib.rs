@@ -1,0 +1,32 @@
+//! Durable state of the Virion hub — accounts, groups, submissions, immutable versions,
+//! processing jobs and the audit log — on SQLite (embedded default) or PostgreSQL, through
+//! one API.
+//!
+//! A version's submitted part never changes once written; its status only moves forward
+//! (RECEIVED → IN_PROCESSING → PROCESSED → APPROVED → RELEASED) and only on the entry's newest
+//! version. Both rules are enforced in code and again by database triggers.
+
+mod accession;
+mod accounts;
+mod codec;
+mod db;
+mod error;
+mod jobs;
+mod lifecycle;
+mod model;
+mod read;
+mod submit;
+mod terms;
+
+pub use accession::{ALPHABET, Accession, AccessionError, AccessionVersion, MIN_DIGITS};
+pub use accounts::{Membership, Organism, TOKEN_PREFIX, User};
+pub use codec::{DEFAULT_LEVEL, SequenceCodec};
+pub use db::{Backend, Clock, SQLITE_FILE, Store};
+pub use error::{Result, StoreError};
+pub use jobs::{ClaimedJob, ProcessingIssue, ProcessingOutcome};
+pub use model::{
+    Action, GroupId, JobId, OrganismId, ProcessingResult, Role, Scope, Status, SubmissionId, TokenId, UserId,
+};
+pub use read::{AuditEvent, ListFilter, Processed, ReleasedVersion, TermsChange, VersionRecord};
+pub use submit::{BATCH_ROWS, NewEntry, Revision, SubmissionReceipt, SubmitRequest};
+pub use terms::{DataUseTerms, MAX_RESTRICTION_DAYS, TermsError};

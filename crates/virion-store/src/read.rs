@@ -1,0 +1,298 @@
+//! Reading versions back: one version, listings filtered by what the viewer may see, terms
+//! history, the audit trail, and the released-data stream in accession order.
+
+use chrono::NaiveDate;
+use futures_util::{Stream, TryStreamExt};
+use sqlx::any::AnyRow;
+
+use crate::accession::{Accession, AccessionVersion};
+use crate::db::{Store, get};
+use crate::error::{Result, StoreError};
+use crate::model::{GroupId, OrganismId, ProcessingResult, Status, UserId};
+use crate::terms::DataUseTerms;
+
+/// The processed part of a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    pub result: ProcessingResult,
+    pub pipeline_version: i64,
+    pub dataset_version: String,
+    pub processed_json: String,
+    pub errors_json: String,
+    pub warnings_json: String,
+}
+
+/// Everything about one version except its sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    pub accession_version: AccessionVersion,
+    pub organism: OrganismId,
+    pub group: GroupId,
+    pub submission_key: String,
+    pub is_revocation: bool,
+    pub status: Status,
+    pub submitted_metadata_json: String,
+    pub sequence_blob_id: Option<String>,
+    pub submitter: UserId,
+    pub submitted_at_ms: i64,
+    pub approved_at_ms: Option<i64>,
+    pub released_at_ms: Option<i64>,
+    pub release_seq: Option<i64>,
+    pub version_comment: Option<String>,
+    pub processed: Option<Processed>,
+    /// Data use terms in force today (a passed restriction reads as OPEN).
+    pub terms: DataUseTerms,
+    /// Whether no newer version exists.
+    pub is_latest: bool,
+}
+
+/// What a listing selects; unreleased versions appear only where the viewer may see them.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub organism: Option<OrganismId>,
+    pub group: Option<GroupId>,
+    pub status: Option<Status>,
+    pub submission_key: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: i64,
+}
+
+/// One change of data use terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermsChange {
+    pub terms: DataUseTerms,
+    pub changed_by: UserId,
+    pub changed_at_ms: i64,
+}
+
+/// One audit log row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub at_ms: i64,
+    pub user: Option<UserId>,
+    pub action: String,
+    pub group: Option<GroupId>,
+    pub accession: Option<String>,
+    pub version: Option<i64>,
+    pub detail_json: String,
+}
+
+/// A released version with its sequence, for the public NDJSON stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleasedVersion {
+    pub record: VersionRecord,
+    /// Empty for a revocation.
+    pub sequence: Vec<u8>,
+}
+
+const SELECT_VERSION: &str = "SELECT v.accession, v.version, e.organism_id, e.group_id, e.submission_key, \
+   v.is_revocation, v.status, v.submitted_metadata, v.sequence_blob_id, v.submitter_id, v.submitted_at, \
+   v.approved_at, v.released_at, v.release_seq, v.version_comment, \
+   p.result, p.pipeline_version AS p_pipeline, p.dataset_version, p.processed_data, p.errors, p.warnings, \
+   (SELECT d.terms FROM data_use_terms d WHERE d.accession = v.accession ORDER BY d.id DESC LIMIT 1) AS terms, \
+   (SELECT d.restricted_until FROM data_use_terms d WHERE d.accession = v.accession ORDER BY d.id DESC LIMIT 1) AS restricted_until, \
+   (SELECT MAX(w.version) FROM versions w WHERE w.accession = v.accession) AS newest \
+ FROM versions v JOIN entries e ON e.accession = v.accession \
+ LEFT JOIN processing_results p ON p.accession = v.accession AND p.version = v.version \
+      AND p.pipeline_version = v.pipeline_version ";
+
+// Visible: released, or the viewer ($1) is a member of the group, or an instance admin.
+const VISIBLE: &str = "(v.status = 'RELEASED' \
+   OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = $1 AND m.group_id = e.group_id) \
+   OR EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND u.is_admin = 1))";
+
+fn record_from_row(row: &AnyRow, today: NaiveDate) -> Result<VersionRecord> {
+    let status: String = get(row, "status")?;
+    let version: i64 = get(row, "version")?;
+    let processed = match get::<Option<String>>(row, "result")? {
+        Some(r) => Some(Processed {
+            result: ProcessingResult::parse(&r)
+                .ok_or_else(|| StoreError::corrupt("processing_results.result", r.clone()))?,
+            pipeline_version: get(row, "p_pipeline")?,
+            dataset_version: get(row, "dataset_version")?,
+            processed_json: get(row, "processed_data")?,
+            errors_json: get(row, "errors")?,
+            warnings_json: get(row, "warnings")?,
+        }),
+        None => None,
+    };
+    let terms: String = get(row, "terms")?;
+    Ok(VersionRecord {
+        accession_version: Accession::from_stored(get(row, "accession")?).at(version),
+        organism: OrganismId(get(row, "organism_id")?),
+        group: GroupId(get(row, "group_id")?),
+        submission_key: get(row, "submission_key")?,
+        is_revocation: get::<i64>(row, "is_revocation")? == 1,
+        status: Status::parse(&status)
+            .ok_or_else(|| StoreError::corrupt("versions.status", status.clone()))?,
+        submitted_metadata_json: get(row, "submitted_metadata")?,
+        sequence_blob_id: get(row, "sequence_blob_id")?,
+        submitter: UserId(get(row, "submitter_id")?),
+        submitted_at_ms: get(row, "submitted_at")?,
+        approved_at_ms: get(row, "approved_at")?,
+        released_at_ms: get(row, "released_at")?,
+        release_seq: get(row, "release_seq")?,
+        version_comment: get(row, "version_comment")?,
+        processed,
+        terms: DataUseTerms::from_columns(&terms, get(row, "restricted_until")?)?.effective(today),
+        is_latest: get::<i64>(row, "newest")? == version,
+    })
+}
+
+impl Store {
+    /// One version as `viewer` (None: the public) may see it; an invisible version reads as
+    /// not found, so its existence does not leak.
+    pub async fn get_version(&self, viewer: Option<UserId>, av: &AccessionVersion) -> Result<VersionRecord> {
+        let sql = format!("{SELECT_VERSION} WHERE v.accession = $2 AND v.version = $3 AND {VISIBLE}");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(viewer.map_or(-1, |u| u.0))
+            .bind(av.accession.as_str())
+            .bind(av.version)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "version", key: av.to_string() })?;
+        record_from_row(&row, self.today())
+    }
+
+    /// The version's sequence as submitted (empty for a revocation).
+    pub async fn get_sequence(&self, viewer: Option<UserId>, av: &AccessionVersion) -> Result<Vec<u8>> {
+        let record = self.get_version(viewer, av).await?;
+        let Some(blob) = record.sequence_blob_id else { return Ok(Vec::new()) };
+        self.load_blob(record.organism, &blob).await
+    }
+
+    pub(crate) async fn load_blob(&self, organism: OrganismId, blob: &str) -> Result<Vec<u8>> {
+        let row = sqlx::query("SELECT raw_length, compressed FROM sequence_blobs WHERE id = $1")
+            .bind(blob)
+            .fetch_one(&self.pool)
+            .await?;
+        let raw_length: i64 = get(&row, "raw_length")?;
+        let compressed: Vec<u8> = get(&row, "compressed")?;
+        self.codec(organism)
+            .await?
+            .decompress(&compressed, raw_length as usize)
+            .map_err(|source| StoreError::Compression { blob: blob.to_string(), source })
+    }
+
+    /// Versions matching `filter` that `viewer` may see, in accession and version order.
+    pub async fn list_versions(
+        &self,
+        viewer: Option<UserId>,
+        filter: &ListFilter,
+    ) -> Result<Vec<VersionRecord>> {
+        let sql = format!(
+            "{SELECT_VERSION} WHERE {VISIBLE} AND ($2 IS NULL OR e.organism_id = $2) \
+             AND ($3 IS NULL OR e.group_id = $3) AND ($4 IS NULL OR v.status = $4) \
+             AND ($5 IS NULL OR e.submission_key = $5) \
+             ORDER BY v.accession, v.version LIMIT $6 OFFSET $7"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(viewer.map_or(-1, |u| u.0))
+            .bind(filter.organism.map(|o| o.0))
+            .bind(filter.group.map(|g| g.0))
+            .bind(filter.status.map(|s| s.as_str()))
+            .bind(filter.submission_key.clone())
+            .bind(filter.limit.unwrap_or(i64::MAX))
+            .bind(filter.offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let today = self.today();
+        rows.iter().map(|r| record_from_row(r, today)).collect()
+    }
+
+    /// Versions per status (and processing result) in `group`, for the review page.
+    pub async fn status_counts(
+        &self,
+        viewer: UserId,
+        group: GroupId,
+    ) -> Result<Vec<(Status, Option<ProcessingResult>, i64)>> {
+        let sql = format!(
+            "SELECT v.status, p.result, COUNT(*) AS n FROM versions v JOIN entries e ON e.accession = v.accession \
+             LEFT JOIN processing_results p ON p.accession = v.accession AND p.version = v.version \
+                  AND p.pipeline_version = v.pipeline_version \
+             WHERE e.group_id = $2 AND {VISIBLE} GROUP BY v.status, p.result ORDER BY v.status, p.result"
+        );
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(viewer.0).bind(group.0).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let s: String = get(r, "status")?;
+                let p: Option<String> = get(r, "result")?;
+                Ok((
+                    Status::parse(&s).ok_or_else(|| StoreError::corrupt("versions.status", s.clone()))?,
+                    p.as_deref().and_then(ProcessingResult::parse),
+                    get(r, "n")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The data use terms history of an entry, oldest first (as stored, not as effective today).
+    pub async fn terms_history(&self, accession: &Accession) -> Result<Vec<TermsChange>> {
+        let rows = sqlx::query(
+            "SELECT terms, restricted_until, changed_by, changed_at FROM data_use_terms WHERE accession = $1 ORDER BY id",
+        )
+        .bind(accession.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TermsChange {
+                    terms: DataUseTerms::from_columns(
+                        &get::<String>(r, "terms")?,
+                        get(r, "restricted_until")?,
+                    )?,
+                    changed_by: UserId(get(r, "changed_by")?),
+                    changed_at_ms: get(r, "changed_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Audit rows about an accession (every version), oldest first.
+    pub async fn audit_trail(&self, accession: &Accession) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT at, user_id, action, group_id, accession, version, detail FROM audit_log WHERE accession = $1 ORDER BY id",
+        )
+        .bind(accession.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEvent {
+                    at_ms: get(r, "at")?,
+                    user: get::<Option<i64>>(r, "user_id")?.map(UserId),
+                    action: get(r, "action")?,
+                    group: get::<Option<i64>>(r, "group_id")?.map(GroupId),
+                    accession: get(r, "accession")?,
+                    version: get(r, "version")?,
+                    detail_json: get(r, "detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Streams every released version of `organism` in accession, version order, with its
+    /// sequence, holding one row at a time.
+    pub fn released_stream(
+        &self,
+        organism: OrganismId,
+    ) -> impl Stream<Item = Result<ReleasedVersion>> + Send + '_ {
+        let today = self.today();
+        let sql = format!(
+            "{SELECT_VERSION} WHERE e.organism_id = $1 AND v.status = 'RELEASED' ORDER BY v.accession, v.version"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(organism.0)
+            .fetch(&self.pool)
+            .map_err(StoreError::from)
+            .and_then(move |row| async move {
+                let record = record_from_row(&row, today)?;
+                let sequence = match &record.sequence_blob_id {
+                    Some(blob) => self.load_blob(record.organism, blob).await?,
+                    None => Vec::new(),
+                };
+                Ok(ReleasedVersion { record, sequence })
+            })
+    }
+}

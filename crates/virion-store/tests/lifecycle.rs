@@ -1,0 +1,555 @@
+//! The store's behaviour, each test run on SQLite and on PostgreSQL.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::Ctx;
+use futures_util::TryStreamExt;
+use virion_store::*;
+
+backend_tests!(
+    happy_path,
+    forbidden_transitions,
+    immutability_enforced_by_database,
+    revise_and_revoke,
+    data_use_terms,
+    role_action_matrix,
+    job_leases,
+    concurrent_claims,
+    concurrent_approvals,
+    failed_submission_leaves_nothing,
+    large_submission_in_batches,
+    accounts_and_tokens,
+);
+
+use ProcessingResult::{Errors, Ok as Clean, Warnings};
+
+async fn happy_path(cx: Ctx) {
+    let s = &cx.store;
+    let avs = cx.submit(3).await;
+    assert_eq!(avs.len(), 3);
+    for av in &avs {
+        assert_eq!(av.version, 1);
+        Accession::parse(av.accession.as_str(), &cx.prefixes()).unwrap();
+        let r = cx.version(av).await;
+        assert_eq!(r.status, Status::Received);
+        assert_eq!(r.terms, DataUseTerms::Open);
+    }
+    // Submitted metadata is kept byte for byte, odd spacing included.
+    assert_eq!(cx.version(&avs[0]).await.submitted_metadata_json, Ctx::entry(0).metadata_json);
+    assert_eq!(s.job_counts().await.unwrap(), (3, 0, 0));
+
+    let jobs = s.claim_jobs("w1", 10, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(jobs.len(), 3);
+    assert_eq!(jobs[0].sequence, Ctx::sequence(0));
+    assert_eq!(jobs[0].metadata_json, Ctx::entry(0).metadata_json);
+    assert_eq!(cx.version(&avs[0]).await.status, Status::InProcessing);
+    let results = [Clean, Warnings, Errors];
+    for (job, result) in jobs.iter().zip(results) {
+        s.complete_job("w1", job.id, &Ctx::outcome(result)).await.unwrap();
+    }
+    assert_eq!(s.job_counts().await.unwrap(), (0, 0, 3));
+    let r = cx.version(&avs[1]).await;
+    assert_eq!(r.status, Status::Processed);
+    let p = r.processed.unwrap();
+    assert_eq!((p.result, p.pipeline_version, p.dataset_version.as_str()), (Warnings, 1, "test-2025"));
+    assert!(p.warnings_json.contains("odd date"));
+
+    let counts = s.status_counts(cx.curator, cx.group).await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.2).sum::<i64>(), 3);
+
+    // Errors block approval; warnings do not (unless asked).
+    let err = s.approve(cx.curator, cx.group, Some(&avs[2..3]), Scope::All).await.unwrap_err();
+    assert!(matches!(err, StoreError::HasErrors { .. }), "{err}");
+    let none = s.approve(cx.curator, cx.group, None, Scope::WithoutWarnings).await.unwrap();
+    assert_eq!(none, vec![avs[0].clone()]);
+    let rest = s.approve(cx.curator, cx.group, None, Scope::All).await.unwrap();
+    assert_eq!(rest, vec![avs[1].clone()]);
+    assert_eq!(cx.version(&avs[1]).await.status, Status::Approved);
+
+    let released = s.release_approved().await.unwrap();
+    let mut expect = vec![avs[0].clone(), avs[1].clone()];
+    expect.sort();
+    assert_eq!(released, expect);
+    let r0 = s.get_version(None, &avs[0]).await.unwrap();
+    assert_eq!(r0.status, Status::Released);
+    assert!(r0.release_seq.is_some() && r0.released_at_ms.is_some());
+
+    // The public sees released versions only.
+    assert!(matches!(s.get_version(None, &avs[2]).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(s.get_version(Some(cx.outsider), &avs[2]).await, Err(StoreError::NotFound { .. })));
+    assert_eq!(s.get_version(Some(cx.consumer), &avs[2]).await.unwrap().status, Status::Processed);
+    let public = s.list_versions(Some(cx.outsider), &ListFilter::default()).await.unwrap();
+    assert_eq!(public.len(), 2);
+    assert_eq!(s.list_versions(Some(cx.consumer), &ListFilter::default()).await.unwrap().len(), 3);
+    assert_eq!(s.get_sequence(None, &avs[1]).await.unwrap(), Ctx::sequence(1));
+
+    let stream: Vec<ReleasedVersion> = s.released_stream(cx.organism).try_collect().await.unwrap();
+    assert_eq!(stream.iter().map(|r| r.record.accession_version.clone()).collect::<Vec<_>>(), expect);
+    for r in &stream {
+        let i = r.record.submission_key[7..].parse::<usize>().unwrap();
+        assert_eq!(r.sequence, Ctx::sequence(i));
+        assert!(r.record.is_latest);
+    }
+
+    // Discard the one with errors: gone with its accession; its audit trail stays.
+    let gone = s.discard(cx.submitter, cx.group, None, Scope::WithErrors).await.unwrap();
+    assert_eq!(gone, vec![avs[2].clone()]);
+    assert!(matches!(s.get_version(Some(cx.admin), &avs[2]).await, Err(StoreError::NotFound { .. })));
+    let trail = s.audit_trail(&avs[2].accession).await.unwrap();
+    assert_eq!(trail.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["processed", "discard"]);
+    let trail = s.audit_trail(&avs[0].accession).await.unwrap();
+    assert_eq!(
+        trail.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["processed", "approve", "release"]
+    );
+    assert_eq!(trail[1].user, Some(cx.curator));
+}
+
+async fn forbidden_transitions(cx: Ctx) {
+    let s = &cx.store;
+    let avs = cx.submit(3).await;
+    let is_transition = |e: StoreError| matches!(e, StoreError::InvalidTransition { .. });
+    // RECEIVED cannot be approved.
+    assert!(is_transition(s.approve(cx.curator, cx.group, Some(&avs[..1]), Scope::All).await.unwrap_err()));
+    // IN_PROCESSING cannot be approved.
+    let jobs = s.claim_jobs("w", 1, Duration::from_secs(60)).await.unwrap();
+    assert!(is_transition(s.approve(cx.curator, cx.group, Some(&avs[..1]), Scope::All).await.unwrap_err()));
+    // Completing a job one does not hold, or twice.
+    let err = s.complete_job("other", jobs[0].id, &Ctx::outcome(Clean)).await.unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost { .. }));
+    s.complete_job("w", jobs[0].id, &Ctx::outcome(Clean)).await.unwrap();
+    assert!(matches!(
+        s.complete_job("w", jobs[0].id, &Ctx::outcome(Clean)).await,
+        Err(StoreError::LeaseLost { .. })
+    ));
+    // Approving twice; releasing nothing twice.
+    s.approve(cx.curator, cx.group, Some(&avs[..1]), Scope::All).await.unwrap();
+    assert!(is_transition(s.approve(cx.curator, cx.group, Some(&avs[..1]), Scope::All).await.unwrap_err()));
+    // Approved and released versions cannot be discarded.
+    assert!(is_transition(s.discard(cx.curator, cx.group, Some(&avs[..1]), Scope::All).await.unwrap_err()));
+    s.release_approved().await.unwrap();
+    assert!(s.release_approved().await.unwrap().is_empty());
+    assert!(is_transition(s.discard(cx.curator, cx.group, Some(&avs[..1]), Scope::All).await.unwrap_err()));
+    assert!(is_transition(s.approve(cx.curator, cx.group, Some(&avs[..1]), Scope::All).await.unwrap_err()));
+    // Unreleased entries cannot be revised or revoked.
+    let rev = Revision { accession: avs[1].accession.clone(), metadata_json: "{}".into(), sequence: None };
+    let err =
+        s.revise(cx.submitter, futures_util::stream::iter([Ok::<_, std::io::Error>(rev)])).await.unwrap_err();
+    assert!(matches!(err, StoreError::CannotRevise { .. }), "{err}");
+    let err = s.revoke(cx.curator, std::slice::from_ref(&avs[1].accession), "x").await.unwrap_err();
+    assert!(matches!(err, StoreError::CannotRevise { .. }), "{err}");
+    // Approving a version of another group's entry, or an unknown one.
+    let other = s.create_group("other-lab", cx.curator).await.unwrap();
+    let err = s.approve(cx.curator, other, Some(&avs[..1]), Scope::All).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+    let ghost = Accession::new("VRN", 999_999).unwrap().at(1);
+    assert!(matches!(
+        s.approve(cx.curator, cx.group, Some(&[ghost]), Scope::All).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    // A failed list approval changes nothing.
+    cx.process_all(|_| Clean).await;
+    let bad = [avs[1].clone(), avs[0].clone()];
+    assert!(s.approve(cx.curator, cx.group, Some(&bad), Scope::All).await.is_err());
+    assert_eq!(cx.version(&avs[1]).await.status, Status::Processed);
+}
+
+async fn immutability_enforced_by_database(cx: Ctx) {
+    let s = &cx.store;
+    let avs = cx.submit(1).await;
+    cx.process_all(|_| Clean).await;
+    s.approve(cx.curator, cx.group, None, Scope::All).await.unwrap();
+    s.release_approved().await.unwrap();
+    let rev = Revision {
+        accession: avs[0].accession.clone(),
+        metadata_json: "{\"strain\":\"x\"}".into(),
+        sequence: None,
+    };
+    s.revise(cx.submitter, futures_util::stream::iter([Ok::<_, std::io::Error>(rev)])).await.unwrap();
+    let acc = avs[0].accession.as_str();
+    let before = cx.version(&avs[0]).await;
+    // Raw SQL that bypasses the API is stopped by the triggers.
+    for sql in [
+        "UPDATE versions SET submitted_metadata = '{}' WHERE accession = $1 AND version = 1",
+        "UPDATE versions SET sequence_blob_id = NULL WHERE accession = $1 AND version = 1",
+        "UPDATE versions SET status = 'PROCESSED' WHERE accession = $1 AND version = 1",
+        "DELETE FROM versions WHERE accession = $1 AND version = 1",
+        "UPDATE processing_results SET result = 'ERRORS' WHERE accession = $1",
+        "DELETE FROM audit_log WHERE accession = $1",
+    ] {
+        let res = sqlx::query(sql).bind(acc).execute(&raw_pool(s).await).await;
+        assert!(res.is_err(), "{sql} was allowed");
+    }
+    // Status cannot move on an older version even forward-looking; and never backwards.
+    let v2 = avs[0].accession.at(2);
+    let res = sqlx::query("UPDATE versions SET status = 'RECEIVED' WHERE accession = $1 AND version = 2")
+        .bind(acc)
+        .execute(&raw_pool(s).await)
+        .await;
+    assert!(res.is_ok(), "a no-op status write on the newest version is fine");
+    assert_eq!(cx.version(&avs[0]).await, before);
+    assert_eq!(cx.version(&v2).await.status, Status::Received);
+}
+
+/// The store's pool, for tests that go around the API.
+async fn raw_pool(s: &Store) -> sqlx::AnyPool {
+    s.pool().clone()
+}
+
+async fn revise_and_revoke(cx: Ctx) {
+    let s = &cx.store;
+    let avs = cx.submit(2).await;
+    cx.process_all(|_| Clean).await;
+    s.approve(cx.curator, cx.group, None, Scope::All).await.unwrap();
+    s.release_approved().await.unwrap();
+    let acc = avs[0].accession.clone();
+    let v1 = cx.version(&avs[0]).await;
+
+    // Metadata-only revision reuses the blob.
+    let rev =
+        Revision { accession: acc.clone(), metadata_json: "{\"strain\":\"renamed\"}".into(), sequence: None };
+    let out =
+        s.revise(cx.submitter, futures_util::stream::iter([Ok::<_, std::io::Error>(rev)])).await.unwrap();
+    assert_eq!(out, vec![acc.at(2)]);
+    let v2 = cx.version(&acc.at(2)).await;
+    assert_eq!(v2.status, Status::Received);
+    assert_eq!(v2.sequence_blob_id, v1.sequence_blob_id);
+    assert_eq!(s.get_sequence(Some(cx.admin), &acc.at(2)).await.unwrap(), Ctx::sequence(0));
+    // A second revision while one is pending is refused.
+    let again = Revision { accession: acc.clone(), metadata_json: "{}".into(), sequence: None };
+    assert!(
+        s.revise(cx.submitter, futures_util::stream::iter([Ok::<_, std::io::Error>(again)])).await.is_err()
+    );
+    cx.process_all(|_| Clean).await;
+    s.approve(cx.curator, cx.group, None, Scope::All).await.unwrap();
+    s.release_approved().await.unwrap();
+
+    // Old version unchanged apart from no longer being latest.
+    let v1_now = cx.version(&avs[0]).await;
+    assert!(!v1_now.is_latest);
+    assert_eq!(VersionRecord { is_latest: true, ..v1_now }, v1);
+
+    // Revision with a new sequence gets its own blob.
+    let new_seq = Ctx::sequence(40);
+    let rev =
+        Revision { accession: acc.clone(), metadata_json: "{}".into(), sequence: Some(new_seq.clone()) };
+    s.revise(cx.submitter, futures_util::stream::iter([Ok::<_, std::io::Error>(rev)])).await.unwrap();
+    assert_eq!(cx.version(&acc.at(3)).await.sequence_blob_id.as_deref(), Some(format!("{acc}.3").as_str()));
+    assert_eq!(s.get_sequence(Some(cx.admin), &acc.at(3)).await.unwrap(), new_seq);
+    cx.process_all(|_| Clean).await;
+    s.approve(cx.curator, cx.group, None, Scope::All).await.unwrap();
+    s.release_approved().await.unwrap();
+
+    // Revocation: a submitter may not, a curator may; approved like any other version.
+    assert!(matches!(
+        s.revoke(cx.submitter, std::slice::from_ref(&acc), "mix-up").await,
+        Err(StoreError::Forbidden { .. })
+    ));
+    let out = s.revoke(cx.curator, std::slice::from_ref(&acc), "sample mix-up").await.unwrap();
+    assert_eq!(out, vec![acc.at(4)]);
+    let v4 = cx.version(&acc.at(4)).await;
+    assert!(v4.is_revocation);
+    assert_eq!(v4.status, Status::Processed);
+    assert_eq!(v4.version_comment.as_deref(), Some("sample mix-up"));
+    assert_eq!(s.approve(cx.curator, cx.group, None, Scope::WithoutWarnings).await.unwrap(), vec![acc.at(4)]);
+    s.release_approved().await.unwrap();
+    assert!(matches!(
+        s.revoke(cx.curator, std::slice::from_ref(&acc), "again").await,
+        Err(StoreError::CannotRevise { .. })
+    ));
+
+    let stream: Vec<ReleasedVersion> = s.released_stream(cx.organism).try_collect().await.unwrap();
+    let ids: Vec<String> = stream.iter().map(|r| r.record.accession_version.to_string()).collect();
+    let mut expect = vec![
+        format!("{acc}.1"),
+        format!("{acc}.2"),
+        format!("{acc}.3"),
+        format!("{acc}.4"),
+        avs[1].to_string(),
+    ];
+    expect.sort();
+    assert_eq!(ids, expect);
+    let revoked = stream.iter().find(|r| r.record.accession_version == acc.at(4)).unwrap();
+    assert!(revoked.sequence.is_empty() && revoked.record.is_latest);
+    // Release numbers are unique and increase along the release order.
+    let seqs: HashSet<i64> = stream.iter().map(|r| r.record.release_seq.unwrap()).collect();
+    assert_eq!(seqs.len(), 5);
+}
+
+async fn data_use_terms(cx: Ctx) {
+    let s = &cx.store;
+    let day = |n: i64| cx.store.today() + chrono::Duration::days(n);
+    let too_far = cx.request(DataUseTerms::Restricted { until: day(366) });
+    let rows = futures_util::stream::iter([Ok::<_, std::io::Error>(Ctx::entry(0))]);
+    assert!(matches!(s.submit(&too_far, rows).await, Err(StoreError::Terms(TermsError::TooFar { .. }))));
+    let restricted = cx.request(DataUseTerms::Restricted { until: day(30) });
+    let rows = futures_util::stream::iter([Ok::<_, std::io::Error>(Ctx::entry(0))]);
+    s.submit(&restricted, rows).await.unwrap();
+    let av =
+        s.list_versions(Some(cx.curator), &ListFilter::default()).await.unwrap()[0].accession_version.clone();
+    assert_eq!(cx.version(&av).await.terms, DataUseTerms::Restricted { until: day(30) });
+
+    // Shorten; lengthening and re-restricting are refused.
+    s.change_terms(
+        cx.submitter,
+        std::slice::from_ref(&av.accession),
+        DataUseTerms::Restricted { until: day(20) },
+    )
+    .await
+    .unwrap();
+    let err = s
+        .change_terms(
+            cx.submitter,
+            std::slice::from_ref(&av.accession),
+            DataUseTerms::Restricted { until: day(25) },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Terms(TermsError::LessOpen { .. })), "{err}");
+    assert!(matches!(
+        s.change_terms(cx.consumer, std::slice::from_ref(&av.accession), DataUseTerms::Open).await,
+        Err(StoreError::Forbidden { .. })
+    ));
+    assert_eq!(cx.version(&av).await.terms, DataUseTerms::Restricted { until: day(20) });
+
+    // The restriction lapses by itself.
+    cx.advance_ms(20 * 86_400_000);
+    assert_eq!(cx.version(&av).await.terms, DataUseTerms::Open);
+    let err = s
+        .change_terms(
+            cx.submitter,
+            std::slice::from_ref(&av.accession),
+            DataUseTerms::Restricted { until: day(10) },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Terms(TermsError::LessOpen { .. })), "{err}");
+    s.change_terms(cx.submitter, std::slice::from_ref(&av.accession), DataUseTerms::Open).await.unwrap();
+    let history = s.terms_history(&av.accession).await.unwrap();
+    let terms: Vec<String> = history.iter().map(|h| h.terms.to_string()).collect();
+    assert_eq!(terms.len(), 3);
+    assert!(terms[0].starts_with("RESTRICTED") && terms[1].starts_with("RESTRICTED") && terms[2] == "OPEN");
+    assert_eq!(history[1].changed_by, cx.submitter);
+}
+
+async fn role_action_matrix(cx: Ctx) {
+    let s = &cx.store;
+    use Action::*;
+    let expected: [(UserId, &str, &[Action]); 5] = [
+        (cx.curator, "curator", &Action::ALL),
+        (cx.admin, "admin", &Action::ALL),
+        (cx.submitter, "submitter", &[ViewUnreleased, Submit, Discard, Revise, ChangeTerms]),
+        (cx.consumer, "consumer", &[ViewUnreleased]),
+        (cx.outsider, "outsider", &[]),
+    ];
+    for (user, name, allowed) in expected {
+        for action in Action::ALL {
+            assert_eq!(
+                s.can(user, action, cx.group).await.unwrap(),
+                allowed.contains(&action),
+                "{name} {action:?}"
+            );
+        }
+    }
+    // The matrix holds in the operations themselves.
+    let avs = cx.submit(2).await;
+    for user in [cx.consumer, cx.outsider] {
+        let req = SubmitRequest { submitter: user, ..cx.request(DataUseTerms::Open) };
+        let rows = futures_util::stream::iter([Ok::<_, std::io::Error>(Ctx::entry(9))]);
+        assert!(matches!(s.submit(&req, rows).await, Err(StoreError::Forbidden { .. })));
+        assert!(matches!(
+            s.discard(user, cx.group, None, Scope::All).await,
+            Err(StoreError::Forbidden { .. })
+        ));
+        assert!(matches!(
+            s.change_terms(user, std::slice::from_ref(&avs[0].accession), DataUseTerms::Open).await,
+            Err(StoreError::Forbidden { .. })
+        ));
+    }
+    cx.process_all(|_| Clean).await;
+    for user in [cx.submitter, cx.consumer, cx.outsider] {
+        assert!(matches!(
+            s.approve(user, cx.group, None, Scope::All).await,
+            Err(StoreError::Forbidden { .. })
+        ));
+        assert!(matches!(
+            s.set_role(user, cx.group, user, Role::Curator).await,
+            Err(StoreError::Forbidden { .. })
+        ));
+    }
+    assert_eq!(s.get_version(Some(cx.consumer), &avs[0]).await.unwrap().status, Status::Processed);
+    assert!(s.get_version(Some(cx.outsider), &avs[0]).await.is_err());
+    assert!(s.list_versions(Some(cx.outsider), &ListFilter::default()).await.unwrap().is_empty());
+    assert_eq!(s.approve(cx.admin, cx.group, Some(&avs[..1]), Scope::All).await.unwrap().len(), 1);
+    s.release_approved().await.unwrap();
+    for user in [cx.submitter, cx.consumer, cx.outsider] {
+        assert!(matches!(
+            s.revoke(user, std::slice::from_ref(&avs[0].accession), "x").await,
+            Err(StoreError::Forbidden { .. })
+        ));
+    }
+    let rev = Revision { accession: avs[0].accession.clone(), metadata_json: "{}".into(), sequence: None };
+    for user in [cx.consumer, cx.outsider] {
+        let r = s.revise(user, futures_util::stream::iter([Ok::<_, std::io::Error>(rev.clone())])).await;
+        assert!(matches!(r, Err(StoreError::Forbidden { .. })));
+    }
+    // Membership changes take effect; another group's member is an outsider here.
+    s.remove_member(cx.curator, cx.group, cx.consumer).await.unwrap();
+    assert!(!s.can(cx.consumer, ViewUnreleased, cx.group).await.unwrap());
+    let theirs = s.create_group("their-lab", cx.outsider).await.unwrap();
+    assert!(s.can(cx.outsider, Approve, theirs).await.unwrap());
+    assert!(!s.can(cx.curator, ViewUnreleased, theirs).await.unwrap());
+    let m = s.memberships(Some(cx.outsider), None).await.unwrap();
+    assert_eq!((m.len(), m[0].role, m[0].group_name.as_str()), (1, Role::Curator, "their-lab"));
+}
+
+async fn job_leases(cx: Ctx) {
+    let s = &cx.store;
+    cx.submit(3).await;
+    let lease = Duration::from_secs(30);
+    let a = s.claim_jobs("worker-a", 2, lease).await.unwrap();
+    assert_eq!(a.len(), 2);
+    let b = s.claim_jobs("worker-b", 5, lease).await.unwrap();
+    assert_eq!(b.len(), 1);
+    assert!(s.claim_jobs("worker-b", 5, lease).await.unwrap().is_empty());
+    // worker-a dies; after its lease, worker-b takes its jobs over.
+    cx.advance_ms(31_000);
+    // Every lease ran out, worker-b's own included: all three come back, each a second time.
+    let b2 = s.claim_jobs("worker-b", 5, lease).await.unwrap();
+    assert_eq!(b2.len(), 3);
+    assert!(a.iter().all(|j| b2.iter().any(|k| k.id == j.id)));
+    assert!(b2.iter().all(|j| j.attempts == 2));
+    for j in &a {
+        assert!(matches!(
+            s.complete_job("worker-a", j.id, &Ctx::outcome(Clean)).await,
+            Err(StoreError::LeaseLost { .. })
+        ));
+    }
+    for j in b2.iter() {
+        s.complete_job("worker-b", j.id, &Ctx::outcome(Clean)).await.unwrap();
+    }
+    assert_eq!(cx.version(&b2[0].accession_version).await.status, Status::Processed);
+    assert_eq!(cx.version(&b2[0].accession_version).await.processed.unwrap().result, Clean);
+}
+
+async fn concurrent_claims(cx: Ctx) {
+    let n = 60;
+    cx.submit(n).await;
+    let worker = |name: &'static str| {
+        let s = cx.store.clone();
+        tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                let jobs = s.claim_jobs(name, 4, Duration::from_secs(600)).await.unwrap();
+                if jobs.is_empty() {
+                    break got;
+                }
+                for j in jobs {
+                    s.complete_job(name, j.id, &Ctx::outcome(Clean)).await.unwrap();
+                    got.push(j.id);
+                }
+            }
+        })
+    };
+    let (a, b) = (worker("a"), worker("b"));
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    let sa: HashSet<_> = a.iter().collect();
+    let sb: HashSet<_> = b.iter().collect();
+    assert!(sa.is_disjoint(&sb), "a job was claimed twice");
+    assert_eq!(sa.len() + sb.len(), n);
+    assert_eq!(a.len() + b.len(), n);
+    assert_eq!(cx.store.job_counts().await.unwrap(), (0, 0, n as i64));
+    let all = cx.store.list_versions(Some(cx.admin), &ListFilter::default()).await.unwrap();
+    assert!(all.iter().all(|r| r.status == Status::Processed));
+}
+
+async fn concurrent_approvals(cx: Ctx) {
+    let n = 40;
+    let avs = cx.submit(n).await;
+    cx.process_all(|_| Clean).await;
+    let second = cx.store.create_user("cleo", None, false).await.unwrap();
+    cx.store.set_role(cx.curator, cx.group, second, Role::Curator).await.unwrap();
+    let approve = |user: UserId, only: Option<Vec<AccessionVersion>>| {
+        let s = cx.store.clone();
+        let group = cx.group;
+        tokio::spawn(async move { s.approve(user, group, only.as_deref(), Scope::All).await })
+    };
+    let a = approve(cx.curator, None);
+    let b = approve(second, None);
+    let (a, b) = (a.await.unwrap().unwrap(), b.await.unwrap().unwrap());
+    let sa: HashSet<_> = a.iter().collect();
+    assert!(b.iter().all(|x| !sa.contains(x)), "a version was approved twice");
+    assert_eq!(a.len() + b.len(), n);
+    for av in &avs {
+        let trail = cx.store.audit_trail(&av.accession).await.unwrap();
+        assert_eq!(trail.iter().filter(|e| e.action == "approve").count(), 1);
+        assert_eq!(cx.version(av).await.status, Status::Approved);
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("upload broke")]
+struct Broken;
+
+async fn failed_submission_leaves_nothing(cx: Ctx) {
+    let s = &cx.store;
+    let rows = (0..2500).map(|i| if i == 2099 { Err(Broken) } else { Ok(Ctx::entry(i)) });
+    let err = s.submit(&cx.request(DataUseTerms::Open), futures_util::stream::iter(rows)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Input { row: 2100, .. }), "{err}");
+    assert!(s.list_versions(Some(cx.admin), &ListFilter::default()).await.unwrap().is_empty());
+    assert_eq!(s.job_counts().await.unwrap(), (0, 0, 0));
+    // A duplicate submission id in the second batch, and a broken metadata row.
+    let rows = (0..1500).map(|i| Ok::<_, Broken>(Ctx::entry(if i == 1400 { 3 } else { i })));
+    let err = s.submit(&cx.request(DataUseTerms::Open), futures_util::stream::iter(rows)).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::BadEntry { row: 1401, submission_key, .. } if submission_key == "sample-3"),
+        "{err}"
+    );
+    let mut bad = Ctx::entry(0);
+    bad.metadata_json = "[1,2]".into();
+    let err = s
+        .submit(&cx.request(DataUseTerms::Open), futures_util::stream::iter([Ok::<_, Broken>(bad)]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::BadEntry { row: 1, .. }), "{err}");
+    assert!(s.list_versions(Some(cx.admin), &ListFilter::default()).await.unwrap().is_empty());
+    assert_eq!(s.job_counts().await.unwrap(), (0, 0, 0));
+}
+
+async fn large_submission_in_batches(cx: Ctx) {
+    let n = 2 * BATCH_ROWS + 17;
+    let avs = cx.submit(n).await;
+    assert_eq!(avs.len(), n);
+    assert_eq!(avs.iter().map(|a| &a.accession).collect::<HashSet<_>>().len(), n);
+    assert_eq!(cx.store.job_counts().await.unwrap(), (n as i64, 0, 0));
+    for i in [0, BATCH_ROWS, n - 1] {
+        assert_eq!(cx.store.get_sequence(Some(cx.curator), &avs[i]).await.unwrap(), Ctx::sequence(i));
+        assert_eq!(cx.version(&avs[i]).await.submitted_metadata_json, Ctx::entry(i).metadata_json);
+    }
+}
+
+async fn accounts_and_tokens(cx: Ctx) {
+    let s = &cx.store;
+    let u = s.create_user("pat", Some("correct horse"), false).await.unwrap();
+    assert!(matches!(s.create_user("pat", None, false).await, Err(StoreError::AlreadyExists { .. })));
+    assert_eq!(s.verify_password("pat", "correct horse").await.unwrap().map(|x| x.id), Some(u));
+    assert!(s.verify_password("pat", "wrong").await.unwrap().is_none());
+    assert!(s.verify_password("nobody", "x").await.unwrap().is_none());
+    assert!(s.verify_password("sam", "x").await.unwrap().is_none(), "token-only account");
+    let (id, token) = s.create_token(u, "laptop").await.unwrap();
+    assert!(token.starts_with(TOKEN_PREFIX) && token.len() > 60);
+    assert_eq!(s.authenticate_token(&token).await.unwrap().map(|x| x.name), Some("pat".into()));
+    assert!(s.authenticate_token("vrn_nope").await.unwrap().is_none());
+    s.revoke_token(u, id).await.unwrap();
+    assert!(s.authenticate_token(&token).await.unwrap().is_none());
+    assert!(s.user_by_name("ada").await.unwrap().is_admin);
+    assert!(matches!(
+        s.add_organism("test-virus", "ABC", b"ACGT").await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
+    assert!(matches!(s.add_organism("x", "bad1", b"ACGT").await, Err(StoreError::Accession(_))));
+    assert_eq!(s.organism_by_name("test-virus").await.unwrap().accession_prefix, "VRN");
+}
