@@ -85,13 +85,7 @@ pub fn align_nuc_with_index(
         if ref_len + qry_len < 20 * params.kmer_length {
             // Short sequences: the whole matrix is cheap and seeds would be unreliable.
             band::full_matrix(&mut ws.stripes, ref_len, qry_len);
-            let aln = ws.align(qry, ref_, gap_open_close, params);
-            return Ok(Alignment {
-                qry_seq: aln.qry_seq,
-                ref_seq: aln.ref_seq,
-                score: aln.score,
-                is_reverse_complement: false,
-            });
+            return Ok(ws.align(qry, ref_, gap_open_close, params).into_alignment(false));
         }
 
         let (qry, chain, is_reverse_complement) =
@@ -133,7 +127,7 @@ pub fn align_nuc_with_index(
             }
         }
         let aln = aln.expect("the first attempt aligns or returns BandTooLarge");
-        Ok(Alignment { qry_seq: aln.qry_seq, ref_seq: aln.ref_seq, score: aln.score, is_reverse_complement })
+        Ok(aln.into_alignment(is_reverse_complement))
     })
 }
 
@@ -152,13 +146,7 @@ pub fn align_aa(
     WORKSPACE.with(|ws| {
         let ws = &mut *ws.borrow_mut();
         band::simple_stripes(&mut ws.stripes, mean_shift, band_width, ref_.len(), qry.len());
-        let aln = ws.align(qry, ref_, gap_open_close, params);
-        Alignment {
-            qry_seq: aln.qry_seq,
-            ref_seq: aln.ref_seq,
-            score: aln.score,
-            is_reverse_complement: false,
-        }
+        ws.align(qry, ref_, gap_open_close, params).into_alignment(false)
     })
 }
 
@@ -175,15 +163,8 @@ pub fn align_in_band<L: AlignLetter>(
         ws.stripes.clear();
         ws.stripes.extend_from_slice(stripes);
         let aln = ws.align(qry, ref_, gap_open_close, params);
-        (
-            Alignment {
-                qry_seq: aln.qry_seq,
-                ref_seq: aln.ref_seq,
-                score: aln.score,
-                is_reverse_complement: false,
-            },
-            aln.hit_boundary,
-        )
+        let hit_boundary = aln.hit_boundary;
+        (aln.into_alignment(false), hit_boundary)
     })
 }
 

@@ -40,6 +40,18 @@ pub struct BandedAlignment<L> {
     pub hit_boundary: bool,
 }
 
+impl<L> BandedAlignment<L> {
+    /// The public result, once the caller is done with `hit_boundary`.
+    pub fn into_alignment(self, is_reverse_complement: bool) -> crate::Alignment<L> {
+        crate::Alignment {
+            qry_seq: self.qry_seq,
+            ref_seq: self.ref_seq,
+            score: self.score,
+            is_reverse_complement,
+        }
+    }
+}
+
 impl Workspace {
     /// Aligns within `self.stripes` (one stripe per reference row, `ref.len() + 1` of them).
     pub fn align<L: AlignLetter>(
