@@ -331,36 +331,6 @@ impl Parser<'_> {
         })
     }
 
-    fn collect_cdses(
-        &self,
-        groups: &[FeatureGroup],
-        lms: &[Option<Landmark>],
-        out: &mut Vec<Cds>,
-    ) -> Result<(), GffError> {
-        for g in groups {
-            if g.feature_type == "CDS" {
-                out.push(self.cds_from_group(g, lms)?);
-            }
-            self.collect_cdses(&g.children, lms, out)?;
-        }
-        Ok(())
-    }
-
-    fn collect_genes(
-        &self,
-        groups: &[FeatureGroup],
-        lms: &[Option<Landmark>],
-        out: &mut Vec<Gene>,
-    ) -> Result<(), GffError> {
-        for g in groups {
-            if g.feature_type == "gene" {
-                out.push(self.gene_from_group(g, lms)?);
-            }
-            self.collect_genes(&g.children, lms, out)?;
-        }
-        Ok(())
-    }
-
     fn gene_from_group(&self, g: &FeatureGroup, lms: &[Option<Landmark>]) -> Result<Gene, GffError> {
         let [feature] = g.features.as_slice() else {
             return Err(self.malformed(
@@ -369,7 +339,7 @@ impl Parser<'_> {
             ));
         };
         let mut cdses = vec![];
-        self.collect_cdses(&g.children, lms, &mut cdses)?;
+        collect_of_type(&g.children, "CDS", &|c| self.cds_from_group(c, lms), &mut cdses)?;
         if cdses.is_empty() {
             cdses.push(self.cds_from_gene_feature(feature, lms)?);
         }
@@ -479,10 +449,10 @@ pub fn parse_gff3(content: &str, path: &Path) -> Result<GeneMap, GffError> {
     let top = attach_children(top, &groups, 0);
 
     let mut genes = vec![];
-    p.collect_genes(&top, &landmarks, &mut genes)?;
+    collect_of_type(&top, "gene", &|g| p.gene_from_group(g, &landmarks), &mut genes)?;
     if genes.is_empty() {
         let mut cdses = vec![];
-        p.collect_cdses(&top, &landmarks, &mut cdses)?;
+        collect_of_type(&top, "CDS", &|g| p.cds_from_group(g, &landmarks), &mut cdses)?;
         genes = cdses.into_iter().map(gene_from_cds).collect();
     }
     if genes.is_empty() {
@@ -491,6 +461,23 @@ pub fn parse_gff3(content: &str, path: &Path) -> Result<GeneMap, GffError> {
     let map = GeneMap { genes };
     p.validate(&map)?;
     Ok(map)
+}
+
+/// `build` of every group of `feature_type` in the forest, depth first (a group before its
+/// descendants).
+fn collect_of_type<T>(
+    groups: &[FeatureGroup],
+    feature_type: &str,
+    build: &impl Fn(&FeatureGroup) -> Result<T, GffError>,
+    out: &mut Vec<T>,
+) -> Result<(), GffError> {
+    for g in groups {
+        if g.feature_type == feature_type {
+            out.push(build(g)?);
+        }
+        collect_of_type(&g.children, feature_type, build, out)?;
+    }
+    Ok(())
 }
 
 /// A gene standing for one CDS, for annotations without `gene` rows.
