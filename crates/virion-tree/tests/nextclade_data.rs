@@ -150,23 +150,13 @@ fn check_set(data: &Path, dataset: &str, out: &str) -> Vec<(String, usize, usize
             [p.total_unlabeled_substitutions().to_string()].into(),
             [p.total_private_substitutions().to_string()].into(),
         ];
-        for (j, col) in private_cols.iter().enumerate() {
-            let theirs = as_set(f(col));
-            if mine[j] == theirs {
-                agree[k] += 1;
-            } else if std::env::var("VIRION_TREE_VERBOSE").is_ok() {
-                eprintln!("{out} row {ri} {col}: mine {:?} theirs {:?}", mine[j], theirs);
-            }
-            k += 1;
-        }
-
         let aa = private_aa_columns(&tree, placement.node, &ndjson[ri]);
-        for (j, col) in aa_cols.iter().enumerate() {
+        for (col, mine) in private_cols.iter().zip(&mine).chain(aa_cols.iter().zip(&aa)) {
             let theirs = as_set(f(col));
-            if aa[j] == theirs {
+            if *mine == theirs {
                 agree[k] += 1;
             } else if std::env::var("VIRION_TREE_VERBOSE").is_ok() {
-                eprintln!("{out} row {ri} {col}: mine {:?} theirs {:?}", aa[j], theirs);
+                eprintln!("{out} row {ri} {col}: mine {mine:?} theirs {theirs:?}");
             }
             k += 1;
         }
