@@ -1,0 +1,335 @@
+//! Reading and curating a group's entries: list, get, approve, discard, revise, revoke, terms.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use virion_schema::{Issue, Row, Severity, Validator};
+use virion_store::{Accession, AccessionVersion, DataUseTerms, ListFilter, Revision, Scope, Status};
+
+use crate::auth::{AuthUser, MaybeUser};
+use crate::error::ApiError;
+use crate::state::{AppState, HubOrganism};
+use crate::views::version_json;
+
+pub async fn organisms(State(state): State<AppState>) -> Json<Value> {
+    let mut list: Vec<Value> = state
+        .organisms()
+        .map(|o| {
+            json!({
+                "name": o.config.name,
+                "displayName": o.config.display_name,
+                "accessionPrefix": o.config.accession_prefix,
+                "dataset": o.config.dataset,
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    Json(Value::Array(list))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    group: Option<String>,
+    status: Option<String>,
+    submission_id: Option<String>,
+    limit: Option<i64>,
+    #[serde(default)]
+    offset: i64,
+}
+
+/// Versions the caller may see, newest first per filter, with status counts for a group.
+pub async fn list(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(organism): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let org = state.organism(&organism)?;
+    let store = state.store();
+    let group = match &q.group {
+        Some(name) => Some(store.group_by_name(name).await?),
+        None => None,
+    };
+    let status = match &q.status {
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "status {s:?} is not one of RECEIVED, IN_PROCESSING, PROCESSED, APPROVED, RELEASED"
+            ))
+        })?),
+        None => None,
+    };
+    let filter = ListFilter {
+        organism: Some(org.id),
+        group,
+        status,
+        submission_key: q.submission_id.clone(),
+        limit: Some(q.limit.unwrap_or(1000).clamp(1, 100_000)),
+        offset: q.offset.max(0),
+    };
+    let viewer = user.as_ref().map(|u| u.id);
+    let versions = store.list_versions(viewer, &filter).await?;
+    let mut body = json!({ "entries": versions.iter().map(|r| version_json(r, false)).collect::<Vec<_>>() });
+    if let (Some(user), Some(group)) = (&user, group) {
+        let counts = store.status_counts(user.id, group).await?;
+        body["statusCounts"] = counts
+            .iter()
+            .map(|(s, r, n)| json!({ "status": s.as_str(), "processingResult": r.map(|r| r.as_str()), "count": n }))
+            .collect();
+    }
+    Ok(Json(body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FormatQuery {
+    format: Option<String>,
+}
+
+fn parse_av(org: &HubOrganism, text: &str) -> Result<AccessionVersion, ApiError> {
+    AccessionVersion::parse(text, &[org.config.accession_prefix.as_str()])
+        .map_err(|e| ApiError::BadRequest(format!("{text:?}: {e}")))
+}
+
+fn parse_accession(org: &HubOrganism, text: &str) -> Result<Accession, ApiError> {
+    Accession::parse(text, &[org.config.accession_prefix.as_str()])
+        .map_err(|e| ApiError::BadRequest(format!("{text:?}: {e}")))
+}
+
+/// One version as JSON (default), FASTA or TSV (`?format=`).
+pub async fn get_one(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path((organism, accession_version)): Path<(String, String)>,
+    Query(q): Query<FormatQuery>,
+) -> Result<Response, ApiError> {
+    let org = state.organism(&organism)?;
+    let av = parse_av(org, &accession_version)?;
+    let viewer = user.as_ref().map(|u| u.id);
+    let record = state.store().get_version(viewer, &av).await?;
+    if record.organism != org.id {
+        return Err(ApiError::NotFound(format!("{av} is not a {organism} entry")));
+    }
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(version_json(&record, true)).into_response()),
+        "fasta" => {
+            let seq = state.store().get_sequence(viewer, &av).await?;
+            let mut text = format!(">{av}\n").into_bytes();
+            text.extend_from_slice(&seq);
+            text.push(b'\n');
+            Ok(([(header::CONTENT_TYPE, "text/x-fasta")], text).into_response())
+        }
+        "tsv" => {
+            let metadata: serde_json::Map<String, Value> =
+                serde_json::from_str(&record.submitted_metadata_json).unwrap_or_default();
+            let mut header_line = vec!["accessionVersion".to_owned(), "status".to_owned()];
+            let mut row = vec![av.to_string(), record.status.as_str().to_owned()];
+            for (k, v) in &metadata {
+                header_line.push(k.clone());
+                row.push(tsv_cell(v));
+            }
+            let text = format!("{}\n{}\n", header_line.join("\t"), row.join("\t"));
+            Ok(([(header::CONTENT_TYPE, "text/tab-separated-values")], text).into_response())
+        }
+        other => Err(ApiError::BadRequest(format!("format {other:?} is not one of json, fasta, tsv"))),
+    }
+}
+
+fn tsv_cell(v: &Value) -> String {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        // Stored forms back to text, so a client may send back what it read.
+        Value::Object(o) if o.len() == 1 && o.contains_key("missing") => {
+            o["missing"].as_str().unwrap_or_default().to_owned()
+        }
+        Value::Object(o) if o.get("value").is_some_and(Value::is_string) => {
+            o["value"].as_str().unwrap_or_default().to_owned()
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    text.replace(['\t', '\n', '\r'], " ")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewRequest {
+    group: String,
+    /// `all` (default) or `withoutWarnings`; discard also takes `withErrors`.
+    scope: Option<String>,
+    accession_versions: Option<Vec<String>>,
+}
+
+fn scope(text: Option<&str>) -> Result<Scope, ApiError> {
+    match text.unwrap_or("all") {
+        "all" => Ok(Scope::All),
+        "withoutWarnings" => Ok(Scope::WithoutWarnings),
+        "withErrors" => Ok(Scope::WithErrors),
+        other => Err(ApiError::BadRequest(format!(
+            "scope {other:?} is not one of all, withoutWarnings, withErrors"
+        ))),
+    }
+}
+
+async fn review_args(
+    state: &AppState,
+    organism: &str,
+    req: &ReviewRequest,
+) -> Result<(virion_store::GroupId, Option<Vec<AccessionVersion>>, Scope), ApiError> {
+    let org = state.organism(organism)?;
+    let group = state.store().group_by_name(&req.group).await?;
+    let only = match &req.accession_versions {
+        Some(list) => Some(list.iter().map(|t| parse_av(org, t)).collect::<Result<Vec<_>, _>>()?),
+        None => None,
+    };
+    Ok((group, only, scope(req.scope.as_deref())?))
+}
+
+fn av_list(list: &[AccessionVersion]) -> Value {
+    list.iter().map(|av| json!({ "accession": av.accession.as_str(), "version": av.version })).collect()
+}
+
+/// Approves processed versions; approved versions are released at once.
+pub async fn approve(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(organism): Path<String>,
+    Json(req): Json<ReviewRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let (group, only, scope) = review_args(&state, &organism, &req).await?;
+    if scope == Scope::WithErrors {
+        return Err(ApiError::BadRequest("versions with errors cannot be approved".into()));
+    }
+    let approved = state.store().approve(user.id, group, only.as_deref(), scope).await?;
+    let released = state.store().release_approved().await?;
+    Ok(Json(json!({ "approved": av_list(&approved), "released": released.len() })))
+}
+
+pub async fn discard(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(organism): Path<String>,
+    Json(req): Json<ReviewRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let (group, only, scope) = review_args(&state, &organism, &req).await?;
+    let discarded = state.store().discard(user.id, group, only.as_deref(), scope).await?;
+    Ok(Json(json!({ "discarded": av_list(&discarded) })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReviseRequest {
+    revisions: Vec<RevisionJson>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevisionJson {
+    accession: String,
+    metadata: serde_json::Map<String, Value>,
+    /// Omitted: a metadata-only revision keeping the current sequence.
+    sequence: Option<String>,
+}
+
+/// New versions of released entries; metadata is validated like a submission's.
+pub async fn revise(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(organism): Path<String>,
+    Json(req): Json<ReviseRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let org = state.organism(&organism)?;
+    let mut revisions = Vec::with_capacity(req.revisions.len());
+    let mut issues: Vec<Issue> = Vec::new();
+    for (i, r) in req.revisions.iter().enumerate() {
+        let accession = parse_accession(org, &r.accession)?;
+        let mut validator = Validator::new(&org.config, "revisions");
+        let header: Vec<String> = r.metadata.keys().cloned().collect();
+        issues.extend(validator.set_header(&header).into_iter().filter(|i| i.severity == Severity::Error));
+        let mut row = Row::default();
+        row.line = i as u64 + 1;
+        for v in r.metadata.values() {
+            row.push_cell(&tsv_cell(v));
+        }
+        let validated = validator.validate_row(&row);
+        issues.extend(validated.issues.iter().filter(|i| i.severity == Severity::Error).cloned());
+        let metadata_json = serde_json::to_string(&validated.values).map_err(ApiError::internal)?;
+        let sequence = r.sequence.as_ref().map(|s| {
+            s.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_uppercase()).collect()
+        });
+        revisions.push(Ok::<_, std::io::Error>(Revision { accession, metadata_json, sequence }));
+    }
+    if !issues.is_empty() {
+        return Err(ApiError::Validation(issues));
+    }
+    let created = state.store().revise(user.id, futures_util::stream::iter(revisions)).await?;
+    Ok(Json(json!({ "revised": av_list(&created) })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevokeRequest {
+    accessions: Vec<String>,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(organism): Path<String>,
+    Json(req): Json<RevokeRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let org = state.organism(&organism)?;
+    let accessions = req.accessions.iter().map(|a| parse_accession(org, a)).collect::<Result<Vec<_>, _>>()?;
+    let created = state.store().revoke(user.id, &accessions, &req.comment).await?;
+    Ok(Json(json!({ "revoked": av_list(&created) })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TermsJson {
+    #[serde(rename = "type")]
+    kind: String,
+    restricted_until: Option<String>,
+}
+
+/// Reads `{"type": "OPEN"}` or `{"type": "RESTRICTED", "restrictedUntil": "YYYY-MM-DD"}`.
+pub fn parse_terms(kind: &str, until: Option<&str>) -> Result<DataUseTerms, ApiError> {
+    match kind {
+        "OPEN" => Ok(DataUseTerms::Open),
+        "RESTRICTED" => {
+            let text =
+                until.ok_or_else(|| ApiError::BadRequest("RESTRICTED terms need restrictedUntil".into()))?;
+            let until = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|e| ApiError::BadRequest(format!("restrictedUntil {text:?}: {e}")))?;
+            Ok(DataUseTerms::Restricted { until })
+        }
+        other => Err(ApiError::BadRequest(format!("data use terms {other:?} are not OPEN or RESTRICTED"))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TermsRequest {
+    accessions: Vec<String>,
+    data_use_terms: TermsJson,
+}
+
+pub async fn change_terms(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(organism): Path<String>,
+    Json(req): Json<TermsRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let org = state.organism(&organism)?;
+    let accessions = req.accessions.iter().map(|a| parse_accession(org, a)).collect::<Result<Vec<_>, _>>()?;
+    let terms = parse_terms(&req.data_use_terms.kind, req.data_use_terms.restricted_until.as_deref())?;
+    state.store().change_terms(user.id, &accessions, terms).await?;
+    Ok(Json(json!({ "changed": accessions.len() })))
+}

@@ -1,0 +1,117 @@
+//! One error type for every handler, rendered as RFC 7807 `application/problem+json`.
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use virion_schema::Issue;
+use virion_store::StoreError;
+
+/// The problem document (RFC 7807) with Virion's extension members.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// Every validation finding (file, line, column, value, message), for 422.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<Issue>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required: send `Authorization: Bearer <token>`")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    BadRequest(String),
+    /// The submission was rejected as a whole; each issue says where and why.
+    #[error("{} problem(s) in the submitted files; nothing was stored", .0.len())]
+    Validation(Vec<Issue>),
+    /// An uploaded file cannot be read at all (format, encoding, damaged compression).
+    #[error("{0}")]
+    Unreadable(String),
+    /// Logged with the request id, never shown to the client.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) | ApiError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Forbidden { .. } => ApiError::Forbidden(e.to_string()),
+            StoreError::NotFound { .. } => ApiError::NotFound(e.to_string()),
+            StoreError::AlreadyExists { .. }
+            | StoreError::InvalidTransition { .. }
+            | StoreError::NotNewest { .. }
+            | StoreError::HasErrors { .. }
+            | StoreError::CannotRevise { .. }
+            | StoreError::LeaseLost { .. } => ApiError::Conflict(e.to_string()),
+            StoreError::BadEntry { .. }
+            | StoreError::Input { .. }
+            | StoreError::Accession(_)
+            | StoreError::Terms(_) => ApiError::BadRequest(e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<axum::extract::multipart::MultipartError> for ApiError {
+    fn from(e: axum::extract::multipart::MultipartError) -> Self {
+        ApiError::BadRequest(format!("multipart body: {}", e.body_text()))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (title, detail, issues) = match self {
+            ApiError::Internal(message) => {
+                // The span carries the request id; the client gets it in x-request-id.
+                tracing::error!(error = %message, "internal error");
+                (
+                    "Internal Server Error",
+                    "the server failed; quote the x-request-id response header when reporting it".to_owned(),
+                    Vec::new(),
+                )
+            }
+            ApiError::Validation(issues) => {
+                let detail =
+                    format!("{} problem(s) in the submitted files; nothing was stored", issues.len());
+                ("Unprocessable Submission", detail, issues)
+            }
+            other => (status.canonical_reason().unwrap_or("Error"), other.to_string(), Vec::new()),
+        };
+        let body = Problem { kind: "about:blank", title, status: status.as_u16(), detail, issues };
+        let mut response = (status, Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        response
+    }
+}

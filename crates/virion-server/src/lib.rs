@@ -1,0 +1,81 @@
+//! The Virion hub's HTTP API — submit, review, release, accounts — over a `virion_store::Store`,
+//! and the processing workers that turn received versions into processed ones.
+//!
+//! [`app`] builds the axum router (tests drive it with `tower::ServiceExt::oneshot`);
+//! [`worker::run_worker`] is the processing loop used both inside `virion serve` and by
+//! `virion worker`.
+
+mod auth;
+mod entries;
+mod error;
+mod groups;
+pub mod multipart;
+mod openapi;
+mod released;
+mod state;
+mod submit;
+mod views;
+pub mod worker;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{delete, get, post, put};
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, Problem};
+pub use openapi::spec as openapi_spec;
+pub use state::{AppState, SetupError, resolve_datasets};
+
+/// Header carrying the id that ties a response to its log lines.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The request id assigned by [`app`]'s middleware, kept in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The whole HTTP API.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/login", post(auth::login))
+        .route("/api/tokens", post(auth::create_token))
+        .route("/api/tokens/{id}", delete(auth::revoke_token))
+        .route("/api/organisms", get(entries::organisms))
+        .route("/api/groups", get(groups::mine).post(groups::create))
+        .route("/api/groups/{group}/members", get(groups::members))
+        .route("/api/groups/{group}/members/{user}", put(groups::set_role).delete(groups::remove))
+        .route("/api/{organism}/submit", post(submit::submit).layer(DefaultBodyLimit::disable()))
+        .route("/api/{organism}/entries", get(entries::list))
+        .route("/api/{organism}/entries/{accession_version}", get(entries::get_one))
+        .route("/api/{organism}/approve", post(entries::approve))
+        .route("/api/{organism}/discard", post(entries::discard))
+        .route("/api/{organism}/revise", post(entries::revise))
+        .route("/api/{organism}/revoke", post(entries::revoke))
+        .route("/api/{organism}/data-use-terms", post(entries::change_terms))
+        .route("/api/{organism}/released", get(released::released));
+    api.with_state(state)
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.extensions().get::<RequestId>().map_or("", |r| r.0.as_str());
+            tracing::info_span!("http", method = %req.method(), uri = %req.uri(), request_id = %id)
+        }))
+        .layer(middleware::from_fn(request_id))
+}
+
+/// Gives every request an id (in the span, the extensions and the `x-request-id` header).
+async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = format!("{:016x}", rand::random::<u64>());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(req).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+/// How long a worker's claim on a job lasts before another worker may take it over.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);

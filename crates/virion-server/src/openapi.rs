@@ -1,0 +1,144 @@
+//! The OpenAPI 3 document served at /api/openapi.json.
+//!
+//! Written by hand as JSON: the API is a couple of dozen routes, and a derive framework
+//! (utoipa) would add a proc-macro dependency and annotations on every handler for little
+//! gain. `tests/openapi.rs` checks that every route of the router is described here.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn problem() -> Value {
+    json!({ "description": "RFC 7807 problem", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+}
+
+fn ok_json(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "type": "object" } } } })
+}
+
+fn json_body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+fn organism_param() -> Value {
+    json!({ "name": "organism", "in": "path", "required": true, "schema": { "type": "string" }, "example": "sars-cov-2" })
+}
+
+fn op(summary: &str, params: Vec<Value>, body: Option<Value>, ok: Value, secured: bool) -> Value {
+    let mut o = json!({
+        "summary": summary,
+        "parameters": params,
+        "responses": { "200": ok, "400": problem(), "401": problem(), "403": problem(), "404": problem(), "409": problem(), "422": problem(), "500": problem() },
+    });
+    if let Some(b) = body {
+        o["requestBody"] = b;
+    }
+    if !secured {
+        o["security"] = json!([]);
+    }
+    o
+}
+
+fn review_schema(extra_scope: &[&str]) -> Value {
+    let mut scopes = vec!["all", "withoutWarnings"];
+    scopes.extend_from_slice(extra_scope);
+    json!({ "type": "object", "required": ["group"], "properties": {
+        "group": { "type": "string" },
+        "scope": { "type": "string", "enum": scopes },
+        "accessionVersions": { "type": "array", "items": { "type": "string", "example": "VSC000001X.1" } } } })
+}
+
+/// Every route of [`crate::app`], as OpenAPI 3.0.
+pub fn spec() -> Value {
+    let org = organism_param;
+    let terms = json!({ "type": "object", "required": ["type"], "properties": {
+        "type": { "type": "string", "enum": ["OPEN", "RESTRICTED"] }, "restrictedUntil": { "type": "string", "format": "date" } } });
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "Virion hub API", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Submit, review, release, revise and revoke genomes with metadata. Errors are RFC 7807 problem documents; a rejected submission lists every issue with file, line, column and value." },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Problem": { "type": "object", "properties": {
+                    "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" }, "detail": { "type": "string" },
+                    "issues": { "type": "array", "items": { "$ref": "#/components/schemas/Issue" } } } },
+                "Issue": { "type": "object", "properties": {
+                    "severity": { "type": "string", "enum": ["error", "warning"] }, "kind": { "type": "string" },
+                    "file": { "type": "string" }, "line": { "type": "integer", "nullable": true },
+                    "column": { "type": "string", "nullable": true }, "value": { "type": "string", "nullable": true },
+                    "message": { "type": "string" } } },
+                "DataUseTerms": terms,
+            }
+        },
+        "security": [ { "bearer": [] } ],
+        "paths": {
+            "/api/openapi.json": { "get": op("This document", vec![], None, ok_json("OpenAPI document"), false) },
+            "/api/login": { "post": op("Log in with a local account; returns a bearer token", vec![],
+                Some(json_body(json!({ "type": "object", "required": ["name", "password"], "properties": { "name": { "type": "string" }, "password": { "type": "string" } } }))),
+                ok_json("{token, tokenId, user, isAdmin}"), false) },
+            "/api/tokens": { "post": op("Create an API token for the caller", vec![],
+                Some(json_body(json!({ "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } }))),
+                ok_json("{tokenId, token}"), true) },
+            "/api/tokens/{id}": { "delete": op("Revoke one of the caller's tokens",
+                vec![json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } })], None, json!({ "description": "revoked" }), true) },
+            "/api/organisms": { "get": op("Organisms served", vec![], None, ok_json("list"), false) },
+            "/api/groups": {
+                "get": op("The caller's group memberships", vec![], None, ok_json("list of {group, groupId, user, role}"), true),
+                "post": op("Create a group (the caller becomes its curator)", vec![],
+                    Some(json_body(json!({ "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } }))), ok_json("{groupId, name}"), true) },
+            "/api/groups/{group}/members": { "get": op("Members of a group (members only)",
+                vec![json!({ "name": "group", "in": "path", "required": true, "schema": { "type": "string" } })], None, ok_json("list"), true) },
+            "/api/groups/{group}/members/{user}": {
+                "put": op("Add a member or change a member's role",
+                    vec![json!({ "name": "group", "in": "path", "required": true, "schema": { "type": "string" } }),
+                         json!({ "name": "user", "in": "path", "required": true, "schema": { "type": "string" } })],
+                    Some(json_body(json!({ "type": "object", "required": ["role"], "properties": { "role": { "type": "string", "enum": ["submitter", "curator", "consumer"] } } }))),
+                    json!({ "description": "done" }), true),
+                "delete": op("Remove a member",
+                    vec![json!({ "name": "group", "in": "path", "required": true, "schema": { "type": "string" } }),
+                         json!({ "name": "user", "in": "path", "required": true, "schema": { "type": "string" } })], None, json!({ "description": "done" }), true) },
+            "/api/{organism}/submit": { "post": op("Submit genomes: metadata (TSV/CSV/XLSX/NDJSON, optionally gz/zst/xz/bz2/zip) and sequences (FASTA, optionally compressed). Any error rejects the whole submission (422 with every issue).",
+                vec![org()],
+                Some(json!({ "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": ["group", "metadata", "sequences"], "properties": {
+                    "group": { "type": "string" }, "metadata": { "type": "string", "format": "binary" }, "sequences": { "type": "string", "format": "binary" },
+                    "dataUseTermsType": { "type": "string", "enum": ["OPEN", "RESTRICTED"] }, "restrictedUntil": { "type": "string", "format": "date" } } } } } })),
+                ok_json("{submission, entries: [{submissionId, accession, version}]}"), true) },
+            "/api/{organism}/entries": { "get": op("Versions the caller may see, with status counts when a group is given",
+                vec![org(),
+                     json!({ "name": "group", "in": "query", "schema": { "type": "string" } }),
+                     json!({ "name": "status", "in": "query", "schema": { "type": "string", "enum": ["RECEIVED", "IN_PROCESSING", "PROCESSED", "APPROVED", "RELEASED"] } }),
+                     json!({ "name": "submissionId", "in": "query", "schema": { "type": "string" } }),
+                     json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "default": 1000 } }),
+                     json!({ "name": "offset", "in": "query", "schema": { "type": "integer", "default": 0 } })],
+                None, ok_json("{entries, statusCounts}"), false) },
+            "/api/{organism}/entries/{accession_version}": { "get": op("One version as JSON, FASTA or TSV",
+                vec![org(), json!({ "name": "accession_version", "in": "path", "required": true, "schema": { "type": "string" }, "example": "VSC000001X.1" }),
+                     json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "fasta", "tsv"] } })],
+                None, json!({ "description": "the version", "content": { "application/json": {}, "text/x-fasta": {}, "text/tab-separated-values": {} } }), false) },
+            "/api/{organism}/approve": { "post": op("Approve processed versions of a group (all without errors, or only those without warnings); approved versions are released", vec![org()],
+                Some(json_body(review_schema(&[]))), ok_json("{approved, released}"), true) },
+            "/api/{organism}/discard": { "post": op("Discard unreleased versions of a group", vec![org()],
+                Some(json_body(review_schema(&["withErrors"]))), ok_json("{discarded}"), true) },
+            "/api/{organism}/revise": { "post": op("New versions of released entries; omit `sequence` for a metadata-only revision", vec![org()],
+                Some(json_body(json!({ "type": "object", "required": ["revisions"], "properties": { "revisions": { "type": "array", "items": { "type": "object", "required": ["accession", "metadata"], "properties": {
+                    "accession": { "type": "string" }, "metadata": { "type": "object" }, "sequence": { "type": "string" } } } } } }))),
+                ok_json("{revised}"), true) },
+            "/api/{organism}/revoke": { "post": op("Add a revocation version to entries", vec![org()],
+                Some(json_body(json!({ "type": "object", "required": ["accessions"], "properties": { "accessions": { "type": "array", "items": { "type": "string" } }, "comment": { "type": "string" } } }))),
+                ok_json("{revoked}"), true) },
+            "/api/{organism}/data-use-terms": { "post": op("Change data use terms (only towards more open)", vec![org()],
+                Some(json_body(json!({ "type": "object", "required": ["accessions", "dataUseTerms"], "properties": { "accessions": { "type": "array", "items": { "type": "string" } }, "dataUseTerms": { "$ref": "#/components/schemas/DataUseTerms" } } }))),
+                ok_json("{changed}"), true) },
+            "/api/{organism}/released": { "get": {
+                "summary": "Every released version as NDJSON (one object per line: accession, version, dataUseTerms, sequence, metadata, processed). zstd with Accept-Encoding: zstd or ?compression=zstd. ETag/If-None-Match.",
+                "security": [],
+                "parameters": [org(), { "name": "compression", "in": "query", "schema": { "type": "string", "enum": ["zstd", "none"] } },
+                               { "name": "If-None-Match", "in": "header", "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "NDJSON", "content": { "application/x-ndjson": {} } }, "304": { "description": "unchanged" }, "404": problem() } } }
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

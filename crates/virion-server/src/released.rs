@@ -1,0 +1,189 @@
+//! `GET /api/{organism}/released`: every released version as NDJSON, streamed from the store,
+//! optionally zstd-compressed, with an ETag that changes whenever the output would.
+
+use std::io::Write;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row as _;
+use tokio::sync::mpsc;
+use virion_store::{OrganismId, ReleasedVersion, Store};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::views::terms_json;
+
+/// Compressed bytes are handed to the client once this many have gathered.
+const CHUNK: usize = 1 << 16;
+
+#[derive(Debug, Deserialize)]
+pub struct ReleasedQuery {
+    compression: Option<String>,
+}
+
+pub async fn released(
+    State(state): State<AppState>,
+    Path(organism): Path<String>,
+    Query(q): Query<ReleasedQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let org = state.organism(&organism)?;
+    let zstd = match q.compression.as_deref() {
+        Some("zstd") => true,
+        Some("none") => false,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!("compression {other:?} is not zstd or none")));
+        }
+        None => headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("zstd"))),
+    };
+    let etag = etag(state.store(), org.id, zstd).await?;
+    let etag_value = HeaderValue::from_str(&etag).map_err(ApiError::internal)?;
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response());
+    }
+
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let store = state.store().clone();
+    tokio::spawn(stream_released(store, org.id, zstd, tx));
+    let mut rx = rx;
+    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let mut response = Response::new(body);
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
+    h.insert(header::ETAG, etag_value);
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if zstd {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("zstd"));
+    }
+    Ok(response)
+}
+
+/// The tag covers what the stream holds: released versions, their processing and terms, and
+/// the day (restrictions lapse at midnight).
+async fn etag(store: &Store, organism: OrganismId, zstd: bool) -> Result<String, ApiError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, COALESCE(MAX(v.release_seq), 0) AS seq, COALESCE(MAX(v.pipeline_version), 0) AS pv, \
+           COALESCE((SELECT MAX(d.id) FROM data_use_terms d JOIN entries x ON x.accession = d.accession \
+                     WHERE x.organism_id = $1), 0) AS terms \
+         FROM versions v JOIN entries e ON e.accession = v.accession \
+         WHERE e.organism_id = $1 AND v.status = 'RELEASED'",
+    )
+    .bind(organism.0)
+    .fetch_one(store.pool())
+    .await
+    .map_err(ApiError::internal)?;
+    let mut parts = Vec::new();
+    for column in ["n", "seq", "pv", "terms"] {
+        let value: i64 = row.try_get(column).map_err(ApiError::internal)?;
+        parts.push(value.to_string());
+    }
+    let text = format!("{}|{}|{}|{}", organism.0, parts.join("|"), store.today(), zstd);
+    let digest = Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    Ok(format!("\"{hex}\""))
+}
+
+/// One NDJSON line; processed data is stored JSON and is copied in as is.
+fn write_line(out: &mut Vec<u8>, v: &ReleasedVersion) {
+    let r = &v.record;
+    let av = &r.accession_version;
+    let head = json!({
+        "accession": av.accession.as_str(),
+        "version": av.version,
+        "accessionVersion": av.to_string(),
+        "isRevocation": r.is_revocation,
+        "releasedAtMs": r.released_at_ms,
+        "releaseSeq": r.release_seq,
+        "dataUseTerms": terms_json(r.terms),
+        "sequence": String::from_utf8_lossy(&v.sequence),
+    })
+    .to_string();
+    out.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
+    out.extend_from_slice(b",\"metadata\":");
+    out.extend_from_slice(r.submitted_metadata_json.as_bytes());
+    if let Some(p) = &r.processed {
+        out.extend_from_slice(b",\"processed\":");
+        out.extend_from_slice(p.processed_json.as_bytes());
+        out.extend_from_slice(b",\"warnings\":");
+        out.extend_from_slice(p.warnings_json.as_bytes());
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+async fn stream_released(
+    store: Store,
+    organism: OrganismId,
+    zstd: bool,
+    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+) {
+    let mut stream = std::pin::pin!(store.released_stream(organism));
+    let mut encoder = if zstd {
+        match zstd::stream::write::Encoder::new(Vec::new(), 3) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    let mut line = Vec::new();
+    let mut plain = Vec::new();
+    while let Some(item) = stream.next().await {
+        let version = match item {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(error = %e, "released stream failed");
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                return;
+            }
+        };
+        line.clear();
+        write_line(&mut line, &version);
+        let ready = match &mut encoder {
+            Some(enc) => {
+                if let Err(e) = enc.write_all(&line) {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+                (enc.get_ref().len() >= CHUNK).then(|| std::mem::take(enc.get_mut()))
+            }
+            None => {
+                plain.extend_from_slice(&line);
+                (plain.len() >= CHUNK).then(|| std::mem::take(&mut plain))
+            }
+        };
+        if let Some(chunk) = ready
+            && tx.send(Ok(Bytes::from(chunk))).await.is_err()
+        {
+            return; // the client went away
+        }
+    }
+    let rest = match encoder {
+        Some(enc) => match enc.finish() {
+            Ok(rest) => rest,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        },
+        None => plain,
+    };
+    if !rest.is_empty() {
+        let _ = tx.send(Ok(Bytes::from(rest))).await;
+    }
+}

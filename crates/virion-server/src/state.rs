@@ -1,0 +1,138 @@
+//! What every handler shares: the store, the organisms served and where uploads go.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use virion_io::{FastaReader, FastaRecord};
+use virion_schema::{OrganismConfig, OrganismRegistry};
+use virion_store::{OrganismId, Store, StoreError};
+
+use crate::error::ApiError;
+
+/// One organism as the hub serves it.
+#[derive(Debug)]
+pub struct HubOrganism {
+    pub id: OrganismId,
+    pub config: OrganismConfig,
+    pub dataset_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    data_dir: PathBuf,
+    organisms: HashMap<String, HubOrganism>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("organism {organism:?}: reading reference {path}: {message}")]
+    Reference { organism: String, path: PathBuf, message: String },
+    #[error("organism {organism:?} has a dataset but no configuration")]
+    UnknownOrganism { organism: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+}
+
+/// Maps each organism to its Nextclade dataset directory: explicit `ORGANISM=DIR` pairs
+/// first, then `dataset_root/<config.dataset>` for organisms whose directory exists there.
+pub fn resolve_datasets(
+    registry: &OrganismRegistry,
+    explicit: &[(String, PathBuf)],
+    dataset_root: Option<&Path>,
+) -> HashMap<String, PathBuf> {
+    let mut out: HashMap<String, PathBuf> = HashMap::new();
+    if let Some(root) = dataset_root {
+        for config in registry.iter() {
+            let dir = root.join(&config.dataset);
+            if dir.join("reference.fasta").exists() {
+                out.insert(config.name.clone(), dir);
+            }
+        }
+    }
+    for (organism, dir) in explicit {
+        out.insert(organism.clone(), dir.clone());
+    }
+    out
+}
+
+/// Registers each organism that has a dataset (its reference becomes the compression
+/// dictionary, so it is read from the dataset once, on first registration) and returns
+/// organism name → (id, config, dataset directory).
+pub async fn register_organisms(
+    store: &Store,
+    registry: &OrganismRegistry,
+    datasets: &HashMap<String, PathBuf>,
+) -> Result<HashMap<String, HubOrganism>, SetupError> {
+    let known = store.organisms().await?;
+    let mut out = HashMap::new();
+    for (name, dir) in datasets {
+        let config =
+            registry.get(name).ok_or_else(|| SetupError::UnknownOrganism { organism: name.clone() })?;
+        let id = match known.iter().find(|o| &o.name == name) {
+            Some(o) => o.id,
+            None => {
+                let reference = read_reference(name, &dir.join("reference.fasta"))?;
+                store.add_organism(name, &config.accession_prefix, &reference).await?
+            }
+        };
+        out.insert(name.clone(), HubOrganism { id, config: config.clone(), dataset_dir: dir.clone() });
+    }
+    Ok(out)
+}
+
+fn read_reference(organism: &str, path: &Path) -> Result<Vec<u8>, SetupError> {
+    let err = |message: String| SetupError::Reference {
+        organism: organism.to_owned(),
+        path: path.to_owned(),
+        message,
+    };
+    let mut reader = FastaReader::from_path(path).map_err(|e| err(e.to_string()))?;
+    let mut record = FastaRecord::default();
+    if !reader.read(&mut record).map_err(|e| err(e.to_string()))? {
+        return Err(err("no sequence".into()));
+    }
+    Ok(record.seq)
+}
+
+impl AppState {
+    /// Prepares the hub: creates `data_dir/uploads` and registers the organisms with datasets.
+    pub async fn new(
+        store: Store,
+        registry: &OrganismRegistry,
+        data_dir: &Path,
+        datasets: &HashMap<String, PathBuf>,
+    ) -> Result<AppState, SetupError> {
+        let uploads = data_dir.join("uploads");
+        std::fs::create_dir_all(&uploads).map_err(|source| SetupError::DataDir { path: uploads, source })?;
+        let organisms = register_organisms(&store, registry, datasets).await?;
+        Ok(AppState { inner: Arc::new(Inner { store, data_dir: data_dir.to_owned(), organisms }) })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.inner.data_dir.join("uploads")
+    }
+
+    pub fn organism(&self, name: &str) -> Result<&HubOrganism, ApiError> {
+        self.inner
+            .organisms
+            .get(name)
+            .ok_or_else(|| ApiError::NotFound(format!("organism {name:?} is not served here")))
+    }
+
+    pub fn organisms(&self) -> impl Iterator<Item = &HubOrganism> {
+        self.inner.organisms.values()
+    }
+}

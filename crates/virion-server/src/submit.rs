@@ -1,0 +1,302 @@
+//! `POST /api/{organism}/submit`: stream the uploaded files to disk, validate them as a whole
+//! (reject everything on any error), then stream the pairs into one store transaction.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use axum::Json;
+use axum::extract::{Multipart, Path as UrlPath, State};
+use serde_json::{Value, json};
+use sqlx::Row as _;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+use virion_io::{FastaReader, FastaRecord};
+use virion_schema::{Issue, OrganismConfig, Severity, cross_check, validate_file};
+use virion_store::{Action, DataUseTerms, NewEntry, SubmitRequest};
+
+use crate::auth::AuthUser;
+use crate::entries::parse_terms;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// At most this many issues are returned; the count of the rest is stated.
+const MAX_ISSUES: usize = 1000;
+/// Entries in flight between the FASTA reader thread and the store.
+const CHANNEL_DEPTH: usize = 256;
+
+struct Upload {
+    /// The name the client gave, used in issues.
+    label: String,
+    path: PathBuf,
+}
+
+#[derive(Default)]
+struct Form {
+    metadata: Option<Upload>,
+    sequences: Option<Upload>,
+    group: Option<String>,
+    terms_type: Option<String>,
+    restricted_until: Option<String>,
+}
+
+/// Keeps a client's file name usable (and harmless) as a file name: its last component,
+/// letters, digits and `._-` only. The extension matters: it names format and compression.
+fn safe_name(name: Option<&str>, fallback: &str) -> String {
+    let base = name.and_then(|n| n.rsplit(['/', '\\']).next()).unwrap_or("");
+    let clean: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    if clean.trim_matches(['.', '_']).is_empty() { fallback.to_owned() } else { clean }
+}
+
+async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, ApiError> {
+    let mut form = Form::default();
+    while let Some(mut field) = multipart.next_field().await? {
+        let name = field.name().unwrap_or("").to_owned();
+        match name.as_str() {
+            "metadata" | "sequences" => {
+                let fallback = if name == "metadata" { "metadata.tsv" } else { "sequences.fasta" };
+                let label = safe_name(field.file_name(), fallback);
+                // Each file gets its own sub-directory so equal client names cannot collide.
+                let sub = dir.join(&name);
+                tokio::fs::create_dir_all(&sub).await.map_err(ApiError::internal)?;
+                let path = sub.join(&label);
+                let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+                while let Some(chunk) = field.chunk().await? {
+                    file.write_all(&chunk).await.map_err(ApiError::internal)?;
+                }
+                file.flush().await.map_err(ApiError::internal)?;
+                let upload = Upload { label, path };
+                if name == "metadata" { form.metadata = Some(upload) } else { form.sequences = Some(upload) }
+            }
+            "group" => form.group = Some(field.text().await?),
+            "dataUseTermsType" => form.terms_type = Some(field.text().await?),
+            "restrictedUntil" => form.restricted_until = Some(field.text().await?),
+            other => return Err(ApiError::BadRequest(format!("unexpected form field {other:?}"))),
+        }
+    }
+    Ok(form)
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    UrlPath(organism): UrlPath<String>,
+    multipart: Multipart,
+) -> Result<Json<Value>, ApiError> {
+    let org = state.organism(&organism)?;
+    let store = state.store();
+    let dir = tempfile::Builder::new()
+        .prefix("submit-")
+        .tempdir_in(state.uploads_dir())
+        .map_err(ApiError::internal)?;
+    let form = read_form(multipart, dir.path()).await?;
+    let group_name =
+        form.group.ok_or_else(|| ApiError::BadRequest("form field `group` is missing".into()))?;
+    let metadata =
+        form.metadata.ok_or_else(|| ApiError::BadRequest("file field `metadata` is missing".into()))?;
+    let sequences =
+        form.sequences.ok_or_else(|| ApiError::BadRequest("file field `sequences` is missing".into()))?;
+    let terms = match form.terms_type.as_deref() {
+        None => DataUseTerms::Open,
+        Some(kind) => parse_terms(kind, form.restricted_until.as_deref())?,
+    };
+    let group = store.group_by_name(&group_name).await?;
+    if !store.can(user.id, Action::Submit, group).await? {
+        return Err(ApiError::Forbidden(format!("{} may not submit to group {group_name:?}", user.name)));
+    }
+
+    let config = org.config.clone();
+    let index_path = dir.path().join("validated.ndjson");
+    let (meta_path, meta_label) = (metadata.path.clone(), metadata.label.clone());
+    let (fasta_path, fasta_label) = (sequences.path.clone(), sequences.label.clone());
+    let index = {
+        let index_path = index_path.clone();
+        tokio::task::spawn_blocking(move || {
+            validate(&config, &meta_path, &meta_label, &fasta_path, &fasta_label, &index_path)
+        })
+        .await
+        .map_err(ApiError::internal)??
+    };
+    tracing::info!(entries = index.len(), organism = %organism, group = %group_name, "submission validated");
+
+    let (tx, mut rx) = mpsc::channel::<Result<NewEntry, std::io::Error>>(CHANNEL_DEPTH);
+    let fasta_path = sequences.path.clone();
+    let producer = tokio::task::spawn_blocking(move || pair_entries(&fasta_path, &index_path, &index, &tx));
+    let entries = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let request = SubmitRequest { organism: org.id, group, submitter: user.id, terms };
+    let receipt = store.submit(&request, entries).await;
+    producer.await.map_err(ApiError::internal)?;
+    let receipt = receipt?;
+
+    let rows = sqlx::query(
+        "SELECT submission_key, accession FROM entries WHERE submission_id = $1 ORDER BY accession",
+    )
+    .bind(receipt.submission.0)
+    .fetch_all(store.pool())
+    .await
+    .map_err(ApiError::internal)?;
+    let mut accessions = Vec::with_capacity(rows.len());
+    for row in rows {
+        let key: String = row.try_get(0).map_err(ApiError::internal)?;
+        let accession: String = row.try_get(1).map_err(ApiError::internal)?;
+        accessions.push(json!({ "submissionId": key, "accession": accession, "version": 1 }));
+    }
+    drop(dir);
+    Ok(Json(json!({ "submission": receipt.submission.0, "entries": accessions })))
+}
+
+/// Validates the metadata rows and pairs them with the FASTA records. Rows without errors are
+/// written as JSON lines to `index_path`; the result maps each submission id to its line's
+/// byte range there, so pairing later needs no row in memory.
+fn validate(
+    config: &OrganismConfig,
+    meta_path: &Path,
+    meta_label: &str,
+    fasta_path: &Path,
+    fasta_label: &str,
+    index_path: &Path,
+) -> Result<HashMap<String, (u64, u32)>, ApiError> {
+    let mut issues: Vec<Issue> = Vec::new();
+    let mut error_count = 0usize;
+    let mut keep = |issue: &Issue, issues: &mut Vec<Issue>| {
+        if issue.severity == Severity::Error {
+            error_count += 1;
+            if issues.len() < MAX_ISSUES {
+                let mut issue = issue.clone();
+                issue.file = meta_label.to_owned();
+                issues.push(issue);
+            }
+        }
+    };
+    let mut out = BufWriter::new(File::create(index_path).map_err(ApiError::internal)?);
+    let mut offsets: HashMap<String, (u64, u32)> = HashMap::new();
+    let mut offset = 0u64;
+    let mut write_error: Option<std::io::Error> = None;
+    let read = validate_file(
+        meta_path,
+        config,
+        |v| v,
+        |row| {
+            for issue in &row.issues {
+                keep(issue, &mut issues);
+            }
+            if row.has_errors() || write_error.is_some() {
+                return;
+            }
+            let Some(id) = row.submission_id.clone() else { return };
+            let line = match serde_json::to_string(&row.values) {
+                Ok(line) => line,
+                Err(e) => {
+                    write_error = Some(std::io::Error::other(e));
+                    return;
+                }
+            };
+            if let Err(e) = out.write_all(line.as_bytes()) {
+                write_error = Some(e);
+                return;
+            }
+            offsets.insert(id, (offset, line.len() as u32));
+            offset += line.len() as u64;
+        },
+    );
+    let summary = match read {
+        Ok((_, summary)) => summary,
+        Err(e) => {
+            let message = e.to_string().replace(&meta_path.display().to_string(), meta_label);
+            return Err(ApiError::Unreadable(message));
+        }
+    };
+    if let Some(e) = write_error {
+        return Err(ApiError::internal(e));
+    }
+    out.flush().map_err(ApiError::internal)?;
+    for issue in &summary.header_issues {
+        keep(issue, &mut issues);
+    }
+
+    let mut names: Vec<(String, u64)> = Vec::new();
+    let mut reader =
+        FastaReader::from_path(fasta_path).map_err(|e| fasta_problem(e, fasta_path, fasta_label))?;
+    let mut record = FastaRecord::default();
+    loop {
+        match reader.read(&mut record) {
+            Ok(true) => names.push((std::mem::take(&mut record.name), record.index as u64 + 1)),
+            Ok(false) => break,
+            Err(e) => return Err(fasta_problem(e, fasta_path, fasta_label)),
+        }
+    }
+    if names.is_empty() {
+        return Err(ApiError::Unreadable(format!("{fasta_label}: the sequences file holds no FASTA record")));
+    }
+    for issue in cross_check(
+        fasta_label,
+        names.iter().map(|(n, i)| (n.as_str(), *i)),
+        meta_label,
+        &summary.submission_ids,
+    ) {
+        if issue.severity == Severity::Error {
+            error_count += 1;
+            if issues.len() < MAX_ISSUES {
+                issues.push(issue);
+            }
+        }
+    }
+    if error_count > 0 {
+        if error_count > issues.len() {
+            tracing::info!(
+                listed = issues.len(),
+                errors = error_count,
+                "submission rejected; issue list truncated"
+            );
+        }
+        return Err(ApiError::Validation(issues));
+    }
+    Ok(offsets)
+}
+
+fn fasta_problem(e: virion_io::FastaError, path: &Path, label: &str) -> ApiError {
+    let message = e.to_string().replace(&path.display().to_string(), label);
+    ApiError::Unreadable(message)
+}
+
+/// Streams FASTA records, each with its validated metadata line, into the store's channel.
+fn pair_entries(
+    fasta_path: &Path,
+    index_path: &Path,
+    index: &HashMap<String, (u64, u32)>,
+    tx: &mpsc::Sender<Result<NewEntry, std::io::Error>>,
+) {
+    let result = (|| -> std::io::Result<()> {
+        let mut metadata = File::open(index_path)?;
+        let mut reader = FastaReader::from_path(fasta_path).map_err(std::io::Error::other)?;
+        let mut record = FastaRecord::default();
+        while reader.read(&mut record).map_err(std::io::Error::other)? {
+            let name = record.name.trim();
+            let first_word = name.split_whitespace().next().unwrap_or("");
+            // Validation matched every record, by its whole name or its first word.
+            let Some((key, &(offset, len))) =
+                index.get_key_value(name).or_else(|| index.get_key_value(first_word))
+            else {
+                return Err(std::io::Error::other(format!("record {name:?} lost its metadata row")));
+            };
+            let mut line = vec![0u8; len as usize];
+            metadata.seek(SeekFrom::Start(offset))?;
+            metadata.read_exact(&mut line)?;
+            let metadata_json = String::from_utf8(line).map_err(std::io::Error::other)?;
+            let entry = NewEntry {
+                submission_key: key.clone(),
+                metadata_json,
+                sequence: std::mem::take(&mut record.seq),
+            };
+            if tx.blocking_send(Ok(entry)).is_err() {
+                return Ok(()); // the store gave up; its error is reported
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = tx.blocking_send(Err(e));
+    }
+}

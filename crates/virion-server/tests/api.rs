@@ -1,0 +1,278 @@
+//! The HTTP API end to end through the router, on SQLite and PostgreSQL: submit real genomes,
+//! process them with the real engine, approve, read the released stream.
+
+mod common;
+
+use std::io::{Read, Write};
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode, header};
+use common::{GROUP, Hub, example_subset, lines_of};
+use serde_json::{Value, json};
+
+hub_tests!(submit_process_approve_release, broken_metadata_rejected_whole, roles_and_visibility);
+
+async fn count_with_status(hub: &Hub, status: &str) -> usize {
+    let (code, body) = hub
+        .get_json(&format!("/api/sars-cov-2/entries?group={GROUP}&status={status}"), Some("curator"))
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    body["entries"].as_array().unwrap().len()
+}
+
+async fn submit_process_approve_release(hub: &Hub) {
+    let (metadata, sequences, names) = example_subset(&hub.shared, hub.dir.path(), 20);
+    let (code, body) = hub.submit("submitter", &metadata, &sequences).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let entries = body["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 20);
+    let mut submitted: Vec<&str> = entries.iter().map(|e| e["submissionId"].as_str().unwrap()).collect();
+    submitted.sort();
+    let mut expected: Vec<&str> = names.iter().map(String::as_str).collect();
+    expected.sort();
+    assert_eq!(submitted, expected);
+    assert!(entries.iter().all(|e| e["version"] == 1 && e["accession"].as_str().unwrap().starts_with("VSC")));
+
+    // Nothing is released before processing and approval.
+    let (_, _, released) = hub.call(Method::GET, "/api/sars-cov-2/released", None, &[], Body::empty()).await;
+    assert!(released.is_empty());
+
+    let start = std::time::Instant::now();
+    hub.process_until(2, 600, async || count_with_status(hub, "PROCESSED").await == 20).await;
+    eprintln!("processed 20 genomes in {:.1} s", start.elapsed().as_secs_f64());
+
+    let (code, list) = hub.get_json(&format!("/api/sars-cov-2/entries?group={GROUP}"), Some("curator")).await;
+    assert_eq!(code, StatusCode::OK);
+    let counts = list["statusCounts"].as_array().unwrap();
+    let total: i64 = counts.iter().map(|c| c["count"].as_i64().unwrap()).sum();
+    assert_eq!(total, 20, "{counts:?}");
+    assert!(counts.iter().all(|c| c["status"] == "PROCESSED"), "{counts:?}");
+
+    // A submitter may not approve; the curator may.
+    let (code, _) =
+        hub.json(Method::POST, "/api/sars-cov-2/approve", Some("submitter"), json!({ "group": GROUP })).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, approved) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/approve",
+            Some("curator"),
+            json!({ "group": GROUP, "scope": "all" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{approved}");
+    assert_eq!(approved["approved"].as_array().unwrap().len(), 20);
+    assert_eq!(approved["released"], 20);
+
+    let (code, headers, plain) =
+        hub.call(Method::GET, "/api/sars-cov-2/released", None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/x-ndjson");
+    let lines: Vec<Value> =
+        std::str::from_utf8(&plain).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 20);
+    for line in &lines {
+        let clade = line["processed"]["clade"].as_str().unwrap_or_default();
+        let lineage = line["processed"]["lineage"].as_str().unwrap_or_default();
+        assert!(!clade.is_empty() && !lineage.is_empty(), "no clade/lineage: {}", line["accessionVersion"]);
+        assert_eq!(line["processed"]["nextclade"]["clade"].as_str(), Some(clade));
+        assert!(line["sequence"].as_str().unwrap().len() > 29_000);
+        assert_eq!(line["dataUseTerms"]["type"], "OPEN");
+    }
+    // Wuhan/Hu-1 is the reference: clade 19A.
+    if let Some(wuhan) = lines.iter().find(|l| l["metadata"]["submission_id"] == "Wuhan/Hu-1/2019") {
+        assert_eq!(wuhan["processed"]["clade"], "19A");
+    }
+
+    // The same bytes, zstd-compressed on request; ETag differs by encoding.
+    let etag = headers[header::ETAG].to_str().unwrap().to_owned();
+    let (code, zheaders, compressed) = hub
+        .call(
+            Method::GET,
+            "/api/sars-cov-2/released",
+            None,
+            &[("accept-encoding", "gzip, zstd")],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(zheaders[header::CONTENT_ENCODING], "zstd");
+    assert_ne!(zheaders[header::ETAG].to_str().unwrap(), etag);
+    assert_eq!(zstd::decode_all(&compressed[..]).unwrap(), plain.to_vec());
+
+    // Unchanged data: 304 for a matching If-None-Match.
+    let (code, _, body) = hub
+        .call(Method::GET, "/api/sars-cov-2/released", None, &[("if-none-match", &etag)], Body::empty())
+        .await;
+    assert_eq!(code, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+
+    // One version as JSON, FASTA and TSV.
+    let av = lines[0]["accessionVersion"].as_str().unwrap();
+    let (code, one) = hub.get_json(&format!("/api/sars-cov-2/entries/{av}"), None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(one["status"], "RELEASED");
+    let (code, _, fasta) = hub
+        .call(Method::GET, &format!("/api/sars-cov-2/entries/{av}?format=fasta"), None, &[], Body::empty())
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(fasta.starts_with(format!(">{av}\n").as_bytes()));
+    assert_eq!(&fasta[av.len() + 2..fasta.len() - 1], lines[0]["sequence"].as_str().unwrap().as_bytes());
+    let (code, _, tsv) = hub
+        .call(Method::GET, &format!("/api/sars-cov-2/entries/{av}?format=tsv"), None, &[], Body::empty())
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let tsv = String::from_utf8(tsv.to_vec()).unwrap();
+    assert!(
+        tsv.starts_with("accessionVersion\tstatus\t") && tsv.lines().nth(1).unwrap().starts_with(av),
+        "{tsv}"
+    );
+
+    // A metadata-only revision of a released entry makes version 2 and changes the ETag once released.
+    let accession = lines[0]["accession"].as_str().unwrap();
+    let mut metadata = lines[0]["metadata"].clone();
+    metadata["division"] = json!("Victoria");
+    let (code, revised) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/revise",
+            Some("submitter"),
+            json!({ "revisions": [{ "accession": accession, "metadata": metadata }] }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{revised}");
+    assert_eq!(revised["revised"][0]["version"], 2);
+    let (code, v2) = hub.get_json(&format!("/api/sars-cov-2/entries/{accession}.2"), Some("submitter")).await;
+    assert_eq!(code, StatusCode::OK, "{v2}");
+    assert_eq!(v2["metadata"]["division"], "Victoria");
+    assert_eq!(v2["metadata"]["collection_date"], lines[0]["metadata"]["collection_date"]);
+}
+
+async fn broken_metadata_rejected_whole(hub: &Hub) {
+    let (metadata, sequences, _) = example_subset(&hub.shared, hub.dir.path(), 5);
+    let lines = lines_of(&metadata);
+    let header: Vec<&str> = lines[0].split('\t').collect();
+    let date_col = header.iter().position(|h| *h == "date").unwrap();
+    let country_col = header.iter().position(|h| *h == "country").unwrap();
+    let broken = hub.dir.path().join("broken.tsv");
+    let mut out = std::fs::File::create(&broken).unwrap();
+    for (i, line) in lines.iter().enumerate() {
+        let mut cells: Vec<String> = line.split('\t').map(str::to_owned).collect();
+        if i == 2 {
+            cells[date_col] = "2020-13-45".into();
+        }
+        if i == 4 {
+            cells[country_col] = "Atlantis".into();
+        }
+        writeln!(out, "{}", cells.join("\t")).unwrap();
+    }
+    drop(out);
+
+    let (code, problem) = hub.submit("submitter", &broken, &sequences).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let issues = problem["issues"].as_array().unwrap();
+    let date = issues.iter().find(|i| i["value"] == "2020-13-45").unwrap_or_else(|| panic!("{problem:#}"));
+    assert_eq!(date["file"], "broken.tsv");
+    assert_eq!(date["line"], 3);
+    assert!(date["column"].as_str().unwrap().contains("date"), "{date}");
+    assert_eq!(date["severity"], "error");
+    let country = issues.iter().find(|i| i["value"] == "Atlantis").unwrap_or_else(|| panic!("{problem:#}"));
+    assert_eq!(country["line"], 5);
+    assert_eq!(country["column"], "country");
+
+    // Nothing of the rejected submission was stored.
+    let (code, list) = hub.get_json(&format!("/api/sars-cov-2/entries?group={GROUP}"), Some("curator")).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(list["entries"].as_array().unwrap().is_empty(), "{list}");
+
+    // A FASTA record without metadata is named too.
+    let mut extra = Vec::new();
+    virion_io::open_path(&sequences).unwrap().read_to_end(&mut extra).unwrap();
+    extra.extend_from_slice(b">Nobody/1/2020\nACGTACGTACGT\n");
+    let extra_path = hub.dir.path().join("extra.fasta");
+    std::fs::write(&extra_path, extra).unwrap();
+    let (code, problem) = hub.submit("submitter", &metadata, &extra_path).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    let issue = &problem["issues"][0];
+    assert_eq!(
+        (issue["file"].as_str(), issue["value"].as_str()),
+        (Some("extra.fasta"), Some("Nobody/1/2020")),
+        "{problem}"
+    );
+}
+
+async fn roles_and_visibility(hub: &Hub) {
+    let (metadata, sequences, _) = example_subset(&hub.shared, hub.dir.path(), 2);
+    // No token, a wrong token, a consumer, an outsider: none may submit.
+    let (code, _, _) = hub.call(Method::POST, "/api/sars-cov-2/submit", None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+    let mut req_headers = vec![("authorization", "Bearer vrn_not-a-token")];
+    req_headers.push(("content-type", "application/json"));
+    let (code, _, body) = hub.call(Method::GET, "/api/groups", None, &req_headers, Body::empty()).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+    let problem: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(problem["status"], 401);
+    for user in ["consumer", "outsider"] {
+        let (code, body) = hub.submit(user, &metadata, &sequences).await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{user}: {body}");
+    }
+    let (code, body) = hub.submit("submitter", &metadata, &sequences).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let accession = body["entries"][0]["accession"].as_str().unwrap().to_owned();
+    let uri = format!("/api/sars-cov-2/entries/{accession}.1");
+
+    // Unreleased: members (the consumer included) see it; outsiders and the public do not.
+    for (user, expected) in [
+        (Some("consumer"), StatusCode::OK),
+        (Some("submitter"), StatusCode::OK),
+        (Some("outsider"), StatusCode::NOT_FOUND),
+        (None, StatusCode::NOT_FOUND),
+    ] {
+        let (code, body) = hub.get_json(&uri, user).await;
+        assert_eq!(code, expected, "{user:?}: {body}");
+    }
+    let (_, list) = hub.get_json(&format!("/api/sars-cov-2/entries?group={GROUP}"), Some("outsider")).await;
+    assert!(list["entries"].as_array().unwrap().is_empty());
+    let (_, list) = hub.get_json(&format!("/api/sars-cov-2/entries?group={GROUP}"), Some("consumer")).await;
+    assert_eq!(list["entries"].as_array().unwrap().len(), 2);
+    // The consumer may read but not curate.
+    let (code, _) =
+        hub.json(Method::POST, "/api/sars-cov-2/discard", Some("consumer"), json!({ "group": GROUP })).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _) = hub.get_json(&format!("/api/groups/{GROUP}/members"), Some("outsider")).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, members) = hub.get_json(&format!("/api/groups/{GROUP}/members"), Some("consumer")).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(members.as_array().unwrap().len(), 3);
+    // The submitter discards its own unprocessed entries.
+    let (code, body) =
+        hub.json(Method::POST, "/api/sars-cov-2/discard", Some("submitter"), json!({ "group": GROUP })).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(body["discarded"].as_array().unwrap().len(), 2);
+
+    // Local accounts log in for a token.
+    let (code, login) =
+        hub.json(Method::POST, "/api/login", None, json!({ "name": "curator", "password": "wrong" })).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED, "{login}");
+    let (code, login) = hub
+        .json(Method::POST, "/api/login", None, json!({ "name": "curator", "password": "curator-password" }))
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let token = login["token"].as_str().unwrap();
+    let (code, _, body) = hub
+        .call(
+            Method::GET,
+            "/api/groups",
+            None,
+            &[("authorization", &format!("Bearer {token}"))],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let groups: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(groups[0]["role"], "curator");
+    // Unknown organisms are 404 problems.
+    let (code, body) = hub.get_json("/api/no-such-virus/entries", None).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    assert_eq!(body["status"], 404);
+}

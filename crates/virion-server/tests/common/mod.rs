@@ -1,0 +1,261 @@
+//! A hub on SQLite (temp dir) or PostgreSQL (a fresh database per test), with the SARS-CoV-2
+//! organism, a group and a user in every role, driven through the router with `oneshot`.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use sqlx::Connection;
+use tower::ServiceExt;
+use virion_schema::OrganismRegistry;
+use virion_server::multipart::FormBody;
+use virion_server::worker::{Datasets, WorkerConfig, dataset_dirs, run_worker};
+use virion_server::{AppState, app};
+use virion_store::{Role, Store};
+
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+pub const GROUP: &str = "lab";
+
+pub struct Hub {
+    pub app: Router,
+    pub store: Store,
+    pub datasets: HashMap<String, PathBuf>,
+    /// Tokens by user: curator (group owner), submitter, consumer, outsider.
+    pub tokens: HashMap<&'static str, String>,
+    pub shared: PathBuf,
+    pub dir: tempfile::TempDir,
+    drop_pg: Option<(String, String)>,
+}
+
+async fn postgres_store() -> Option<(Store, (String, String))> {
+    let admin =
+        std::env::var("VIRION_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_string());
+    let mut conn = match sqlx::PgConnection::connect(&admin).await {
+        Ok(c) => c,
+        Err(e) => {
+            if std::env::var("VIRION_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("PostgreSQL required but unreachable at {admin}: {e}");
+            }
+            eprintln!("skipping postgres: {admin}: {e}");
+            return None;
+        }
+    };
+    let name = format!("virion_s_{:016x}", rand::random::<u64>());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let (base, _) = admin.rsplit_once('/').expect("URL has a database path");
+    let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
+    Some((store, (admin, name)))
+}
+
+impl Hub {
+    /// `None` (with a notice) when the shared data or the PostgreSQL server is missing.
+    pub async fn new(postgres: bool) -> Option<Hub> {
+        let shared = virion_testdata::shared_data()?;
+        let dir = tempfile::tempdir().unwrap();
+        let (store, drop_pg) = if postgres {
+            let (store, names) = postgres_store().await?;
+            (store, Some(names))
+        } else {
+            (Store::open_data_dir(dir.path()).await.unwrap(), None)
+        };
+        let datasets: HashMap<String, PathBuf> =
+            [("sars-cov-2".to_owned(), shared.join("nextclade/sars-cov-2"))].into_iter().collect();
+        let state =
+            AppState::new(store.clone(), &OrganismRegistry::builtin(), dir.path(), &datasets).await.unwrap();
+
+        let mut tokens = HashMap::new();
+        let curator = store.create_user("curator", Some("curator-password"), false).await.unwrap();
+        let group = store.create_group(GROUP, curator).await.unwrap();
+        for (name, role) in
+            [("submitter", Some(Role::Submitter)), ("consumer", Some(Role::Consumer)), ("outsider", None)]
+        {
+            let id = store.create_user(name, None, false).await.unwrap();
+            if let Some(role) = role {
+                store.set_role(curator, group, id, role).await.unwrap();
+            }
+            tokens.insert(name, store.create_token(id, "test").await.unwrap().1);
+        }
+        tokens.insert("curator", store.create_token(curator, "test").await.unwrap().1);
+        Some(Hub { app: app(state), store, datasets, tokens, shared, dir, drop_pg })
+    }
+
+    pub fn token(&self, user: &str) -> &str {
+        &self.tokens[user]
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        user: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> (StatusCode, HeaderMap, Bytes) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(user) = user {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {}", self.token(user)));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let response = self.app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, bytes)
+    }
+
+    pub async fn json(
+        &self,
+        method: Method,
+        uri: &str,
+        user: Option<&str>,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let (status, _, bytes) = self
+            .call(method, uri, user, &[("content-type", "application/json")], Body::from(body.to_string()))
+            .await;
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn get_json(&self, uri: &str, user: Option<&str>) -> (StatusCode, serde_json::Value) {
+        let (status, _, bytes) = self.call(Method::GET, uri, user, &[], Body::empty()).await;
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Submits the two files (read from disk into a streaming multipart body).
+    pub async fn submit(
+        &self,
+        user: &str,
+        metadata: &Path,
+        sequences: &Path,
+    ) -> (StatusCode, serde_json::Value) {
+        let name = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+        let len = |p: &Path| std::fs::metadata(p).unwrap().len();
+        let form = FormBody::new()
+            .text("group", GROUP)
+            .file("metadata", &name(metadata), len(metadata))
+            .file("sequences", &name(sequences), len(sequences));
+        let content_type = form.content_type();
+        let files: Vec<Box<dyn Read + Send>> = vec![
+            Box::new(std::fs::File::open(metadata).unwrap()),
+            Box::new(std::fs::File::open(sequences).unwrap()),
+        ];
+        let mut body = Vec::new();
+        form.into_reader(files).read_to_end(&mut body).unwrap();
+        let (status, _, bytes) = self
+            .call(
+                Method::POST,
+                "/api/sars-cov-2/submit",
+                Some(user),
+                &[("content-type", &content_type)],
+                Body::from(body),
+            )
+            .await;
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Runs `n` workers until `done` returns true (checked every 200 ms) or the timeout.
+    pub async fn process_until(&self, n: usize, timeout_s: u64, mut done: impl AsyncFnMut() -> bool) {
+        let dirs = dataset_dirs(&self.store, &self.datasets).await.unwrap();
+        let datasets = Datasets::new(dirs);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let workers: Vec<_> = (0..n)
+            .map(|i| {
+                let config = WorkerConfig {
+                    idle: std::time::Duration::from_millis(100),
+                    ..WorkerConfig::named(format!("test-{i}"))
+                };
+                tokio::spawn(run_worker(self.store.clone(), datasets.clone(), config, stopped.clone()))
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        while !done().await {
+            assert!(start.elapsed().as_secs() < timeout_s, "processing did not finish in {timeout_s} s");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        stop.send(true).unwrap();
+        for w in workers {
+            w.await.unwrap();
+        }
+    }
+
+    pub async fn finish(self) {
+        self.store.close().await;
+        if let Some((admin, name)) = self.drop_pg {
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Writes the first `n` genomes of the ncov open example (FASTA, zstd) and their metadata rows
+/// (TSV, gzip) into `dir`; returns (metadata, sequences, names).
+pub fn example_subset(shared: &Path, dir: &Path, n: usize) -> (PathBuf, PathBuf, Vec<String>) {
+    let base = shared.join("sequences/ncov-open-example");
+    let table = std::fs::read_to_string(base.join("example_metadata.tsv")).unwrap();
+    let mut lines = table.lines();
+    let header = lines.next().unwrap();
+    let rows: HashMap<&str, &str> = lines.map(|l| (l.split('\t').next().unwrap(), l)).collect();
+    let records = virion_testdata::read_fasta(&base.join("example_sequences.fasta.gz"));
+    let chosen: Vec<_> = records.iter().filter(|r| rows.contains_key(r.name.as_str())).take(n).collect();
+    assert_eq!(chosen.len(), n);
+
+    let metadata = dir.join("metadata.tsv.gz");
+    let mut gz =
+        flate2::write::GzEncoder::new(std::fs::File::create(&metadata).unwrap(), flate2::Compression::fast());
+    writeln!(gz, "{header}").unwrap();
+    for r in &chosen {
+        writeln!(gz, "{}", rows[r.name.as_str()]).unwrap();
+    }
+    gz.finish().unwrap();
+
+    let sequences = dir.join("sequences.fasta.zst");
+    let mut zst = zstd::stream::write::Encoder::new(std::fs::File::create(&sequences).unwrap(), 3).unwrap();
+    for r in &chosen {
+        writeln!(zst, ">{}", r.name).unwrap();
+        zst.write_all(&r.seq).unwrap();
+        writeln!(zst).unwrap();
+    }
+    zst.finish().unwrap();
+    (metadata, sequences, chosen.iter().map(|r| r.name.clone()).collect())
+}
+
+/// Reads a plain-text file's lines (helper for broken-input tests).
+pub fn lines_of(path: &Path) -> Vec<String> {
+    let reader = virion_io::open_path(path).unwrap();
+    reader.lines().map(|l| l.unwrap()).collect()
+}
+
+/// Defines `mod $name { sqlite(); postgres(); }` running `async fn $name(Hub)`.
+#[macro_export]
+macro_rules! hub_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(hub) = $crate::common::Hub::new(false).await {
+                    super::$name(&hub).await;
+                    hub.finish().await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(hub) = $crate::common::Hub::new(true).await {
+                    super::$name(&hub).await;
+                    hub.finish().await;
+                }
+            }
+        }
+    )*};
+}
