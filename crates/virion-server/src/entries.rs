@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use virion_schema::{Issue, Row, Severity, Validator};
-use virion_store::{Accession, AccessionVersion, DataUseTerms, ListFilter, Revision, Scope, Status};
+use virion_store::{
+    Accession, AccessionVersion, DataUseTerms, ListFilter, ProcessingResult, Revision, Scope, Status,
+};
 
 use crate::auth::{AuthUser, MaybeUser};
 use crate::error::ApiError;
@@ -179,18 +181,26 @@ fn scope(text: Option<&str>) -> Result<Scope, ApiError> {
     }
 }
 
-async fn review_args(
+/// Which versions a review acts on: the listed ones, or else the organism's versions of the
+/// group that `keep` admits. (The store acts on a whole group; the path names one organism.)
+async fn review_targets(
     state: &AppState,
+    user: virion_store::UserId,
     organism: &str,
     req: &ReviewRequest,
-) -> Result<(virion_store::GroupId, Option<Vec<AccessionVersion>>, Scope), ApiError> {
+    keep: impl Fn(&virion_store::VersionRecord) -> bool,
+) -> Result<(virion_store::GroupId, Vec<AccessionVersion>), ApiError> {
     let org = state.organism(organism)?;
     let group = state.store().group_by_name(&req.group).await?;
     let only = match &req.accession_versions {
-        Some(list) => Some(list.iter().map(|t| parse_av(org, t)).collect::<Result<Vec<_>, _>>()?),
-        None => None,
+        Some(list) => list.iter().map(|t| parse_av(org, t)).collect::<Result<Vec<_>, _>>()?,
+        None => {
+            let filter = ListFilter { organism: Some(org.id), group: Some(group), ..ListFilter::default() };
+            let versions = state.store().list_versions(Some(user), &filter).await?;
+            versions.into_iter().filter(|r| r.is_latest && keep(r)).map(|r| r.accession_version).collect()
+        }
     };
-    Ok((group, only, scope(req.scope.as_deref())?))
+    Ok((group, only))
 }
 
 fn av_list(list: &[AccessionVersion]) -> Value {
@@ -204,11 +214,19 @@ pub async fn approve(
     Path(organism): Path<String>,
     Json(req): Json<ReviewRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let (group, only, scope) = review_args(&state, &organism, &req).await?;
+    let scope = scope(req.scope.as_deref())?;
     if scope == Scope::WithErrors {
         return Err(ApiError::BadRequest("versions with errors cannot be approved".into()));
     }
-    let approved = state.store().approve(user.id, group, only.as_deref(), scope).await?;
+    let (group, only) = review_targets(&state, user.id, &organism, &req, |r| {
+        let result = r.processed.as_ref().map(|p| p.result);
+        r.status == Status::Processed
+            && (r.is_revocation
+                || result == Some(ProcessingResult::Ok)
+                || (scope == Scope::All && result == Some(ProcessingResult::Warnings)))
+    })
+    .await?;
+    let approved = state.store().approve(user.id, group, Some(&only), scope).await?;
     let released = state.store().release_approved().await?;
     Ok(Json(json!({ "approved": av_list(&approved), "released": released.len() })))
 }
@@ -219,8 +237,14 @@ pub async fn discard(
     Path(organism): Path<String>,
     Json(req): Json<ReviewRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let (group, only, scope) = review_args(&state, &organism, &req).await?;
-    let discarded = state.store().discard(user.id, group, only.as_deref(), scope).await?;
+    let scope = scope(req.scope.as_deref())?;
+    let (group, only) = review_targets(&state, user.id, &organism, &req, |r| {
+        !matches!(r.status, Status::Approved | Status::Released)
+            && (scope != Scope::WithErrors
+                || r.processed.as_ref().is_some_and(|p| p.result == ProcessingResult::Errors))
+    })
+    .await?;
+    let discarded = state.store().discard(user.id, group, Some(&only), scope).await?;
     Ok(Json(json!({ "discarded": av_list(&discarded) })))
 }
 

@@ -12,6 +12,7 @@ mod groups;
 pub mod multipart;
 mod openapi;
 mod released;
+pub mod run;
 mod state;
 mod submit;
 mod views;

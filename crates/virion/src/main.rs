@@ -2,7 +2,9 @@
 //! library crates.
 
 mod bench;
+mod client_cmd;
 mod dataset_cmd;
+mod hub_cmd;
 mod process;
 mod progress;
 
@@ -17,9 +19,13 @@ use clap::{Parser, Subcommand};
     about = "Pathogen genomic data hub: process, store, query and share virus genomes"
 )]
 struct Cli {
-    /// Log filter (e.g. `info`, `virion=debug`); also read from RUST_LOG.
-    #[arg(long, global = true, env = "VIRION_LOG", default_value = "warn")]
-    log: String,
+    /// Log filter (e.g. `info`, `virion=debug`); also read from RUST_LOG. Default: `info` for
+    /// `serve` and `worker`, `warn` otherwise.
+    #[arg(long, global = true, env = "VIRION_LOG")]
+    log: Option<String>,
+    /// Log as JSON lines (structured events for log collectors).
+    #[arg(long, global = true)]
+    log_json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,19 +41,44 @@ enum Command {
     /// Benchmarks that measure Virion on real data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Run the data hub: HTTP API and a pool of processing workers.
+    Serve(hub_cmd::ServeArgs),
+    /// Run processing workers only, against the hub's database.
+    Worker(hub_cmd::WorkerArgs),
+    /// Bootstrap accounts, groups and tokens without a browser.
+    #[command(subcommand)]
+    Admin(hub_cmd::AdminCommand),
+    /// Upload metadata and sequences to a hub (prints the accessions).
+    Submit(client_cmd::SubmitArgs),
+    /// Approve a group's processed versions on a hub.
+    Approve(client_cmd::ApproveArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = std::env::var("RUST_LOG").unwrap_or(cli.log.clone());
-    tracing_subscriber::fmt()
+    let default_level = match cli.command {
+        Command::Serve(_) | Command::Worker(_) => "info",
+        _ => "warn",
+    };
+    let filter =
+        std::env::var("RUST_LOG").ok().or(cli.log.clone()).unwrap_or_else(|| default_level.to_owned());
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if cli.log_json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let result = match cli.command {
         Command::Process(args) => process::run(&args),
         Command::Dataset(cmd) => dataset_cmd::run(&cmd),
         Command::Bench(cmd) => bench::run(&cmd),
+        Command::Serve(args) => hub_cmd::run_serve(&args),
+        Command::Worker(args) => hub_cmd::run_worker(&args),
+        Command::Admin(cmd) => hub_cmd::run_admin(&cmd),
+        Command::Submit(args) => client_cmd::run_submit(&args),
+        Command::Approve(args) => client_cmd::run_approve(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,170 @@
+//! Running the hub as a process: open the store, serve the router, run the worker pool, and
+//! stop gracefully (in-flight requests and claimed jobs finish) on a shutdown signal.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use virion_schema::OrganismRegistry;
+use virion_store::Store;
+
+use crate::state::{AppState, SetupError, resolve_datasets};
+use crate::worker::{Datasets, WorkerConfig, dataset_dirs, run_worker};
+
+/// Where the hub keeps its state and finds its organisms (the flags of `virion serve` and
+/// `virion worker`).
+#[derive(Debug, Clone)]
+pub struct HubOptions {
+    pub data_dir: PathBuf,
+    /// `None`: SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// Extra organism TOML files (added to the built-in ones).
+    pub organisms_dir: Option<PathBuf>,
+    /// Explicit organism → Nextclade dataset directory pairs.
+    pub datasets: Vec<(String, PathBuf)>,
+    /// A directory holding datasets named as the organism configs name them.
+    pub dataset_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error(transparent)]
+    Store(#[from] virion_store::StoreError),
+    #[error("organism configs in {path}: {source}")]
+    Config { path: PathBuf, source: virion_schema::ConfigError },
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl HubOptions {
+    pub async fn open_store(&self) -> Result<Store, RunError> {
+        Ok(match &self.database_url {
+            Some(url) => Store::connect(url).await?,
+            None => Store::open_data_dir(&self.data_dir).await?,
+        })
+    }
+
+    pub fn registry(&self) -> Result<OrganismRegistry, RunError> {
+        match &self.organisms_dir {
+            Some(dir) => OrganismRegistry::builtin_with_dir(dir)
+                .map_err(|source| RunError::Config { path: dir.clone(), source }),
+            None => Ok(OrganismRegistry::builtin()),
+        }
+    }
+
+    pub fn dataset_map(&self, registry: &OrganismRegistry) -> HashMap<String, PathBuf> {
+        resolve_datasets(registry, &self.datasets, self.dataset_dir.as_deref())
+    }
+}
+
+/// Resolves when the process gets Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+fn spawn_workers(
+    store: &Store,
+    datasets: Datasets,
+    count: usize,
+    prefix: &str,
+    stop: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<u64>> {
+    let host = std::process::id();
+    (0..count)
+        .map(|i| {
+            let config = WorkerConfig::named(format!("{prefix}-{host}-{i}-{:08x}", rand::random::<u32>()));
+            tokio::spawn(run_worker(store.clone(), datasets.clone(), config, stop.clone()))
+        })
+        .collect()
+}
+
+/// Serves the API on `listener` with `workers` processing tasks until `shutdown` resolves.
+pub async fn serve(
+    options: &HubOptions,
+    listener: TcpListener,
+    workers: usize,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let store = options.open_store().await?;
+    let registry = options.registry()?;
+    let datasets = options.dataset_map(&registry);
+    let state = AppState::new(store.clone(), &registry, &options.data_dir, &datasets).await?;
+    let organisms: Vec<&str> = state.organisms().map(|o| o.config.name.as_str()).collect();
+    tracing::info!(address = %listener.local_addr()?, organisms = ?organisms, workers, "virion hub listening");
+    let (stop, stopped) = watch::channel(false);
+    let pool = spawn_workers(
+        &store,
+        Datasets::new(dataset_dirs(&store, &datasets).await?),
+        workers,
+        "serve",
+        &stopped,
+    );
+    let result = axum::serve(listener, crate::app(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests and claimed jobs");
+        })
+        .await;
+    let _ = stop.send(true);
+    for w in pool {
+        let _ = w.await;
+    }
+    store.close().await;
+    Ok(result?)
+}
+
+/// `virion worker`: the processing loop alone, against the same database.
+pub async fn work(
+    options: &HubOptions,
+    workers: usize,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let store = options.open_store().await?;
+    let registry = options.registry()?;
+    let datasets = options.dataset_map(&registry);
+    // Registering here too lets a worker start before the first server.
+    crate::state::register_organisms(&store, &registry, &datasets).await?;
+    let (stop, stopped) = watch::channel(false);
+    let pool = spawn_workers(
+        &store,
+        Datasets::new(dataset_dirs(&store, &datasets).await?),
+        workers,
+        "worker",
+        &stopped,
+    );
+    tracing::info!(workers, "virion workers running");
+    shutdown.await;
+    let _ = stop.send(true);
+    let mut done = 0;
+    for w in pool {
+        done += w.await.unwrap_or(0);
+    }
+    tracing::info!(done, "virion workers stopped");
+    store.close().await;
+    Ok(())
+}
+
+/// The data directory's default location.
+pub fn default_data_dir() -> &'static Path {
+    Path::new("virion-data")
+}

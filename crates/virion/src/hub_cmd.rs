@@ -1,0 +1,202 @@
+//! `virion serve`, `virion worker` and `virion admin …`: the hub on this machine's database.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use virion_server::run::{HubOptions, default_data_dir, serve, shutdown_signal, work};
+use virion_store::Store;
+
+/// Where the hub's state lives (every database-touching command takes these).
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// Data directory (SQLite database, upload staging).
+    #[arg(long, default_value = default_data_dir().as_os_str())]
+    pub data_dir: PathBuf,
+    /// Database URL (sqlite://… or postgres://…); default: SQLite in the data directory.
+    #[arg(long, env = "VIRION_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OrganismArgs {
+    /// Extra organism configs: every *.toml in this directory (added to the built-in ones).
+    #[arg(long)]
+    pub organisms: Option<PathBuf>,
+    /// Nextclade dataset of an organism, as ORGANISM=DIR (repeatable).
+    #[arg(long = "dataset", value_parser = parse_pair)]
+    pub datasets: Vec<(String, PathBuf)>,
+    /// Directory of Nextclade datasets named as the organism configs name them.
+    #[arg(long)]
+    pub dataset_dir: Option<PathBuf>,
+    /// Processing tasks (default: one per CPU).
+    #[arg(long)]
+    pub workers: Option<usize>,
+}
+
+fn parse_pair(text: &str) -> Result<(String, PathBuf), String> {
+    let (organism, dir) = text.split_once('=').ok_or_else(|| format!("{text:?} is not ORGANISM=DIR"))?;
+    Ok((organism.to_owned(), PathBuf::from(dir)))
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    organisms: OrganismArgs,
+    /// Address to listen on (port 0: any free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    organisms: OrganismArgs,
+}
+
+fn options(db: &DbArgs, o: &OrganismArgs) -> HubOptions {
+    HubOptions {
+        data_dir: db.data_dir.clone(),
+        database_url: db.database_url.clone(),
+        organisms_dir: o.organisms.clone(),
+        datasets: o.datasets.clone(),
+        dataset_dir: o.dataset_dir.clone(),
+    }
+}
+
+fn worker_count(o: &OrganismArgs) -> usize {
+    o.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
+
+pub fn run_serve(args: &ServeArgs) -> Result<()> {
+    let options = options(&args.db, &args.organisms);
+    runtime()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        // Printed (not only logged) so that scripts started with port 0 can find the server.
+        println!("virion hub listening on http://{}", listener.local_addr()?);
+        std::io::stdout().flush()?;
+        serve(&options, listener, worker_count(&args.organisms), shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+pub fn run_worker(args: &WorkerArgs) -> Result<()> {
+    let options = options(&args.db, &args.organisms);
+    runtime()?.block_on(async { Ok(work(&options, worker_count(&args.organisms), shutdown_signal()).await?) })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a local account; the password is read from the first line of stdin (empty:
+    /// token-only account).
+    CreateUser {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        name: String,
+        /// Instance administrator (may do everything in every group).
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Create a group owned (as curator) by an existing user.
+    CreateGroup {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        owner: String,
+    },
+    /// Create an API token for a user and print it (it is stored hashed: this is the only copy).
+    CreateToken {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        user: String,
+        /// A label for the token.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Give a user a role (submitter, curator, consumer) in a group, as the group's owner would.
+    SetRole {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        role: String,
+    },
+}
+
+async fn open(db: &DbArgs) -> Result<Store> {
+    let store = match &db.database_url {
+        Some(url) => Store::connect(url).await?,
+        None => Store::open_data_dir(&db.data_dir).await?,
+    };
+    Ok(store)
+}
+
+pub fn run_admin(cmd: &AdminCommand) -> Result<()> {
+    runtime()?.block_on(async {
+        match cmd {
+            AdminCommand::CreateUser { db, name, admin } => {
+                let mut password = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut password)
+                    .context("reading the password from stdin")?;
+                let password = password.trim_end_matches(['\r', '\n']);
+                let store = open(db).await?;
+                let id = store.create_user(name, (!password.is_empty()).then_some(password), *admin).await?;
+                eprintln!("created user {name} ({id})");
+                store.close().await;
+            }
+            AdminCommand::CreateGroup { db, name, owner } => {
+                let store = open(db).await?;
+                let owner = store.user_by_name(owner).await?;
+                let id = store.create_group(name, owner.id).await?;
+                eprintln!("created group {name} ({id}), curator {}", owner.name);
+                store.close().await;
+            }
+            AdminCommand::CreateToken { db, user, label } => {
+                let store = open(db).await?;
+                let user = store.user_by_name(user).await?;
+                let (_, token) = store.create_token(user.id, label).await?;
+                println!("{token}");
+                store.close().await;
+            }
+            AdminCommand::SetRole { db, group, user, role } => {
+                let Some(role) = virion_store::Role::parse(role) else {
+                    bail!("role {role:?} is not one of submitter, curator, consumer");
+                };
+                let store = open(db).await?;
+                let group_id = store.group_by_name(group).await?;
+                let member = store.user_by_name(user).await?;
+                // The group's first curator acts, as the owner would through the API.
+                let owner = store
+                    .memberships(None, Some(group_id))
+                    .await?
+                    .into_iter()
+                    .find(|m| m.role == virion_store::Role::Curator)
+                    .with_context(|| format!("group {group} has no curator"))?;
+                store.set_role(owner.user, group_id, member.id, role).await?;
+                eprintln!("{user} is now {} of {group}", role.as_str());
+                store.close().await;
+            }
+        }
+        Ok(())
+    })
+}
