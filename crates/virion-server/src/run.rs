@@ -98,11 +98,13 @@ fn spawn_workers(
         .collect()
 }
 
-/// Serves the API on `listener` with `workers` processing tasks until `shutdown` resolves.
+/// Serves the API on `listener` with `workers` processing tasks until `shutdown` resolves;
+/// `on_ready` is called with the address once the hub is set up and accepting.
 pub async fn serve(
     options: &HubOptions,
     listener: TcpListener,
     workers: usize,
+    on_ready: impl FnOnce(std::net::SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let store = options.open_store().await?;
@@ -119,6 +121,7 @@ pub async fn serve(
         "serve",
         &stopped,
     );
+    on_ready(listener.local_addr()?);
     let result = axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(async move {
             shutdown.await;

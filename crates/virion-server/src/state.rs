@@ -81,7 +81,12 @@ pub async fn register_organisms(
             Some(o) => o.id,
             None => {
                 let reference = read_reference(name, &dir.join("reference.fasta"))?;
-                store.add_organism(name, &config.accession_prefix, &reference).await?
+                match store.add_organism(name, &config.accession_prefix, &reference).await {
+                    Ok(id) => id,
+                    // A server and a worker starting together both try; the first one wins.
+                    Err(StoreError::AlreadyExists { .. }) => store.organism_by_name(name).await?.id,
+                    Err(e) => return Err(e.into()),
+                }
             }
         };
         out.insert(name.clone(), HubOrganism { id, config: config.clone(), dataset_dir: dir.clone() });

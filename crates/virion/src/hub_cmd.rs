@@ -84,9 +84,11 @@ pub fn run_serve(args: &ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         // Printed (not only logged) so that scripts started with port 0 can find the server.
-        println!("virion hub listening on http://{}", listener.local_addr()?);
-        std::io::stdout().flush()?;
-        serve(&options, listener, worker_count(&args.organisms), shutdown_signal()).await?;
+        let ready = |address| {
+            println!("virion hub listening on http://{address}");
+            let _ = std::io::stdout().flush();
+        };
+        serve(&options, listener, worker_count(&args.organisms), ready, shutdown_signal()).await?;
         Ok(())
     })
 }

@@ -78,7 +78,7 @@ fn serve_admin_submit_approve() {
             "--dataset",
             &dataset,
             "--workers",
-            "2",
+            "0",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -88,6 +88,14 @@ fn serve_admin_submit_approve() {
     BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
     let url = first.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+
+    // The server runs no workers; a separate `virion worker` process does the processing.
+    let mut worker = Command::new(BIN)
+        .args(["worker", "--data-dir", data_dir, "--dataset", &dataset, "--workers", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
 
     let (metadata, sequences) = write_subset(&shared, dir.path(), 5);
     let submit_args =
@@ -117,9 +125,11 @@ fn serve_admin_submit_approve() {
     assert_eq!(lines.len(), 5);
     assert!(lines.iter().all(|l| l["processed"]["clade"].as_str().is_some_and(|c| !c.is_empty())), "{text}");
 
-    // SIGTERM: graceful shutdown, exit status 0.
-    let killed = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    let status = server.wait().unwrap();
-    assert!(status.success(), "{status}");
+    // SIGTERM: graceful shutdown of both processes, exit status 0.
+    for child in [&mut server, &mut worker] {
+        let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status}");
+    }
 }
