@@ -64,7 +64,9 @@ fn main() -> ExitCode {
         std::env::var("RUST_LOG").ok().or(cli.log.clone()).unwrap_or_else(|| default_level.to_owned());
     let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colour codes only on a terminal: redirected logs stay plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if cli.log_json {
         logs.json().init();
     } else {
