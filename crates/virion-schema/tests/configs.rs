@@ -1,22 +1,9 @@
 //! The shipped organism configs load, agree with the ENA checklist, and produce usable templates.
 
-use std::path::PathBuf;
-
 use virion_schema::{FieldType, OrganismRegistry, Severity, Validator, insdc_countries, template_tsv};
+use virion_testdata::shared_data;
 
 /// `<repo>/../shared/data`, or `None` (after a notice) when absent and not required.
-fn shared_data() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
-        panic!("../shared/data not found and VIRION_REQUIRE_SHARED_DATA=1");
-    }
-    eprintln!("skipping: ../shared/data not found");
-    None
-}
-
 fn ena_sample_fields(data: &std::path::Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(data.join("ena/ERC000033.json")).unwrap();
     let checklist: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -2,23 +2,11 @@
 //! metadata, and small broken files.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use virion_schema::{
     Date, IssueKind, OrganismRegistry, Severity, ValidatedRow, Value, cross_check, validate_file,
 };
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("VIRION_REQUIRE_SHARED_DATA").as_deref() == Ok("1") {
-        panic!("../shared/data not found and VIRION_REQUIRE_SHARED_DATA=1");
-    }
-    eprintln!("skipping: ../shared/data not found");
-    None
-}
+use virion_testdata::shared_data;
 
 #[test]
 fn nextstrain_example_metadata_validates_through_aliases() {
