@@ -6,15 +6,17 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use axum::Json;
+use axum::body::Body;
 use axum::extract::{Multipart, Path as UrlPath, State};
-use serde_json::{Value, json};
-use sqlx::Row as _;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use futures_util::StreamExt;
+use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use virion_io::{FastaReader, FastaRecord};
 use virion_schema::{Issue, OrganismConfig, Severity, cross_check, validate_file};
-use virion_store::{Action, DataUseTerms, NewEntry, SubmitRequest};
+use virion_store::{Action, DataUseTerms, NewEntry, Store, SubmissionReceipt, SubmitRequest};
 
 use crate::auth::AuthUser;
 use crate::entries::parse_terms;
@@ -25,6 +27,8 @@ use crate::state::AppState;
 const MAX_ISSUES: usize = 1000;
 /// Entries in flight between the FASTA reader thread and the store.
 const CHANNEL_DEPTH: usize = 256;
+/// Bytes per chunk of the streamed accession list.
+const CHUNK_BYTES: usize = 64 * 1024;
 
 struct Upload {
     /// The name the client gave, used in issues.
@@ -83,8 +87,9 @@ pub async fn submit(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     UrlPath(organism): UrlPath<String>,
+    headers: HeaderMap,
     multipart: Multipart,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let org = state.organism(&organism)?;
     let store = state.store();
     let dir = tempfile::Builder::new()
@@ -119,7 +124,7 @@ pub async fn submit(
         .await
         .map_err(ApiError::internal)??
     };
-    tracing::info!(entries = index.len(), organism = %organism, group = %group_name, "submission validated");
+    tracing::info!(entries = index.lines.len(), organism = %organism, group = %group_name, "submission validated");
 
     let (tx, mut rx) = mpsc::channel::<Result<NewEntry, std::io::Error>>(CHANNEL_DEPTH);
     let fasta_path = sequences.path.clone();
@@ -130,26 +135,95 @@ pub async fn submit(
     producer.await.map_err(ApiError::internal)?;
     let receipt = receipt?;
 
-    let rows = sqlx::query(
-        "SELECT submission_key, accession FROM entries WHERE submission_id = $1 ORDER BY accession",
-    )
-    .bind(receipt.submission.0)
-    .fetch_all(store.pool())
-    .await
-    .map_err(ApiError::internal)?;
-    let mut accessions = Vec::with_capacity(rows.len());
-    for row in rows {
-        let key: String = row.try_get(0).map_err(ApiError::internal)?;
-        let accession: String = row.try_get(1).map_err(ApiError::internal)?;
-        accessions.push(json!({ "submissionId": key, "accession": accession, "version": 1 }));
-    }
     drop(dir);
-    Ok(Json(json!({ "submission": receipt.submission.0, "entries": accessions })))
+    let ndjson = wants_ndjson(&headers);
+    Ok(accessions_response(store.clone(), receipt, ndjson))
+}
+
+fn wants_ndjson(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("application/x-ndjson")))
+}
+
+/// The accessions of a stored submission, streamed from the database (a million-entry
+/// answer never sits in memory): by default one JSON object
+/// `{"submission": N, "entryCount": N, "entries": [{submissionId, accession, version}, …]}`,
+/// or with `Accept: application/x-ndjson` one entry object per line.
+fn accessions_response(store: Store, receipt: SubmissionReceipt, ndjson: bool) -> Response {
+    let (tx, mut rx) = mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let mut buf = Vec::with_capacity(CHUNK_BYTES + 256);
+        if !ndjson {
+            let head = json!({ "submission": receipt.submission.0, "entryCount": receipt.entry_count });
+            let head = head.to_string();
+            // `{…}` without its closing brace, then the entries array.
+            buf.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
+            buf.extend_from_slice(br#","entries":["#);
+        }
+        let mut rows = std::pin::pin!(store.submission_accessions(receipt.submission));
+        let mut first = true;
+        while let Some(row) = rows.next().await {
+            let (key, accession) = match row {
+                Ok(row) => row,
+                Err(e) => {
+                    // The submission is stored; only this listing failed. Cut the body short
+                    // so the client sees a broken response rather than a partial list.
+                    tracing::error!(submission = receipt.submission.0, error = %e, "listing accessions failed");
+                    let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                    return;
+                }
+            };
+            if !ndjson && !first {
+                buf.push(b',');
+            }
+            first = false;
+            let entry = json!({ "submissionId": key, "accession": accession.as_str(), "version": 1 });
+            serde_json::to_writer(&mut buf, &entry).expect("JSON to memory");
+            if ndjson {
+                buf.push(b'\n');
+            }
+            if buf.len() >= CHUNK_BYTES && tx.send(Ok(std::mem::take(&mut buf))).await.is_err() {
+                return; // the client went away
+            }
+        }
+        if !ndjson {
+            buf.extend_from_slice(b"]}");
+        }
+        let _ = tx.send(Ok(buf)).await;
+    });
+    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let mut response = Response::new(body);
+    let content_type = if ndjson { "application/x-ndjson" } else { "application/json" };
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// Where each validated row's metadata lies: submission id → its line in the metadata file,
+/// and, indexed by that line, the byte range of its JSON in the validated-rows file. Pairing
+/// then needs no row in memory, only the ids (the one thing a submission must hold).
+struct RowIndex {
+    lines: HashMap<String, u64>,
+    offsets: Vec<(u64, u32)>,
+}
+
+impl RowIndex {
+    /// The submission id a FASTA record name matches (whole name, or first word) and the byte
+    /// range of its metadata.
+    fn find(&self, name: &str) -> Option<(&str, (u64, u32))> {
+        let name = name.trim();
+        let first_word = name.split_whitespace().next().unwrap_or("");
+        [name, first_word].into_iter().find_map(|n| {
+            let (key, &line) = self.lines.get_key_value(n)?;
+            let range = *self.offsets.get(line as usize)?;
+            Some((key.as_str(), range))
+        })
+    }
 }
 
 /// Validates the metadata rows and pairs them with the FASTA records. Rows without errors are
-/// written as JSON lines to `index_path`; the result maps each submission id to its line's
-/// byte range there, so pairing later needs no row in memory.
+/// written as JSON lines to `index_path`.
 fn validate(
     config: &OrganismConfig,
     meta_path: &Path,
@@ -157,7 +231,7 @@ fn validate(
     fasta_path: &Path,
     fasta_label: &str,
     index_path: &Path,
-) -> Result<HashMap<String, (u64, u32)>, ApiError> {
+) -> Result<RowIndex, ApiError> {
     let mut issues: Vec<Issue> = Vec::new();
     let mut error_count = 0usize;
     let mut keep = |issue: &Issue, issues: &mut Vec<Issue>| {
@@ -171,7 +245,7 @@ fn validate(
         }
     };
     let mut out = BufWriter::new(File::create(index_path).map_err(ApiError::internal)?);
-    let mut offsets: HashMap<String, (u64, u32)> = HashMap::new();
+    let mut offsets: Vec<(u64, u32)> = Vec::new();
     let mut offset = 0u64;
     let mut write_error: Option<std::io::Error> = None;
     let read = validate_file(
@@ -185,7 +259,9 @@ fn validate(
             if row.has_errors() || write_error.is_some() {
                 return;
             }
-            let Some(id) = row.submission_id.clone() else { return };
+            if row.submission_id.is_none() {
+                return;
+            }
             let line = match serde_json::to_string(&row.values) {
                 Ok(line) => line,
                 Err(e) => {
@@ -197,7 +273,11 @@ fn validate(
                 write_error = Some(e);
                 return;
             }
-            offsets.insert(id, (offset, line.len() as u32));
+            let at = row.line as usize;
+            if offsets.len() <= at {
+                offsets.resize(at + 1, (0, 0));
+            }
+            offsets[at] = (offset, line.len() as u32);
             offset += line.len() as u64;
         },
     );
@@ -216,26 +296,32 @@ fn validate(
         keep(issue, &mut issues);
     }
 
-    let mut names: Vec<(String, u64)> = Vec::new();
+    // The FASTA names stream through the cross-check; a read error stops the stream and is
+    // reported instead of the cross-check's findings.
     let mut reader =
         FastaReader::from_path(fasta_path).map_err(|e| fasta_problem(e, fasta_path, fasta_label))?;
     let mut record = FastaRecord::default();
-    loop {
-        match reader.read(&mut record) {
-            Ok(true) => names.push((std::mem::take(&mut record.name), record.index as u64 + 1)),
-            Ok(false) => break,
-            Err(e) => return Err(fasta_problem(e, fasta_path, fasta_label)),
+    let mut read_error = None;
+    let mut records = 0u64;
+    let names = std::iter::from_fn(|| match reader.read(&mut record) {
+        Ok(true) => {
+            records += 1;
+            Some((std::mem::take(&mut record.name), record.index as u64 + 1))
         }
+        Ok(false) => None,
+        Err(e) => {
+            read_error = Some(e);
+            None
+        }
+    });
+    let cross_issues = cross_check(fasta_label, names, meta_label, &summary.submission_ids);
+    if let Some(e) = read_error {
+        return Err(fasta_problem(e, fasta_path, fasta_label));
     }
-    if names.is_empty() {
+    if records == 0 {
         return Err(ApiError::Unreadable(format!("{fasta_label}: the sequences file holds no FASTA record")));
     }
-    for issue in cross_check(
-        fasta_label,
-        names.iter().map(|(n, i)| (n.as_str(), *i)),
-        meta_label,
-        &summary.submission_ids,
-    ) {
+    for issue in cross_issues {
         if issue.severity == Severity::Error {
             error_count += 1;
             if issues.len() < MAX_ISSUES {
@@ -253,7 +339,7 @@ fn validate(
         }
         return Err(ApiError::Validation(issues));
     }
-    Ok(offsets)
+    Ok(RowIndex { lines: summary.submission_ids, offsets })
 }
 
 fn fasta_problem(e: virion_io::FastaError, path: &Path, label: &str) -> ApiError {
@@ -265,7 +351,7 @@ fn fasta_problem(e: virion_io::FastaError, path: &Path, label: &str) -> ApiError
 fn pair_entries(
     fasta_path: &Path,
     index_path: &Path,
-    index: &HashMap<String, (u64, u32)>,
+    index: &RowIndex,
     tx: &mpsc::Sender<Result<NewEntry, std::io::Error>>,
 ) {
     let result = (|| -> std::io::Result<()> {
@@ -273,12 +359,9 @@ fn pair_entries(
         let mut reader = FastaReader::from_path(fasta_path).map_err(std::io::Error::other)?;
         let mut record = FastaRecord::default();
         while reader.read(&mut record).map_err(std::io::Error::other)? {
-            let name = record.name.trim();
-            let first_word = name.split_whitespace().next().unwrap_or("");
             // Validation matched every record, by its whole name or its first word.
-            let Some((key, &(offset, len))) =
-                index.get_key_value(name).or_else(|| index.get_key_value(first_word))
-            else {
+            let Some((key, (offset, len))) = index.find(&record.name) else {
+                let name = &record.name;
                 return Err(std::io::Error::other(format!("record {name:?} lost its metadata row")));
             };
             let mut line = vec![0u8; len as usize];
@@ -286,7 +369,7 @@ fn pair_entries(
             metadata.read_exact(&mut line)?;
             let metadata_json = String::from_utf8(line).map_err(std::io::Error::other)?;
             let entry = NewEntry {
-                submission_key: key.clone(),
+                submission_key: key.to_owned(),
                 metadata_json,
                 sequence: std::mem::take(&mut record.seq),
             };

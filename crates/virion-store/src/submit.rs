@@ -5,9 +5,11 @@
 //! submission that fails anywhere leaves nothing behind.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
-use futures_util::{Stream, StreamExt};
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use rayon::prelude::*;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::accession::{Accession, AccessionVersion};
@@ -88,7 +90,10 @@ impl Store {
         .await?;
         let submission = SubmissionId(row.try_get(0)?);
 
-        let mut seen = HashSet::new();
+        // Keys are remembered by 64-bit hash only (8 bytes each, not the key: a million-row
+        // submission stays small); a hash seen before is confirmed against the real keys.
+        let hasher = RandomState::new();
+        let mut seen: HashSet<u64> = HashSet::new();
         let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_ROWS);
         let mut count = 0u64;
         let mut entries = std::pin::pin!(entries);
@@ -96,7 +101,9 @@ impl Store {
             let entry = item.map_err(|e| StoreError::Input { row: count + 1, source: Box::new(e) })?;
             count += 1;
             check_entry(count, &entry)?;
-            if !seen.insert(entry.submission_key.clone()) {
+            if !seen.insert(hasher.hash_one(&entry.submission_key))
+                && self.key_taken(&mut tx, submission, &batch, &entry.submission_key).await?
+            {
                 return Err(StoreError::BadEntry {
                     row: count,
                     submission_key: entry.submission_key,
@@ -153,9 +160,10 @@ impl Store {
         let codec = codec.clone();
         let mut batch = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<Pending>> {
             let mut batch = batch;
-            for p in &mut batch {
+            batch.par_iter_mut().try_for_each(|p| {
                 p.compressed = codec.compress(&p.sequence)?;
-            }
+                Ok::<_, std::io::Error>(())
+            })?;
             Ok(batch)
         })
         .await
@@ -233,6 +241,47 @@ impl Store {
         self.enqueue_jobs(tx, accessions.iter().map(|a| (a.as_str(), 1i64)), now).await?;
         batch.clear();
         Ok(batch)
+    }
+
+    /// Whether `key` is already used in this submission: in the unwritten batch or the rows
+    /// written so far (only asked when its hash was seen before, so rarely).
+    async fn key_taken(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        submission: SubmissionId,
+        batch: &[Pending],
+        key: &str,
+    ) -> Result<bool> {
+        if batch.iter().any(|p| p.key == key) {
+            return Ok(true);
+        }
+        let row = sqlx::query("SELECT 1 FROM entries WHERE submission_id = $1 AND submission_key = $2")
+            .bind(submission.0)
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// The entries a submission created, as (submission key, accession), in accession
+    /// order (which is the order they were submitted in); streamed, one row at a time.
+    pub fn submission_accessions(
+        &self,
+        submission: SubmissionId,
+    ) -> impl Stream<Item = Result<(String, Accession)>> + Send + '_ {
+        // Accessions are zero-padded, so (length, text) is number order.
+        sqlx::query(
+            "SELECT submission_key, accession FROM entries WHERE submission_id = $1 \
+             ORDER BY LENGTH(accession), accession",
+        )
+        .bind(submission.0)
+        .fetch(&self.pool)
+        .map_err(StoreError::from)
+        .and_then(|row| async move {
+            let key: String = row.try_get(0)?;
+            let accession: String = row.try_get(1)?;
+            Ok((key, Accession::from_stored(accession)))
+        })
     }
 
     /// Draws `n` fresh accession numbers.

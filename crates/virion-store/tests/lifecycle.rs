@@ -508,6 +508,13 @@ async fn failed_submission_leaves_nothing(cx: Ctx) {
         matches!(&err, StoreError::BadEntry { row: 1401, submission_key, .. } if submission_key == "sample-3"),
         "{err}"
     );
+    // …and one within a batch.
+    let rows = (0..10).map(|i| Ok::<_, Broken>(Ctx::entry(if i == 7 { 2 } else { i })));
+    let err = s.submit(&cx.request(DataUseTerms::Open), futures_util::stream::iter(rows)).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::BadEntry { row: 8, submission_key, .. } if submission_key == "sample-2"),
+        "{err}"
+    );
     let mut bad = Ctx::entry(0);
     bad.metadata_json = "[1,2]".into();
     let err = s
@@ -525,6 +532,20 @@ async fn large_submission_in_batches(cx: Ctx) {
     assert_eq!(avs.len(), n);
     assert_eq!(avs.iter().map(|a| &a.accession).collect::<HashSet<_>>().len(), n);
     assert_eq!(cx.store.job_counts().await.unwrap(), (n as i64, 0, 0));
+    // The accession list streams back in submission order.
+    let listed: Vec<(String, Accession)> = {
+        let row = sqlx::query("SELECT submission_id FROM entries WHERE accession = $1")
+            .bind(avs[0].accession.as_str())
+            .fetch_one(cx.store.pool())
+            .await
+            .unwrap();
+        let submission = SubmissionId(sqlx::Row::try_get(&row, 0).unwrap());
+        cx.store.submission_accessions(submission).try_collect().await.unwrap()
+    };
+    assert_eq!(listed.len(), n);
+    for (i, (key, accession)) in listed.iter().enumerate() {
+        assert_eq!((key.as_str(), accession), (Ctx::entry(i).submission_key.as_str(), &avs[i].accession));
+    }
     for i in [0, BATCH_ROWS, n - 1] {
         assert_eq!(cx.store.get_sequence(Some(cx.curator), &avs[i]).await.unwrap(), Ctx::sequence(i));
         assert_eq!(cx.version(&avs[i]).await.submitted_metadata_json, Ctx::entry(i).metadata_json);

@@ -16,6 +16,11 @@ use virion_io::{FastaReader, FastaRecord};
 pub enum BenchCommand {
     /// Sequences per second and peak RSS of `virion process` at each thread count.
     Process(BenchProcessArgs),
+    /// Write a submission of any size from real genomes (renamed, with random substitutions).
+    MakeSubmission(crate::bench_hub::MakeSubmissionArgs),
+    /// Upload a submission to a fresh hub: upload rate, server peak RSS, bytes per stored
+    /// genome, processing rate.
+    Hub(crate::bench_hub::BenchHubArgs),
 }
 
 #[derive(Debug, Args)]
@@ -38,6 +43,8 @@ pub struct BenchProcessArgs {
 pub fn run(cmd: &BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Process(args) => bench_process(args),
+        BenchCommand::MakeSubmission(args) => crate::bench_hub::make_submission(args),
+        BenchCommand::Hub(args) => crate::bench_hub::bench_hub(args),
     }
 }
 
@@ -139,7 +146,7 @@ fn run_child(
     Ok((start.elapsed(), peak_kib))
 }
 
-fn parse_vm_hwm(status: &str) -> Option<u64> {
+pub(crate) fn parse_vm_hwm(status: &str) -> Option<u64> {
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))

@@ -1,6 +1,6 @@
 //! `virion submit` and `virion approve`: talk to a running hub over HTTP.
 
-use std::io::Read;
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -115,20 +115,33 @@ pub fn run_submit(args: &SubmitArgs) -> Result<()> {
         .header("Authorization", format!("Bearer {}", args.server.token))
         .header("Content-Type", content_type)
         .header("Content-Length", total.to_string())
+        // One line per entry: printed as it arrives, however large the submission.
+        .header("Accept", "application/x-ndjson")
         .send(ureq::SendBody::from_owned_reader(ReadOnly(body)))
         .with_context(|| format!("POST {url}"));
     bar.finish_and_clear();
-    let reply = read_reply(response?)?;
-    let entries = reply["entries"].as_array().cloned().unwrap_or_default();
-    for e in &entries {
-        println!(
+    let mut response = response?;
+    if !response.status().is_success() {
+        read_reply(response)?;
+        unreachable!("read_reply fails on an error status");
+    }
+    let reader = std::io::BufReader::new(response.body_mut().with_config().limit(u64::MAX).reader());
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut count = 0u64;
+    for line in reader.lines() {
+        let line = line.context("reading the server's list of accessions")?;
+        let e: Value = serde_json::from_str(&line).with_context(|| format!("server sent {line:?}"))?;
+        writeln!(
+            out,
             "{}\t{}.{}",
             e["submissionId"].as_str().unwrap_or_default(),
             e["accession"].as_str().unwrap_or_default(),
             e["version"]
-        );
+        )?;
+        count += 1;
     }
-    eprintln!("submitted {} entries (submission {})", entries.len(), reply["submission"]);
+    out.flush()?;
+    eprintln!("submitted {count} entries");
     Ok(())
 }
 

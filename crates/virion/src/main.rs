@@ -2,6 +2,7 @@
 //! library crates.
 
 mod bench;
+mod bench_hub;
 mod client_cmd;
 mod dataset_cmd;
 mod hub_cmd;
