@@ -17,6 +17,7 @@ mod model;
 mod read;
 mod submit;
 mod terms;
+mod verify;
 
 pub use accession::{ALPHABET, Accession, AccessionError, AccessionVersion, MIN_DIGITS};
 pub use accounts::{Membership, Organism, TOKEN_PREFIX, User};
@@ -30,3 +31,4 @@ pub use model::{
 pub use read::{AuditEvent, ListFilter, Processed, ReleasedVersion, TermsChange, VersionRecord};
 pub use submit::{BATCH_ROWS, NewEntry, Revision, SubmissionReceipt, SubmitRequest};
 pub use terms::{DataUseTerms, MAX_RESTRICTION_DAYS, TermsError};
+pub use verify::Inconsistency;

@@ -283,6 +283,14 @@ impl Store {
                     .bind(acc)
                     .execute(&mut *tx)
                     .await?;
+                // Counted so that a submission's acknowledged size stays checkable.
+                sqlx::query(
+                    "UPDATE submissions SET discarded_count = discarded_count + 1 \
+                     WHERE id = (SELECT submission_id FROM entries WHERE accession = $1)",
+                )
+                .bind(acc)
+                .execute(&mut *tx)
+                .await?;
                 sqlx::query("DELETE FROM entries WHERE accession = $1").bind(acc).execute(&mut *tx).await?;
             }
             let entry = AuditEntry {

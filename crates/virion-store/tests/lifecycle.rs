@@ -21,6 +21,7 @@ backend_tests!(
     concurrent_approvals,
     failed_submission_leaves_nothing,
     large_submission_in_batches,
+    verify_finds_damage,
     accounts_and_tokens,
 );
 
@@ -106,6 +107,7 @@ async fn happy_path(cx: Ctx) {
         ["processed", "approve", "release"]
     );
     assert_eq!(trail[1].user, Some(cx.curator));
+    assert_eq!(s.verify(true).await.unwrap(), vec![]);
 }
 
 async fn forbidden_transitions(cx: Ctx) {
@@ -526,12 +528,42 @@ async fn failed_submission_leaves_nothing(cx: Ctx) {
     assert_eq!(s.job_counts().await.unwrap(), (0, 0, 0));
 }
 
+/// `verify` finds what a crash or a hand edit could break.
+async fn verify_finds_damage(cx: Ctx) {
+    let s = &cx.store;
+    let avs = cx.submit(3).await;
+    assert_eq!(s.verify(true).await.unwrap(), vec![]);
+    let pool = raw_pool(s).await;
+    sqlx::query("DELETE FROM jobs WHERE accession = $1")
+        .bind(avs[0].accession.as_str())
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sequence_blobs SET compressed = $1 WHERE id = $2")
+        .bind(vec![1u8, 2, 3])
+        .bind(avs[1].to_string())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let found = s.verify(true).await.unwrap();
+    let rules: Vec<&str> = found.iter().map(|f| f.rule).collect();
+    assert_eq!(
+        rules,
+        ["a version awaiting processing has no open job", "a stored sequence does not decompress to its recorded length"],
+        "{found:?}"
+    );
+    assert_eq!(found[0].examples, [avs[0].to_string()]);
+    assert_eq!(found[1].examples, [avs[1].to_string()]);
+    assert_eq!(s.verify(false).await.unwrap().len(), 1);
+}
+
 async fn large_submission_in_batches(cx: Ctx) {
     let n = 2 * BATCH_ROWS + 17;
     let avs = cx.submit(n).await;
     assert_eq!(avs.len(), n);
     assert_eq!(avs.iter().map(|a| &a.accession).collect::<HashSet<_>>().len(), n);
     assert_eq!(cx.store.job_counts().await.unwrap(), (n as i64, 0, 0));
+    assert_eq!(cx.store.verify(true).await.unwrap(), vec![]);
     // The accession list streams back in submission order.
     let listed: Vec<(String, Accession)> = {
         let row = sqlx::query("SELECT submission_id FROM entries WHERE accession = $1")

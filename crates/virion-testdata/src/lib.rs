@@ -3,6 +3,9 @@
 //! Dev-only: the agreement tests of several crates compare with Nextclade's own outputs on the
 //! same genomes, and all of them find, skip on and read that data the same way.
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};

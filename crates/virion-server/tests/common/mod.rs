@@ -11,15 +11,14 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use sqlx::Connection;
 use tower::ServiceExt;
 use virion_schema::OrganismRegistry;
 use virion_server::multipart::FormBody;
 use virion_server::worker::{Datasets, WorkerConfig, dataset_dirs, run_worker};
 use virion_server::{AppState, app};
 use virion_store::{Role, Store};
+use virion_testdata::postgres::PgTestDatabase;
 
-pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 pub const GROUP: &str = "lab";
 
 pub struct Hub {
@@ -30,28 +29,7 @@ pub struct Hub {
     pub tokens: HashMap<&'static str, String>,
     pub shared: PathBuf,
     pub dir: tempfile::TempDir,
-    drop_pg: Option<(String, String)>,
-}
-
-async fn postgres_store() -> Option<(Store, (String, String))> {
-    let admin =
-        std::env::var("VIRION_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_string());
-    let mut conn = match sqlx::PgConnection::connect(&admin).await {
-        Ok(c) => c,
-        Err(e) => {
-            if std::env::var("VIRION_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                panic!("PostgreSQL required but unreachable at {admin}: {e}");
-            }
-            eprintln!("skipping postgres: {admin}: {e}");
-            return None;
-        }
-    };
-    let name = format!("virion_s_{:016x}", rand::random::<u64>());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-    let (base, _) = admin.rsplit_once('/').expect("URL has a database path");
-    let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
-    Some((store, (admin, name)))
+    drop_pg: Option<PgTestDatabase>,
 }
 
 impl Hub {
@@ -60,8 +38,8 @@ impl Hub {
         let shared = virion_testdata::shared_data()?;
         let dir = tempfile::tempdir().unwrap();
         let (store, drop_pg) = if postgres {
-            let (store, names) = postgres_store().await?;
-            (store, Some(names))
+            let db = PgTestDatabase::create().await?;
+            (Store::connect(&db.url).await.unwrap(), Some(db))
         } else {
             (Store::open_data_dir(dir.path()).await.unwrap(), None)
         };
@@ -189,12 +167,8 @@ impl Hub {
 
     pub async fn finish(self) {
         self.store.close().await;
-        if let Some((admin, name)) = self.drop_pg {
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
+        if let Some(db) = self.drop_pg {
+            db.drop_database().await;
         }
     }
 }

@@ -7,15 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
-use sqlx::Connection;
+use virion_testdata::postgres::PgTestDatabase;
 use virion_store::*;
-
-pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 pub struct TestDb {
     pub store: Store,
     pub clock: Arc<AtomicI64>,
-    drop_pg: Option<(String, String)>,
+    drop_pg: Option<PgTestDatabase>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -41,36 +39,17 @@ pub async fn sqlite() -> TestDb {
 /// A fresh database on the test server, or None (with a notice) when it is unreachable and
 /// VIRION_REQUIRE_POSTGRES is not 1.
 pub async fn postgres() -> Option<TestDb> {
-    let admin =
-        std::env::var("VIRION_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_string());
-    let mut conn = match sqlx::PgConnection::connect(&admin).await {
-        Ok(c) => c,
-        Err(e) => {
-            if std::env::var("VIRION_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                panic!("PostgreSQL required but unreachable at {admin}: {e}");
-            }
-            eprintln!("skipping postgres: {admin}: {e}");
-            return None;
-        }
-    };
-    let name = format!("virion_t_{:016x}", rand::random::<u64>());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-    let (base, _) = admin.rsplit_once('/').expect("URL has a database path");
-    let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
+    let db = PgTestDatabase::create().await?;
+    let store = Store::connect(&db.url).await.unwrap();
     let (store, clock) = test_clock(store);
-    Some(TestDb { store, clock, drop_pg: Some((admin, name)), _dir: None })
+    Some(TestDb { store, clock, drop_pg: Some(db), _dir: None })
 }
 
 impl TestDb {
     pub async fn finish(self) {
         self.store.close().await;
-        if let Some((admin, name)) = self.drop_pg {
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
+        if let Some(db) = self.drop_pg {
+            db.drop_database().await;
         }
     }
 }
