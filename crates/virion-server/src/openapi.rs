@@ -102,7 +102,7 @@ pub fn spec() -> Value {
                 Some(json!({ "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": ["group", "metadata", "sequences"], "properties": {
                     "group": { "type": "string" }, "metadata": { "type": "string", "format": "binary" }, "sequences": { "type": "string", "format": "binary" },
                     "dataUseTermsType": { "type": "string", "enum": ["OPEN", "RESTRICTED"] }, "restrictedUntil": { "type": "string", "format": "date" } } } } } })),
-                ok_json("{submission, entries: [{submissionId, accession, version}]}"), true) },
+                ok_json("{submission, entryCount, entries: [{submissionId, accession, version}]}, streamed in submission order; with `Accept: application/x-ndjson`, one {submissionId, accession, version} object per line"), true) },
             "/api/{organism}/entries": { "get": op("Versions the caller may see, with status counts when a group is given",
                 vec![org(),
                      json!({ "name": "group", "in": "query", "schema": { "type": "string" } }),

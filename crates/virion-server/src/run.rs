@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -10,7 +11,7 @@ use virion_schema::OrganismRegistry;
 use virion_store::Store;
 
 use crate::state::{AppState, SetupError, resolve_datasets};
-use crate::worker::{Datasets, WorkerConfig, dataset_dirs, run_worker};
+use crate::worker::{Datasets, WorkerConfig, dataset_dirs, pipeline_fingerprint, run_worker};
 
 /// Where the hub keeps its state and finds its organisms (the flags of `virion serve` and
 /// `virion worker`).
@@ -25,6 +26,8 @@ pub struct HubOptions {
     pub datasets: Vec<(String, PathBuf)>,
     /// A directory holding datasets named as the organism configs name them.
     pub dataset_dir: Option<PathBuf>,
+    /// How long a worker holds a claimed job before another may take it over.
+    pub job_lease: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,20 +85,47 @@ pub async fn shutdown_signal() {
     }
 }
 
-fn spawn_workers(
+/// Registers this process's pipeline (queuing reprocessing if it is new) and starts `count`
+/// workers for it.
+async fn spawn_workers(
     store: &Store,
-    datasets: Datasets,
+    by_name: &HashMap<String, PathBuf>,
     count: usize,
+    lease: Duration,
     prefix: &str,
     stop: &watch::Receiver<bool>,
-) -> Vec<tokio::task::JoinHandle<u64>> {
+) -> Result<Vec<tokio::task::JoinHandle<u64>>, RunError> {
+    let datasets = Datasets::new(dataset_dirs(store, by_name).await?);
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let (fingerprint, description) = pipeline_fingerprint(by_name)?;
+    let pipeline = store.register_pipeline(&fingerprint, &description).await?;
+    if pipeline.version < pipeline.newest {
+        tracing::warn!(
+            pipeline = pipeline.version,
+            newest = pipeline.newest,
+            "this process's datasets or code are older than another process's: it only finishes \
+             work queued for its own pipeline version"
+        );
+    }
+    tracing::info!(
+        pipeline = pipeline.version,
+        current = pipeline.current,
+        reprocessing = pipeline.reprocessing,
+        "processing pipeline registered"
+    );
     let host = std::process::id();
-    (0..count)
+    Ok((0..count)
         .map(|i| {
-            let config = WorkerConfig::named(format!("{prefix}-{host}-{i}-{:08x}", rand::random::<u32>()));
+            let mut config = WorkerConfig::named(
+                format!("{prefix}-{host}-{i}-{:08x}", rand::random::<u32>()),
+                pipeline.version,
+            );
+            config.lease = lease;
             tokio::spawn(run_worker(store.clone(), datasets.clone(), config, stop.clone()))
         })
-        .collect()
+        .collect())
 }
 
 /// Serves the API on `listener` with `workers` processing tasks until `shutdown` resolves;
@@ -114,13 +144,7 @@ pub async fn serve(
     let organisms: Vec<&str> = state.organisms().map(|o| o.config.name.as_str()).collect();
     tracing::info!(address = %listener.local_addr()?, organisms = ?organisms, workers, "virion hub listening");
     let (stop, stopped) = watch::channel(false);
-    let pool = spawn_workers(
-        &store,
-        Datasets::new(dataset_dirs(&store, &datasets).await?),
-        workers,
-        "serve",
-        &stopped,
-    );
+    let pool = spawn_workers(&store, &datasets, workers, options.job_lease, "serve", &stopped).await?;
     on_ready(listener.local_addr()?);
     let result = axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(async move {
@@ -148,13 +172,7 @@ pub async fn work(
     // Registering here too lets a worker start before the first server.
     crate::state::register_organisms(&store, &registry, &datasets).await?;
     let (stop, stopped) = watch::channel(false);
-    let pool = spawn_workers(
-        &store,
-        Datasets::new(dataset_dirs(&store, &datasets).await?),
-        workers,
-        "worker",
-        &stopped,
-    );
+    let pool = spawn_workers(&store, &datasets, workers, options.job_lease, "worker", &stopped).await?;
     tracing::info!(workers, "virion workers running");
     shutdown.await;
     let _ = stop.send(true);

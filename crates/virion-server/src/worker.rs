@@ -22,12 +22,59 @@ pub struct WorkerConfig {
     pub lease: Duration,
     /// Wait between polls of an empty queue.
     pub idle: Duration,
+    /// The pipeline version this worker's code and datasets produce (see [`pipeline_fingerprint`]).
+    pub pipeline: i64,
 }
 
 impl WorkerConfig {
-    pub fn named(name: String) -> Self {
-        WorkerConfig { name, batch: 2, lease: crate::DEFAULT_LEASE, idle: Duration::from_millis(500) }
+    pub fn named(name: String, pipeline: i64) -> Self {
+        WorkerConfig {
+            name,
+            batch: 2,
+            lease: crate::DEFAULT_LEASE,
+            idle: Duration::from_millis(500),
+            pipeline,
+        }
     }
+}
+
+/// A job claimed this many times without finishing (its worker killed or out of time every
+/// time) is not tried again: it is stored as a processing error for the curators to see.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Names what produces results: this build of the processing code and the exact content of
+/// every organism's dataset. Any change gives a new pipeline version, and reprocessing.
+/// Returns (fingerprint, description as JSON).
+pub fn pipeline_fingerprint(datasets: &HashMap<String, PathBuf>) -> std::io::Result<(String, String)> {
+    use sha2::{Digest, Sha256};
+    let mut names: Vec<&String> = datasets.keys().collect();
+    names.sort();
+    let mut hash = Sha256::new();
+    hash.update(concat!("virion ", env!("CARGO_PKG_VERSION")).as_bytes());
+    let mut described = serde_json::Map::new();
+    for name in names {
+        let dir = &datasets[name];
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        let mut one = Sha256::new();
+        for file in files {
+            one.update(file.file_name().unwrap_or_default().as_encoded_bytes());
+            one.update(std::fs::read(&file)?);
+        }
+        let digest = one.finalize();
+        hash.update(name.as_bytes());
+        hash.update(digest);
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        described
+            .insert(name.clone(), serde_json::json!({ "dir": dir.display().to_string(), "sha256": hex }));
+    }
+    let fingerprint: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let description =
+        serde_json::json!({ "virion": env!("CARGO_PKG_VERSION"), "datasets": described }).to_string();
+    Ok((fingerprint, description))
 }
 
 /// Datasets by organism, loaded on first use and shared by every worker of a process.
@@ -84,7 +131,7 @@ pub async fn run_worker(
 ) -> u64 {
     let mut done = 0u64;
     while !*shutdown.borrow() {
-        let jobs = match store.claim_jobs(&config.name, config.batch, config.lease).await {
+        let jobs = match store.claim_jobs(&config.name, config.pipeline, config.batch, config.lease).await {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::warn!(worker = %config.name, error = %e, "claiming jobs failed; retrying");
@@ -92,6 +139,10 @@ pub async fn run_worker(
             }
         };
         if jobs.is_empty() {
+            // An idle queue may mean reprocessing just finished: switch to its results.
+            if let Err(e) = store.switch_pipeline_if_complete().await {
+                tracing::warn!(worker = %config.name, error = %e, "checking reprocessing failed");
+            }
             tokio::select! {
                 _ = tokio::time::sleep(config.idle) => {}
                 _ = shutdown.changed() => {}
@@ -101,7 +152,8 @@ pub async fn run_worker(
         for job in jobs {
             let id = job.id;
             let av = job.accession_version.to_string();
-            let outcome = process(&datasets, job).await;
+            let outcome =
+                if job.attempts > MAX_ATTEMPTS { given_up(&job) } else { process(&datasets, job).await };
             match store.complete_job(&config.name, id, &outcome).await {
                 Ok(()) => {
                     done += 1;
@@ -116,6 +168,21 @@ pub async fn run_worker(
     }
     tracing::info!(worker = %config.name, done, "worker stopped");
     done
+}
+
+fn given_up(job: &ClaimedJob) -> ProcessingOutcome {
+    let message = format!(
+        "processing was started {} times and never finished (the worker died or ran out of time \
+         each time); an administrator should look at this sequence",
+        job.attempts - 1
+    );
+    tracing::error!(version = %job.accession_version, attempts = job.attempts - 1, "giving up on a job");
+    ProcessingOutcome {
+        dataset_version: String::new(),
+        processed_json: "{}".into(),
+        errors: vec![ProcessingIssue { fields: vec!["sequence".into()], message }],
+        warnings: vec![],
+    }
 }
 
 async fn process(datasets: &Datasets, job: ClaimedJob) -> ProcessingOutcome {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
 use crate::accession::{Accession, AccessionVersion};
 use crate::db::{AuditEntry, Backend, Store, audit, get};
@@ -53,39 +53,50 @@ impl ProcessingOutcome {
     }
 }
 
-const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'CLAIMED', claimed_by = $1, lease_expires_at = $2, \
-       attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM jobs \
-                  WHERE state = 'QUEUED' OR (state = 'CLAIMED' AND lease_expires_at <= $3) \
-                  ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, accession, version, pipeline_version, attempts";
-
-// SQLite has one writer at a time; the IMMEDIATE transaction makes this statement atomic.
-const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'CLAIMED', claimed_by = $1, lease_expires_at = $2, \
-       attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM jobs \
-                  WHERE state = 'QUEUED' OR (state = 'CLAIMED' AND lease_expires_at <= $3) \
-                  ORDER BY id LIMIT $4) \
-     RETURNING id, accession, version, pipeline_version, attempts";
+/// Claims jobs matching `{which}` (expired leases first, then queued jobs): two statements,
+/// because one `state = 'QUEUED' OR (…expired…)` condition ordered by id makes both databases
+/// collect every queued job before taking the first few — fatal with a million queued.
+fn claim_sql(backend: Backend, which: &str) -> String {
+    // SQLite has one writer at a time (the IMMEDIATE transaction); PostgreSQL skips rows other
+    // claimers hold.
+    let lock = if backend == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    format!(
+        "UPDATE jobs SET state = 'CLAIMED', claimed_by = $1, lease_expires_at = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM jobs WHERE pipeline_version = $4 AND {which} ORDER BY id LIMIT $3{lock}) \
+         RETURNING id, accession, version, pipeline_version, attempts"
+    )
+}
 
 impl Store {
-    /// Claims up to `max` jobs for `worker` for `lease`; jobs whose lease ran out are claimed
-    /// again (their previous worker is presumed dead).
-    pub async fn claim_jobs(&self, worker: &str, max: u32, lease: Duration) -> Result<Vec<ClaimedJob>> {
+    /// Claims up to `max` jobs of pipeline version `pipeline` (see [`Store::register_pipeline`])
+    /// for `worker` for `lease`; jobs whose lease ran out are claimed again (their previous
+    /// worker is presumed dead).
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        pipeline: i64,
+        max: u32,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedJob>> {
         let now = self.now_ms();
         let expires = now + lease.as_millis() as i64;
-        let sql = match self.backend {
-            Backend::Postgres => CLAIM_POSTGRES,
-            Backend::Sqlite => CLAIM_SQLITE,
-        };
         let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(sql)
-            .bind(worker)
-            .bind(expires)
-            .bind(now)
-            .bind(i64::from(max))
-            .fetch_all(&mut *tx)
-            .await?;
+        let mut rows = Vec::new();
+        for expired in [true, false] {
+            let wanted = i64::from(max) - rows.len() as i64;
+            if wanted <= 0 {
+                break;
+            }
+            let which =
+                if expired { "state = 'CLAIMED' AND lease_expires_at <= $5" } else { "state = 'QUEUED'" };
+            let q = sqlx::query(AssertSqlSafe(claim_sql(self.backend, which)))
+                .bind(worker)
+                .bind(expires)
+                .bind(wanted)
+                .bind(pipeline);
+            let q = if expired { q.bind(now) } else { q };
+            rows.extend(q.fetch_all(&mut *tx).await?);
+        }
         let mut claimed = Vec::with_capacity(rows.len());
         for r in &rows {
             let acc: String = get(r, "accession")?;
@@ -176,12 +187,25 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
-            let av = format!("{acc}.{version}");
-            return Err(StoreError::InvalidTransition {
-                accession_version: av,
-                from: Status::InProcessing,
-                to: Status::Processed,
-            });
+            // Processed before: this is reprocessing under a newer pipeline (or an older
+            // pipeline's job finishing late). The result is kept; reads move to it when its
+            // pipeline becomes current.
+            let status: Option<String> =
+                sqlx::query("SELECT status FROM versions WHERE accession = $1 AND version = $2")
+                    .bind(acc.clone())
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?;
+            let processed = status.as_deref().and_then(Status::parse).is_some_and(|s| s >= Status::Processed);
+            if !processed {
+                return Err(StoreError::InvalidTransition {
+                    accession_version: format!("{acc}.{version}"),
+                    from: status.as_deref().and_then(Status::parse).unwrap_or(Status::Received),
+                    to: Status::Processed,
+                });
+            }
         }
         let detail =
             serde_json::json!({ "job": job.0, "worker": worker, "result": outcome.result().as_str() })

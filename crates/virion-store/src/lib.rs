@@ -14,6 +14,7 @@ mod error;
 mod jobs;
 mod lifecycle;
 mod model;
+mod pipeline;
 mod read;
 mod submit;
 mod terms;
@@ -28,6 +29,7 @@ pub use jobs::{ClaimedJob, ProcessingIssue, ProcessingOutcome};
 pub use model::{
     Action, GroupId, JobId, OrganismId, ProcessingResult, Role, Scope, Status, SubmissionId, TokenId, UserId,
 };
+pub use pipeline::{PipelineRegistration, PipelineStatus};
 pub use read::{AuditEvent, ListFilter, Processed, ReleasedVersion, TermsChange, VersionRecord};
 pub use submit::{BATCH_ROWS, NewEntry, Revision, SubmissionReceipt, SubmitRequest};
 pub use terms::{DataUseTerms, MAX_RESTRICTION_DAYS, TermsError};

@@ -322,7 +322,8 @@ impl Store {
         if n == 0 {
             return Ok(());
         }
-        let pipeline: i64 = sqlx::query("SELECT current_version FROM pipeline_state WHERE id = 1")
+        // The newest pipeline: during reprocessing, new versions go straight to it.
+        let pipeline: i64 = sqlx::query("SELECT MAX(version) FROM pipeline_versions")
             .fetch_one(&mut **tx)
             .await?
             .try_get(0)?;

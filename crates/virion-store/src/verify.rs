@@ -94,8 +94,10 @@ impl Store {
             if count == 0 {
                 continue;
             }
-            let rows = sqlx::query(AssertSqlSafe(format!("{sql} LIMIT {EXAMPLES}"))).fetch_all(&self.pool).await?;
-            let examples = rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<std::result::Result<_, _>>()?;
+            let rows =
+                sqlx::query(AssertSqlSafe(format!("{sql} LIMIT {EXAMPLES}"))).fetch_all(&self.pool).await?;
+            let examples =
+                rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<std::result::Result<_, _>>()?;
             found.push(Inconsistency { rule, count, examples });
         }
         if deep {
@@ -107,8 +109,8 @@ impl Store {
     }
 
     async fn verify_blobs(&self) -> Result<Option<Inconsistency>> {
-        let mut rows =
-            sqlx::query("SELECT id, organism_id, raw_length, compressed FROM sequence_blobs").fetch(&self.pool);
+        let mut rows = sqlx::query("SELECT id, organism_id, raw_length, compressed FROM sequence_blobs")
+            .fetch(&self.pool);
         let (mut count, mut examples) = (0i64, Vec::new());
         while let Some(row) = rows.try_next().await? {
             let id: String = get(&row, "id")?;

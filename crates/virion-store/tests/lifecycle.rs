@@ -22,6 +22,7 @@ backend_tests!(
     failed_submission_leaves_nothing,
     large_submission_in_batches,
     verify_finds_damage,
+    reprocessing_switches_atomically,
     accounts_and_tokens,
 );
 
@@ -42,7 +43,7 @@ async fn happy_path(cx: Ctx) {
     assert_eq!(cx.version(&avs[0]).await.submitted_metadata_json, Ctx::entry(0).metadata_json);
     assert_eq!(s.job_counts().await.unwrap(), (3, 0, 0));
 
-    let jobs = s.claim_jobs("w1", 10, Duration::from_secs(60)).await.unwrap();
+    let jobs = s.claim_jobs("w1", 1, 10, Duration::from_secs(60)).await.unwrap();
     assert_eq!(jobs.len(), 3);
     assert_eq!(jobs[0].sequence, Ctx::sequence(0));
     assert_eq!(jobs[0].metadata_json, Ctx::entry(0).metadata_json);
@@ -117,7 +118,7 @@ async fn forbidden_transitions(cx: Ctx) {
     // RECEIVED cannot be approved.
     assert!(is_transition(s.approve(cx.curator, cx.group, Some(&avs[..1]), Scope::All).await.unwrap_err()));
     // IN_PROCESSING cannot be approved.
-    let jobs = s.claim_jobs("w", 1, Duration::from_secs(60)).await.unwrap();
+    let jobs = s.claim_jobs("w", 1, 1, Duration::from_secs(60)).await.unwrap();
     assert!(is_transition(s.approve(cx.curator, cx.group, Some(&avs[..1]), Scope::All).await.unwrap_err()));
     // Completing a job one does not hold, or twice.
     let err = s.complete_job("other", jobs[0].id, &Ctx::outcome(Clean)).await.unwrap_err();
@@ -412,15 +413,15 @@ async fn job_leases(cx: Ctx) {
     let s = &cx.store;
     cx.submit(3).await;
     let lease = Duration::from_secs(30);
-    let a = s.claim_jobs("worker-a", 2, lease).await.unwrap();
+    let a = s.claim_jobs("worker-a", 1, 2, lease).await.unwrap();
     assert_eq!(a.len(), 2);
-    let b = s.claim_jobs("worker-b", 5, lease).await.unwrap();
+    let b = s.claim_jobs("worker-b", 1, 5, lease).await.unwrap();
     assert_eq!(b.len(), 1);
-    assert!(s.claim_jobs("worker-b", 5, lease).await.unwrap().is_empty());
+    assert!(s.claim_jobs("worker-b", 1, 5, lease).await.unwrap().is_empty());
     // worker-a dies; after its lease, worker-b takes its jobs over.
     cx.advance_ms(31_000);
     // Every lease ran out, worker-b's own included: all three come back, each a second time.
-    let b2 = s.claim_jobs("worker-b", 5, lease).await.unwrap();
+    let b2 = s.claim_jobs("worker-b", 1, 5, lease).await.unwrap();
     assert_eq!(b2.len(), 3);
     assert!(a.iter().all(|j| b2.iter().any(|k| k.id == j.id)));
     assert!(b2.iter().all(|j| j.attempts == 2));
@@ -445,7 +446,7 @@ async fn concurrent_claims(cx: Ctx) {
         tokio::spawn(async move {
             let mut got = Vec::new();
             loop {
-                let jobs = s.claim_jobs(name, 4, Duration::from_secs(600)).await.unwrap();
+                let jobs = s.claim_jobs(name, 1, 4, Duration::from_secs(600)).await.unwrap();
                 if jobs.is_empty() {
                     break got;
                 }
@@ -549,12 +550,66 @@ async fn verify_finds_damage(cx: Ctx) {
     let rules: Vec<&str> = found.iter().map(|f| f.rule).collect();
     assert_eq!(
         rules,
-        ["a version awaiting processing has no open job", "a stored sequence does not decompress to its recorded length"],
+        [
+            "a version awaiting processing has no open job",
+            "a stored sequence does not decompress to its recorded length"
+        ],
         "{found:?}"
     );
     assert_eq!(found[0].examples, [avs[0].to_string()]);
     assert_eq!(found[1].examples, [avs[1].to_string()]);
     assert_eq!(s.verify(false).await.unwrap().len(), 1);
+}
+
+/// A new pipeline fingerprint reprocesses everything in the background; reads switch to the
+/// new results all at once when the last job is done.
+async fn reprocessing_switches_atomically(cx: Ctx) {
+    let s = &cx.store;
+    let lease = Duration::from_secs(60);
+    let first = s.register_pipeline("code-1 dataset-a", "{}").await.unwrap();
+    assert_eq!(first, PipelineRegistration { version: 1, reprocessing: false, newest: 1, current: 1 });
+    let avs = cx.submit(3).await;
+    cx.process_all(|_| Clean).await;
+    s.approve(cx.curator, cx.group, Some(std::slice::from_ref(&avs[0])), Scope::All).await.unwrap();
+    s.release_approved().await.unwrap();
+    assert!(!s.register_pipeline("code-1 dataset-a", "{}").await.unwrap().reprocessing);
+    assert_eq!(s.switch_pipeline_if_complete().await.unwrap(), None);
+
+    let second = s.register_pipeline("code-1 dataset-b", "{}").await.unwrap();
+    assert_eq!(second, PipelineRegistration { version: 2, reprocessing: true, newest: 2, current: 1 });
+    // A worker of the old pipeline finds nothing to do; the old fingerprint stays version 1.
+    assert!(s.claim_jobs("old", 1, 10, lease).await.unwrap().is_empty());
+    assert_eq!(s.register_pipeline("code-1 dataset-a", "{}").await.unwrap().version, 1);
+    // A version submitted meanwhile is processed by the new pipeline only.
+    let late = cx.submit(1).await;
+    let status = s.pipeline_status().await.unwrap();
+    assert_eq!((status.current, status.newest, status.pending, status.done), (1, 2, 4, 0));
+
+    let some = s.claim_jobs("new", 2, 2, lease).await.unwrap();
+    assert_eq!(some.len(), 2);
+    for job in &some {
+        s.complete_job("new", job.id, &Ctx::outcome(Warnings)).await.unwrap();
+    }
+    assert_eq!(s.switch_pipeline_if_complete().await.unwrap(), None, "jobs are still pending");
+    for av in &avs {
+        let v = cx.version(av).await;
+        let p = v.processed.unwrap();
+        assert_eq!((p.pipeline_version, p.result), (1, Clean), "{av}: old results until the switch");
+    }
+    cx.process_all_for(2, |_| Warnings).await;
+    assert_eq!(cx.version(&late[0]).await.processed.unwrap().pipeline_version, 2);
+    assert_eq!(s.switch_pipeline_if_complete().await.unwrap(), Some(2));
+    assert_eq!(s.switch_pipeline_if_complete().await.unwrap(), None);
+    for av in avs.iter().chain(&late) {
+        let v = cx.version(av).await;
+        let p = v.processed.unwrap();
+        assert_eq!((p.pipeline_version, p.result), (2, Warnings), "{av}");
+    }
+    // The released version kept its status; its history keeps both results.
+    assert_eq!(cx.version(&avs[0]).await.status, Status::Released);
+    let status = s.pipeline_status().await.unwrap();
+    assert_eq!((status.current, status.newest, status.pending), (2, 2, 0));
+    assert_eq!(s.verify(true).await.unwrap(), vec![]);
 }
 
 async fn large_submission_in_batches(cx: Ctx) {

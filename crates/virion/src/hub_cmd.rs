@@ -33,6 +33,9 @@ pub struct OrganismArgs {
     /// Processing tasks (default: one per CPU).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Seconds a worker holds a claimed job; a job whose worker died is retried after this.
+    #[arg(long, default_value_t = virion_server::DEFAULT_LEASE.as_secs())]
+    pub job_lease_secs: u64,
 }
 
 fn parse_pair(text: &str) -> Result<(String, PathBuf), String> {
@@ -66,6 +69,7 @@ fn options(db: &DbArgs, o: &OrganismArgs) -> HubOptions {
         organisms_dir: o.organisms.clone(),
         datasets: o.datasets.clone(),
         dataset_dir: o.dataset_dir.clone(),
+        job_lease: std::time::Duration::from_secs(o.job_lease_secs.max(1)),
     }
 }
 
@@ -141,6 +145,15 @@ pub enum AdminCommand {
         #[arg(long)]
         role: String,
     },
+    /// Check the store's invariants (every acknowledged entry stored, statuses consistent with
+    /// jobs and results); exits non-zero and lists what is broken.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Also decompress every stored sequence (reads them all).
+        #[arg(long)]
+        deep: bool,
+    },
 }
 
 async fn open(db: &DbArgs) -> Result<Store> {
@@ -197,6 +210,18 @@ pub fn run_admin(cmd: &AdminCommand) -> Result<()> {
                 store.set_role(owner.user, group_id, member.id, role).await?;
                 eprintln!("{user} is now {} of {group}", role.as_str());
                 store.close().await;
+            }
+            AdminCommand::Verify { db, deep } => {
+                let store = open(db).await?;
+                let found = store.verify(*deep).await?;
+                store.close().await;
+                if !found.is_empty() {
+                    for problem in &found {
+                        println!("{problem}");
+                    }
+                    bail!("{} invariant(s) broken; the rows above need an operator's look", found.len());
+                }
+                eprintln!("store consistent{}", if *deep { " (every sequence decompressed)" } else { "" });
             }
         }
         Ok(())

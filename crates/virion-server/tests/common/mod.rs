@@ -149,7 +149,7 @@ impl Hub {
             .map(|i| {
                 let config = WorkerConfig {
                     idle: std::time::Duration::from_millis(100),
-                    ..WorkerConfig::named(format!("test-{i}"))
+                    ..WorkerConfig::named(format!("test-{i}"), 1)
                 };
                 tokio::spawn(run_worker(self.store.clone(), datasets.clone(), config, stopped.clone()))
             })

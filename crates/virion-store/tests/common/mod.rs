@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
-use virion_testdata::postgres::PgTestDatabase;
 use virion_store::*;
+use virion_testdata::postgres::PgTestDatabase;
 
 pub struct TestDb {
     pub store: Store,
@@ -163,8 +163,18 @@ impl Ctx {
 
     /// Claims and completes every queued job with `result_of(accession_version)`.
     pub async fn process_all(&self, result_of: impl Fn(&AccessionVersion) -> ProcessingResult) {
+        self.process_all_for(1, result_of).await
+    }
+
+    /// Completes every job of pipeline version `pipeline`.
+    pub async fn process_all_for(
+        &self,
+        pipeline: i64,
+        result_of: impl Fn(&AccessionVersion) -> ProcessingResult,
+    ) {
         loop {
-            let jobs = self.store.claim_jobs("w0", 50, std::time::Duration::from_secs(60)).await.unwrap();
+            let jobs =
+                self.store.claim_jobs("w0", pipeline, 50, std::time::Duration::from_secs(60)).await.unwrap();
             if jobs.is_empty() {
                 break;
             }
