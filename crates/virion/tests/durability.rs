@@ -23,7 +23,7 @@ use virion_testdata::postgres::PgTestDatabase;
 
 const BIN: &str = env!("CARGO_BIN_EXE_virion");
 const ROUNDS: usize = 21;
-const GENOMES_PER_UPLOAD: usize = 30;
+const GENOMES_PER_UPLOAD: usize = 60;
 
 #[test]
 fn sigkill_sqlite() {
@@ -214,16 +214,20 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
     let mut rng = StdRng::seed_from_u64(seed);
     let mut acknowledged = Acknowledged::new();
     let mut interrupted_uploads = 0;
+    // How long an upload takes here, from the uploads that are not killed: kills during
+    // uploads are spread over that time so they land in every stage (receiving, validating,
+    // the store transaction, answering).
+    let mut upload_ms = 100u64;
     hub.start();
     for round in 0..ROUNDS {
-        let phase = round % 3;
+        let phase = (round + 1) % 3;
         match phase {
             // During an upload: the kill lands anywhere from sending to answering.
             0 => {
                 let (metadata, sequences, sent) = write_upload(dir, round, &header, &pool);
                 let (base, token2) = (hub.base.clone(), token.clone());
                 let upload = std::thread::spawn(move || submit(&base, &token2, &metadata, &sequences));
-                std::thread::sleep(Duration::from_millis(rng.random_range(0..150)));
+                std::thread::sleep(Duration::from_millis(rng.random_range(0..upload_ms * 6 / 5)));
                 hub.kill();
                 match upload.join().unwrap() {
                     Some(ids) => record(&mut acknowledged, sent, ids),
@@ -233,7 +237,9 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
             // During processing: work is queued (this round's upload completes first).
             1 => {
                 let (metadata, sequences, sent) = write_upload(dir, round, &header, &pool);
+                let started = Instant::now();
                 let ids = submit(&hub.base, &token, &metadata, &sequences).expect("an upload without a kill");
+                upload_ms = started.elapsed().as_millis().max(1) as u64;
                 record(&mut acknowledged, sent, ids);
                 std::thread::sleep(Duration::from_millis(rng.random_range(300..2500)));
                 hub.kill();
@@ -256,10 +262,12 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
         });
     }
     eprintln!(
-        "{ROUNDS} SIGKILLs survived; {interrupted_uploads} of {} uploads were cut short, {} entries acknowledged",
+        "{ROUNDS} SIGKILLs survived; {interrupted_uploads} of {} uploads were cut short (uploads take \
+         ~{upload_ms} ms), {} entries acknowledged",
         ROUNDS / 3,
         acknowledged.len()
     );
+    assert!(interrupted_uploads > 0, "no kill landed during an upload: the test did not test that");
 
     // Everything left is processed: killed workers' jobs come back when their leases end.
     let start = Instant::now();
@@ -328,7 +336,7 @@ async fn check_acknowledged(
         assert_eq!(v.accession_version.version, 1);
         let metadata: serde_json::Value = serde_json::from_str(&v.submitted_metadata_json).unwrap();
         let date = row.split('\t').nth(3).unwrap();
-        assert_eq!(metadata["collection_date"].as_str(), Some(date), "round {round}: {id} metadata");
+        assert_eq!(metadata["collection_date"]["value"].as_str(), Some(date), "round {round}: {id} metadata {metadata}");
         let stored = store.get_sequence(Some(viewer), &v.accession_version).await.unwrap();
         assert_eq!(&stored, seq, "round {round}: {id} sequence");
     }
