@@ -11,7 +11,6 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::Row as _;
 use tokio::sync::mpsc;
 use virion_store::{OrganismId, ReleasedVersion, Store};
 
@@ -74,24 +73,8 @@ pub async fn released(
 /// The tag covers what the stream holds: released versions, their processing and terms, and
 /// the day (restrictions lapse at midnight).
 async fn etag(store: &Store, organism: OrganismId, zstd: bool) -> Result<String, ApiError> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n, COALESCE(MAX(v.release_seq), 0) AS seq, COALESCE(MAX(v.pipeline_version), 0) AS pv, \
-           COALESCE((SELECT MAX(d.id) FROM data_use_terms d JOIN entries x ON x.accession = d.accession \
-                     WHERE x.organism_id = $1), 0) AS terms \
-         FROM versions v JOIN entries e ON e.accession = v.accession \
-         WHERE e.organism_id = $1 AND v.status = 'RELEASED'",
-    )
-    .bind(organism.0)
-    .fetch_one(store.pool())
-    .await
-    .map_err(ApiError::internal)?;
-    let mut parts = Vec::new();
-    for column in ["n", "seq", "pv", "terms"] {
-        let value: i64 = row.try_get(column).map_err(ApiError::internal)?;
-        parts.push(value.to_string());
-    }
-    let text = format!("{}|{}|{}|{}", organism.0, parts.join("|"), store.today(), zstd);
-    let digest = Sha256::digest(text.as_bytes());
+    let state = store.released_state(organism).await?;
+    let digest = Sha256::digest(format!("{}|{state}|{zstd}", organism.0).as_bytes());
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
     Ok(format!("\"{hex}\""))
 }

@@ -10,7 +10,12 @@ use axum::http::{Method, StatusCode, header};
 use common::{GROUP, Hub, example_subset, lines_of};
 use serde_json::{Value, json};
 
-hub_tests!(submit_process_approve_release, broken_metadata_rejected_whole, roles_and_visibility);
+hub_tests!(
+    submit_process_approve_release,
+    broken_metadata_rejected_whole,
+    roles_and_visibility,
+    revoke_terms_tokens_groups
+);
 
 async fn count_with_status(hub: &Hub, status: &str) -> usize {
     let (code, body) = hub
@@ -275,4 +280,165 @@ async fn roles_and_visibility(hub: &Hub) {
     let (code, body) = hub.get_json("/api/no-such-virus/entries", None).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
     assert_eq!(body["status"], 404);
+}
+
+/// Revocation, data use terms, tokens and group membership through the API.
+async fn revoke_terms_tokens_groups(hub: &Hub) {
+    let (metadata, sequences, _) = example_subset(&hub.shared, hub.dir.path(), 2);
+    let until = (chrono::Utc::now().date_naive() + chrono::Days::new(90)).to_string();
+    let terms = [("dataUseTermsType", "RESTRICTED"), ("restrictedUntil", until.as_str())];
+    let (code, body) = hub.submit_with("submitter", &metadata, &sequences, &terms).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let accessions: Vec<String> = body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["accession"].as_str().unwrap().to_owned())
+        .collect();
+    hub.process_until(2, 600, async || count_with_status(hub, "PROCESSED").await == 2).await;
+    let (code, _) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/approve",
+            Some("curator"),
+            json!({ "group": GROUP, "scope": "all" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let (_, one) = hub.get_json(&format!("/api/sars-cov-2/entries/{}.1", accessions[0]), None).await;
+    assert_eq!(one["dataUseTerms"]["type"], "RESTRICTED", "{one}");
+    assert_eq!(one["dataUseTerms"]["restrictedUntil"], until.as_str(), "{one}");
+
+    // Terms only become more open: the consumer may not change them; a later date is refused;
+    // opening is allowed.
+    let change = |terms: Value| json!({ "accessions": [accessions[0]], "dataUseTerms": terms });
+    let later = (chrono::Utc::now().date_naive() + chrono::Days::new(200)).to_string();
+    let restricted_later = change(json!({ "type": "RESTRICTED", "restrictedUntil": later }));
+    let (code, _) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/data-use-terms",
+            Some("consumer"),
+            change(json!({ "type": "OPEN" })),
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, body) =
+        hub.json(Method::POST, "/api/sars-cov-2/data-use-terms", Some("submitter"), restricted_later).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{body}");
+    let (code, body) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/data-use-terms",
+            Some("submitter"),
+            change(json!({ "type": "OPEN" })),
+        )
+        .await;
+    assert_eq!((code, body["changed"].as_i64()), (StatusCode::OK, Some(1)), "{body}");
+    let (_, one) = hub.get_json(&format!("/api/sars-cov-2/entries/{}.1", accessions[0]), None).await;
+    assert_eq!(one["dataUseTerms"]["type"], "OPEN", "{one}");
+
+    // Revocation (a curator's act): a new version, awaiting approval, then released; version 1
+    // stays readable.
+    for user in ["outsider", "submitter"] {
+        let (code, _) = hub
+            .json(
+                Method::POST,
+                "/api/sars-cov-2/revoke",
+                Some(user),
+                json!({ "accessions": [accessions[1]] }),
+            )
+            .await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{user}");
+    }
+    let (code, body) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/revoke",
+            Some("curator"),
+            json!({ "accessions": [accessions[1]], "comment": "sample swap" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(body["revoked"][0]["version"], 2);
+    let (code, body) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/revoke",
+            Some("curator"),
+            json!({ "accessions": [accessions[1]] }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT, "a pending revocation cannot be revoked again: {body}");
+    let (code, _) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/approve",
+            Some("curator"),
+            json!({ "group": GROUP, "scope": "all" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, v2) = hub.get_json(&format!("/api/sars-cov-2/entries/{}.2", accessions[1]), None).await;
+    assert_eq!(code, StatusCode::OK, "{v2}");
+    assert_eq!((v2["isRevocation"].as_bool(), v2["status"].as_str()), (Some(true), Some("RELEASED")), "{v2}");
+    let (code, v1) = hub.get_json(&format!("/api/sars-cov-2/entries/{}.1", accessions[1]), None).await;
+    assert_eq!((code, v1["status"].as_str()), (StatusCode::OK, Some("RELEASED")));
+
+    // Tokens: a new one works; once revoked, it no longer does.
+    let (code, created) =
+        hub.json(Method::POST, "/api/tokens", Some("consumer"), json!({ "name": "laptop" })).await;
+    assert_eq!(code, StatusCode::CREATED, "{created}");
+    let token = created["token"].as_str().unwrap();
+    let bearer = format!("Bearer {token}");
+    let auth = [("authorization", bearer.as_str())];
+    let (code, _, _) = hub.call(Method::GET, "/api/groups", None, &auth, Body::empty()).await;
+    assert_eq!(code, StatusCode::OK);
+    let id = created["tokenId"].as_i64().unwrap();
+    let (code, _, _) =
+        hub.call(Method::DELETE, &format!("/api/tokens/{id}"), None, &auth, Body::empty()).await;
+    assert_eq!(code, StatusCode::NO_CONTENT);
+    let (code, _, _) = hub.call(Method::GET, "/api/groups", None, &auth, Body::empty()).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+
+    // Groups: anyone signed in founds one and curates it; only its curator manages members.
+    let (code, body) =
+        hub.json(Method::POST, "/api/groups", Some("outsider"), json!({ "name": "lab2" })).await;
+    assert_eq!(code, StatusCode::CREATED, "{body}");
+    let (code, _) = hub
+        .json(
+            Method::PUT,
+            "/api/groups/lab2/members/consumer",
+            Some("submitter"),
+            json!({ "role": "submitter" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _) = hub
+        .json(
+            Method::PUT,
+            "/api/groups/lab2/members/consumer",
+            Some("outsider"),
+            json!({ "role": "submitter" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NO_CONTENT);
+    let (code, members) = hub.get_json("/api/groups/lab2/members", Some("consumer")).await;
+    assert_eq!(code, StatusCode::OK);
+    let roles: Vec<(&str, &str)> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["user"].as_str().unwrap(), m["role"].as_str().unwrap()))
+        .collect();
+    assert!(
+        roles.contains(&("consumer", "submitter")) && roles.contains(&("outsider", "curator")),
+        "{members}"
+    );
+    let (code, _, _) = hub
+        .call(Method::DELETE, "/api/groups/lab2/members/consumer", Some("outsider"), &[], Body::empty())
+        .await;
+    assert_eq!(code, StatusCode::NO_CONTENT);
+    let (code, _) = hub.get_json("/api/groups/lab2/members", Some("consumer")).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
 }

@@ -137,6 +137,20 @@ impl Store {
 
     /// A transaction that will write. SQLite takes the write lock at BEGIN so that a
     /// read-then-write transaction cannot fail to upgrade its snapshot.
+    /// Refreshes the query planner's statistics after a bulk change (a large submission, a
+    /// reprocessing queue). Without them PostgreSQL may plan a point update of one version
+    /// as a scan over a million rows sharing its status (autovacuum may be off, or late).
+    /// Runs after the change is committed, so a failure here is only logged: the change stands.
+    pub(crate) async fn refresh_statistics(&self, tables: &[&str]) {
+        let sql = match self.backend {
+            Backend::Postgres => format!("ANALYZE {}", tables.join(", ")),
+            Backend::Sqlite => "PRAGMA optimize".to_owned(),
+        };
+        if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&self.pool).await {
+            tracing::warn!(error = %e, "refreshing planner statistics failed; queries may be slow until the next ANALYZE");
+        }
+    }
+
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,

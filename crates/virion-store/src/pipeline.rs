@@ -111,6 +111,7 @@ impl Store {
         audit(&mut tx, now, entry).await?;
         tx.commit().await?;
         tracing::info!(pipeline = version, queued, "new pipeline: every version queued for reprocessing");
+        self.refresh_statistics(&["jobs"]).await;
         Ok(PipelineRegistration { version, reprocessing: true, newest: version, current })
     }
 

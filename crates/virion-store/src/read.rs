@@ -272,6 +272,29 @@ impl Store {
             .collect()
     }
 
+    /// A text that changes whenever the released stream of `organism` would: the count and
+    /// newest release number of released versions, the current pipeline version, the newest
+    /// terms change, and the day (restrictions lapse at midnight). For ETags and for
+    /// consumers that poll.
+    pub async fn released_state(&self, organism: OrganismId) -> Result<String> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, COALESCE(MAX(v.release_seq), 0) AS seq, \
+               (SELECT current_version FROM pipeline_state WHERE id = 1) AS pv, \
+               COALESCE((SELECT MAX(d.id) FROM data_use_terms d JOIN entries x ON x.accession = d.accession \
+                         WHERE x.organism_id = $1), 0) AS terms \
+             FROM versions v JOIN entries e ON e.accession = v.accession \
+             WHERE e.organism_id = $1 AND v.status = 'RELEASED'",
+        )
+        .bind(organism.0)
+        .fetch_one(&self.pool)
+        .await?;
+        let mut parts = Vec::new();
+        for column in ["n", "seq", "pv", "terms"] {
+            parts.push(get::<i64>(&row, column)?.to_string());
+        }
+        Ok(format!("{}|{}", parts.join("|"), self.today()))
+    }
+
     /// Streams every released version of `organism` in accession, version order, with its
     /// sequence, holding one row at a time.
     pub fn released_stream(

@@ -22,6 +22,9 @@ use crate::terms::DataUseTerms;
 /// Rows per multi-row INSERT (versions have 9 columns: 9,000 parameters, under both limits).
 pub const BATCH_ROWS: usize = 1000;
 
+/// From this many rows on, a submission is a bulk load: planner statistics are refreshed.
+const BULK_ROWS: u64 = 10_000;
+
 /// One row of a submission, as validated upstream.
 #[derive(Debug, Clone)]
 pub struct NewEntry {
@@ -140,6 +143,10 @@ impl Store {
         audit(&mut tx, now, entry).await?;
         tx.commit().await?;
         tracing::info!(submission = submission.0, entries = count, "submission stored");
+        if count >= BULK_ROWS {
+            self.refresh_statistics(&["entries", "versions", "sequence_blobs", "data_use_terms", "jobs"])
+                .await;
+        }
         Ok(SubmissionReceipt { submission, entry_count: count })
     }
 

@@ -336,7 +336,11 @@ async fn check_acknowledged(
         assert_eq!(v.accession_version.version, 1);
         let metadata: serde_json::Value = serde_json::from_str(&v.submitted_metadata_json).unwrap();
         let date = row.split('\t').nth(3).unwrap();
-        assert_eq!(metadata["collection_date"]["value"].as_str(), Some(date), "round {round}: {id} metadata {metadata}");
+        assert_eq!(
+            metadata["collection_date"]["value"].as_str(),
+            Some(date),
+            "round {round}: {id} metadata {metadata}"
+        );
         let stored = store.get_sequence(Some(viewer), &v.accession_version).await.unwrap();
         assert_eq!(&stored, seq, "round {round}: {id} sequence");
     }

@@ -115,12 +115,28 @@ impl Hub {
         metadata: &Path,
         sequences: &Path,
     ) -> (StatusCode, serde_json::Value) {
+        self.submit_with(user, metadata, sequences, &[]).await
+    }
+
+    /// Submits with extra form fields (e.g. data use terms).
+    pub async fn submit_with(
+        &self,
+        user: &str,
+        metadata: &Path,
+        sequences: &Path,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, serde_json::Value) {
         let name = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
         let len = |p: &Path| std::fs::metadata(p).unwrap().len();
-        let form = FormBody::new()
-            .text("group", GROUP)
-            .file("metadata", &name(metadata), len(metadata))
-            .file("sequences", &name(sequences), len(sequences));
+        let mut form = FormBody::new().text("group", GROUP);
+        for (field, value) in fields {
+            form = form.text(field, value);
+        }
+        let form = form.file("metadata", &name(metadata), len(metadata)).file(
+            "sequences",
+            &name(sequences),
+            len(sequences),
+        );
         let content_type = form.content_type();
         let files: Vec<Box<dyn Read + Send>> = vec![
             Box::new(std::fs::File::open(metadata).unwrap()),
