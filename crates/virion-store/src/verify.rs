@@ -100,10 +100,8 @@ impl Store {
                 rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<std::result::Result<_, _>>()?;
             found.push(Inconsistency { rule, count, examples });
         }
-        if deep {
-            if let Some(bad) = self.verify_blobs().await? {
-                found.push(bad);
-            }
+        if deep && let Some(bad) = self.verify_blobs().await? {
+            found.push(bad);
         }
         Ok(found)
     }

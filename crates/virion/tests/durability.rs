@@ -6,7 +6,8 @@
 //! - `virion admin verify --deep` finds the store consistent (no partial submission, no
 //!   version stuck without a job, no processed version without its result, no approval of an
 //!   errored version, every sequence decompresses);
-//! and at the end everything left is processed (killed workers' leases run out and their
+//!
+//! At the end everything left is processed (killed workers' leases run out and their
 //! jobs are retried), approved and released exactly once.
 
 use std::collections::HashMap;
