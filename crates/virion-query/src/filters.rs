@@ -99,7 +99,7 @@ fn resolve<'a>(index: &Index, parameter: &'a str) -> Option<(usize, &'a str)> {
     })
 }
 
-fn field_filter(index: &Index, parameter: &str, values: &[String]) -> Result<Filter, QueryError> {
+pub(crate) fn field_filter(index: &Index, parameter: &str, values: &[String]) -> Result<Filter, QueryError> {
     let (column, op) = resolve(index, parameter).ok_or_else(|| QueryError::UnknownParameter {
         parameter: parameter.to_owned(),
         known: index.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),

@@ -164,3 +164,50 @@ fn bad_parameters_are_named() {
     let huge = format!("({})", "a{1000}".repeat(50));
     assert!(err(&[("country.regex", &huge)]).contains("country.regex"));
 }
+
+fn advanced(index: &Index, text: &str) -> Vec<u32> {
+    let expr = parse_advanced(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    index.evaluate(&advanced_filter(index, &expr).unwrap_or_else(|e| panic!("{text}: {e}"))).iter().collect()
+}
+
+#[test]
+fn advanced_queries_match_silo() {
+    let index = index();
+    // nOf(2, {4C, 7A, S:5-}) → s3 s4 s5; nOf(1, {7A, S:5-}, matchExactly:=true) → s3 s4 s5
+    assert_eq!(advanced(&index, "[2-of: 4C, 7A, S:5-]"), [2, 3, 4]);
+    assert_eq!(advanced(&index, "[exactly-1-of: 7A, S:5-]"), [2, 3, 4]);
+    // maybe(nucleotideEquals(20,'C')) → s4
+    assert_eq!(advanced(&index, "MAYBE(20C)"), [3]);
+    assert!(advanced(&index, "20C").is_empty());
+    // ! binds tightest, then &, then |; keywords and symbols mix; case-insensitive keywords
+    assert_eq!(advanced(&index, "T4C & !G7A"), [1, 3]);
+    assert_eq!(advanced(&index, "4C and not 7A or country='USA'"), [1, 3, 4]);
+    assert_eq!(advanced(&index, "country=Germany | country=USA & S:F2L"), [2, 3, 4]);
+    assert_eq!(advanced(&index, "(country=Germany | country=USA) & !(S:5-)"), [2, 4]);
+    assert_eq!(advanced(&index, "date>=2022-01-01 & date<=2024-01-05"), [1, 2]);
+    assert_eq!(advanced(&index, "country.regex='^Sw' & !IsNull(date) | 13-"), [0, 1, 3]);
+    assert_eq!(advanced(&index, "main:C13- | S:3I"), [2, 3, 4]);
+    // nested n-of with boolean children
+    assert_eq!(advanced(&index, "[exactly-2-of: 4C & 7A, !7A, [1-of: S:5-, 13-]]"), [3]);
+}
+
+#[test]
+fn advanced_query_errors_name_the_place() {
+    let index = index();
+    let err = |t: &str| match parse_advanced(t) {
+        Err(e) => e.to_string(),
+        Ok(expr) => advanced_filter(&index, &expr).unwrap_err().to_string(),
+    };
+    assert!(err("4C &").contains("ends where a term was expected"), "{}", err("4C &"));
+    assert!(err("(4C").contains("expected ')'"));
+    assert!(err("MAYBE(country=USA)").contains("MAYBE"));
+    assert!(err("[2-off: 4C]").contains("-of:"));
+    assert!(err("country='USA").contains("unterminated"));
+    assert!(err("ORF9:1A").contains("not a known segment or gene"));
+    assert!(err("4C 7A").contains("unexpected text"));
+    assert!(err("ins_10:GGG").contains("not supported"));
+    let deep = format!("{}4C{}", "(".repeat(500), ")".repeat(500));
+    assert!(err(&deep).contains("nested deeper"));
+    let deep_not = format!("{}4C", "!".repeat(500));
+    assert!(err(&deep_not).contains("nested deeper"));
+}

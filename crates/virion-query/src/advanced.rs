@@ -1,0 +1,383 @@
+//! LAPIS `advancedQuery`: a boolean language over mutations and metadata, e.g.
+//! `[2-of: S:L455S, S:F456L, S:R346T] & !ins_S:214:EPE & country='United Kingdom'`.
+//!
+//! Grammar (LAPIS's AdvancedQuery.g4, case-insensitive): `!`/`NOT` binds tightest, then
+//! `&`/`AND`, then `|`/`OR`; parentheses; `MAYBE(…)` around mutation expressions only (it
+//! lets ambiguity codes match); `[n-of: a, b, …]` and `[exactly-n-of: …]`; mutations
+//! `[from]pos[to]` and `name:[from]pos[to]` (a name is looked up as a gene first, then a
+//! segment); insertions `ins_[name:]pos:SEQ` with `?` wildcards; metadata `f=v`, `f='quoted'`,
+//! `f>=v`, `f<=v`, `f.regex='re'`, `IsNull(f)`.
+
+use virion_index::{Filter, Index};
+
+use crate::error::QueryError;
+use crate::filters::field_filter;
+use crate::mutation::{MutationQuery, Target};
+
+/// Nesting deeper than this is refused (a hostile query cannot exhaust the stack).
+const MAX_DEPTH: usize = 64;
+/// Longer queries are refused before parsing.
+const MAX_LENGTH: usize = 100_000;
+
+/// The parsed query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    Maybe(Box<Expr>),
+    NOf {
+        n: usize,
+        exactly: bool,
+        children: Vec<Expr>,
+    },
+    /// `name` is a gene or segment (`None`: the only segment).
+    Mutation {
+        name: Option<String>,
+        position: u32,
+        target: Target,
+    },
+    Insertion {
+        name: Option<String>,
+        position: u32,
+        pattern: String,
+    },
+    /// `op` is `=`, `>=` or `<=`; `field` may end in `.regex`.
+    Metadata {
+        field: String,
+        op: &'static str,
+        value: String,
+    },
+    IsNull(String),
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    at: usize,
+    depth: usize,
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || "_.*-:?".contains(c)
+}
+
+impl<'a> Parser<'a> {
+    fn error(&self, message: impl Into<String>) -> QueryError {
+        QueryError::BadValue {
+            parameter: "advancedQuery".into(),
+            value: self.text.to_owned(),
+            reason: format!("at character {}: {}", self.at + 1, message.into()),
+        }
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.text[self.at..]
+    }
+
+    fn skip_space(&mut self) {
+        let trimmed = self.rest().trim_start();
+        self.at = self.text.len() - trimmed.len();
+    }
+
+    fn eat(&mut self, token: &str) -> bool {
+        self.skip_space();
+        if self.rest().starts_with(token) {
+            self.at += token.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A keyword (`AND`, `OR`, `NOT`, `MAYBE`, `IsNull`) as a whole word, case-insensitive.
+    fn eat_keyword(&mut self, word: &str) -> bool {
+        self.skip_space();
+        let rest = self.rest();
+        let matches = rest.len() >= word.len()
+            && rest.is_char_boundary(word.len())
+            && rest[..word.len()].eq_ignore_ascii_case(word)
+            && !rest[word.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_');
+        if matches {
+            self.at += word.len();
+        }
+        matches
+    }
+
+    fn enter(&mut self) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(())
+    }
+
+    fn or(&mut self) -> Result<Expr, QueryError> {
+        self.enter()?;
+        let mut parts = vec![self.and()?];
+        while self.eat("|") || self.eat_keyword("OR") {
+            parts.push(self.and()?);
+        }
+        self.depth -= 1;
+        Ok(if parts.len() == 1 { parts.pop().expect("one") } else { Expr::Or(flatten(parts, true)) })
+    }
+
+    fn and(&mut self) -> Result<Expr, QueryError> {
+        let mut parts = vec![self.unary()?];
+        while self.eat("&") || self.eat_keyword("AND") {
+            parts.push(self.unary()?);
+        }
+        Ok(if parts.len() == 1 { parts.pop().expect("one") } else { Expr::And(flatten(parts, false)) })
+    }
+
+    fn unary(&mut self) -> Result<Expr, QueryError> {
+        if self.eat("!") || self.eat_keyword("NOT") {
+            self.enter()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Expr, QueryError> {
+        if self.eat("(") {
+            let inner = self.or()?;
+            if !self.eat(")") {
+                return Err(self.error("expected ')'"));
+            }
+            return Ok(inner);
+        }
+        if self.eat_keyword("MAYBE") {
+            if !self.eat("(") {
+                return Err(self.error("expected '(' after MAYBE"));
+            }
+            let inner = self.or()?;
+            if !self.eat(")") {
+                return Err(self.error("expected ')'"));
+            }
+            if has_metadata(&inner) {
+                return Err(self.error("MAYBE(…) may only hold mutations, insertions and n-of"));
+            }
+            return Ok(Expr::Maybe(Box::new(inner)));
+        }
+        if self.eat_keyword("IsNull") {
+            if !self.eat("(") {
+                return Err(self.error("expected '(' after IsNull"));
+            }
+            let field = self.word();
+            if field.is_empty() || !self.eat(")") {
+                return Err(self.error("expected IsNull(field)"));
+            }
+            return Ok(Expr::IsNull(field.to_owned()));
+        }
+        if self.eat("[") {
+            return self.n_of();
+        }
+        let start = self.at;
+        let word = self.word();
+        if word.is_empty() {
+            return Err(self.error(if self.rest().is_empty() {
+                "the query ends where a term was expected".to_owned()
+            } else {
+                format!("unexpected {:?}", self.rest().chars().next().unwrap_or(' '))
+            }));
+        }
+        for op in [">=", "<=", "="] {
+            if self.eat(op) {
+                let value = self.value()?;
+                return Ok(Expr::Metadata { field: word.to_owned(), op, value });
+            }
+        }
+        self.variant(word).map_err(|reason| {
+            self.at = start;
+            self.error(reason)
+        })
+    }
+
+    fn word(&mut self) -> &'a str {
+        self.skip_space();
+        let rest = self.rest();
+        let len = rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
+        self.at += len;
+        &rest[..len]
+    }
+
+    fn value(&mut self) -> Result<String, QueryError> {
+        self.skip_space();
+        if !self.rest().starts_with('\'') {
+            let word = self.word();
+            if word.is_empty() {
+                return Err(self.error("expected a value"));
+            }
+            return Ok(word.to_owned());
+        }
+        self.at += 1;
+        let mut out = String::new();
+        let mut chars = self.rest().char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some((_, e)) => out.push(e),
+                    None => break,
+                },
+                '\'' => {
+                    self.at += i + 1;
+                    return Ok(out);
+                }
+                c => out.push(c),
+            }
+        }
+        Err(self.error("unterminated quoted value"))
+    }
+
+    fn n_of(&mut self) -> Result<Expr, QueryError> {
+        self.skip_space();
+        let exactly = self.rest().len() >= 8 && self.rest()[..8].eq_ignore_ascii_case("exactly-");
+        if exactly {
+            self.at += 8;
+        }
+        let digits: String = self.rest().chars().take_while(char::is_ascii_digit).collect();
+        let n: usize = digits.parse().map_err(|_| self.error("expected [N-of: …] with a number N"))?;
+        self.at += digits.len();
+        if !(self.rest().len() >= 4 && self.rest()[..4].eq_ignore_ascii_case("-of:")) {
+            return Err(self.error("expected '-of:'"));
+        }
+        self.at += 4;
+        self.enter()?;
+        let mut children = vec![self.or()?];
+        while self.eat(",") {
+            children.push(self.or()?);
+        }
+        self.depth -= 1;
+        if !self.eat("]") {
+            return Err(self.error("expected ']' closing the n-of"));
+        }
+        Ok(Expr::NOf { n, exactly, children })
+    }
+
+    /// A mutation or insertion term.
+    fn variant(&self, word: &str) -> Result<Expr, String> {
+        if word.len() > 4 && word[..4].eq_ignore_ascii_case("ins_") {
+            let parts: Vec<&str> = word[4..].split(':').collect();
+            let (name, position, pattern) = match parts.as_slice() {
+                [pos, seq] => (None, *pos, *seq),
+                [name, pos, seq] => (Some((*name).to_owned()), *pos, *seq),
+                _ => return Err(format!("{word:?} is not ins_[NAME:]POSITION:SEQUENCE")),
+            };
+            let position =
+                position.parse().map_err(|_| format!("{word:?}: position {position:?} is not a number"))?;
+            if pattern.is_empty() || !pattern.chars().all(|c| c.is_ascii_alphabetic() || c == '?' || c == '*')
+            {
+                return Err(format!("{word:?}: inserted symbols must be letters or '?'"));
+            }
+            return Ok(Expr::Insertion { name, position, pattern: pattern.to_ascii_uppercase() });
+        }
+        // Amino-acid letters are a superset of nucleotide ones: parse leniently here, and
+        // check the letter against the named sequence's alphabet when resolving.
+        let q = crate::mutation::parse(word, false, "advancedQuery")
+            .or_else(|_| crate::mutation::parse(word, true, "advancedQuery"))
+            .map_err(|e| format!("{word:?} is not a mutation, insertion or field comparison ({e})"))?;
+        let MutationQuery { sequence, position, target } = q;
+        Ok(Expr::Mutation { name: sequence, position, target })
+    }
+}
+
+fn flatten(parts: Vec<Expr>, or: bool) -> Vec<Expr> {
+    let mut out = Vec::with_capacity(parts.len());
+    for p in parts {
+        match p {
+            Expr::Or(inner) if or => out.extend(inner),
+            Expr::And(inner) if !or => out.extend(inner),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn has_metadata(e: &Expr) -> bool {
+    match e {
+        Expr::Metadata { .. } | Expr::IsNull(_) => true,
+        Expr::And(c) | Expr::Or(c) | Expr::NOf { children: c, .. } => c.iter().any(has_metadata),
+        Expr::Not(i) | Expr::Maybe(i) => has_metadata(i),
+        Expr::Mutation { .. } | Expr::Insertion { .. } => false,
+    }
+}
+
+/// Parses an advancedQuery string.
+pub fn parse_advanced(text: &str) -> Result<Expr, QueryError> {
+    let mut p = Parser { text, at: 0, depth: 0 };
+    if text.len() > MAX_LENGTH {
+        return Err(p.error(format!("longer than {MAX_LENGTH} characters")));
+    }
+    let e = p.or()?;
+    p.skip_space();
+    if !p.rest().is_empty() {
+        return Err(p.error("unexpected text after the query"));
+    }
+    Ok(e)
+}
+
+/// The index filter for a parsed advancedQuery.
+pub fn advanced_filter(index: &Index, expr: &Expr) -> Result<Filter, QueryError> {
+    convert(index, expr, false)
+}
+
+fn convert(index: &Index, expr: &Expr, maybe: bool) -> Result<Filter, QueryError> {
+    let bad = |reason: String| QueryError::BadValue {
+        parameter: "advancedQuery".into(),
+        value: format!("{expr:?}"),
+        reason,
+    };
+    Ok(match expr {
+        Expr::And(c) => Filter::And(c.iter().map(|e| convert(index, e, maybe)).collect::<Result<_, _>>()?),
+        Expr::Or(c) => Filter::Or(c.iter().map(|e| convert(index, e, maybe)).collect::<Result<_, _>>()?),
+        Expr::Not(i) => Filter::Not(Box::new(convert(index, i, maybe)?)),
+        Expr::Maybe(i) => convert(index, i, true)?,
+        Expr::NOf { n, exactly, children } => Filter::NOf {
+            n: *n,
+            exactly: *exactly,
+            children: children.iter().map(|e| convert(index, e, maybe)).collect::<Result<_, _>>()?,
+        },
+        Expr::Mutation { name, position, target } => {
+            // A name is a gene first, then a segment (as LAPIS resolves it).
+            let amino_acid = match name {
+                Some(n) => {
+                    if index.genes.iter().any(|g| g.name.eq_ignore_ascii_case(n)) {
+                        true
+                    } else if index.segments.iter().any(|s| s.name.eq_ignore_ascii_case(n)) {
+                        false
+                    } else {
+                        let known: Vec<&str> =
+                            index.segments.iter().chain(&index.genes).map(|c| c.name.as_str()).collect();
+                        return Err(bad(format!(
+                            "{n} is not a known segment or gene (known: {})",
+                            known.join(", ")
+                        )));
+                    }
+                }
+                None => false,
+            };
+            if let Target::Letter(l) = target
+                && !amino_acid
+                && !b"ACGTRYSWKMBDHVN-".contains(l)
+            {
+                return Err(bad(format!("{} is not a nucleotide symbol", *l as char)));
+            }
+            let q = MutationQuery { sequence: name.clone(), position: *position, target: *target };
+            crate::mutation::to_filter(index, &q, amino_acid, maybe, "advancedQuery")?
+        }
+        Expr::Insertion { .. } => {
+            return Err(bad("insertion filters are not supported by this index yet".into()));
+        }
+        Expr::Metadata { field, op, value } => {
+            let parameter = match *op {
+                ">=" => format!("{field}From"),
+                "<=" => format!("{field}To"),
+                _ => field.clone(),
+            };
+            field_filter(index, &parameter, std::slice::from_ref(value)).map_err(|e| bad(e.to_string()))?
+        }
+        Expr::IsNull(field) => field_filter(index, &format!("{field}.isNull"), &["true".to_owned()])
+            .map_err(|e| bad(e.to_string()))?,
+    })
+}
