@@ -9,10 +9,12 @@
 //! that results from several nodes can be added up.
 
 mod index;
+mod lineage;
 mod metadata;
 mod sequence;
 
 pub use index::{Filter, Index, IndexError, RowInput, Schema};
+pub use lineage::{LineageError, LineageIndex, NameProblem, PangoAliases};
 pub use metadata::{Column, ColumnType, Value, ValueError, date_of, day_number};
 pub use roaring::RoaringBitmap;
 pub use sequence::{Alphabet, BLOCK_ROWS, SequenceColumn, SequenceError, SymbolCount};
