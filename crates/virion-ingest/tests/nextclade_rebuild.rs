@@ -1,0 +1,51 @@
+//! Genomes rebuilt from Nextclade 3.21's NDJSON records equal Nextclade's own aligned FASTA for
+//! the same genomes, letter for letter (outside the alignment range, where Nextclade pads with
+//! `-`, the rebuild has N: not sequenced is not deleted).
+
+use std::collections::HashMap;
+use std::io::BufRead;
+
+use virion_ingest::{SequenceLayout, rebuild};
+
+#[test]
+fn rebuilt_genomes_equal_nextclade_aligned_fasta() {
+    let Some(shared) = virion_testdata::shared_data() else { return };
+    let ds = virion_analyze::Dataset::load(&shared.join("nextclade/sars-cov-2")).unwrap();
+    let layout = SequenceLayout::from_dataset(&ds);
+    let mut checked = 0;
+    for set in ["ncov-open-example", "nextclade-test-sequences"] {
+        let dir = shared.join("nextclade-out").join(set);
+        let aligned: HashMap<String, Vec<u8>> =
+            virion_testdata::read_aligned_fasta(&dir.join("nextclade.aligned.fasta.zst"))
+                .into_iter()
+                .collect();
+        let reader = virion_io::open_path(&dir.join("nextclade.ndjson.zst")).unwrap();
+        for line in reader.lines() {
+            let record: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+            let name = record["seqName"].as_str().unwrap().to_owned();
+            if record.get("alignmentRange").is_none() {
+                continue; // Nextclade could not align it: no aligned sequence either
+            }
+            let (genome, peptides) = rebuild(&record, &name, &layout).unwrap();
+            let expected = &aligned[&name];
+            let (b, e) = (
+                record["alignmentRange"]["begin"].as_u64().unwrap() as usize,
+                record["alignmentRange"]["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(genome.len(), expected.len(), "{name}");
+            assert_eq!(&genome[b..e], &expected[b..e], "{name}: inside the alignment");
+            assert!(genome[..b].iter().chain(&genome[e..]).all(|&c| c == b'N'), "{name}");
+            assert!(expected[..b].iter().chain(&expected[e..]).all(|&c| c == b'-'), "{name}");
+            // Every amino-acid substitution Nextclade reports is in the rebuilt peptide.
+            for s in record["aaSubstitutions"].as_array().unwrap() {
+                let g = layout.genes.iter().position(|g| g.name == s["cdsName"]).unwrap();
+                let pos = s["pos"].as_u64().unwrap() as usize;
+                let got = peptides[g].as_ref().unwrap()[pos];
+                assert_eq!(got, s["qryAa"].as_str().unwrap().as_bytes()[0], "{name} {}", s["cdsName"]);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 400, "{checked} genomes compared");
+    eprintln!("{checked} genomes rebuilt identical to Nextclade's aligned FASTA");
+}
