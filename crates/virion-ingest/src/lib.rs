@@ -186,5 +186,5 @@ pub fn rebuild(
             )?;
         }
     }
-    Ok((seq, peptides))
+    Ok(Rebuilt { genome: seq, peptides })
 }

@@ -26,7 +26,7 @@ fn rebuilt_genomes_equal_nextclade_aligned_fasta() {
             if record.get("alignmentRange").is_none() {
                 continue; // Nextclade could not align it: no aligned sequence either
             }
-            let (genome, peptides) = rebuild(&record, &name, &layout).unwrap();
+            let virion_ingest::Rebuilt { genome, peptides } = rebuild(&record, &name, &layout).unwrap();
             let expected = &aligned[&name];
             let (b, e) = (
                 record["alignmentRange"]["begin"].as_u64().unwrap() as usize,
