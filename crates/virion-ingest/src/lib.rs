@@ -90,13 +90,16 @@ fn letter(v: &Json, key: &str) -> Option<u8> {
     v.get(key)?.as_str()?.bytes().next()
 }
 
-/// The aligned genome and peptides of one Nextclade record (`None` for a CDS it could not
-/// translate).
-pub fn rebuild(
-    record: &Json,
-    name: &str,
-    layout: &SequenceLayout,
-) -> Result<(Vec<u8>, Vec<Option<Vec<u8>>>), IngestError> {
+/// One record's aligned genome and peptides (in the layout's gene order; `None` for a CDS
+/// Nextclade could not translate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebuilt {
+    pub genome: Vec<u8>,
+    pub peptides: Vec<Option<Vec<u8>>>,
+}
+
+/// Rebuilds the aligned genome and peptides of one Nextclade record.
+pub fn rebuild(record: &Json, name: &str, layout: &SequenceLayout) -> Result<Rebuilt, IngestError> {
     let bad = |field: &str, reason: &str| IngestError::Field {
         record: name.to_owned(),
         field: field.to_owned(),
