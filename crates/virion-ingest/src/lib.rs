@@ -10,6 +10,8 @@
 //! deletions applied, unknown ranges as X, codons outside the alignment as X, and a CDS
 //! Nextclade could not translate left out (no peptide).
 
+pub mod hub;
+
 use serde_json::Value as Json;
 use virion_analyze::Dataset;
 use virion_translate::{CdsLayout, Strand};

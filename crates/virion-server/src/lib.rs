@@ -9,6 +9,7 @@ mod auth;
 mod entries;
 mod error;
 mod groups;
+pub mod lapis;
 pub mod multipart;
 mod openapi;
 mod released;
@@ -58,7 +59,19 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{organism}/revise", post(entries::revise))
         .route("/api/{organism}/revoke", post(entries::revoke))
         .route("/api/{organism}/data-use-terms", post(entries::change_terms))
-        .route("/api/{organism}/released", get(released::released));
+        .route("/api/{organism}/released", get(released::released))
+        .route("/{organism}/sample/aggregated", get(lapis::aggregated_get).post(lapis::aggregated_post))
+        .route("/{organism}/sample/details", get(lapis::details_get).post(lapis::details_post))
+        .route(
+            "/{organism}/sample/nucleotideMutations",
+            get(lapis::nuc_mutations_get).post(lapis::nuc_mutations_post),
+        )
+        .route(
+            "/{organism}/sample/aminoAcidMutations",
+            get(lapis::aa_mutations_get).post(lapis::aa_mutations_post),
+        )
+        .route("/{organism}/sample/info", get(lapis::sample_info))
+        .route("/{organism}/sample/lineageDefinition/{column}", get(lapis::lineage_definition));
     api.with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.extensions().get::<RequestId>().map_or("", |r| r.0.as_str());

@@ -49,6 +49,67 @@ fn review_schema(extra_scope: &[&str]) -> Value {
 
 /// Every route of [`crate::app`], as OpenAPI 3.0.
 pub fn spec() -> Value {
+    let mut spec = hub_paths();
+    let paths = spec["paths"].as_object_mut().expect("paths object");
+    for (path, item) in lapis_paths() {
+        paths.insert(path, item);
+    }
+    spec
+}
+
+/// The LAPIS v2 query routes (one root per organism), described briefly: their parameters are
+/// the organism's metadata fields plus LAPIS's special properties.
+fn lapis_paths() -> Vec<(String, Value)> {
+    let filters = "Sequence filters: metadata fields (f, f.regex, f.isNull, fFrom, fTo), nucleotideMutations, \
+                   aminoAcidMutations, advancedQuery; plus fields, orderBy, limit, offset, dataFormat (JSON, CSV, TSV).";
+    let table = |summary: &str| {
+        let o = op(
+            &format!("{summary} {filters}"),
+            vec![organism_param()],
+            None,
+            ok_json("{data: [...], info: {dataVersion, lapisVersion}}; header lapis-data-version"),
+            false,
+        );
+        json!({ "get": o.clone(), "post": o })
+    };
+    let get_only = |summary: &str, extra: Vec<Value>| {
+        let mut params = vec![organism_param()];
+        params.extend(extra);
+        json!({ "get": op(summary, params, None, ok_json("JSON or YAML"), false) })
+    };
+    vec![
+        (
+            "/{organism}/sample/aggregated".into(),
+            table(
+                "Counts of the matching released genomes, grouped by `fields` (date.year, date.month, date.isoWeek too).",
+            ),
+        ),
+        ("/{organism}/sample/details".into(), table("Metadata of the matching released genomes.")),
+        (
+            "/{organism}/sample/nucleotideMutations".into(),
+            table("Nucleotide mutations with count, coverage and proportion ≥ minProportion (default 0.05)."),
+        ),
+        (
+            "/{organism}/sample/aminoAcidMutations".into(),
+            table("Amino-acid mutations with count, coverage and proportion ≥ minProportion (default 0.05)."),
+        ),
+        (
+            "/{organism}/sample/info".into(),
+            get_only("Data version and genome count of the query index.", vec![]),
+        ),
+        (
+            "/{organism}/sample/lineageDefinition/{column}".into(),
+            get_only(
+                "The lineage DAG of a lineage column as YAML {label: {parents, aliases}}.",
+                vec![
+                    json!({ "name": "column", "in": "path", "required": true, "schema": { "type": "string" } }),
+                ],
+            ),
+        ),
+    ]
+}
+
+fn hub_paths() -> Value {
     let org = organism_param;
     let terms = json!({ "type": "object", "required": ["type"], "properties": {
         "type": { "type": "string", "enum": ["OPEN", "RESTRICTED"] }, "restrictedUntil": { "type": "string", "format": "date" } } });

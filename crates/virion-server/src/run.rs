@@ -28,6 +28,8 @@ pub struct HubOptions {
     pub dataset_dir: Option<PathBuf>,
     /// How long a worker holds a claimed job before another may take it over.
     pub job_lease: Duration,
+    /// Pango alias table (alias_key.json) for lineage queries with sublineages.
+    pub pango_aliases: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +87,9 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// How often the query indexes check the released data for changes.
+const LAPIS_REFRESH: Duration = Duration::from_secs(5);
+
 /// Registers this process's pipeline (queuing reprocessing if it is new) and starts `count`
 /// workers for it.
 async fn spawn_workers(
@@ -140,7 +145,18 @@ pub async fn serve(
     let store = options.open_store().await?;
     let registry = options.registry()?;
     let datasets = options.dataset_map(&registry);
-    let state = AppState::new(store.clone(), &registry, &options.data_dir, &datasets).await?;
+    let aliases = match &options.pango_aliases {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)?;
+            virion_index::PangoAliases::from_json(&text)
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?
+        }
+        None => virion_index::PangoAliases::from_json("{}").expect("an empty alias table"),
+    };
+    let state =
+        AppState::with_aliases(store.clone(), &registry, &options.data_dir, &datasets, aliases).await?;
+    // The query indexes follow the released data: rebuilt when it changes.
+    state.lapis().spawn_refresher(store.clone(), LAPIS_REFRESH);
     let organisms: Vec<&str> = state.organisms().map(|o| o.config.name.as_str()).collect();
     tracing::info!(address = %listener.local_addr()?, organisms = ?organisms, workers, "virion hub listening");
     let (stop, stopped) = watch::channel(false);

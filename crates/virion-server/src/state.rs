@@ -8,7 +8,10 @@ use virion_io::{FastaReader, FastaRecord};
 use virion_schema::{OrganismConfig, OrganismRegistry};
 use virion_store::{OrganismId, Store, StoreError};
 
+use virion_index::PangoAliases;
+
 use crate::error::ApiError;
+use crate::lapis::LapisIndexes;
 
 /// One organism as the hub serves it.
 #[derive(Debug)]
@@ -28,6 +31,7 @@ struct Inner {
     store: Store,
     data_dir: PathBuf,
     organisms: HashMap<String, HubOrganism>,
+    lapis: LapisIndexes,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,10 +120,35 @@ impl AppState {
         data_dir: &Path,
         datasets: &HashMap<String, PathBuf>,
     ) -> Result<AppState, SetupError> {
+        let no_aliases = PangoAliases::from_json("{}").expect("an empty alias table");
+        AppState::with_aliases(store, registry, data_dir, datasets, no_aliases).await
+    }
+
+    /// As [`AppState::new`], with the Pango alias table for lineage queries.
+    pub async fn with_aliases(
+        store: Store,
+        registry: &OrganismRegistry,
+        data_dir: &Path,
+        datasets: &HashMap<String, PathBuf>,
+        aliases: PangoAliases,
+    ) -> Result<AppState, SetupError> {
         let uploads = data_dir.join("uploads");
         std::fs::create_dir_all(&uploads).map_err(|source| SetupError::DataDir { path: uploads, source })?;
         let organisms = register_organisms(&store, registry, datasets).await?;
-        Ok(AppState { inner: Arc::new(Inner { store, data_dir: data_dir.to_owned(), organisms }) })
+        let sources: Vec<_> = organisms
+            .iter()
+            .map(|(name, o)| (name.clone(), o.id, o.dataset_dir.clone(), o.config.clone()))
+            .collect();
+        // Loading datasets is blocking work.
+        let lapis = tokio::task::spawn_blocking(move || LapisIndexes::prepare(&sources, aliases))
+            .await
+            .expect("preparing query indexes panicked");
+        Ok(AppState { inner: Arc::new(Inner { store, data_dir: data_dir.to_owned(), organisms, lapis }) })
+    }
+
+    /// The LAPIS query indexes.
+    pub fn lapis(&self) -> &LapisIndexes {
+        &self.inner.lapis
     }
 
     pub fn store(&self) -> &Store {

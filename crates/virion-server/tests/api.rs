@@ -14,7 +14,8 @@ hub_tests!(
     submit_process_approve_release,
     broken_metadata_rejected_whole,
     roles_and_visibility,
-    revoke_terms_tokens_groups
+    revoke_terms_tokens_groups,
+    lapis_over_released_data
 );
 
 async fn count_with_status(hub: &Hub, status: &str) -> usize {
@@ -441,4 +442,127 @@ async fn revoke_terms_tokens_groups(hub: &Hub) {
     assert_eq!(code, StatusCode::NO_CONTENT);
     let (code, _) = hub.get_json("/api/groups/lab2/members", Some("consumer")).await;
     assert_eq!(code, StatusCode::FORBIDDEN);
+}
+
+/// The LAPIS API over released data agrees with the released records themselves.
+async fn lapis_over_released_data(hub: &Hub) {
+    let (metadata, sequences, _) = example_subset(&hub.shared, hub.dir.path(), 30);
+    let (code, body) = hub.submit("submitter", &metadata, &sequences).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    hub.process_until(2, 600, async || count_with_status(hub, "PROCESSED").await == 30).await;
+    // Nothing released yet: the index is empty.
+    hub.state.lapis().refresh(&hub.store).await;
+    let (code, agg) = hub.get_json("/sars-cov-2/sample/aggregated", None).await;
+    assert_eq!((code, &agg["data"]), (StatusCode::OK, &json!([{ "count": 0 }])), "{agg}");
+    let (code, _) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/approve",
+            Some("curator"),
+            json!({ "group": GROUP, "scope": "all" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    hub.state.lapis().refresh(&hub.store).await;
+
+    let (_, _, released) = hub.call(Method::GET, "/api/sars-cov-2/released", None, &[], Body::empty()).await;
+    let records: Vec<Value> = String::from_utf8(released.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 30);
+
+    // Counts, grouped counts (GET and POST JSON), details.
+    let (code, agg) = hub.get_json("/sars-cov-2/sample/aggregated", None).await;
+    assert_eq!(code, StatusCode::OK, "{agg}");
+    assert_eq!(agg["data"], json!([{ "count": 30 }]));
+    assert!(agg["info"]["dataVersion"].is_string(), "{agg}");
+    let (code, by_country) = hub
+        .json(
+            Method::POST,
+            "/sars-cov-2/sample/aggregated",
+            None,
+            json!({ "fields": ["country"], "orderBy": ["country"] }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{by_country}");
+    let rows = by_country["data"].as_array().unwrap();
+    assert_eq!(rows.iter().map(|r| r["count"].as_u64().unwrap()).sum::<u64>(), 30);
+    let mut expected: std::collections::BTreeMap<String, u64> = Default::default();
+    for r in &records {
+        *expected.entry(r["metadata"]["country"].as_str().unwrap().to_owned()).or_default() += 1;
+    }
+    let got: std::collections::BTreeMap<String, u64> = rows
+        .iter()
+        .map(|r| (r["country"].as_str().unwrap().to_owned(), r["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, expected);
+    let (code, details) =
+        hub.get_json("/sars-cov-2/sample/details?fields=accessionVersion,country&limit=5", None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(details["data"].as_array().unwrap().len(), 5);
+
+    // A substitution's count equals the released records that carry it.
+    let first_sub = records
+        .iter()
+        .find_map(|r| {
+            r["processed"]["nextclade"]["substitutions"].as_array().and_then(|s| s.first().cloned())
+        })
+        .unwrap();
+    let pos = first_sub["pos"].as_u64().unwrap();
+    let text = format!(
+        "{}{}{}",
+        first_sub["refNuc"].as_str().unwrap(),
+        pos + 1,
+        first_sub["qryNuc"].as_str().unwrap()
+    );
+    let carriers = records
+        .iter()
+        .filter(|r| {
+            r["processed"]["nextclade"]["substitutions"].as_array().is_some_and(|s| {
+                s.iter().any(|x| x["pos"] == first_sub["pos"] && x["qryNuc"] == first_sub["qryNuc"])
+            })
+        })
+        .count();
+    let (_, n) =
+        hub.get_json(&format!("/sars-cov-2/sample/aggregated?nucleotideMutations={text}"), None).await;
+    assert_eq!(n["data"][0]["count"], carriers, "{text}: {n}");
+    let (code, muts) =
+        hub.get_json("/sars-cov-2/sample/nucleotideMutations?minProportion=0.0001", None).await;
+    assert_eq!(code, StatusCode::OK);
+    let row = muts["data"].as_array().unwrap().iter().find(|m| m["mutation"] == text.as_str()).unwrap();
+    assert_eq!(row["count"], carriers, "{row}");
+    assert!(row["coverage"].as_u64().unwrap() >= carriers as u64);
+    let (code, aa) = hub.get_json("/sars-cov-2/sample/aminoAcidMutations?minProportion=0.5", None).await;
+    assert_eq!(code, StatusCode::OK, "{aa}");
+    assert!(aa["data"].as_array().unwrap().iter().any(|m| m["mutation"] == "S:D614G"), "{aa}");
+    let (code, adv) =
+        hub.get_json("/sars-cov-2/sample/aggregated?advancedQuery=S:D614G%20%7C%20!S:D614G", None).await;
+    assert_eq!((code, &adv["data"][0]["count"]), (StatusCode::OK, &json!(30)), "{adv}");
+
+    // CSV; hostile and malformed requests are 400s naming the parameter.
+    let (code, _, csv) = hub
+        .call(
+            Method::GET,
+            "/sars-cov-2/sample/aggregated?fields=country&dataFormat=csv",
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(String::from_utf8(csv.to_vec()).unwrap().starts_with("country,count\n"));
+    for (query, named) in [
+        ("nucleotideMutations=C99999T", "nucleotideMutations"),
+        ("nosuchfield=1", "nosuchfield"),
+        ("country.regex=(", "country.regex"),
+        ("advancedQuery=(((", "advancedQuery"),
+        ("limit=-1", "limit"),
+        ("fields=nosuch", "nosuch"),
+    ] {
+        let (code, err) = hub.get_json(&format!("/sars-cov-2/sample/aggregated?{query}"), None).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{query}: {err}");
+        assert!(err["error"]["detail"].as_str().unwrap().contains(named), "{query}: {err}");
+    }
 }

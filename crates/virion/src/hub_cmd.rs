@@ -33,6 +33,10 @@ pub struct OrganismArgs {
     /// Processing tasks (default: one per CPU).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Pango alias table (alias_key.json from pango-designation) so lineage queries such as
+    /// `BA.2*` include aliased sublineages (JN.1, …).
+    #[arg(long)]
+    pub pango_aliases: Option<PathBuf>,
     /// Seconds a worker holds a claimed job; a job whose worker died is retried after this.
     #[arg(long, default_value_t = virion_server::DEFAULT_LEASE.as_secs())]
     pub job_lease_secs: u64,
@@ -70,6 +74,7 @@ fn options(db: &DbArgs, o: &OrganismArgs) -> HubOptions {
         datasets: o.datasets.clone(),
         dataset_dir: o.dataset_dir.clone(),
         job_lease: std::time::Duration::from_secs(o.job_lease_secs.max(1)),
+        pango_aliases: o.pango_aliases.clone(),
     }
 }
 

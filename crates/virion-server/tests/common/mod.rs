@@ -23,6 +23,7 @@ pub const GROUP: &str = "lab";
 
 pub struct Hub {
     pub app: Router,
+    pub state: AppState,
     pub store: Store,
     pub datasets: HashMap<String, PathBuf>,
     /// Tokens by user: curator (group owner), submitter, consumer, outsider.
@@ -61,7 +62,7 @@ impl Hub {
             tokens.insert(name, store.create_token(id, "test").await.unwrap().1);
         }
         tokens.insert("curator", store.create_token(curator, "test").await.unwrap().1);
-        Some(Hub { app: app(state), store, datasets, tokens, shared, dir, drop_pg })
+        Some(Hub { app: app(state.clone()), state, store, datasets, tokens, shared, dir, drop_pg })
     }
 
     pub fn token(&self, user: &str) -> &str {

@@ -1,0 +1,137 @@
+//! The hub's released versions as index rows: the organism's metadata fields (typed as its
+//! schema says), the accession columns, the main processing calls, and the aligned genome
+//! and peptides rebuilt from the stored Nextclade record.
+
+use chrono::NaiveDate;
+use serde_json::Value as Json;
+use virion_index::{ColumnType, RowInput, Schema, Value};
+use virion_schema::{FieldType, OrganismConfig};
+
+use crate::{IngestError, SequenceLayout, rebuild};
+
+/// Column names shared by every organism (LAPIS-style camelCase, as Loculus instances use).
+pub const ACCESSION: &str = "accession";
+pub const ACCESSION_VERSION: &str = "accessionVersion";
+pub const VERSION: &str = "version";
+pub const CLADE: &str = "nextcladeClade";
+pub const LINEAGE: &str = "nextcladePangoLineage";
+pub const QC_STATUS: &str = "qcOverallStatus";
+pub const COVERAGE: &str = "coverage";
+
+/// The index schema of an organism and how its configured fields map onto it.
+#[derive(Debug, Clone)]
+pub struct HubSchema {
+    pub schema: Schema,
+    fields: Vec<(String, FieldType)>,
+    /// The column holding Pango lineages (for the lineage index).
+    pub lineage_column: usize,
+}
+
+impl HubSchema {
+    pub fn new(config: &OrganismConfig, layout: &SequenceLayout) -> HubSchema {
+        let mut metadata = vec![
+            (ACCESSION.to_owned(), ColumnType::String { indexed: false }),
+            (ACCESSION_VERSION.to_owned(), ColumnType::String { indexed: false }),
+            (VERSION.to_owned(), ColumnType::Int),
+        ];
+        let mut fields = Vec::new();
+        for f in &config.fields {
+            let kind = match f.field_type {
+                FieldType::Int => ColumnType::Int,
+                FieldType::Float => ColumnType::Float,
+                FieldType::Date => ColumnType::Date,
+                FieldType::Boolean => ColumnType::Boolean,
+                // Per-value bitmaps for the fields people group and filter by.
+                FieldType::Enum => ColumnType::String { indexed: true },
+                FieldType::String | FieldType::Authors => ColumnType::String { indexed: f.facet },
+            };
+            metadata.push((f.name.clone(), kind));
+            fields.push((f.name.clone(), f.field_type));
+        }
+        metadata.push((CLADE.to_owned(), ColumnType::String { indexed: true }));
+        let lineage_column = metadata.len();
+        metadata.push((LINEAGE.to_owned(), ColumnType::String { indexed: true }));
+        metadata.push((QC_STATUS.to_owned(), ColumnType::String { indexed: true }));
+        metadata.push((COVERAGE.to_owned(), ColumnType::Float));
+        let schema = Schema {
+            metadata,
+            segments: vec![(layout.segment_name.clone(), layout.reference.clone())],
+            genes: layout.genes.iter().map(|g| (g.name.clone(), g.peptide.clone())).collect(),
+        };
+        HubSchema { schema, fields, lineage_column }
+    }
+
+    /// One released version as a row. `metadata_json` is the submitted metadata as stored,
+    /// `processed_json` the worker's result (`{"nextclade": …, "clade": …, …}`).
+    pub fn row(
+        &self,
+        layout: &SequenceLayout,
+        accession: &str,
+        version: i64,
+        metadata_json: &str,
+        processed_json: &str,
+    ) -> Result<RowInput, IngestError> {
+        let name = format!("{accession}.{version}");
+        let parse = |text: &str, what: &str| -> Result<Json, IngestError> {
+            serde_json::from_str(text).map_err(|e| IngestError::Field {
+                record: name.clone(),
+                field: what.to_owned(),
+                reason: e.to_string(),
+            })
+        };
+        let metadata = parse(metadata_json, "metadata")?;
+        let processed = parse(processed_json, "processed data")?;
+        let mut values =
+            vec![Value::String(accession.to_owned()), Value::String(name.clone()), Value::Int(version)];
+        for (field, kind) in &self.fields {
+            values.push(typed(metadata.get(field), *kind));
+        }
+        let text = |key: &str| {
+            processed.get(key).and_then(Json::as_str).map_or(Value::Null, |s| Value::String(s.to_owned()))
+        };
+        values.push(text("clade"));
+        values.push(text("lineage"));
+        values.push(text(QC_STATUS));
+        values.push(processed.get(COVERAGE).and_then(Json::as_f64).map_or(Value::Null, Value::Float));
+        let nextclade = processed.get("nextclade");
+        let (segment, genes) = match nextclade {
+            Some(record) if record.get("alignmentRange").is_some() => {
+                let rebuilt = rebuild(record, &name, layout)?;
+                (Some(rebuilt.genome), rebuilt.peptides)
+            }
+            // Not aligned (processing failed): metadata only.
+            _ => (None, vec![None; layout.genes.len()]),
+        };
+        Ok(RowInput { metadata: values, segments: vec![segment], genes })
+    }
+}
+
+/// A stored metadata value as the column's type wants it. Dates are stored as
+/// `{"value", "earliest", "latest"}`; only a complete date is a date here (a partial one is
+/// null, as LAPIS date columns hold days).
+fn typed(value: Option<&Json>, kind: FieldType) -> Value {
+    let Some(v) = value else { return Value::Null };
+    match kind {
+        FieldType::Date => {
+            let text = v.get("value").unwrap_or(v).as_str().unwrap_or("");
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_or(Value::Null, Value::Date)
+        }
+        FieldType::Int => v.as_i64().map_or(Value::Null, Value::Int),
+        FieldType::Float => v.as_f64().map_or(Value::Null, Value::Float),
+        FieldType::Boolean => v.as_bool().map_or(Value::Null, Value::Boolean),
+        _ => match v {
+            Json::Null => Value::Null,
+            Json::String(s) => Value::String(s.clone()),
+            Json::Array(items) => Value::String(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => Value::String(
+                other.get("value").and_then(Json::as_str).map_or_else(|| other.to_string(), str::to_owned),
+            ),
+        },
+    }
+}
