@@ -79,6 +79,8 @@ fn serve_admin_submit_approve() {
             &dataset,
             "--workers",
             "0",
+            "--pango-aliases",
+            shared.join("pango/alias_key.json").to_str().unwrap(),
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -124,6 +126,24 @@ fn serve_admin_submit_approve() {
     let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 5);
     assert!(lines.iter().all(|l| l["processed"]["clade"].as_str().is_some_and(|c| !c.is_empty())), "{text}");
+
+    // The query API sees the release within 10 s (the index follows the released data).
+    let start = Instant::now();
+    loop {
+        let agg = get_json(&format!("{url}/sars-cov-2/sample/aggregated"), &token);
+        if agg["data"][0]["count"] == 5 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "not queryable after 10 s: {agg}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("released genomes queryable after {:.1} s", start.elapsed().as_secs_f64());
+    // Lineage queries with sublineages resolve Pango aliases.
+    let lineages = get_json(&format!("{url}/sars-cov-2/sample/aggregated?fields=nextcladePangoLineage"), &token);
+    let first = lineages["data"][0]["nextcladePangoLineage"].as_str().unwrap().to_owned();
+    let root = first.split('.').next().unwrap();
+    let family = get_json(&format!("{url}/sars-cov-2/sample/aggregated?nextcladePangoLineage={root}*"), &token);
+    assert!(family["data"][0]["count"].as_u64().unwrap() >= 1, "{root}*: {family}");
 
     // SIGTERM: graceful shutdown of both processes, exit status 0.
     for child in [&mut server, &mut worker] {
