@@ -30,12 +30,124 @@ use crate::state::AppState;
 /// One organism's index as queries see it.
 pub struct OrganismIndex {
     pub index: Index,
-    /// Unix seconds when this index went live (LAPIS's `dataVersion`).
+    /// Unix seconds when this index's content went live (LAPIS's `dataVersion`).
     pub data_version: i64,
     lineage_column: usize,
     lineage: LineageIndex,
-    /// The store's released state this index was built from.
+    /// Rows of each entry's newest release; older releases and revoked entries are hidden.
+    visible: RoaringBitmap,
+    row_of: HashMap<String, u32>,
+    /// The newest release number applied.
+    last_release: i64,
+    /// The released state this index reflects, and the part of it (pipeline, terms, day)
+    /// whose change needs a rebuild rather than appending.
     built_from: String,
+    basis: String,
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `count|release_seq|pipeline|terms|day` → (release_seq, the rest).
+fn split_state(state: &str) -> (i64, String) {
+    let parts: Vec<&str> = state.split('|').collect();
+    let seq = parts.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (seq, parts.iter().skip(2).copied().collect::<Vec<_>>().join("|"))
+}
+
+impl OrganismIndex {
+    fn empty(source: &Source, aliases: &PangoAliases, state: &str) -> OrganismIndex {
+        let index = Index::new(&source.schema.schema);
+        let lineage_column = source.schema.lineage_column;
+        let lineage = LineageIndex::build(aliases, index.columns[lineage_column].dictionary());
+        OrganismIndex {
+            index,
+            data_version: now_secs(),
+            lineage_column,
+            lineage,
+            visible: RoaringBitmap::new(),
+            row_of: HashMap::new(),
+            last_release: 0,
+            built_from: state.to_owned(),
+            basis: split_state(state).1,
+        }
+    }
+
+    /// Applies one released version (in release order): it replaces its entry's earlier
+    /// release; a revocation hides the entry. A record that cannot be indexed is logged and
+    /// left out rather than stopping the index.
+    fn apply(&mut self, source: &Source, v: &virion_store::ReleasedVersion) {
+        let r = &v.record;
+        let accession = r.accession_version.accession.as_str();
+        self.last_release = self.last_release.max(r.release_seq.unwrap_or(0));
+        if let Some(old) = self.row_of.remove(accession) {
+            self.visible.remove(old);
+        }
+        if r.is_revocation {
+            return;
+        }
+        let processed = r.processed.as_ref().map_or("{}", |p| p.processed_json.as_str());
+        let row = source.schema.row(
+            &source.layout,
+            accession,
+            r.accession_version.version,
+            &r.submitted_metadata_json,
+            processed,
+        );
+        match row.map_err(|e| e.to_string()).and_then(|row| self.index.push(row).map_err(|e| e.to_string())) {
+            Ok(row) => {
+                self.visible.insert(row);
+                self.row_of.insert(accession.to_owned(), row);
+            }
+            Err(e) => {
+                tracing::warn!(version = %r.accession_version, error = %e, "left out of the query index")
+            }
+        }
+    }
+
+    fn finish_batch(&mut self, aliases: &PangoAliases, lineages_before: usize) {
+        if self.index.columns[self.lineage_column].dictionary().len() != lineages_before {
+            self.lineage = LineageIndex::build(aliases, self.index.columns[self.lineage_column].dictionary());
+        }
+        self.data_version = now_secs();
+    }
+}
+
+/// Rows applied per write-lock hold: queries wait at most one batch.
+const APPLY_BATCH: usize = 1000;
+
+/// Appends to `target` what was released after its `last_release`, a batch at a time (the
+/// versions are read without holding the lock; each batch is applied under it).
+async fn catch_up(
+    target: &RwLock<OrganismIndex>,
+    store: &Store,
+    source: &Source,
+    aliases: &PangoAliases,
+) -> Result<usize, String> {
+    let after = target.read().expect("index lock").last_release;
+    let mut stream = std::pin::pin!(store.released_since(source.organism, after));
+    let mut batch = Vec::with_capacity(APPLY_BATCH);
+    let mut applied = 0;
+    loop {
+        let next = stream.next().await;
+        let done = next.is_none();
+        if let Some(item) = next {
+            batch.push(item.map_err(|e| e.to_string())?);
+        }
+        if batch.len() == APPLY_BATCH || (done && !batch.is_empty()) {
+            let mut ix = target.write().expect("index lock");
+            let lineages_before = ix.index.columns[ix.lineage_column].dictionary().len();
+            for v in batch.drain(..) {
+                ix.apply(source, &v);
+                applied += 1;
+            }
+            ix.finish_batch(aliases, lineages_before);
+        }
+        if done {
+            return Ok(applied);
+        }
+    }
 }
 
 impl std::fmt::Debug for OrganismIndex {
@@ -57,7 +169,7 @@ struct Source {
 /// Every organism's current index.
 #[derive(Clone, Default)]
 pub struct LapisIndexes {
-    current: Arc<RwLock<HashMap<String, Arc<OrganismIndex>>>>,
+    current: Arc<RwLock<HashMap<String, Arc<RwLock<OrganismIndex>>>>>,
     sources: Arc<HashMap<String, Source>>,
     aliases: Arc<PangoAliases>,
 }
@@ -88,7 +200,7 @@ impl LapisIndexes {
         LapisIndexes { current: Arc::default(), sources: Arc::new(sources), aliases: Arc::new(aliases) }
     }
 
-    pub fn get(&self, organism: &str) -> Option<Arc<OrganismIndex>> {
+    pub fn get(&self, organism: &str) -> Option<Arc<RwLock<OrganismIndex>>> {
         self.current.read().expect("index lock").get(organism).cloned()
     }
 
@@ -102,14 +214,42 @@ impl LapisIndexes {
                     continue;
                 }
             };
-            if self.get(name).is_some_and(|i| i.built_from == state) {
-                continue;
-            }
             let started = std::time::Instant::now();
-            match build(store, source, &self.aliases, state).await {
-                Ok(index) => {
-                    tracing::info!(organism = %name, rows = index.index.rows(), ms = started.elapsed().as_millis() as u64, "query index built");
-                    self.current.write().expect("index lock").insert(name.clone(), Arc::new(index));
+            let (_, basis) = split_state(&state);
+            if let Some(current) = self.get(name) {
+                let (built_from, same_basis) = {
+                    let ix = current.read().expect("index lock");
+                    (ix.built_from.clone(), ix.basis == basis)
+                };
+                if built_from == state {
+                    continue;
+                }
+                if same_basis {
+                    // New releases only: append them.
+                    let result = catch_up(&current, store, source, &self.aliases).await;
+                    let rows = {
+                        let mut ix = current.write().expect("index lock");
+                        ix.built_from = state.clone();
+                        ix.visible.len()
+                    };
+                    match result {
+                        Ok(n) => {
+                            tracing::info!(organism = %name, appended = n, rows, ms = started.elapsed().as_millis() as u64, "query index updated")
+                        }
+                        Err(e) => {
+                            tracing::error!(organism = %name, error = %e, "updating the query index failed")
+                        }
+                    }
+                    continue;
+                }
+            }
+            // First build, or the pipeline, terms or day changed: build a new index aside and
+            // swap it in whole.
+            let fresh = Arc::new(RwLock::new(OrganismIndex::empty(source, &self.aliases, &state)));
+            match catch_up(&fresh, store, source, &self.aliases).await {
+                Ok(n) => {
+                    tracing::info!(organism = %name, versions = n, ms = started.elapsed().as_millis() as u64, "query index built");
+                    self.current.write().expect("index lock").insert(name.clone(), fresh);
                 }
                 Err(e) => tracing::error!(organism = %name, error = %e, "building the query index failed"),
             }
@@ -126,55 +266,6 @@ impl LapisIndexes {
             }
         });
     }
-}
-
-async fn build(
-    store: &Store,
-    source: &Source,
-    aliases: &PangoAliases,
-    state: String,
-) -> Result<OrganismIndex, String> {
-    let mut index = Index::new(&source.schema.schema);
-    let mut stream = std::pin::pin!(store.released_stream(source.organism));
-    // The stream is in (accession, version) order: the last version seen for an accession
-    // is its newest release.
-    let mut pending: Option<virion_store::ReleasedVersion> = None;
-    let push = |index: &mut Index, v: virion_store::ReleasedVersion| -> Result<(), String> {
-        let r = &v.record;
-        if r.is_revocation {
-            return Ok(());
-        }
-        let processed = r.processed.as_ref().map_or("{}", |p| p.processed_json.as_str());
-        let row = source
-            .schema
-            .row(
-                &source.layout,
-                r.accession_version.accession.as_str(),
-                r.accession_version.version,
-                &r.submitted_metadata_json,
-                processed,
-            )
-            .map_err(|e| e.to_string())?;
-        index.push(row).map_err(|e| format!("{}: {e}", r.accession_version))?;
-        Ok(())
-    };
-    while let Some(item) = stream.next().await {
-        let v = item.map_err(|e| e.to_string())?;
-        if let Some(prev) = pending.take()
-            && prev.record.accession_version.accession != v.record.accession_version.accession
-        {
-            push(&mut index, prev)?;
-        }
-        pending = Some(v);
-    }
-    if let Some(last) = pending {
-        push(&mut index, last)?;
-    }
-    let lineage_column = source.schema.lineage_column;
-    let lineage = LineageIndex::build(aliases, index.columns[lineage_column].dictionary());
-    let data_version =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    Ok(OrganismIndex { index, data_version, lineage_column, lineage, built_from: state })
 }
 
 /// A LAPIS request: filters plus the special properties.
@@ -307,7 +398,7 @@ fn select(ix: &OrganismIndex, req: &LapisRequest) -> Result<RoaringBitmap, Query
         let expr = virion_query::parse_advanced(text)?;
         parts.push(virion_query::advanced_filter(&ix.index, &expr)?);
     }
-    Ok(ix.index.evaluate(&Filter::And(parts)))
+    Ok(ix.index.evaluate(&Filter::And(parts)) & &ix.visible)
 }
 
 fn value_json(v: &Value) -> JsonValue {
@@ -414,7 +505,7 @@ fn answer(
     query: &HashMap<String, String>,
     body: Option<JsonValue>,
 ) -> Response {
-    let Some(ix) = state.lapis().get(organism) else {
+    let Some(slot) = state.lapis().get(organism) else {
         let status = if state.organism(organism).is_ok() {
             StatusCode::SERVICE_UNAVAILABLE
         } else {
@@ -422,6 +513,8 @@ fn answer(
         };
         return lapis_error(status, format!("no query index for {organism:?} (yet)"), None);
     };
+    // One consistent index for the whole request.
+    let ix = slot.read().expect("index lock");
     let req = match parse_request(query, body.as_ref()) {
         Ok(r) => r,
         Err(e) => return bad_request(e, &ix),
@@ -597,7 +690,7 @@ macro_rules! route {
         ) -> Response {
             match body_json(&headers, &body) {
                 Ok(json) => answer(&state, &organism, $endpoint, &q, json),
-                Err(e) => lapis_error(StatusCode::BAD_REQUEST, e, state.lapis().get(&organism).as_deref()),
+                Err(e) => lapis_error(StatusCode::BAD_REQUEST, e, None),
             }
         }
     };
@@ -610,14 +703,18 @@ route!(aa_mutations_get, aa_mutations_post, Endpoint::AminoAcidMutations);
 
 /// `GET /{organism}/sample/info`.
 pub async fn sample_info(State(state): State<AppState>, Path(organism): Path<String>) -> Response {
-    match state.lapis().get(&organism) {
-        Some(ix) => {
-            let mut r = Json(json!({ "dataVersion": ix.data_version.to_string(), "lapisVersion": concat!("virion ", env!("CARGO_PKG_VERSION")), "sequenceCount": ix.index.rows() })).into_response();
-            r.headers_mut().insert("lapis-data-version", HeaderValue::from(ix.data_version));
-            r
-        }
-        None => lapis_error(StatusCode::NOT_FOUND, format!("no query index for {organism:?}"), None),
-    }
+    let Some(slot) = state.lapis().get(&organism) else {
+        return lapis_error(StatusCode::NOT_FOUND, format!("no query index for {organism:?}"), None);
+    };
+    let ix = slot.read().expect("index lock");
+    let body = json!({
+        "dataVersion": ix.data_version.to_string(),
+        "lapisVersion": concat!("virion ", env!("CARGO_PKG_VERSION")),
+        "sequenceCount": ix.visible.len(),
+    });
+    let mut r = Json(body).into_response();
+    r.headers_mut().insert("lapis-data-version", HeaderValue::from(ix.data_version));
+    r
 }
 
 /// `GET /{organism}/sample/lineageDefinition/{column}`: the lineage DAG as YAML.
@@ -625,9 +722,10 @@ pub async fn lineage_definition(
     State(state): State<AppState>,
     Path((organism, column)): Path<(String, String)>,
 ) -> Response {
-    let Some(ix) = state.lapis().get(&organism) else {
+    let Some(slot) = state.lapis().get(&organism) else {
         return lapis_error(StatusCode::NOT_FOUND, format!("no query index for {organism:?}"), None);
     };
+    let ix = slot.read().expect("index lock");
     if !ix.index.columns[ix.lineage_column].name.eq_ignore_ascii_case(&column) {
         return lapis_error(
             StatusCode::NOT_FOUND,

@@ -541,6 +541,44 @@ async fn lapis_over_released_data(hub: &Hub) {
         hub.get_json("/sars-cov-2/sample/aggregated?advancedQuery=S:D614G%20%7C%20!S:D614G", None).await;
     assert_eq!((code, &adv["data"][0]["count"]), (StatusCode::OK, &json!(30)), "{adv}");
 
+    // A revision replaces its entry's row; a revocation hides the entry (appended, not rebuilt).
+    let first_acc = records[0]["accession"].as_str().unwrap().to_owned();
+    let second_acc = records[1]["accession"].as_str().unwrap().to_owned();
+    let mut metadata = records[0]["metadata"].clone();
+    metadata["country"] = json!("Iceland");
+    let (code, body) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/revise",
+            Some("submitter"),
+            json!({ "revisions": [{ "accession": first_acc, "metadata": metadata }] }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let (code, body) = hub
+        .json(Method::POST, "/api/sars-cov-2/revoke", Some("curator"), json!({ "accessions": [second_acc] }))
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    hub.process_until(1, 600, async || count_with_status(hub, "PROCESSED").await == 2).await;
+    let (code, _) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/approve",
+            Some("curator"),
+            json!({ "group": GROUP, "scope": "all" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    hub.state.lapis().refresh(&hub.store).await;
+    let (_, agg) = hub.get_json("/sars-cov-2/sample/aggregated", None).await;
+    assert_eq!(agg["data"][0]["count"], 29, "{agg}");
+    let (_, iceland) =
+        hub.get_json("/sars-cov-2/sample/details?country=Iceland&fields=accessionVersion", None).await;
+    assert_eq!(iceland["data"], json!([{ "accessionVersion": format!("{first_acc}.2") }]), "{iceland}");
+    let (_, gone) =
+        hub.get_json(&format!("/sars-cov-2/sample/aggregated?accession={second_acc}"), None).await;
+    assert_eq!(gone["data"][0]["count"], 0, "{gone}");
+
     // CSV; hostile and malformed requests are 400s naming the parameter.
     let (code, _, csv) = hub
         .call(

@@ -301,21 +301,40 @@ impl Store {
         &self,
         organism: OrganismId,
     ) -> impl Stream<Item = Result<ReleasedVersion>> + Send + '_ {
+        self.released_where(organism, "ORDER BY v.accession, v.version", 0, true)
+    }
+
+    /// Streams the versions of `organism` released after release number `after`, in release
+    /// order (what an index built up to `after` must append). Without sequences: the query
+    /// index rebuilds aligned sequences from the processed data, and skipping the blobs saves
+    /// decompressing every genome.
+    pub fn released_since(
+        &self,
+        organism: OrganismId,
+        after: i64,
+    ) -> impl Stream<Item = Result<ReleasedVersion>> + Send + '_ {
+        self.released_where(organism, "AND v.release_seq > $2 ORDER BY v.release_seq", after, false)
+    }
+
+    fn released_where(
+        &self,
+        organism: OrganismId,
+        tail: &'static str,
+        after: i64,
+        with_sequences: bool,
+    ) -> impl Stream<Item = Result<ReleasedVersion>> + Send + '_ {
         let today = self.today();
-        let sql = format!(
-            "{SELECT_VERSION} WHERE e.organism_id = $1 AND v.status = 'RELEASED' ORDER BY v.accession, v.version"
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(organism.0)
-            .fetch(&self.pool)
-            .map_err(StoreError::from)
-            .and_then(move |row| async move {
-                let record = record_from_row(&row, today)?;
-                let sequence = match &record.sequence_blob_id {
-                    Some(blob) => self.load_blob(record.organism, blob).await?,
-                    None => Vec::new(),
-                };
-                Ok(ReleasedVersion { record, sequence })
-            })
+        let sql = format!("{SELECT_VERSION} WHERE e.organism_id = $1 AND v.status = 'RELEASED' {tail}");
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organism.0);
+        // Only the second form has a $2.
+        let query = if tail.contains("$2") { query.bind(after) } else { query };
+        query.fetch(&self.pool).map_err(StoreError::from).and_then(move |row| async move {
+            let record = record_from_row(&row, today)?;
+            let sequence = match &record.sequence_blob_id {
+                Some(blob) if with_sequences => self.load_blob(record.organism, blob).await?,
+                _ => Vec::new(),
+            };
+            Ok(ReleasedVersion { record, sequence })
+        })
     }
 }

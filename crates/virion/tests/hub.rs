@@ -139,10 +139,12 @@ fn serve_admin_submit_approve() {
     }
     eprintln!("released genomes queryable after {:.1} s", start.elapsed().as_secs_f64());
     // Lineage queries with sublineages resolve Pango aliases.
-    let lineages = get_json(&format!("{url}/sars-cov-2/sample/aggregated?fields=nextcladePangoLineage"), &token);
+    let lineages =
+        get_json(&format!("{url}/sars-cov-2/sample/aggregated?fields=nextcladePangoLineage"), &token);
     let first = lineages["data"][0]["nextcladePangoLineage"].as_str().unwrap().to_owned();
     let root = first.split('.').next().unwrap();
-    let family = get_json(&format!("{url}/sars-cov-2/sample/aggregated?nextcladePangoLineage={root}*"), &token);
+    let family =
+        get_json(&format!("{url}/sars-cov-2/sample/aggregated?nextcladePangoLineage={root}*"), &token);
     assert!(family["data"][0]["count"].as_u64().unwrap() >= 1, "{root}*: {family}");
 
     // SIGTERM: graceful shutdown of both processes, exit status 0.
