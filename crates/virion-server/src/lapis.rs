@@ -32,10 +32,10 @@ pub struct OrganismIndex {
     pub index: Index,
     /// Unix seconds when this index's content went live (LAPIS's `dataVersion`).
     pub data_version: i64,
-    lineage_column: usize,
+    pub(crate) lineage_column: usize,
     lineage: LineageIndex,
     /// Rows of each entry's newest release; older releases and revoked entries are hidden.
-    visible: RoaringBitmap,
+    pub(crate) visible: RoaringBitmap,
     row_of: HashMap<String, u32>,
     /// The newest release number applied.
     last_release: i64,
@@ -270,7 +270,7 @@ impl LapisIndexes {
 
 /// A LAPIS request: filters plus the special properties.
 #[derive(Debug, Default)]
-struct LapisRequest {
+pub(crate) struct LapisRequest {
     filters: Vec<(String, Vec<String>)>,
     fields: Vec<String>,
     order_by: Vec<(String, bool)>,
@@ -281,7 +281,7 @@ struct LapisRequest {
     advanced: Option<String>,
 }
 
-fn lapis_error(status: StatusCode, detail: String, index: Option<&OrganismIndex>) -> Response {
+pub(crate) fn lapis_error(status: StatusCode, detail: String, index: Option<&OrganismIndex>) -> Response {
     let body = json!({
         "error": { "type": "about:blank", "title": status.canonical_reason().unwrap_or("Error"), "status": status.as_u16(), "detail": detail },
         "info": info(index),
@@ -293,11 +293,11 @@ fn lapis_error(status: StatusCode, detail: String, index: Option<&OrganismIndex>
     response
 }
 
-fn bad_request(e: impl std::fmt::Display, index: &OrganismIndex) -> Response {
+pub(crate) fn bad_request(e: impl std::fmt::Display, index: &OrganismIndex) -> Response {
     lapis_error(StatusCode::BAD_REQUEST, e.to_string(), Some(index))
 }
 
-fn info(index: Option<&OrganismIndex>) -> JsonValue {
+pub(crate) fn info(index: Option<&OrganismIndex>) -> JsonValue {
     json!({
         "dataVersion": index.map(|i| i.data_version.to_string()),
         "lapisVersion": concat!("virion ", env!("CARGO_PKG_VERSION")),
@@ -306,7 +306,10 @@ fn info(index: Option<&OrganismIndex>) -> JsonValue {
 }
 
 /// Reads the request from the query string (lists comma-separated) or a JSON body.
-fn parse_request(query: &HashMap<String, String>, body: Option<&JsonValue>) -> Result<LapisRequest, String> {
+pub(crate) fn parse_request(
+    query: &HashMap<String, String>,
+    body: Option<&JsonValue>,
+) -> Result<LapisRequest, String> {
     let mut pairs: Vec<(String, Vec<String>)> = Vec::new();
     for (k, v) in query {
         pairs
@@ -374,7 +377,7 @@ fn json_text(v: &JsonValue) -> Result<String, String> {
 
 /// The rows a request selects: its filters (the lineage column through the lineage index),
 /// AND its advancedQuery.
-fn select(ix: &OrganismIndex, req: &LapisRequest) -> Result<RoaringBitmap, QueryError> {
+pub(crate) fn select(ix: &OrganismIndex, req: &LapisRequest) -> Result<RoaringBitmap, QueryError> {
     let lineage_name = ix.index.columns[ix.lineage_column].name.clone();
     let mut parts = Vec::new();
     let mut rest = Vec::new();

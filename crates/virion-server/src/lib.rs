@@ -10,6 +10,7 @@ mod entries;
 mod error;
 mod groups;
 pub mod lapis;
+mod lapis_extra;
 pub mod multipart;
 mod openapi;
 mod released;
@@ -71,6 +72,19 @@ pub fn app(state: AppState) -> Router {
             get(lapis::aa_mutations_get).post(lapis::aa_mutations_post),
         )
         .route("/{organism}/sample/info", get(lapis::sample_info))
+        .route("/{organism}/sample/referenceGenome", get(lapis_extra::reference_genome))
+        .route("/{organism}/sample/databaseConfig", get(lapis_extra::database_config))
+        .route(
+            "/{organism}/component/nucleotideMutationsOverTime",
+            post(lapis_extra::nucleotide_mutations_over_time),
+        )
+        .route(
+            "/{organism}/component/aminoAcidMutationsOverTime",
+            post(lapis_extra::amino_acid_mutations_over_time),
+        )
+        .route("/{organism}/component/queriesOverTime", post(lapis_extra::queries_over_time))
+        .route("/query/parse", post(lapis_extra::query_parse))
+        .route("/{organism}/query/parse", post(lapis_extra::query_parse))
         .route("/{organism}/sample/lineageDefinition/{column}", get(lapis::lineage_definition));
     api.with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

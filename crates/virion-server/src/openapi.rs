@@ -98,6 +98,28 @@ fn lapis_paths() -> Vec<(String, Value)> {
             get_only("Data version and genome count of the query index.", vec![]),
         ),
         (
+            "/{organism}/sample/referenceGenome".into(),
+            get_only("Reference segments and gene peptides.", vec![]),
+        ),
+        (
+            "/{organism}/sample/databaseConfig".into(),
+            get_only("The query schema (fields and types), as SILO's database_config.", vec![]),
+        ),
+        (
+            "/{organism}/component/nucleotideMutationsOverTime".into(),
+            series("{filters, includeMutations: [\"C241T\"], dateRanges: [{dateFrom, dateTo}], dateField}"),
+        ),
+        (
+            "/{organism}/component/aminoAcidMutationsOverTime".into(),
+            series("{filters, includeMutations: [\"S:L455S\"], dateRanges: [{dateFrom, dateTo}], dateField}"),
+        ),
+        (
+            "/{organism}/component/queriesOverTime".into(),
+            series("{filters, queries: [{displayLabel, countQuery, coverageQuery}], dateRanges, dateField}"),
+        ),
+        ("/query/parse".into(), parse_op()),
+        ("/{organism}/query/parse".into(), parse_op()),
+        (
             "/{organism}/sample/lineageDefinition/{column}".into(),
             get_only(
                 "The lineage DAG of a lineage column as YAML {label: {parents, aliases}}.",
@@ -107,6 +129,21 @@ fn lapis_paths() -> Vec<(String, Value)> {
             ),
         ),
     ]
+}
+
+/// A time-series component: a matrix of {count, coverage} per item and date range.
+fn series(body: &str) -> Value {
+    let b = json_body(json!({ "type": "object", "description": body }));
+    json!({ "post": op("Counts and coverage per item and date range (additive across nodes).", vec![organism_param()], Some(b),
+                       ok_json("{data: {mutations|queries, dateRanges, data: [[{count, coverage}]], totalCountsByDateRange}, info}"), false) })
+}
+
+fn parse_op() -> Value {
+    let b = json_body(
+        json!({ "type": "object", "properties": { "queries": { "type": "array", "items": { "type": "string" } } } }),
+    );
+    json!({ "post": op("Parse advancedQuery strings without running them (always 200; failures per query).", vec![], Some(b),
+                       ok_json("{data: [{type: success, filter} | {type: failure, error}]}"), false) })
 }
 
 fn hub_paths() -> Value {

@@ -541,6 +541,52 @@ async fn lapis_over_released_data(hub: &Hub) {
         hub.get_json("/sars-cov-2/sample/aggregated?advancedQuery=S:D614G%20%7C%20!S:D614G", None).await;
     assert_eq!((code, &adv["data"][0]["count"]), (StatusCode::OK, &json!(30)), "{adv}");
 
+    // Time series: each cell equals the matching aggregated count; coverage ≥ count.
+    let ranges = json!([{ "dateFrom": "2020-01-01", "dateTo": "2020-03-31" }, { "dateFrom": "2020-04-01" }]);
+    let (code, series) = hub
+        .json(
+            Method::POST,
+            "/sars-cov-2/component/aminoAcidMutationsOverTime",
+            None,
+            json!({ "filters": {}, "includeMutations": ["S:D614G", "S:614"], "dateRanges": ranges, "dateField": "collection_date" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{series}");
+    let (_, q1) = hub
+        .get_json("/sars-cov-2/sample/aggregated?aminoAcidMutations=S:D614G&collection_dateFrom=2020-01-01&collection_dateTo=2020-03-31", None)
+        .await;
+    assert_eq!(series["data"]["data"][0][0]["count"], q1["data"][0]["count"], "{series}");
+    assert!(series["data"]["data"][0][0]["coverage"].as_u64() >= q1["data"][0]["count"].as_u64());
+    let (_, all_in_range) =
+        hub.get_json("/sars-cov-2/sample/aggregated?collection_dateFrom=2020-04-01", None).await;
+    assert_eq!(series["data"]["totalCountsByDateRange"][1], all_in_range["data"][0]["count"], "{series}");
+    let (code, queries) = hub
+        .json(
+            Method::POST,
+            "/sars-cov-2/component/queriesOverTime",
+            None,
+            json!({ "filters": {}, "queries": [{ "displayLabel": "D614G", "countQuery": "S:D614G", "coverageQuery": "S:614G | S:614D" }],
+                    "dateRanges": ranges, "dateField": "collection_date" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{queries}");
+    assert_eq!(queries["data"]["queries"], json!(["D614G"]));
+    assert_eq!(queries["data"]["data"][0][0]["count"], q1["data"][0]["count"]);
+    let (code, parsed) = hub
+        .json(Method::POST, "/query/parse", None, json!({ "queries": ["S:D614G & country=USA", "((("] }))
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(
+        (parsed["data"][0]["type"].as_str(), parsed["data"][1]["type"].as_str()),
+        (Some("success"), Some("failure"))
+    );
+    let (_, reference) = hub.get_json("/sars-cov-2/sample/referenceGenome", None).await;
+    assert_eq!(reference["nucleotideSequences"][0]["sequence"].as_str().unwrap().len(), 29903);
+    assert!(reference["genes"].as_array().unwrap().iter().any(|g| g["name"] == "S"), "{reference}");
+    let (_, config) = hub.get_json("/sars-cov-2/sample/databaseConfig", None).await;
+    let fields = config["schema"]["metadata"].as_array().unwrap();
+    assert!(fields.iter().any(|f| f["name"] == "collection_date" && f["type"] == "date"), "{config}");
+
     // A revision replaces its entry's row; a revocation hides the entry (appended, not rebuilt).
     let first_acc = records[0]["accession"].as_str().unwrap().to_owned();
     let second_acc = records[1]["accession"].as_str().unwrap().to_owned();
