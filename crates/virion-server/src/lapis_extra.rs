@@ -104,14 +104,8 @@ fn series_response(
     with_version(Json(body).into_response(), ix)
 }
 
-fn index_of<'a>(
-    state: &AppState,
-    organism: &str,
-) -> Result<std::sync::Arc<std::sync::RwLock<OrganismIndex>>, Response> {
-    state
-        .lapis()
-        .get(organism)
-        .ok_or_else(|| lapis_error(StatusCode::NOT_FOUND, format!("no query index for {organism:?}"), None))
+fn no_index(organism: &str) -> Response {
+    lapis_error(StatusCode::NOT_FOUND, format!("no query index for {organism:?}"), None)
 }
 
 /// The filter and the coverage position of one `includeMutations` entry.
@@ -145,10 +139,7 @@ async fn mutations_over_time(
     body: JsonValue,
     amino_acid: bool,
 ) -> Response {
-    let slot = match index_of(&state, &organism) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(slot) = state.lapis().get(&organism) else { return no_index(&organism) };
     let ix = slot.read().expect("index lock");
     let req = match series_request(&body, "includeMutations") {
         Ok(r) => r,
@@ -207,10 +198,7 @@ pub async fn queries_over_time(
     Path(organism): Path<String>,
     Json(body): Json<JsonValue>,
 ) -> Response {
-    let slot = match index_of(&state, &organism) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(slot) = state.lapis().get(&organism) else { return no_index(&organism) };
     let ix = slot.read().expect("index lock");
     let req = match series_request(&body, "queries") {
         Ok(r) => r,
@@ -286,10 +274,7 @@ pub async fn query_parse(Json(body): Json<JsonValue>) -> Response {
 
 /// `GET /{organism}/sample/referenceGenome`.
 pub async fn reference_genome(State(state): State<AppState>, Path(organism): Path<String>) -> Response {
-    let slot = match index_of(&state, &organism) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(slot) = state.lapis().get(&organism) else { return no_index(&organism) };
     let ix = slot.read().expect("index lock");
     let seqs = |cols: &[virion_index::SequenceColumn]| -> Vec<JsonValue> {
         cols.iter()
@@ -302,10 +287,7 @@ pub async fn reference_genome(State(state): State<AppState>, Path(organism): Pat
 
 /// `GET /{organism}/sample/databaseConfig`: the schema as SILO's database_config describes it.
 pub async fn database_config(State(state): State<AppState>, Path(organism): Path<String>) -> Response {
-    let slot = match index_of(&state, &organism) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(slot) = state.lapis().get(&organism) else { return no_index(&organism) };
     let ix = slot.read().expect("index lock");
     let metadata: Vec<JsonValue> = ix
         .index
