@@ -9,9 +9,11 @@ mod error;
 mod filters;
 pub mod mutation;
 mod proportions;
+mod request;
 
 pub use advanced::{Expr, advanced_filter, parse_advanced};
 pub use aggregate::{GroupField, GroupKey, aggregate, parse_group_field};
 pub use error::QueryError;
 pub use filters::sequence_filter;
 pub use proportions::{MutationProportion, mutation_proportions};
+pub use request::{LapisRequest, QueryIndex};

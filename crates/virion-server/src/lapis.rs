@@ -19,23 +19,22 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::{Map, Value as JsonValue, json};
-use virion_index::{Filter, Index, LineageIndex, PangoAliases, RoaringBitmap, Value};
+use virion_index::{Index, LineageIndex, PangoAliases, RoaringBitmap, Value};
 use virion_ingest::SequenceLayout;
 use virion_ingest::hub::HubSchema;
-use virion_query::{GroupKey, QueryError};
+use virion_query::{GroupKey, LapisRequest, QueryError, QueryIndex};
 use virion_store::Store;
 
 use crate::state::AppState;
 
 /// One organism's index as queries see it.
 pub struct OrganismIndex {
-    pub index: Index,
+    /// The index, its visible rows (each entry's newest release; older releases and
+    /// revoked entries are hidden) and its lineage index.
+    pub query: QueryIndex,
     /// Unix seconds when this index's content went live (LAPIS's `dataVersion`).
     pub data_version: i64,
     pub(crate) lineage_column: usize,
-    lineage: LineageIndex,
-    /// Rows of each entry's newest release; older releases and revoked entries are hidden.
-    pub(crate) visible: RoaringBitmap,
     row_of: HashMap<String, u32>,
     /// The newest release number applied.
     last_release: i64,
@@ -56,17 +55,36 @@ fn split_state(state: &str) -> (i64, String) {
     (seq, parts.iter().skip(2).copied().collect::<Vec<_>>().join("|"))
 }
 
+impl std::ops::Deref for OrganismIndex {
+    type Target = QueryIndex;
+    fn deref(&self) -> &QueryIndex {
+        &self.query
+    }
+}
+
+impl std::ops::DerefMut for OrganismIndex {
+    fn deref_mut(&mut self) -> &mut QueryIndex {
+        &mut self.query
+    }
+}
+
 impl OrganismIndex {
+    fn lineage(&self) -> &LineageIndex {
+        &self.query.lineage.as_ref().expect("hub indexes have a lineage column").1
+    }
+
     fn empty(source: &Source, aliases: &PangoAliases, state: &str) -> OrganismIndex {
         let index = Index::new(&source.schema.schema);
         let lineage_column = source.schema.lineage_column;
         let lineage = LineageIndex::build(aliases, index.columns[lineage_column].dictionary());
         OrganismIndex {
-            index,
+            query: QueryIndex {
+                index,
+                visible: RoaringBitmap::new(),
+                lineage: Some((lineage_column, lineage)),
+            },
             data_version: now_secs(),
             lineage_column,
-            lineage,
-            visible: RoaringBitmap::new(),
             row_of: HashMap::new(),
             last_release: 0,
             built_from: state.to_owned(),
@@ -107,8 +125,10 @@ impl OrganismIndex {
     }
 
     fn finish_batch(&mut self, aliases: &PangoAliases, lineages_before: usize) {
-        if self.index.columns[self.lineage_column].dictionary().len() != lineages_before {
-            self.lineage = LineageIndex::build(aliases, self.index.columns[self.lineage_column].dictionary());
+        let column = self.lineage_column;
+        if self.index.columns[column].dictionary().len() != lineages_before {
+            let lineage = LineageIndex::build(aliases, self.index.columns[column].dictionary());
+            self.query.lineage = Some((column, lineage));
         }
         self.data_version = now_secs();
     }
@@ -268,19 +288,6 @@ impl LapisIndexes {
     }
 }
 
-/// A LAPIS request: filters plus the special properties.
-#[derive(Debug, Default)]
-pub(crate) struct LapisRequest {
-    filters: Vec<(String, Vec<String>)>,
-    fields: Vec<String>,
-    order_by: Vec<(String, bool)>,
-    limit: Option<usize>,
-    offset: usize,
-    data_format: Option<String>,
-    min_proportion: Option<f64>,
-    advanced: Option<String>,
-}
-
 pub(crate) fn lapis_error(status: StatusCode, detail: String, index: Option<&OrganismIndex>) -> Response {
     let body = json!({
         "error": { "type": "about:blank", "title": status.canonical_reason().unwrap_or("Error"), "status": status.as_u16(), "detail": detail },
@@ -326,43 +333,7 @@ pub(crate) fn parse_request(
             pairs.push((k.clone(), values));
         }
     }
-    let mut req = LapisRequest::default();
-    for (key, values) in pairs {
-        let one = || values.first().cloned().unwrap_or_default();
-        match key.as_str() {
-            "fields" => req.fields.extend(values),
-            "orderBy" => {
-                for v in values {
-                    // `{"field": f, "type": "descending"}` arrives as its JSON text.
-                    if let Ok(JsonValue::Object(o)) = serde_json::from_str::<JsonValue>(&v) {
-                        let field = o
-                            .get("field")
-                            .and_then(JsonValue::as_str)
-                            .ok_or("orderBy objects need a field")?;
-                        let descending = o.get("type").and_then(JsonValue::as_str) == Some("descending");
-                        req.order_by.push((field.to_owned(), descending));
-                    } else {
-                        req.order_by.push((v, false));
-                    }
-                }
-            }
-            "limit" => {
-                req.limit = Some(one().parse().map_err(|_| format!("limit={:?} is not a count", one()))?)
-            }
-            "offset" => {
-                req.offset = one().parse().map_err(|_| format!("offset={:?} is not a count", one()))?
-            }
-            "dataFormat" => req.data_format = Some(one()),
-            "minProportion" => {
-                req.min_proportion =
-                    Some(one().parse().map_err(|_| format!("minProportion={:?} is not a number", one()))?)
-            }
-            "advancedQuery" => req.advanced = Some(one()),
-            "downloadAsFile" | "downloadFileBasename" | "compression" => {}
-            _ => req.filters.push((key, values)),
-        }
-    }
-    Ok(req)
+    LapisRequest::from_pairs(pairs).map_err(|e| e.to_string())
 }
 
 fn json_text(v: &JsonValue) -> Result<String, String> {
@@ -375,33 +346,9 @@ fn json_text(v: &JsonValue) -> Result<String, String> {
     })
 }
 
-/// The rows a request selects: its filters (the lineage column through the lineage index),
-/// AND its advancedQuery.
+/// The visible rows a request selects.
 pub(crate) fn select(ix: &OrganismIndex, req: &LapisRequest) -> Result<RoaringBitmap, QueryError> {
-    let lineage_name = ix.index.columns[ix.lineage_column].name.clone();
-    let mut parts = Vec::new();
-    let mut rest = Vec::new();
-    for (k, v) in &req.filters {
-        if k.eq_ignore_ascii_case(&lineage_name) {
-            let mut codes = Vec::new();
-            for q in v {
-                codes.extend(ix.lineage.matching(q).map_err(|e| QueryError::BadValue {
-                    parameter: k.clone(),
-                    value: q.clone(),
-                    reason: e.to_string(),
-                })?);
-            }
-            parts.push(Filter::StringCodes { column: ix.lineage_column, codes });
-        } else {
-            rest.push((k.clone(), v.clone()));
-        }
-    }
-    parts.push(virion_query::sequence_filter(&ix.index, &rest)?);
-    if let Some(text) = &req.advanced {
-        let expr = virion_query::parse_advanced(text)?;
-        parts.push(virion_query::advanced_filter(&ix.index, &expr)?);
-    }
-    Ok(ix.index.evaluate(&Filter::And(parts)) & &ix.visible)
+    ix.query.select(req)
 }
 
 fn value_json(v: &Value) -> JsonValue {
@@ -736,5 +683,5 @@ pub async fn lineage_definition(
             Some(&ix),
         );
     }
-    ([(header::CONTENT_TYPE, "application/yaml")], ix.lineage.lineage_definition_yaml()).into_response()
+    ([(header::CONTENT_TYPE, "application/yaml")], ix.lineage().lineage_definition_yaml()).into_response()
 }
