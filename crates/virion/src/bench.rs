@@ -21,6 +21,8 @@ pub enum BenchCommand {
     /// Upload a submission to a fresh hub: upload rate, server peak RSS, bytes per stored
     /// genome, processing rate.
     Hub(crate::bench_hub::BenchHubArgs),
+    /// Build the query index from synthetic genomes and time the committed LAPIS query mix.
+    Query(crate::bench_query::BenchQueryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -45,6 +47,7 @@ pub fn run(cmd: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Process(args) => bench_process(args),
         BenchCommand::MakeSubmission(args) => crate::bench_hub::make_submission(args),
         BenchCommand::Hub(args) => crate::bench_hub::bench_hub(args),
+        BenchCommand::Query(args) => crate::bench_query::bench_query(args),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_hub;
+mod bench_query;
 mod client_cmd;
 mod dataset_cmd;
 mod hub_cmd;
