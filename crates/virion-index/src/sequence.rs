@@ -9,7 +9,7 @@
 //! whose ranges can touch a position. Majority flipping keeps bitmaps small when nearly every
 //! row of a block differs from the reference (any recent SARS-CoV-2 lineage).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use roaring::RoaringBitmap;
 
@@ -101,6 +101,9 @@ struct Block {
     ranges: Vec<[u32; 2]>,
     ranged_rows: RoaringBitmap,
     range_start: Vec<u32>,
+    /// Each row's range group number, kept (at sealing) only when most rows have missing
+    /// data (ragged ends: every genome): then a lookup is one load instead of a rank.
+    group_of: Option<Vec<u32>>,
     /// Per bucket: rows whose missing data touches it, and rows missing all of it.
     touches: Vec<RoaringBitmap>,
     covers: Vec<RoaringBitmap>,
@@ -117,16 +120,21 @@ impl Block {
             ranges: Vec::new(),
             ranged_rows: RoaringBitmap::new(),
             range_start: vec![0],
+            group_of: None,
             touches: vec![RoaringBitmap::new(); buckets],
             covers: vec![RoaringBitmap::new(); buckets],
         }
     }
 
     fn row_ranges(&self, row: u32) -> &[[u32; 2]] {
-        if !self.ranged_rows.contains(row) {
-            return &[];
-        }
-        let k = (self.ranged_rows.rank(row) - 1) as usize;
+        let k = match &self.group_of {
+            Some(groups) => match groups[row as usize] {
+                u32::MAX => return &[],
+                k => k as usize,
+            },
+            None if !self.ranged_rows.contains(row) => return &[],
+            None => (self.ranged_rows.rank(row) - 1) as usize,
+        };
         let (a, b) = (self.range_start[k], self.range_start[k + 1]);
         &self.ranges[a as usize..b as usize]
     }
@@ -234,6 +242,13 @@ impl Block {
             rows.optimize();
         }
         self.ranged_rows.optimize();
+        if self.ranged_rows.len() * 2 > u64::from(self.rows) {
+            let mut groups = vec![u32::MAX; self.rows as usize];
+            for (k, row) in self.ranged_rows.iter().enumerate() {
+                groups[row as usize] = k as u32;
+            }
+            self.group_of = Some(groups);
+        }
         for rows in self.touches.iter_mut().chain(self.covers.iter_mut()) {
             rows.optimize();
         }
@@ -283,6 +298,7 @@ impl Block {
             + self.ranges.len() * 8
             + self.range_start.len() * 4
             + self.ranged_rows.serialized_size()
+            + self.group_of.as_ref().map_or(0, |g| g.len() * 4)
             + self.touches.iter().chain(&self.covers).map(RoaringBitmap::serialized_size).sum::<usize>()
     }
 }
@@ -379,7 +395,9 @@ impl SequenceColumn {
     /// Coverage counts definite letters only (LAPIS's proportion denominator).
     pub fn symbol_counts(&self, among: &RoaringBitmap) -> Vec<SymbolCount> {
         let len = self.reference.len();
-        let mut counts: BTreeMap<(u32, u8), u64> = BTreeMap::new();
+        // Hash maps: a block holds ~one exception bitmap per private mutation, most with a
+        // single row, so this loop runs 10^5 times per block.
+        let mut counts: HashMap<(u32, u8), u64> = HashMap::new();
         let mut missing_rows = vec![0i64; len + 1];
         let mut ambiguous = vec![0u64; len];
         let mut total = 0u64;
@@ -392,16 +410,34 @@ impl SequenceColumn {
             }
             let n = local.len();
             total += n;
-            for row in (&local & &block.ranged_rows).iter() {
-                for r in block.row_ranges(row) {
+            // Missing ranges of the selected rows: walking all ranged rows in order (the k-th
+            // owns range group k) beats ranking each selected row once most rows are selected.
+            let mut add = |ranges: &[[u32; 2]]| {
+                for r in ranges {
                     missing_rows[r[0] as usize] += 1;
                     missing_rows[r[1] as usize] -= 1;
                 }
+            };
+            if n * 8 >= block.ranged_rows.len() {
+                for (k, row) in block.ranged_rows.iter().enumerate() {
+                    if local.contains(row) {
+                        let (a, b) = (block.range_start[k], block.range_start[k + 1]);
+                        add(&block.ranges[a as usize..b as usize]);
+                    }
+                }
+            } else {
+                for row in (&local & &block.ranged_rows).iter() {
+                    add(block.row_ranges(row));
+                }
             }
             // Per position: the exceptions' counts; the majority gets the rest.
-            let mut listed: BTreeMap<u32, u64> = BTreeMap::new();
+            let mut listed: HashMap<u32, u64> = HashMap::new();
             for (&(pos, symbol), rows) in &block.exceptions {
-                let c = rows.intersection_len(&local);
+                let c = if rows.len() <= 4 {
+                    rows.iter().filter(|r| local.contains(*r)).count() as u64
+                } else {
+                    rows.intersection_len(&local)
+                };
                 if c == 0 {
                     continue;
                 }
@@ -434,6 +470,8 @@ impl SequenceColumn {
             running += d;
             missing_at.push(running as u64);
         }
+        let mut counts: Vec<((u32, u8), u64)> = counts.into_iter().collect();
+        counts.sort_unstable();
         counts
             .into_iter()
             .filter(|&((pos, symbol), _)| symbol != self.reference[pos as usize])
