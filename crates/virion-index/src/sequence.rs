@@ -87,6 +87,14 @@ pub enum SequenceError {
     Length { column: String, got: usize, expected: usize },
 }
 
+/// A block's letter counts over some of its rows, and the missing-data difference array
+/// (position → change in rows missing) of those rows.
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    counts: Vec<((u32, u8), u64)>,
+    missing_deltas: Vec<(u32, i64)>,
+}
+
 #[derive(Debug, Clone)]
 struct Block {
     rows: u32,
@@ -104,6 +112,8 @@ struct Block {
     /// Each row's range group number, kept (at sealing) only when most rows have missing
     /// data (ragged ends: every genome): then a lookup is one load instead of a rank.
     group_of: Option<Vec<u32>>,
+    /// Counts over all rows of a sealed block, computed on first use.
+    full_tally: std::sync::OnceLock<Tally>,
     /// Per bucket: rows whose missing data touches it, and rows missing all of it.
     touches: Vec<RoaringBitmap>,
     covers: Vec<RoaringBitmap>,
@@ -121,6 +131,7 @@ impl Block {
             ranged_rows: RoaringBitmap::new(),
             range_start: vec![0],
             group_of: None,
+            full_tally: std::sync::OnceLock::new(),
             touches: vec![RoaringBitmap::new(); buckets],
             covers: vec![RoaringBitmap::new(); buckets],
         }
@@ -408,54 +419,21 @@ impl SequenceColumn {
             if local.is_empty() {
                 continue;
             }
-            let n = local.len();
-            total += n;
-            // Missing ranges of the selected rows: walking all ranged rows in order (the k-th
-            // owns range group k) beats ranking each selected row once most rows are selected.
-            let mut add = |ranges: &[[u32; 2]]| {
-                for r in ranges {
-                    missing_rows[r[0] as usize] += 1;
-                    missing_rows[r[1] as usize] -= 1;
-                }
-            };
-            if n * 8 >= block.ranged_rows.len() {
-                for (k, row) in block.ranged_rows.iter().enumerate() {
-                    if local.contains(row) {
-                        let (a, b) = (block.range_start[k], block.range_start[k + 1]);
-                        add(&block.ranges[a as usize..b as usize]);
-                    }
-                }
+            total += local.len();
+            // A whole sealed block (a query over everything, or a dashboard's default view)
+            // reuses its counts, computed once.
+            let fresh;
+            let tally = if block.sealed && local.len() == u64::from(block.rows) {
+                block.full_tally.get_or_init(|| self.tally(block, &local))
             } else {
-                for row in (&local & &block.ranged_rows).iter() {
-                    add(block.row_ranges(row));
-                }
+                fresh = self.tally(block, &local);
+                &fresh
+            };
+            for &(key, c) in &tally.counts {
+                *counts.entry(key).or_default() += c;
             }
-            // Per position: the exceptions' counts; the majority gets the rest.
-            let mut listed: HashMap<u32, u64> = HashMap::new();
-            for (&(pos, symbol), rows) in &block.exceptions {
-                let c = if rows.len() <= 4 {
-                    rows.iter().filter(|r| local.contains(*r)).count() as u64
-                } else {
-                    rows.intersection_len(&local)
-                };
-                if c == 0 {
-                    continue;
-                }
-                *listed.entry(pos).or_default() += c;
-                *counts.entry((pos, symbol)).or_default() += c;
-            }
-            // Majority symbols that differ from the reference are counted from the remainder,
-            // which needs each such position's missing rows among `local`.
-            for (pos, &symbol) in block.majority.iter().enumerate() {
-                if symbol == self.reference[pos] {
-                    continue;
-                }
-                let pos = pos as u32;
-                let missing = block.missing_at(pos).intersection_len(&local);
-                let c = n - missing - listed.get(&pos).copied().unwrap_or(0);
-                if c > 0 {
-                    *counts.entry((pos, symbol)).or_default() += c;
-                }
+            for &(pos, d) in &tally.missing_deltas {
+                missing_rows[pos as usize] += d;
             }
         }
         // Ambiguous letters reduce coverage.
@@ -482,6 +460,60 @@ impl SequenceColumn {
                 coverage: total - missing_at[pos as usize] - ambiguous[pos as usize],
             })
             .collect()
+    }
+
+    /// One block's letter counts (other than the majority's remainder being folded in) and
+    /// missing-data deltas over the block-local rows `local`.
+    fn tally(&self, block: &Block, local: &RoaringBitmap) -> Tally {
+        let n = local.len();
+        let mut missing: HashMap<u32, i64> = HashMap::new();
+        let mut add = |ranges: &[[u32; 2]]| {
+            for r in ranges {
+                *missing.entry(r[0]).or_default() += 1;
+                *missing.entry(r[1]).or_default() -= 1;
+            }
+        };
+        // Walking all ranged rows in order (the k-th owns range group k) beats ranking each
+        // selected row once most rows are selected.
+        if n * 8 >= block.ranged_rows.len() {
+            for (k, row) in block.ranged_rows.iter().enumerate() {
+                if local.contains(row) {
+                    let (a, b) = (block.range_start[k], block.range_start[k + 1]);
+                    add(&block.ranges[a as usize..b as usize]);
+                }
+            }
+        } else {
+            for row in (local & &block.ranged_rows).iter() {
+                add(block.row_ranges(row));
+            }
+        }
+        let mut counts: HashMap<(u32, u8), u64> = HashMap::new();
+        let mut listed: HashMap<u32, u64> = HashMap::new();
+        for (&(pos, symbol), rows) in &block.exceptions {
+            let c = if rows.len() <= 4 {
+                rows.iter().filter(|r| local.contains(*r)).count() as u64
+            } else {
+                rows.intersection_len(local)
+            };
+            if c > 0 {
+                *listed.entry(pos).or_default() += c;
+                *counts.entry((pos, symbol)).or_default() += c;
+            }
+        }
+        // Majority letters that differ from the reference get the remainder, which needs each
+        // such position's missing rows among `local`.
+        for (pos, &symbol) in block.majority.iter().enumerate() {
+            if symbol == self.reference[pos] {
+                continue;
+            }
+            let pos = pos as u32;
+            let absent = block.missing_at(pos).intersection_len(local);
+            let c = n - absent - listed.get(&pos).copied().unwrap_or(0);
+            if c > 0 {
+                *counts.entry((pos, symbol)).or_default() += c;
+            }
+        }
+        Tally { counts: counts.into_iter().collect(), missing_deltas: missing.into_iter().collect() }
     }
 
     /// Rows among `among` with a definite letter at `pos`.

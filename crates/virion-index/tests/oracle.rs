@@ -306,6 +306,8 @@ fn ragged_ends_in_every_row() {
     }
     let all = index.all();
     assert_eq!(index.segments[0].symbol_counts(&all), naive_counts(&rows, &all));
+    // Again: the whole sealed block's counts now come from its cache.
+    assert_eq!(index.segments[0].symbol_counts(&all), naive_counts(&rows, &all));
     let some = index.evaluate(&Filter::StringIn { column: 0, values: vec![Some("DE".into())] });
     assert_eq!(index.segments[0].symbol_counts(&some), naive_counts(&rows, &some));
 }
