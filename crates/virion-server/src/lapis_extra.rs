@@ -133,6 +133,24 @@ fn base_rows(ix: &OrganismIndex, filters: &JsonValue) -> Result<RoaringBitmap, S
     select(ix, &req).map_err(|e| e.to_string())
 }
 
+/// Decodes a time-series request and selects its rows per date range (boxed error: a full
+/// response).
+fn prepare_series(
+    ix: &OrganismIndex,
+    body: &JsonValue,
+    items_key: &str,
+) -> Result<(SeriesRequest, Vec<RoaringBitmap>), Box<Response>> {
+    let fail = |e: String| Box::new(bad_request(e, ix));
+    let req = series_request(body, items_key).map_err(fail)?;
+    if req.items.len() * req.date_ranges.len() > MAX_CELLS {
+        return Err(fail(format!("more than {MAX_CELLS} cells asked for")));
+    }
+    let base = base_rows(ix, &req.filters).map_err(fail)?;
+    let per_range =
+        rows_per_range(ix, &base, &req.date_field, &req.date_ranges).map_err(|e| fail(e.to_string()))?;
+    Ok((req, per_range))
+}
+
 async fn mutations_over_time(
     state: AppState,
     organism: String,
@@ -141,20 +159,9 @@ async fn mutations_over_time(
 ) -> Response {
     let Some(slot) = state.lapis().get(&organism) else { return no_index(&organism) };
     let ix = slot.read().expect("index lock");
-    let req = match series_request(&body, "includeMutations") {
-        Ok(r) => r,
-        Err(e) => return bad_request(e, &ix),
-    };
-    if req.items.len() * req.date_ranges.len() > MAX_CELLS {
-        return bad_request(format!("more than {MAX_CELLS} cells asked for"), &ix);
-    }
-    let base = match base_rows(&ix, &req.filters) {
-        Ok(b) => b,
-        Err(e) => return bad_request(e, &ix),
-    };
-    let per_range = match rows_per_range(&ix, &base, &req.date_field, &req.date_ranges) {
-        Ok(r) => r,
-        Err(e) => return bad_request(e, &ix),
+    let (req, per_range) = match prepare_series(&ix, &body, "includeMutations") {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
     let mut labels = Vec::new();
     let mut cells = Vec::new();
@@ -200,20 +207,9 @@ pub async fn queries_over_time(
 ) -> Response {
     let Some(slot) = state.lapis().get(&organism) else { return no_index(&organism) };
     let ix = slot.read().expect("index lock");
-    let req = match series_request(&body, "queries") {
-        Ok(r) => r,
-        Err(e) => return bad_request(e, &ix),
-    };
-    if req.items.len() * req.date_ranges.len() > MAX_CELLS {
-        return bad_request(format!("more than {MAX_CELLS} cells asked for"), &ix);
-    }
-    let base = match base_rows(&ix, &req.filters) {
-        Ok(b) => b,
-        Err(e) => return bad_request(e, &ix),
-    };
-    let per_range = match rows_per_range(&ix, &base, &req.date_field, &req.date_ranges) {
-        Ok(r) => r,
-        Err(e) => return bad_request(e, &ix),
+    let (req, per_range) = match prepare_series(&ix, &body, "queries") {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
     let evaluate = |text: &str| -> Result<RoaringBitmap, QueryError> {
         let expr = virion_query::parse_advanced(text)?;
