@@ -137,7 +137,7 @@ impl Index {
             return Err(e);
         }
         for (column, value) in self.columns.iter().zip(&row.metadata) {
-            Column::new(&column.name, column.kind).push(value.clone())?;
+            column.check(value)?;
         }
         for (column, seq) in
             self.segments.iter().chain(&self.genes).zip(row.segments.iter().chain(&row.genes))

@@ -103,11 +103,29 @@ impl Column {
         self.len() == 0
     }
 
+    /// Whether `value` fits this column (`Null` fits every type; an integer fits a float
+    /// column), without storing it.
+    pub fn check(&self, value: &Value) -> Result<(), ValueError> {
+        let expected = match (self.kind, value) {
+            (_, Value::Null)
+            | (ColumnType::String { .. }, Value::String(_))
+            | (ColumnType::Date, Value::Date(_))
+            | (ColumnType::Int, Value::Int(_))
+            | (ColumnType::Float, Value::Float(_) | Value::Int(_))
+            | (ColumnType::Boolean, Value::Boolean(_)) => return Ok(()),
+            (ColumnType::String { .. }, _) => "string",
+            (ColumnType::Date, _) => "date",
+            (ColumnType::Int, _) => "integer",
+            (ColumnType::Float, _) => "number",
+            (ColumnType::Boolean, _) => "boolean",
+        };
+        Err(ValueError::Type { column: self.name.clone(), value: value.clone(), expected })
+    }
+
     /// Appends the next row's value (`Null` fits every type).
     pub fn push(&mut self, value: Value) -> Result<(), ValueError> {
         let row = self.len() as u32;
-        let mismatch =
-            |expected| ValueError::Type { column: self.name.clone(), value: value.clone(), expected };
+        self.check(&value)?;
         match (&mut self.data, &value) {
             (Data::String { codes, dict, lookup, postings }, Value::String(s)) => {
                 let code = match lookup.get(s) {
@@ -137,11 +155,7 @@ impl Column {
             (Data::Float(v), Value::Null) => v.push(None),
             (Data::Boolean(v), Value::Boolean(b)) => v.push(Some(*b)),
             (Data::Boolean(v), Value::Null) => v.push(None),
-            (Data::String { .. }, _) => return Err(mismatch("string")),
-            (Data::Date(_), _) => return Err(mismatch("date")),
-            (Data::Int(_), _) => return Err(mismatch("integer")),
-            (Data::Float(_), _) => return Err(mismatch("number")),
-            (Data::Boolean(_), _) => return Err(mismatch("boolean")),
+            _ => unreachable!("check() accepted the value"),
         }
         Ok(())
     }

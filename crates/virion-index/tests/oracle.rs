@@ -212,17 +212,10 @@ proptest! {
     }
 }
 
-/// More than two blocks: sealed blocks with flipped majorities, and a partial last block.
-#[test]
-fn several_blocks_with_flipped_majorities() {
-    let mut rng = StdRng::seed_from_u64(7);
-    let n = 2 * BLOCK_ROWS as usize + 1234;
-    let rows: Vec<Row> = (0..n).map(|_| random_row(&mut rng)).collect();
-    let index = build(&rows);
-    assert_eq!(index.rows() as usize, n);
-    assert_eq!(index.segments[0].sealed_blocks(), 2);
-    // Every letter read back from the index.
-    for r in (0..n as u32).step_by(97) {
+/// Letters of every `step`-th row read back from the index, and `filters` random filters
+/// evaluated, both against the scan.
+fn agrees_with_scan(index: &Index, rows: &[Row], step: usize, filters: usize) {
+    for r in (0..rows.len() as u32).step_by(step) {
         for pos in 0..REFERENCE.len() as u32 {
             assert_eq!(
                 index.segments[0].symbol(r, pos),
@@ -232,10 +225,23 @@ fn several_blocks_with_flipped_majorities() {
         }
     }
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    for _ in 0..40 {
+    for _ in 0..filters {
         let f = filter().new_tree(&mut runner).unwrap().current();
-        assert_eq!(index.evaluate(&f), expected(&rows, &f), "{f:?}");
+        assert_eq!(index.evaluate(&f), expected(rows, &f), "{f:?}");
     }
+}
+
+/// More than two blocks: sealed blocks with flipped majorities, and a partial last block.
+#[test]
+fn several_blocks_with_flipped_majorities() {
+    let mut rng = StdRng::seed_from_u64(7);
+    let n = 2 * BLOCK_ROWS as usize + 1234;
+    let rows: Vec<Row> = (0..n).map(|_| random_row(&mut rng)).collect();
+    let index = build(&rows);
+    assert_eq!(index.rows() as usize, n);
+    assert_eq!(index.segments[0].sealed_blocks(), 2);
+    // Every 97th row's letters read back from the index, and 40 random filters.
+    agrees_with_scan(&index, &rows, 97, 40);
     for f in [Filter::True, Filter::StringIn { column: 0, values: vec![Some("CH".into())] }] {
         let among = index.evaluate(&f);
         assert_eq!(index.segments[0].symbol_counts(&among), naive_counts(&rows, &among), "{f:?}");
@@ -290,20 +296,7 @@ fn ragged_ends_in_every_row() {
         })
         .collect();
     let index = build(&rows);
-    for r in (0..n as u32).step_by(53) {
-        for pos in 0..REFERENCE.len() as u32 {
-            assert_eq!(
-                index.segments[0].symbol(r, pos),
-                letter(&rows[r as usize], false, pos),
-                "row {r} pos {pos}"
-            );
-        }
-    }
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    for _ in 0..30 {
-        let f = filter().new_tree(&mut runner).unwrap().current();
-        assert_eq!(index.evaluate(&f), expected(&rows, &f), "{f:?}");
-    }
+    agrees_with_scan(&index, &rows, 53, 30);
     let all = index.all();
     assert_eq!(index.segments[0].symbol_counts(&all), naive_counts(&rows, &all));
     // Again: the whole sealed block's counts now come from its cache.
