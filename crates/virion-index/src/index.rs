@@ -1,13 +1,14 @@
-//! The index of one organism's released data: metadata columns and aligned sequence columns
-//! over the same rows, and the filters it answers.
+//! The index of one organism's data: metadata columns, aligned sequence columns and insertion
+//! columns over the same rows, and the filters it answers.
 
 use roaring::RoaringBitmap;
 
+use crate::insertions::{Insertion, InsertionColumn, InsertionPattern};
 use crate::metadata::{Column, ColumnType, Value, ValueError};
-use crate::sequence::{Alphabet, SequenceColumn, SequenceError};
+use crate::sequence::{Alphabet, SequenceColumn, SequenceError, SparseSeq};
 
 /// What the index holds: its metadata columns and its sequences (segments, then genes).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Schema {
     pub metadata: Vec<(String, ColumnType)>,
     /// (name, reference) of each nucleotide segment.
@@ -16,13 +17,43 @@ pub struct Schema {
     pub genes: Vec<(String, Vec<u8>)>,
 }
 
-/// One row to append: values in schema order; aligned sequences per segment and gene
-/// (`None`: not sequenced).
+/// One row's sequence in one column, as a caller has it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SeqInput {
+    /// Not sequenced (every position unknown).
+    #[default]
+    Absent,
+    /// The aligned sequence: the reference's length, `-` for deletions, N/X for unknown.
+    Aligned(Vec<u8>),
+    /// Already relative to the reference.
+    Sparse(SparseSeq),
+}
+
+impl From<Option<Vec<u8>>> for SeqInput {
+    fn from(seq: Option<Vec<u8>>) -> SeqInput {
+        seq.map_or(SeqInput::Absent, SeqInput::Aligned)
+    }
+}
+
+/// One row to append: values in schema order, a sequence per segment and gene, and the
+/// insertions per segment and gene (empty lists: no insertions anywhere).
 #[derive(Debug, Clone, Default)]
 pub struct RowInput {
     pub metadata: Vec<Value>,
-    pub segments: Vec<Option<Vec<u8>>>,
-    pub genes: Vec<Option<Vec<u8>>>,
+    pub segments: Vec<SeqInput>,
+    pub genes: Vec<SeqInput>,
+    pub nucleotide_insertions: Vec<Vec<Insertion>>,
+    pub amino_acid_insertions: Vec<Vec<Insertion>>,
+}
+
+/// A row checked against the schema, its sequences made relative to their references.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedRow {
+    pub(crate) metadata: Vec<Value>,
+    pub(crate) segments: Vec<SparseSeq>,
+    pub(crate) genes: Vec<SparseSeq>,
+    pub(crate) nucleotide_insertions: Vec<Vec<Insertion>>,
+    pub(crate) amino_acid_insertions: Vec<Vec<Insertion>>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -33,6 +64,8 @@ pub enum IndexError {
     Sequence(#[from] SequenceError),
     #[error("row has {got} {what}, the schema {expected}")]
     Shape { what: &'static str, got: usize, expected: usize },
+    #[error("the index would exceed {max} rows")]
+    Full { max: u64 },
 }
 
 /// A filter over rows; evaluated to the bitmap of matching rows.
@@ -44,7 +77,7 @@ pub enum Filter {
         column: usize,
         values: Vec<Option<String>>,
     },
-    /// String column value satisfies a predicate chosen by the caller (regex, lineage set).
+    /// String column value is one of these dictionary codes (regex matches, lineage sets).
     StringCodes {
         column: usize,
         codes: Vec<u32>,
@@ -83,6 +116,13 @@ pub enum Filter {
         position: u32,
         symbol: u8,
     },
+    /// An insertion after `position` (1-based, as LAPIS writes it) matching `pattern`.
+    Insertion {
+        gene: bool,
+        sequence: usize,
+        position: u32,
+        pattern: String,
+    },
     And(Vec<Filter>),
     Or(Vec<Filter>),
     Not(Box<Filter>),
@@ -94,26 +134,43 @@ pub enum Filter {
     },
 }
 
-/// Metadata and sequence columns over the same rows.
+/// Metadata, sequence and insertion columns over the same rows.
 #[derive(Debug, Clone)]
 pub struct Index {
     pub columns: Vec<Column>,
     pub segments: Vec<SequenceColumn>,
     pub genes: Vec<SequenceColumn>,
-    rows: u32,
+    pub nucleotide_insertions: Vec<InsertionColumn>,
+    pub amino_acid_insertions: Vec<InsertionColumn>,
+    pub(crate) rows: u32,
 }
 
+/// Rows in an AND's running result below which the remaining children are checked row by row
+/// instead of being evaluated over the whole index (a metadata probe costs a few
+/// nanoseconds, a letter probe a few hundred; a full scan of ten million rows milliseconds).
+const PROBE_ROWS: u64 = 4096;
+
 impl Index {
-    pub fn new(schema: &Schema) -> Index {
-        Index {
+    pub fn new(schema: &Schema) -> Result<Index, IndexError> {
+        let seq = |list: &[(String, Vec<u8>)], alphabet| -> Result<Vec<SequenceColumn>, IndexError> {
+            list.iter().map(|(n, r)| SequenceColumn::new(n, alphabet, r).map_err(IndexError::from)).collect()
+        };
+        Ok(Index {
             columns: schema.metadata.iter().map(|(n, t)| Column::new(n, *t)).collect(),
-            segments: schema
-                .segments
-                .iter()
-                .map(|(n, r)| SequenceColumn::new(n, Alphabet::Nucleotide, r))
-                .collect(),
-            genes: schema.genes.iter().map(|(n, r)| SequenceColumn::new(n, Alphabet::AminoAcid, r)).collect(),
+            segments: seq(&schema.segments, Alphabet::Nucleotide)?,
+            genes: seq(&schema.genes, Alphabet::AminoAcid)?,
+            nucleotide_insertions: schema.segments.iter().map(|(n, _)| InsertionColumn::new(n)).collect(),
+            amino_acid_insertions: schema.genes.iter().map(|(n, _)| InsertionColumn::new(n)).collect(),
             rows: 0,
+        })
+    }
+
+    /// The schema the index was built with.
+    pub fn schema(&self) -> Schema {
+        Schema {
+            metadata: self.columns.iter().map(|c| (c.name.clone(), c.kind)).collect(),
+            segments: self.segments.iter().map(|c| (c.name.clone(), c.reference().to_vec())).collect(),
+            genes: self.genes.iter().map(|c| (c.name.clone(), c.reference().to_vec())).collect(),
         }
     }
 
@@ -125,45 +182,89 @@ impl Index {
         self.columns.iter().position(|c| c.name == name)
     }
 
-    /// Appends a row. The row is checked whole first, so a refused row changes nothing.
-    pub fn push(&mut self, row: RowInput) -> Result<u32, IndexError> {
+    /// Checks a row whole and makes its sequences relative to the references; a refused row
+    /// changes nothing. Needs only `&self`, so callers may prepare rows in parallel.
+    pub fn prepare(&self, row: RowInput) -> Result<PreparedRow, IndexError> {
         let shape = |what, got: usize, expected: usize| {
             (got != expected).then_some(IndexError::Shape { what, got, expected })
         };
+        let optional =
+            |what, got: usize, expected: usize| if got == 0 { None } else { shape(what, got, expected) };
         if let Some(e) = shape("metadata values", row.metadata.len(), self.columns.len())
             .or_else(|| shape("segments", row.segments.len(), self.segments.len()))
             .or_else(|| shape("genes", row.genes.len(), self.genes.len()))
+            .or_else(|| {
+                optional("segment insertion lists", row.nucleotide_insertions.len(), self.segments.len())
+            })
+            .or_else(|| optional("gene insertion lists", row.amino_acid_insertions.len(), self.genes.len()))
         {
             return Err(e);
         }
         for (column, value) in self.columns.iter().zip(&row.metadata) {
             column.check(value)?;
         }
-        for (column, seq) in
-            self.segments.iter().chain(&self.genes).zip(row.segments.iter().chain(&row.genes))
-        {
-            if let Some(seq) = seq
-                && seq.len() != column.reference().len()
-            {
-                return Err(SequenceError::Length {
-                    column: column.name.clone(),
-                    got: seq.len(),
-                    expected: column.reference().len(),
-                }
-                .into());
+        let sparse =
+            |columns: &[SequenceColumn], seqs: Vec<SeqInput>| -> Result<Vec<SparseSeq>, IndexError> {
+                columns
+                    .iter()
+                    .zip(seqs)
+                    .map(|(c, s)| match s {
+                        SeqInput::Absent => Ok(c.sparse(None)?),
+                        SeqInput::Aligned(a) => Ok(c.sparse(Some(&a))?),
+                        SeqInput::Sparse(s) => {
+                            c.check(&s)?;
+                            Ok(s)
+                        }
+                    })
+                    .collect()
+            };
+        Ok(PreparedRow {
+            segments: sparse(&self.segments, row.segments)?,
+            genes: sparse(&self.genes, row.genes)?,
+            metadata: row.metadata,
+            nucleotide_insertions: row.nucleotide_insertions,
+            amino_acid_insertions: row.amino_acid_insertions,
+        })
+    }
+
+    /// Appends prepared rows; returns the first new row. Sequence columns rebuild only their
+    /// last, partial block.
+    pub fn append(&mut self, rows: Vec<PreparedRow>) -> Result<u32, IndexError> {
+        let first = self.rows;
+        if u64::from(first) + rows.len() as u64 >= u64::from(u32::MAX) {
+            return Err(IndexError::Full { max: u64::from(u32::MAX) - 1 });
+        }
+        let mut segments: Vec<Vec<SparseSeq>> = vec![Vec::with_capacity(rows.len()); self.segments.len()];
+        let mut genes: Vec<Vec<SparseSeq>> = vec![Vec::with_capacity(rows.len()); self.genes.len()];
+        for (i, row) in rows.into_iter().enumerate() {
+            let r = first + i as u32;
+            for (column, value) in self.columns.iter_mut().zip(row.metadata) {
+                column.push(value)?;
             }
+            for (c, ins) in self.nucleotide_insertions.iter_mut().zip(&row.nucleotide_insertions) {
+                c.push(r, ins);
+            }
+            for (c, ins) in self.amino_acid_insertions.iter_mut().zip(&row.amino_acid_insertions) {
+                c.push(r, ins);
+            }
+            for (list, s) in segments.iter_mut().zip(row.segments) {
+                list.push(s);
+            }
+            for (list, s) in genes.iter_mut().zip(row.genes) {
+                list.push(s);
+            }
+            self.rows += 1;
         }
-        for (column, value) in self.columns.iter_mut().zip(row.metadata) {
-            column.push(value)?;
-        }
-        for (column, seq) in self.segments.iter_mut().zip(&row.segments) {
-            column.push(seq.as_deref())?;
-        }
-        for (column, seq) in self.genes.iter_mut().zip(&row.genes) {
-            column.push(seq.as_deref())?;
-        }
-        self.rows += 1;
-        Ok(self.rows - 1)
+        use rayon::prelude::*;
+        self.segments.par_iter_mut().zip(segments).for_each(|(c, rows)| c.append(&rows));
+        self.genes.par_iter_mut().zip(genes).for_each(|(c, rows)| c.append(&rows));
+        Ok(first)
+    }
+
+    /// Appends one row (checked whole first, so a refused row changes nothing).
+    pub fn push(&mut self, row: RowInput) -> Result<u32, IndexError> {
+        let prepared = self.prepare(row)?;
+        self.append(vec![prepared])
     }
 
     pub fn all(&self) -> RoaringBitmap {
@@ -172,12 +273,15 @@ impl Index {
         all
     }
 
-    fn sequence(&self, gene: bool, i: usize) -> &SequenceColumn {
+    pub fn sequence(&self, gene: bool, i: usize) -> &SequenceColumn {
         if gene { &self.genes[i] } else { &self.segments[i] }
     }
 
-    /// The rows matching `filter`. `And` evaluates its cheapest-looking children first and
-    /// stops as soon as the intersection is empty.
+    fn insertions(&self, gene: bool, i: usize) -> &InsertionColumn {
+        if gene { &self.amino_acid_insertions[i] } else { &self.nucleotide_insertions[i] }
+    }
+
+    /// The rows matching `filter`.
     pub fn evaluate(&self, filter: &Filter) -> RoaringBitmap {
         match filter {
             Filter::True => self.all(),
@@ -203,21 +307,10 @@ impl Index {
             Filter::MaybeSymbol { gene, sequence, position, symbol } => {
                 self.sequence(*gene, *sequence).rows_maybe(*position, *symbol)
             }
-            Filter::And(children) => {
-                let mut ordered: Vec<&Filter> = children.iter().collect();
-                ordered.sort_by_key(|f| cost_rank(f));
-                let mut rows = self.all();
-                for child in ordered {
-                    if rows.is_empty() {
-                        break;
-                    }
-                    match child {
-                        Filter::Not(inner) => rows -= self.evaluate(inner),
-                        other => rows &= self.evaluate(other),
-                    }
-                }
-                rows
+            Filter::Insertion { gene, sequence, position, pattern } => {
+                self.insertions(*gene, *sequence).rows_matching(&InsertionPattern::new(*position, pattern))
             }
+            Filter::And(children) => self.and(children, None),
             Filter::Or(children) => {
                 let mut rows = RoaringBitmap::new();
                 for child in children {
@@ -230,28 +323,192 @@ impl Index {
                 rows -= self.evaluate(inner);
                 rows
             }
-            Filter::NOf { n, exactly, children } => self.n_of(*n, *exactly, children),
+            Filter::NOf { n, exactly, children } => self.n_of(*n, *exactly, children, None),
+        }
+    }
+
+    /// The rows of `among` matching `filter`: evaluated over the whole index, or, when `among`
+    /// is small, checked row by row.
+    pub fn refine(&self, filter: &Filter, among: &RoaringBitmap) -> RoaringBitmap {
+        if among.is_empty() {
+            return RoaringBitmap::new();
+        }
+        match filter {
+            Filter::True => among.clone(),
+            Filter::And(children) => self.and(children, Some(among)),
+            Filter::NOf { n, exactly, children } => self.n_of(*n, *exactly, children, Some(among)),
+            Filter::Not(inner) => {
+                let mut rows = among.clone();
+                rows -= self.refine(inner, among);
+                rows
+            }
+            Filter::Or(children) if among.len() <= PROBE_ROWS => {
+                let mut rows = RoaringBitmap::new();
+                for child in children {
+                    rows |= self.refine(child, among);
+                }
+                rows
+            }
+            _ if among.len() <= PROBE_ROWS
+                || (self.scans(filter) && among.len() * 32 <= u64::from(self.rows)) =>
+            {
+                among.iter().filter(|&r| self.matches(filter, r)).collect()
+            }
+            _ => {
+                let mut rows = self.evaluate(filter);
+                rows &= among;
+                rows
+            }
+        }
+    }
+
+    /// Whether evaluating `filter` over the whole index reads every row.
+    fn scans(&self, filter: &Filter) -> bool {
+        match filter {
+            Filter::StringIn { column, .. } | Filter::StringCodes { column, .. } => {
+                !self.columns[*column].is_indexed()
+            }
+            Filter::IsNull { column, .. } => self.columns[*column].kind != ColumnType::Boolean,
+            Filter::Range { column, .. } => {
+                let c = &self.columns[*column];
+                c.runs.len() * 32 > c.len()
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether one row matches (the row-by-row path of [`Index::refine`]).
+    pub fn matches(&self, filter: &Filter, row: u32) -> bool {
+        match filter {
+            Filter::True => true,
+            Filter::StringIn { column, values } => {
+                let c = &self.columns[*column];
+                match c.str(row) {
+                    None => values.iter().any(Option::is_none),
+                    Some(s) => values.iter().flatten().any(|v| v == s),
+                }
+            }
+            Filter::StringCodes { column, codes } => {
+                self.columns[*column].code(row).is_some_and(|c| codes.contains(&c))
+            }
+            Filter::IsNull { column, null } => self.columns[*column].is_null(row) == *null,
+            Filter::Range { column, from, to } => self.columns[*column].in_range(row, *from, *to),
+            Filter::Boolean { column, value } => self.columns[*column].boolean(row) == Some(*value),
+            Filter::Symbol { gene, sequence, position, symbol } => {
+                self.sequence(*gene, *sequence).symbol(row, *position) == *symbol
+            }
+            Filter::Mutated { gene, sequence, position } => {
+                let c = self.sequence(*gene, *sequence);
+                let l = c.symbol(row, *position);
+                l != c.reference()[*position as usize] && l != c.alphabet.missing()
+            }
+            Filter::MaybeSymbol { gene, sequence, position, symbol } => {
+                let c = self.sequence(*gene, *sequence);
+                c.alphabet.may_be(c.symbol(row, *position), *symbol)
+            }
+            Filter::Insertion { gene, sequence, position, pattern } => {
+                let p = InsertionPattern::new(*position, pattern);
+                self.insertions(*gene, *sequence)
+                    .of_row(row)
+                    .iter()
+                    .any(|i| i.position == *position && p.matches(&i.symbols))
+            }
+            Filter::And(c) => c.iter().all(|f| self.matches(f, row)),
+            Filter::Or(c) => c.iter().any(|f| self.matches(f, row)),
+            Filter::Not(f) => !self.matches(f, row),
+            Filter::NOf { n, exactly, children } => {
+                let k = children.iter().filter(|f| self.matches(f, row)).count();
+                if *exactly { k == *n } else { k >= *n }
+            }
+        }
+    }
+
+    /// AND: children in order of expected cost (indexed lookups and letters before scans and
+    /// negations); once the running result is small, the rest are checked row by row.
+    fn and(&self, children: &[Filter], among: Option<&RoaringBitmap>) -> RoaringBitmap {
+        let mut ordered: Vec<(u64, &Filter)> = children.iter().map(|f| (self.cost(f), f)).collect();
+        ordered.sort_by_key(|&(c, _)| c);
+        let mut rows = match among {
+            Some(a) => a.clone(),
+            None => match ordered.first() {
+                Some((_, first)) if !matches!(first, Filter::Not(_)) => {
+                    let r = self.evaluate(first);
+                    ordered.remove(0);
+                    r
+                }
+                _ => self.all(),
+            },
+        };
+        for (_, child) in ordered {
+            if rows.is_empty() {
+                break;
+            }
+            rows = self.refine(child, &rows);
+        }
+        rows
+    }
+
+    /// A rough cost of evaluating a filter over the whole index; for indexed values and
+    /// booleans the exact number of rows.
+    fn cost(&self, filter: &Filter) -> u64 {
+        let rows = u64::from(self.rows);
+        match filter {
+            Filter::StringCodes { column, codes } if self.columns[*column].is_indexed() => {
+                let p = self.columns[*column].postings().unwrap_or_default();
+                codes.iter().filter_map(|&c| p.get(c as usize)).map(RoaringBitmap::len).sum()
+            }
+            Filter::StringIn { column, values } if self.columns[*column].is_indexed() => {
+                let c = &self.columns[*column];
+                let p = c.postings().unwrap_or_default();
+                values
+                    .iter()
+                    .map(|v| match v {
+                        Some(v) => {
+                            c.code_of(v).and_then(|code| p.get(code as usize)).map_or(0, RoaringBitmap::len)
+                        }
+                        None => rows / 8,
+                    })
+                    .sum()
+            }
+            Filter::Boolean { column, value } => self.columns[*column].rows_bool(*value).len(),
+            Filter::Insertion { .. } => rows / 1000,
+            Filter::Symbol { .. } | Filter::MaybeSymbol { .. } | Filter::Mutated { .. } => rows / 20,
+            f if self.scans(f) => rows * 4,
+            Filter::Range { .. } => rows / 2,
+            Filter::IsNull { .. } => rows,
+            Filter::And(c) => c.iter().map(|f| self.cost(f)).min().unwrap_or(rows),
+            Filter::True => rows,
+            Filter::Or(_) | Filter::NOf { .. } => rows * 2,
+            Filter::Not(_) => rows * 8,
+            _ => rows,
         }
     }
 
     /// Counts, per row, how many children match, with one bitmap per count level (so memory
     /// stays at `n + 1` bitmaps whatever the number of children).
-    fn n_of(&self, n: usize, exactly: bool, children: &[Filter]) -> RoaringBitmap {
+    fn n_of(
+        &self,
+        n: usize,
+        exactly: bool,
+        children: &[Filter],
+        among: Option<&RoaringBitmap>,
+    ) -> RoaringBitmap {
+        let scope = among.cloned().unwrap_or_else(|| self.all());
         if n == 0 && !exactly {
-            return self.all();
+            return scope;
         }
         // at_least[k]: rows matched by at least k+1 children so far (k < n + 1).
         let levels = n + 1;
         let mut at_least: Vec<RoaringBitmap> = vec![RoaringBitmap::new(); levels];
         for child in children {
-            let matched = self.evaluate(child);
+            let matched = self.refine(child, &scope);
             for k in (1..levels).rev() {
                 let promoted = &at_least[k - 1] & &matched;
                 at_least[k] |= promoted;
             }
             at_least[0] |= matched;
         }
-        let rows_at_least = |k: usize| if k == 0 { self.all() } else { at_least[k - 1].clone() };
+        let rows_at_least = |k: usize| if k == 0 { scope.clone() } else { at_least[k - 1].clone() };
         if exactly {
             let mut rows = rows_at_least(n);
             rows -= &at_least[n];
@@ -260,16 +517,16 @@ impl Index {
             rows_at_least(n)
         }
     }
-}
 
-/// A rough order for AND: narrow, cheap filters first (mutation bitmaps and indexed strings
-/// are usually small; negations and ranges scan).
-fn cost_rank(filter: &Filter) -> u8 {
-    match filter {
-        Filter::Symbol { .. } | Filter::StringCodes { .. } | Filter::StringIn { .. } => 0,
-        Filter::Mutated { .. } | Filter::MaybeSymbol { .. } | Filter::Boolean { .. } => 1,
-        Filter::Range { .. } | Filter::IsNull { .. } => 2,
-        Filter::And(_) | Filter::Or(_) | Filter::NOf { .. } | Filter::True => 3,
-        Filter::Not(_) => 4,
+    /// Approximate heap bytes of every column.
+    pub fn heap_bytes(&self) -> usize {
+        self.columns.iter().map(Column::heap_bytes).sum::<usize>()
+            + self.segments.iter().chain(&self.genes).map(SequenceColumn::bytes).sum::<usize>()
+            + self
+                .nucleotide_insertions
+                .iter()
+                .chain(&self.amino_acid_insertions)
+                .map(InsertionColumn::heap_bytes)
+                .sum::<usize>()
     }
 }

@@ -152,6 +152,30 @@ impl PangoAliases {
         full
     }
 
+    /// A byte string whose order is the Pango tree's depth-first order: the unaliased name,
+    /// letters first, then each number as four big-endian bytes behind a marker, then an end
+    /// marker, so that `B.1` < `B.1.1` < `B.1.2` < `B.10` and anything appended after the key
+    /// (a date) only orders rows of the same lineage. Values that are not Pango names sort
+    /// after every name, by their text.
+    pub fn sort_key(&self, name: &str) -> Vec<u8> {
+        if check_name(name).is_err() {
+            let mut key = vec![0xff];
+            key.extend_from_slice(name.as_bytes());
+            key.push(0);
+            return key;
+        }
+        let full = self.unalias(name);
+        let mut parts = full.split('.');
+        let mut key: Vec<u8> = parts.next().unwrap_or_default().bytes().collect();
+        key.push(0);
+        for part in parts {
+            key.push(1);
+            key.extend_from_slice(&part.parse::<u32>().unwrap_or(u32::MAX).to_be_bytes());
+        }
+        key.push(0);
+        key
+    }
+
     /// The parents of recombinant `root` (`XBB` → `BJ.1`, `BM.1.1.1`), written as in the alias
     /// key without the `*` of "some descendant of" and without repeats; empty when `root` is not
     /// a known recombinant.
@@ -205,6 +229,9 @@ impl PangoAliases {
 /// The lineages of one lineage column's dictionary (code = position), ready for queries.
 #[derive(Debug, Clone)]
 pub struct LineageIndex {
+    /// A lineage system given as a DAG (an imported collection's own definition) instead of
+    /// Pango names: queries walk it, and the dictionary codes of each node are kept.
+    dag: Option<(crate::lineage_dag::LineageDag, Vec<Vec<u32>>)>,
     aliases: PangoAliases,
     /// (full upper-case name, dictionary code) of each value that is a Pango name, sorted, so
     /// that one lineage and its descendants are each a contiguous run.
@@ -215,15 +242,38 @@ pub struct LineageIndex {
 
 impl LineageIndex {
     /// Values that are not Pango names (`"Unassigned lineage"`, `""`) match no query.
-    pub fn build(aliases: &PangoAliases, lineages: &[String]) -> LineageIndex {
+    pub fn build<S: AsRef<str>>(aliases: &PangoAliases, lineages: &[S]) -> LineageIndex {
         let mut by_full: Vec<(String, u32)> = lineages
             .iter()
             .enumerate()
-            .filter(|(_, value)| check_name(value).is_ok())
-            .map(|(code, value)| (aliases.unalias(value), code as u32))
+            .filter(|(_, value)| check_name(value.as_ref()).is_ok())
+            .map(|(code, value)| (aliases.unalias(value.as_ref()), code as u32))
             .collect();
         by_full.sort_unstable();
-        LineageIndex { aliases: aliases.clone(), by_full, values: lineages.to_vec() }
+        let values = lineages.iter().map(|v| v.as_ref().to_owned()).collect();
+        LineageIndex { dag: None, aliases: aliases.clone(), by_full, values }
+    }
+
+    /// The index of a column whose lineages a DAG defines (SILO's lineage definitions).
+    /// Dictionary values that the definition lacks match no query.
+    pub fn from_dag<S: AsRef<str>>(dag: crate::lineage_dag::LineageDag, lineages: &[S]) -> LineageIndex {
+        let mut codes = vec![Vec::new(); dag.defs().len()];
+        for (code, value) in lineages.iter().enumerate() {
+            if let Some(n) = dag.node(value.as_ref()) {
+                codes[n].push(code as u32);
+            }
+        }
+        LineageIndex {
+            dag: Some((dag, codes)),
+            aliases: PangoAliases::default(),
+            by_full: Vec::new(),
+            values: lineages.iter().map(|v| v.as_ref().to_owned()).collect(),
+        }
+    }
+
+    /// The alias table the index resolves names with.
+    pub fn aliases(&self) -> &PangoAliases {
+        &self.aliases
     }
 
     /// The dictionary codes (ascending) of the values matching `query`: a lineage, or with a
@@ -234,6 +284,13 @@ impl LineageIndex {
             Some(name) => (name, true),
             None => query.strip_suffix('*').map_or((query, false), |name| (name, true)),
         };
+        if let Some((dag, codes_of)) = &self.dag {
+            let Some(node) = dag.node(name) else { return Ok(Vec::new()) };
+            let nodes = if with_sublineages { dag.with_descendants(node) } else { vec![node] };
+            let mut codes: Vec<u32> = nodes.into_iter().flat_map(|n| codes_of[n].iter().copied()).collect();
+            codes.sort_unstable();
+            return Ok(codes);
+        }
         check_name(name).map_err(|problem| LineageError::Malformed { value: query.to_owned(), problem })?;
         let full = self.aliases.unalias(name);
         let mut codes = self.codes_from(&full, |n| n == full);
@@ -257,6 +314,9 @@ impl LineageIndex {
     /// is itself a label. Aliases are the other spellings (`B.1.617.2.4`, and the dictionary's own
     /// when it differs). Entries run in Pango order of full names, so each follows its Pango parent.
     pub fn lineage_definition_yaml(&self) -> String {
+        if let Some((dag, _)) = &self.dag {
+            return dag.yaml();
+        }
         // Full name present → the dictionary's spellings of it.
         let mut spelled: HashMap<&str, BTreeSet<&str>> = HashMap::new();
         for (full, code) in &self.by_full {
@@ -353,6 +413,27 @@ mod tests {
         let mut names = vec!["B.1.10", "B.1.2", "B.1", "A.1", "B", "BA.1"];
         names.sort_by(|a, b| pango_order(a, b));
         assert_eq!(names, ["A.1", "B", "B.1", "B.1.2", "B.1.10", "BA.1"]);
+    }
+
+    #[test]
+    fn sort_keys_follow_the_pango_tree() {
+        let a = PangoAliases::from_json(KEY).unwrap();
+        let mut names = vec![
+            "B.10",
+            "JN.1",
+            "B.1.1.529.2",
+            "B.1",
+            "KP.3",
+            "XBB.1",
+            "BA.2.86.1.1.5",
+            "not assigned",
+            "B.1.1",
+        ];
+        names.sort_by_key(|n| a.sort_key(n));
+        assert_eq!(
+            names,
+            ["B.1", "B.1.1", "B.1.1.529.2", "JN.1", "BA.2.86.1.1.5", "KP.3", "B.10", "XBB.1", "not assigned"]
+        );
     }
 
     #[test]

@@ -1,20 +1,26 @@
-//! Metadata columns: dictionary-encoded strings (with optional per-value row bitmaps), dates as
-//! day numbers, integers, floats and booleans, each with nulls.
-
-use std::collections::HashMap;
+//! Metadata columns: dictionary-encoded strings (codes one, two or four bytes wide as the
+//! dictionary grows; optional per-value row bitmaps), dates as day numbers, integers, floats
+//! and booleans, each with nulls.
+//!
+//! Dates and numbers also keep their *runs*: maximal stretches of rows whose values do not
+//! decrease. Rows ordered by (lineage, date) make a date column a few thousand runs, so a date
+//! range is a binary search per run instead of a scan of every row.
 
 use chrono::NaiveDate;
 use roaring::RoaringBitmap;
 
-/// Null marker for dictionary codes and day numbers.
-const NULL_CODE: u32 = u32::MAX;
+use crate::dictionary::Dictionary;
+
 const NULL_DAY: i32 = i32::MIN;
+const NULL_INT: i64 = i64::MIN;
+/// JSON cannot carry infinities, so minus infinity is free to mean null (and sorts first).
+const NULL_FLOAT: f64 = f64::NEG_INFINITY;
 
 /// A column's type, as in SILO's `database_config.yaml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
-    /// `indexed`: keep a row bitmap per distinct value (fast equality; for low-cardinality
-    /// columns such as country or lineage, not for accessions).
+    /// `indexed`: keep a row bitmap per distinct value (fast equality and grouping; for
+    /// low-cardinality columns such as country or lineage, not for accessions).
     String {
         indexed: bool,
     },
@@ -41,18 +47,106 @@ pub enum ValueError {
     Type { column: String, value: Value, expected: &'static str },
 }
 
+/// Dictionary codes, as narrow as the dictionary allows; the widest value means null.
 #[derive(Debug, Clone)]
-enum Data {
-    String {
-        codes: Vec<u32>,
-        dict: Vec<String>,
-        lookup: HashMap<String, u32>,
-        postings: Option<Vec<RoaringBitmap>>,
-    },
+pub(crate) enum Codes {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Codes {
+    fn len(&self) -> usize {
+        match self {
+            Codes::U8(v) => v.len(),
+            Codes::U16(v) => v.len(),
+            Codes::U32(v) => v.len(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, row: usize) -> Option<u32> {
+        match self {
+            Codes::U8(v) => Some(v[row]).filter(|&c| c != u8::MAX).map(u32::from),
+            Codes::U16(v) => Some(v[row]).filter(|&c| c != u16::MAX).map(u32::from),
+            Codes::U32(v) => Some(v[row]).filter(|&c| c != u32::MAX),
+        }
+    }
+
+    /// Makes room for `code` (one below the width's null marker).
+    fn fit(&mut self, code: u32) {
+        let widen = match self {
+            Codes::U8(_) => code >= u32::from(u8::MAX),
+            Codes::U16(_) => code >= u32::from(u16::MAX),
+            Codes::U32(_) => false,
+        };
+        if !widen {
+            return;
+        }
+        *self = match std::mem::replace(self, Codes::U8(Vec::new())) {
+            Codes::U8(v) if code < u32::from(u16::MAX) => Codes::U16(
+                v.into_iter().map(|c| if c == u8::MAX { u16::MAX } else { u16::from(c) }).collect(),
+            ),
+            Codes::U8(v) => Codes::U32(
+                v.into_iter().map(|c| if c == u8::MAX { u32::MAX } else { u32::from(c) }).collect(),
+            ),
+            Codes::U16(v) => Codes::U32(
+                v.into_iter().map(|c| if c == u16::MAX { u32::MAX } else { u32::from(c) }).collect(),
+            ),
+            wide => wide,
+        };
+    }
+
+    fn push(&mut self, code: Option<u32>) {
+        if let Some(c) = code {
+            self.fit(c);
+        }
+        match self {
+            Codes::U8(v) => v.push(code.map_or(u8::MAX, |c| c as u8)),
+            Codes::U16(v) => v.push(code.map_or(u16::MAX, |c| c as u16)),
+            Codes::U32(v) => v.push(code.unwrap_or(u32::MAX)),
+        }
+    }
+
+    /// Rows whose code satisfies `keep` (`None`: null).
+    fn scan(&self, keep: impl Fn(Option<u32>) -> bool) -> RoaringBitmap {
+        rows_where(self.len(), |r| keep(self.get(r as usize)))
+    }
+
+    pub(crate) fn to_u32(&self) -> Vec<u32> {
+        (0..self.len()).map(|r| self.get(r).unwrap_or(u32::MAX)).collect()
+    }
+
+    pub(crate) fn from_u32(codes: Vec<u32>, dict_len: usize) -> Codes {
+        let mut c = if dict_len < usize::from(u8::MAX) {
+            Codes::U8(Vec::with_capacity(codes.len()))
+        } else if dict_len < usize::from(u16::MAX) {
+            Codes::U16(Vec::with_capacity(codes.len()))
+        } else {
+            Codes::U32(Vec::with_capacity(codes.len()))
+        };
+        for code in codes {
+            c.push((code != u32::MAX).then_some(code));
+        }
+        c
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Codes::U8(v) => v.capacity(),
+            Codes::U16(v) => v.capacity() * 2,
+            Codes::U32(v) => v.capacity() * 4,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Data {
+    String { codes: Codes, dict: Dictionary, postings: Option<Vec<RoaringBitmap>> },
     Date(Vec<i32>),
-    Int(Vec<Option<i64>>),
-    Float(Vec<Option<f64>>),
-    Boolean(Vec<Option<bool>>),
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+    Boolean { trues: RoaringBitmap, falses: RoaringBitmap, len: u32 },
 }
 
 /// A metadata column over all rows.
@@ -60,7 +154,9 @@ enum Data {
 pub struct Column {
     pub name: String,
     pub kind: ColumnType,
-    data: Data,
+    pub(crate) data: Data,
+    /// For dates and numbers: `[start, end)` row stretches whose values never decrease.
+    pub(crate) runs: Vec<(u32, u32)>,
 }
 
 /// Days since 1970-01-01 (the form dates are compared in).
@@ -69,24 +165,38 @@ pub fn day_number(date: NaiveDate) -> i32 {
 }
 
 pub fn date_of(day: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch") + chrono::Days::new(day as u64)
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
+    if day >= 0 {
+        epoch + chrono::Days::new(day as u64)
+    } else {
+        epoch - chrono::Days::new(day.unsigned_abs() as u64)
+    }
+}
+
+/// A row's sortable number for a date or number column (nulls lowest).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+enum Num {
+    Day(i32),
+    Int(i64),
+    Float(f64),
 }
 
 impl Column {
     pub fn new(name: &str, kind: ColumnType) -> Column {
         let data = match kind {
             ColumnType::String { indexed } => Data::String {
-                codes: Vec::new(),
-                dict: Vec::new(),
-                lookup: HashMap::new(),
+                codes: Codes::U8(Vec::new()),
+                dict: Dictionary::new(),
                 postings: indexed.then(Vec::new),
             },
             ColumnType::Date => Data::Date(Vec::new()),
             ColumnType::Int => Data::Int(Vec::new()),
             ColumnType::Float => Data::Float(Vec::new()),
-            ColumnType::Boolean => Data::Boolean(Vec::new()),
+            ColumnType::Boolean => {
+                Data::Boolean { trues: RoaringBitmap::new(), falses: RoaringBitmap::new(), len: 0 }
+            }
         };
-        Column { name: name.to_owned(), kind, data }
+        Column { name: name.to_owned(), kind, data, runs: Vec::new() }
     }
 
     pub fn len(&self) -> usize {
@@ -95,7 +205,7 @@ impl Column {
             Data::Date(v) => v.len(),
             Data::Int(v) => v.len(),
             Data::Float(v) => v.len(),
-            Data::Boolean(v) => v.len(),
+            Data::Boolean { len, .. } => *len as usize,
         }
     }
 
@@ -124,76 +234,127 @@ impl Column {
 
     /// Appends the next row's value (`Null` fits every type).
     pub fn push(&mut self, value: Value) -> Result<(), ValueError> {
-        let row = self.len() as u32;
         self.check(&value)?;
-        match (&mut self.data, &value) {
-            (Data::String { codes, dict, lookup, postings }, Value::String(s)) => {
-                let code = match lookup.get(s) {
-                    Some(&c) => c,
-                    None => {
-                        let c = dict.len() as u32;
-                        dict.push(s.clone());
-                        lookup.insert(s.clone(), c);
-                        if let Some(p) = postings {
-                            p.push(RoaringBitmap::new());
-                        }
-                        c
-                    }
-                };
-                codes.push(code);
+        let row = self.len() as u32;
+        match (&mut self.data, value) {
+            (Data::String { codes, dict, postings }, Value::String(s)) => {
+                let code = dict.intern(&s);
+                codes.push(Some(code));
                 if let Some(p) = postings {
-                    p[code as usize].insert(row);
+                    if p.len() <= code as usize {
+                        p.resize(code as usize + 1, RoaringBitmap::new());
+                    }
+                    push_row(&mut p[code as usize], row);
                 }
             }
-            (Data::String { codes, .. }, Value::Null) => codes.push(NULL_CODE),
-            (Data::Date(v), Value::Date(d)) => v.push(day_number(*d)),
+            (Data::String { codes, .. }, Value::Null) => codes.push(None),
+            (Data::Date(v), Value::Date(d)) => v.push(day_number(d)),
             (Data::Date(v), Value::Null) => v.push(NULL_DAY),
-            (Data::Int(v), Value::Int(i)) => v.push(Some(*i)),
-            (Data::Int(v), Value::Null) => v.push(None),
-            (Data::Float(v), Value::Float(f)) => v.push(Some(*f)),
-            (Data::Float(v), Value::Int(i)) => v.push(Some(*i as f64)),
-            (Data::Float(v), Value::Null) => v.push(None),
-            (Data::Boolean(v), Value::Boolean(b)) => v.push(Some(*b)),
-            (Data::Boolean(v), Value::Null) => v.push(None),
+            (Data::Int(v), Value::Int(i)) => v.push(if i == NULL_INT { NULL_INT + 1 } else { i }),
+            (Data::Int(v), Value::Null) => v.push(NULL_INT),
+            // `+ 0.0` turns -0.0 into 0.0, whose bits cannot be mistaken for the null marker.
+            (Data::Float(v), Value::Float(f)) => v.push(if f.is_finite() { f + 0.0 } else { NULL_FLOAT }),
+            (Data::Float(v), Value::Int(i)) => v.push(i as f64),
+            (Data::Float(v), Value::Null) => v.push(NULL_FLOAT),
+            (Data::Boolean { trues, len, .. }, Value::Boolean(true)) => {
+                push_row(trues, row);
+                *len += 1;
+            }
+            (Data::Boolean { falses, len, .. }, Value::Boolean(false)) => {
+                push_row(falses, row);
+                *len += 1;
+            }
+            (Data::Boolean { len, .. }, Value::Null) => *len += 1,
             _ => unreachable!("check() accepted the value"),
         }
+        self.extend_runs(row);
         Ok(())
+    }
+
+    fn num(&self, row: u32) -> Option<Num> {
+        let r = row as usize;
+        match &self.data {
+            Data::Date(v) => Some(Num::Day(v[r])),
+            Data::Int(v) => Some(Num::Int(v[r])),
+            Data::Float(v) => Some(Num::Float(v[r])),
+            _ => None,
+        }
+    }
+
+    fn extend_runs(&mut self, row: u32) {
+        let Some(value) = self.num(row) else { return };
+        let continues = row > 0
+            && self.runs.last().is_some_and(|r| r.1 == row)
+            && self.num(row - 1).is_some_and(|prev| prev <= value);
+        match self.runs.last_mut() {
+            Some(run) if continues => run.1 = row + 1,
+            _ => self.runs.push((row, row + 1)),
+        }
     }
 
     pub fn get(&self, row: u32) -> Value {
         let r = row as usize;
         match &self.data {
-            Data::String { codes, dict, .. } => match codes[r] {
-                NULL_CODE => Value::Null,
-                c => Value::String(dict[c as usize].clone()),
+            Data::String { codes, dict, .. } => match codes.get(r) {
+                None => Value::Null,
+                Some(c) => Value::String(dict.get(c).to_owned()),
             },
             Data::Date(v) => match v[r] {
                 NULL_DAY => Value::Null,
                 d => Value::Date(date_of(d)),
             },
-            Data::Int(v) => v[r].map_or(Value::Null, Value::Int),
-            Data::Float(v) => v[r].map_or(Value::Null, Value::Float),
-            Data::Boolean(v) => v[r].map_or(Value::Null, Value::Boolean),
+            Data::Int(v) => match v[r] {
+                NULL_INT => Value::Null,
+                i => Value::Int(i),
+            },
+            Data::Float(v) => match v[r] {
+                f if f == NULL_FLOAT => Value::Null,
+                f => Value::Float(f),
+            },
+            Data::Boolean { trues, falses, .. } => {
+                if trues.contains(row) {
+                    Value::Boolean(true)
+                } else if falses.contains(row) {
+                    Value::Boolean(false)
+                } else {
+                    Value::Null
+                }
+            }
+        }
+    }
+
+    /// The string of `row` in a string column, without copying.
+    pub fn str(&self, row: u32) -> Option<&str> {
+        match &self.data {
+            Data::String { codes, dict, .. } => codes.get(row as usize).map(|c| dict.get(c)),
+            _ => None,
         }
     }
 
     /// The distinct strings of a string column (for lineage and facet listings).
-    pub fn dictionary(&self) -> &[String] {
+    pub fn dictionary(&self) -> Option<&Dictionary> {
         match &self.data {
-            Data::String { dict, .. } => dict,
-            _ => &[],
+            Data::String { dict, .. } => Some(dict),
+            _ => None,
         }
     }
 
+    /// The distinct strings, in code order.
+    pub fn distinct(&self) -> Vec<&str> {
+        self.dictionary().map_or_else(Vec::new, |d| d.iter().collect())
+    }
+
     /// The dictionary code of `row` in a string column (`None`: null or not a string column).
+    #[inline]
     pub fn code(&self, row: u32) -> Option<u32> {
         match &self.data {
-            Data::String { codes, .. } => Some(codes[row as usize]).filter(|&c| c != NULL_CODE),
+            Data::String { codes, .. } => codes.get(row as usize),
             _ => None,
         }
     }
 
     /// The day number of `row` in a date column.
+    #[inline]
     pub fn day(&self, row: u32) -> Option<i32> {
         match &self.data {
             Data::Date(v) => Some(v[row as usize]).filter(|&d| d != NULL_DAY),
@@ -201,32 +362,79 @@ impl Column {
         }
     }
 
-    fn scan(&self, keep: impl Fn(u32) -> bool) -> RoaringBitmap {
-        let mut out = RoaringBitmap::new();
-        out.extend((0..self.len() as u32).filter(|&r| keep(r)));
-        out
+    /// A cheap, hashable stand-in for the row's value (dictionary codes, day numbers, float
+    /// bits); `i64::MIN` for null.
+    #[inline]
+    pub fn raw(&self, row: u32) -> i64 {
+        let r = row as usize;
+        match &self.data {
+            Data::String { codes, .. } => codes.get(r).map_or(i64::MIN, i64::from),
+            Data::Date(v) => {
+                if v[r] == NULL_DAY {
+                    i64::MIN
+                } else {
+                    i64::from(v[r])
+                }
+            }
+            Data::Int(v) => v[r],
+            Data::Float(v) => {
+                if v[r] == NULL_FLOAT {
+                    i64::MIN
+                } else {
+                    v[r].to_bits() as i64
+                }
+            }
+            Data::Boolean { trues, falses, .. } => {
+                if trues.contains(row) {
+                    1
+                } else if falses.contains(row) {
+                    0
+                } else {
+                    i64::MIN
+                }
+            }
+        }
+    }
+
+    /// The `[start, end)` row stretches whose values never decrease (dates and numbers; nulls
+    /// sort first).
+    pub fn runs(&self) -> &[(u32, u32)] {
+        &self.runs
+    }
+
+    /// How many stretches of non-decreasing values the column has (dates and numbers).
+    pub fn runs_count(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Whether the column keeps a row bitmap per value.
+    pub fn is_indexed(&self) -> bool {
+        matches!(&self.data, Data::String { postings: Some(_), .. })
+    }
+
+    /// The row bitmap of each value of an indexed string column, in code order.
+    pub fn postings(&self) -> Option<&[RoaringBitmap]> {
+        match &self.data {
+            Data::String { postings: Some(p), .. } => Some(p),
+            _ => None,
+        }
     }
 
     /// Rows whose string value is any of `codes` (dictionary codes).
     pub fn rows_with_codes(&self, wanted: &[u32]) -> RoaringBitmap {
         match &self.data {
             Data::String { postings: Some(p), .. } => {
-                let mut out = RoaringBitmap::new();
-                for &c in wanted {
-                    if let Some(rows) = p.get(c as usize) {
-                        out |= rows;
-                    }
-                }
-                out
+                use roaring::MultiOps;
+                wanted.iter().filter_map(|&c| p.get(c as usize)).union()
             }
             Data::String { .. } if wanted.is_empty() => RoaringBitmap::new(),
             Data::String { codes, .. } => {
                 if wanted.len() == 1 {
                     let w = wanted[0];
-                    self.scan(|r| codes[r as usize] == w)
+                    codes.scan(|c| c == Some(w))
                 } else {
                     let set: std::collections::HashSet<u32> = wanted.iter().copied().collect();
-                    self.scan(|r| set.contains(&codes[r as usize]))
+                    codes.scan(|c| c.is_some_and(|c| set.contains(&c)))
                 }
             }
             _ => RoaringBitmap::new(),
@@ -235,57 +443,233 @@ impl Column {
 
     /// The dictionary code of `value` in a string column.
     pub fn code_of(&self, value: &str) -> Option<u32> {
-        match &self.data {
-            Data::String { lookup, .. } => lookup.get(value).copied(),
-            _ => None,
-        }
+        self.dictionary().and_then(|d| d.code(value))
     }
 
     /// Rows where the value is null (`true`) or present (`false`).
     pub fn rows_null(&self, null: bool) -> RoaringBitmap {
-        self.scan(|r| matches!(self.get_is_null(r), n if n == null))
+        let mut rows = match &self.data {
+            Data::String { codes, .. } => codes.scan(|c| c.is_none()),
+            Data::Boolean { trues, falses, len } => {
+                let mut all = RoaringBitmap::new();
+                all.insert_range(0..*len);
+                all -= trues;
+                all -= falses;
+                all
+            }
+            _ => rows_where(self.len(), |r| self.is_null(r)),
+        };
+        if !null {
+            let mut all = RoaringBitmap::new();
+            all.insert_range(0..self.len() as u32);
+            all -= rows;
+            rows = all;
+        }
+        rows
     }
 
-    fn get_is_null(&self, row: u32) -> bool {
+    /// Whether the row's value is null.
+    pub fn is_null(&self, row: u32) -> bool {
+        self.raw(row) == i64::MIN
+    }
+
+    /// Whether the row's value lies in `[from, to]` (as [`Column::rows_in_range`]).
+    #[inline]
+    pub fn in_range(&self, row: u32, from: Option<f64>, to: Option<f64>) -> bool {
+        let inside = |x: f64| from.is_none_or(|f| x >= f) && to.is_none_or(|t| x <= t);
         let r = row as usize;
         match &self.data {
-            Data::String { codes, .. } => codes[r] == NULL_CODE,
-            Data::Date(v) => v[r] == NULL_DAY,
-            Data::Int(v) => v[r].is_none(),
-            Data::Float(v) => v[r].is_none(),
-            Data::Boolean(v) => v[r].is_none(),
+            Data::Date(v) => v[r] != NULL_DAY && inside(f64::from(v[r])),
+            Data::Int(v) => v[r] != NULL_INT && inside(v[r] as f64),
+            Data::Float(v) => v[r] != NULL_FLOAT && inside(v[r]),
+            _ => false,
         }
     }
 
     /// Rows whose value lies in `[from, to]` (either bound open). Dates compare as day
     /// numbers, integers and floats as numbers; nulls never match.
     pub fn rows_in_range(&self, from: Option<f64>, to: Option<f64>) -> RoaringBitmap {
-        let inside = |x: f64| from.is_none_or(|f| x >= f) && to.is_none_or(|t| x <= t);
+        if !matches!(self.data, Data::Date(_) | Data::Int(_) | Data::Float(_)) {
+            return RoaringBitmap::new();
+        }
+        // Few long runs: binary searches. Many short ones (unordered rows): a scan.
+        if self.runs.len() * 32 > self.len() {
+            return rows_where(self.len(), |r| self.in_range(r, from, to));
+        }
+        let mut out = RoaringBitmap::new();
+        for &(start, end) in &self.runs {
+            // Within a run values never decrease and nulls (lowest) come first.
+            let below = |r: u32| !self.is_null(r) && from.is_none_or(|f| self.number(r) >= f);
+            let at_most = |r: u32| self.is_null(r) || to.is_none_or(|t| self.number(r) <= t);
+            let lo = start + partition(start, end, |r| !below(r));
+            let hi = start + partition(start, end, at_most);
+            if lo < hi {
+                out.insert_range(lo..hi);
+            }
+        }
+        out
+    }
+
+    fn number(&self, row: u32) -> f64 {
+        let r = row as usize;
         match &self.data {
-            Data::Date(v) => self.scan(|r| v[r as usize] != NULL_DAY && inside(f64::from(v[r as usize]))),
-            Data::Int(v) => self.scan(|r| v[r as usize].is_some_and(|x| inside(x as f64))),
-            Data::Float(v) => self.scan(|r| v[r as usize].is_some_and(inside)),
-            _ => RoaringBitmap::new(),
+            Data::Date(v) => f64::from(v[r]),
+            Data::Int(v) => v[r] as f64,
+            Data::Float(v) => v[r],
+            _ => f64::NAN,
         }
     }
 
     /// Rows whose boolean value is `value`.
     pub fn rows_bool(&self, value: bool) -> RoaringBitmap {
         match &self.data {
-            Data::Boolean(v) => self.scan(|r| v[r as usize] == Some(value)),
+            Data::Boolean { trues, falses, .. } => {
+                if value {
+                    trues.clone()
+                } else {
+                    falses.clone()
+                }
+            }
             _ => RoaringBitmap::new(),
+        }
+    }
+
+    /// The boolean of `row` (`None`: null or not a boolean column).
+    pub fn boolean(&self, row: u32) -> Option<bool> {
+        match &self.data {
+            Data::Boolean { trues, falses, .. } => {
+                if trues.contains(row) {
+                    Some(true)
+                } else if falses.contains(row) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            _ => None,
         }
     }
 
     /// Rows whose string value satisfies `keep` (each distinct value is tested once).
     pub fn rows_matching(&self, keep: impl Fn(&str) -> bool) -> RoaringBitmap {
-        match &self.data {
-            Data::String { dict, .. } => {
-                let codes: Vec<u32> =
-                    dict.iter().enumerate().filter(|(_, s)| keep(s)).map(|(c, _)| c as u32).collect();
-                self.rows_with_codes(&codes)
-            }
-            _ => RoaringBitmap::new(),
+        self.rows_with_codes(&self.codes_matching(keep))
+    }
+
+    /// The codes of the distinct values satisfying `keep`.
+    pub fn codes_matching(&self, keep: impl Fn(&str) -> bool) -> Vec<u32> {
+        match self.dictionary() {
+            Some(d) => (0..d.len() as u32).filter(|&c| keep(d.get(c))).collect(),
+            None => Vec::new(),
         }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        let data = match &self.data {
+            Data::String { codes, dict, postings } => {
+                codes.heap_bytes()
+                    + dict.heap_bytes()
+                    + postings.as_ref().map_or(0, |p| p.iter().map(|b| b.serialized_size() + 32).sum())
+            }
+            Data::Date(v) => v.capacity() * 4,
+            Data::Int(v) => v.capacity() * 8,
+            Data::Float(v) => v.capacity() * 8,
+            Data::Boolean { trues, falses, .. } => trues.serialized_size() + falses.serialized_size(),
+        };
+        data + self.runs.capacity() * 8
+    }
+}
+
+/// Rows `0..len` for which `keep` holds.
+pub(crate) fn rows_where(len: usize, keep: impl Fn(u32) -> bool) -> RoaringBitmap {
+    RoaringBitmap::from_sorted_iter((0..len as u32).filter(|&r| keep(r))).expect("rows ascend")
+}
+
+/// Appends `row` to a bitmap whose rows so far are all smaller (inserts otherwise).
+pub(crate) fn push_row(bitmap: &mut RoaringBitmap, row: u32) {
+    if bitmap.try_push(row).is_err() {
+        bitmap.insert(row);
+    }
+}
+
+/// The number of rows of `[start, end)` (a stretch where `pred` is true then false) for which
+/// `pred` holds.
+fn partition(start: u32, end: u32, pred: impl Fn(u32) -> bool) -> u32 {
+    let (mut lo, mut hi) = (start, end);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo - start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> Value {
+        Value::Date(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())
+    }
+
+    #[test]
+    fn codes_widen_and_keep_nulls() {
+        let mut c = Column::new("accession", ColumnType::String { indexed: false });
+        c.push(Value::Null).unwrap();
+        for i in 0..70_000 {
+            c.push(Value::String(format!("A{i}"))).unwrap();
+        }
+        assert!(matches!(c.data, Data::String { codes: Codes::U32(_), .. }));
+        assert_eq!(c.get(0), Value::Null);
+        assert_eq!(c.get(70_000), Value::String("A69999".into()));
+        assert_eq!(c.rows_null(true).len(), 1);
+        assert_eq!(c.rows_with_codes(&[c.code_of("A254").unwrap()]).iter().collect::<Vec<_>>(), vec![255]);
+    }
+
+    #[test]
+    fn date_ranges_by_runs_equal_a_scan() {
+        let mut c = Column::new("date", ColumnType::Date);
+        // Two sorted stretches, nulls first in each, as rows ordered by (lineage, date) are.
+        let days =
+            ["", "2021-01-05", "2021-02-01", "2021-02-01", "2021-03-01", "", "2020-12-31", "2021-02-02"];
+        for d in days {
+            c.push(if d.is_empty() { Value::Null } else { date(d) }).unwrap();
+        }
+        assert_eq!(c.runs, vec![(0, 5), (5, 8)]);
+        let day = |s: &str| Some(f64::from(day_number(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())));
+        for (from, to) in [
+            (day("2021-02-01"), day("2021-02-01")),
+            (None, day("2021-02-01")),
+            (day("2021-01-01"), None),
+            (None, None),
+            (day("2022-01-01"), None),
+        ] {
+            let scan: RoaringBitmap = (0..8).filter(|&r| c.in_range(r, from, to)).collect();
+            assert_eq!(c.rows_in_range(from, to), scan, "{from:?}..{to:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_booleans_and_nulls() {
+        let mut i = Column::new("age", ColumnType::Int);
+        let mut f = Column::new("coverage", ColumnType::Float);
+        let mut b = Column::new("flag", ColumnType::Boolean);
+        for (a, x, y) in
+            [(Some(3), Some(0.5), Some(true)), (None, None, None), (Some(-1), Some(2.0), Some(false))]
+        {
+            i.push(a.map_or(Value::Null, Value::Int)).unwrap();
+            f.push(x.map_or(Value::Null, Value::Float)).unwrap();
+            b.push(y.map_or(Value::Null, Value::Boolean)).unwrap();
+        }
+        assert_eq!(i.rows_in_range(Some(-5.0), Some(5.0)).iter().collect::<Vec<_>>(), vec![0, 2]);
+        assert_eq!(i.rows_null(true).iter().collect::<Vec<_>>(), vec![1]);
+        assert_eq!(f.rows_null(false).iter().collect::<Vec<_>>(), vec![0, 2]);
+        assert_eq!(f.get(1), Value::Null);
+        assert_eq!(b.rows_bool(false).iter().collect::<Vec<_>>(), vec![2]);
+        assert_eq!(b.rows_null(true).iter().collect::<Vec<_>>(), vec![1]);
+        assert_eq!(b.get(0), Value::Boolean(true));
+        assert!(i.check(&Value::String("x".into())).is_err());
     }
 }

@@ -163,14 +163,14 @@ fn codes_select_rows_through_the_index() {
         segments: vec![],
         genes: vec![],
     };
-    let mut index = Index::new(&schema);
+    let mut index = Index::new(&schema).unwrap();
     for lineage in [Some("AY.4"), Some("BA.2.86"), None, Some("JN.1"), Some("AY.4"), Some("BA.2.75")] {
         let value = lineage.map_or(Value::Null, |l| Value::String(l.to_owned()));
-        index.push(RowInput { metadata: vec![value], segments: vec![], genes: vec![] }).unwrap();
+        index.push(RowInput { metadata: vec![value], ..RowInput::default() }).unwrap();
     }
     let column = index.column("pangoLineage").unwrap();
     let aliases = PangoAliases::from_json(SMALL_KEY).unwrap();
-    let lineages = LineageIndex::build(&aliases, index.columns[column].dictionary());
+    let lineages = LineageIndex::build(&aliases, &index.columns[column].distinct());
     let rows = |query| {
         let codes = lineages.matching(query).unwrap();
         index.evaluate(&Filter::StringCodes { column, codes }).iter().collect::<Vec<u32>>()
