@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use serde_json::Value as Json;
-use virion_index::{ColumnType, RowInput, Schema, Value};
+use virion_index::{ColumnType, RowInput, Schema, SeqInput, Value};
 use virion_schema::{FieldType, OrganismConfig};
 
 use crate::{IngestError, SequenceLayout, rebuild};
@@ -25,6 +25,8 @@ pub struct HubSchema {
     fields: Vec<(String, FieldType)>,
     /// The column holding Pango lineages (for the lineage index).
     pub lineage_column: usize,
+    /// The first date column (collection date): rows are ordered by it within a lineage.
+    pub date_column: Option<usize>,
 }
 
 impl HubSchema {
@@ -58,7 +60,8 @@ impl HubSchema {
             segments: vec![(layout.segment_name.clone(), layout.reference.clone())],
             genes: layout.genes.iter().map(|g| (g.name.clone(), g.peptide.clone())).collect(),
         };
-        HubSchema { schema, fields, lineage_column }
+        let date_column = schema.metadata.iter().position(|(_, kind)| *kind == ColumnType::Date);
+        HubSchema { schema, fields, lineage_column, date_column }
     }
 
     /// One released version as a row. `metadata_json` is the submitted metadata as stored,
@@ -94,15 +97,27 @@ impl HubSchema {
         values.push(text(QC_STATUS));
         values.push(processed.get(COVERAGE).and_then(Json::as_f64).map_or(Value::Null, Value::Float));
         let nextclade = processed.get("nextclade");
-        let (segment, genes) = match nextclade {
+        let row = match nextclade {
             Some(record) if record.get("alignmentRange").is_some() => {
                 let rebuilt = rebuild(record, &name, layout)?;
-                (Some(rebuilt.genome), rebuilt.peptides)
+                let (nucleotide, amino_acid) = crate::insertions(record, layout);
+                RowInput {
+                    metadata: values,
+                    segments: vec![SeqInput::Aligned(rebuilt.genome)],
+                    genes: rebuilt.peptides.into_iter().map(SeqInput::from).collect(),
+                    nucleotide_insertions: vec![nucleotide],
+                    amino_acid_insertions: amino_acid,
+                }
             }
             // Not aligned (processing failed): metadata only.
-            _ => (None, vec![None; layout.genes.len()]),
+            _ => RowInput {
+                metadata: values,
+                segments: vec![SeqInput::Absent],
+                genes: vec![SeqInput::Absent; layout.genes.len()],
+                ..RowInput::default()
+            },
         };
-        Ok(RowInput { metadata: values, segments: vec![segment], genes })
+        Ok(row)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod hub;
 
 use serde_json::Value as Json;
 use virion_analyze::Dataset;
+use virion_index::Insertion;
 use virion_translate::{CdsLayout, Strand};
 
 /// What rebuilding needs of a dataset: the reference and each CDS's reference peptide and
@@ -98,6 +99,35 @@ fn letter(v: &Json, key: &str) -> Option<u8> {
 pub struct Rebuilt {
     pub genome: Vec<u8>,
     pub peptides: Vec<Option<Vec<u8>>>,
+}
+
+/// The insertions of one Nextclade record as LAPIS numbers them: Nextclade's `pos` is the
+/// 0-based reference position after which the letters sit (-1: before the first), LAPIS's
+/// `ins_214:…` is 1-based, so LAPIS position = `pos + 1` (Nextclade's own TSV writes the same).
+/// Amino-acid insertions are listed per gene in the layout's order.
+pub fn insertions(record: &Json, layout: &SequenceLayout) -> (Vec<Insertion>, Vec<Vec<Insertion>>) {
+    let one = |v: &Json| -> Option<(u32, String)> {
+        let pos = v.get("pos")?.as_i64()?;
+        let ins = v.get("ins")?.as_str()?;
+        (pos >= -1 && !ins.is_empty()).then(|| ((pos + 1) as u32, ins.to_ascii_uppercase()))
+    };
+    let nucleotide = record
+        .get("insertions")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(one)
+        .map(|(position, symbols)| Insertion { position, symbols })
+        .collect();
+    let mut amino_acid = vec![Vec::new(); layout.genes.len()];
+    for v in record.get("aaInsertions").and_then(Json::as_array).into_iter().flatten() {
+        let cds = v.get("cds").or_else(|| v.get("cdsName")).and_then(Json::as_str);
+        let gene = cds.and_then(|c| layout.genes.iter().position(|g| g.name == c));
+        if let (Some(g), Some((position, symbols))) = (gene, one(v)) {
+            amino_acid[g].push(Insertion { position, symbols });
+        }
+    }
+    (nucleotide, amino_acid)
 }
 
 /// Rebuilds the aligned genome and peptides of one Nextclade record.

@@ -8,7 +8,7 @@
 //! segment); insertions `ins_[name:]pos:SEQ` with `?` wildcards; metadata `f=v`, `f='quoted'`,
 //! `f>=v`, `f<=v`, `f.regex='re'`, `IsNull(f)`.
 
-use virion_index::{Filter, Index};
+use virion_index::{Filter, Index, LineageIndex};
 
 use crate::error::QueryError;
 use crate::filters::field_filter;
@@ -49,12 +49,30 @@ pub enum Expr {
         value: String,
     },
     IsNull(String),
+    /// A bare Pango lineage of a variantQuery (`BA.5*`), on the lineage column.
+    Lineage(String),
 }
 
 struct Parser<'a> {
     text: &'a str,
     at: usize,
     depth: usize,
+    /// The older `variantQuery` language: bare lineages and `column:value` terms, no
+    /// metadata comparisons.
+    variant_query: bool,
+    parameter: &'static str,
+}
+
+/// `variantQuery`'s `column:value` terms (SARS-CoV-2 instances of LAPIS).
+const VARIANT_QUERY_COLUMNS: [&str; 4] =
+    ["nextcladePangoLineage", "pangoLineage", "nextstrainClade", "nextcladeClade"];
+
+/// Whether a word has the shape of a Pango lineage query (`BA.5`, `XBB.1.5*`, `B.1.1.7.*`).
+fn looks_like_lineage(word: &str) -> bool {
+    let name = word.strip_suffix(".*").or_else(|| word.strip_suffix('*')).unwrap_or(word);
+    let mut parts = name.split('.');
+    parts.next().is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphabetic()))
+        && parts.all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn is_word_char(c: char) -> bool {
@@ -64,7 +82,7 @@ fn is_word_char(c: char) -> bool {
 impl<'a> Parser<'a> {
     fn error(&self, message: impl Into<String>) -> QueryError {
         QueryError::BadValue {
-            parameter: "advancedQuery".into(),
+            parameter: self.parameter.into(),
             value: self.text.to_owned(),
             reason: format!("at character {}: {}", self.at + 1, message.into()),
         }
@@ -182,10 +200,24 @@ impl<'a> Parser<'a> {
                 format!("unexpected {:?}", self.rest().chars().next().unwrap_or(' '))
             }));
         }
-        for op in [">=", "<=", "="] {
-            if self.eat(op) {
-                let value = self.value()?;
-                return Ok(Expr::Metadata { field: word.to_owned(), op, value });
+        if self.variant_query {
+            if let Some((column, value)) = word.split_once(':')
+                && VARIANT_QUERY_COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(column))
+            {
+                return Ok(Expr::Metadata { field: column.to_owned(), op: "=", value: value.to_owned() });
+            }
+            if !word.contains(':')
+                && looks_like_lineage(word)
+                && crate::mutation::parse(word, false, "").is_err()
+            {
+                return Ok(Expr::Lineage(word.to_owned()));
+            }
+        } else {
+            for op in [">=", "<=", "="] {
+                if self.eat(op) {
+                    let value = self.value()?;
+                    return Ok(Expr::Metadata { field: word.to_owned(), op, value });
+                }
             }
         }
         self.variant(word).map_err(|reason| {
@@ -258,19 +290,9 @@ impl<'a> Parser<'a> {
     /// A mutation or insertion term.
     fn variant(&self, word: &str) -> Result<Expr, String> {
         if word.len() > 4 && word[..4].eq_ignore_ascii_case("ins_") {
-            let parts: Vec<&str> = word[4..].split(':').collect();
-            let (name, position, pattern) = match parts.as_slice() {
-                [pos, seq] => (None, *pos, *seq),
-                [name, pos, seq] => (Some((*name).to_owned()), *pos, *seq),
-                _ => return Err(format!("{word:?} is not ins_[NAME:]POSITION:SEQUENCE")),
-            };
-            let position =
-                position.parse().map_err(|_| format!("{word:?}: position {position:?} is not a number"))?;
-            if pattern.is_empty() || !pattern.chars().all(|c| c.is_ascii_alphabetic() || c == '?' || c == '*')
-            {
-                return Err(format!("{word:?}: inserted symbols must be letters or '?'"));
-            }
-            return Ok(Expr::Insertion { name, position, pattern: pattern.to_ascii_uppercase() });
+            let (name, position, pattern) =
+                parse_insertion(word, self.parameter).map_err(|e| e.to_string())?;
+            return Ok(Expr::Insertion { name, position, pattern });
         }
         // Amino-acid letters are a superset of nucleotide ones: parse leniently here, and
         // check the letter against the named sequence's alphabet when resolving.
@@ -296,7 +318,7 @@ fn flatten(parts: Vec<Expr>, or: bool) -> Vec<Expr> {
 
 fn has_metadata(e: &Expr) -> bool {
     match e {
-        Expr::Metadata { .. } | Expr::IsNull(_) => true,
+        Expr::Metadata { .. } | Expr::IsNull(_) | Expr::Lineage(_) => true,
         Expr::And(c) | Expr::Or(c) | Expr::NOf { children: c, .. } => c.iter().any(has_metadata),
         Expr::Not(i) | Expr::Maybe(i) => has_metadata(i),
         Expr::Mutation { .. } | Expr::Insertion { .. } => false,
@@ -305,7 +327,18 @@ fn has_metadata(e: &Expr) -> bool {
 
 /// Parses an advancedQuery string.
 pub fn parse_advanced(text: &str) -> Result<Expr, QueryError> {
-    let mut p = Parser { text, at: 0, depth: 0 };
+    parse(text, false)
+}
+
+/// Parses a `variantQuery` string (LAPIS's older SARS-CoV-2 language: mutations, bare Pango
+/// lineages such as `BA.5*`, `nextstrainClade:22B`, the same boolean operators).
+pub fn parse_variant_query(text: &str) -> Result<Expr, QueryError> {
+    parse(text, true)
+}
+
+fn parse(text: &str, variant_query: bool) -> Result<Expr, QueryError> {
+    let parameter = if variant_query { "variantQuery" } else { "advancedQuery" };
+    let mut p = Parser { text, at: 0, depth: 0, variant_query, parameter };
     if text.len() > MAX_LENGTH {
         return Err(p.error(format!("longer than {MAX_LENGTH} characters")));
     }
@@ -317,67 +350,213 @@ pub fn parse_advanced(text: &str) -> Result<Expr, QueryError> {
     Ok(e)
 }
 
-/// The index filter for a parsed advancedQuery.
+/// The index filter for a parsed advancedQuery (lineage fields compared as plain strings).
 pub fn advanced_filter(index: &Index, expr: &Expr) -> Result<Filter, QueryError> {
-    convert(index, expr, false)
+    Context { index, lineage: None }.convert(expr, false)
 }
 
-fn convert(index: &Index, expr: &Expr, maybe: bool) -> Result<Filter, QueryError> {
-    let bad = |reason: String| QueryError::BadValue {
-        parameter: "advancedQuery".into(),
-        value: format!("{expr:?}"),
-        reason,
-    };
-    Ok(match expr {
-        Expr::And(c) => Filter::And(c.iter().map(|e| convert(index, e, maybe)).collect::<Result<_, _>>()?),
-        Expr::Or(c) => Filter::Or(c.iter().map(|e| convert(index, e, maybe)).collect::<Result<_, _>>()?),
-        Expr::Not(i) => Filter::Not(Box::new(convert(index, i, maybe)?)),
-        Expr::Maybe(i) => convert(index, i, true)?,
-        Expr::NOf { n, exactly, children } => Filter::NOf {
-            n: *n,
-            exactly: *exactly,
-            children: children.iter().map(|e| convert(index, e, maybe)).collect::<Result<_, _>>()?,
-        },
-        Expr::Mutation { name, position, target } => {
-            // A name is a gene first, then a segment (as LAPIS resolves it).
-            let amino_acid = match name {
-                Some(n) => {
-                    if index.genes.iter().any(|g| g.name.eq_ignore_ascii_case(n)) {
-                        true
-                    } else if index.segments.iter().any(|s| s.name.eq_ignore_ascii_case(n)) {
-                        false
-                    } else {
-                        let known: Vec<&str> =
-                            index.segments.iter().chain(&index.genes).map(|c| c.name.as_str()).collect();
-                        return Err(bad(format!(
-                            "{n} is not a known segment or gene (known: {})",
-                            known.join(", ")
-                        )));
-                    }
-                }
-                None => false,
-            };
-            if let Target::Letter(l) = target
-                && !amino_acid
-                && !b"ACGTRYSWKMBDHVN-".contains(l)
-            {
-                return Err(bad(format!("{} is not a nucleotide symbol", *l as char)));
+/// What converting a query needs: the index and, if it has one, its lineage column with the
+/// lineage index (so `pangoLineage=JN.1*` includes sublineages).
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub index: &'a Index,
+    pub lineage: Option<(usize, &'a LineageIndex)>,
+}
+
+impl Context<'_> {
+    /// The filter for `field` = `value`: through the lineage index on the lineage column.
+    pub fn equals(&self, field: &str, values: &[String]) -> Result<Filter, QueryError> {
+        if let Some((column, lineage)) = self.lineage
+            && self.index.columns[column].name.eq_ignore_ascii_case(field)
+        {
+            let mut codes = Vec::new();
+            for v in values {
+                codes.extend(lineage.matching(v).map_err(|e| QueryError::BadValue {
+                    parameter: field.to_owned(),
+                    value: v.clone(),
+                    reason: e.to_string(),
+                })?);
             }
-            let q = MutationQuery { sequence: name.clone(), position: *position, target: *target };
-            crate::mutation::to_filter(index, &q, amino_acid, maybe, "advancedQuery")?
+            codes.sort_unstable();
+            codes.dedup();
+            return Ok(Filter::StringCodes { column, codes });
         }
-        Expr::Insertion { .. } => {
-            return Err(bad("insertion filters are not supported by this index yet".into()));
+        field_filter(self.index, field, values)
+    }
+
+    pub fn convert(&self, expr: &Expr, maybe: bool) -> Result<Filter, QueryError> {
+        let index = self.index;
+        let bad = |reason: String| QueryError::BadValue {
+            parameter: "advancedQuery".into(),
+            value: format!("{expr:?}"),
+            reason,
+        };
+        let all = |c: &[Expr]| c.iter().map(|e| self.convert(e, maybe)).collect::<Result<Vec<_>, _>>();
+        Ok(match expr {
+            Expr::And(c) => Filter::And(all(c)?),
+            Expr::Or(c) => Filter::Or(all(c)?),
+            Expr::Not(i) => Filter::Not(Box::new(self.convert(i, maybe)?)),
+            Expr::Maybe(i) => self.convert(i, true)?,
+            Expr::NOf { n, exactly, children } => {
+                Filter::NOf { n: *n, exactly: *exactly, children: all(children)? }
+            }
+            Expr::Lineage(name) => match self.lineage {
+                Some((column, _)) => {
+                    self.equals(&index.columns[column].name.clone(), std::slice::from_ref(name))?
+                }
+                None => return Err(bad(format!("{name}: this organism has no lineage field"))),
+            },
+            Expr::Metadata { field, op: "=", value } => {
+                let column = VARIANT_QUERY_COLUMNS
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(field))
+                    .then(|| resolve_clade_alias(index, field))
+                    .flatten()
+                    .unwrap_or_else(|| field.clone());
+                self.equals(&column, std::slice::from_ref(value)).map_err(|e| bad(e.to_string()))?
+            }
+            Expr::Mutation { name, position, target } => {
+                // A name is a gene first, then a segment (as LAPIS resolves it).
+                let amino_acid = match name {
+                    Some(n) => {
+                        if index.genes.iter().any(|g| g.name.eq_ignore_ascii_case(n)) {
+                            true
+                        } else if index.segments.iter().any(|s| s.name.eq_ignore_ascii_case(n)) {
+                            false
+                        } else {
+                            let known: Vec<&str> =
+                                index.segments.iter().chain(&index.genes).map(|c| c.name.as_str()).collect();
+                            return Err(bad(format!(
+                                "{n} is not a known segment or gene (known: {})",
+                                known.join(", ")
+                            )));
+                        }
+                    }
+                    None => false,
+                };
+                if let Target::Letter(l) = target
+                    && !amino_acid
+                    && !b"ACGTRYSWKMBDHVN-".contains(l)
+                {
+                    return Err(bad(format!("{} is not a nucleotide symbol", *l as char)));
+                }
+                let q = MutationQuery { sequence: name.clone(), position: *position, target: *target };
+                crate::mutation::to_filter(index, &q, amino_acid, maybe, "advancedQuery")?
+            }
+            Expr::Insertion { name, position, pattern } => {
+                insertion_filter(index, name.as_deref(), *position, pattern, None, "advancedQuery")?
+            }
+            Expr::Metadata { field, op, value } => {
+                let parameter = match *op {
+                    ">=" => format!("{field}From"),
+                    _ => format!("{field}To"),
+                };
+                field_filter(index, &parameter, std::slice::from_ref(value))
+                    .map_err(|e| bad(e.to_string()))?
+            }
+            Expr::IsNull(field) => field_filter(index, &format!("{field}.isNull"), &["true".to_owned()])
+                .map_err(|e| bad(e.to_string()))?,
+        })
+    }
+}
+
+/// `variantQuery`'s clade and lineage column names as this index has them: the column itself,
+/// or the index's column of the same kind (`nextstrainClade` → `nextcladeClade`).
+fn resolve_clade_alias(index: &Index, field: &str) -> Option<String> {
+    if index.column(field).is_some() {
+        return Some(field.to_owned());
+    }
+    let suffix = if field.to_ascii_lowercase().ends_with("clade") { "Clade" } else { "Lineage" };
+    index.columns.iter().find(|c| c.name.ends_with(suffix)).map(|c| c.name.clone())
+}
+
+/// The filter of an insertion: `name` a gene or segment (gene first when `amino_acid` is not
+/// fixed; `None`: the only segment).
+pub fn insertion_filter(
+    index: &Index,
+    name: Option<&str>,
+    position: u32,
+    pattern: &str,
+    amino_acid: Option<bool>,
+    parameter: &str,
+) -> Result<Filter, QueryError> {
+    let find = |list: &[virion_index::SequenceColumn], n: &str| {
+        list.iter().position(|c| c.name.eq_ignore_ascii_case(n))
+    };
+    let (gene, sequence) = match (name, amino_acid) {
+        (None, Some(true)) => {
+            return Err(QueryError::Mutation {
+                parameter: parameter.to_owned(),
+                value: format!("ins_{position}:{pattern}"),
+                reason: "an amino-acid insertion names its gene: ins_GENE:POSITION:SYMBOLS".into(),
+            });
         }
-        Expr::Metadata { field, op, value } => {
-            let parameter = match *op {
-                ">=" => format!("{field}From"),
-                "<=" => format!("{field}To"),
-                _ => field.clone(),
-            };
-            field_filter(index, &parameter, std::slice::from_ref(value)).map_err(|e| bad(e.to_string()))?
+        (None, _) if index.segments.len() == 1 => (false, 0),
+        (None, _) => {
+            return Err(QueryError::Mutation {
+                parameter: parameter.to_owned(),
+                value: format!("ins_{position}:{pattern}"),
+                reason: "this organism has several segments; name one (ins_SEGMENT:POSITION:SYMBOLS)".into(),
+            });
         }
-        Expr::IsNull(field) => field_filter(index, &format!("{field}.isNull"), &["true".to_owned()])
-            .map_err(|e| bad(e.to_string()))?,
-    })
+        (Some(n), fixed) => {
+            let gene = if fixed != Some(false) { find(&index.genes, n).map(|i| (true, i)) } else { None };
+            let segment =
+                if fixed != Some(true) { find(&index.segments, n).map(|i| (false, i)) } else { None };
+            gene.or(segment).ok_or_else(|| QueryError::UnknownSequence {
+                parameter: parameter.to_owned(),
+                kind: if fixed == Some(true) { "gene" } else { "segment or gene" },
+                name: n.to_owned(),
+                known: index
+                    .segments
+                    .iter()
+                    .chain(&index.genes)
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?
+        }
+    };
+    let len = if gene {
+        index.genes[sequence].reference().len()
+    } else {
+        index.segments[sequence].reference().len()
+    };
+    if position as usize > len {
+        return Err(QueryError::Mutation {
+            parameter: parameter.to_owned(),
+            value: format!("ins_{position}:{pattern}"),
+            reason: format!("position beyond the sequence's {len} positions"),
+        });
+    }
+    Ok(Filter::Insertion { gene, sequence, position, pattern: pattern.to_ascii_uppercase() })
+}
+
+/// Parses `ins_[NAME:]POSITION:SYMBOLS` (the `nucleotideInsertions`/`aminoAcidInsertions`
+/// parameters and advancedQuery terms).
+pub fn parse_insertion(text: &str, parameter: &str) -> Result<(Option<String>, u32, String), QueryError> {
+    let bad = |reason: &str| QueryError::Mutation {
+        parameter: parameter.to_owned(),
+        value: text.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let body = text
+        .trim()
+        .get(..4)
+        .filter(|p| p.eq_ignore_ascii_case("ins_"))
+        .map(|_| &text.trim()[4..])
+        .ok_or_else(|| bad("an insertion is written ins_[NAME:]POSITION:SYMBOLS"))?;
+    let parts: Vec<&str> = body.split(':').collect();
+    let (name, position, pattern) = match parts.as_slice() {
+        [pos, seq] => (None, *pos, *seq),
+        [name, pos, seq] => (Some((*name).to_owned()), *pos, *seq),
+        _ => return Err(bad("an insertion is written ins_[NAME:]POSITION:SYMBOLS")),
+    };
+    let position = position.parse().map_err(|_| bad("the position is not a number"))?;
+    if pattern.is_empty()
+        || !pattern.chars().all(|c| c.is_ascii_alphabetic() || c == '?' || c == '*' || c == '-')
+    {
+        return Err(bad("inserted symbols must be letters or '?'"));
+    }
+    Ok((name, position, pattern.to_ascii_uppercase()))
 }

@@ -8,11 +8,14 @@ pub enum QueryError {
     #[error("{parameter}: unknown {kind} {name:?} (this organism has: {known})")]
     UnknownSequence { parameter: String, kind: &'static str, name: String, known: String },
     #[error(
-        "unknown parameter {parameter:?}; filters are the metadata fields ({known}) and nucleotideMutations, aminoAcidMutations"
+        "unknown parameter {parameter:?}; filters are the metadata fields ({known}) and nucleotideMutations, aminoAcidMutations, nucleotideInsertions, aminoAcidInsertions, advancedQuery"
     )]
     UnknownParameter { parameter: String, known: String },
     #[error("{parameter}={value:?}: {reason}")]
     BadValue { parameter: String, value: String, reason: String },
     #[error("fields: unknown field {field:?} (known: {known})")]
     UnknownField { field: String, known: String },
+    /// The request would exceed its time or memory budget; it was stopped, not answered in part.
+    #[error("{reason}")]
+    OverBudget { reason: String },
 }

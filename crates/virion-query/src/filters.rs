@@ -46,6 +46,15 @@ fn parse_bound(kind: ColumnType, parameter: &str, value: &str) -> Result<f64, Qu
 /// Builds the filter for `params` (name → values, as decoded from GET, JSON or a form).
 /// Special properties (fields, orderBy, limit, …) must already be taken out by the caller.
 pub fn sequence_filter(index: &Index, params: &[(String, Vec<String>)]) -> Result<Filter, QueryError> {
+    filter_of_params(&crate::advanced::Context { index, lineage: None }, params)
+}
+
+/// [`sequence_filter`] with a lineage column resolved through its lineage index.
+pub(crate) fn filter_of_params(
+    cx: &crate::advanced::Context<'_>,
+    params: &[(String, Vec<String>)],
+) -> Result<Filter, QueryError> {
+    let index = cx.index;
     let mut parts = Vec::new();
     for (name, values) in params {
         if values.is_empty() {
@@ -63,7 +72,25 @@ pub fn sequence_filter(index: &Index, params: &[(String, Vec<String>)]) -> Resul
             }
             continue;
         }
-        parts.push(field_filter(index, name, values)?);
+        if let Some(amino_acid) = match name.as_str() {
+            "nucleotideInsertions" => Some(false),
+            "aminoAcidInsertions" => Some(true),
+            _ => None,
+        } {
+            for value in values {
+                let (seq, position, pattern) = crate::advanced::parse_insertion(value, name)?;
+                parts.push(crate::advanced::insertion_filter(
+                    index,
+                    seq.as_deref(),
+                    position,
+                    &pattern,
+                    Some(amino_acid),
+                    name,
+                )?);
+            }
+            continue;
+        }
+        parts.push(cx.equals(name, values)?);
     }
     Ok(match parts.len() {
         0 => Filter::True,
@@ -122,13 +149,7 @@ pub(crate) fn field_filter(index: &Index, parameter: &str, values: &[String]) ->
                 .size_limit(REGEX_SIZE_LIMIT)
                 .build()
                 .map_err(|e| bad(parameter, v, format!("not a valid regular expression: {e}")))?;
-            let codes = index.columns[column]
-                .dictionary()
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| re.is_match(s))
-                .map(|(c, _)| c as u32)
-                .collect();
+            let codes = index.columns[column].codes_matching(|s| re.is_match(s));
             Ok(Filter::StringCodes { column, codes })
         }
         ("", ColumnType::String { .. }) => {

@@ -1,19 +1,27 @@
-//! From LAPIS requests to answers over the index: the sequence-filter parameters and the
-//! mutation syntax become an index [`virion_index::Filter`]; grouped counts and mutation
-//! proportions are computed over the matching rows. Counts and coverages are returned side by
-//! side (proportions derive from them), so answers from several nodes add up.
+//! From LAPIS requests to answers over the index: the sequence-filter parameters, the
+//! mutation and insertion syntax, `advancedQuery` and `variantQuery` become an index
+//! [`virion_index::Filter`]; grouped counts, details, mutation proportions and insertion counts
+//! are computed over the matching rows of one or several parts ([`execute`]). Counts and
+//! coverages are returned side by side (proportions derive from them), so answers from several
+//! nodes add up.
 
 pub mod advanced;
 mod aggregate;
 mod error;
+pub mod execute;
 mod filters;
 pub mod mutation;
 mod proportions;
 mod request;
+mod select;
+mod table;
 
-pub use advanced::{Expr, advanced_filter, parse_advanced};
+pub use advanced::{Context, Expr, advanced_filter, parse_advanced, parse_variant_query};
 pub use aggregate::{GroupField, GroupKey, aggregate, parse_group_field};
 pub use error::QueryError;
+pub use execute::{Budget, DateRange, Endpoint, Part, Series};
 pub use filters::sequence_filter;
-pub use proportions::{MutationProportion, mutation_proportions};
-pub use request::{LapisRequest, QueryIndex};
+pub use proportions::{MutationProportion, mutation_proportions, mutation_proportions_of};
+pub use request::{Compression, LapisRequest, MAX_LIMIT, OrderBy};
+pub use select::QueryIndex;
+pub use table::{Cell, Table, mix};

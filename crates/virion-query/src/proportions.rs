@@ -2,9 +2,10 @@
 //! matching rows whose proportion reaches `minProportion`, where proportion = count /
 //! coverage and coverage counts the rows with a definite letter at the position (N, X and
 //! other ambiguity codes excluded, deletions included), as LAPIS and SILO compute it.
-//! Ambiguity codes are never reported as mutations.
+//! Ambiguity codes are never reported as mutations. Counts of several parts (an index and a
+//! group's unreleased overlay, or other nodes) are added before proportions are taken.
 
-use virion_index::{Index, RoaringBitmap};
+use virion_index::{Index, LetterCounts, RoaringBitmap};
 
 use crate::error::QueryError;
 
@@ -30,6 +31,15 @@ pub fn mutation_proportions(
     amino_acid: bool,
     min_proportion: f64,
 ) -> Result<Vec<MutationProportion>, QueryError> {
+    mutation_proportions_of(&[(index, rows)], amino_acid, min_proportion)
+}
+
+/// As [`mutation_proportions`] over several parts with the same sequences (counts added).
+pub fn mutation_proportions_of(
+    parts: &[(&Index, &RoaringBitmap)],
+    amino_acid: bool,
+    min_proportion: f64,
+) -> Result<Vec<MutationProportion>, QueryError> {
     if !(0.0..=1.0).contains(&min_proportion) {
         return Err(QueryError::BadValue {
             parameter: "minProportion".into(),
@@ -37,11 +47,22 @@ pub fn mutation_proportions(
             reason: "must lie in [0, 1]".into(),
         });
     }
-    let columns = if amino_acid { &index.genes } else { &index.segments };
+    let Some(&(first, _)) = parts.first() else { return Ok(Vec::new()) };
+    let columns = if amino_acid { &first.genes } else { &first.segments };
     let prefix_names = amino_acid || columns.len() > 1;
     let mut out = Vec::new();
-    for column in columns {
-        for c in column.symbol_counts(rows) {
+    for (i, column) in columns.iter().enumerate() {
+        let mut counts: Option<LetterCounts> = None;
+        for &(index, rows) in parts {
+            let c = if amino_acid { &index.genes[i] } else { &index.segments[i] };
+            let part = c.letter_counts(rows);
+            match counts.as_mut() {
+                Some(total) => total.add(part),
+                None => counts = Some(part),
+            }
+        }
+        let Some(counts) = counts else { continue };
+        for c in column.symbol_counts_of(&counts) {
             if !column.alphabet.is_definite(c.symbol) || c.coverage == 0 {
                 continue;
             }

@@ -101,6 +101,13 @@ const VISIBLE: &str = "(v.status = 'RELEASED' \
    OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = $1 AND m.group_id = e.group_id) \
    OR EXISTS (SELECT 1 FROM users u WHERE u.id = $1 AND u.is_admin = 1))";
 
+// Member ($1) of the entry's group, organism $2, newest version, processed without errors,
+// not released.
+const MEMBER_UNRELEASED: &str = "e.organism_id = $2 AND v.status IN ('PROCESSED', 'APPROVED') \
+   AND v.is_revocation = 0 AND p.result IN ('OK', 'WARNINGS') \
+   AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = $1 AND m.group_id = e.group_id) \
+   AND v.version = (SELECT MAX(w.version) FROM versions w WHERE w.accession = v.accession)";
+
 fn record_from_row(row: &AnyRow, today: NaiveDate) -> Result<VersionRecord> {
     let status: String = get(row, "status")?;
     let version: i64 = get(row, "version")?;
@@ -314,6 +321,44 @@ impl Store {
         after: i64,
     ) -> impl Stream<Item = Result<ReleasedVersion>> + Send + '_ {
         self.released_where(organism, "AND v.release_seq > $2 ORDER BY v.release_seq", after, false)
+    }
+
+    /// The newest versions of `organism`, in the groups `user` belongs to, that are processed
+    /// without errors but not released yet (PROCESSED or APPROVED): what a member's query view
+    /// adds to the released data. In accession order.
+    pub fn member_unreleased(
+        &self,
+        organism: OrganismId,
+        user: UserId,
+    ) -> impl Stream<Item = Result<VersionRecord>> + Send + '_ {
+        let today = self.today();
+        let sql = format!("{SELECT_VERSION} WHERE {MEMBER_UNRELEASED} ORDER BY v.accession");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user.0)
+            .bind(organism.0)
+            .fetch(&self.pool)
+            .map_err(StoreError::from)
+            .and_then(move |row| async move { record_from_row(&row, today) })
+    }
+
+    /// A text that changes whenever [`Store::member_unreleased`] would answer differently
+    /// (count and newest submission, processing and approval times).
+    pub async fn member_unreleased_state(&self, organism: OrganismId, user: UserId) -> Result<String> {
+        let sql = format!(
+            "SELECT COUNT(*) AS n, COALESCE(MAX(v.submitted_at), 0) AS s, COALESCE(MAX(v.processed_at), 0) AS p, \
+               COALESCE(MAX(v.approved_at), 0) AS a \
+             FROM versions v JOIN entries e ON e.accession = v.accession \
+             LEFT JOIN processing_results p ON p.accession = v.accession AND p.version = v.version \
+                  AND p.pipeline_version = v.pipeline_version \
+             WHERE {MEMBER_UNRELEASED}"
+        );
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.0).bind(organism.0).fetch_one(&self.pool).await?;
+        let mut parts = Vec::new();
+        for column in ["n", "s", "p", "a"] {
+            parts.push(get::<i64>(&row, column)?.to_string());
+        }
+        Ok(parts.join("|"))
     }
 
     fn released_where(

@@ -1,0 +1,586 @@
+//! Answers to the LAPIS data endpoints, over one or several *parts*: an index with the rows a
+//! caller may see. A hub member's view is the released index plus the group's unreleased
+//! overlay; a federated answer would be several nodes' parts. Counts of parts add up (groups
+//! merge by key, mutation counts and coverage add before proportions are taken), rows of parts
+//! are concatenated before ordering and paging.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::time::Instant;
+
+use virion_index::{Column, RoaringBitmap, Value};
+
+use crate::aggregate::{GroupKey, aggregate, parse_group_field};
+use crate::error::QueryError;
+use crate::proportions::mutation_proportions_of;
+use crate::request::{LapisRequest, OrderBy};
+use crate::select::QueryIndex;
+use crate::table::{Cell, Table, mix, seed_of};
+
+/// An index and the rows of it the caller may see.
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    pub index: &'a QueryIndex,
+    pub visible: &'a RoaringBitmap,
+}
+
+/// The table endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Aggregated,
+    Details,
+    NucleotideMutations,
+    AminoAcidMutations,
+    NucleotideInsertions,
+    AminoAcidInsertions,
+}
+
+/// Time and size limits of one request; checked between steps and every few thousand rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub deadline: Option<Instant>,
+    /// Most rows a request may materialise (ordering, details, sequences).
+    pub max_rows: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget { deadline: None, max_rows: 20_000_000 }
+    }
+}
+
+impl Budget {
+    pub fn check(&self) -> Result<(), QueryError> {
+        if self.deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(QueryError::OverBudget {
+                reason: "the request ran past its time limit; narrow the filters or page with limit/offset"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn rows(&self, n: u64, what: &str) -> Result<(), QueryError> {
+        if n > self.max_rows {
+            return Err(QueryError::OverBudget {
+                reason: format!(
+                    "{what} would hold {n} rows, more than this server answers at once ({}); add filters or a limit",
+                    self.max_rows
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The rows each part's request selects.
+pub fn select_parts(
+    parts: &[Part<'_>],
+    req: &LapisRequest,
+    budget: &Budget,
+) -> Result<Vec<RoaringBitmap>, QueryError> {
+    parts
+        .iter()
+        .map(|p| {
+            budget.check()?;
+            p.index.select(req, p.visible)
+        })
+        .collect()
+}
+
+/// Answers a table endpoint.
+pub fn table(
+    parts: &[Part<'_>],
+    endpoint: Endpoint,
+    req: &LapisRequest,
+    budget: &Budget,
+) -> Result<Table, QueryError> {
+    let selected = select_parts(parts, req, budget)?;
+    budget.check()?;
+    let mut table = match endpoint {
+        Endpoint::Aggregated => aggregated(parts, &selected, req)?,
+        Endpoint::Details => return details(parts, &selected, req, budget),
+        Endpoint::NucleotideMutations | Endpoint::AminoAcidMutations => {
+            mutations(parts, &selected, req, endpoint == Endpoint::AminoAcidMutations)?
+        }
+        Endpoint::NucleotideInsertions | Endpoint::AminoAcidInsertions => {
+            insertions(parts, &selected, req, endpoint == Endpoint::AminoAcidInsertions)?
+        }
+    };
+    budget.check()?;
+    table.order_and_page(req)?;
+    Ok(table)
+}
+
+fn group_cell(key: GroupKey) -> Cell {
+    match key {
+        GroupKey::Value(v) => v.into(),
+        GroupKey::Text(t) => Cell::Str(t),
+        GroupKey::Null => Cell::Null,
+    }
+}
+
+fn aggregated(
+    parts: &[Part<'_>],
+    selected: &[RoaringBitmap],
+    req: &LapisRequest,
+) -> Result<Table, QueryError> {
+    let mut columns: Vec<String> = req.fields.clone();
+    let mut merged: Vec<(Vec<Cell>, u64)> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (part, rows) in parts.iter().zip(selected) {
+        let index = &part.index.index;
+        let fields = req.fields.iter().map(|f| parse_group_field(index, f)).collect::<Result<Vec<_>, _>>()?;
+        for (keys, n) in aggregate(index, rows, &fields) {
+            let cells: Vec<Cell> = keys.into_iter().map(group_cell).collect();
+            if parts.len() == 1 {
+                merged.push((cells, n));
+                continue;
+            }
+            let id = format!("{cells:?}");
+            match at.get(&id) {
+                Some(&i) => merged[i].1 += n,
+                None => {
+                    at.insert(id, merged.len());
+                    merged.push((cells, n));
+                }
+            }
+        }
+    }
+    if parts.is_empty() {
+        merged.push((vec![Cell::Null; req.fields.len()], 0));
+    }
+    // A total of nothing is a count of 0, not an empty answer.
+    if req.fields.is_empty() && merged.len() > 1 {
+        let total = merged.iter().map(|m| m.1).sum();
+        merged = vec![(Vec::new(), total)];
+    }
+    columns.push("count".into());
+    let rows = merged
+        .into_iter()
+        .filter(|(_, n)| *n > 0 || req.fields.is_empty())
+        .map(|(mut cells, n)| {
+            cells.push(Cell::Int(n as i64));
+            cells
+        })
+        .collect();
+    Ok(Table { columns, rows })
+}
+
+/// The fields of a table endpoint that a request keeps (LAPIS: `fields` ⊆ the endpoint's).
+fn keep_fields(all: &[&str], req: &LapisRequest) -> Result<Vec<usize>, QueryError> {
+    if req.fields.is_empty() {
+        return Ok((0..all.len()).collect());
+    }
+    req.fields
+        .iter()
+        .map(|f| {
+            all.iter()
+                .position(|a| a.eq_ignore_ascii_case(f))
+                .ok_or_else(|| QueryError::UnknownField { field: f.clone(), known: all.join(", ") })
+        })
+        .collect()
+}
+
+fn project(all: &[&str], rows: Vec<Vec<Cell>>, keep: &[usize]) -> Table {
+    Table {
+        columns: keep.iter().map(|&i| all[i].to_owned()).collect(),
+        rows: rows.into_iter().map(|r| keep.iter().map(|&i| r[i].clone()).collect()).collect(),
+    }
+}
+
+const MUTATION_FIELDS: [&str; 8] =
+    ["mutation", "count", "coverage", "proportion", "sequenceName", "mutationFrom", "mutationTo", "position"];
+
+fn mutations(
+    parts: &[Part<'_>],
+    selected: &[RoaringBitmap],
+    req: &LapisRequest,
+    amino_acid: bool,
+) -> Result<Table, QueryError> {
+    let keep = keep_fields(&MUTATION_FIELDS, req)?;
+    let pairs: Vec<_> = parts.iter().zip(selected).map(|(p, r)| (&p.index.index, r)).collect();
+    let found = mutation_proportions_of(&pairs, amino_acid, req.min_proportion.unwrap_or(0.05))?;
+    let rows = found
+        .into_iter()
+        .map(|m| {
+            vec![
+                Cell::Str(m.mutation),
+                Cell::Int(m.count as i64),
+                Cell::Int(m.coverage as i64),
+                Cell::Float(m.proportion),
+                Cell::Str(m.sequence_name),
+                Cell::Str(m.mutation_from.to_string()),
+                Cell::Str(m.mutation_to.to_string()),
+                Cell::Int(i64::from(m.position)),
+            ]
+        })
+        .collect();
+    Ok(project(&MUTATION_FIELDS, rows, &keep))
+}
+
+const INSERTION_FIELDS: [&str; 5] = ["insertion", "count", "insertedSymbols", "position", "sequenceName"];
+
+fn insertions(
+    parts: &[Part<'_>],
+    selected: &[RoaringBitmap],
+    req: &LapisRequest,
+    amino_acid: bool,
+) -> Result<Table, QueryError> {
+    let keep = keep_fields(&INSERTION_FIELDS, req)?;
+    let mut merged: Vec<(String, String, u32, String, u64)> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (part, rows) in parts.iter().zip(selected) {
+        let index = &part.index.index;
+        let columns = if amino_acid { &index.amino_acid_insertions } else { &index.nucleotide_insertions };
+        // A single segment's insertions are written without its name, as LAPIS does.
+        let named = amino_acid || columns.len() > 1;
+        for column in columns {
+            for c in column.counts(rows) {
+                let text = if named {
+                    format!("ins_{}:{}:{}", column.name, c.insertion.position, c.insertion.symbols)
+                } else {
+                    format!("ins_{}:{}", c.insertion.position, c.insertion.symbols)
+                };
+                match at.get(&text) {
+                    Some(&i) => merged[i].4 += c.count,
+                    None => {
+                        at.insert(text.clone(), merged.len());
+                        merged.push((
+                            text,
+                            c.insertion.symbols,
+                            c.insertion.position,
+                            column.name.clone(),
+                            c.count,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let rows = merged
+        .into_iter()
+        .map(|(text, symbols, position, name, count)| {
+            vec![
+                Cell::Str(text),
+                Cell::Int(count as i64),
+                Cell::Str(symbols),
+                Cell::Int(i64::from(position)),
+                Cell::Str(name),
+            ]
+        })
+        .collect();
+    Ok(project(&INSERTION_FIELDS, rows, &keep))
+}
+
+/// The metadata columns a details request returns (all when `fields` is empty), by index.
+pub fn detail_columns(index: &virion_index::Index, fields: &[String]) -> Result<Vec<usize>, QueryError> {
+    if fields.is_empty() {
+        return Ok((0..index.columns.len()).collect());
+    }
+    fields
+        .iter()
+        .map(|f| {
+            index.columns.iter().position(|c| c.name.eq_ignore_ascii_case(f)).ok_or_else(|| {
+                QueryError::UnknownField {
+                    field: f.clone(),
+                    known: index.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+                }
+            })
+        })
+        .collect()
+}
+
+fn details(
+    parts: &[Part<'_>],
+    selected: &[RoaringBitmap],
+    req: &LapisRequest,
+    budget: &Budget,
+) -> Result<Table, QueryError> {
+    let Some(first) = parts.first() else { return Ok(Table::default()) };
+    let columns = detail_columns(&first.index.index, &req.fields)?;
+    let names: Vec<String> = columns.iter().map(|&c| first.index.index.columns[c].name.clone()).collect();
+    let order = ordered_rows(parts, selected, req, budget, &names)?;
+    budget.rows(order.len() as u64 * columns.len().max(1) as u64 / 4, "the answer")?;
+    let mut rows = Vec::with_capacity(order.len());
+    for (i, (part, row)) in order.into_iter().enumerate() {
+        if i % 65_536 == 0 {
+            budget.check()?;
+        }
+        let index = &parts[part].index.index;
+        rows.push(columns.iter().map(|&c| Cell::from(index.columns[c].get(row))).collect());
+    }
+    Ok(Table { columns: names, rows })
+}
+
+/// Sort key of a row for field ordering: per field, the cell to compare.
+fn row_key(columns: &[(&Column, bool)], row: u32) -> Vec<Cell> {
+    columns.iter().map(|(c, _)| Cell::from(c.get(row))).collect()
+}
+
+fn compare_keys(a: &[Cell], b: &[Cell], desc: &[bool]) -> Ordering {
+    for ((x, y), &d) in a.iter().zip(b).zip(desc) {
+        let o = x.compare(y);
+        if o != Ordering::Equal {
+            return if d { o.reverse() } else { o };
+        }
+    }
+    Ordering::Equal
+}
+
+/// The selected rows of every part in answer order, after `offset` and `limit`: as stored
+/// (no order asked), by fields (top-k with a heap when a page is asked for), or in the random
+/// order of a seed (the same order for every endpoint).
+pub fn ordered_rows(
+    parts: &[Part<'_>],
+    selected: &[RoaringBitmap],
+    req: &LapisRequest,
+    budget: &Budget,
+    output_fields: &[String],
+) -> Result<Vec<(usize, u32)>, QueryError> {
+    let total: u64 = selected.iter().map(RoaringBitmap::len).sum();
+    let wanted = req.limit.map_or(u64::MAX, |l| (req.offset as u64).saturating_add(l as u64));
+    match &req.order_by {
+        OrderBy::Fields(fields) if fields.is_empty() => {
+            budget.rows(total.min(wanted).saturating_sub(req.offset as u64), "the answer")?;
+            Ok(selected
+                .iter()
+                .enumerate()
+                .flat_map(|(p, rows)| rows.iter().map(move |r| (p, r)))
+                .skip(req.offset)
+                .take(req.limit.unwrap_or(usize::MAX))
+                .collect())
+        }
+        order @ OrderBy::Random(_) => {
+            budget.rows(total, "ordering")?;
+            let seed = seed_of(order).unwrap_or(0);
+            let mut keyed: Vec<(u64, usize, u32)> = Vec::with_capacity(total as usize);
+            for (p, rows) in selected.iter().enumerate() {
+                budget.check()?;
+                keyed.extend(rows.iter().map(|r| (mix(seed, u64::from(r) | (p as u64) << 32), p, r)));
+            }
+            let keep = wanted.min(keyed.len() as u64) as usize;
+            if keep < keyed.len() && keep > 0 {
+                keyed.select_nth_unstable(keep - 1);
+                keyed.truncate(keep);
+            }
+            keyed.sort_unstable();
+            Ok(keyed
+                .into_iter()
+                .skip(req.offset)
+                .take(req.limit.unwrap_or(usize::MAX))
+                .map(|(_, p, r)| (p, r))
+                .collect())
+        }
+        OrderBy::Fields(fields) => {
+            for (f, _) in fields {
+                if !output_fields.iter().any(|o| o.eq_ignore_ascii_case(f)) {
+                    return Err(QueryError::BadValue {
+                        parameter: "orderBy".into(),
+                        value: f.clone(),
+                        reason: format!("not a field of the answer ({})", output_fields.join(", ")),
+                    });
+                }
+            }
+            budget.rows(total, "ordering")?;
+            let desc: Vec<bool> = fields.iter().map(|f| f.1).collect();
+            fn resolve<'p>(part: &Part<'p>, fields: &[(String, bool)]) -> Vec<(&'p Column, bool)> {
+                let index: &'p virion_index::Index = &part.index.index;
+                fields
+                    .iter()
+                    .filter_map(|(f, d)| {
+                        index.columns.iter().find(|c| c.name.eq_ignore_ascii_case(f)).map(|c| (c, *d))
+                    })
+                    .collect()
+            }
+            if wanted < total / 2 {
+                // A page of a big answer: keep the best `wanted` rows in a heap.
+                struct Entry(Vec<Cell>, usize, u32, std::sync::Arc<Vec<bool>>);
+                impl PartialEq for Entry {
+                    fn eq(&self, o: &Self) -> bool {
+                        self.cmp(o) == Ordering::Equal
+                    }
+                }
+                impl Eq for Entry {}
+                impl PartialOrd for Entry {
+                    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+                        Some(self.cmp(o))
+                    }
+                }
+                impl Ord for Entry {
+                    fn cmp(&self, o: &Self) -> Ordering {
+                        compare_keys(&self.0, &o.0, &self.3).then((self.1, self.2).cmp(&(o.1, o.2)))
+                    }
+                }
+                let desc = std::sync::Arc::new(desc);
+                let mut heap: BinaryHeap<Entry> = BinaryHeap::with_capacity(wanted as usize + 1);
+                for (p, rows) in selected.iter().enumerate() {
+                    let cols = resolve(&parts[p], fields);
+                    for (i, r) in rows.iter().enumerate() {
+                        if i % 65_536 == 0 {
+                            budget.check()?;
+                        }
+                        let e = Entry(row_key(&cols, r), p, r, desc.clone());
+                        if (heap.len() as u64) < wanted {
+                            heap.push(e);
+                        } else if heap.peek().is_some_and(|top| e < *top) {
+                            heap.pop();
+                            heap.push(e);
+                        }
+                    }
+                }
+                let sorted = heap.into_sorted_vec();
+                return Ok(sorted.into_iter().skip(req.offset).map(|e| (e.1, e.2)).collect());
+            }
+            let mut keyed: Vec<(Vec<Cell>, usize, u32)> = Vec::with_capacity(total as usize);
+            for (p, rows) in selected.iter().enumerate() {
+                let cols = resolve(&parts[p], fields);
+                budget.check()?;
+                keyed.extend(rows.iter().map(|r| (row_key(&cols, r), p, r)));
+            }
+            keyed.sort_by(|a, b| compare_keys(&a.0, &b.0, &desc).then((a.1, a.2).cmp(&(b.1, b.2))));
+            Ok(keyed
+                .into_iter()
+                .skip(req.offset)
+                .take(req.limit.unwrap_or(usize::MAX))
+                .map(|(_, p, r)| (p, r))
+                .collect())
+        }
+    }
+}
+
+/// Convenience for callers holding one index: its value of `column` at `row`.
+pub fn value(part: &Part<'_>, column: usize, row: u32) -> Value {
+    part.index.index.columns[column].get(row)
+}
+
+/// A time series: per item (mutation or query), per date range, a count and a coverage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub labels: Vec<String>,
+    /// `cells[item][range]` = (count, coverage).
+    pub cells: Vec<Vec<(u64, u64)>>,
+    /// Rows per date range.
+    pub totals: Vec<u64>,
+}
+
+/// One date range of a series (inclusive bounds, either open).
+pub type DateRange = (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>);
+
+/// Per part, the rows of each date range among the filtered rows.
+fn rows_per_range(
+    parts: &[Part<'_>],
+    filters: &LapisRequest,
+    date_field: &str,
+    ranges: &[DateRange],
+    budget: &Budget,
+) -> Result<Vec<Vec<RoaringBitmap>>, QueryError> {
+    parts
+        .iter()
+        .map(|p| {
+            budget.check()?;
+            let index = &p.index.index;
+            let column = index
+                .columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(date_field))
+                .filter(|&c| index.columns[c].kind == virion_index::ColumnType::Date)
+                .ok_or_else(|| QueryError::BadValue {
+                    parameter: "dateField".into(),
+                    value: date_field.to_owned(),
+                    reason: "not a date field".into(),
+                })?;
+            let base = p.index.select(filters, p.visible)?;
+            let day = |d: &Option<chrono::NaiveDate>| d.map(|d| f64::from(virion_index::day_number(d)));
+            Ok(ranges
+                .iter()
+                .map(|(from, to)| {
+                    index.refine(&virion_index::Filter::Range { column, from: day(from), to: day(to) }, &base)
+                })
+                .collect())
+        })
+        .collect()
+}
+
+fn totals(per_part: &[Vec<RoaringBitmap>], ranges: usize) -> Vec<u64> {
+    (0..ranges).map(|i| per_part.iter().map(|p| p[i].len()).sum()).collect()
+}
+
+/// `/component/{nucleotide,aminoAcid}MutationsOverTime`: for each mutation and date range,
+/// the rows carrying it and the rows covered at its position.
+pub fn mutations_over_time(
+    parts: &[Part<'_>],
+    filters: &LapisRequest,
+    mutations: &[String],
+    date_field: &str,
+    ranges: &[DateRange],
+    amino_acid: bool,
+    budget: &Budget,
+) -> Result<Series, QueryError> {
+    let per_part = rows_per_range(parts, filters, date_field, ranges, budget)?;
+    let mut cells = Vec::with_capacity(mutations.len());
+    for text in mutations {
+        let mut row = vec![(0u64, 0u64); ranges.len()];
+        for (p, rows) in parts.iter().zip(&per_part) {
+            budget.check()?;
+            let index = &p.index.index;
+            let q = crate::mutation::parse(text, amino_acid, "includeMutations")?;
+            let filter = crate::mutation::to_filter(index, &q, amino_acid, false, "includeMutations")?;
+            let (gene, sequence, position) = match filter {
+                virion_index::Filter::Symbol { gene, sequence, position, .. }
+                | virion_index::Filter::Mutated { gene, sequence, position } => (gene, sequence, position),
+                _ => {
+                    return Err(QueryError::Mutation {
+                        parameter: "includeMutations".into(),
+                        value: text.clone(),
+                        reason: "MAYBE() is not allowed here".into(),
+                    });
+                }
+            };
+            let column = index.sequence(gene, sequence);
+            let matched = index.evaluate(&filter);
+            let alphabet = column.alphabet;
+            let covered = column.rows_where(position, move |l| alphabet.is_definite(l));
+            for (cell, r) in row.iter_mut().zip(rows) {
+                cell.0 += r.intersection_len(&matched);
+                cell.1 += r.intersection_len(&covered);
+            }
+        }
+        cells.push(row);
+    }
+    Ok(Series { labels: mutations.to_vec(), cells, totals: totals(&per_part, ranges.len()) })
+}
+
+/// `/component/queriesOverTime`: for each (label, countQuery, coverageQuery) and date range,
+/// the rows matching each advancedQuery.
+pub fn queries_over_time(
+    parts: &[Part<'_>],
+    filters: &LapisRequest,
+    queries: &[(String, String, String)],
+    date_field: &str,
+    ranges: &[DateRange],
+    budget: &Budget,
+) -> Result<Series, QueryError> {
+    let per_part = rows_per_range(parts, filters, date_field, ranges, budget)?;
+    let mut cells = Vec::with_capacity(queries.len());
+    for (_, count_query, coverage_query) in queries {
+        let mut row = vec![(0u64, 0u64); ranges.len()];
+        for (p, rows) in parts.iter().zip(&per_part) {
+            budget.check()?;
+            let cx = p.index.context();
+            let count = p.index.index.evaluate(&cx.convert(&crate::parse_advanced(count_query)?, false)?);
+            let coverage =
+                p.index.index.evaluate(&cx.convert(&crate::parse_advanced(coverage_query)?, false)?);
+            for (cell, r) in row.iter_mut().zip(rows) {
+                cell.0 += r.intersection_len(&count);
+                cell.1 += r.intersection_len(&coverage);
+            }
+        }
+        cells.push(row);
+    }
+    Ok(Series {
+        labels: queries.iter().map(|q| q.0.clone()).collect(),
+        cells,
+        totals: totals(&per_part, ranges.len()),
+    })
+}
