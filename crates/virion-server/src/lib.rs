@@ -10,7 +10,6 @@ mod entries;
 mod error;
 mod groups;
 pub mod lapis;
-mod lapis_extra;
 pub mod multipart;
 mod openapi;
 mod released;
@@ -32,7 +31,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, Problem};
 pub use openapi::spec as openapi_spec;
-pub use state::{AppState, SetupError, resolve_datasets};
+pub use state::{AppState, QueryOptions, SetupError, resolve_datasets};
 
 /// Header carrying the id that ties a response to its log lines.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -61,31 +60,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{organism}/revoke", post(entries::revoke))
         .route("/api/{organism}/data-use-terms", post(entries::change_terms))
         .route("/api/{organism}/released", get(released::released))
-        .route("/{organism}/sample/aggregated", get(lapis::aggregated_get).post(lapis::aggregated_post))
-        .route("/{organism}/sample/details", get(lapis::details_get).post(lapis::details_post))
-        .route(
-            "/{organism}/sample/nucleotideMutations",
-            get(lapis::nuc_mutations_get).post(lapis::nuc_mutations_post),
-        )
-        .route(
-            "/{organism}/sample/aminoAcidMutations",
-            get(lapis::aa_mutations_get).post(lapis::aa_mutations_post),
-        )
-        .route("/{organism}/sample/info", get(lapis::sample_info))
-        .route("/{organism}/sample/referenceGenome", get(lapis_extra::reference_genome))
-        .route("/{organism}/sample/databaseConfig", get(lapis_extra::database_config))
-        .route(
-            "/{organism}/component/nucleotideMutationsOverTime",
-            post(lapis_extra::nucleotide_mutations_over_time),
-        )
-        .route(
-            "/{organism}/component/aminoAcidMutationsOverTime",
-            post(lapis_extra::amino_acid_mutations_over_time),
-        )
-        .route("/{organism}/component/queriesOverTime", post(lapis_extra::queries_over_time))
-        .route("/query/parse", post(lapis_extra::query_parse))
-        .route("/{organism}/query/parse", post(lapis_extra::query_parse))
-        .route("/{organism}/sample/lineageDefinition/{column}", get(lapis::lineage_definition));
+        .merge(lapis::routes());
     api.with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.extensions().get::<RequestId>().map_or("", |r| r.0.as_str());
@@ -94,9 +69,16 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(request_id))
 }
 
-/// Gives every request an id (in the span, the extensions and the `x-request-id` header).
+/// Gives every request an id (in the span, the extensions and the `x-request-id` header): the
+/// caller's `X-Request-ID` when it sent a sensible one (as LAPIS echoes it), else a new one.
 async fn request_id(mut req: Request, next: Next) -> Response {
-    let id = format!("{:016x}", rand::random::<u64>());
+    let sent = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned);
+    let id = sent.unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(req).await;
     if let Ok(value) = HeaderValue::from_str(&id) {

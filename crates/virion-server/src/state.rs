@@ -13,6 +13,17 @@ use virion_index::PangoAliases;
 use crate::error::ApiError;
 use crate::lapis::LapisIndexes;
 
+/// How the query API runs.
+#[derive(Debug, Clone, Default)]
+pub struct QueryOptions {
+    /// Pango alias table for lineage queries with sublineages.
+    pub aliases: PangoAliases,
+    /// The organism `/sample/…` answers for (default: the only one, else sars-cov-2).
+    pub default_organism: Option<String>,
+    /// Longest a query may run (default 60 s).
+    pub query_timeout: Option<std::time::Duration>,
+}
+
 /// One organism as the hub serves it.
 #[derive(Debug)]
 pub struct HubOrganism {
@@ -132,6 +143,19 @@ impl AppState {
         datasets: &HashMap<String, PathBuf>,
         aliases: PangoAliases,
     ) -> Result<AppState, SetupError> {
+        let options = QueryOptions { aliases, ..QueryOptions::default() };
+        AppState::with_options(store, registry, data_dir, datasets, options).await
+    }
+
+    /// As [`AppState::new`], with the query API's options.
+    pub async fn with_options(
+        store: Store,
+        registry: &OrganismRegistry,
+        data_dir: &Path,
+        datasets: &HashMap<String, PathBuf>,
+        options: QueryOptions,
+    ) -> Result<AppState, SetupError> {
+        let QueryOptions { aliases, default_organism, query_timeout } = options;
         let uploads = data_dir.join("uploads");
         std::fs::create_dir_all(&uploads).map_err(|source| SetupError::DataDir { path: uploads, source })?;
         let organisms = register_organisms(&store, registry, datasets).await?;
@@ -140,9 +164,16 @@ impl AppState {
             .map(|(name, o)| (name.clone(), o.id, o.dataset_dir.clone(), o.config.clone()))
             .collect();
         // Loading datasets is blocking work.
-        let lapis = tokio::task::spawn_blocking(move || LapisIndexes::prepare(&sources, aliases))
-            .await
-            .expect("preparing query indexes panicked");
+        let dir = data_dir.to_owned();
+        let lapis = tokio::task::spawn_blocking(move || {
+            LapisIndexes::prepare(&sources, aliases, Some(&dir), default_organism)
+        })
+        .await
+        .expect("preparing query indexes panicked");
+        let lapis = match query_timeout {
+            Some(t) => lapis.with_query_timeout(t),
+            None => lapis,
+        };
         Ok(AppState { inner: Arc::new(Inner { store, data_dir: data_dir.to_owned(), organisms, lapis }) })
     }
 

@@ -1,0 +1,759 @@
+//! Every organism's query index, kept current.
+//!
+//! A hub organism's index is built from the store's released versions with rows ordered by
+//! (lineage, date) ([`virion_index::IndexBuilder`]), then follows new releases by appending:
+//! a revision's row replaces its entry's earlier row, a revocation hides it. A change of
+//! pipeline, terms or day (what `Store::released_state` calls the basis) rebuilds the index
+//! aside and swaps it in whole. After a build and after every [`SNAPSHOT_EVERY`] appended rows
+//! the index is written to `DATA_DIR/index/ORGANISM.vix`; a restart loads that snapshot and
+//! appends only what was released since.
+//!
+//! Imported collections (`virion import`) are snapshots of their own, with their unaligned
+//! sequences beside them; they are served read-only.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use virion_index::blobs::SequenceBlobs;
+use virion_index::{Index, IndexBuilder, LineageIndex, PangoAliases, RoaringBitmap, RowInput, snapshot};
+use virion_ingest::SequenceLayout;
+use virion_ingest::hub::HubSchema;
+use virion_query::QueryIndex;
+use virion_store::{ReleasedVersion, Store};
+
+/// Rows appended since the last snapshot after which a new one is written.
+pub const SNAPSHOT_EVERY: u64 = 10_000;
+/// Released versions read and prepared per write-lock hold: queries wait at most one batch.
+const APPLY_BATCH: usize = 2_000;
+
+/// How a collection describes itself to LAPIS clients (`/sample/databaseConfig`, FASTA ids).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectionInfo {
+    pub instance_name: String,
+    pub primary_key: String,
+    pub features: Vec<String>,
+    pub lineage_column: Option<usize>,
+}
+
+/// Where a collection's unaligned sequences come from.
+pub enum Unaligned {
+    /// The hub's store, by accession version (the primary key).
+    Store {
+        organism: virion_store::OrganismId,
+    },
+    /// A blob file beside an imported snapshot.
+    Blobs(SequenceBlobs),
+    None,
+}
+
+impl std::fmt::Debug for Unaligned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unaligned::Store { .. } => f.write_str("Unaligned::Store"),
+            Unaligned::Blobs(b) => write!(f, "Unaligned::Blobs({b:?})"),
+            Unaligned::None => f.write_str("Unaligned::None"),
+        }
+    }
+}
+
+/// A hub index's bookkeeping: which releases it holds and where each entry's row is.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HubState {
+    accession_column: usize,
+    /// Accession dictionary code → the entry's visible row (`u32::MAX`: none).
+    row_of: Vec<u32>,
+    pub(crate) last_release: i64,
+    pub(crate) built_from: String,
+    pub(crate) basis: String,
+    appended_since_snapshot: u64,
+}
+
+/// One organism's index as queries see it.
+#[derive(Debug)]
+pub struct OrganismIndex {
+    pub query: QueryIndex,
+    /// Rows the public sees (each entry's newest release; older releases and revoked entries
+    /// hidden).
+    pub visible: RoaringBitmap,
+    /// Unix seconds when this content went live (LAPIS's `dataVersion`).
+    pub data_version: i64,
+    pub info: CollectionInfo,
+    pub unaligned: Unaligned,
+    pub(crate) hub: Option<HubState>,
+}
+
+impl OrganismIndex {
+    pub fn index(&self) -> &Index {
+        &self.query.index
+    }
+
+    /// The visible row of an accession (hub collections).
+    pub fn row_of(&self, accession: &str) -> Option<u32> {
+        let hub = self.hub.as_ref()?;
+        let code = self.query.index.columns[hub.accession_column].code_of(accession)?;
+        hub.row_of.get(code as usize).copied().filter(|&r| r != u32::MAX)
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `count|release_seq|pipeline|terms|day` → (release_seq, the rest).
+fn split_state(state: &str) -> (i64, String) {
+    let parts: Vec<&str> = state.split('|').collect();
+    let seq = parts.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (seq, parts.iter().skip(2).copied().collect::<Vec<_>>().join("|"))
+}
+
+/// What building a hub organism's index needs.
+pub(crate) struct Source {
+    pub(crate) name: String,
+    pub(crate) organism: virion_store::OrganismId,
+    pub(crate) layout: SequenceLayout,
+    pub(crate) schema: HubSchema,
+}
+
+impl Source {
+    /// Rows of released versions, prepared in parallel; a record that cannot be indexed is
+    /// logged and left out rather than stopping the index.
+    pub(crate) fn rows(&self, versions: &[ReleasedVersion]) -> Vec<Option<RowInput>> {
+        versions
+            .par_iter()
+            .map(|v| {
+                let r = &v.record;
+                if r.is_revocation {
+                    return None;
+                }
+                let processed = r.processed.as_ref().map_or("{}", |p| p.processed_json.as_str());
+                let accession = r.accession_version.accession.as_str();
+                match self.schema.row(&self.layout, accession, r.accession_version.version, &r.submitted_metadata_json, processed) {
+                    Ok(row) => Some(row),
+                    Err(e) => {
+                        tracing::warn!(version = %r.accession_version, error = %e, "left out of the query index");
+                        None
+                    }
+                }
+            })
+            .collect()
+    }
+
+    fn info(&self, name: &str) -> CollectionInfo {
+        CollectionInfo {
+            instance_name: name.to_owned(),
+            primary_key: virion_ingest::hub::ACCESSION_VERSION.to_owned(),
+            features: vec!["generalizedAdvancedQuery".into(), "sarsCoV2VariantQuery".into()],
+            lineage_column: Some(self.schema.lineage_column),
+        }
+    }
+}
+
+/// The caller state a hub snapshot carries.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SnapshotState {
+    kind: String,
+    info: CollectionInfo,
+    data_version: i64,
+    built_from: String,
+    basis: String,
+    last_release: i64,
+    /// Base64 of the visible rows' roaring bitmap.
+    visible: String,
+}
+
+/// The snapshot state of an imported collection (written by `virion import`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedState {
+    pub info: CollectionInfo,
+    pub data_version: i64,
+    /// The collection's own lineage definition (SILO's), if its lineages are not Pango names
+    /// resolved through the alias key.
+    pub lineage_definition: Option<Vec<virion_index::LineageDef>>,
+    /// What it was imported from (file and layout), for `/sample/info`.
+    pub source: String,
+}
+
+fn encode_bitmap(b: &RoaringBitmap) -> String {
+    use base64::Engine;
+    let mut bytes = Vec::with_capacity(b.serialized_size());
+    b.serialize_into(&mut bytes).expect("writing to memory");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn decode_bitmap(text: &str) -> Option<RoaringBitmap> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(text).ok()?;
+    RoaringBitmap::deserialize_from(bytes.as_slice()).ok()
+}
+
+/// Every organism's current index.
+#[derive(Clone)]
+pub struct LapisIndexes {
+    current: Arc<RwLock<HashMap<String, Arc<RwLock<OrganismIndex>>>>>,
+    pub(crate) sources: Arc<HashMap<String, Source>>,
+    pub(crate) aliases: Arc<PangoAliases>,
+    dir: Option<PathBuf>,
+    /// Serialises refreshes (the timer and a test may both call `refresh`).
+    refreshing: Arc<tokio::sync::Mutex<()>>,
+    pub(crate) default_organism: Option<String>,
+    /// Queries running at once (each on a blocking thread): a few heavy queries cannot
+    /// take every thread, and cheap ones keep flowing.
+    slots: Arc<tokio::sync::Semaphore>,
+    timeout: Duration,
+    overlays: Arc<super::members::OverlayCache>,
+}
+
+impl std::fmt::Debug for LapisIndexes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LapisIndexes").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+/// The LAPIS directory of a data directory.
+pub fn index_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("index")
+}
+
+/// An imported collection's snapshot and blob file.
+pub fn collection_paths(dir: &Path, organism: &str) -> (PathBuf, PathBuf) {
+    (dir.join(format!("{organism}.vix")), dir.join(format!("{organism}.seqs")))
+}
+
+impl LapisIndexes {
+    /// Prepares the hub organisms' layouts (loading each dataset) and loads imported
+    /// collections and snapshots found in `data_dir/index`; builds nothing yet.
+    pub fn prepare(
+        organisms: &[(String, virion_store::OrganismId, PathBuf, virion_schema::OrganismConfig)],
+        aliases: PangoAliases,
+        data_dir: Option<&Path>,
+        default_organism: Option<String>,
+    ) -> LapisIndexes {
+        let mut sources = HashMap::new();
+        for (name, id, dir, config) in organisms {
+            match virion_analyze::Dataset::load(dir) {
+                Ok(ds) => {
+                    let layout = SequenceLayout::from_dataset(&ds);
+                    let schema = HubSchema::new(config, &layout);
+                    sources
+                        .insert(name.clone(), Source { name: name.clone(), organism: *id, layout, schema });
+                }
+                Err(e) => tracing::warn!(organism = %name, error = %e, "no query index: dataset unusable"),
+            }
+        }
+        let dir = data_dir.map(index_dir);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let me = LapisIndexes {
+            current: Arc::default(),
+            sources: Arc::new(sources),
+            aliases: Arc::new(aliases),
+            dir: dir.clone(),
+            refreshing: Arc::default(),
+            default_organism: None,
+            slots: Arc::new(tokio::sync::Semaphore::new((2 * cores).max(4))),
+            timeout: super::handlers::DEFAULT_QUERY_TIMEOUT,
+            overlays: Arc::default(),
+        };
+        if let Some(dir) = &dir {
+            me.load_imported(dir);
+        }
+        let mut names: Vec<String> = me.sources.keys().cloned().collect();
+        names.extend(me.current.read().expect("index lock").keys().cloned());
+        names.sort();
+        names.dedup();
+        let default = default_organism.or_else(|| {
+            if names.len() == 1 {
+                names.first().cloned()
+            } else {
+                names.iter().find(|n| *n == "sars-cov-2").cloned()
+            }
+        });
+        LapisIndexes { default_organism: default, ..me }
+    }
+
+    /// Serves every imported collection in `dir` (snapshots whose state says `imported`).
+    fn load_imported(&self, dir: &Path) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "vix") {
+                continue;
+            }
+            let Some(name) = path.file_stem().and_then(|s| s.to_str()).map(str::to_owned) else { continue };
+            if self.sources.contains_key(&name) {
+                continue;
+            }
+            let started = Instant::now();
+            match load_imported(dir, &name, &self.aliases) {
+                Ok(ix) => {
+                    tracing::info!(organism = %name, rows = ix.visible.len(), ms = started.elapsed().as_millis() as u64, "imported collection loaded");
+                    self.current.write().expect("index lock").insert(name, Arc::new(RwLock::new(ix)));
+                }
+                Err(e) => tracing::warn!(organism = %name, error = %e, "imported collection not served"),
+            }
+        }
+    }
+
+    /// The same indexes, with another per-query time limit.
+    pub fn with_query_timeout(mut self, timeout: Duration) -> LapisIndexes {
+        self.timeout = timeout;
+        self
+    }
+
+    pub(crate) fn query_slots(&self) -> Arc<tokio::sync::Semaphore> {
+        self.slots.clone()
+    }
+
+    pub(crate) fn query_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub(crate) fn overlays(&self) -> &super::members::OverlayCache {
+        &self.overlays
+    }
+
+    pub fn get(&self, organism: &str) -> Option<Arc<RwLock<OrganismIndex>>> {
+        self.current.read().expect("index lock").get(organism).cloned()
+    }
+
+    /// The organism `/sample/…` (without an organism) answers for.
+    pub fn default_organism(&self) -> Option<&str> {
+        self.default_organism.as_deref()
+    }
+
+    /// Names of every served collection.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.current.read().expect("index lock").keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    fn snapshot_path(&self, organism: &str) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| collection_paths(d, organism).0)
+    }
+
+    /// Brings every hub organism's index up to date with the store: load a snapshot or build
+    /// on first use, append new releases, rebuild when the basis changed.
+    pub async fn refresh(&self, store: &Store) {
+        let _one_at_a_time = self.refreshing.lock().await;
+        for name in self.sources.keys() {
+            if let Err(e) = self.refresh_one(store, name).await {
+                tracing::error!(organism = %name, error = %e, "updating the query index failed");
+            }
+        }
+    }
+
+    async fn refresh_one(&self, store: &Store, name: &str) -> Result<(), String> {
+        let source = &self.sources[name];
+        let state = store.released_state(source.organism).await.map_err(|e| e.to_string())?;
+        let (_, basis) = split_state(&state);
+        let started = Instant::now();
+        if self.get(name).is_none()
+            && let Some(loaded) = self.load_snapshot(name, &basis).await
+        {
+            tracing::info!(organism = %name, rows = loaded.visible.len(), ms = started.elapsed().as_millis() as u64, "query index loaded from its snapshot");
+            self.current.write().expect("index lock").insert(name.to_owned(), Arc::new(RwLock::new(loaded)));
+        }
+        if let Some(current) = self.get(name) {
+            let (built_from, same_basis) = {
+                let ix = current.read().expect("index lock");
+                let hub = ix.hub.as_ref().expect("hub organisms have hub state");
+                (hub.built_from.clone(), hub.basis == basis)
+            };
+            if built_from == state {
+                return Ok(());
+            }
+            if same_basis {
+                let n = self.catch_up(&current, store, source).await?;
+                let snapshot_due = {
+                    let mut ix = current.write().expect("index lock");
+                    let hub = ix.hub.as_mut().expect("hub state");
+                    hub.built_from = state.clone();
+                    hub.appended_since_snapshot += n as u64;
+                    hub.appended_since_snapshot >= SNAPSHOT_EVERY
+                };
+                let rows = current.read().expect("index lock").visible.len();
+                tracing::info!(organism = %name, appended = n, rows, ms = started.elapsed().as_millis() as u64, "query index updated");
+                if snapshot_due {
+                    self.save_snapshot(name, &current).await;
+                }
+                return Ok(());
+            }
+        }
+        // First build, or the pipeline, terms or day changed: build aside, swap whole.
+        let fresh = self.build(store, name, source, &state).await?;
+        let rows = fresh.visible.len();
+        let fresh = Arc::new(RwLock::new(fresh));
+        self.current.write().expect("index lock").insert(name.to_owned(), fresh.clone());
+        tracing::info!(organism = %name, rows, ms = started.elapsed().as_millis() as u64, "query index built");
+        self.save_snapshot(name, &fresh).await;
+        Ok(())
+    }
+
+    /// Builds a hub organism's index from every released version, rows ordered by (lineage,
+    /// date), then decides visibility: each entry's newest release, revoked entries hidden.
+    async fn build(
+        &self,
+        store: &Store,
+        name: &str,
+        source: &Source,
+        state: &str,
+    ) -> Result<OrganismIndex, String> {
+        let spill = self.dir.clone().unwrap_or_else(std::env::temp_dir);
+        std::fs::create_dir_all(&spill).map_err(|e| format!("{}: {e}", spill.display()))?;
+        let aliases = self.aliases.clone();
+        let lineage_key: virion_index::LineageKey = Arc::new(move |s: &str| aliases.sort_key(s));
+        let sort = virion_index::lineage_then_date(
+            Some((source.schema.lineage_column, lineage_key)),
+            source.schema.date_column,
+        );
+        let builder =
+            IndexBuilder::new(&source.schema.schema, Some(sort), virion_index::DEFAULT_BUDGET, &spill)
+                .map_err(|e| e.to_string())?;
+        let builder = Arc::new(std::sync::Mutex::new(builder));
+        let mut revoked: Vec<(String, i64)> = Vec::new();
+        let mut last_release = 0;
+        let mut stream = std::pin::pin!(store.released_since(source.organism, 0));
+        let mut batch: Vec<ReleasedVersion> = Vec::with_capacity(APPLY_BATCH);
+        loop {
+            let next = stream.next().await;
+            let done = next.is_none();
+            if let Some(item) = next {
+                let v = item.map_err(|e| e.to_string())?;
+                last_release = last_release.max(v.record.release_seq.unwrap_or(0));
+                if v.record.is_revocation {
+                    revoked.push((
+                        v.record.accession_version.accession.as_str().to_owned(),
+                        v.record.accession_version.version,
+                    ));
+                } else {
+                    batch.push(v);
+                }
+            }
+            if batch.len() == APPLY_BATCH || (done && !batch.is_empty()) {
+                let versions = std::mem::take(&mut batch);
+                let builder = builder.clone();
+                let sources = self.sources.clone();
+                let name = name.to_owned();
+                tokio::task::spawn_blocking(move || {
+                    let rows: Vec<RowInput> = sources[&name].rows(&versions).into_iter().flatten().collect();
+                    builder.lock().expect("builder lock").add_batch(rows).map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| e.to_string())??;
+            }
+            if done {
+                break;
+            }
+        }
+        let builder = Arc::try_unwrap(builder)
+            .map_err(|_| "builder still shared".to_owned())?
+            .into_inner()
+            .expect("builder lock");
+        let index = tokio::task::spawn_blocking(move || builder.finish(&|_| {}))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let lineage = source.schema.lineage_column;
+        let lineage_index = LineageIndex::build(&self.aliases, &index.columns[lineage].distinct());
+        let accession_column = index.column(virion_ingest::hub::ACCESSION).ok_or("no accession column")?;
+        let version_column = index.column(virion_ingest::hub::VERSION).ok_or("no version column")?;
+        // Each entry's newest released version, unless revoked later.
+        let accessions = &index.columns[accession_column];
+        let versions = &index.columns[version_column];
+        let dict_len = accessions.dictionary().map_or(0, |d| d.len());
+        let mut best: Vec<(u32, i64)> = vec![(u32::MAX, i64::MIN); dict_len];
+        for row in 0..index.rows() {
+            let (Some(code), virion_index::Value::Int(v)) = (accessions.code(row), versions.get(row)) else {
+                continue;
+            };
+            if v > best[code as usize].1 {
+                best[code as usize] = (row, v);
+            }
+        }
+        for (acc, v) in &revoked {
+            if let Some(code) = accessions.code_of(acc)
+                && best[code as usize].1 < *v
+            {
+                best[code as usize] = (u32::MAX, *v);
+            }
+        }
+        let row_of: Vec<u32> = best.iter().map(|b| b.0).collect();
+        let visible: RoaringBitmap = {
+            let mut rows: Vec<u32> = row_of.iter().copied().filter(|&r| r != u32::MAX).collect();
+            rows.sort_unstable();
+            RoaringBitmap::from_sorted_iter(rows).expect("sorted")
+        };
+        Ok(OrganismIndex {
+            query: QueryIndex { index, lineage: Some((lineage, lineage_index)) },
+            visible,
+            data_version: now_secs(),
+            info: source.info(name),
+            unaligned: Unaligned::Store { organism: source.organism },
+            hub: Some(HubState {
+                accession_column,
+                row_of,
+                last_release,
+                built_from: state.to_owned(),
+                basis: split_state(state).1,
+                appended_since_snapshot: 0,
+            }),
+        })
+    }
+
+    /// Appends to `target` what was released after its last release, a batch at a time (read
+    /// and prepared without the lock; each batch appended under it).
+    async fn catch_up(
+        &self,
+        target: &RwLock<OrganismIndex>,
+        store: &Store,
+        source: &Source,
+    ) -> Result<usize, String> {
+        let after = target.read().expect("index lock").hub.as_ref().map_or(0, |h| h.last_release);
+        let mut stream = std::pin::pin!(store.released_since(source.organism, after));
+        let mut batch = Vec::with_capacity(APPLY_BATCH);
+        let mut applied = 0;
+        loop {
+            let next = stream.next().await;
+            let done = next.is_none();
+            if let Some(item) = next {
+                batch.push(item.map_err(|e| e.to_string())?);
+            }
+            if batch.len() == APPLY_BATCH || (done && !batch.is_empty()) {
+                let versions = std::mem::take(&mut batch);
+                let (sources, name) = (self.sources.clone(), source.name.clone());
+                let (versions, rows) = tokio::task::spawn_blocking(move || {
+                    let rows = sources[&name].rows(&versions);
+                    (versions, rows)
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+                let mut ix = target.write().expect("index lock");
+                let prepared: Vec<_> = rows
+                    .into_iter()
+                    .map(|r| {
+                        r.and_then(|r| {
+                            ix.query
+                                .index
+                                .prepare(r)
+                                .map_err(|e| tracing::warn!(error = %e, "left out of the query index"))
+                                .ok()
+                        })
+                    })
+                    .collect();
+                apply(&mut ix, &versions, prepared, &self.aliases);
+                applied += versions.len();
+            }
+            if done {
+                return Ok(applied);
+            }
+        }
+    }
+
+    /// Loads a hub organism's snapshot if it holds the current basis.
+    async fn load_snapshot(&self, name: &str, basis: &str) -> Option<OrganismIndex> {
+        let path = self.snapshot_path(name)?;
+        if !path.exists() {
+            return None;
+        }
+        let source_organism = self.sources[name].organism;
+        let aliases = self.aliases.clone();
+        let basis = basis.to_owned();
+        let name = name.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let (index, state) = match snapshot::read(&path) {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(organism = %name, error = %e, "snapshot unusable; rebuilding");
+                    return None;
+                }
+            };
+            let state: SnapshotState = serde_json::from_slice(&state).ok()?;
+            if state.kind != "hub" || state.basis != basis {
+                tracing::info!(organism = %name, "snapshot is of another pipeline, terms or day; rebuilding");
+                return None;
+            }
+            let visible = decode_bitmap(&state.visible)?;
+            let accession_column = index.column(virion_ingest::hub::ACCESSION)?;
+            let lineage_column = state.info.lineage_column?;
+            let accessions = &index.columns[accession_column];
+            let mut row_of = vec![u32::MAX; accessions.dictionary().map_or(0, |d| d.len())];
+            for row in &visible {
+                if let Some(code) = accessions.code(row) {
+                    row_of[code as usize] = row;
+                }
+            }
+            let lineage_index = LineageIndex::build(&aliases, &index.columns[lineage_column].distinct());
+            Some(OrganismIndex {
+                query: QueryIndex { index, lineage: Some((lineage_column, lineage_index)) },
+                visible,
+                data_version: state.data_version,
+                info: state.info,
+                unaligned: Unaligned::Store { organism: source_organism },
+                hub: Some(HubState {
+                    accession_column,
+                    row_of,
+                    last_release: state.last_release,
+                    built_from: state.built_from,
+                    basis: state.basis,
+                    appended_since_snapshot: 0,
+                }),
+            })
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    /// Writes a hub organism's snapshot (under a read lock: queries go on, appends wait).
+    async fn save_snapshot(&self, name: &str, slot: &Arc<RwLock<OrganismIndex>>) {
+        let Some(path) = self.snapshot_path(name) else { return };
+        let slot = slot.clone();
+        let name = name.to_owned();
+        let result = tokio::task::spawn_blocking(move || {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            }
+            let started = Instant::now();
+            if let Some(hub) = slot.write().expect("index lock").hub.as_mut() {
+                hub.appended_since_snapshot = 0;
+            }
+            let ix = slot.read().expect("index lock");
+            let hub = ix.hub.as_ref().ok_or("not a hub index")?;
+            let state = SnapshotState {
+                kind: "hub".into(),
+                info: ix.info.clone(),
+                data_version: ix.data_version,
+                built_from: hub.built_from.clone(),
+                basis: hub.basis.clone(),
+                last_release: hub.last_release,
+                visible: encode_bitmap(&ix.visible),
+            };
+            let bytes = serde_json::to_vec(&state).map_err(|e| e.to_string())?;
+            snapshot::write(&path, &ix.query.index, &bytes).map_err(|e| e.to_string())?;
+            Ok::<_, String>((started.elapsed(), ix.query.index.rows()))
+        })
+        .await;
+        match result {
+            Ok(Ok((took, rows))) => {
+                tracing::info!(organism = %name, rows, ms = took.as_millis() as u64, "query index snapshot written")
+            }
+            Ok(Err(e)) => tracing::warn!(organism = %name, error = %e, "query index snapshot not written"),
+            Err(e) => tracing::warn!(organism = %name, error = %e, "query index snapshot task failed"),
+        }
+    }
+
+    /// Refreshes every `every` until the process ends.
+    pub fn spawn_refresher(&self, store: Store, every: Duration) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                me.refresh(&store).await;
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+
+    /// The rows and the schema of an organism's hub source (for member overlays).
+    pub(crate) fn source(&self, organism: &str) -> Option<&Source> {
+        self.sources.get(organism)
+    }
+}
+
+/// Applies released versions (in release order) with their prepared rows: a revision
+/// replaces its entry's earlier row; a revocation hides the entry.
+fn apply(
+    ix: &mut OrganismIndex,
+    versions: &[ReleasedVersion],
+    rows: Vec<Option<virion_index::PreparedRow>>,
+    aliases: &PangoAliases,
+) {
+    let lineage_column = ix.info.lineage_column;
+    let lineages_before =
+        lineage_column.and_then(|c| ix.query.index.columns[c].dictionary().map(|d| d.len())).unwrap_or(0);
+    // Hide superseded rows first, then append the new ones in one go.
+    let mut new_rows = Vec::new();
+    let mut owners: Vec<String> = Vec::new();
+    for (v, row) in versions.iter().zip(rows) {
+        let accession = v.record.accession_version.accession.as_str();
+        if let Some(hub) = ix.hub.as_mut() {
+            hub.last_release = hub.last_release.max(v.record.release_seq.unwrap_or(0));
+        }
+        if let Some(old) = ix.row_of(accession) {
+            ix.visible.remove(old);
+            set_row(ix, accession, u32::MAX);
+        }
+        if let Some(row) = row {
+            new_rows.push(row);
+            owners.push(accession.to_owned());
+        }
+    }
+    if !new_rows.is_empty() {
+        match ix.query.index.append(new_rows) {
+            Ok(first) => {
+                for (i, accession) in owners.iter().enumerate() {
+                    let row = first + i as u32;
+                    ix.visible.insert(row);
+                    set_row(ix, accession, row);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "appending to the query index failed"),
+        }
+    }
+    if let Some(c) = lineage_column
+        && ix.query.index.columns[c].dictionary().map_or(0, |d| d.len()) != lineages_before
+    {
+        let lineage = LineageIndex::build(aliases, &ix.query.index.columns[c].distinct());
+        ix.query.lineage = Some((c, lineage));
+    }
+    ix.data_version = now_secs();
+}
+
+fn set_row(ix: &mut OrganismIndex, accession: &str, row: u32) {
+    let Some(hub) = ix.hub.as_ref() else { return };
+    let Some(code) = ix.query.index.columns[hub.accession_column].code_of(accession) else { return };
+    let hub = ix.hub.as_mut().expect("checked");
+    if hub.row_of.len() <= code as usize {
+        hub.row_of.resize(code as usize + 1, u32::MAX);
+    }
+    hub.row_of[code as usize] = row;
+}
+
+/// Loads an imported collection: its snapshot and its unaligned sequences.
+pub fn load_imported(dir: &Path, organism: &str, aliases: &PangoAliases) -> Result<OrganismIndex, String> {
+    let (vix, seqs) = collection_paths(dir, organism);
+    let (index, state) = snapshot::read(&vix).map_err(|e| e.to_string())?;
+    let state: ImportedState = serde_json::from_slice(&state)
+        .map_err(|e| format!("{}: not an imported collection ({e})", vix.display()))?;
+    let lineage = match (state.info.lineage_column, state.lineage_definition.clone()) {
+        (Some(c), Some(defs)) => {
+            let dag = virion_index::LineageDag::new(defs)
+                .map_err(|e| format!("{}: lineage definition: {e}", vix.display()))?;
+            Some((c, LineageIndex::from_dag(dag, &index.columns[c].distinct())))
+        }
+        (Some(c), None) => Some((c, LineageIndex::build(aliases, &index.columns[c].distinct()))),
+        _ => None,
+    };
+    let references: Vec<&[u8]> = index.segments.iter().map(|s| s.reference()).collect();
+    let unaligned = if seqs.exists() {
+        Unaligned::Blobs(SequenceBlobs::open(&seqs, &references).map_err(|e| e.to_string())?)
+    } else {
+        Unaligned::None
+    };
+    let visible = index.all();
+    Ok(OrganismIndex {
+        query: QueryIndex { index, lineage },
+        visible,
+        data_version: state.data_version,
+        info: state.info,
+        unaligned,
+        hub: None,
+    })
+}
