@@ -37,7 +37,7 @@ mod peptide;
 mod silo;
 
 pub use error::SynthError;
-pub use silo::silo_ndjson_line;
+pub use silo::{mutations_ndjson_line, silo_database_config, silo_ndjson_line, silo_reference_genomes};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -103,6 +103,20 @@ impl Generator {
             countries: CountryPicker::new(),
             issued: 0,
         })
+    }
+
+    /// Every lineage a genome can be given (one per tree node that has one), for lineage
+    /// definitions written before the genomes.
+    pub fn tree_lineages(&self) -> Vec<String> {
+        let mut out: Vec<String> = (0..self.tree.len())
+            .filter_map(|n| {
+                let node = self.tree.node(n);
+                node.attrs.get(LINEAGE_ATTR).cloned().or_else(|| node.clade().map(str::to_owned))
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// The next genome, from a node drawn with the model's weights.

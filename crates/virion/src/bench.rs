@@ -23,6 +23,9 @@ pub enum BenchCommand {
     Hub(crate::bench_hub::BenchHubArgs),
     /// Build the query index from synthetic genomes and time the committed LAPIS query mix.
     Query(crate::bench_query::BenchQueryArgs),
+    /// Write realistic synthetic processed genomes (SILO NDJSON + its config, and mutation
+    /// lists for DuckDB) for the reference engines and `virion import`.
+    Generate(crate::bench_generate::BenchGenerateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +51,7 @@ pub fn run(cmd: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::MakeSubmission(args) => crate::bench_hub::make_submission(args),
         BenchCommand::Hub(args) => crate::bench_hub::bench_hub(args),
         BenchCommand::Query(args) => crate::bench_query::bench_query(args),
+        BenchCommand::Generate(args) => crate::bench_generate::generate(args),
     }
 }
 

@@ -1,17 +1,24 @@
-//! `virion bench query`: build the query index from synthetic genomes (`virion-synth`) and
-//! time a fixed mix of LAPIS requests on it — the same request decoding, selection,
-//! aggregation and mutation counting the API runs, without HTTP. Reports index build time,
-//! peak memory, and p50/p95/p99 per query. `--silo-ndjson` also writes the same genomes in
-//! SILO's input layout, so SILO (rhydb) can be timed on identical data.
+//! `virion bench query`: builds the query index from synthetic genomes (`virion-synth`) the way
+//! `virion import` and the hub do (rows ordered by lineage and date), writes and reloads its
+//! snapshot, then times a committed mix of LAPIS requests on the loaded index through the
+//! API's own decoding and answering (`virion_query::execute`), without HTTP. Reports build,
+//! snapshot and load times, memory, p50/p95/p99 per query, and the time until 10,000 newly
+//! released genomes are queryable. With `--reference`, the reference engines' results
+//! (bench/reference_engines.py, `BENCH_JSON` lines) are set beside Virion's as ratios.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
-use virion_index::{ColumnType, Index, LineageIndex, PangoAliases, RowInput, Schema, Value};
-use virion_ingest::SequenceLayout;
+use serde_json::json;
+use virion_index::{
+    ColumnType, IndexBuilder, LineageIndex, PangoAliases, RowInput, Schema, SeqInput, Value, snapshot,
+};
+use virion_query::execute::{Budget, Endpoint, Part};
 use virion_query::{LapisRequest, QueryIndex};
 
 use crate::progress::sequences_bar;
@@ -31,21 +38,26 @@ pub struct BenchQueryArgs {
     /// Pango alias table, so lineage queries include aliased sublineages.
     #[arg(long)]
     pub pango_aliases: Option<PathBuf>,
-    /// Also write the genomes as SILO input NDJSON (zstd) to this file.
+    /// Where the snapshot is written and read back (default: a temporary directory). With
+    /// `--reuse-snapshot`, an existing snapshot there is loaded instead of building.
     #[arg(long)]
-    pub silo_ndjson: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Kind {
-    Aggregated,
-    Details,
-    NucleotideMutations,
-    AminoAcidMutations,
+    pub snapshot: Option<PathBuf>,
+    #[arg(long)]
+    pub reuse_snapshot: bool,
+    /// Memory for staged rows before the builder spills sorted runs to disk (MiB).
+    #[arg(long, default_value_t = 1024)]
+    pub build_memory_mib: usize,
+    /// Reference engines' results (`BENCH_JSON` lines of bench/reference_engines.py).
+    #[arg(long)]
+    pub reference: Vec<PathBuf>,
+    /// Also write Virion's results as `BENCH_JSON` lines to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
 }
 
 /// The committed query mix: the worked requests of LAPIS-COMPAT and their neighbours.
-/// (name, endpoint, parameters as a GET query string would give them)
+/// (name, endpoint, parameters as a GET query string would give them). Numbers 1–23 match
+/// bench/reference_engines.py.
 pub const MIX: &[(&str, &str, &str)] = &[
     ("total count", "aggregated", ""),
     ("count per country", "aggregated", "fields=country"),
@@ -90,9 +102,13 @@ pub const MIX: &[(&str, &str, &str)] = &[
         "aggregated",
         "fields=date.isoWeek&country=Germany,France&dateFrom=2022-01-01&dateTo=2022-12-31",
     ),
+    // The LAPIS-COMPAT matrix: S:L455S and S:F456L within JN.1*, four weeks of January 2024.
+    ("aa mutations over time (matrix)", "aminoAcidMutationsOverTime", "pangoLineage=JN.1*"),
+    ("random sample of 100", "details", "orderBy=random(42)&limit=100&fields=accession,date"),
 ];
 
-fn schema(layout: &SequenceLayout) -> Schema {
+/// The synthetic collection's schema: what a LAPIS instance of these genomes declares.
+fn schema(layout: &virion_ingest::SequenceLayout) -> Schema {
     Schema {
         metadata: vec![
             ("accession".into(), ColumnType::String { indexed: false }),
@@ -127,125 +143,253 @@ fn decode(query: &str) -> Vec<(String, Vec<String>)> {
     pairs
 }
 
-/// Runs one request the way the API does; returns the number of result rows.
-fn run(q: &QueryIndex, kind: Kind, req: &LapisRequest) -> Result<usize> {
-    let rows = q.select(req)?;
-    Ok(match kind {
-        Kind::Aggregated => {
-            let fields = req
-                .fields
-                .iter()
-                .map(|f| virion_query::parse_group_field(&q.index, f))
-                .collect::<Result<Vec<_>, _>>()?;
-            virion_query::aggregate(&q.index, &rows, &fields).len()
+/// One request of the mix, ready to run.
+struct Query {
+    endpoint: &'static str,
+    req: LapisRequest,
+}
+
+/// Runs one request the way the API does; returns the number of result rows (or cells).
+fn run(q: &QueryIndex, visible: &virion_index::RoaringBitmap, query: &Query) -> Result<usize> {
+    let parts = [Part { index: q, visible }];
+    let budget = Budget::default();
+    let endpoint = match query.endpoint {
+        "aggregated" => Endpoint::Aggregated,
+        "details" => Endpoint::Details,
+        "nucleotideMutations" => Endpoint::NucleotideMutations,
+        "aminoAcidMutations" => Endpoint::AminoAcidMutations,
+        "aminoAcidMutationsOverTime" => {
+            let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+            let ranges: Vec<virion_query::DateRange> = [
+                ("2024-01-01", "2024-01-07"),
+                ("2024-01-08", "2024-01-14"),
+                ("2024-01-15", "2024-01-21"),
+                ("2024-01-22", "2024-01-28"),
+            ]
+            .iter()
+            .map(|(a, b)| (day(a), day(b)))
+            .collect();
+            let mutations = ["S:L455S".to_owned(), "S:F456L".to_owned()];
+            let s = virion_query::execute::mutations_over_time(
+                &parts, &query.req, &mutations, "date", &ranges, true, &budget,
+            )?;
+            return Ok(s.cells.len() * ranges.len());
         }
-        Kind::Details => {
-            let columns: Vec<usize> = req.fields.iter().filter_map(|f| q.index.column(f)).collect();
-            let mut n = 0;
-            for row in rows.iter().skip(req.offset).take(req.limit.unwrap_or(usize::MAX)) {
-                for &c in &columns {
-                    std::hint::black_box(q.index.columns[c].get(row));
-                }
-                n += 1;
-            }
-            n
+        other => bail!("unknown endpoint {other}"),
+    };
+    Ok(virion_query::execute::table(&parts, endpoint, &query.req, &budget)?.rows.len())
+}
+
+fn vm_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+/// Rows for genomes `from..to` of the generator (in order).
+fn genome_row(g: virion_synth::SynthGenome, layout: &virion_ingest::SequenceLayout) -> RowInput {
+    let text = |v: Option<String>| v.map_or(Value::Null, Value::String);
+    let mut peptides: HashMap<String, Vec<u8>> = g.peptides.into_iter().collect();
+    RowInput {
+        metadata: vec![
+            Value::String(g.accession),
+            Value::String(g.country),
+            g.date.map_or(Value::Null, Value::Date),
+            text(g.lineage),
+            text(g.clade),
+        ],
+        segments: vec![SeqInput::Aligned(g.genome)],
+        genes: layout.genes.iter().map(|gene| peptides.remove(&gene.name).into()).collect(),
+        ..RowInput::default()
+    }
+}
+
+/// Reference results by (engine, query name): p50, p95, p99 in ms.
+type Reference = HashMap<(String, String), (f64, f64, f64)>;
+
+fn read_reference(paths: &[PathBuf]) -> Result<Reference> {
+    let mut out = HashMap::new();
+    for path in paths {
+        let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+        for line in std::io::BufReader::new(file).lines() {
+            let line = line?;
+            let Some(text) =
+                line.strip_prefix("BENCH_JSON ").or(line.starts_with('{').then_some(line.as_str()))
+            else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { continue };
+            let (Some(engine), Some(name)) = (v["engine"].as_str(), v["name"].as_str()) else { continue };
+            let ms = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+            out.insert((engine.to_owned(), name.to_owned()), (ms("p50"), ms("p95"), ms("p99")));
         }
-        Kind::NucleotideMutations | Kind::AminoAcidMutations => {
-            let aa = matches!(kind, Kind::AminoAcidMutations);
-            virion_query::mutation_proportions(&q.index, &rows, aa, req.min_proportion.unwrap_or(0.05))?.len()
-        }
-    })
+    }
+    Ok(out)
 }
 
 pub fn bench_query(args: &BenchQueryArgs) -> Result<()> {
     let ds = virion_analyze::Dataset::load(&args.dataset)
         .with_context(|| format!("loading {}", args.dataset.display()))?;
-    let layout = SequenceLayout::from_dataset(&ds);
-    let mut generator = virion_synth::Generator::new(&ds, args.seed)?;
-    let mut index = Index::new(&schema(&layout));
-    let mut silo = match &args.silo_ndjson {
-        Some(path) => Some(zstd::Encoder::new(std::fs::File::create(path)?, 3)?.auto_finish()),
-        None => None,
-    };
-    let bar = sequences_bar(Some(args.genomes as u64));
-    let started = Instant::now();
-    let mut generate_time = Duration::ZERO;
-    for i in 0..args.genomes {
-        let t = Instant::now();
-        let g = generator.next_genome();
-        if let Some(out) = silo.as_mut() {
-            writeln!(out, "{}", virion_synth::silo_ndjson_line(&g))?;
-        }
-        generate_time += t.elapsed();
-        let peptides = layout
-            .genes
-            .iter()
-            .map(|gene| g.peptides.iter().find(|(n, _)| n == &gene.name).map(|(_, p)| p.clone()))
-            .collect();
-        let text = |v: Option<String>| v.map_or(Value::Null, Value::String);
-        index.push(RowInput {
-            metadata: vec![
-                Value::String(g.accession),
-                Value::String(g.country),
-                g.date.map_or(Value::Null, Value::Date),
-                text(g.lineage),
-                text(g.clade),
-            ],
-            segments: vec![Some(g.genome)],
-            genes: peptides,
-        })?;
-        if i % 1000 == 0 {
-            bar.set_position(i as u64);
-        }
-    }
-    bar.finish_and_clear();
-    drop(silo);
-    let build = started.elapsed() - generate_time;
-    let aliases = match &args.pango_aliases {
+    let layout = virion_ingest::SequenceLayout::from_dataset(&ds);
+    let schema = schema(&layout);
+    let aliases = Arc::new(match &args.pango_aliases {
         Some(p) => PangoAliases::from_json(&std::fs::read_to_string(p)?)?,
-        None => PangoAliases::from_json("{}")?,
-    };
-    let lineage_column = index.column("pangoLineage").expect("schema has it");
-    let lineage = LineageIndex::build(&aliases, index.columns[lineage_column].dictionary());
-    let q = QueryIndex { visible: index.all(), index, lineage: Some((lineage_column, lineage)) };
-    let rss = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| crate::bench::parse_vm_hwm(&s));
-    let column_bytes: usize = q.index.segments.iter().chain(&q.index.genes).map(|c| c.bytes()).sum();
+        None => PangoAliases::default(),
+    });
+    let tmp = tempfile::tempdir()?;
+    let snapshot_path = args.snapshot.clone().unwrap_or_else(|| tmp.path().join("bench.vix"));
+    let mut generator = virion_synth::Generator::new(&ds, args.seed)?;
+    let mut report = Vec::new();
 
-    println!(
-        "{} genomes; index build {:.1} s ({:.0} genomes/s, generation excluded); sequence columns ≈ {:.0} MiB; process peak RSS {:.0} MiB",
-        args.genomes,
-        build.as_secs_f64(),
-        args.genomes as f64 / build.as_secs_f64(),
-        column_bytes as f64 / (1 << 20) as f64,
-        rss.unwrap_or(0) as f64 / 1024.0
-    );
-    println!();
-    println!("| # | query | rows out | p50 ms | p95 ms | p99 ms |");
-    println!("|---|---|---|---|---|---|");
+    let (build, snapshot_write) = if args.reuse_snapshot && snapshot_path.exists() {
+        writeln!(report, "reusing snapshot {} (not rebuilt)", snapshot_path.display())?;
+        (None, None)
+    } else {
+        let lineage_column = 3;
+        let key_aliases = aliases.clone();
+        let lineage_key: virion_index::LineageKey = Arc::new(move |s: &str| key_aliases.sort_key(s));
+        let sort = virion_index::lineage_then_date(Some((lineage_column, lineage_key)), Some(2));
+        let spill = snapshot_path.parent().map_or_else(|| tmp.path().to_owned(), Path::to_owned);
+        std::fs::create_dir_all(&spill)?;
+        let mut builder = IndexBuilder::new(&schema, Some(sort), args.build_memory_mib << 20, &spill)?;
+        let bar = sequences_bar(Some(args.genomes as u64));
+        let mut generate_time = Duration::ZERO;
+        let started = Instant::now();
+        let mut batch = Vec::with_capacity(10_000);
+        for i in 0..args.genomes {
+            let t = Instant::now();
+            let g = generator.next_genome();
+            generate_time += t.elapsed();
+            batch.push(genome_row(g, &layout));
+            if batch.len() == 10_000 || i + 1 == args.genomes {
+                builder.add_batch(std::mem::take(&mut batch))?;
+                bar.set_position(i as u64 + 1);
+            }
+        }
+        bar.set_message("merging");
+        let index = builder.finish(&|done| bar.set_position(done))?;
+        bar.finish_and_clear();
+        let build = started.elapsed() - generate_time;
+        let peak_build = vm_kib("VmHWM:");
+        let t = Instant::now();
+        snapshot::write(&snapshot_path, &index, b"{}")?;
+        let write = t.elapsed();
+        writeln!(
+            report,
+            "index build {:.1} s ({:.0} genomes/s; generation, {:.1} s, excluded); peak RSS during build {:.0} MiB; snapshot {:.0} MiB written in {:.1} s",
+            build.as_secs_f64(),
+            args.genomes as f64 / build.as_secs_f64(),
+            generate_time.as_secs_f64(),
+            peak_build.unwrap_or(0) as f64 / 1024.0,
+            std::fs::metadata(&snapshot_path)?.len() as f64 / (1 << 20) as f64,
+            write.as_secs_f64(),
+        )?;
+        drop(index);
+        (Some(build), Some(write))
+    };
+    let _ = (build, snapshot_write);
+
+    // Everything below runs on the index read back from the snapshot.
+    let rss_before_load = vm_kib("VmRSS:").unwrap_or(0);
+    let t = Instant::now();
+    let (index, _) = snapshot::read(&snapshot_path)?;
+    let load = t.elapsed();
+    let lineage = LineageIndex::build(&aliases, &index.columns[3].distinct());
+    let q = QueryIndex { index, lineage: Some((3, lineage)) };
+    let mut visible = q.index.all();
+    let rss_loaded = vm_kib("VmRSS:").unwrap_or(0);
+    writeln!(
+        report,
+        "{} genomes; snapshot loaded in {:.2} s; index in memory ≈ {:.0} MiB (heap estimate), process RSS {:.0} MiB after load (+{:.0} MiB for the load)",
+        q.index.rows(),
+        load.as_secs_f64(),
+        q.index.heap_bytes() as f64 / (1 << 20) as f64,
+        rss_loaded as f64 / 1024.0,
+        rss_loaded.saturating_sub(rss_before_load) as f64 / 1024.0,
+    )?;
+
+    let reference = read_reference(&args.reference)?;
+    let engines: Vec<String> = {
+        let mut e: Vec<String> = reference.keys().map(|(e, _)| e.clone()).collect();
+        e.sort();
+        e.dedup();
+        e
+    };
+    let mut out = String::new();
+    out.push_str("| # | query | rows out | p50 ms | p95 ms | p99 ms |");
+    for e in &engines {
+        out.push_str(&format!(" {e} p50 ms | {e}/virion p50 |"));
+    }
+    out.push('\n');
+    out.push_str(&"|---".repeat(6 + 2 * engines.len()));
+    out.push_str("|\n");
+    let mut json_lines = Vec::new();
     let mut all = Vec::new();
     for (i, (name, endpoint, query)) in MIX.iter().enumerate() {
-        let kind = match *endpoint {
-            "aggregated" => Kind::Aggregated,
-            "details" => Kind::Details,
-            "nucleotideMutations" => Kind::NucleotideMutations,
-            _ => Kind::AminoAcidMutations,
-        };
-        let req = LapisRequest::from_pairs(decode(query))?;
-        let out = run(&q, kind, &req).with_context(|| format!("query {name}"))?;
+        let query = Query { endpoint, req: LapisRequest::from_pairs(decode(query))? };
+        let rows = run(&q, &visible, &query).with_context(|| format!("query {name}"))?;
         let mut times: Vec<Duration> = (0..args.runs.max(1))
             .map(|_| {
                 let t = Instant::now();
-                let _ = std::hint::black_box(run(&q, kind, &req));
+                let _ = std::hint::black_box(run(&q, &visible, &query));
                 t.elapsed()
             })
             .collect();
         times.sort();
         all.extend(times.iter().copied());
         let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3;
-        println!("| {} | {name} | {out} | {:.2} | {:.2} | {:.2} |", i + 1, pct(0.5), pct(0.95), pct(0.99));
+        let (p50, p95, p99) = (pct(0.5), pct(0.95), pct(0.99));
+        out.push_str(&format!("| {} | {name} | {rows} | {p50:.2} | {p95:.2} | {p99:.2} |", i + 1));
+        for e in &engines {
+            match reference.get(&(e.clone(), (*name).to_owned())) {
+                Some(&(r50, _, _)) if r50.is_finite() => {
+                    out.push_str(&format!(" {r50:.2} | {:.1}× |", r50 / p50.max(1e-3)))
+                }
+                _ => out.push_str(" n/a | |"),
+            }
+        }
+        out.push('\n');
+        json_lines.push(
+            json!({ "engine": "virion", "name": name, "p50": p50, "p95": p95, "p99": p99, "rows": rows })
+                .to_string(),
+        );
     }
     all.sort();
     let pct = |p: f64| all[((all.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3;
-    println!("| | **whole mix** | | {:.2} | {:.2} | {:.2} |", pct(0.5), pct(0.95), pct(0.99));
+    out.push_str(&format!("| | **whole mix** | | {:.2} | {:.2} | {:.2} |\n", pct(0.5), pct(0.95), pct(0.99)));
+
+    // Newly released genomes: 10,000 appended (checked and made relative to the reference,
+    // then added; only the last block is rebuilt) and queryable.
+    let mut index = q.index;
+    let mut more = virion_synth::Generator::new(&ds, args.seed ^ 0x5EED)?;
+    let t = Instant::now();
+    let rows: Vec<RowInput> = (0..10_000).map(|_| genome_row(more.next_genome(), &layout)).collect();
+    let generated = t.elapsed();
+    let t = Instant::now();
+    use rayon::prelude::*;
+    let prepared = rows.into_par_iter().map(|r| index.prepare(r)).collect::<Result<Vec<_>, _>>()?;
+    let first = index.append(prepared)?;
+    visible.insert_range(first..index.rows());
+    let appended = t.elapsed();
+    let q = QueryIndex { lineage: q.lineage, index };
+    let check = Query { endpoint: "aggregated", req: LapisRequest::default() };
+    run(&q, &visible, &check)?;
+    writeln!(
+        report,
+        "10,000 new genomes appended and queryable in {:.2} s (their generation, {:.2} s, excluded)",
+        appended.as_secs_f64(),
+        generated.as_secs_f64()
+    )?;
+    let peak = vm_kib("VmHWM:").unwrap_or(0);
+    writeln!(report, "process peak RSS {:.0} MiB", peak as f64 / 1024.0)?;
+    print!("{}", String::from_utf8_lossy(&report));
+    println!();
+    print!("{out}");
+    if let Some(path) = &args.json {
+        std::fs::write(path, json_lines.iter().map(|l| format!("BENCH_JSON {l}\n")).collect::<String>())?;
+    }
     Ok(())
 }
