@@ -99,55 +99,44 @@ impl Alphabet {
 
 /// One insertion as LAPIS prints it (`ins_S:214:EPE` → position 214, symbols `EPE`): the
 /// symbols sit after reference position `position` (1-based), so 0 means before the first.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Insertion {
-    pub position: u32,
-    pub symbols: String,
+/// The index's own type, so records feed it without conversion.
+pub use virion_index::Insertion;
+
+/// Parses SILO's `"position:symbols"`; the position may be 0 ..= the reference length.
+pub(crate) fn parse_insertion(
+    text: &str,
+    alphabet: Alphabet,
+    reference_len: usize,
+) -> Result<Insertion, FieldProblem> {
+    let bad = |problem| FieldProblem::Insertion { text: text.to_owned(), problem };
+    let (pos, symbols) = text.split_once(':').ok_or_else(|| bad(InsertionProblem::Shape))?;
+    if !pos.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad(InsertionProblem::Position(pos.to_owned())));
+    }
+    let position: u32 = pos.parse().map_err(|_| bad(InsertionProblem::Position(pos.to_owned())))?;
+    checked_insertion(position, symbols, alphabet, reference_len).map_err(bad)
 }
 
-impl std::fmt::Display for Insertion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.position, self.symbols)
+/// An insertion from its parts, checked as [`parse_insertion`] checks them.
+pub(crate) fn checked_insertion(
+    position: u32,
+    symbols: &str,
+    alphabet: Alphabet,
+    reference_len: usize,
+) -> Result<Insertion, InsertionProblem> {
+    if position as usize > reference_len {
+        return Err(InsertionProblem::BeyondReference { position, reference_len });
     }
-}
-
-impl Insertion {
-    /// Parses SILO's `"position:symbols"`; the position may be 0 ..= the reference length.
-    pub(crate) fn parse(
-        text: &str,
-        alphabet: Alphabet,
-        reference_len: usize,
-    ) -> Result<Insertion, FieldProblem> {
-        let bad = |problem| FieldProblem::Insertion { text: text.to_owned(), problem };
-        let (pos, symbols) = text.split_once(':').ok_or_else(|| bad(InsertionProblem::Shape))?;
-        if !pos.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad(InsertionProblem::Position(pos.to_owned())));
-        }
-        let position: u32 = pos.parse().map_err(|_| bad(InsertionProblem::Position(pos.to_owned())))?;
-        Insertion::checked(position, symbols, alphabet, reference_len).map_err(bad)
+    if symbols.is_empty() {
+        return Err(InsertionProblem::Empty);
     }
-
-    /// An insertion from its parts, checked as [`Insertion::parse`] checks them.
-    pub(crate) fn checked(
-        position: u32,
-        symbols: &str,
-        alphabet: Alphabet,
-        reference_len: usize,
-    ) -> Result<Insertion, InsertionProblem> {
-        if position as usize > reference_len {
-            return Err(InsertionProblem::BeyondReference { position, reference_len });
-        }
-        if symbols.is_empty() {
-            return Err(InsertionProblem::Empty);
-        }
-        let normal = alphabet.normalize(symbols).map_err(|e| match e {
-            FieldProblem::Letter { letter, alphabet, .. } => InsertionProblem::Letter { letter, alphabet },
-            _ => InsertionProblem::Shape,
-        })?;
-        // The table maps ASCII to ASCII only, so this cannot fail.
-        let symbols = String::from_utf8(normal).unwrap_or_default();
-        Ok(Insertion { position, symbols })
-    }
+    let normal = alphabet.normalize(symbols).map_err(|e| match e {
+        FieldProblem::Letter { letter, alphabet, .. } => InsertionProblem::Letter { letter, alphabet },
+        _ => InsertionProblem::Shape,
+    })?;
+    // The table maps ASCII to ASCII only, so this cannot fail.
+    let symbols = String::from_utf8(normal).unwrap_or_default();
+    Ok(Insertion { position, symbols })
 }
 
 #[cfg(test)]
@@ -175,13 +164,12 @@ mod tests {
 
     #[test]
     fn insertions_parse_and_check() {
-        let ins = Insertion::parse("214:epe", Alphabet::AminoAcid, 1273).unwrap();
+        let ins = parse_insertion("214:epe", Alphabet::AminoAcid, 1273).unwrap();
         assert_eq!(ins, Insertion { position: 214, symbols: "EPE".into() });
-        assert_eq!(ins.to_string(), "214:EPE");
-        assert!(Insertion::parse("0:A", Alphabet::Nucleotide, 10).is_ok());
-        assert!(Insertion::parse("10:A", Alphabet::Nucleotide, 10).is_ok());
+        assert!(parse_insertion("0:A", Alphabet::Nucleotide, 10).is_ok());
+        assert!(parse_insertion("10:A", Alphabet::Nucleotide, 10).is_ok());
         for bad in ["11:A", "-1:A", "x:A", "3", "3:", "3:AZ", "+3:A", ":A"] {
-            assert!(Insertion::parse(bad, Alphabet::Nucleotide, 10).is_err(), "{bad}");
+            assert!(parse_insertion(bad, Alphabet::Nucleotide, 10).is_err(), "{bad}");
         }
     }
 }

@@ -188,6 +188,6 @@ fn insertions(
 ) -> Result<Vec<Insertion>, FieldProblem> {
     json::strings(raw, "a list of \"position:symbols\" strings")?
         .iter()
-        .map(|t| Insertion::parse(t, alphabet, reference_len))
+        .map(|t| crate::alphabet::parse_insertion(t, alphabet, reference_len))
         .collect()
 }

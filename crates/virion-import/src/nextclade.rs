@@ -151,7 +151,7 @@ fn insertion(
     let Some(position) = pos.checked_add(1).and_then(|p| u32::try_from(p).ok()) else {
         return Err(bad(crate::error::InsertionProblem::Position(pos.to_string())));
     };
-    Insertion::checked(position, symbols, alphabet, reference_len).map_err(bad)
+    crate::alphabet::checked_insertion(position, symbols, alphabet, reference_len).map_err(bad)
 }
 
 /// The value at `path`, typed; missing or null is null.

@@ -177,7 +177,7 @@ fn sequence_object(
     };
     let insertions = insertions
         .iter()
-        .map(|t| Insertion::parse(t, column.alphabet, column.reference.len()))
+        .map(|t| crate::alphabet::parse_insertion(t, column.alphabet, column.reference.len()))
         .collect::<Result<_, _>>()?;
     Ok((Some(sequence), insertions))
 }

@@ -14,6 +14,12 @@ pub struct Insertion {
     pub symbols: String,
 }
 
+impl std::fmt::Display for Insertion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.position, self.symbols)
+    }
+}
+
 impl Insertion {
     /// Parses `214:EPE` (SILO's and Loculus's form inside a record).
     pub fn parse(text: &str) -> Option<Insertion> {

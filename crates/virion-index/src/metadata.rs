@@ -457,6 +457,17 @@ impl Column {
                 all -= falses;
                 all
             }
+            // Nulls sort first within each run: one binary search per run.
+            Data::Date(_) | Data::Int(_) | Data::Float(_) if self.runs.len() * 32 <= self.len() => {
+                let mut out = RoaringBitmap::new();
+                for &(start, end) in &self.runs {
+                    let nulls = partition(start, end, |r| self.is_null(r));
+                    if nulls > 0 {
+                        out.insert_range(start..start + nulls);
+                    }
+                }
+                out
+            }
             _ => rows_where(self.len(), |r| self.is_null(r)),
         };
         if !null {
@@ -579,9 +590,21 @@ impl Column {
     }
 }
 
-/// Rows `0..len` for which `keep` holds.
+/// Rows `0..len` for which `keep` holds: tested into 64-bit words, then turned into a bitmap
+/// at once (a scan of ten million rows costs the tests, not ten million bitmap inserts).
 pub(crate) fn rows_where(len: usize, keep: impl Fn(u32) -> bool) -> RoaringBitmap {
-    RoaringBitmap::from_sorted_iter((0..len as u32).filter(|&r| keep(r))).expect("rows ascend")
+    let mut words = vec![0u64; len.div_ceil(64)];
+    for (w, word) in words.iter_mut().enumerate() {
+        let base = (w * 64) as u32;
+        let end = (len as u32 - base).min(64);
+        let mut bits = 0u64;
+        for i in 0..end {
+            bits |= u64::from(keep(base + i)) << i;
+        }
+        *word = bits;
+    }
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    RoaringBitmap::from_lsb0_bytes(0, &bytes)
 }
 
 /// Appends `row` to a bitmap whose rows so far are all smaller (inserts otherwise).

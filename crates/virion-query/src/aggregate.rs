@@ -221,29 +221,40 @@ fn single(index: &Index, rows: &RoaringBitmap, field: GroupField) -> Vec<(Vec<i6
 
 /// Counts a key that never decreases within the column's runs: each selected row range is cut
 /// where the key changes (binary search), so a range of a million rows spanning 50 weeks costs
-/// 50 searches.
+/// 50 searches. Short ranges (a selection scattered over the rows) are counted row by row.
 fn by_runs(column: &Column, rows: &RoaringBitmap, field: GroupField) -> Vec<(Vec<i64>, u64)> {
+    /// Below this many rows a range is cheaper to count row by row than to search.
+    const SHORT: u32 = 16;
     let runs = column.runs();
     let mut counts: IntMap<i64, u64> = IntMap::default();
     let mut iter = rows.iter();
+    let mut run = 0usize;
     while let Some(range) = iter.next_range() {
         let (mut a, end) = (*range.start(), *range.end() + 1);
+        if end - a < SHORT {
+            for row in a..end {
+                *counts.entry(raw_key(column, field, row)).or_default() += 1;
+            }
+            continue;
+        }
         while a < end {
-            // The run holding row `a`.
-            let r = runs.partition_point(|&(_, e)| e <= a);
-            let run_end = runs.get(r).map_or(end, |&(_, e)| e.min(end));
-            let b = run_end.max(a + 1);
+            // Ranges ascend, so the run holding row `a` is at or after the last one.
+            while run < runs.len() && runs[run].1 <= a {
+                run += 1;
+            }
+            let b = runs.get(run).map_or(end, |&(_, e)| e.min(end)).max(a + 1);
             let mut pos = a;
             while pos < b {
                 let key = raw_key(column, field, pos);
-                // First row of [pos, b) with a greater key: keys never decrease here.
-                let (mut lo, mut hi) = (pos + 1, b);
+                // First row of [pos, b) with a greater key (keys never decrease here): gallop,
+                // then bisect.
                 let mut step = 1;
+                let mut lo = pos + 1;
                 while pos + step < b && raw_key(column, field, pos + step) == key {
                     lo = pos + step + 1;
                     step *= 2;
                 }
-                hi = hi.min(pos + step).max(lo);
+                let mut hi = (pos + step).min(b).max(lo);
                 while lo < hi {
                     let mid = lo + (hi - lo) / 2;
                     if raw_key(column, field, mid) == key {
@@ -261,8 +272,113 @@ fn by_runs(column: &Column, rows: &RoaringBitmap, field: GroupField) -> Vec<(Vec
     counts.into_iter().map(|(k, n)| (vec![k], n)).collect()
 }
 
+/// A field's values as small dense numbers (0: null), for counting in an array: the number of
+/// ids and the raw key of each id. `None` when the field has too many values.
+struct Dense {
+    ids: u32,
+    first_year: i64,
+    field: GroupField,
+}
+
+const DENSE_FIRST_YEAR: i64 = 1900;
+const DENSE_YEARS: i64 = 300;
+
+impl Dense {
+    fn new(column: &Column, field: GroupField) -> Option<Dense> {
+        let ids = match (field, column.kind) {
+            (GroupField::Column(_), ColumnType::String { .. }) => {
+                column.dictionary().map_or(0, |d| d.len()) as u32 + 1
+            }
+            (GroupField::Column(_), ColumnType::Boolean) => 3,
+            (GroupField::Year(_), _) => DENSE_YEARS as u32 + 1,
+            (GroupField::Month(_), _) => (DENSE_YEARS * 12) as u32 + 1,
+            (GroupField::IsoWeek(_), _) => (DENSE_YEARS * 53) as u32 + 1,
+            _ => return None,
+        };
+        Some(Dense { ids, first_year: DENSE_FIRST_YEAR, field })
+    }
+
+    /// The id of a raw key (`None`: outside the dense range, e.g. a date after 2199).
+    #[inline]
+    fn id(&self, raw: i64) -> Option<u32> {
+        if raw == NULL {
+            return Some(0);
+        }
+        let id = match self.field {
+            GroupField::Column(_) => raw + 1,
+            GroupField::Year(_) => raw - self.first_year + 1,
+            GroupField::Month(_) => (raw / 100 - self.first_year) * 12 + raw % 100,
+            GroupField::IsoWeek(_) => (raw / 100 - self.first_year) * 53 + raw % 100,
+        };
+        (id >= 1 && id < i64::from(self.ids)).then_some(id as u32)
+    }
+
+    fn raw(&self, id: u32) -> i64 {
+        if id == 0 {
+            return NULL;
+        }
+        let i = i64::from(id);
+        match self.field {
+            GroupField::Column(_) => i - 1,
+            GroupField::Year(_) => i - 1 + self.first_year,
+            GroupField::Month(_) => ((i - 1) / 12 + self.first_year) * 100 + (i - 1) % 12 + 1,
+            GroupField::IsoWeek(_) => ((i - 1) / 53 + self.first_year) * 100 + (i - 1) % 53 + 1,
+        }
+    }
+}
+
+/// Two fields with few values each (country × week): counted in a flat array.
+fn by_rows_dense(
+    index: &Index,
+    rows: &RoaringBitmap,
+    f: GroupField,
+    g: GroupField,
+) -> Option<Vec<(Vec<i64>, u64)>> {
+    let ids = |field: GroupField| {
+        Dense::new(&index.columns[field.column()], field).map_or(u64::MAX, |d| u64::from(d.ids))
+    };
+    let cells = ids(f).saturating_mul(ids(g));
+    // The array must be small, and not much larger than the rows counted into it.
+    if cells > 1 << 22 || cells > rows.len() * 16 + 4096 {
+        return None;
+    }
+    count_dense(index, rows, f, g)
+}
+
+fn count_dense(
+    index: &Index,
+    rows: &RoaringBitmap,
+    f: GroupField,
+    g: GroupField,
+) -> Option<Vec<(Vec<i64>, u64)>> {
+    let (cf, cg) = (&index.columns[f.column()], &index.columns[g.column()]);
+    let (df, dg) = (Dense::new(cf, f)?, Dense::new(cg, g)?);
+    let cells = u64::from(df.ids) * u64::from(dg.ids);
+    let mut counts = vec![0u32; cells as usize];
+    for row in rows {
+        let (a, b) = (df.id(raw_key(cf, f, row))?, dg.id(raw_key(cg, g, row))?);
+        counts[(a * dg.ids + b) as usize] += 1;
+    }
+    Some(
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, &n)| {
+                let (a, b) = (i as u32 / dg.ids, i as u32 % dg.ids);
+                (vec![df.raw(a), dg.raw(b)], u64::from(n))
+            })
+            .collect(),
+    )
+}
+
 /// Row by row into a hash map.
 fn by_rows(index: &Index, rows: &RoaringBitmap, fields: &[GroupField]) -> Vec<(Vec<i64>, u64)> {
+    if let [f, g] = fields
+        && let Some(counts) = by_rows_dense(index, rows, *f, *g)
+    {
+        return counts;
+    }
     let columns: Vec<&Column> = fields.iter().map(|f| &index.columns[f.column()]).collect();
     match fields {
         [f] => {
@@ -336,6 +452,21 @@ mod tests {
             fast.sort();
             slow.sort();
             assert_eq!(fast, slow, "{field:?}");
+        }
+        for g in [GroupField::IsoWeek(1), GroupField::Month(1), GroupField::Year(1)] {
+            let mut dense = count_dense(&index, &rows, GroupField::Column(0), g).unwrap();
+            let columns = [&index.columns[0], &index.columns[1]];
+            let mut hashed: IntMap<(i64, i64), u64> = IntMap::default();
+            for row in &rows {
+                *hashed
+                    .entry((raw_key(columns[0], GroupField::Column(0), row), raw_key(columns[1], g, row)))
+                    .or_default() += 1;
+            }
+            let mut hashed: Vec<(Vec<i64>, u64)> =
+                hashed.into_iter().map(|((a, b), n)| (vec![a, b], n)).collect();
+            dense.sort();
+            hashed.sort();
+            assert_eq!(dense, hashed, "{g:?}");
         }
         let both = aggregate(&index, &rows, &[GroupField::Column(0), GroupField::IsoWeek(1)]);
         assert_eq!(both.iter().map(|g| g.1).sum::<u64>(), rows.len());

@@ -50,6 +50,9 @@ pub struct BenchQueryArgs {
     /// Reference engines' results (`BENCH_JSON` lines of bench/reference_engines.py).
     #[arg(long)]
     pub reference: Vec<PathBuf>,
+    /// Run only these queries of the mix (numbers, comma-separated; for profiling one).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<usize>,
     /// Also write Virion's results as `BENCH_JSON` lines to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -149,8 +152,9 @@ struct Query {
     req: LapisRequest,
 }
 
-/// Runs one request the way the API does; returns the number of result rows (or cells).
-fn run(q: &QueryIndex, visible: &virion_index::RoaringBitmap, query: &Query) -> Result<usize> {
+/// Runs one request the way the API does; returns its table (a time series as one row per
+/// cell).
+fn run(q: &QueryIndex, visible: &virion_index::RoaringBitmap, query: &Query) -> Result<virion_query::Table> {
     let parts = [Part { index: q, visible }];
     let budget = Budget::default();
     let endpoint = match query.endpoint {
@@ -173,11 +177,71 @@ fn run(q: &QueryIndex, visible: &virion_index::RoaringBitmap, query: &Query) -> 
             let s = virion_query::execute::mutations_over_time(
                 &parts, &query.req, &mutations, "date", &ranges, true, &budget,
             )?;
-            return Ok(s.cells.len() * ranges.len());
+            let rows = s
+                .cells
+                .iter()
+                .flatten()
+                .map(|&(c, v)| vec![virion_query::Cell::Int(c as i64), virion_query::Cell::Int(v as i64)])
+                .collect();
+            return Ok(virion_query::Table { columns: vec!["count".into(), "coverage".into()], rows });
         }
         other => bail!("unknown endpoint {other}"),
     };
-    Ok(virion_query::execute::table(&parts, endpoint, &query.req, &budget)?.rows.len())
+    Ok(virion_query::execute::table(&parts, endpoint, &query.req, &budget)?)
+}
+
+/// The queries whose answers are mutation proportions (as bench/reference_engines.py numbers
+/// them).
+const MUTATION_QUERIES: [usize; 3] = [6, 7, 10];
+
+/// A digest of an answer in bench/reference_engines.py's normal form, so that the engines'
+/// answers can be compared: the first 12 hex digits of SHA-1 of the JSON of the sorted
+/// (sequenceName, position, mutationTo, count, coverage) tuples of a mutation answer, or of the
+/// sorted (field values by field name as text, …, count) tuples of grouped counts. `None` for
+/// answers any rows of which are right (unordered details) and for queries not in that script.
+fn digest(qid: usize, table: &virion_query::Table) -> Option<String> {
+    use sha1::Digest;
+    if qid == 9 || qid > 23 {
+        return None;
+    }
+    let col = |name: &str| table.columns.iter().position(|c| c == name);
+    let quote = |x: &str| serde_json::to_string(x).expect("a string");
+    let int = |c: &virion_query::Cell| if let virion_query::Cell::Int(i) = c { *i } else { 0 };
+    let items: Vec<String> = if MUTATION_QUERIES.contains(&qid) {
+        let (s, p, t, n, v) =
+            (col("sequenceName")?, col("position")?, col("mutationTo")?, col("count")?, col("coverage")?);
+        let mut tuples: Vec<(String, i64, String, i64, i64)> = table
+            .rows
+            .iter()
+            .map(|r| (r[s].text(), int(&r[p]), r[t].text(), int(&r[n]), int(&r[v])))
+            .collect();
+        tuples.sort();
+        tuples
+            .into_iter()
+            .map(|(a, b, c, d, e)| format!("[{}, {b}, {}, {d}, {e}]", quote(&a), quote(&c)))
+            .collect()
+    } else {
+        let count = col("count")?;
+        let mut keys: Vec<usize> = (0..table.columns.len()).filter(|&i| i != count).collect();
+        keys.sort_by(|&a, &b| table.columns[a].cmp(&table.columns[b]));
+        let mut tuples: Vec<(Vec<String>, i64)> = table
+            .rows
+            .iter()
+            .map(|r| (keys.iter().map(|&k| r[k].text()).collect(), int(&r[count])))
+            .collect();
+        tuples.sort();
+        tuples
+            .into_iter()
+            .map(|(k, n)| {
+                let mut parts: Vec<String> = k.iter().map(|x| quote(x)).collect();
+                parts.push(n.to_string());
+                format!("[{}]", parts.join(", "))
+            })
+            .collect()
+    };
+    let json = format!("[{}]", items.join(", "));
+    let hash = sha1::Sha1::digest(json.as_bytes());
+    Some(hash.iter().take(6).map(|b| format!("{b:02x}")).collect())
 }
 
 fn vm_kib(field: &str) -> Option<u64> {
@@ -207,8 +271,8 @@ fn genome_row(g: virion_synth::SynthGenome, layout: &virion_ingest::SequenceLayo
     }
 }
 
-/// Reference results by (engine, query name): p50, p95, p99 in ms.
-type Reference = HashMap<(String, String), (f64, f64, f64)>;
+/// Reference results by (engine, query name): p50, p95, p99 in ms, and the answer's digest.
+type Reference = HashMap<(String, String), (f64, f64, f64, Option<String>)>;
 
 fn read_reference(paths: &[PathBuf]) -> Result<Reference> {
     let mut out = HashMap::new();
@@ -224,7 +288,8 @@ fn read_reference(paths: &[PathBuf]) -> Result<Reference> {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { continue };
             let (Some(engine), Some(name)) = (v["engine"].as_str(), v["name"].as_str()) else { continue };
             let ms = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
-            out.insert((engine.to_owned(), name.to_owned()), (ms("p50"), ms("p95"), ms("p99")));
+            let digest = v["digest"].as_str().map(str::to_owned);
+            out.insert((engine.to_owned(), name.to_owned()), (ms("p50"), ms("p95"), ms("p99"), digest));
         }
     }
     Ok(out)
@@ -321,16 +386,21 @@ pub fn bench_query(args: &BenchQueryArgs) -> Result<()> {
     let mut out = String::new();
     out.push_str("| # | query | rows out | p50 ms | p95 ms | p99 ms |");
     for e in &engines {
-        out.push_str(&format!(" {e} p50 ms | {e}/virion p50 |"));
+        out.push_str(&format!(" {e} p50 ms | {e}/virion p50 | same answer as {e} |"));
     }
     out.push('\n');
-    out.push_str(&"|---".repeat(6 + 2 * engines.len()));
+    out.push_str(&"|---".repeat(6 + 3 * engines.len()));
     out.push_str("|\n");
     let mut json_lines = Vec::new();
     let mut all = Vec::new();
     for (i, (name, endpoint, query)) in MIX.iter().enumerate() {
+        if !args.only.is_empty() && !args.only.contains(&(i + 1)) {
+            continue;
+        }
         let query = Query { endpoint, req: LapisRequest::from_pairs(decode(query))? };
-        let rows = run(&q, &visible, &query).with_context(|| format!("query {name}"))?;
+        let table = run(&q, &visible, &query).with_context(|| format!("query {name}"))?;
+        let rows = table.rows.len();
+        let digest = digest(i + 1, &table);
         let mut times: Vec<Duration> = (0..args.runs.max(1))
             .map(|_| {
                 let t = Instant::now();
@@ -345,15 +415,20 @@ pub fn bench_query(args: &BenchQueryArgs) -> Result<()> {
         out.push_str(&format!("| {} | {name} | {rows} | {p50:.2} | {p95:.2} | {p99:.2} |", i + 1));
         for e in &engines {
             match reference.get(&(e.clone(), (*name).to_owned())) {
-                Some(&(r50, _, _)) if r50.is_finite() => {
-                    out.push_str(&format!(" {r50:.2} | {:.1}× |", r50 / p50.max(1e-3)))
+                Some((r50, _, _, theirs)) if r50.is_finite() => {
+                    let same = match (&digest, theirs) {
+                        (Some(a), Some(b)) if a == b => "yes",
+                        (Some(_), Some(_)) => "**NO**",
+                        _ => "",
+                    };
+                    out.push_str(&format!(" {r50:.2} | {:.1}× | {same} |", r50 / p50.max(1e-3)))
                 }
-                _ => out.push_str(" n/a | |"),
+                _ => out.push_str(" n/a | | |"),
             }
         }
         out.push('\n');
         json_lines.push(
-            json!({ "engine": "virion", "name": name, "p50": p50, "p95": p95, "p99": p99, "rows": rows })
+            json!({ "engine": "virion", "name": name, "p50": p50, "p95": p95, "p99": p99, "rows": rows, "digest": digest })
                 .to_string(),
         );
     }

@@ -8,6 +8,7 @@ mod bench_query;
 mod client_cmd;
 mod dataset_cmd;
 mod hub_cmd;
+mod import_cmd;
 mod process;
 mod progress;
 
@@ -55,6 +56,9 @@ enum Command {
     Submit(client_cmd::SubmitArgs),
     /// Approve a group's processed versions on a hub.
     Approve(client_cmd::ApproveArgs),
+    /// Load released, processed data as LAPIS/SILO instances hold it (Loculus, SILO or
+    /// Nextclade NDJSON) into a collection `virion serve` answers LAPIS queries over.
+    Import(import_cmd::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +88,7 @@ fn main() -> ExitCode {
         Command::Admin(cmd) => hub_cmd::run_admin(&cmd),
         Command::Submit(args) => client_cmd::run_submit(&args),
         Command::Approve(args) => client_cmd::run_approve(&args),
+        Command::Import(args) => import_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

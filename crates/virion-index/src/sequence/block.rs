@@ -56,6 +56,65 @@ impl Clone for SeqBlock {
     }
 }
 
+/// A block's selected rows as 1,024 words with running counts.
+struct Selected {
+    words: Vec<u64>,
+    /// `before[w]`: selected rows in words `0..w`.
+    before: Vec<u32>,
+    /// Stretches of consecutive selected rows (few: a lineage's rows; many: scattered rows).
+    stretches: u32,
+}
+
+impl Selected {
+    fn new(among: &RoaringBitmap, base: u32) -> Selected {
+        let mut words = vec![0u64; BLOCK_WORDS];
+        for row in among.range(base..base + (BLOCK_WORDS as u32 * 64)) {
+            let l = (row - base) as usize;
+            words[l / 64] |= 1 << (l % 64);
+        }
+        let mut before = Vec::with_capacity(BLOCK_WORDS + 1);
+        let mut total = 0u32;
+        let mut stretches = 0u32;
+        let mut carry = 0u64;
+        for w in &words {
+            before.push(total);
+            total += w.count_ones();
+            // A stretch starts at each selected bit whose predecessor is not selected.
+            stretches += (w & !(w << 1 | carry)).count_ones();
+            carry = w >> 63;
+        }
+        before.push(total);
+        Selected { words, before, stretches }
+    }
+
+    #[inline]
+    fn contains(&self, local_row: u16) -> bool {
+        self.words[local_row as usize / 64] >> (local_row % 64) & 1 == 1
+    }
+
+    /// Selected rows among `0..end` (block-local; `end` ≤ 65,536).
+    #[inline]
+    fn rank(&self, end: u32) -> u32 {
+        let (w, b) = ((end / 64) as usize, end % 64);
+        let partial = if b == 0 { 0 } else { (self.words[w] & ((1u64 << b) - 1)).count_ones() };
+        self.before[w] + partial
+    }
+
+    /// Selected rows among the global rows `rows` of this block.
+    fn count_in(&self, rows: &RoaringBitmap, base: u32) -> u64 {
+        let mut n = 0u64;
+        let mut iter = rows.iter();
+        while let Some(r) = iter.next_range() {
+            let (a, b) = (r.start() - base, r.end() - base + 1);
+            n += u64::from(self.rank(b) - self.rank(a));
+        }
+        n
+    }
+}
+
+/// Words of a block's row bitset.
+const BLOCK_WORDS: usize = 1024;
+
 /// The stored parts of a block (for snapshots).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BlockParts {
@@ -432,11 +491,15 @@ impl SeqBlock {
     ) {
         let whole = n == u64::from(self.rows);
         acc.total += i64::from(sign) * n as i64;
+        // The selection as a bitset with prefix counts: membership is one bit test, and the
+        // selected rows of a run of rows two look-ups.
+        let selected = (!whole).then(|| Selected::new(among, self.base));
+        let has = |local_row: u16| selected.as_ref().is_none_or(|s| s.contains(local_row));
         // Missing runs of the selected rows.
         let runs = (&self.missing.run_rows, &self.missing.runs);
         if whole || n * 16 >= runs.0.len() as u64 {
             for (k, &row) in runs.0.iter().enumerate() {
-                if whole || among.contains(self.base + u32::from(row)) {
+                if has(row) {
                     let (s, e) = runs.1[k];
                     acc.add_missing(s, e, sign);
                 }
@@ -448,11 +511,18 @@ impl SeqBlock {
                 }
             }
         }
-        // Exceptions: bitmaps by intersection, rare entries one by one.
+        // Exceptions: bitmaps counted run by run (rows ordered by lineage make them a few runs),
+        // rare entries one by one.
         let mut at_majority = vec![0u64; self.majority.len()];
         let mut m = 0;
         for (i, rows) in self.common_rows.iter().enumerate() {
-            let c = if whole { rows.len() } else { rows.intersection_len(among) };
+            let c = match &selected {
+                None => rows.len(),
+                // A selection of a few stretches is one run container: roaring intersects it
+                // with anything quickly; a scattered one is counted run by run of `rows`.
+                Some(s) if s.stretches <= 64 => rows.intersection_len(among),
+                Some(s) => s.count_in(rows, self.base),
+            };
             if c == 0 {
                 continue;
             }
@@ -466,34 +536,26 @@ impl SeqBlock {
                 at_majority[m] += c;
             }
         }
-        let add_rare = |k: u32, acc: &mut Accumulator| {
-            acc.add(k, sign);
-        };
         if whole || n * 8 >= self.rare_by_key.len() as u64 {
             for &e in &self.rare_by_key {
-                if whole || among.contains(self.base + (e & 0xffff) as u32) {
-                    add_rare((e >> 16) as u32, acc);
+                if has((e & 0xffff) as u16) {
+                    acc.add((e >> 16) as u32, sign);
                 }
             }
         } else {
             for row in among {
                 for k in self.rare_of_row(local(row, self.base)) {
-                    add_rare(k, acc);
+                    acc.add(k, sign);
                 }
             }
         }
         // Majority letters other than the reference's: the selected rows that are neither
         // missing there nor listed as exceptions.
         for (m, &(p, letter)) in self.majority.iter().enumerate() {
-            let rare_here = self
-                .rare_at(p)
-                .iter()
-                .filter(|&&e| whole || among.contains(self.base + (e & 0xffff) as u32))
-                .count() as u64;
-            let missing_here = if whole {
-                self.missing.rows_at(p, self.base).len()
-            } else {
-                self.missing.count_at(p, self.base, among)
+            let rare_here = self.rare_at(p).iter().filter(|&&e| has((e & 0xffff) as u16)).count() as u64;
+            let missing_here = match &selected {
+                None => self.missing.rows_at(p, self.base).len(),
+                Some(s) => s.count_in(&self.missing.rows_at(p, self.base), self.base),
             };
             let c = n - missing_here - at_majority[m] - rare_here;
             if c > 0 {

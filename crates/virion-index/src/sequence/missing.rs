@@ -103,12 +103,6 @@ impl MissingRanges {
         RoaringBitmap::from_sorted_iter(rows).expect("sorted and deduplicated")
     }
 
-    /// How many of the rows of `among` (global rows of this block) miss `pos`; used for the
-    /// few positions where a block's majority differs from the reference.
-    pub(crate) fn count_at(&self, pos: u32, base: u32, among: &RoaringBitmap) -> u64 {
-        self.rows_at(pos, base).intersection_len(among)
-    }
-
     pub(crate) fn heap_bytes(&self) -> usize {
         self.run_rows.len() * 2
             + self.runs.len() * 8
