@@ -587,6 +587,8 @@ async fn lapis_over_released_data(hub: &Hub) {
     let fields = config["schema"]["metadata"].as_array().unwrap();
     assert!(fields.iter().any(|f| f["name"] == "collection_date" && f["type"] == "date"), "{config}");
 
+    lapis_formats_and_sequences(hub, &records).await;
+
     // A revision replaces its entry's row; a revocation hides the entry (appended, not rebuilt).
     let first_acc = records[0]["accession"].as_str().unwrap().to_owned();
     let second_acc = records[1]["accession"].as_str().unwrap().to_owned();
@@ -606,6 +608,16 @@ async fn lapis_over_released_data(hub: &Hub) {
         .await;
     assert_eq!(code, StatusCode::OK, "{body}");
     hub.process_until(1, 600, async || count_with_status(hub, "PROCESSED").await == 2).await;
+    // Before approval a group member's token already sees the revision; the public does not.
+    hub.state.lapis().refresh(&hub.store).await;
+    let (_, public) = hub.get_json("/sars-cov-2/sample/aggregated?country=Iceland", None).await;
+    assert_eq!(public["data"][0]["count"], 0, "{public}");
+    let (_, member) = hub.get_json("/sars-cov-2/sample/aggregated?country=Iceland", Some("submitter")).await;
+    assert_eq!(member["data"][0]["count"], 1, "{member}");
+    let (_, member_all) = hub.get_json("/sars-cov-2/sample/aggregated", Some("submitter")).await;
+    assert_eq!(member_all["data"][0]["count"], 30, "the revision replaces its released row: {member_all}");
+    let (_, outsider) = hub.get_json("/sars-cov-2/sample/aggregated?country=Iceland", Some("outsider")).await;
+    assert_eq!(outsider["data"][0]["count"], 0, "{outsider}");
     let (code, _) = hub
         .json(
             Method::POST,
@@ -649,4 +661,161 @@ async fn lapis_over_released_data(hub: &Hub) {
         assert_eq!(code, StatusCode::BAD_REQUEST, "{query}: {err}");
         assert!(err["error"]["detail"].as_str().unwrap().contains(named), "{query}: {err}");
     }
+}
+
+/// Routes and formats beyond counting, over 30 released records: the default organism, insertions,
+/// sequences as FASTA/NDJSON/JSON, random order stable across routes, compression, TSV-ESCAPED.
+async fn lapis_formats_and_sequences(hub: &Hub, records: &[Value]) {
+    let (code, default) = hub.get_json("/sample/aggregated", None).await;
+    assert_eq!((code, &default["data"]), (StatusCode::OK, &json!([{ "count": 30 }])), "{default}");
+
+    // Insertions: each count is the number of released records carrying it (LAPIS numbers the
+    // position after which the bases are inserted, 1-based: Nextclade's `pos` + 1).
+    let mut expected: std::collections::BTreeMap<String, u64> = Default::default();
+    for r in records {
+        let mut seen = std::collections::BTreeSet::new();
+        for i in r["processed"]["nextclade"]["insertions"].as_array().into_iter().flatten() {
+            seen.insert(format!("ins_{}:{}", i["pos"].as_u64().unwrap() + 1, i["ins"].as_str().unwrap()));
+        }
+        for s in seen {
+            *expected.entry(s).or_default() += 1;
+        }
+    }
+    let (code, ins) = hub.get_json("/sars-cov-2/sample/nucleotideInsertions", None).await;
+    assert_eq!(code, StatusCode::OK, "{ins}");
+    let got: std::collections::BTreeMap<String, u64> = ins["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["insertion"].as_str().unwrap().to_owned(), r["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, expected);
+    if let Some((text, n)) = expected.iter().next() {
+        let (_, c) =
+            hub.get_json(&format!("/sars-cov-2/sample/aggregated?nucleotideInsertions={text}"), None).await;
+        assert_eq!(c["data"][0]["count"], *n, "{text}: {c}");
+        let wildcard = format!("{}?", text.split(':').next().unwrap());
+        let (code, c) = hub
+            .json(
+                Method::POST,
+                "/sars-cov-2/sample/aggregated",
+                None,
+                json!({ "nucleotideInsertions": [format!("{wildcard}:?")] }),
+            )
+            .await;
+        assert_eq!(code, StatusCode::OK, "{c}");
+        assert!(c["data"][0]["count"].as_u64().unwrap() >= *n, "{wildcard}: {c}");
+    }
+    let (code, aa_ins) = hub.get_json("/sars-cov-2/sample/aminoAcidInsertions", None).await;
+    assert_eq!(code, StatusCode::OK, "{aa_ins}");
+
+    // Aligned sequences: FASTA by default, one record per genome, reference length.
+    let (code, headers, fasta) = hub
+        .call(
+            Method::GET,
+            "/sars-cov-2/sample/alignedNucleotideSequences?limit=3&orderBy=random(7)",
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/x-fasta"));
+    let fasta = String::from_utf8(fasta.to_vec()).unwrap();
+    let fasta_ids: Vec<&str> = fasta.lines().filter_map(|l| l.strip_prefix('>')).collect();
+    assert_eq!(fasta_ids.len(), 3, "{fasta}");
+    for seq in fasta.lines().filter(|l| !l.starts_with('>')) {
+        assert_eq!(seq.len(), 29903);
+    }
+    // The same seed orders details the same way.
+    let (_, details) = hub
+        .get_json("/sars-cov-2/sample/details?limit=3&orderBy=random(7)&fields=accessionVersion", None)
+        .await;
+    let detail_ids: Vec<&str> =
+        details["data"].as_array().unwrap().iter().map(|r| r["accessionVersion"].as_str().unwrap()).collect();
+    assert_eq!(fasta_ids, detail_ids);
+    let (_, again) = hub
+        .get_json("/sars-cov-2/sample/details?limit=3&orderBy=random(7)&fields=accessionVersion", None)
+        .await;
+    assert_eq!(details["data"], again["data"]);
+
+    // NDJSON and JSON carry the primary key and the sequence; unaligned is the submitted genome.
+    let id = detail_ids[0];
+    let (code, _, nd) = hub
+        .call(
+            Method::GET,
+            &format!(
+                "/sars-cov-2/sample/unalignedNucleotideSequences?accessionVersion={id}&dataFormat=NDJSON"
+            ),
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let nd = String::from_utf8(nd.to_vec()).unwrap();
+    let lines: Vec<Value> = nd.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "{nd}");
+    assert_eq!(lines[0].as_object().unwrap().len(), 2, "{nd}");
+    assert_eq!(lines[0]["accessionVersion"], id);
+    let unaligned = lines[0].as_object().unwrap().iter().find(|(k, _)| *k != "accessionVersion").unwrap().1;
+    let unaligned = unaligned.as_str().unwrap();
+    assert!(unaligned.len() > 29_000 && !unaligned.contains('-'), "{}", unaligned.len());
+    let (code, as_json) = hub
+        .get_json(
+            &format!("/sars-cov-2/sample/alignedAminoAcidSequences/S?accessionVersion={id}&dataFormat=JSON"),
+            None,
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{as_json}");
+    assert_eq!(as_json[0]["accessionVersion"], id, "{as_json}");
+    assert_eq!(as_json[0]["S"].as_str().unwrap().len(), 1274, "{as_json}");
+
+    // Compression: as a file when asked by parameter, as a transfer encoding when accepted.
+    let (code, headers, gz) = hub
+        .call(Method::GET, "/sars-cov-2/sample/aggregated?compression=gzip", None, &[], Body::empty())
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(headers.get(header::CONTENT_ENCODING).is_none(), "{headers:?}");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["data"], json!([{ "count": 30 }]));
+    let (code, headers, z) = hub
+        .call(
+            Method::GET,
+            "/sars-cov-2/sample/aggregated",
+            None,
+            &[("accept-encoding", "zstd")],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "zstd");
+    let plain: Value = serde_json::from_slice(&zstd::decode_all(&z[..]).unwrap()).unwrap();
+    assert_eq!(plain["data"], json!([{ "count": 30 }]));
+
+    // TSV-ESCAPED and a file name for downloads.
+    let (code, headers, tsv) = hub
+        .call(
+            Method::GET,
+            "/sars-cov-2/sample/details?fields=accessionVersion,country&dataFormat=TSV-ESCAPED&downloadAsFile=true&downloadFileBasename=mine",
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let tsv = String::from_utf8(tsv.to_vec()).unwrap();
+    assert!(tsv.starts_with("accessionVersion\tcountry\n"), "{tsv}");
+    assert_eq!(tsv.lines().count(), 31);
+    assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("mine.tsv"), "{headers:?}");
+
+    // Unknown genes and sequences name what is wrong.
+    let (code, err) = hub.get_json("/sars-cov-2/sample/alignedAminoAcidSequences/NOSUCH", None).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{err}");
+    assert!(err["error"]["detail"].as_str().unwrap().contains("NOSUCH"), "{err}");
+    let (code, err) = hub.get_json("/sars-cov-2/sample/aggregated?limit=1000000000000", None).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{err}");
+    let (code, err) = hub.get_json("/nosuchorganism/sample/aggregated", None).await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "{err}");
 }

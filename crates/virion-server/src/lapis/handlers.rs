@@ -369,6 +369,8 @@ fn write_sequences(
     if format == Format::Json {
         out.write_all(b"[")?;
     }
+    // LAPIS names the id by the schema's primary key, so clients read the same key as in /details.
+    let key_name = slot.read().expect("index lock").info.primary_key.clone();
     let mut first = true;
     let mut buf = Vec::new();
     for chunk in records.chunks(ROWS_PER_HOLD) {
@@ -447,7 +449,7 @@ fn write_sequences(
                 }
                 Format::Json | Format::Ndjson => {
                     let mut m = serde_json::Map::new();
-                    m.insert("id".into(), json!(r.id));
+                    m.insert(key_name.clone(), json!(r.id));
                     for (name, seq) in &seqs {
                         m.insert(
                             name.clone(),
