@@ -6,6 +6,8 @@
 //! decrease. Rows ordered by (lineage, date) make a date column a few thousand runs, so a date
 //! range is a binary search per run instead of a scan of every row.
 
+use std::sync::OnceLock;
+
 use chrono::NaiveDate;
 use roaring::RoaringBitmap;
 
@@ -157,6 +159,9 @@ pub struct Column {
     pub(crate) data: Data,
     /// For dates and numbers: `[start, end)` row stretches whose values never decrease.
     pub(crate) runs: Vec<(u32, u32)>,
+    /// The null rows, computed on first use (`isNull` filters are common and the column is
+    /// immutable between appends; [`Column::push`] clears it).
+    nulls: OnceLock<RoaringBitmap>,
 }
 
 /// Days since 1970-01-01 (the form dates are compared in).
@@ -196,7 +201,11 @@ impl Column {
                 Data::Boolean { trues: RoaringBitmap::new(), falses: RoaringBitmap::new(), len: 0 }
             }
         };
-        Column { name: name.to_owned(), kind, data, runs: Vec::new() }
+        Column::from_parts(name.to_owned(), kind, data, Vec::new())
+    }
+
+    pub(crate) fn from_parts(name: String, kind: ColumnType, data: Data, runs: Vec<(u32, u32)>) -> Column {
+        Column { name, kind, data, runs, nulls: OnceLock::new() }
     }
 
     pub fn len(&self) -> usize {
@@ -234,6 +243,7 @@ impl Column {
 
     /// Appends the next row's value (`Null` fits every type).
     pub fn push(&mut self, value: Value) -> Result<(), ValueError> {
+        self.nulls = OnceLock::new();
         self.check(&value)?;
         let row = self.len() as u32;
         match (&mut self.data, value) {
@@ -448,7 +458,18 @@ impl Column {
 
     /// Rows where the value is null (`true`) or present (`false`).
     pub fn rows_null(&self, null: bool) -> RoaringBitmap {
-        let mut rows = match &self.data {
+        let mut rows = self.nulls.get_or_init(|| self.scan_nulls()).clone();
+        if !null {
+            let mut all = RoaringBitmap::new();
+            all.insert_range(0..self.len() as u32);
+            all -= rows;
+            rows = all;
+        }
+        rows
+    }
+
+    fn scan_nulls(&self) -> RoaringBitmap {
+        match &self.data {
             Data::String { codes, .. } => codes.scan(|c| c.is_none()),
             Data::Boolean { trues, falses, len } => {
                 let mut all = RoaringBitmap::new();
@@ -469,14 +490,7 @@ impl Column {
                 out
             }
             _ => rows_where(self.len(), |r| self.is_null(r)),
-        };
-        if !null {
-            let mut all = RoaringBitmap::new();
-            all.insert_range(0..self.len() as u32);
-            all -= rows;
-            rows = all;
         }
-        rows
     }
 
     /// Whether the row's value is null.
@@ -632,6 +646,18 @@ fn partition(start: u32, end: u32, pred: impl Fn(u32) -> bool) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cached null rows follow appends.
+    #[test]
+    fn null_rows_follow_appends() {
+        let mut c = Column::new("date", ColumnType::Date);
+        c.push(Value::Null).unwrap();
+        c.push(date("2021-01-02")).unwrap();
+        assert_eq!(c.rows_null(true).iter().collect::<Vec<_>>(), [0]);
+        c.push(Value::Null).unwrap();
+        assert_eq!(c.rows_null(true).iter().collect::<Vec<_>>(), [0, 2]);
+        assert_eq!(c.rows_null(false).iter().collect::<Vec<_>>(), [1]);
+    }
 
     fn date(s: &str) -> Value {
         Value::Date(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())

@@ -331,7 +331,7 @@ fn read_index(r: &mut Reader) -> Result<Index, SnapshotError> {
                 Data::Boolean { len, trues: r.bitmap()?, falses: r.bitmap()? }
             }
         };
-        let column = Column { name, kind, data, runs };
+        let column = Column::from_parts(name, kind, data, runs);
         if column.len() != rows as usize {
             return Err(r.damaged(format!(
                 "column {} has {} rows, the index {rows}",

@@ -13,6 +13,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use chrono::Datelike;
+use rayon::prelude::*;
 use virion_index::{Column, ColumnType, Index, RoaringBitmap, Value, date_of, day_number};
 
 use crate::error::QueryError;
@@ -327,6 +328,11 @@ impl Dense {
     }
 }
 
+/// Selections at least this large are grouped on several cores.
+const PARALLEL_ROWS: u64 = 1 << 17;
+/// Rows per slice of a parallel grouping (one index block).
+const PARALLEL_SLICE: u32 = 1 << 16;
+
 /// Two fields with few values each (country × week): counted in a flat array.
 fn by_rows_dense(
     index: &Index,
@@ -351,14 +357,59 @@ fn count_dense(
     f: GroupField,
     g: GroupField,
 ) -> Option<Vec<(Vec<i64>, u64)>> {
+    count_dense_in(index, rows, f, g, PARALLEL_ROWS, PARALLEL_SLICE)
+}
+
+/// [`count_dense`] with the parallel threshold and slice size as parameters (for tests).
+fn count_dense_in(
+    index: &Index,
+    rows: &RoaringBitmap,
+    f: GroupField,
+    g: GroupField,
+    parallel_rows: u64,
+    slice_rows: u32,
+) -> Option<Vec<(Vec<i64>, u64)>> {
     let (cf, cg) = (&index.columns[f.column()], &index.columns[g.column()]);
     let (df, dg) = (Dense::new(cf, f)?, Dense::new(cg, g)?);
-    let cells = u64::from(df.ids) * u64::from(dg.ids);
-    let mut counts = vec![0u32; cells as usize];
-    for row in rows {
-        let (a, b) = (df.id(raw_key(cf, f, row))?, dg.id(raw_key(cg, g, row))?);
-        counts[(a * dg.ids + b) as usize] += 1;
-    }
+    let cells = (u64::from(df.ids) * u64::from(dg.ids)) as usize;
+    let count_into = |counts: &mut Vec<u32>, rows: &RoaringBitmap| -> Option<()> {
+        for row in rows {
+            let (a, b) = (df.id(raw_key(cf, f, row))?, dg.id(raw_key(cg, g, row))?);
+            counts[(a * dg.ids + b) as usize] += 1;
+        }
+        Some(())
+    };
+    let counts = if rows.len() < parallel_rows {
+        let mut counts = vec![0u32; cells];
+        count_into(&mut counts, rows)?;
+        counts
+    } else {
+        // Large selections are counted in row slices on every core (each with its own array,
+        // added up at the end): the grouping loop is the whole cost of such a query.
+        let max = rows.max().unwrap_or(0);
+        let slices: Vec<RoaringBitmap> = (0..=max / slice_rows)
+            .map(|i| {
+                let mut slice = RoaringBitmap::new();
+                slice.insert_range(i * slice_rows..(i * slice_rows).saturating_add(slice_rows));
+                slice &= rows;
+                slice
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        slices
+            .par_iter()
+            .map(|slice| {
+                let mut counts = vec![0u32; cells];
+                count_into(&mut counts, slice).map(|()| counts)
+            })
+            .try_reduce(
+                || vec![0u32; cells],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    Some(a)
+                },
+            )?
+    };
     Some(
         counts
             .iter()
@@ -467,6 +518,10 @@ mod tests {
             dense.sort();
             hashed.sort();
             assert_eq!(dense, hashed, "{g:?}");
+            // The same counts when slices of 64 rows are counted on several cores.
+            let mut parallel = count_dense_in(&index, &rows, GroupField::Column(0), g, 0, 64).unwrap();
+            parallel.sort();
+            assert_eq!(parallel, hashed, "{g:?} in parallel");
         }
         let both = aggregate(&index, &rows, &[GroupField::Column(0), GroupField::IsoWeek(1)]);
         assert_eq!(both.iter().map(|g| g.1).sum::<u64>(), rows.len());

@@ -57,84 +57,127 @@ pub fn spec() -> Value {
     spec
 }
 
-/// The LAPIS v2 query routes (one root per organism), described briefly: their parameters are
-/// the organism's metadata fields plus LAPIS's special properties.
+/// The LAPIS v2 query routes, described briefly: their parameters are the organism's metadata
+/// fields plus LAPIS's special properties. Each is served under `/{organism}` and, for the
+/// default organism, at the root.
 fn lapis_paths() -> Vec<(String, Value)> {
-    let filters = "Sequence filters: metadata fields (f, f.regex, f.isNull, fFrom, fTo), nucleotideMutations, \
-                   aminoAcidMutations, advancedQuery; plus fields, orderBy, limit, offset, dataFormat (JSON, CSV, TSV).";
+    let filters = "Filters: metadata fields (f, f.regex, f.isNull, fFrom, fTo; lineage columns take `*` for \
+                   sublineages), nucleotideMutations, aminoAcidMutations (symbol, `-`, `.`, N/X, MAYBE()), \
+                   nucleotideInsertions, aminoAcidInsertions (`?` wildcards), advancedQuery. Properties: fields, \
+                   orderBy (incl. random(seed)), limit, offset, dataFormat, compression (gzip, zstd), \
+                   downloadAsFile, downloadFileBasename. GET query string, POST JSON or POST form.";
     let table = |summary: &str| {
+        let ok = ok_json(
+            "{data: [...], info: {dataVersion, requestId, lapisVersion}}; CSV, TSV, TSV-ESCAPED by dataFormat or Accept; header lapis-data-version",
+        );
+        let o = op(&format!("{summary} {filters}"), vec![], None, ok, false);
+        json!({ "get": o.clone(), "post": o })
+    };
+    let sequences = |summary: &str, named: bool| {
+        let mut params = vec![];
+        if named {
+            params.push(
+                json!({ "name": "name", "in": "path", "required": true, "schema": { "type": "string" },
+                                "description": "segment or gene" }),
+            );
+        }
+        let ok = json!({ "description": "FASTA (default), JSON or NDJSON ({primaryKey, <name>: sequence}), streamed",
+                         "content": { "text/x-fasta": { "schema": { "type": "string" } } } });
         let o = op(
-            &format!("{summary} {filters}"),
-            vec![organism_param()],
+            &format!("{summary} {filters} fastaHeaderTemplate for FASTA headers."),
+            params,
             None,
-            ok_json("{data: [...], info: {dataVersion, lapisVersion}}; header lapis-data-version"),
+            ok,
             false,
         );
         json!({ "get": o.clone(), "post": o })
     };
-    let get_only = |summary: &str, extra: Vec<Value>| {
-        let mut params = vec![organism_param()];
-        params.extend(extra);
-        json!({ "get": op(summary, params, None, ok_json("JSON or YAML"), false) })
-    };
-    vec![
+    let get_only = |summary: &str, extra: Vec<Value>| json!({ "get": op(summary, extra, None, ok_json("JSON or YAML"), false) });
+    let column = json!({ "name": "column", "in": "path", "required": true, "schema": { "type": "string" } });
+    let under_root: Vec<(&str, Value)> = vec![
         (
-            "/{organism}/sample/aggregated".into(),
+            "/sample/aggregated",
             table(
-                "Counts of the matching released genomes, grouped by `fields` (date.year, date.month, date.isoWeek too).",
+                "Counts of the matching genomes, grouped by `fields` (date.year, date.month, date.isoWeek too).",
             ),
         ),
-        ("/{organism}/sample/details".into(), table("Metadata of the matching released genomes.")),
+        ("/sample/details", table("Metadata of the matching genomes.")),
         (
-            "/{organism}/sample/nucleotideMutations".into(),
+            "/sample/nucleotideMutations",
             table("Nucleotide mutations with count, coverage and proportion ≥ minProportion (default 0.05)."),
         ),
         (
-            "/{organism}/sample/aminoAcidMutations".into(),
+            "/sample/aminoAcidMutations",
             table("Amino-acid mutations with count, coverage and proportion ≥ minProportion (default 0.05)."),
         ),
         (
-            "/{organism}/sample/info".into(),
-            get_only("Data version and genome count of the query index.", vec![]),
+            "/sample/nucleotideInsertions",
+            table("Nucleotide insertions (ins_[segment:]pos:bases) with counts."),
+        ),
+        ("/sample/aminoAcidInsertions", table("Amino-acid insertions (ins_gene:pos:residues) with counts.")),
+        (
+            "/sample/alignedNucleotideSequences",
+            sequences("Aligned nucleotide sequences of every segment.", false),
         ),
         (
-            "/{organism}/sample/referenceGenome".into(),
-            get_only("Reference segments and gene peptides.", vec![]),
+            "/sample/alignedNucleotideSequences/{name}",
+            sequences("The aligned sequence of one segment.", true),
         ),
         (
-            "/{organism}/sample/databaseConfig".into(),
+            "/sample/unalignedNucleotideSequences",
+            sequences("Unaligned (as submitted) nucleotide sequences.", false),
+        ),
+        (
+            "/sample/unalignedNucleotideSequences/{name}",
+            sequences("The unaligned sequence of one segment.", true),
+        ),
+        ("/sample/alignedAminoAcidSequences", sequences("Aligned peptides of every gene.", false)),
+        ("/sample/alignedAminoAcidSequences/{name}", sequences("The aligned peptide of one gene.", true)),
+        ("/sample/info", get_only("Data version and genome count of the query index.", vec![])),
+        ("/sample/referenceGenome", get_only("Reference segments and gene peptides.", vec![])),
+        (
+            "/sample/databaseConfig",
             get_only("The query schema (fields and types), as SILO's database_config.", vec![]),
         ),
         (
-            "/{organism}/component/nucleotideMutationsOverTime".into(),
+            "/sample/lineageDefinition/{column}",
+            get_only(
+                "The lineage DAG of a lineage column as YAML {label: {parents, aliases}}.",
+                vec![column],
+            ),
+        ),
+        (
+            "/component/nucleotideMutationsOverTime",
             series("{filters, includeMutations: [\"C241T\"], dateRanges: [{dateFrom, dateTo}], dateField}"),
         ),
         (
-            "/{organism}/component/aminoAcidMutationsOverTime".into(),
+            "/component/aminoAcidMutationsOverTime",
             series("{filters, includeMutations: [\"S:L455S\"], dateRanges: [{dateFrom, dateTo}], dateField}"),
         ),
         (
-            "/{organism}/component/queriesOverTime".into(),
+            "/component/queriesOverTime",
             series("{filters, queries: [{displayLabel, countQuery, coverageQuery}], dateRanges, dateField}"),
         ),
-        ("/query/parse".into(), parse_op()),
-        ("/{organism}/query/parse".into(), parse_op()),
-        (
-            "/{organism}/sample/lineageDefinition/{column}".into(),
-            get_only(
-                "The lineage DAG of a lineage column as YAML {label: {parents, aliases}}.",
-                vec![
-                    json!({ "name": "column", "in": "path", "required": true, "schema": { "type": "string" } }),
-                ],
-            ),
-        ),
-    ]
+        ("/query/parse", parse_op()),
+    ];
+    let mut paths = Vec::new();
+    for (path, item) in under_root {
+        let mut with_organism = item.clone();
+        for method in ["get", "post"] {
+            if let Some(params) = with_organism.get_mut(method).and_then(|o| o["parameters"].as_array_mut()) {
+                params.insert(0, organism_param());
+            }
+        }
+        paths.push((format!("/{{organism}}{path}"), with_organism));
+        paths.push((path.to_owned(), item));
+    }
+    paths
 }
 
 /// A time-series component: a matrix of {count, coverage} per item and date range.
 fn series(body: &str) -> Value {
     let b = json_body(json!({ "type": "object", "description": body }));
-    json!({ "post": op("Counts and coverage per item and date range (additive across nodes).", vec![organism_param()], Some(b),
+    json!({ "post": op("Counts and coverage per item and date range (additive across nodes).", vec![], Some(b),
                        ok_json("{data: {mutations|queries, dateRanges, data: [[{count, coverage}]], totalCountsByDateRange}, info}"), false) })
 }
 
