@@ -220,6 +220,44 @@ fn single(index: &Index, rows: &RoaringBitmap, field: GroupField) -> Vec<(Vec<i6
     by_rows(index, rows, &[field])
 }
 
+/// Counts per raw key: in a flat array when the field has few possible keys (see [`Dense`]),
+/// else in a hash map. Keys outside the array's range go to the map.
+struct KeyCounter {
+    dense: Option<(Dense, Vec<u64>)>,
+    map: IntMap<i64, u64>,
+}
+
+impl KeyCounter {
+    fn new(column: &Column, field: GroupField, rows: u64) -> KeyCounter {
+        let dense = Dense::new(column, field).filter(|d| u64::from(d.ids) <= rows * 16 + 4096).map(|d| {
+            let cells = vec![0u64; d.ids as usize];
+            (d, cells)
+        });
+        KeyCounter { dense, map: IntMap::default() }
+    }
+
+    #[inline]
+    fn add(&mut self, key: i64, n: u64) {
+        match &mut self.dense {
+            Some((d, cells)) => match d.id(key) {
+                Some(id) => cells[id as usize] += n,
+                None => *self.map.entry(key).or_default() += n,
+            },
+            None => *self.map.entry(key).or_default() += n,
+        }
+    }
+
+    fn into_counts(self) -> Vec<(Vec<i64>, u64)> {
+        let mut out: Vec<(Vec<i64>, u64)> = self.map.into_iter().map(|(k, n)| (vec![k], n)).collect();
+        if let Some((d, cells)) = self.dense {
+            out.extend(
+                cells.iter().enumerate().filter(|(_, n)| **n > 0).map(|(id, &n)| (vec![d.raw(id as u32)], n)),
+            );
+        }
+        out
+    }
+}
+
 /// Counts a key that never decreases within the column's runs: each selected row range is cut
 /// where the key changes (binary search), so a range of a million rows spanning 50 weeks costs
 /// 50 searches. Short ranges (a selection scattered over the rows) are counted row by row.
@@ -227,14 +265,14 @@ fn by_runs(column: &Column, rows: &RoaringBitmap, field: GroupField) -> Vec<(Vec
     /// Below this many rows a range is cheaper to count row by row than to search.
     const SHORT: u32 = 16;
     let runs = column.runs();
-    let mut counts: IntMap<i64, u64> = IntMap::default();
+    let mut counts = KeyCounter::new(column, field, rows.len());
     let mut iter = rows.iter();
     let mut run = 0usize;
     while let Some(range) = iter.next_range() {
         let (mut a, end) = (*range.start(), *range.end() + 1);
         if end - a < SHORT {
             for row in a..end {
-                *counts.entry(raw_key(column, field, row)).or_default() += 1;
+                counts.add(raw_key(column, field, row), 1);
             }
             continue;
         }
@@ -264,13 +302,13 @@ fn by_runs(column: &Column, rows: &RoaringBitmap, field: GroupField) -> Vec<(Vec
                         hi = mid;
                     }
                 }
-                *counts.entry(key).or_default() += u64::from(lo - pos);
+                counts.add(key, u64::from(lo - pos));
                 pos = lo;
             }
             a = b;
         }
     }
-    counts.into_iter().map(|(k, n)| (vec![k], n)).collect()
+    counts.into_counts()
 }
 
 /// A field's values as small dense numbers (0: null), for counting in an array: the number of
@@ -433,11 +471,11 @@ fn by_rows(index: &Index, rows: &RoaringBitmap, fields: &[GroupField]) -> Vec<(V
     let columns: Vec<&Column> = fields.iter().map(|f| &index.columns[f.column()]).collect();
     match fields {
         [f] => {
-            let mut counts: IntMap<i64, u64> = IntMap::default();
+            let mut counts = KeyCounter::new(columns[0], *f, rows.len());
             for row in rows {
-                *counts.entry(raw_key(columns[0], *f, row)).or_default() += 1;
+                counts.add(raw_key(columns[0], *f, row), 1);
             }
-            counts.into_iter().map(|(k, n)| (vec![k], n)).collect()
+            counts.into_counts()
         }
         [f, g] => {
             let mut counts: IntMap<(i64, i64), u64> = IntMap::default();
@@ -499,10 +537,18 @@ mod tests {
             GroupField::Year(1),
         ] {
             let mut fast = single(&index, &rows, field);
-            let mut slow = by_rows(&index, &rows, &[field]);
+            let mut rowwise = by_rows(&index, &rows, &[field]);
+            // Independent of both: a plain map, row by row.
+            let mut map: IntMap<i64, u64> = IntMap::default();
+            for row in &rows {
+                *map.entry(raw_key(&index.columns[field.column()], field, row)).or_default() += 1;
+            }
+            let mut slow: Vec<(Vec<i64>, u64)> = map.into_iter().map(|(k, n)| (vec![k], n)).collect();
             fast.sort();
+            rowwise.sort();
             slow.sort();
             assert_eq!(fast, slow, "{field:?}");
+            assert_eq!(rowwise, slow, "{field:?} row by row");
         }
         for g in [GroupField::IsoWeek(1), GroupField::Month(1), GroupField::Year(1)] {
             let mut dense = count_dense(&index, &rows, GroupField::Column(0), g).unwrap();
