@@ -354,16 +354,37 @@ pub fn ordered_rows(
         order @ OrderBy::Random(_) => {
             budget.rows(total, "ordering")?;
             let seed = seed_of(order).unwrap_or(0);
-            let mut keyed: Vec<(u64, usize, u32)> = Vec::with_capacity(total as usize);
-            for (p, rows) in selected.iter().enumerate() {
-                budget.check()?;
-                keyed.extend(rows.iter().map(|r| (mix(seed, u64::from(r) | (p as u64) << 32), p, r)));
-            }
-            let keep = wanted.min(keyed.len() as u64) as usize;
-            if keep < keyed.len() && keep > 0 {
-                keyed.select_nth_unstable(keep - 1);
-                keyed.truncate(keep);
-            }
+            let key = |p: usize, r: u32| (mix(seed, u64::from(r) | (p as u64) << 32), p, r);
+            let keep = wanted.min(total) as usize;
+            let mut keyed: Vec<(u64, usize, u32)> = if keep as u64 <= total / 8 {
+                // A small sample of a big answer: the `keep` smallest keys in a bounded heap,
+                // without materialising a key per row.
+                let mut heap: BinaryHeap<(u64, usize, u32)> = BinaryHeap::with_capacity(keep + 1);
+                for (p, rows) in selected.iter().enumerate() {
+                    budget.check()?;
+                    for r in rows {
+                        let k = key(p, r);
+                        if heap.len() < keep {
+                            heap.push(k);
+                        } else if heap.peek().is_some_and(|top| k < *top) {
+                            heap.pop();
+                            heap.push(k);
+                        }
+                    }
+                }
+                heap.into_vec()
+            } else {
+                let mut keyed = Vec::with_capacity(total as usize);
+                for (p, rows) in selected.iter().enumerate() {
+                    budget.check()?;
+                    keyed.extend(rows.iter().map(|r| key(p, r)));
+                }
+                if keep < keyed.len() && keep > 0 {
+                    keyed.select_nth_unstable(keep - 1);
+                    keyed.truncate(keep);
+                }
+                keyed
+            };
             keyed.sort_unstable();
             Ok(keyed
                 .into_iter()
