@@ -258,6 +258,28 @@ impl KeyCounter {
     }
 }
 
+/// The first row of `[pos, end)` whose key differs from `key` (the row at `pos`), where keys
+/// never decrease over the range: gallop, then bisect.
+#[inline]
+fn stretch_end(pos: u32, end: u32, key: i64, key_at: impl Fn(u32) -> i64) -> u32 {
+    let mut step = 1;
+    let mut lo = pos + 1;
+    while pos + step < end && key_at(pos + step) == key {
+        lo = pos + step + 1;
+        step *= 2;
+    }
+    let mut hi = (pos + step).min(end).max(lo);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if key_at(mid) == key {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// Counts a key that never decreases within the column's runs: each selected row range is cut
 /// where the key changes (binary search), so a range of a million rows spanning 50 weeks costs
 /// 50 searches. Short ranges (a selection scattered over the rows) are counted row by row.
@@ -285,23 +307,7 @@ fn by_runs(column: &Column, rows: &RoaringBitmap, field: GroupField) -> Vec<(Vec
             let mut pos = a;
             while pos < b {
                 let key = raw_key(column, field, pos);
-                // First row of [pos, b) with a greater key (keys never decrease here): gallop,
-                // then bisect.
-                let mut step = 1;
-                let mut lo = pos + 1;
-                while pos + step < b && raw_key(column, field, pos + step) == key {
-                    lo = pos + step + 1;
-                    step *= 2;
-                }
-                let mut hi = (pos + step).min(b).max(lo);
-                while lo < hi {
-                    let mid = lo + (hi - lo) / 2;
-                    if raw_key(column, field, mid) == key {
-                        lo = mid + 1;
-                    } else {
-                        hi = mid;
-                    }
-                }
+                let lo = stretch_end(pos, b, key, |r| raw_key(column, field, r));
                 counts.add(key, u64::from(lo - pos));
                 pos = lo;
             }
@@ -437,21 +443,7 @@ fn count_dense_in(
                 let mut pos = a;
                 while pos < b {
                     let key = raw_key(cg, g, pos);
-                    let mut step = 1;
-                    let mut lo = pos + 1;
-                    while pos + step < b && raw_key(cg, g, pos + step) == key {
-                        lo = pos + step + 1;
-                        step *= 2;
-                    }
-                    let mut hi = (pos + step).min(b).max(lo);
-                    while lo < hi {
-                        let mid = lo + (hi - lo) / 2;
-                        if raw_key(cg, g, mid) == key {
-                            lo = mid + 1;
-                        } else {
-                            hi = mid;
-                        }
-                    }
+                    let lo = stretch_end(pos, b, key, |r| raw_key(cg, g, r));
                     let gid = dg.id(key)?;
                     for row in pos..lo {
                         counts[(df.id(raw_key(cf, f, row))? * dg.ids + gid) as usize] += 1;
