@@ -162,6 +162,8 @@ pub struct Column {
     /// The null rows, computed on first use (`isNull` filters are common and the column is
     /// immutable between appends; [`Column::push`] clears it).
     nulls: OnceLock<RoaringBitmap>,
+    /// For dates: the earliest and latest day, computed on first use (cleared like `nulls`).
+    day_bounds: OnceLock<Option<(i32, i32)>>,
 }
 
 /// Days since 1970-01-01 (the form dates are compared in).
@@ -205,7 +207,7 @@ impl Column {
     }
 
     pub(crate) fn from_parts(name: String, kind: ColumnType, data: Data, runs: Vec<(u32, u32)>) -> Column {
-        Column { name, kind, data, runs, nulls: OnceLock::new() }
+        Column { name, kind, data, runs, nulls: OnceLock::new(), day_bounds: OnceLock::new() }
     }
 
     pub fn len(&self) -> usize {
@@ -244,6 +246,7 @@ impl Column {
     /// Appends the next row's value (`Null` fits every type).
     pub fn push(&mut self, value: Value) -> Result<(), ValueError> {
         self.nulls = OnceLock::new();
+        self.day_bounds = OnceLock::new();
         self.check(&value)?;
         let row = self.len() as u32;
         match (&mut self.data, value) {
@@ -493,6 +496,17 @@ impl Column {
         }
     }
 
+    /// The earliest and latest date of a date column (`None`: no dates, or not a date column).
+    pub fn day_bounds(&self) -> Option<(i32, i32)> {
+        *self.day_bounds.get_or_init(|| match &self.data {
+            Data::Date(v) => v.iter().filter(|&&d| d != NULL_DAY).fold(None, |b, &d| match b {
+                None => Some((d, d)),
+                Some((lo, hi)) => Some((lo.min(d), hi.max(d))),
+            }),
+            _ => None,
+        })
+    }
+
     /// Whether the row's value is null.
     pub fn is_null(&self, row: u32) -> bool {
         self.raw(row) == i64::MIN
@@ -646,6 +660,19 @@ fn partition(start: u32, end: u32, pred: impl Fn(u32) -> bool) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Date bounds follow appends too.
+    #[test]
+    fn day_bounds_follow_appends() {
+        let mut c = Column::new("date", ColumnType::Date);
+        assert_eq!(c.day_bounds(), None);
+        c.push(date("2021-01-02")).unwrap();
+        c.push(Value::Null).unwrap();
+        let d = |s: &str| day_number(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap());
+        assert_eq!(c.day_bounds(), Some((d("2021-01-02"), d("2021-01-02"))));
+        c.push(date("2020-05-01")).unwrap();
+        assert_eq!(c.day_bounds(), Some((d("2020-05-01"), d("2021-01-02"))));
+    }
 
     /// The cached null rows follow appends.
     #[test]

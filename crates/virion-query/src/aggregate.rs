@@ -330,17 +330,26 @@ const DENSE_YEARS: i64 = 300;
 
 impl Dense {
     fn new(column: &Column, field: GroupField) -> Option<Dense> {
+        // The years the column's dates span (one more each side: an ISO week's year may be the
+        // neighbouring one), so that the array is as small as the data allows.
+        let (first_year, years) = match column.day_bounds() {
+            Some((lo, hi)) if !matches!(field, GroupField::Column(_)) => {
+                let (a, b) = (i64::from(date_of(lo).year()) - 1, i64::from(date_of(hi).year()) + 1);
+                (a, (b - a + 1).min(DENSE_YEARS))
+            }
+            _ => (DENSE_FIRST_YEAR, DENSE_YEARS),
+        };
         let ids = match (field, column.kind) {
             (GroupField::Column(_), ColumnType::String { .. }) => {
                 column.dictionary().map_or(0, |d| d.len()) as u32 + 1
             }
             (GroupField::Column(_), ColumnType::Boolean) => 3,
-            (GroupField::Year(_), _) => DENSE_YEARS as u32 + 1,
-            (GroupField::Month(_), _) => (DENSE_YEARS * 12) as u32 + 1,
-            (GroupField::IsoWeek(_), _) => (DENSE_YEARS * 53) as u32 + 1,
+            (GroupField::Year(_), _) => years as u32 + 1,
+            (GroupField::Month(_), _) => (years * 12) as u32 + 1,
+            (GroupField::IsoWeek(_), _) => (years * 53) as u32 + 1,
             _ => return None,
         };
-        Some(Dense { ids, first_year: DENSE_FIRST_YEAR, field })
+        Some(Dense { ids, first_year, field })
     }
 
     /// The id of a raw key (`None`: outside the dense range, e.g. a date after 2199).
