@@ -280,21 +280,41 @@ fn stretch_end(pos: u32, end: u32, key: i64, key_at: impl Fn(u32) -> i64) -> u32
     lo
 }
 
-/// Counts a key that never decreases within the column's runs: each selected row range is cut
-/// where the key changes (binary search), so a range of a million rows spanning 50 weeks costs
-/// 50 searches. Short ranges (a selection scattered over the rows) are counted row by row.
+/// Counts a key that never decreases within the column's runs (see [`stretches`]).
 fn by_runs(column: &Column, rows: &RoaringBitmap, field: GroupField) -> Vec<(Vec<i64>, u64)> {
-    /// Below this many rows a range is cheaper to count row by row than to search.
-    const SHORT: u32 = 16;
-    let runs = column.runs();
     let mut counts = KeyCounter::new(column, field, rows.len());
+    stretches(
+        rows,
+        column.runs(),
+        |r| raw_key(column, field, r),
+        |key, from, to| {
+            counts.add(key, u64::from(to - from));
+            Some(())
+        },
+    );
+    counts.into_counts()
+}
+
+/// Visits the selected rows as `[from, to)` stretches of one key, for a key that never
+/// decreases within each of `runs`: each selected row range is cut where the key changes
+/// (gallop, then bisect), so a range of a million rows spanning 50 weeks costs 50 searches.
+/// Short ranges (a selection scattered over the rows) are visited row by row. Stops at the
+/// first `None` from `visit`.
+fn stretches(
+    rows: &RoaringBitmap,
+    runs: &[(u32, u32)],
+    key_at: impl Fn(u32) -> i64,
+    mut visit: impl FnMut(i64, u32, u32) -> Option<()>,
+) -> Option<()> {
+    /// Below this many rows a range is cheaper to visit row by row than to search.
+    const SHORT: u32 = 16;
     let mut iter = rows.iter();
     let mut run = 0usize;
     while let Some(range) = iter.next_range() {
         let (mut a, end) = (*range.start(), *range.end() + 1);
         if end - a < SHORT {
             for row in a..end {
-                counts.add(raw_key(column, field, row), 1);
+                visit(key_at(row), row, row + 1)?;
             }
             continue;
         }
@@ -306,15 +326,15 @@ fn by_runs(column: &Column, rows: &RoaringBitmap, field: GroupField) -> Vec<(Vec
             let b = runs.get(run).map_or(end, |&(_, e)| e.min(end)).max(a + 1);
             let mut pos = a;
             while pos < b {
-                let key = raw_key(column, field, pos);
-                let lo = stretch_end(pos, b, key, |r| raw_key(column, field, r));
-                counts.add(key, u64::from(lo - pos));
+                let key = key_at(pos);
+                let lo = stretch_end(pos, b, key, &key_at);
+                visit(key, pos, lo)?;
                 pos = lo;
             }
             a = b;
         }
     }
-    counts.into_counts()
+    Some(())
 }
 
 /// A field's values as small dense numbers (0: null), for counting in an array: the number of
@@ -439,30 +459,18 @@ fn count_dense_in(
             }
             return Some(());
         }
-        let runs = cg.runs();
-        let mut run = 0usize;
-        let mut iter = rows.iter();
-        while let Some(range) = iter.next_range() {
-            let (mut a, end) = (*range.start(), *range.end() + 1);
-            while a < end {
-                while run < runs.len() && runs[run].1 <= a {
-                    run += 1;
+        stretches(
+            rows,
+            cg.runs(),
+            |r| raw_key(cg, g, r),
+            |key, from, to| {
+                let gid = dg.id(key)?;
+                for row in from..to {
+                    counts[(df.id(raw_key(cf, f, row))? * dg.ids + gid) as usize] += 1;
                 }
-                let b = runs.get(run).map_or(end, |&(_, e)| e.min(end)).max(a + 1);
-                let mut pos = a;
-                while pos < b {
-                    let key = raw_key(cg, g, pos);
-                    let lo = stretch_end(pos, b, key, |r| raw_key(cg, g, r));
-                    let gid = dg.id(key)?;
-                    for row in pos..lo {
-                        counts[(df.id(raw_key(cf, f, row))? * dg.ids + gid) as usize] += 1;
-                    }
-                    pos = lo;
-                }
-                a = b;
-            }
-        }
-        Some(())
+                Some(())
+            },
+        )
     };
     let counts = if rows.len() < parallel_rows {
         let mut counts = vec![0u32; cells];
