@@ -159,10 +159,10 @@ pub struct Column {
     pub(crate) data: Data,
     /// For dates and numbers: `[start, end)` row stretches whose values never decrease.
     pub(crate) runs: Vec<(u32, u32)>,
-    /// The null rows, computed on first use (`isNull` filters are common and the column is
-    /// immutable between appends; [`Column::push`] clears it).
+    /// The null rows, computed on first use (`isNull` filters are common); [`Column::push`]
+    /// keeps it current.
     nulls: OnceLock<RoaringBitmap>,
-    /// For dates: the earliest and latest day, computed on first use (cleared like `nulls`).
+    /// For dates: the earliest and latest day, computed on first use, kept current like `nulls`.
     day_bounds: OnceLock<Option<(i32, i32)>>,
 }
 
@@ -245,8 +245,6 @@ impl Column {
 
     /// Appends the next row's value (`Null` fits every type).
     pub fn push(&mut self, value: Value) -> Result<(), ValueError> {
-        self.nulls = OnceLock::new();
-        self.day_bounds = OnceLock::new();
         self.check(&value)?;
         let row = self.len() as u32;
         match (&mut self.data, value) {
@@ -281,6 +279,14 @@ impl Column {
             _ => unreachable!("check() accepted the value"),
         }
         self.extend_runs(row);
+        // Cached summaries follow the new row rather than being recomputed after each append.
+        let (null, day) = (self.is_null(row), self.day(row));
+        if null && let Some(nulls) = self.nulls.get_mut() {
+            nulls.insert(row);
+        }
+        if let (Some(bounds), Some(d)) = (self.day_bounds.get_mut(), day) {
+            *bounds = Some(bounds.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+        }
         Ok(())
     }
 
