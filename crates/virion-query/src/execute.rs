@@ -328,6 +328,66 @@ fn compare_keys(a: &[Cell], b: &[Cell], desc: &[bool]) -> Ordering {
     Ordering::Equal
 }
 
+/// A row with its random sort key: (key, block-part index, row).
+type KeyedRow = (u64, usize, u32);
+
+/// Rows per slice when a random sample is drawn on several cores.
+const SAMPLE_SLICE: u32 = 1 << 20;
+
+/// The `keep` rows with the smallest random keys of a seed (a small sample of a big answer),
+/// without a key per row kept: the keys are uniform, so the smallest `keep` lie below a
+/// threshold a few times `keep / total` of the key space. Every row's key is compared with it
+/// (slices on every core) and the few below are kept. `None` in the rare case fewer than
+/// `keep` fall below it; the caller then orders every key.
+fn smallest_keys(
+    selected: &[RoaringBitmap],
+    seed: u64,
+    keep: usize,
+    budget: &Budget,
+) -> Result<Option<Vec<KeyedRow>>, QueryError> {
+    use rayon::prelude::*;
+    let total: u64 = selected.iter().map(RoaringBitmap::len).sum();
+    if keep == 0 || total == 0 {
+        return Ok(Some(Vec::new()));
+    }
+    // Expected keys below: 4 × keep + 64; fewer than `keep` is then very unlikely.
+    let share = ((4 * keep as u64 + 64) as f64 / total as f64).min(1.0);
+    let threshold = if share >= 1.0 { u64::MAX } else { (share * u64::MAX as f64) as u64 };
+    let slices: Vec<(usize, u32)> = selected
+        .iter()
+        .enumerate()
+        .flat_map(|(p, rows)| {
+            let (lo, hi) = (rows.min().unwrap_or(0), rows.max().unwrap_or(0));
+            (lo / SAMPLE_SLICE..=hi / SAMPLE_SLICE).filter(move |_| !rows.is_empty()).map(move |s| (p, s))
+        })
+        .collect();
+    let found: Vec<Vec<KeyedRow>> = slices
+        .par_iter()
+        .map(|&(p, s)| {
+            budget.check()?;
+            let start = s * SAMPLE_SLICE;
+            let end = start.saturating_add(SAMPLE_SLICE);
+            let tag = (p as u64) << 32;
+            Ok(selected[p]
+                .range(start..end)
+                .filter_map(|r| {
+                    let k = mix(seed, u64::from(r) | tag);
+                    (k <= threshold).then_some((k, p, r))
+                })
+                .collect())
+        })
+        .collect::<Result<_, QueryError>>()?;
+    let mut keyed: Vec<KeyedRow> = found.into_iter().flatten().collect();
+    if keyed.len() < keep {
+        return Ok(None);
+    }
+    if keep < keyed.len() {
+        keyed.select_nth_unstable(keep - 1);
+        keyed.truncate(keep);
+    }
+    Ok(Some(keyed))
+}
+
 /// The selected rows of every part in answer order, after `offset` and `limit`: as stored
 /// (no order asked), by fields (top-k with a heap when a page is asked for), or in the random
 /// order of a seed (the same order for every endpoint).
@@ -356,34 +416,22 @@ pub fn ordered_rows(
             let seed = seed_of(order).unwrap_or(0);
             let key = |p: usize, r: u32| (mix(seed, u64::from(r) | (p as u64) << 32), p, r);
             let keep = wanted.min(total) as usize;
-            let mut keyed: Vec<(u64, usize, u32)> = if keep as u64 <= total / 8 {
-                // A small sample of a big answer: the `keep` smallest keys in a bounded heap,
-                // without materialising a key per row.
-                let mut heap: BinaryHeap<(u64, usize, u32)> = BinaryHeap::with_capacity(keep + 1);
-                for (p, rows) in selected.iter().enumerate() {
-                    budget.check()?;
-                    for r in rows {
-                        let k = key(p, r);
-                        if heap.len() < keep {
-                            heap.push(k);
-                        } else if heap.peek().is_some_and(|top| k < *top) {
-                            heap.pop();
-                            heap.push(k);
-                        }
+            let sampled =
+                if keep as u64 <= total / 8 { smallest_keys(selected, seed, keep, budget)? } else { None };
+            let mut keyed: Vec<KeyedRow> = match sampled {
+                Some(keyed) => keyed,
+                None => {
+                    let mut keyed = Vec::with_capacity(total as usize);
+                    for (p, rows) in selected.iter().enumerate() {
+                        budget.check()?;
+                        keyed.extend(rows.iter().map(|r| key(p, r)));
                     }
+                    if keep < keyed.len() && keep > 0 {
+                        keyed.select_nth_unstable(keep - 1);
+                        keyed.truncate(keep);
+                    }
+                    keyed
                 }
-                heap.into_vec()
-            } else {
-                let mut keyed = Vec::with_capacity(total as usize);
-                for (p, rows) in selected.iter().enumerate() {
-                    budget.check()?;
-                    keyed.extend(rows.iter().map(|r| key(p, r)));
-                }
-                if keep < keyed.len() && keep > 0 {
-                    keyed.select_nth_unstable(keep - 1);
-                    keyed.truncate(keep);
-                }
-                keyed
             };
             keyed.sort_unstable();
             Ok(keyed
@@ -604,4 +652,34 @@ pub fn queries_over_time(
         cells,
         totals: totals(&per_part, ranges.len()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The thresholded sample is exactly the `keep` smallest keys of a full sort, over several
+    /// parts and slices.
+    #[test]
+    fn sample_matches_full_order() {
+        let parts = vec![
+            (0..3_000_000u32).filter(|r| r % 3 != 1).collect::<RoaringBitmap>(),
+            (0..5000u32).collect::<RoaringBitmap>(),
+        ];
+        for (seed, keep) in [(1u64, 1usize), (42, 100), (7, 5000)] {
+            let mut all: Vec<KeyedRow> = parts
+                .iter()
+                .enumerate()
+                .flat_map(|(p, rows)| {
+                    rows.iter().map(move |r| (mix(seed, u64::from(r) | (p as u64) << 32), p, r))
+                })
+                .collect();
+            all.sort_unstable();
+            all.truncate(keep);
+            let mut got = smallest_keys(&parts, seed, keep, &Budget::default()).unwrap().unwrap();
+            got.sort_unstable();
+            assert_eq!(got, all, "seed {seed}, keep {keep}");
+        }
+        assert_eq!(smallest_keys(&parts, 3, 0, &Budget::default()).unwrap(), Some(Vec::new()));
+    }
 }
