@@ -13,7 +13,8 @@ use std::sync::OnceLock;
 use roaring::RoaringBitmap;
 
 use crate::sequence::alphabet::{Alphabet, SYMBOL_BITS, key, key_position, key_slot};
-use crate::sequence::missing::MissingRanges;
+use crate::sequence::missing::{MissingRanges, RowEnds};
+use crate::sequence::seek;
 use crate::sequence::sparse::SparseSeq;
 use crate::sequence::tally::{Accumulator, Tally};
 
@@ -31,6 +32,12 @@ pub(crate) struct SeqBlock {
     /// Exceptions with more than [`RARE_MAX`] rows: packed keys (sorted) and their global rows.
     common_keys: Vec<u32>,
     common_rows: Vec<RoaringBitmap>,
+    /// The same rows as block-local spans (first, last), `common_spans[span_at[i]..span_at[i +
+    /// 1]]` for `common_rows[i]`: counting a scattered selection's carriers is two prefix-count
+    /// look-ups per span, and a flat list walks several times faster than roaring's range
+    /// iterator (a few spans per exception: lineages are contiguous, N rows punch holes).
+    common_spans: Vec<(u16, u16)>,
+    span_at: Vec<u32>,
     /// The other exceptions as `key << 16 | local row`, sorted ...
     rare_by_key: Vec<u64>,
     /// ... and as `local row << 32 | key`, sorted.
@@ -48,6 +55,8 @@ impl Clone for SeqBlock {
             majority: self.majority.clone(),
             common_keys: self.common_keys.clone(),
             common_rows: self.common_rows.clone(),
+            common_spans: self.common_spans.clone(),
+            span_at: self.span_at.clone(),
             rare_by_key: self.rare_by_key.clone(),
             rare_by_row: self.rare_by_row.clone(),
             missing: self.missing.clone(),
@@ -100,15 +109,9 @@ impl Selected {
         self.before[w] + partial
     }
 
-    /// Selected rows among the global rows `rows` of this block.
-    fn count_in(&self, rows: &RoaringBitmap, base: u32) -> u64 {
-        let mut n = 0u64;
-        let mut iter = rows.iter();
-        while let Some(r) = iter.next_range() {
-            let (a, b) = (r.start() - base, r.end() - base + 1);
-            n += u64::from(self.rank(b) - self.rank(a));
-        }
-        n
+    /// Selected rows among block-local spans (first, last).
+    fn count_in(&self, spans: &[(u16, u16)]) -> u64 {
+        spans.iter().map(|&(a, b)| u64::from(self.rank(u32::from(b) + 1) - self.rank(u32::from(a)))).sum()
     }
 }
 
@@ -240,12 +243,24 @@ impl SeqBlock {
     ) -> SeqBlock {
         let mut rare_by_row: Vec<u64> = rare_by_key.iter().map(|&e| (e & 0xffff) << 32 | (e >> 16)).collect();
         rare_by_row.sort_unstable();
+        let mut common_spans = Vec::new();
+        let mut span_at = Vec::with_capacity(common_rows.len() + 1);
+        for bitmap in &common_rows {
+            span_at.push(common_spans.len() as u32);
+            let mut iter = bitmap.iter();
+            while let Some(r) = iter.next_range() {
+                common_spans.push((local(*r.start(), base), local(*r.end(), base)));
+            }
+        }
+        span_at.push(common_spans.len() as u32);
         SeqBlock {
             base,
             rows,
             majority,
             common_keys,
             common_rows,
+            common_spans,
+            span_at,
             rare_by_key,
             rare_by_row,
             missing,
@@ -299,6 +314,16 @@ impl SeqBlock {
         let lo = u64::from(key(pos, 0)) << 16;
         let a = self.rare_by_key.partition_point(|&e| e < lo);
         let b = a + self.rare_by_key[a..].partition_point(|&e| key_position((e >> 16) as u32) == pos);
+        &self.rare_by_key[a..b]
+    }
+
+    /// As [`SeqBlock::rare_at`], looked up from `cursor` (0, or where the previous, smaller
+    /// position's entries ended; moved past these).
+    fn rare_at_from(&self, pos: u32, cursor: &mut usize) -> &[u64] {
+        let lo = u64::from(key(pos, 0)) << 16;
+        let a = seek(&self.rare_by_key, *cursor, |&e| e < lo);
+        let b = seek(&self.rare_by_key, a, |&e| key_position((e >> 16) as u32) == pos);
+        *cursor = b;
         &self.rare_by_key[a..b]
     }
 
@@ -495,22 +520,28 @@ impl SeqBlock {
         // selected rows of a run of rows two look-ups.
         let selected = (!whole).then(|| Selected::new(among, self.base));
         let has = |local_row: u16| selected.as_ref().is_none_or(|s| s.contains(local_row));
-        // Missing runs of the selected rows.
+        // Missing runs of the selected rows; their ragged ends are gathered on the way for the
+        // majority letters below.
         let runs = (&self.missing.run_rows, &self.missing.runs);
+        let mut ends = RowEnds::default();
         if whole || n * 16 >= runs.0.len() as u64 {
             for (k, &row) in runs.0.iter().enumerate() {
                 if has(row) {
                     let (s, e) = runs.1[k];
                     acc.add_missing(s, e, sign);
+                    self.missing.note_end(&mut ends, s, e);
                 }
             }
         } else {
+            let mut cursor = 0;
             for row in among {
-                for &(s, e) in self.missing.of_row(local(row, self.base)) {
+                for &(s, e) in self.missing.of_row_from(local(row, self.base), &mut cursor) {
                     acc.add_missing(s, e, sign);
+                    self.missing.note_end(&mut ends, s, e);
                 }
             }
         }
+        let ends = ends.sorted();
         // Exceptions: bitmaps counted run by run (rows ordered by lineage make them a few runs),
         // rare entries one by one.
         let mut at_majority = vec![0u64; self.majority.len()];
@@ -521,7 +552,9 @@ impl SeqBlock {
                 // A selection of a few stretches is one run container: roaring intersects it
                 // with anything quickly; a scattered one is counted run by run of `rows`.
                 Some(s) if s.stretches <= 64 => rows.intersection_len(among),
-                Some(s) => s.count_in(rows, self.base),
+                Some(s) => {
+                    s.count_in(&self.common_spans[self.span_at[i] as usize..self.span_at[i + 1] as usize])
+                }
             };
             if c == 0 {
                 continue;
@@ -536,27 +569,34 @@ impl SeqBlock {
                 at_majority[m] += c;
             }
         }
-        if whole || n * 8 >= self.rare_by_key.len() as u64 {
+        // A sequential walk over every entry (a bit test each) beats a look-up per selected
+        // row (a cache miss each) unless the selection is very sparse (measured at 1.6% of a
+        // block's rows: 0.2 ms against 0.27 ms per block).
+        if whole || n * 128 >= self.rare_by_key.len() as u64 {
             for &e in &self.rare_by_key {
                 if has((e & 0xffff) as u16) {
                     acc.add((e >> 16) as u32, sign);
                 }
             }
         } else {
+            let mut cursor = 0;
             for row in among {
-                for k in self.rare_of_row(local(row, self.base)) {
-                    acc.add(k, sign);
+                let row = u64::from(local(row, self.base));
+                let a = seek(&self.rare_by_row, cursor, |&e| e >> 32 < row);
+                cursor = seek(&self.rare_by_row, a, |&e| e >> 32 <= row);
+                for &e in &self.rare_by_row[a..cursor] {
+                    acc.add(e as u32, sign);
                 }
             }
         }
         // Majority letters other than the reference's: the selected rows that are neither
         // missing there nor listed as exceptions.
+        let mut cursor = 0;
         for (m, &(p, letter)) in self.majority.iter().enumerate() {
-            let rare_here = self.rare_at(p).iter().filter(|&&e| has((e & 0xffff) as u16)).count() as u64;
-            let missing_here = match &selected {
-                None => self.missing.rows_at(p, self.base).len(),
-                Some(s) => s.count_in(&self.missing.rows_at(p, self.base), self.base),
-            };
+            let rare_here =
+                self.rare_at_from(p, &mut cursor).iter().filter(|&&e| has((e & 0xffff) as u16)).count();
+            let rare_here = rare_here as u64;
+            let missing_here = self.missing.count_at(p, &ends, has);
             let c = n - missing_here - at_majority[m] - rare_here;
             if c > 0 {
                 let slot = alphabet.slot(letter).expect("majority letters are alphabet letters");
@@ -574,6 +614,8 @@ impl SeqBlock {
         self.majority.len() * 8
             + self.common_keys.len() * 4
             + self.common_rows.iter().map(|b| b.serialized_size() + 48).sum::<usize>()
+            + self.common_spans.len() * 4
+            + self.span_at.len() * 4
             + (self.rare_by_key.len() + self.rare_by_row.len()) * 8
             + self.missing.heap_bytes()
     }

@@ -9,11 +9,33 @@
 
 use roaring::RoaringBitmap;
 
+use super::seek;
+
 /// Positions per bucket of the internal-run locator.
 const BUCKET: u32 = 256;
 
+/// Lead ends and trail starts of some of a block's rows, each sorted: with them
+/// [`MissingRanges::count_at`] counts those rows missing a position in two binary searches
+/// plus the dropouts near it, where listing the rows would sort every ragged end.
+#[derive(Default)]
+pub(crate) struct RowEnds {
+    lead_ends: Vec<u32>,
+    trail_starts: Vec<u32>,
+}
+
+impl RowEnds {
+    /// Sorts what [`MissingRanges::note_end`] collected.
+    pub(crate) fn sorted(mut self) -> RowEnds {
+        self.lead_ends.sort_unstable();
+        self.trail_starts.sort_unstable();
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct MissingRanges {
+    /// Positions in the sequence.
+    len: u32,
     /// Block-local row of each run, in row order (a row's runs are consecutive and sorted).
     pub(crate) run_rows: Vec<u16>,
     pub(crate) runs: Vec<(u32, u32)>,
@@ -30,7 +52,7 @@ pub(crate) struct MissingRanges {
 impl MissingRanges {
     /// Builds the locators over `runs_of_rows` (one list per block-local row, in row order).
     pub(crate) fn build<'a>(len: u32, runs_of_rows: impl Iterator<Item = &'a [(u32, u32)]>) -> MissingRanges {
-        let mut m = MissingRanges::default();
+        let mut m = MissingRanges { len, ..MissingRanges::default() };
         let buckets = len.div_ceil(BUCKET) as usize;
         let mut per_bucket: Vec<u32> = vec![0; buckets + 1];
         for (row, runs) in runs_of_rows.enumerate() {
@@ -68,6 +90,15 @@ impl MissingRanges {
         m
     }
 
+    /// The runs of one block-local row, looked up from `cursor` (0, or where the previous,
+    /// smaller row's runs ended; moved past this row's).
+    pub(crate) fn of_row_from(&self, row: u16, cursor: &mut usize) -> &[(u32, u32)] {
+        let a = seek(&self.run_rows, *cursor, |&r| r < row);
+        let b = seek(&self.run_rows, a, |&r| r <= row);
+        *cursor = b;
+        &self.runs[a..b]
+    }
+
     /// The runs of one block-local row.
     pub(crate) fn of_row(&self, row: u16) -> &[(u32, u32)] {
         let a = self.run_rows.partition_point(|&r| r < row);
@@ -101,6 +132,36 @@ impl MissingRanges {
         rows.sort_unstable();
         rows.dedup();
         RoaringBitmap::from_sorted_iter(rows).expect("sorted and deduplicated")
+    }
+
+    /// Adds a run `(start, end)` of a kept row to `ends` if it is a lead or a trail;
+    /// [`RowEnds::sorted`] then orders them.
+    #[inline]
+    pub(crate) fn note_end(&self, ends: &mut RowEnds, start: u32, end: u32) {
+        if start == 0 {
+            ends.lead_ends.push(end);
+        } else if end == self.len {
+            ends.trail_starts.push(start);
+        }
+    }
+
+    /// Rows missing `pos` among those `ends` was made for (`keep` accepts the same rows). A
+    /// row's runs are disjoint, so each missing row is met once.
+    pub(crate) fn count_at(&self, pos: u32, ends: &RowEnds, keep: impl Fn(u16) -> bool) -> u64 {
+        let leads = ends.lead_ends.len() - ends.lead_ends.partition_point(|&e| e <= pos);
+        let trails = ends.trail_starts.partition_point(|&s| s <= pos);
+        let mut internal = 0;
+        let b = (pos / BUCKET) as usize;
+        if b + 1 < self.bucket_start.len() {
+            let (a, z) = (self.bucket_start[b] as usize, self.bucket_start[b + 1] as usize);
+            for &i in &self.internal[a..z] {
+                let (s, e) = self.runs[i as usize];
+                if s <= pos && pos < e && keep(self.run_rows[i as usize]) {
+                    internal += 1;
+                }
+            }
+        }
+        (leads + trails + internal) as u64
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
@@ -160,6 +221,23 @@ mod tests {
                 .map(|(r, _)| 100 + r as u32)
                 .collect();
             assert_eq!(m.rows_at(pos, 100).iter().collect::<Vec<_>>(), expected, "pos {pos}");
+            let ends_of = |keep: &dyn Fn(u16) -> bool| {
+                let mut ends = RowEnds::default();
+                for r in (0..rows.len() as u16).filter(|&r| keep(r)) {
+                    for &(s, e) in m.of_row(r) {
+                        m.note_end(&mut ends, s, e);
+                    }
+                }
+                ends.sorted()
+            };
+            let mut cursor = 0;
+            for r in 0..rows.len() as u16 {
+                assert_eq!(m.of_row_from(r, &mut cursor), m.of_row(r), "row {r} from a cursor");
+            }
+            let odd = |r: u16| r % 2 == 1;
+            let kept = expected.iter().filter(|&&r| odd((r - 100) as u16)).count() as u64;
+            assert_eq!(m.count_at(pos, &ends_of(&odd), odd), kept, "pos {pos}, odd rows");
+            assert_eq!(m.count_at(pos, &ends_of(&|_| true), |_| true), expected.len() as u64);
             for (r, runs) in rows.iter().enumerate() {
                 assert_eq!(m.is_missing(r as u16, pos), runs.iter().any(|&(s, e)| s <= pos && pos < e));
             }

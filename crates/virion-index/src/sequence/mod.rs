@@ -18,6 +18,22 @@ use rayon::prelude::*;
 use roaring::{MultiOps, RoaringBitmap};
 
 pub use alphabet::{Alphabet, MAX_SEQUENCE_LEN};
+/// The first index at or after `from` whose entry is not `before` (entries from `from` on are
+/// `before` up to some index, then not), found by galloping from `from`: walking a block's
+/// per-row lists for rows in increasing order costs the log of each gap, not of the list,
+/// and stays in cache.
+pub(crate) fn seek<T>(v: &[T], from: usize, before: impl Fn(&T) -> bool) -> usize {
+    let (mut lo, mut step) = (from, 1);
+    let mut hi = from;
+    while hi < v.len() && before(&v[hi]) {
+        lo = hi + 1;
+        hi = from + step;
+        step *= 2;
+    }
+    let hi = hi.min(v.len());
+    lo + v[lo..hi].partition_point(before)
+}
+
 use block::SeqBlock;
 pub use sparse::{SparseError, SparseSeq};
 use tally::Accumulator;
@@ -307,8 +323,8 @@ impl SequenceColumn {
             .iter()
             .enumerate()
             .filter_map(|(i, b)| {
-                let mut s = among.clone();
-                s &= b.all_rows();
+                // By reference: cloning `among` for every block would copy it once per block.
+                let s = among & &b.all_rows();
                 (!s.is_empty()).then_some((i, s))
             })
             .collect();
@@ -316,10 +332,14 @@ impl SequenceColumn {
         let every_full_block_mostly = selected.len() == self.blocks.len()
             && selected.iter().all(|(i, s)| mostly(*i, s))
             && self.blocks.iter().filter(|b| b.rows == BLOCK_ROWS).count() > 1;
+        // Each fold part allocates (and the merge walks) a dense accumulator of ~2 MB, so
+        // blocks are handed out a few to a part, not one by one.
+        let per_part = selected.len().div_ceil(4 * rayon::current_num_threads()).max(1);
         if every_full_block_mostly {
             let mut acc = self.full_counts().clone();
             let parts: Vec<Accumulator> = selected
                 .par_iter()
+                .with_min_len(per_part)
                 .fold(
                     || Accumulator::new(len, alphabet),
                     |mut acc, (i, s)| {
@@ -342,6 +362,7 @@ impl SequenceColumn {
         }
         selected
             .par_iter()
+            .with_min_len(per_part)
             .fold(
                 || Accumulator::new(len, alphabet),
                 |mut acc, (i, s)| {
@@ -357,7 +378,8 @@ impl SequenceColumn {
                     acc
                 },
             )
-            .reduce(|| Accumulator::new(len, alphabet), Accumulator::merge)
+            .reduce_with(Accumulator::merge)
+            .unwrap_or_else(|| Accumulator::new(len, alphabet))
     }
 
     /// Counts over every row of the full blocks.
@@ -446,6 +468,22 @@ impl SequenceColumn {
             blocks,
             staged: Vec::new(),
             full: OnceLock::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod seek_tests {
+    use super::seek;
+
+    #[test]
+    fn seek_agrees_with_partition_point_from_every_start() {
+        let v: Vec<u32> = vec![0, 0, 1, 3, 3, 3, 3, 4, 7, 7, 8, 9, 9, 9, 9, 9, 9, 9, 12];
+        for from in 0..=v.len() {
+            for x in 0..14 {
+                let expected = from + v[from..].partition_point(|&e| e < x);
+                assert_eq!(seek(&v, from, |&e| e < x), expected, "from {from}, x {x}");
+            }
         }
     }
 }
