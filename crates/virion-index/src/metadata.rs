@@ -541,27 +541,33 @@ impl Column {
         if self.runs.len() * 32 > self.len() {
             return rows_where(self.len(), |r| self.in_range(r, from, to));
         }
-        let mut out = RoaringBitmap::new();
-        for &(start, end) in &self.runs {
-            // Within a run values never decrease and nulls (lowest) come first.
-            let below = |r: u32| !self.is_null(r) && from.is_none_or(|f| self.number(r) >= f);
-            let at_most = |r: u32| self.is_null(r) || to.is_none_or(|t| self.number(r) <= t);
-            let lo = start + partition(start, end, |r| !below(r));
-            let hi = start + partition(start, end, at_most);
-            if lo < hi {
-                out.insert_range(lo..hi);
+        // Within a run values never decrease and nulls (lowest) come first. The searches run
+        // on the typed slice: thousands of runs (one per lineage and block) make a per-probe
+        // type dispatch the cost of a date range.
+        fn in_runs<T: Copy + PartialEq>(
+            values: &[T],
+            runs: &[(u32, u32)],
+            null: T,
+            number: impl Fn(T) -> f64,
+            from: Option<f64>,
+            to: Option<f64>,
+        ) -> RoaringBitmap {
+            let mut out = RoaringBitmap::new();
+            for &(start, end) in runs {
+                let run = &values[start as usize..end as usize];
+                let lo = run.partition_point(|&x| x == null || from.is_some_and(|f| number(x) < f));
+                let hi = run.partition_point(|&x| x == null || to.is_none_or(|t| number(x) <= t));
+                if lo < hi {
+                    out.insert_range(start + lo as u32..start + hi as u32);
+                }
             }
+            out
         }
-        out
-    }
-
-    fn number(&self, row: u32) -> f64 {
-        let r = row as usize;
         match &self.data {
-            Data::Date(v) => f64::from(v[r]),
-            Data::Int(v) => v[r] as f64,
-            Data::Float(v) => v[r],
-            _ => f64::NAN,
+            Data::Date(v) => in_runs(v, &self.runs, NULL_DAY, f64::from, from, to),
+            Data::Int(v) => in_runs(v, &self.runs, NULL_INT, |x| x as f64, from, to),
+            Data::Float(v) => in_runs(v, &self.runs, NULL_FLOAT, |x| x, from, to),
+            _ => RoaringBitmap::new(),
         }
     }
 
