@@ -686,6 +686,34 @@ mod tests {
         assert_eq!(c.day_bounds(), Some((d("2020-05-01"), d("2021-01-02"))));
     }
 
+    /// Ranges over long sorted runs follow appends that extend
+    /// the last run or start new ones, nulls included, and agree with a row-by-row check.
+    #[test]
+    fn ranges_follow_appends() {
+        let mut c = Column::new("n", ColumnType::Int);
+        let values: Vec<Option<i64>> = (0..100)
+            .map(Some)
+            .chain([None, None])
+            .chain((50..150).map(Some))
+            .chain((0..40).map(|x| Some(x * 3)))
+            .collect();
+        let bounds =
+            [(None, Some(20.0)), (Some(30.0), Some(60.5)), (Some(99.0), None), (Some(140.0), Some(500.0))];
+        let check = |c: &Column| {
+            assert!(c.runs.len() * 32 <= c.len(), "the run path is what is tested");
+            for &(from, to) in &bounds {
+                let scanned: Vec<u32> = (0..c.len() as u32).filter(|&r| c.in_range(r, from, to)).collect();
+                assert_eq!(c.rows_in_range(from, to).iter().collect::<Vec<_>>(), scanned, "{from:?}..{to:?}");
+            }
+        };
+        for (i, v) in values.iter().enumerate() {
+            c.push(v.map_or(Value::Null, Value::Int)).unwrap();
+            if i == 99 || i == 180 || i == values.len() - 1 {
+                check(&c);
+            }
+        }
+    }
+
     /// The cached null rows follow appends.
     #[test]
     fn null_rows_follow_appends() {
