@@ -331,6 +331,21 @@ fn compare_keys(a: &[Cell], b: &[Cell], desc: &[bool]) -> Ordering {
 /// A row with its random sort key: (key, block-part index, row).
 type KeyedRow = (u64, usize, u32);
 
+/// A row's key in the random order of `seed` (rows of different parts get different keys).
+fn random_key(seed: u64, part: usize, row: u32) -> KeyedRow {
+    (mix(seed, u64::from(row) | (part as u64) << 32), part, row)
+}
+
+/// Keeps the `keep` smallest of `keyed` (in no order).
+fn keep_smallest(keyed: &mut Vec<KeyedRow>, keep: usize) {
+    if keep == 0 {
+        keyed.clear();
+    } else if keep < keyed.len() {
+        keyed.select_nth_unstable(keep - 1);
+        keyed.truncate(keep);
+    }
+}
+
 /// Rows per slice when a random sample is drawn on several cores.
 const SAMPLE_SLICE: u32 = 1 << 20;
 
@@ -367,13 +382,10 @@ fn smallest_keys(
             budget.check()?;
             let start = s * SAMPLE_SLICE;
             let end = start.saturating_add(SAMPLE_SLICE);
-            let tag = (p as u64) << 32;
             Ok(selected[p]
                 .range(start..end)
-                .filter_map(|r| {
-                    let k = mix(seed, u64::from(r) | tag);
-                    (k <= threshold).then_some((k, p, r))
-                })
+                .map(|r| random_key(seed, p, r))
+                .filter(|k| k.0 <= threshold)
                 .collect())
         })
         .collect::<Result<_, QueryError>>()?;
@@ -381,10 +393,7 @@ fn smallest_keys(
     if keyed.len() < keep {
         return Ok(None);
     }
-    if keep < keyed.len() {
-        keyed.select_nth_unstable(keep - 1);
-        keyed.truncate(keep);
-    }
+    keep_smallest(&mut keyed, keep);
     Ok(Some(keyed))
 }
 
@@ -414,7 +423,6 @@ pub fn ordered_rows(
         order @ OrderBy::Random(_) => {
             budget.rows(total, "ordering")?;
             let seed = seed_of(order).unwrap_or(0);
-            let key = |p: usize, r: u32| (mix(seed, u64::from(r) | (p as u64) << 32), p, r);
             let keep = wanted.min(total) as usize;
             let sampled =
                 if keep as u64 <= total / 8 { smallest_keys(selected, seed, keep, budget)? } else { None };
@@ -424,12 +432,9 @@ pub fn ordered_rows(
                     let mut keyed = Vec::with_capacity(total as usize);
                     for (p, rows) in selected.iter().enumerate() {
                         budget.check()?;
-                        keyed.extend(rows.iter().map(|r| key(p, r)));
+                        keyed.extend(rows.iter().map(|r| random_key(seed, p, r)));
                     }
-                    if keep < keyed.len() && keep > 0 {
-                        keyed.select_nth_unstable(keep - 1);
-                        keyed.truncate(keep);
-                    }
+                    keep_smallest(&mut keyed, keep);
                     keyed
                 }
             };
@@ -670,9 +675,7 @@ mod tests {
             let mut all: Vec<KeyedRow> = parts
                 .iter()
                 .enumerate()
-                .flat_map(|(p, rows)| {
-                    rows.iter().map(move |r| (mix(seed, u64::from(r) | (p as u64) << 32), p, r))
-                })
+                .flat_map(|(p, rows)| rows.iter().map(move |r| random_key(seed, p, r)))
                 .collect();
             all.sort_unstable();
             all.truncate(keep);

@@ -593,9 +593,8 @@ impl SeqBlock {
         // missing there nor listed as exceptions.
         let mut cursor = 0;
         for (m, &(p, letter)) in self.majority.iter().enumerate() {
-            let rare_here =
-                self.rare_at_from(p, &mut cursor).iter().filter(|&&e| has((e & 0xffff) as u16)).count();
-            let rare_here = rare_here as u64;
+            let rare_here = self.rare_at_from(p, &mut cursor).iter().filter(|&&e| has((e & 0xffff) as u16));
+            let rare_here = rare_here.count() as u64;
             let missing_here = self.missing.count_at(p, &ends, has);
             let c = n - missing_here - at_majority[m] - rare_here;
             if c > 0 {

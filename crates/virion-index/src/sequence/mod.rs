@@ -18,6 +18,10 @@ use rayon::prelude::*;
 use roaring::{MultiOps, RoaringBitmap};
 
 pub use alphabet::{Alphabet, MAX_SEQUENCE_LEN};
+use block::SeqBlock;
+pub use sparse::{SparseError, SparseSeq};
+use tally::Accumulator;
+
 /// The first index at or after `from` whose entry is not `before` (entries from `from` on are
 /// `before` up to some index, then not), found by galloping from `from`: walking a block's
 /// per-row lists for rows in increasing order costs the log of each gap, not of the list,
@@ -33,10 +37,6 @@ pub(crate) fn seek<T>(v: &[T], from: usize, before: impl Fn(&T) -> bool) -> usiz
     let hi = hi.min(v.len());
     lo + v[lo..hi].partition_point(before)
 }
-
-use block::SeqBlock;
-pub use sparse::{SparseError, SparseSeq};
-use tally::Accumulator;
 
 /// Rows per block: a roaring container's span, so block-local row numbers are `u16`-sized.
 pub const BLOCK_ROWS: u32 = 1 << 16;
