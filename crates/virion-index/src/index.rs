@@ -426,7 +426,8 @@ impl Index {
     /// AND: children in order of expected cost (indexed lookups and letters before scans and
     /// negations); once the running result is small, the rest are checked row by row.
     fn and(&self, children: &[Filter], among: Option<&RoaringBitmap>) -> RoaringBitmap {
-        let mut ordered: Vec<(u64, &Filter)> = children.iter().map(|f| (self.cost(f), f)).collect();
+        let merged = merge_ranges(children);
+        let mut ordered: Vec<(u64, &Filter)> = merged.iter().map(|f| (self.cost(f), f)).collect();
         ordered.sort_by_key(|&(c, _)| c);
         let mut rows = match among {
             Some(a) => a.clone(),
@@ -528,5 +529,65 @@ impl Index {
                 .chain(&self.amino_acid_insertions)
                 .map(InsertionColumn::heap_bytes)
                 .sum::<usize>()
+    }
+}
+
+/// The children of an AND with the ranges on one column made one range (`dateFrom` and
+/// `dateTo` arrive as two filters but are one search).
+fn merge_ranges(children: &[Filter]) -> std::borrow::Cow<'_, [Filter]> {
+    let column_of = |f: &Filter| match f {
+        Filter::Range { column, .. } => Some(*column),
+        _ => None,
+    };
+    let ranged: Vec<usize> = children.iter().filter_map(column_of).collect();
+    if (1..ranged.len()).all(|i| !ranged[..i].contains(&ranged[i])) {
+        return children.into();
+    }
+    let mut out: Vec<Filter> = Vec::with_capacity(children.len());
+    for child in children {
+        if let Filter::Range { column, from, to } = child
+            && let Some(Filter::Range { from: f, to: t, .. }) =
+                out.iter_mut().find(|o| matches!(o, Filter::Range { column: c, .. } if c == column))
+        {
+            *f = match (*f, *from) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            *t = match (*t, *to) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            continue;
+        }
+        out.push(child.clone());
+    }
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two ranges on one column become one; ranges on other columns and other filters stay.
+    #[test]
+    fn ranges_on_one_column_merge() {
+        let range = |column, from, to| Filter::Range { column, from, to };
+        let children = [
+            range(0, Some(1.0), None),
+            Filter::Boolean { column: 2, value: true },
+            range(1, None, Some(3.0)),
+            range(0, None, Some(9.0)),
+            range(0, Some(4.0), Some(20.0)),
+        ];
+        let merged = merge_ranges(&children);
+        assert_eq!(
+            merged.as_ref(),
+            [
+                range(0, Some(4.0), Some(9.0)),
+                Filter::Boolean { column: 2, value: true },
+                range(1, None, Some(3.0))
+            ]
+        );
+        assert!(matches!(merge_ranges(&merged), std::borrow::Cow::Borrowed(_)));
     }
 }

@@ -308,6 +308,16 @@ fn stretches(
 ) -> Option<()> {
     /// Below this many rows a range is cheaper to visit row by row than to search.
     const SHORT: u32 = 16;
+    // Rows spread thinly (a country's rows in a year: one in ten or fewer) come one per range;
+    // asking the bitmap for ranges then costs a search per row, so they are visited directly.
+    if let (Some(first), Some(last)) = (rows.min(), rows.max())
+        && rows.len() * u64::from(SHORT) < u64::from(last - first) + 1
+    {
+        for row in rows {
+            visit(key_at(row), row, row + 1)?;
+        }
+        return Some(());
+    }
     let mut iter = rows.iter();
     let mut run = 0usize;
     while let Some(range) = iter.next_range() {
