@@ -833,7 +833,8 @@ mod tests {
         // including days before the first one seen.
         let mut c = Column::new("date", ColumnType::Date);
         let start = day_number(NaiveDate::from_ymd_opt(2021, 1, 1).unwrap());
-        let day_of = |i: u32| if i % 17 == 0 { None } else { Some(start + ((i * 7919) % 1000) as i32) };
+        let day_of =
+            |i: u32| if i.is_multiple_of(17) { None } else { Some(start + ((i * 7919) % 1000) as i32) };
         let push = |c: &mut Column, i: u32| {
             c.push(day_of(i).map_or(Value::Null, |d| Value::Date(date_of(d)))).unwrap();
         };
