@@ -115,10 +115,21 @@ pub async fn get_one(
     if record.organism != org.id {
         return Err(ApiError::NotFound(format!("{av} is not a {organism} entry")));
     }
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(version_json(&record, true)).into_response()),
+    version_response(&state, viewer, &record, q.format.as_deref().unwrap_or("json")).await
+}
+
+/// A version as `json`, `fasta` or `tsv` (also the record page's downloads).
+pub(crate) async fn version_response(
+    state: &AppState,
+    viewer: Option<virion_store::UserId>,
+    record: &virion_store::VersionRecord,
+    format: &str,
+) -> Result<Response, ApiError> {
+    let av = &record.accession_version;
+    match format {
+        "json" => Ok(Json(version_json(record, true)).into_response()),
         "fasta" => {
-            let seq = state.store().get_sequence(viewer, &av).await?;
+            let seq = state.store().get_sequence(viewer, av).await?;
             let mut text = format!(">{av}\n").into_bytes();
             text.extend_from_slice(&seq);
             text.push(b'\n');
@@ -140,7 +151,7 @@ pub async fn get_one(
     }
 }
 
-fn tsv_cell(v: &Value) -> String {
+pub(crate) fn tsv_cell(v: &Value) -> String {
     let text = match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),

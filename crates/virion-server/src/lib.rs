@@ -12,6 +12,7 @@ mod groups;
 pub mod lapis;
 pub mod multipart;
 mod openapi;
+mod portal;
 mod released;
 pub mod run;
 mod state;
@@ -60,7 +61,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{organism}/revoke", post(entries::revoke))
         .route("/api/{organism}/data-use-terms", post(entries::change_terms))
         .route("/api/{organism}/released", get(released::released))
-        .merge(lapis::routes());
+        .merge(lapis::routes())
+        .merge(portal::routes());
     api.with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.extensions().get::<RequestId>().map_or("", |r| r.0.as_str());

@@ -6,7 +6,7 @@ mod common;
 use std::io::{Read, Write};
 
 use axum::body::Body;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use common::{GROUP, Hub, example_subset, lines_of};
 use serde_json::{Value, json};
 
@@ -588,6 +588,7 @@ async fn lapis_over_released_data(hub: &Hub) {
     assert!(fields.iter().any(|f| f["name"] == "collection_date" && f["type"] == "date"), "{config}");
 
     lapis_formats_and_sequences(hub, &records).await;
+    portal_pages(hub, &records).await;
 
     // A revision replaces its entry's row; a revocation hides the entry (appended, not rebuilt).
     let first_acc = records[0]["accession"].as_str().unwrap().to_owned();
@@ -822,4 +823,83 @@ async fn lapis_formats_and_sequences(hub: &Hub, records: &[Value]) {
     assert_eq!(code, StatusCode::BAD_REQUEST, "{err}");
     let (code, err) = hub.get_json("/nosuchorganism/sample/aggregated", None).await;
     assert_eq!(code, StatusCode::NOT_FOUND, "{err}");
+}
+
+async fn page(hub: &Hub, uri: &str) -> (StatusCode, HeaderMap, String) {
+    let (code, headers, body) = hub.call(Method::GET, uri, None, &[], Body::empty()).await;
+    (code, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// The portal's pages over the same released data: home, search (filters, facets, paging,
+/// the quick search box), record pages and their downloads; bad filters answer 400 with the
+/// reason on the page.
+async fn portal_pages(hub: &Hub, records: &[Value]) {
+    let (code, headers, css) = page(hub, "/assets/portal.css").await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    assert!(css.contains(":root"));
+
+    // One organism: the front page is its home.
+    let (code, _, home) = page(hub, "/").await;
+    assert_eq!(code, StatusCode::OK, "{home}");
+    assert!(home.contains(r#"data-testid="released-count">30<"#), "{home}");
+    let (_, _, home) = page(hub, "/sars-cov-2").await;
+    assert!(home.contains("Latest releases"));
+
+    let lineage_of = |r: &Value| r["processed"]["lineage"].as_str().map(str::to_owned);
+    let lineage = records.iter().find_map(lineage_of).unwrap();
+    let with_lineage = records.iter().filter(|r| lineage_of(r).as_deref() == Some(lineage.as_str())).count();
+    let (code, _, found) = page(hub, &format!("/sars-cov-2/search?nextcladePangoLineage={lineage}")).await;
+    assert_eq!(code, StatusCode::OK, "{found}");
+    assert!(found.contains(&format!(r#"data-testid="result-count">{with_lineage}<"#)), "{found}");
+    // Every listed row links to its record; facets list the lineage with its count.
+    assert_eq!(found.matches(r#"<td><a href="/seq/"#).count(), with_lineage);
+    assert!(found.contains(&format!(r#"value="{lineage}""#)));
+
+    // Paging: two rows a page.
+    let (_, _, paged) = page(hub, "/sars-cov-2/search?pageSize=2&page=2&orderBy=accessionVersion").await;
+    assert_eq!(paged.matches(r#"<td><a href="/seq/"#).count(), 2);
+    assert!(paged.contains("Page 2 of 15"), "{paged}");
+
+    // The quick search box: a lineage, a mutation, an accession.
+    let (code, headers, _) = page(hub, &format!("/sars-cov-2/search?q={lineage}")).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], format!("/sars-cov-2/search?nextcladePangoLineage={lineage}"));
+    let (_, headers, _) = page(hub, "/sars-cov-2/search?q=S%3AD614G").await;
+    assert_eq!(headers[header::LOCATION], "/sars-cov-2/search?aminoAcidMutations=S%3AD614G");
+    let (_, headers, _) = page(hub, "/sars-cov-2/search?q=C241T").await;
+    assert_eq!(headers[header::LOCATION], "/sars-cov-2/search?nucleotideMutations=C241T");
+    let accession = records[0]["accession"].as_str().unwrap().to_owned();
+    let version = records[0]["version"].as_i64().unwrap();
+    let (_, headers, _) = page(hub, &format!("/sars-cov-2/search?q={accession}")).await;
+    assert_eq!(headers[header::LOCATION], format!("/seq/{accession}"));
+
+    // A bad filter: 400, the reason on the page, the form still there.
+    let (code, _, bad) = page(hub, "/sars-cov-2/search?nucleotideMutations=C241X").await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("nucleotideMutations") && bad.contains(r#"role="alert""#), "{bad}");
+
+    // Record pages: the accession alone opens the latest version.
+    let (code, headers, _) = page(hub, &format!("/seq/{accession}")).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    let av = format!("{accession}.{version}");
+    assert_eq!(headers[header::LOCATION], format!("/seq/{av}"));
+    let (code, _, rec) = page(hub, &format!("/seq/{av}")).await;
+    assert_eq!(code, StatusCode::OK, "{rec}");
+    assert!(rec.contains("application/ld+json") && rec.contains("Nucleotide substitutions"));
+    if let Some(l) = lineage_of(&records[0]) {
+        assert!(rec.contains(&format!(
+            r#"data-testid="lineage"><a href="/sars-cov-2/search?nextcladePangoLineage={l}""#
+        )));
+    }
+    let (code, headers, fasta) = page(hub, &format!("/seq/{av}.fa")).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(fasta.starts_with(&format!(">{av}\n")));
+    assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains(&format!("{av}.fa")));
+    let (code, _, tsv) = page(hub, &format!("/seq/{av}.tsv")).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(tsv.starts_with("accessionVersion\tstatus"));
+    let (code, _, missing) = page(hub, "/seq/VSC999999999.1").await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    assert!(missing.contains("No such sequence"));
 }

@@ -272,6 +272,16 @@ impl Store {
         Ok(GroupId(row.try_get(0)?))
     }
 
+    /// A group's name (public: record pages credit the submitting group).
+    pub async fn group_name(&self, group: GroupId) -> Result<String> {
+        let row = sqlx::query("SELECT name FROM groups WHERE id = $1")
+            .bind(group.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "group", key: group.0.to_string() })?;
+        Ok(row.try_get(0)?)
+    }
+
     /// Gives `member` the `role` in `group` (replacing any other); `actor` must manage members.
     pub async fn set_role(&self, actor: UserId, group: GroupId, member: UserId, role: Role) -> Result<()> {
         self.require(actor, Action::ManageMembers, group).await?;

@@ -1,0 +1,277 @@
+//! A record page, `/seq/{accession}[.{version}]`: metadata, clade and lineage, QC with its
+//! rules, mutations and insertions, version history with what changed, data use terms,
+//! downloads, how to cite, and schema.org JSON-LD for search engines and data catalogues.
+
+use maud::{Markup, html};
+use serde_json::{Value, json};
+
+use crate::layout::{Chrome, page};
+
+/// One QC rule's outcome.
+#[derive(Debug, Clone, Default)]
+pub struct QcRule {
+    pub name: String,
+    pub status: String,
+    pub score: Option<f64>,
+    /// What the rule counted (e.g. "185 missing bases").
+    pub detail: String,
+}
+
+/// One version in the history.
+#[derive(Debug, Clone, Default)]
+pub struct VersionLine {
+    pub version: i64,
+    pub status: String,
+    pub released: Option<String>,
+    pub comment: Option<String>,
+    pub is_revocation: bool,
+}
+
+/// What the record page shows.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub organism: String,
+    pub display_name: String,
+    pub accession: String,
+    pub version: i64,
+    pub is_latest: bool,
+    pub is_revocation: bool,
+    pub status: String,
+    pub released: Option<String>,
+    pub submitted: String,
+    pub group: String,
+    /// "Open", or "Restricted until YYYY-MM-DD".
+    pub terms: String,
+    /// Submitted metadata in schema order (field, value).
+    pub metadata: Vec<(String, String)>,
+    pub clade: Option<String>,
+    pub lineage: Option<String>,
+    pub coverage: Option<f64>,
+    pub qc_status: Option<String>,
+    pub qc_score: Option<f64>,
+    pub qc_rules: Vec<QcRule>,
+    pub nucleotide_substitutions: Vec<String>,
+    pub nucleotide_deletions: Vec<String>,
+    pub nucleotide_insertions: Vec<String>,
+    pub amino_acid_substitutions: Vec<String>,
+    pub amino_acid_deletions: Vec<String>,
+    pub amino_acid_insertions: Vec<String>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub versions: Vec<VersionLine>,
+    /// Metadata that differs from the previous version: (field, before, now).
+    pub changes: Vec<(String, String, String)>,
+    /// This server's base URL for the citation and JSON-LD (`http://host:port`).
+    pub base_url: String,
+}
+
+impl Record {
+    pub fn accession_version(&self) -> String {
+        format!("{}.{}", self.accession, self.version)
+    }
+
+    fn field(&self, name: &str) -> Option<&str> {
+        self.metadata.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
+
+    /// schema.org `Dataset` (the Bioschemas profile for a data record) describing this version.
+    pub fn json_ld(&self) -> Value {
+        let url = format!("{}/seq/{}", self.base_url, self.accession_version());
+        let name = self.field("strain").or_else(|| self.field("displayName")).unwrap_or(&self.accession);
+        json!({
+            "@context": "https://schema.org",
+            "@type": "Dataset",
+            "http://purl.org/dc/terms/conformsTo": {
+                "@id": "https://bioschemas.org/profiles/Dataset/1.0-RELEASE",
+                "@type": "CreativeWork"
+            },
+            "@id": url,
+            "url": url,
+            "identifier": self.accession_version(),
+            "name": format!("{} genome {}", self.display_name, name),
+            "description": format!(
+                "{} genome sequence {} (version {}){}{}",
+                self.display_name,
+                self.accession,
+                self.version,
+                self.lineage.as_deref().map(|l| format!(", lineage {l}")).unwrap_or_default(),
+                self.clade.as_deref().map(|c| format!(", clade {c}")).unwrap_or_default(),
+            ),
+            "version": self.version,
+            "datePublished": self.released,
+            "isAccessibleForFree": true,
+            "conditionsOfAccess": self.terms,
+            "keywords": [self.display_name.clone(), self.lineage.clone().unwrap_or_default()],
+            "distribution": [
+                { "@type": "DataDownload", "encodingFormat": "text/x-fasta", "contentUrl": format!("{url}.fa") },
+                { "@type": "DataDownload", "encodingFormat": "text/tab-separated-values", "contentUrl": format!("{url}.tsv") },
+                { "@type": "DataDownload", "encodingFormat": "application/json", "contentUrl": format!("{url}.json") }
+            ]
+        })
+    }
+
+    fn citation(&self) -> String {
+        format!(
+            "{} ({}). {} genome {}, version {}. Virion. {}/seq/{}",
+            self.group,
+            self.released.as_deref().map(|r| &r[..r.len().min(4)]).unwrap_or("n.d."),
+            self.display_name,
+            self.accession,
+            self.version,
+            self.base_url,
+            self.accession_version(),
+        )
+    }
+}
+
+fn mutation_list(title: &str, items: &[String]) -> Markup {
+    html! {
+        section.mutations {
+            h3 { (title) " " span.n { "(" (items.len()) ")" } }
+            @if items.is_empty() {
+                p.none { "none" }
+            } @else {
+                ul.chips { @for m in items { li { code { (m) } } } }
+            }
+        }
+    }
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+pub fn render(chrome: &Chrome, r: &Record) -> String {
+    let av = r.accession_version();
+    page(
+        chrome,
+        html! {
+            p.crumbs { a href={ "/" (r.organism) } { (r.display_name) } " › " a href={ "/" (r.organism) "/search" } { "Search" } }
+            h1 { (av) @if let Some(s) = r.field("strain") { " " small { (s) } } }
+            @if r.is_revocation {
+                p.problem role="alert" { "This version revokes the sequence: its data should no longer be used." }
+            }
+            @if !r.is_latest {
+                p.note { "A newer version exists: " a href={ "/seq/" (r.accession) } { "see the latest" } "." }
+            }
+            dl.summary {
+                dt { "Status" } dd { (r.status) }
+                @if let Some(l) = &r.lineage { dt { "Lineage" } dd data-testid="lineage" {
+                    a href={ "/" (r.organism) "/search?" (crate::query_string(&[("nextcladePangoLineage", l.as_str())])) } { (l) } } }
+                @if let Some(c) = &r.clade { dt { "Clade" } dd { (c) } }
+                @if let Some(q) = &r.qc_status { dt { "QC" } dd.qc { span class={ "badge " (q) } { (q) }
+                    @if let Some(s) = r.qc_score { " (score " (format!("{s:.1}")) ")" } } }
+                @if let Some(c) = r.coverage { dt { "Coverage" } dd { (percent(c)) } }
+                dt { "Released" } dd { (r.released.as_deref().unwrap_or("not released")) }
+                dt { "Submitted" } dd { (r.submitted) " by " (r.group) }
+                dt { "Data use terms" } dd { (r.terms) }
+            }
+            nav.downloads aria-label="Downloads" {
+                "Download: "
+                a href={ "/seq/" (av) ".fa" } download { "FASTA" } " · "
+                a href={ "/seq/" (av) ".tsv" } download { "metadata TSV" } " · "
+                a href={ "/seq/" (av) ".json" } download { "JSON" }
+            }
+            @if !r.errors.is_empty() || !r.warnings.is_empty() {
+                section aria-labelledby="issues" {
+                    h2 #issues { "Processing notes" }
+                    ul { @for e in &r.errors { li.error { (e) } } @for w in &r.warnings { li.warning { (w) } } }
+                }
+            }
+            section aria-labelledby="metadata" {
+                h2 #metadata { "Metadata" }
+                dl.metadata { @for (k, v) in &r.metadata { dt { (k) } dd { @if v.is_empty() { span.none { "—" } } @else { (v) } } } }
+            }
+            section aria-labelledby="muts" {
+                h2 #muts { "Mutations" }
+                div.columns {
+                    (mutation_list("Nucleotide substitutions", &r.nucleotide_substitutions))
+                    (mutation_list("Nucleotide deletions", &r.nucleotide_deletions))
+                    (mutation_list("Nucleotide insertions", &r.nucleotide_insertions))
+                    (mutation_list("Amino-acid substitutions", &r.amino_acid_substitutions))
+                    (mutation_list("Amino-acid deletions", &r.amino_acid_deletions))
+                    (mutation_list("Amino-acid insertions", &r.amino_acid_insertions))
+                }
+            }
+            @if !r.qc_rules.is_empty() {
+                section aria-labelledby="qc" {
+                    h2 #qc { "Quality control" }
+                    div.scroll { table {
+                        thead { tr { th scope="col" { "Rule" } th scope="col" { "Status" } th scope="col" { "Score" } th scope="col" { "Details" } } }
+                        tbody { @for q in &r.qc_rules { tr {
+                            td { (q.name) } td { span class={ "badge " (q.status) } { (q.status) } }
+                            td { (q.score.map(|s| format!("{s:.1}")).unwrap_or_default()) } td { (q.detail) }
+                        } } }
+                    } }
+                }
+            }
+            section aria-labelledby="history" {
+                h2 #history { "Versions" }
+                ol.versions {
+                    @for v in &r.versions {
+                        li {
+                            @if v.version == r.version { strong { "Version " (v.version) } } @else {
+                                a href={ "/seq/" (r.accession) "." (v.version) } { "Version " (v.version) } }
+                            " — " (v.status)
+                            @if let Some(d) = &v.released { ", released " (d) }
+                            @if v.is_revocation { " (revocation)" }
+                            @if let Some(c) = &v.comment { ": " em { (c) } }
+                        }
+                    }
+                }
+                @if !r.changes.is_empty() {
+                    h3 { "Changed since version " (r.version - 1) }
+                    div.scroll { table.diff {
+                        thead { tr { th scope="col" { "Field" } th scope="col" { "Before" } th scope="col" { "Now" } } }
+                        tbody { @for (f, a, b) in &r.changes { tr { td { (f) } td.before { del { (a) } } td.after { ins { (b) } } } } }
+                    } }
+                }
+            }
+            section aria-labelledby="cite" {
+                h2 #cite { "How to cite" }
+                blockquote.citation { (r.citation()) }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_page_shows_calls_history_and_json_ld() {
+        let r = Record {
+            organism: "sars-cov-2".into(),
+            display_name: "SARS-CoV-2".into(),
+            accession: "VN000001".into(),
+            version: 2,
+            is_latest: true,
+            status: "released".into(),
+            released: Some("2026-12-01".into()),
+            terms: "Open".into(),
+            metadata: vec![
+                ("strain".into(), "Switzerland/1/2024".into()),
+                ("country".into(), "Switzerland".into()),
+            ],
+            lineage: Some("JN.1".into()),
+            nucleotide_substitutions: vec!["C241T".into()],
+            versions: vec![
+                VersionLine { version: 1, status: "released".into(), ..Default::default() },
+                VersionLine { version: 2, status: "released".into(), ..Default::default() },
+            ],
+            changes: vec![("country".into(), "Swizterland".into(), "Switzerland".into())],
+            base_url: "http://localhost:8080".into(),
+            ..Default::default()
+        };
+        let chrome = Chrome { json_ld: Some(r.json_ld()), ..Default::default() };
+        let html = render(&chrome, &r);
+        assert!(html.contains("VN000001.2"));
+        assert!(html.contains(r#"href="/seq/VN000001.1""#));
+        assert!(html.contains("<code>C241T</code>"));
+        assert!(html.contains("<del>Swizterland</del>"));
+        assert!(html.contains(r#""@type":"Dataset""#));
+        assert!(html.contains("http://localhost:8080/seq/VN000001.2.fa"));
+        assert!(html.contains("nextcladePangoLineage=JN.1"));
+    }
+}

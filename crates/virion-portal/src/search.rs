@@ -1,0 +1,393 @@
+//! The search page: filters generated from the organism's schema (facets with counts, ranges,
+//! lineage with sublineages, mutations, advanced query), a sortable, paginated table with
+//! selectable columns, and downloads of exactly what is shown. The URL is the whole query: the
+//! filter parameters are LAPIS's own, so a search link is also an API request away.
+
+use maud::{Markup, html};
+
+use crate::layout::{Chrome, Table, page};
+use crate::{count, query_string};
+
+/// View parameters of the search page (everything else in its URL is a LAPIS filter).
+pub const VIEW_PARAMETERS: &[&str] = &["columns", "page", "pageSize", "orderBy", "order", "q"];
+
+/// How a field is filtered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Equality on text; with facet counts when the field has few values.
+    Text,
+    /// A Pango lineage (`*` includes sublineages).
+    Lineage,
+    /// `{field}From` / `{field}To`, as dates.
+    Date,
+    /// `{field}From` / `{field}To`, as numbers.
+    Number,
+    Boolean,
+}
+
+/// One filterable field.
+#[derive(Debug, Clone)]
+pub struct FieldFilter {
+    pub name: String,
+    pub label: String,
+    pub kind: FieldKind,
+    /// The most common values under the current filters, with counts (text fields).
+    pub facet: Option<Facet>,
+}
+
+/// The most common values of a field with their counts.
+#[derive(Debug, Clone, Default)]
+pub struct Facet {
+    pub field: String,
+    pub label: String,
+    pub values: Vec<(String, u64)>,
+    /// Matching rows with a value not listed (or none).
+    pub others: u64,
+}
+
+/// What the search page shows.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub organism: String,
+    pub display_name: String,
+    /// The page's query parameters as they came (filters and view parameters).
+    pub params: Vec<(String, String)>,
+    pub fields: Vec<FieldFilter>,
+    /// Rows matching the filters.
+    pub total: u64,
+    /// This page of matches (first column: accession.version).
+    pub table: Table,
+    /// Every column that can be shown.
+    pub all_columns: Vec<String>,
+    pub page: usize,
+    pub page_size: usize,
+    /// The sort column and whether descending.
+    pub order: Option<(String, bool)>,
+    /// Why the filters could not be run (shown instead of results).
+    pub error: Option<String>,
+}
+
+impl Search {
+    fn param(&self, name: &str) -> &str {
+        self.params.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The filter parameters only (no paging, sorting or column choice).
+    pub fn filters(&self) -> Vec<(String, String)> {
+        self.params.iter().filter(|(k, _)| !VIEW_PARAMETERS.contains(&k.as_str())).cloned().collect()
+    }
+
+    /// This page's URL with `changes` applied (a `None` value drops the parameter).
+    fn with(&self, changes: &[(&str, Option<String>)]) -> String {
+        let mut params: Vec<(String, String)> =
+            self.params.iter().filter(|(k, _)| !changes.iter().any(|(c, _)| c == k)).cloned().collect();
+        for (k, v) in changes {
+            if let Some(v) = v {
+                params.push(((*k).to_owned(), v.clone()));
+            }
+        }
+        format!("/{}/search?{}", self.organism, query_string(&params))
+    }
+
+    fn pages(&self) -> usize {
+        (self.total as usize).div_ceil(self.page_size.max(1)).max(1)
+    }
+}
+
+/// `filters` with `field` set to `value` alone.
+fn with_value(filters: &[(String, String)], field: &str, value: &str) -> Vec<(String, String)> {
+    let mut next: Vec<(String, String)> = filters.iter().filter(|(k, _)| k != field).cloned().collect();
+    next.push((field.to_owned(), value.to_owned()));
+    next
+}
+
+/// A facet as a list of links that add its value to the current filters.
+pub(crate) fn facet_list(organism: &str, filters: &[(String, String)], facet: &Facet) -> Markup {
+    html! {
+        ul.facet {
+            @for (value, n) in &facet.values {
+                @let next = with_value(filters, &facet.field, value);
+                li {
+                    a href={ "/" (organism) "/search?" (query_string(&next)) } { (value) }
+                    " " span.n { (count(*n)) }
+                }
+            }
+            @if facet.others > 0 {
+                li.others { "others " span.n { (count(facet.others)) } }
+            }
+        }
+    }
+}
+
+fn field_input(s: &Search, f: &FieldFilter) -> Markup {
+    let id = format!("f-{}", f.name);
+    match f.kind {
+        FieldKind::Text | FieldKind::Lineage => html! {
+            div.field {
+                label for=(id) { (f.label) }
+                input #(id) type="text" name=(f.name) value=(s.param(&f.name))
+                    list=[f.facet.as_ref().map(|_| format!("{id}-values"))]
+                    aria-describedby=[(f.kind == FieldKind::Lineage).then(|| format!("{id}-hint"))];
+                @if f.kind == FieldKind::Lineage {
+                    small #{ (id) "-hint" } { "End with * to include sublineages (JN.1*)." }
+                }
+                @if let Some(facet) = &f.facet {
+                    datalist #{ (id) "-values" } { @for (v, _) in &facet.values { option value=(v) {} } }
+                    details.facet-box open[!facet.values.is_empty() && facet.values.len() <= 12] {
+                        summary { "Most common" }
+                        (facet_list(&s.organism, &s.filters(), facet))
+                    }
+                }
+            }
+        },
+        FieldKind::Date | FieldKind::Number => {
+            let (from, to) = (format!("{}From", f.name), format!("{}To", f.name));
+            let kind = if f.kind == FieldKind::Date { "date" } else { "number" };
+            html! {
+                fieldset.field.range {
+                    legend { (f.label) }
+                    label { "from " input type=(kind) name=(from) value=(s.param(&from)) step=[(kind == "number").then_some("any")]; }
+                    label { "to " input type=(kind) name=(to) value=(s.param(&to)) step=[(kind == "number").then_some("any")]; }
+                }
+            }
+        }
+        FieldKind::Boolean => html! {
+            div.field {
+                label for=(id) { (f.label) }
+                select #(id) name=(f.name) {
+                    option value="" selected[s.param(&f.name).is_empty()] { "any" }
+                    option value="true" selected[s.param(&f.name) == "true"] { "yes" }
+                    option value="false" selected[s.param(&f.name) == "false"] { "no" }
+                }
+            }
+        },
+    }
+}
+
+fn filter_form(s: &Search) -> Markup {
+    html! {
+        form.filters method="get" action={ "/" (s.organism) "/search" } aria-label="Filters" {
+            @for f in &s.fields { (field_input(s, f)) }
+            div.field {
+                label for="f-nuc" { "Nucleotide mutations" }
+                input #f-nuc type="text" name="nucleotideMutations" value=(s.param("nucleotideMutations"))
+                    placeholder="C241T, 23403G, 11083-" aria-describedby="f-mut-hint";
+            }
+            div.field {
+                label for="f-aa" { "Amino-acid mutations" }
+                input #f-aa type="text" name="aminoAcidMutations" value=(s.param("aminoAcidMutations"))
+                    placeholder="S:L455S, ORF1a:S3675-" aria-describedby="f-mut-hint";
+                small #f-mut-hint { "Comma-separated; every one must be present. A position alone (S:455) means any change." }
+            }
+            div.field {
+                label for="f-adv" { "Advanced query" }
+                textarea #f-adv name="advancedQuery" rows="2" placeholder="S:L455S & !country='Germany'" { (s.param("advancedQuery")) }
+            }
+            @for (k, v) in &s.params {
+                @if ["columns", "pageSize", "orderBy", "order"].contains(&k.as_str()) {
+                    input type="hidden" name=(k) value=(v);
+                }
+            }
+            div.actions {
+                button type="submit" { "Search" }
+                a href={ "/" (s.organism) "/search" } { "Clear all" }
+            }
+        }
+    }
+}
+
+fn sort_header(s: &Search, column: &str) -> Markup {
+    let (current, descending) = match &s.order {
+        Some((c, d)) if c == column => (true, *d),
+        _ => (false, false),
+    };
+    let next_desc = current && !descending;
+    let href = s.with(&[
+        ("orderBy", Some(column.to_owned())),
+        ("order", Some(if next_desc { "descending" } else { "ascending" }.to_owned())),
+        ("page", None),
+    ]);
+    let sort = match (current, descending) {
+        (false, _) => "none",
+        (true, false) => "ascending",
+        (true, true) => "descending",
+    };
+    html! {
+        th scope="col" aria-sort=(sort) {
+            a href=(href) { (column) @if current { @if descending { " ▼" } @else { " ▲" } } }
+        }
+    }
+}
+
+fn results(s: &Search) -> Markup {
+    let org = &s.organism;
+    html! {
+        div.scroll {
+            table #results {
+                caption.visually-hidden { "Matching sequences" }
+                thead { tr { @for c in &s.table.columns { (sort_header(s, c)) } } }
+                tbody {
+                    @for row in &s.table.rows {
+                        tr {
+                            @for (i, cell) in row.iter().enumerate() {
+                                @if i == 0 {
+                                    td { a href={ "/seq/" (cell) } { (cell) } }
+                                } @else {
+                                    td { (cell) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @let pages = s.pages();
+        nav.pager aria-label="Pages" {
+            @if s.page > 1 {
+                a rel="prev" href=(s.with(&[("page", Some((s.page - 1).to_string()))])) { "← Previous" }
+            }
+            span { "Page " (s.page) " of " (count(pages as u64)) }
+            @if s.page < pages {
+                a rel="next" href=(s.with(&[("page", Some((s.page + 1).to_string()))])) { "Next →" }
+            }
+        }
+        details.columns-box {
+            summary { "Columns" }
+            form method="get" action={ "/" (org) "/search" } {
+                @for (k, v) in &s.params {
+                    @if k != "columns" && k != "page" { input type="hidden" name=(k) value=(v); }
+                }
+                fieldset {
+                    legend { "Show columns" }
+                    @for c in &s.all_columns {
+                        label.check {
+                            input type="checkbox" name="columns" value=(c) checked[s.table.columns.contains(c)];
+                            " " (c)
+                        }
+                    }
+                }
+                button type="submit" { "Apply" }
+            }
+        }
+    }
+}
+
+/// Download links for the current filters, served by the LAPIS routes themselves.
+fn downloads(s: &Search) -> Markup {
+    let filters = s.filters();
+    let link = |route: &str, extra: &[(&str, &str)]| {
+        let mut p: Vec<(String, String)> = filters.clone();
+        p.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        p.push(("downloadAsFile".into(), "true".into()));
+        format!("/{}/sample/{route}?{}", s.organism, query_string(&p))
+    };
+    let fields = s.all_columns.join(",");
+    let metadata = |format: &'static str| vec![("dataFormat", format), ("fields", fields.as_str())];
+    let items = [
+        ("Metadata (TSV)", "details", metadata("tsv")),
+        ("Metadata (CSV)", "details", metadata("csv")),
+        ("Metadata (NDJSON)", "details", metadata("ndjson")),
+        ("Unaligned sequences (FASTA)", "unalignedNucleotideSequences", vec![]),
+        ("Aligned sequences (FASTA)", "alignedNucleotideSequences", vec![]),
+    ];
+    fn compressed<'a>(extra: &[(&'a str, &'a str)], how: &'static str) -> Vec<(&'a str, &'a str)> {
+        let mut e = extra.to_vec();
+        e.push(("compression", how));
+        e
+    }
+    html! {
+        details.downloads #download {
+            summary { "Download " (count(s.total)) " sequences" }
+            ul {
+                @for (label, route, extra) in &items {
+                    li {
+                        a href=(link(route, extra)) download { (label) }
+                        " · "
+                        a href=(link(route, &compressed(extra, "zstd"))) download { "zstd" }
+                        " · "
+                        a href=(link(route, &compressed(extra, "gzip"))) download { "gzip" }
+                    }
+                }
+            }
+            p.hint { "Released, open data only. The same filters work on the LAPIS API: "
+                code { "/" (s.organism) "/sample/details?" (query_string(&filters)) } }
+        }
+    }
+}
+
+pub fn render(chrome: &Chrome, s: &Search) -> String {
+    page(
+        chrome,
+        html! {
+            h1 { "Search " (s.display_name) }
+            div.search-layout {
+                aside { (filter_form(s)) }
+                section aria-labelledby="result-count" {
+                    @if let Some(e) = &s.error {
+                        p.problem role="alert" { (e) }
+                    } @else {
+                        p #result-count role="status" {
+                            strong data-testid="result-count" { (count(s.total)) }
+                            @if s.total == 1 { " sequence matches" } @else { " sequences match" }
+                        }
+                        @if s.total > 0 {
+                            (downloads(s))
+                            (results(s))
+                        } @else {
+                            p { "Nothing matches. Remove a filter, or check a lineage's spelling (add * for sublineages)." }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Search {
+        Search {
+            organism: "sars-cov-2".into(),
+            display_name: "SARS-CoV-2".into(),
+            params: vec![
+                ("country".into(), "Switzerland".into()),
+                ("page".into(), "2".into()),
+                ("orderBy".into(), "date".into()),
+            ],
+            fields: vec![FieldFilter {
+                name: "country".into(),
+                label: "Country".into(),
+                kind: FieldKind::Text,
+                facet: Some(Facet {
+                    field: "country".into(),
+                    label: "Country".into(),
+                    values: vec![("Switzerland".into(), 1200)],
+                    others: 0,
+                }),
+            }],
+            total: 1200,
+            table: Table { columns: vec!["accessionVersion".into()], rows: vec![vec!["VN000001.1".into()]] },
+            all_columns: vec!["accessionVersion".into(), "country".into()],
+            page: 2,
+            page_size: 100,
+            order: Some(("date".into(), false)),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn links_keep_the_filters_and_change_only_the_view() {
+        let s = sample();
+        let html = render(&Chrome::default(), &s);
+        assert!(html.contains(r#"href="/seq/VN000001.1""#));
+        // Paging keeps the filter and the sort.
+        assert!(html.contains("/sars-cov-2/search?country=Switzerland&amp;orderBy=date&amp;page=3"));
+        assert!(html.contains("/sars-cov-2/search?country=Switzerland&amp;orderBy=date&amp;page=1"));
+        // Downloads carry the filters but not the view.
+        assert!(html.contains("/sars-cov-2/sample/details?country=Switzerland&amp;dataFormat=tsv"));
+        assert!(html.contains("1,200"));
+        assert_eq!(s.filters(), vec![("country".to_owned(), "Switzerland".to_owned())]);
+    }
+}

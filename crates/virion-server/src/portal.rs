@@ -1,0 +1,770 @@
+//! The web portal's routes: the front page, each organism's home and search, record pages
+//! and their downloads. Pages are rendered by `virion-portal` from what the query index (for
+//! released data, through the same planner as LAPIS) and the store (for a record's versions)
+//! say; the search page's URL carries LAPIS's own filter parameters.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde_json::Value as Json;
+use virion_index::{ColumnType, Index};
+use virion_portal::home::Home;
+use virion_portal::record::{QcRule, Record, VersionLine};
+use virion_portal::search::{Facet, FieldFilter, FieldKind, Search, VIEW_PARAMETERS};
+use virion_portal::{Chrome, Table, query_string};
+use virion_query::execute::{Budget, Endpoint, Part, table};
+use virion_query::{LapisRequest, QueryError};
+use virion_store::{Accession, AccessionVersion, StoreError, VersionRecord};
+
+use crate::RequestId;
+use crate::auth::MaybeUser;
+use crate::lapis::decode::{self, Body};
+use crate::lapis::handlers::target;
+use crate::state::AppState;
+
+/// Rows per search page unless `pageSize` says otherwise (at most [`MAX_PAGE_SIZE`]).
+const PAGE_SIZE: usize = 50;
+const MAX_PAGE_SIZE: usize = 500;
+/// Values listed per facet.
+const FACET_VALUES: usize = 10;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(virion_portal::CSS_PATH, get(css))
+        .route("/", get(front))
+        .route("/{organism}", get(home))
+        .route("/{organism}/search", get(search))
+        .route("/seq/{id}", get(record))
+}
+
+async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        virion_portal::CSS,
+    )
+        .into_response()
+}
+
+fn display_name(state: &AppState, name: &str) -> String {
+    state.organism(name).map_or_else(|_| name.to_owned(), |o| o.config.display_name.clone())
+}
+
+fn chrome(state: &AppState, title: impl Into<String>, organism: Option<&str>) -> Chrome {
+    Chrome {
+        title: title.into(),
+        organisms: state.lapis().names().into_iter().map(|n| (n.clone(), display_name(state, &n))).collect(),
+        organism: organism.map(str::to_owned),
+        json_ld: None,
+    }
+}
+
+fn html_page(status: StatusCode, body: String) -> Response {
+    (status, Html(body)).into_response()
+}
+
+/// A page saying what went wrong and where to go instead.
+fn problem_page(state: &AppState, status: StatusCode, heading: &str, detail: &str) -> Response {
+    let next = Some(("/", "Back to the start page"));
+    html_page(status, virion_portal::error_page(&chrome(state, heading, None), heading, detail, next))
+}
+
+/// The text of a LAPIS problem response (for showing it on a page).
+async fn problem_text(response: Response) -> (StatusCode, String) {
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let detail = serde_json::from_slice::<Json>(&bytes)
+        .ok()
+        .and_then(|j| j["error"]["detail"].as_str().or(j["detail"].as_str()).map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
+    (status, detail)
+}
+
+/// Runs `f` over an organism's released rows (as the public sees them), or renders the reason
+/// it cannot as a page.
+async fn query<T: Send + 'static>(
+    state: &AppState,
+    organism: &str,
+    request_id: &RequestId,
+    f: impl FnOnce(&[Part<'_>], &Index, Option<usize>, &Budget) -> Result<T, QueryError> + Send + 'static,
+) -> Result<T, Response> {
+    let public = MaybeUser(None);
+    let t = match target(state, Some(organism.to_owned()), &public, request_id).await {
+        Ok(t) => t,
+        Err(r) => {
+            let (status, detail) = problem_text(r).await;
+            return Err(problem_page(state, status, "Not available", &detail));
+        }
+    };
+    match t
+        .run(state, move |parts, ix, budget| f(parts, &ix.query.index, ix.info.lineage_column, budget))
+        .await
+    {
+        Ok(v) => Ok(v),
+        Err(r) => {
+            let (status, detail) = problem_text(r).await;
+            Err(problem_page(state, status, "The query could not be run", &detail))
+        }
+    }
+}
+
+/// A LAPIS request from filter parameters (`key=value` pairs as in a GET query) plus extras.
+fn lapis_request(filters: &str, extra: &[(&str, &str)]) -> Result<LapisRequest, QueryError> {
+    let mut pairs = decode::pairs(Some(filters), &Body::None).map_err(|e| QueryError::BadValue {
+        parameter: "query".into(),
+        value: filters.into(),
+        reason: e,
+    })?;
+    for (k, v) in extra {
+        pairs.push(((*k).to_owned(), vec![(*v).to_owned()]));
+    }
+    LapisRequest::from_pairs(pairs)
+}
+
+fn count_of(parts: &[Part<'_>], req: &LapisRequest, budget: &Budget) -> Result<u64, QueryError> {
+    let t = table(parts, Endpoint::Aggregated, req, budget)?;
+    Ok(t.rows.first().and_then(|r| r.last()).map_or(0, |c| c.text().parse().unwrap_or(0)))
+}
+
+/// The most common values of `field` among the rows `filters` select.
+fn facet(
+    parts: &[Part<'_>],
+    filters: &str,
+    field: &str,
+    total: u64,
+    budget: &Budget,
+) -> Result<Facet, QueryError> {
+    let req = lapis_request(filters, &[("fields", field)])?;
+    let t = table(parts, Endpoint::Aggregated, &req, budget)?;
+    let mut values: Vec<(String, u64)> = t
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let value = r.first()?.text();
+            let n = r.last()?.text().parse().ok()?;
+            (!value.is_empty()).then_some((value, n))
+        })
+        .collect();
+    values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    values.truncate(FACET_VALUES);
+    let listed: u64 = values.iter().map(|v| v.1).sum();
+    Ok(Facet { field: field.to_owned(), label: label(field), values, others: total.saturating_sub(listed) })
+}
+
+/// `collectionDate` → "Collection date".
+fn label(field: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in field.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+            out.extend(c.to_lowercase());
+        } else if i == 0 {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+    }
+    match field {
+        "nextcladePangoLineage" => "Pango lineage".into(),
+        "nextcladeClade" => "Clade".into(),
+        "qcOverallStatus" => "QC status".into(),
+        _ => out,
+    }
+}
+
+/// The filterable fields of an index, from its schema: indexed text with facets, the lineage
+/// column, date and number ranges, booleans. Unindexed text (accessions, strain names) is
+/// reached through the search box.
+fn filter_fields(index: &Index, lineage: Option<usize>) -> Vec<(String, FieldKind, bool)> {
+    index
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !matches!(c.name.as_str(), "version"))
+        .filter_map(|(i, c)| {
+            let kind = match c.kind {
+                _ if Some(i) == lineage => FieldKind::Lineage,
+                ColumnType::String { indexed: true } => FieldKind::Text,
+                ColumnType::Date => FieldKind::Date,
+                ColumnType::Int | ColumnType::Float => FieldKind::Number,
+                ColumnType::Boolean => FieldKind::Boolean,
+                ColumnType::String { indexed: false } => return None,
+            };
+            Some((c.name.clone(), kind, c.is_indexed()))
+        })
+        .collect()
+}
+
+/// Columns shown by default: the accession, then dates and faceted fields.
+fn default_columns(index: &Index, primary_key: &str) -> Vec<String> {
+    let mut out = vec![primary_key.to_owned()];
+    for c in &index.columns {
+        if out.len() >= 7 {
+            break;
+        }
+        let wanted = matches!(c.kind, ColumnType::Date | ColumnType::String { indexed: true });
+        if wanted && c.name != primary_key {
+            out.push(c.name.clone());
+        }
+    }
+    out
+}
+
+fn primary_key(state: &AppState, organism: &str) -> String {
+    state
+        .lapis()
+        .get(organism)
+        .map(|s| s.read().expect("index lock").info.primary_key.clone())
+        .unwrap_or_else(|| "accessionVersion".to_owned())
+}
+
+async fn front(State(state): State<AppState>, Extension(request_id): Extension<RequestId>) -> Response {
+    let names = state.lapis().names();
+    if let [only] = names.as_slice() {
+        return home_page(&state, only, &request_id).await;
+    }
+    let mut counts = Vec::new();
+    for name in &names {
+        let n = query(&state, name, &request_id, |parts, _, _, budget| {
+            count_of(parts, &LapisRequest::default(), budget)
+        })
+        .await
+        .unwrap_or(0);
+        counts.push((name.clone(), display_name(&state, name), n));
+    }
+    let body = maud::html! {
+        h1 { "Virion" }
+        p.lead { "Pathogen genomes, processed like Nextclade, searchable and downloadable." }
+        @for (name, display, n) in &counts {
+            section {
+                h2 { a href={ "/" (name) } { (display) } }
+                p { (virion_portal::count(*n)) " released genomes" }
+                (virion_portal::home::search_box(name, display, &[]))
+            }
+        }
+        @if counts.is_empty() { p { "No organism is served yet." } }
+    };
+    html_page(StatusCode::OK, virion_portal::page(&chrome(&state, "Virion", None), body))
+}
+
+async fn home(
+    State(state): State<AppState>,
+    Extension(request_id): Extension<RequestId>,
+    Path(organism): Path<String>,
+) -> Response {
+    home_page(&state, &organism, &request_id).await
+}
+
+async fn home_page(state: &AppState, organism: &str, request_id: &RequestId) -> Response {
+    let key = primary_key(state, organism);
+    let found = query(state, organism, request_id, move |parts, index, lineage, budget| {
+        let released = count_of(parts, &LapisRequest::default(), budget)?;
+        let mut top = Vec::new();
+        let lineage_name = lineage.map(|l| index.columns[l].name.clone());
+        // The lineage first, then the first other faceted text field (country, typically).
+        let country = index
+            .columns
+            .iter()
+            .find(|c| c.is_indexed() && Some(&c.name) != lineage_name.as_ref() && c.name.contains("ountry"))
+            .or_else(|| {
+                index.columns.iter().find(|c| c.is_indexed() && Some(&c.name) != lineage_name.as_ref())
+            })
+            .map(|c| c.name.clone());
+        for field in lineage_name.iter().chain(country.iter()) {
+            top.push(facet(parts, "", field, released, budget)?);
+        }
+        // The latest releases: the highest accession numbers are the newest entries.
+        let mut columns = vec![key.clone()];
+        columns.extend(lineage_name.iter().cloned());
+        columns.extend(index.columns.iter().find(|c| c.kind == ColumnType::Date).map(|c| c.name.clone()));
+        columns.extend(country.iter().cloned());
+        let order = serde_json::json!({ "field": key, "type": "descending" }).to_string();
+        let mut extra: Vec<(&str, &str)> = columns.iter().map(|c| ("fields", c.as_str())).collect();
+        extra.push(("orderBy", &order));
+        extra.push(("limit", "10"));
+        let t = table(parts, Endpoint::Details, &lapis_request("", &extra)?, budget)?;
+        let latest = Table {
+            columns: t.columns,
+            rows: t.rows.iter().map(|r| r.iter().map(|c| c.text()).collect()).collect(),
+        };
+        let examples: Vec<String> = top
+            .iter()
+            .filter_map(|f| {
+                f.values.first().map(|v| {
+                    if Some(&f.field) == lineage_name.as_ref() { format!("{}*", v.0) } else { v.0.clone() }
+                })
+            })
+            .take(1)
+            .collect();
+        Ok((released, latest, top, examples))
+    })
+    .await;
+    let (released, latest, top, mut examples) = match found {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    if organism_has_genes(state, organism) {
+        examples.extend(["S:L455S".to_owned(), "C241T".to_owned()]);
+    }
+    let display = display_name(state, organism);
+    let home = Home {
+        organism: organism.to_owned(),
+        display_name: display.clone(),
+        released,
+        latest,
+        top,
+        examples,
+    };
+    html_page(StatusCode::OK, virion_portal::home::render(&chrome(state, display, Some(organism)), &home))
+}
+
+/// Whether the SARS-CoV-2 example mutations make sense for this organism.
+fn organism_has_genes(state: &AppState, organism: &str) -> bool {
+    state
+        .lapis()
+        .get(organism)
+        .is_some_and(|s| s.read().expect("index lock").query.index.genes.iter().any(|g| g.name == "S"))
+}
+
+/// What the search box's text means, as search parameters (or a record to open).
+enum Quick {
+    Record(String),
+    Filters(Vec<(String, String)>),
+}
+
+fn interpret(state: &AppState, organism: &str, q: &str) -> Quick {
+    let q = q.trim();
+    let prefixes: Vec<&str> = state.organisms().map(|o| o.config.accession_prefix.as_str()).collect();
+    if !prefixes.is_empty()
+        && (Accession::parse(q, &prefixes).is_ok() || AccessionVersion::parse(q, &prefixes).is_ok())
+    {
+        return Quick::Record(q.to_owned());
+    }
+    let (genes, lineage, text_column) = match state.lapis().get(organism) {
+        Some(s) => {
+            let ix = s.read().expect("index lock");
+            let index = &ix.query.index;
+            let lineage = ix.info.lineage_column.map(|l| index.columns[l].name.clone());
+            let text = ["strain", "displayName", "sampleName"]
+                .into_iter()
+                .find(|n| index.columns.iter().any(|c| c.name == *n))
+                .map(str::to_owned);
+            (index.genes.iter().map(|g| g.name.clone()).collect::<Vec<_>>(), lineage, text)
+        }
+        None => (Vec::new(), None, None),
+    };
+    let one = |k: &str| Quick::Filters(vec![(k.to_owned(), q.to_owned())]);
+    if let Some((gene, _)) = q.split_once(':')
+        && genes.iter().any(|g| g.eq_ignore_ascii_case(gene))
+    {
+        return one("aminoAcidMutations");
+    }
+    let is_nucleotide_mutation = {
+        let body = q.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+        let digits = body.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '-' || c == '.');
+        q.len() - body.len() <= 1
+            && body.len() - digits.len() <= 1
+            && !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    if is_nucleotide_mutation {
+        return one("nucleotideMutations");
+    }
+    let looks_like_lineage = q
+        .split('.')
+        .next()
+        .is_some_and(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_uppercase()))
+        && q.trim_end_matches('*')
+            .split('.')
+            .skip(1)
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if let (true, Some(l)) = (looks_like_lineage, &lineage) {
+        return one(l);
+    }
+    match text_column {
+        // A strain name: any that contains the text (letters matched as typed).
+        Some(c) => Quick::Filters(vec![(format!("{c}.regex"), regex_escape(q))]),
+        None => one(lineage.as_deref().unwrap_or("accessionVersion")),
+    }
+}
+
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+async fn search(
+    State(state): State<AppState>,
+    Extension(request_id): Extension<RequestId>,
+    Path(organism): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let raw: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    // Forms send every input; an empty one is no filter.
+    let params: Vec<(String, String)> = raw.into_iter().filter(|(_, v)| !v.trim().is_empty()).collect();
+    if let Some((_, q)) = params.iter().find(|(k, _)| k == "q") {
+        return match interpret(&state, &organism, q) {
+            Quick::Record(id) => Redirect::to(&format!("/seq/{id}")).into_response(),
+            Quick::Filters(f) => {
+                let mut next: Vec<(String, String)> =
+                    params.iter().filter(|(k, _)| k != "q").cloned().collect();
+                next.extend(f);
+                Redirect::to(&format!("/{organism}/search?{}", query_string(&next))).into_response()
+            }
+        };
+    }
+    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let page = get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let page_size =
+        get("pageSize").and_then(|p| p.parse::<usize>().ok()).unwrap_or(PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    let order = get("orderBy").map(|c| (c, get("order").as_deref() == Some("descending")));
+    let chosen: Vec<String> = params.iter().filter(|(k, _)| k == "columns").map(|(_, v)| v.clone()).collect();
+    let filters: Vec<(String, String)> =
+        params.iter().filter(|(k, _)| !VIEW_PARAMETERS.contains(&k.as_str())).cloned().collect();
+    let filter_qs = query_string(&filters);
+    let key = primary_key(&state, &organism);
+    let order_in = order.clone();
+    let found = query(&state, &organism, &request_id, move |parts, index, lineage, budget| {
+        let all_columns: Vec<String> = index.columns.iter().map(|c| c.name.clone()).collect();
+        let fields = filter_fields(index, lineage);
+        let mut columns: Vec<String> = chosen.into_iter().filter(|c| all_columns.contains(c)).collect();
+        if columns.is_empty() {
+            columns = default_columns(index, &key);
+        } else if !columns.contains(&key) {
+            columns.insert(0, key.clone());
+        }
+        let run = || -> Result<(u64, Vec<FieldFilter>, Table), QueryError> {
+            let total = count_of(parts, &lapis_request(&filter_qs, &[])?, budget)?;
+            let mut filters_out = Vec::new();
+            for (name, kind, faceted) in &fields {
+                let facet =
+                    if *faceted { Some(facet(parts, &filter_qs, name, total, budget)?) } else { None };
+                filters_out.push(FieldFilter { name: name.clone(), label: label(name), kind: *kind, facet });
+            }
+            let offset = ((page - 1) * page_size).to_string();
+            let limit = page_size.to_string();
+            let order_json = order_in.as_ref().filter(|(c, _)| all_columns.contains(c)).map(|(c, desc)| {
+                serde_json::json!({ "field": c, "type": if *desc { "descending" } else { "ascending" } })
+                    .to_string()
+            });
+            let mut extra: Vec<(&str, &str)> = columns.iter().map(|c| ("fields", c.as_str())).collect();
+            extra.extend([("limit", limit.as_str()), ("offset", offset.as_str())]);
+            if let Some(o) = &order_json {
+                extra.push(("orderBy", o));
+            }
+            let t = table(parts, Endpoint::Details, &lapis_request(&filter_qs, &extra)?, budget)?;
+            let rows = t.rows.iter().map(|r| r.iter().map(|c| c.text()).collect()).collect();
+            Ok((total, filters_out, Table { columns: t.columns, rows }))
+        };
+        Ok(match run() {
+            Ok(found) => (Ok(found), all_columns, fields),
+            // A bad filter is shown on the page, next to the form to fix it.
+            Err(e) => (Err(e.to_string()), all_columns, fields),
+        })
+    })
+    .await;
+    let (result, all_columns, fields) = match found {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let display = display_name(&state, &organism);
+    let mut s = Search {
+        organism: organism.clone(),
+        display_name: display.clone(),
+        params,
+        all_columns,
+        page,
+        page_size,
+        order,
+        ..Search::default()
+    };
+    let status = match result {
+        Ok((total, fields_out, table)) => {
+            s.total = total;
+            s.fields = fields_out;
+            s.table = table;
+            StatusCode::OK
+        }
+        Err(e) => {
+            s.error = Some(e);
+            s.fields = fields
+                .into_iter()
+                .map(|(name, kind, _)| FieldFilter { label: label(&name), name, kind, facet: None })
+                .collect();
+            StatusCode::BAD_REQUEST
+        }
+    };
+    html_page(
+        status,
+        virion_portal::search::render(&chrome(&state, format!("Search {display}"), Some(&organism)), &s),
+    )
+}
+
+/// Text of a JSON value for display.
+fn text(v: &Json) -> String {
+    crate::entries::tsv_cell(v)
+}
+
+fn millis_to_date(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// The page for `/seq/{accession}[.{version}]`, or its `.fa`, `.tsv`, `.json` download.
+async fn record(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (id, format) = match id.rsplit_once('.') {
+        Some((rest, ext @ ("fa" | "fasta" | "tsv" | "json"))) => (rest.to_owned(), Some(ext)),
+        _ => (id.clone(), None),
+    };
+    let prefixes: Vec<&str> = state.organisms().map(|o| o.config.accession_prefix.as_str()).collect();
+    let viewer = user.as_ref().map(|u| u.id);
+    let store = state.store();
+    let not_found = |detail: String| problem_page(&state, StatusCode::NOT_FOUND, "No such sequence", &detail);
+    // An accession alone is its latest version visible to the caller.
+    let av = match AccessionVersion::parse(&id, &prefixes) {
+        Ok(av) => av,
+        Err(_) => match Accession::parse(&id, &prefixes) {
+            Ok(acc) => {
+                let mut latest = None;
+                for v in 1.. {
+                    match store.get_version(viewer, &acc.at(v)).await {
+                        Ok(r) => {
+                            let done = r.is_latest;
+                            latest = Some(r.accession_version);
+                            if done {
+                                break;
+                            }
+                        }
+                        Err(_) => break,
+                    }
+                }
+                match latest {
+                    Some(av) => return Redirect::to(&format!("/seq/{av}")).into_response(),
+                    None => return not_found(format!("{id} is not a sequence here.")),
+                }
+            }
+            Err(e) => return not_found(format!("{id:?} is not an accession: {e}.")),
+        },
+    };
+    let rec = match store.get_version(viewer, &av).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound { .. }) => {
+            return not_found(format!("{av} does not exist or is not released yet."));
+        }
+        Err(e) => {
+            return problem_page(&state, StatusCode::INTERNAL_SERVER_ERROR, "Store error", &e.to_string());
+        }
+    };
+    let Some(org) = state.organisms().find(|o| o.id == rec.organism) else {
+        return not_found(format!("{av} belongs to an organism not served here."));
+    };
+    if let Some(ext) = format {
+        let format = match ext {
+            "fa" | "fasta" => "fasta",
+            other => other,
+        };
+        return match crate::entries::version_response(&state, viewer, &rec, format).await {
+            Ok(mut r) => {
+                let name = format!("attachment; filename=\"{av}.{ext}\"");
+                if let Ok(v) = name.parse() {
+                    r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+                }
+                r
+            }
+            Err(e) => e.into_response(),
+        };
+    }
+    let mut versions = Vec::new();
+    let mut previous: Option<VersionRecord> = None;
+    for v in 1.. {
+        match store.get_version(viewer, &av.accession.at(v)).await {
+            Ok(r) => {
+                if v == av.version - 1 {
+                    previous = Some(r.clone());
+                }
+                let last = r.is_latest;
+                versions.push(r);
+                if last {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    let group = store.group_name(rec.group).await.unwrap_or_else(|_| format!("group {}", rec.group.0));
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let r = record_view(
+        &org.config.name,
+        &org.config.display_name,
+        &rec,
+        previous.as_ref(),
+        &versions,
+        group,
+        format!("http://{host}"),
+    );
+    let mut chrome = chrome(&state, av.to_string(), Some(&org.config.name));
+    chrome.json_ld = Some(r.json_ld());
+    html_page(StatusCode::OK, virion_portal::record::render(&chrome, &r))
+}
+
+fn metadata_of(rec: &VersionRecord) -> Vec<(String, String)> {
+    let map: serde_json::Map<String, Json> =
+        serde_json::from_str(&rec.submitted_metadata_json).unwrap_or_default();
+    map.iter().map(|(k, v)| (k.clone(), text(v))).collect()
+}
+
+fn record_view(
+    organism: &str,
+    display_name: &str,
+    rec: &VersionRecord,
+    previous: Option<&VersionRecord>,
+    versions: &[VersionRecord],
+    group: String,
+    base_url: String,
+) -> Record {
+    let processed: Json =
+        rec.processed.as_ref().and_then(|p| serde_json::from_str(&p.processed_json).ok()).unwrap_or_default();
+    let nc = &processed["nextclade"];
+    let list = |key: &str| nc[key].as_array().cloned().unwrap_or_default();
+    let pos = |v: &Json, key: &str| v[key].as_i64().map_or(String::new(), |p| (p + 1).to_string());
+    let s = |v: &Json, key: &str| v[key].as_str().unwrap_or_default().to_owned();
+    let cds = |v: &Json| v["cdsName"].as_str().or(v["cds"].as_str()).unwrap_or_default().to_owned();
+    let metadata = metadata_of(rec);
+    let changes = previous.map_or_else(Vec::new, |p| {
+        let before: HashMap<String, String> = metadata_of(p).into_iter().collect();
+        metadata
+            .iter()
+            .filter_map(|(k, v)| {
+                let old = before.get(k).cloned().unwrap_or_default();
+                (old != *v).then(|| (k.clone(), old, v.clone()))
+            })
+            .collect()
+    });
+    let issues = |json: Option<&str>| -> Vec<String> {
+        let v: Json = json.and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| i["message"].as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect()
+    };
+    let qc = &nc["qc"];
+    let qc_rules =
+        ["missingData", "mixedSites", "privateMutations", "snpClusters", "frameShifts", "stopCodons"]
+            .iter()
+            .filter_map(|rule| {
+                let r = qc.get(*rule)?;
+                let detail = r
+                    .as_object()
+                    .map(|o| {
+                        o.iter()
+                            .filter(|(k, v)| {
+                                !matches!(k.as_str(), "score" | "status") && (v.is_number() || v.is_string())
+                            })
+                            .map(|(k, v)| format!("{k}: {}", text(v)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default();
+                Some(QcRule { name: label(rule), status: s(r, "status"), score: r["score"].as_f64(), detail })
+            })
+            .collect();
+    Record {
+        organism: organism.to_owned(),
+        display_name: display_name.to_owned(),
+        accession: rec.accession_version.accession.as_str().to_owned(),
+        version: rec.accession_version.version,
+        is_latest: rec.is_latest,
+        is_revocation: rec.is_revocation,
+        status: rec.status.as_str().to_lowercase(),
+        released: rec.released_at_ms.map(millis_to_date),
+        submitted: millis_to_date(rec.submitted_at_ms),
+        group,
+        terms: match rec.terms {
+            virion_store::DataUseTerms::Open => "Open".to_owned(),
+            virion_store::DataUseTerms::Restricted { until } => format!("Restricted until {until}"),
+        },
+        metadata,
+        clade: processed["clade"].as_str().map(str::to_owned),
+        lineage: processed["lineage"].as_str().map(str::to_owned),
+        coverage: processed["coverage"].as_f64(),
+        qc_status: processed["qcOverallStatus"].as_str().map(str::to_owned),
+        qc_score: qc["overallScore"].as_f64(),
+        qc_rules,
+        nucleotide_substitutions: list("substitutions")
+            .iter()
+            .map(|v| format!("{}{}{}", s(v, "refNuc"), pos(v, "pos"), s(v, "qryNuc")))
+            .collect(),
+        nucleotide_deletions: list("deletions")
+            .iter()
+            .map(|v| {
+                let (b, e) =
+                    (v["range"]["begin"].as_i64().unwrap_or(0), v["range"]["end"].as_i64().unwrap_or(0));
+                if e - b <= 1 { format!("{}", b + 1) } else { format!("{}–{} ({} nt)", b + 1, e, e - b) }
+            })
+            .collect(),
+        nucleotide_insertions: list("insertions")
+            .iter()
+            .map(|v| format!("ins_{}:{}", pos(v, "pos"), s(v, "ins")))
+            .collect(),
+        amino_acid_substitutions: list("aaSubstitutions")
+            .iter()
+            .map(|v| format!("{}:{}{}{}", cds(v), s(v, "refAa"), pos(v, "pos"), s(v, "qryAa")))
+            .collect(),
+        amino_acid_deletions: list("aaDeletions")
+            .iter()
+            .map(|v| format!("{}:{}{}-", cds(v), s(v, "refAa"), pos(v, "pos")))
+            .collect(),
+        amino_acid_insertions: list("aaInsertions")
+            .iter()
+            .map(|v| format!("ins_{}:{}:{}", cds(v), pos(v, "pos"), s(v, "ins")))
+            .collect(),
+        errors: issues(rec.processed.as_ref().map(|p| p.errors_json.as_str())),
+        warnings: issues(rec.processed.as_ref().map(|p| p.warnings_json.as_str())),
+        versions: versions
+            .iter()
+            .map(|v| VersionLine {
+                version: v.accession_version.version,
+                status: v.status.as_str().to_lowercase(),
+                released: v.released_at_ms.map(millis_to_date),
+                comment: v.version_comment.clone(),
+                is_revocation: v.is_revocation,
+            })
+            .collect(),
+        changes,
+        base_url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_read_like_words() {
+        assert_eq!(label("sampleCollectionDate"), "Sample collection date");
+        assert_eq!(label("country"), "Country");
+        assert_eq!(label("nextcladePangoLineage"), "Pango lineage");
+    }
+
+    #[test]
+    fn strain_text_is_matched_literally() {
+        assert_eq!(regex_escape("Switzerland/BE-1.2/2024"), r"Switzerland/BE\-1\.2/2024");
+    }
+}
