@@ -59,15 +59,15 @@ pub fn render(chrome: &Chrome, home: &Home) -> String {
                 a href={ "/" (org) "/search" } { "Browse all" }
             }
             (search_box(org, &home.display_name, &home.examples))
-            div.columns {
-                section aria-labelledby="latest" {
+            section.home-latest aria-labelledby="latest" {
                     h2 #latest { "Latest releases" }
                     @if home.latest.rows.is_empty() {
                         p { "Nothing released yet." }
                     } @else {
                         (linked_table(&home.latest, "Latest releases", |row| Some(format!("/seq/{}", row[0]))))
                     }
-                }
+            }
+            div.columns {
                 @for facet in &home.top {
                     section aria-label=(facet.label) {
                         h2 { (facet.label) }

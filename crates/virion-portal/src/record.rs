@@ -34,6 +34,8 @@ pub struct Record {
     pub display_name: String,
     pub accession: String,
     pub version: i64,
+    /// The sample's own name (strain or isolate), when it has one.
+    pub name: Option<String>,
     pub is_latest: bool,
     pub is_revocation: bool,
     pub status: String,
@@ -70,14 +72,10 @@ impl Record {
         format!("{}.{}", self.accession, self.version)
     }
 
-    fn field(&self, name: &str) -> Option<&str> {
-        self.metadata.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
-    }
-
     /// schema.org `Dataset` (the Bioschemas profile for a data record) describing this version.
     pub fn json_ld(&self) -> Value {
         let url = format!("{}/seq/{}", self.base_url, self.accession_version());
-        let name = self.field("strain").or_else(|| self.field("displayName")).unwrap_or(&self.accession);
+        let name = self.name.as_deref().unwrap_or(&self.accession);
         json!({
             "@context": "https://schema.org",
             "@type": "Dataset",
@@ -147,7 +145,7 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
         chrome,
         html! {
             p.crumbs { a href={ "/" (r.organism) } { (r.display_name) } " › " a href={ "/" (r.organism) "/search" } { "Search" } }
-            h1 { (av) @if let Some(s) = r.field("strain") { " " small { (s) } } }
+            h1 { (av) @if let Some(n) = &r.name { " " small { (n) } } }
             @if r.is_revocation {
                 p.problem role="alert" { "This version revokes the sequence: its data should no longer be used." }
             }
@@ -200,7 +198,7 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
                         thead { tr { th scope="col" { "Rule" } th scope="col" { "Status" } th scope="col" { "Score" } th scope="col" { "Details" } } }
                         tbody { @for q in &r.qc_rules { tr {
                             td { (q.name) } td { span class={ "badge " (q.status) } { (q.status) } }
-                            td { (q.score.map(|s| format!("{s:.1}")).unwrap_or_default()) } td { (q.detail) }
+                            td { (q.score.map(|s| format!("{s:.1}")).unwrap_or_default()) } td.wrap { (q.detail) }
                         } } }
                     } }
                 }

@@ -33,6 +33,8 @@ pub struct FieldFilter {
     pub kind: FieldKind,
     /// The most common values under the current filters, with counts (text fields).
     pub facet: Option<Facet>,
+    /// Shown at once; the others are under "More filters" (open when one of them is set).
+    pub primary: bool,
 }
 
 /// The most common values of a field with their counts.
@@ -167,7 +169,15 @@ fn field_input(s: &Search, f: &FieldFilter) -> Markup {
 fn filter_form(s: &Search) -> Markup {
     html! {
         form.filters method="get" action={ "/" (s.organism) "/search" } aria-label="Filters" {
-            @for f in &s.fields { (field_input(s, f)) }
+            @for f in s.fields.iter().filter(|f| f.primary) { (field_input(s, f)) }
+            @let more: Vec<&FieldFilter> = s.fields.iter().filter(|f| !f.primary).collect();
+            @if !more.is_empty() {
+                @let set = more.iter().any(|f| s.params.iter().any(|(k, _)| k.starts_with(f.name.as_str())));
+                details.more open[set] {
+                    summary { "More filters (" (more.len()) ")" }
+                    @for f in &more { (field_input(s, f)) }
+                }
+            }
             div.field {
                 label for="f-nuc" { "Nucleotide mutations" }
                 input #f-nuc type="text" name="nucleotideMutations" value=(s.param("nucleotideMutations"))
@@ -366,6 +376,7 @@ mod tests {
                     values: vec![("Switzerland".into(), 1200)],
                     others: 0,
                 }),
+                primary: true,
             }],
             total: 1200,
             table: Table { columns: vec!["accessionVersion".into()], rows: vec![vec!["VN000001.1".into()]] },

@@ -154,11 +154,13 @@ fn facet(
     Ok(Facet { field: field.to_owned(), label: label(field), values, others: total.saturating_sub(listed) })
 }
 
-/// `collectionDate` → "Collection date".
+/// `collectionDate` or `collection_date` → "Collection date".
 fn label(field: &str) -> String {
     let mut out = String::new();
     for (i, c) in field.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
+        if c == '_' {
+            out.push(' ');
+        } else if c.is_uppercase() && i > 0 {
             out.push(' ');
             out.extend(c.to_lowercase());
         } else if i == 0 {
@@ -198,16 +200,29 @@ fn filter_fields(index: &Index, lineage: Option<usize>) -> Vec<(String, FieldKin
         .collect()
 }
 
-/// Columns shown by default: the accession, then dates and faceted fields.
-fn default_columns(index: &Index, primary_key: &str) -> Vec<String> {
+/// Whether a filter is shown at once: lineage, clade, dates, place and QC — what people
+/// search by most; the rest of the schema waits under "More filters".
+fn is_primary(name: &str, kind: FieldKind) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(kind, FieldKind::Lineage | FieldKind::Date)
+        || ["clade", "country", "region", "division", "qcoverallstatus", "host_scientific"]
+            .iter()
+            .any(|k| lower.contains(k))
+            && kind == FieldKind::Text
+}
+
+/// Columns shown by default: the accession, lineage and clade, the first date, then place
+/// (country, region, division) and QC, as far as the schema has them.
+fn default_columns(index: &Index, primary_key: &str, lineage: Option<usize>) -> Vec<String> {
     let mut out = vec![primary_key.to_owned()];
-    for c in &index.columns {
-        if out.len() >= 7 {
-            break;
-        }
-        let wanted = matches!(c.kind, ColumnType::Date | ColumnType::String { indexed: true });
-        if wanted && c.name != primary_key {
-            out.push(c.name.clone());
+    let names: Vec<&str> = index.columns.iter().map(|c| c.name.as_str()).collect();
+    out.extend(lineage.map(|l| names[l].to_owned()));
+    out.extend(index.columns.iter().find(|c| c.kind == ColumnType::Date).map(|c| c.name.clone()));
+    for wanted in ["clade", "country", "region", "division", "qcoverallstatus"] {
+        if let Some(n) =
+            names.iter().find(|n| n.to_ascii_lowercase().contains(wanted) && !out.iter().any(|o| o == *n))
+        {
+            out.push((*n).to_owned());
         }
     }
     out
@@ -439,7 +454,7 @@ async fn search(
         let fields = filter_fields(index, lineage);
         let mut columns: Vec<String> = chosen.into_iter().filter(|c| all_columns.contains(c)).collect();
         if columns.is_empty() {
-            columns = default_columns(index, &key);
+            columns = default_columns(index, &key, lineage);
         } else if !columns.contains(&key) {
             columns.insert(0, key.clone());
         }
@@ -449,7 +464,13 @@ async fn search(
             for (name, kind, faceted) in &fields {
                 let facet =
                     if *faceted { Some(facet(parts, &filter_qs, name, total, budget)?) } else { None };
-                filters_out.push(FieldFilter { name: name.clone(), label: label(name), kind: *kind, facet });
+                filters_out.push(FieldFilter {
+                    name: name.clone(),
+                    label: label(name),
+                    kind: *kind,
+                    facet,
+                    primary: is_primary(name, *kind),
+                });
             }
             let offset = ((page - 1) * page_size).to_string();
             let limit = page_size.to_string();
@@ -499,7 +520,13 @@ async fn search(
             s.error = Some(e);
             s.fields = fields
                 .into_iter()
-                .map(|(name, kind, _)| FieldFilter { label: label(&name), name, kind, facet: None })
+                .map(|(name, kind, _)| FieldFilter {
+                    label: label(&name),
+                    primary: is_primary(&name, kind),
+                    name,
+                    kind,
+                    facet: None,
+                })
                 .collect();
             StatusCode::BAD_REQUEST
         }
@@ -609,7 +636,7 @@ async fn record(
     }
     let group = store.group_name(rec.group).await.unwrap_or_else(|_| format!("group {}", rec.group.0));
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let r = record_view(
+    let mut r = record_view(
         &org.config.name,
         &org.config.display_name,
         &rec,
@@ -618,6 +645,10 @@ async fn record(
         group,
         format!("http://{host}"),
     );
+    let id_column = &org.config.submission_id_column;
+    r.name = ["strain", "isolate", "displayName", id_column.as_str()]
+        .iter()
+        .find_map(|k| r.metadata.iter().find(|(m, v)| m == k && !v.is_empty()).map(|(_, v)| v.clone()));
     let mut chrome = chrome(&state, av.to_string(), Some(&org.config.name));
     chrome.json_ld = Some(r.json_ld());
     html_page(StatusCode::OK, virion_portal::record::render(&chrome, &r))
@@ -690,6 +721,8 @@ fn record_view(
         display_name: display_name.to_owned(),
         accession: rec.accession_version.accession.as_str().to_owned(),
         version: rec.accession_version.version,
+        // Set by the caller, which knows the organism's naming columns.
+        name: None,
         is_latest: rec.is_latest,
         is_revocation: rec.is_revocation,
         status: rec.status.as_str().to_lowercase(),
@@ -760,6 +793,7 @@ mod tests {
     fn labels_read_like_words() {
         assert_eq!(label("sampleCollectionDate"), "Sample collection date");
         assert_eq!(label("country"), "Country");
+        assert_eq!(label("host_scientific_name"), "Host scientific name");
         assert_eq!(label("nextcladePangoLineage"), "Pango lineage");
     }
 

@@ -1,0 +1,84 @@
+//! Helpers shared by the tests that run the real binary: run a command, write a subset of the
+//! shared genomes with their metadata, GET JSON with a token, start `virion serve`.
+
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_virion");
+
+pub fn run(args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "virion {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The first `n` genomes of the ncov open example with their metadata rows.
+pub fn write_subset(shared: &Path, dir: &Path, n: usize) -> (String, String) {
+    let base = shared.join("sequences/ncov-open-example");
+    let table = std::fs::read_to_string(base.join("example_metadata.tsv")).unwrap();
+    let mut lines = table.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let ids: HashSet<&str> = rows.iter().map(|l| l.split('\t').next().unwrap()).collect();
+    let records = virion_testdata::read_fasta(&base.join("example_sequences.fasta.gz"));
+    let chosen: Vec<_> = records.iter().filter(|r| ids.contains(r.name.as_str())).take(n).collect();
+    let names: HashSet<&str> = chosen.iter().map(|r| r.name.as_str()).collect();
+    let metadata = dir.join("metadata.tsv");
+    let mut m = std::fs::File::create(&metadata).unwrap();
+    writeln!(m, "{header}").unwrap();
+    for row in rows.iter().filter(|l| names.contains(l.split('\t').next().unwrap())) {
+        writeln!(m, "{row}").unwrap();
+    }
+    let sequences = dir.join("sequences.fasta");
+    let mut s = std::fs::File::create(&sequences).unwrap();
+    for r in &chosen {
+        writeln!(s, ">{}\n{}", r.name, String::from_utf8_lossy(&r.seq)).unwrap();
+    }
+    (metadata.display().to_string(), sequences.display().to_string())
+}
+
+pub fn get_json(url: &str, token: &str) -> serde_json::Value {
+    let mut response = ureq::get(url).header("Authorization", format!("Bearer {token}")).call().unwrap();
+    serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+/// A data directory with user `alice` (owner of group `lab`) and her token.
+pub fn bootstrap(data_dir: &str) -> String {
+    run(&["admin", "create-user", "--data-dir", data_dir, "--name", "alice"], "correct horse\n");
+    run(&["admin", "create-group", "--data-dir", data_dir, "--name", "lab", "--owner", "alice"], "");
+    run(&["admin", "create-token", "--data-dir", data_dir, "--user", "alice"], "").trim().to_owned()
+}
+
+/// `virion serve` on a free port with `extra` arguments; returns the child and its URL (the
+/// first line it prints).
+pub fn serve(data_dir: &str, dataset: &str, extra: &[&str]) -> (Child, String) {
+    let mut args = vec!["serve", "--data-dir", data_dir, "--bind", "127.0.0.1:0", "--dataset", dataset];
+    args.extend(extra);
+    let mut server =
+        Command::new(BIN).args(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let url = first.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    (server, url)
+}
+
+/// SIGTERM, then the exit status must be success (a clean shutdown).
+pub fn stop(child: &mut Child) {
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}

@@ -1,0 +1,127 @@
+// The portal in a real browser: Debian's Chromium driven by playwright-core against a running
+// `virion serve` holding released genomes. Started by crates/virion/tests/browser.rs, which
+// passes the server's URL and the screenshot directory:
+//
+//   node web/e2e/portal.mjs http://127.0.0.1:PORT docs/screenshots
+//
+// Each step asserts on what the page rendered (counts, rows, the record's calls, a downloaded
+// file), not only that it loaded; each page's screenshot is written to the directory.
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const [base, shots] = process.argv.slice(2);
+if (!base || !shots) {
+  console.error('usage: node portal.mjs BASE_URL SCREENSHOT_DIR');
+  process.exit(2);
+}
+fs.mkdirSync(shots, { recursive: true });
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+const number = (text) => Number(String(text).replace(/[^0-9]/g, ''));
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: [
+    '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run',
+  ],
+});
+const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+// Nothing may be fetched from outside the server (every asset is served by the binary).
+const outside = [];
+page.on('request', (r) => { if (!r.url().startsWith(base)) outside.push(r.url()); });
+const failures = [];
+page.on('pageerror', (e) => failures.push(e.message));
+async function shot(name) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+try {
+  // Home: the released genomes are counted; the first Tab reaches the skip link.
+  await page.goto(`${base}/sars-cov-2`);
+  const released = number(await page.getByTestId('released-count').textContent());
+  check(released > 0, `home shows released genomes (${released})`);
+  await page.keyboard.press('Tab');
+  check((await page.evaluate(() => document.activeElement?.textContent)) === 'Skip to content', 'skip link first');
+  const lineage = (await page.locator('section[aria-label="Pango lineage"] ul.facet li a').first().textContent()).trim();
+  check(lineage.length > 0, 'home lists the most common lineages');
+  await shot('home');
+
+  // Search by lineage through the one search box (sublineages included with *).
+  await page.getByLabel(/Search SARS-CoV-2 by accession/).fill(`${lineage}*`);
+  await page.getByLabel(/Search SARS-CoV-2 by accession/).press('Enter');
+  await page.waitForURL(/\/sars-cov-2\/search\?nextcladePangoLineage=/);
+  const byLineage = number(await page.getByTestId('result-count').textContent());
+  const rows = await page.locator('#results tbody tr').count();
+  check(byLineage > 0 && rows === Math.min(byLineage, 50), `lineage search: ${byLineage} matches, ${rows} rows`);
+  check(decodeURIComponent(page.url()).includes(`nextcladePangoLineage=${lineage}*`), 'the URL holds the query');
+  await shot('search-lineage');
+
+  // A facet link narrows the search to exactly its count.
+  const facet = page.locator('form.filters ul.facet li:has(a)').first();
+  const facetCount = number(await facet.locator('.n').textContent());
+  await facet.locator('a').click();
+  await page.waitForLoadState('domcontentloaded');
+  check(number(await page.getByTestId('result-count').textContent()) === facetCount, 'facet count = results');
+
+  // Sorting by a column header keeps the filter.
+  await page.goto(`${base}/sars-cov-2/search?nextcladePangoLineage=${encodeURIComponent(lineage + '*')}`);
+  await page.locator('#results thead th a', { hasText: 'accessionVersion' }).click();
+  await page.waitForURL(/orderBy=accessionVersion/);
+  check(page.url().includes('nextcladePangoLineage='), 'sorting keeps the filter');
+
+  // A record: its lineage, QC, mutations and JSON-LD; the FASTA downloads.
+  const first = page.locator('#results tbody tr td a').first();
+  const accessionVersion = (await first.textContent()).trim();
+  await first.click();
+  await page.waitForURL(new RegExp(`/seq/${accessionVersion.replace('.', '\\.')}$`));
+  check((await page.locator('h1').textContent()).includes(accessionVersion), 'record heading');
+  const recordLineage = (await page.getByTestId('lineage').textContent()).trim();
+  check(recordLineage === lineage || recordLineage.startsWith(`${lineage}.`) || recordLineage.length > 0,
+    `record lineage ${recordLineage}`);
+  const substitutions = await page.locator('section.mutations', { hasText: 'Nucleotide substitutions' }).locator('li').count();
+  check(substitutions > 0, `record lists nucleotide substitutions (${substitutions})`);
+  const ld = JSON.parse(await page.locator('script[type="application/ld+json"]').textContent());
+  check(ld['@type'] === 'Dataset' && ld.identifier === accessionVersion, 'JSON-LD describes the record');
+  await shot('record');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('nav.downloads a', { hasText: 'FASTA' }).click(),
+  ]);
+  const fasta = fs.readFileSync(await download.path(), 'utf8');
+  check(fasta.startsWith(`>${accessionVersion}\n`) && fasta.length > 20000, `FASTA download (${fasta.length} bytes)`);
+
+  // Search by mutation; a malformed one is explained next to the form.
+  await page.goto(`${base}/sars-cov-2`);
+  await page.getByLabel(/Search SARS-CoV-2 by accession/).fill('S:D614G');
+  await page.getByLabel(/Search SARS-CoV-2 by accession/).press('Enter');
+  await page.waitForURL(/aminoAcidMutations=S%3AD614G/);
+  const byMutation = number(await page.getByTestId('result-count').textContent());
+  check(byMutation > 0, `S:D614G matches ${byMutation}`);
+  await shot('search-mutation');
+  await page.getByLabel('Amino-acid mutations').fill('S:D614');
+  await page.getByLabel('Nucleotide mutations').fill('C241X');
+  await page.getByRole('button', { name: 'Search', exact: true }).last().click();
+  await page.waitForLoadState('domcontentloaded');
+  const alert = await page.getByRole('alert').textContent();
+  check(alert.includes('nucleotideMutations'), `a bad mutation is named: ${alert}`);
+  check(await page.getByLabel('Nucleotide mutations').inputValue() === 'C241X', 'the form keeps what was typed');
+  await shot('search-error');
+
+  check(outside.length === 0, `nothing fetched from elsewhere: ${outside.join(', ')}`);
+  check(failures.length === 0, `no script errors: ${failures.join('; ')}`);
+  console.log(`portal ok: ${released} released, ${lineage}* ${byLineage}, S:D614G ${byMutation}, record ${accessionVersion}`);
+} catch (e) {
+  await shot('failure').catch(() => {});
+  console.error(`${e.message}\n  at ${page.url()}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
