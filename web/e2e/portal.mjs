@@ -115,6 +115,13 @@ try {
   check(await page.getByLabel('Nucleotide mutations').inputValue() === 'C241X', 'the form keeps what was typed');
   await shot('search-error');
 
+  // The API documentation, rendered from the OpenAPI document.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API' }).click();
+  await page.waitForURL(/\/api\/docs$/);
+  const routes = await page.locator('section.route').count();
+  check(routes > 30, `API docs list the routes (${routes})`);
+  await shot('api-docs');
+
   check(outside.length === 0, `nothing fetched from elsewhere: ${outside.join(', ')}`);
   check(failures.length === 0, `no script errors: ${failures.join('; ')}`);
   console.log(`portal ok: ${released} released, ${lineage}* ${byLineage}, S:D614G ${byMutation}, record ${accessionVersion}`);

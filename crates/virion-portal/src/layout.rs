@@ -55,7 +55,7 @@ pub fn page(chrome: &Chrome, body: Markup) -> String {
                                     li { a href={ "/" (name) "/search" } { "Search" } }
                                 }
                             }
-                            li { a href="/api/openapi.json" { "API" } }
+                            li { a href="/api/docs" { "API" } }
                         }
                     }
                 }
@@ -63,7 +63,7 @@ pub fn page(chrome: &Chrome, body: Markup) -> String {
                 footer.bottom {
                     p {
                         "Virion — genomes processed with Nextclade-compatible results, queryable through "
-                        a href="/api/openapi.json" { "the API" }
+                        a href="/api/docs" { "the API" }
                         " and LAPIS v2 ("
                         code { "/{organism}/sample/…" }
                         ")."

@@ -39,6 +39,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{organism}", get(home))
         .route("/{organism}/search", get(search))
         .route("/seq/{id}", get(record))
+        .route("/api/docs", get(api_docs))
 }
 
 async fn css() -> Response {
@@ -234,6 +235,11 @@ fn primary_key(state: &AppState, organism: &str) -> String {
         .get(organism)
         .map(|s| s.read().expect("index lock").info.primary_key.clone())
         .unwrap_or_else(|| "accessionVersion".to_owned())
+}
+
+async fn api_docs(State(state): State<AppState>) -> Response {
+    let spec = crate::openapi_spec();
+    html_page(StatusCode::OK, virion_portal::api_docs::render(&chrome(&state, "API", None), &spec))
 }
 
 async fn front(State(state): State<AppState>, Extension(request_id): Extension<RequestId>) -> Response {

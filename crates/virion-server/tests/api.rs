@@ -899,6 +899,11 @@ async fn portal_pages(hub: &Hub, records: &[Value]) {
     let (code, _, tsv) = page(hub, &format!("/seq/{av}.tsv")).await;
     assert_eq!(code, StatusCode::OK);
     assert!(tsv.starts_with("accessionVersion\tstatus"));
+    let (code, _, docs) = page(hub, "/api/docs").await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(
+        docs.contains("<code>/{organism}/sample/aggregated</code>") && docs.contains("/api/openapi.json")
+    );
     let (code, _, missing) = page(hub, "/seq/VSC999999999.1").await;
     assert_eq!(code, StatusCode::NOT_FOUND);
     assert!(missing.contains("No such sequence"));
