@@ -201,6 +201,7 @@ fn mutations(
     let keep = keep_fields(&MUTATION_FIELDS, req)?;
     let pairs: Vec<_> = parts.iter().zip(selected).map(|(p, r)| (&p.index.index, r)).collect();
     let found = mutation_proportions_of(&pairs, amino_acid, req.min_proportion.unwrap_or(0.05))?;
+    let named = segment_named(parts, amino_acid);
     let rows = found
         .into_iter()
         .map(|m| {
@@ -209,7 +210,7 @@ fn mutations(
                 Cell::Int(m.count as i64),
                 Cell::Int(m.coverage as i64),
                 Cell::Float(m.proportion),
-                Cell::Str(m.sequence_name),
+                if named { Cell::Str(m.sequence_name) } else { Cell::Null },
                 Cell::Str(m.mutation_from.to_string()),
                 Cell::Str(m.mutation_to.to_string()),
                 Cell::Int(i64::from(m.position)),
@@ -217,6 +218,12 @@ fn mutations(
         })
         .collect();
     Ok(project(&MUTATION_FIELDS, rows, &keep))
+}
+
+/// Whether rows name their sequence: LAPIS answers `sequenceName: null` (and writes mutations
+/// without a prefix) for the one segment of a single-segment organism; genes are always named.
+fn segment_named(parts: &[Part<'_>], amino_acid: bool) -> bool {
+    amino_acid || parts.iter().any(|p| p.index.index.segments.len() > 1)
 }
 
 const INSERTION_FIELDS: [&str; 5] = ["insertion", "count", "insertedSymbols", "position", "sequenceName"];
@@ -230,11 +237,11 @@ fn insertions(
     let keep = keep_fields(&INSERTION_FIELDS, req)?;
     let mut merged: Vec<(String, String, u32, String, u64)> = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
+    // A single segment's insertions are written without its name, as LAPIS does.
+    let named = segment_named(parts, amino_acid);
     for (part, rows) in parts.iter().zip(selected) {
         let index = &part.index.index;
         let columns = if amino_acid { &index.amino_acid_insertions } else { &index.nucleotide_insertions };
-        // A single segment's insertions are written without its name, as LAPIS does.
-        let named = amino_acid || columns.len() > 1;
         for column in columns {
             for c in column.counts(rows) {
                 let text = if named {
@@ -266,7 +273,7 @@ fn insertions(
                 Cell::Int(count as i64),
                 Cell::Str(symbols),
                 Cell::Int(i64::from(position)),
-                Cell::Str(name),
+                if named { Cell::Str(name) } else { Cell::Null },
             ]
         })
         .collect();
