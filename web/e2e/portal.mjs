@@ -115,6 +115,30 @@ try {
   check(await page.getByLabel('Nucleotide mutations').inputValue() === 'C241X', 'the form keeps what was typed');
   await shot('search-error');
 
+  // The dashboard: each GenSpectrum component, fed by this server's LAPIS routes, renders a
+  // table holding non-zero counts (charts are canvases; their tables carry the same data).
+  await page.addInitScript(() => {
+    window.__gsErrors = [];
+    document.addEventListener('gs-error', (e) => window.__gsErrors.push(String(e.error?.message ?? e.message)));
+  });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+  await page.waitForURL(/\/sars-cov-2\/dashboard$/);
+  const rendered = {};
+  for (const component of ['gs-number-sequences-over-time', 'gs-prevalence-over-time', 'gs-mutations-over-time',
+    'gs-mutations', 'gs-aggregate']) {
+    const cells = page.locator(`${component} td`);
+    await cells.first().waitFor({ state: 'attached', timeout: 60000 }).catch(() => {});
+    const texts = await cells.allTextContents();
+    const numbers = texts.map((t) => Number(t.replace(/[,%\s]/g, ''))).filter((n) => Number.isFinite(n) && n > 0);
+    rendered[component] = numbers.length;
+    check(numbers.length > 0, `${component} renders non-zero data (cells: ${texts.slice(0, 8).join(' | ')})`);
+  }
+  const gsErrors = await page.evaluate(() => window.__gsErrors);
+  check(gsErrors.length === 0, `no component errors: ${gsErrors.join('; ')}`);
+  await page.waitForTimeout(500);
+  await shot('dashboard');
+  console.log(`dashboard: ${JSON.stringify(rendered)}`);
+
   // The API documentation, rendered from the OpenAPI document.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API' }).click();
   await page.waitForURL(/\/api\/docs$/);

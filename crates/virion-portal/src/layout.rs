@@ -53,6 +53,7 @@ pub fn page(chrome: &Chrome, body: Markup) -> String {
                                 }
                                 @if current {
                                     li { a href={ "/" (name) "/search" } { "Search" } }
+                                    li { a href={ "/" (name) "/dashboard" } { "Dashboard" } }
                                 }
                             }
                             li { a href="/api/docs" { "API" } }

@@ -7,6 +7,7 @@
 //! query), and the stylesheet is compiled into the binary and served at [`CSS_PATH`].
 
 pub mod api_docs;
+pub mod dashboard;
 pub mod home;
 mod layout;
 pub mod record;
@@ -18,6 +19,15 @@ pub use layout::{Chrome, Table, error_page, page};
 pub const CSS: &str = include_str!("../assets/portal.css");
 /// Where the server serves [`CSS`].
 pub const CSS_PATH: &str = "/assets/portal.css";
+
+/// The dashboard's JavaScript (GenSpectrum's dashboard components, bundled by esbuild from
+/// web/dashboard), if it was built before this crate was compiled.
+#[cfg(dashboard_bundle)]
+pub const DASHBOARD_JS: Option<&[u8]> = Some(include_bytes!("../assets/generated/dashboard.js"));
+#[cfg(not(dashboard_bundle))]
+pub const DASHBOARD_JS: Option<&[u8]> = None;
+/// Where the server serves [`DASHBOARD_JS`].
+pub const DASHBOARD_JS_PATH: &str = "/assets/dashboard.js";
 
 /// A query string from pairs (keys may repeat: `country=A&country=B`).
 pub fn query_string<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {

@@ -40,6 +40,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{organism}/search", get(search))
         .route("/seq/{id}", get(record))
         .route("/api/docs", get(api_docs))
+        .route(virion_portal::DASHBOARD_JS_PATH, get(dashboard_js))
+        .route("/{organism}/dashboard", get(dashboard))
 }
 
 async fn css() -> Response {
@@ -235,6 +237,97 @@ fn primary_key(state: &AppState, organism: &str) -> String {
         .get(organism)
         .map(|s| s.read().expect("index lock").info.primary_key.clone())
         .unwrap_or_else(|| "accessionVersion".to_owned())
+}
+
+async fn dashboard_js() -> Response {
+    match virion_portal::DASHBOARD_JS {
+        Some(js) => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            js,
+        )
+            .into_response(),
+        None => {
+            (StatusCode::NOT_FOUND, "the dashboard bundle was not built into this binary").into_response()
+        }
+    }
+}
+
+/// The URL the browser reached this server by (behind a proxy: its forwarded scheme).
+fn public_base(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    Extension(request_id): Extension<RequestId>,
+    Path(organism): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let raw: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    let mut filter = serde_json::Map::new();
+    for (k, v) in raw.into_iter().filter(|(_, v)| !v.trim().is_empty()) {
+        filter.insert(k, Json::String(v));
+    }
+    let filter_qs = query_string(
+        &filter
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect::<Vec<_>>(),
+    );
+    let found = query(&state, &organism, &request_id, move |parts, index, lineage, budget| {
+        let date = index.columns.iter().find(|c| c.kind == ColumnType::Date);
+        let date_range = date
+            .and_then(|c| c.day_bounds())
+            .map(|(lo, hi)| (virion_index::date_of(lo).to_string(), virion_index::date_of(hi).to_string()));
+        let lineage_field = lineage.map(|l| index.columns[l].name.clone());
+        let total = count_of(parts, &lapis_request(&filter_qs, &[])?, budget)?;
+        let lineages = match &lineage_field {
+            Some(l) => {
+                facet(parts, &filter_qs, l, total, budget)?.values.into_iter().take(3).map(|v| v.0).collect()
+            }
+            None => Vec::new(),
+        };
+        let location = index
+            .columns
+            .iter()
+            .find(|c| c.is_indexed() && c.name.to_ascii_lowercase().contains("country"))
+            .map(|c| c.name.clone());
+        Ok((
+            date.map(|c| c.name.clone()),
+            date_range,
+            lineage_field,
+            lineages,
+            location,
+            !index.segments.is_empty(),
+        ))
+    })
+    .await;
+    let (date_field, date_range, lineage_field, lineages, location_field, has_sequences) = match found {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let display = display_name(&state, &organism);
+    let d = virion_portal::dashboard::Dashboard {
+        lapis_url: format!("{}/{organism}", public_base(&headers)),
+        organism: organism.clone(),
+        display_name: display.clone(),
+        filter,
+        date_field,
+        date_range,
+        lineage_field,
+        lineages,
+        location_field,
+        has_sequences,
+    };
+    let chrome = chrome(&state, format!("{display} dashboard"), Some(&organism));
+    html_page(StatusCode::OK, virion_portal::dashboard::render(&chrome, &d))
 }
 
 async fn api_docs(State(state): State<AppState>) -> Response {
@@ -641,7 +734,6 @@ async fn record(
         }
     }
     let group = store.group_name(rec.group).await.unwrap_or_else(|_| format!("group {}", rec.group.0));
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let mut r = record_view(
         &org.config.name,
         &org.config.display_name,
@@ -649,7 +741,7 @@ async fn record(
         previous.as_ref(),
         &versions,
         group,
-        format!("http://{host}"),
+        public_base(&headers),
     );
     let id_column = &org.config.submission_id_column;
     r.name = ["strain", "isolate", "displayName", id_column.as_str()]

@@ -899,6 +899,17 @@ async fn portal_pages(hub: &Hub, records: &[Value]) {
     let (code, _, tsv) = page(hub, &format!("/seq/{av}.tsv")).await;
     assert_eq!(code, StatusCode::OK);
     assert!(tsv.starts_with("accessionVersion\tstatus"));
+    // A single-segment organism's rows carry no sequence name, as LAPIS answers (GenSpectrum's
+    // components would otherwise show every mutation as `main:C241T`); genes are named.
+    let (_, nuc) = hub.get_json("/sars-cov-2/sample/nucleotideMutations?minProportion=0.5", None).await;
+    let nuc = nuc["data"].as_array().unwrap();
+    assert!(!nuc.is_empty() && nuc.iter().all(|m| m["sequenceName"].is_null()), "{nuc:?}");
+    let (_, aa) = hub.get_json("/sars-cov-2/sample/aminoAcidMutations?minProportion=0.5", None).await;
+    assert!(aa["data"].as_array().unwrap().iter().all(|m| m["sequenceName"].is_string()), "{aa}");
+    let (code, _, dashboard) = page(hub, "/sars-cov-2/dashboard").await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(dashboard.contains(r#"<gs-app lapis="http://localhost/sars-cov-2">"#), "{dashboard}");
+
     let (code, _, docs) = page(hub, "/api/docs").await;
     assert_eq!(code, StatusCode::OK);
     assert!(

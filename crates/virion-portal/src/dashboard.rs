@@ -1,0 +1,148 @@
+//! An organism's dashboard, `/{organism}/dashboard`: GenSpectrum's dashboard components (the
+//! field's own LAPIS client, bundled into the binary) pointed at this server's LAPIS root —
+//! sequences over time, lineage prevalence over time, mutations over time, mutation
+//! frequencies and counts by country. The page's query parameters (LAPIS filters) narrow
+//! every component, so `/sars-cov-2/dashboard?country=USA` is a country's dashboard.
+
+use maud::{Markup, html};
+use serde_json::{Map, Value, json};
+
+use crate::layout::{Chrome, page};
+use crate::{DASHBOARD_JS, DASHBOARD_JS_PATH};
+
+/// What the dashboard needs to configure its components.
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard {
+    pub organism: String,
+    pub display_name: String,
+    /// The organism's LAPIS root as the browser reaches it (`http://host:port/sars-cov-2`).
+    pub lapis_url: String,
+    /// The LAPIS filter every component applies (from the page's query).
+    pub filter: Map<String, Value>,
+    /// The date column time series are drawn over, and its first and last day (YYYY-MM-DD).
+    pub date_field: Option<String>,
+    pub date_range: Option<(String, String)>,
+    pub lineage_field: Option<String>,
+    /// The lineages whose prevalence is charted (most common first).
+    pub lineages: Vec<String>,
+    pub location_field: Option<String>,
+    /// Whether the organism has a nucleotide sequence (mutation components need one).
+    pub has_sequences: bool,
+}
+
+fn attr(v: &Value) -> String {
+    v.to_string()
+}
+
+fn section(title: &str, id: &str, body: Markup) -> Markup {
+    html! {
+        section.component aria-labelledby=(id) {
+            h2 #(id) { (title) }
+            (body)
+        }
+    }
+}
+
+pub fn render(chrome: &Chrome, d: &Dashboard) -> String {
+    let filter = Value::Object(d.filter.clone());
+    // Time series need the date range in the filter; without one the components first ask for
+    // every date to find it.
+    let dated = |f: &Map<String, Value>| {
+        let mut f = f.clone();
+        if let (Some(field), Some((from, to))) = (&d.date_field, &d.date_range) {
+            f.entry(format!("{field}From")).or_insert_with(|| json!(from));
+            f.entry(format!("{field}To")).or_insert_with(|| json!(to));
+        }
+        Value::Object(f)
+    };
+    page(
+        chrome,
+        html! {
+            h1 { (d.display_name) " dashboard" }
+            @if !d.filter.is_empty() {
+                p.note { "Filtered by " code { (filter.to_string()) } ". " a href={ "/" (d.organism) "/dashboard" } { "Show everything" } }
+            }
+            @if DASHBOARD_JS.is_none() {
+                p.problem role="alert" {
+                    "This build of Virion has no dashboard bundle. Build it with "
+                    code { "npm ci --prefix web/dashboard && npm run build --prefix web/dashboard" }
+                    ", then rebuild Virion (cargo build)."
+                }
+            } @else {
+                script type="module" src=(DASHBOARD_JS_PATH) {}
+            }
+            gs-app lapis=(d.lapis_url) {
+                div.dashboard {
+                    @if let Some(date) = &d.date_field {
+                        (section("Sequences over time", "sequences-over-time", html! {
+                            gs-number-sequences-over-time
+                                lapisFilters=(attr(&json!([{ "displayName": d.display_name, "lapisFilter": dated(&d.filter) }])))
+                                lapisDateField=(date) granularity="month" views=(attr(&json!(["table", "bar"]))) pageSize="12" width="100%" {}
+                        }))
+                        @if !d.lineages.is_empty() && let Some(lineage) = &d.lineage_field {
+                            @let numerators: Vec<Value> = d.lineages.iter().map(|l| {
+                                let mut f = dated(&d.filter);
+                                f[lineage.as_str()] = json!(format!("{l}*"));
+                                json!({ "displayName": format!("{l}*"), "lapisFilter": f })
+                            }).collect();
+                            (section("Lineage prevalence over time", "prevalence-over-time", html! {
+                                gs-prevalence-over-time numeratorFilters=(attr(&Value::Array(numerators)))
+                                    denominatorFilter=(attr(&dated(&d.filter))) lapisDateField=(date) granularity="month"
+                                    smoothingWindow="0" views=(attr(&json!(["table", "line"]))) pageSize="12" width="100%" {}
+                            }))
+                        }
+                        @if d.has_sequences {
+                            (section("Nucleotide mutations over time", "mutations-over-time", html! {
+                                gs-mutations-over-time lapisFilter=(attr(&dated(&d.filter))) sequenceType="nucleotide"
+                                    lapisDateField=(date) granularity="month" views=(attr(&json!(["grid"])))
+                                    initialMeanProportionInterval=(attr(&json!({ "min": 0.05, "max": 0.95 }))) width="100%" {}
+                            }))
+                        }
+                    }
+                    @if d.has_sequences {
+                        (section("Mutation frequencies", "mutations", html! {
+                            gs-mutations lapisFilter=(attr(&filter)) sequenceType="nucleotide"
+                                views=(attr(&json!(["table"]))) pageSize="10" width="100%" {}
+                        }))
+                    }
+                    @if let Some(location) = &d.location_field {
+                        (section("By location", "by-location", html! {
+                            gs-aggregate fields=(attr(&json!([location]))) lapisFilter=(attr(&filter))
+                                views=(attr(&json!(["table", "bar"]))) pageSize="10" width="100%" {}
+                        }))
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_get_the_lapis_root_filters_and_dates() {
+        let mut filter = Map::new();
+        filter.insert("country".into(), json!("Switzerland"));
+        let d = Dashboard {
+            organism: "sars-cov-2".into(),
+            display_name: "SARS-CoV-2".into(),
+            lapis_url: "http://localhost:8080/sars-cov-2".into(),
+            filter,
+            date_field: Some("date".into()),
+            date_range: Some(("2020-01-01".into(), "2024-12-31".into())),
+            lineage_field: Some("pangoLineage".into()),
+            lineages: vec!["JN.1".into()],
+            location_field: Some("country".into()),
+            has_sequences: true,
+        };
+        let html = render(&Chrome::default(), &d);
+        assert!(html.contains(r#"<gs-app lapis="http://localhost:8080/sars-cov-2">"#));
+        assert!(html.contains("gs-prevalence-over-time") && html.contains("JN.1*"));
+        // Attribute values are JSON, escaped for HTML; the filter reaches every component.
+        assert!(html.contains("&quot;country&quot;:&quot;Switzerland&quot;"));
+        assert!(html.contains("&quot;dateFrom&quot;:&quot;2020-01-01&quot;"));
+        assert!(html.contains(r#"lapisDateField="date""#));
+    }
+}
