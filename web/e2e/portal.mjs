@@ -146,6 +146,30 @@ try {
   check(routes > 30, `API docs list the routes (${routes})`);
   await shot('api-docs');
 
+  // An account: sign up (a mismatched password is named next to its field), create a group,
+  // see yourself as its curator, log out.
+  const user = `browser${Date.now() % 100000}`;
+  await page.getByRole('link', { name: 'Sign up' }).click();
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password', { exact: true }).fill('a long browser password');
+  await page.getByLabel('Password again').fill('a different password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  check((await page.locator('#f-confirm-error').textContent()).includes('differ'), 'password mismatch named');
+  await page.getByLabel('Password', { exact: true }).fill('a long browser password');
+  await page.getByLabel('Password again').fill('a long browser password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(/\/account$/);
+  check((await page.locator('h1').textContent()).includes(user), 'signed up and logged in');
+  await page.getByLabel('New group').fill(`${user}-lab`);
+  await page.getByRole('button', { name: 'Create group' }).click();
+  await page.waitForLoadState('domcontentloaded');
+  const group = page.getByRole('region', { name: `Group ${user}-lab` });
+  check((await group.textContent()).includes('curator'), 'the new group lists its curator');
+  await shot('account');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL(`${base}/`);
+  check(await page.getByRole('link', { name: 'Log in' }).count() === 1, 'logged out');
+
   check(outside.length === 0, `nothing fetched from elsewhere: ${outside.join(', ')}`);
   check(failures.length === 0, `no script errors: ${failures.join('; ')}`);
   console.log(`portal ok: ${released} released, ${lineage}* ${byLineage}, S:D614G ${byMutation}, record ${accessionVersion}`);

@@ -15,6 +15,8 @@ pub struct Chrome {
     pub organism: Option<String>,
     /// A JSON-LD document for the page's `<head>` (schema.org / Bioschemas).
     pub json_ld: Option<serde_json::Value>,
+    /// The logged-in account's name (none: a visitor).
+    pub user: Option<String>,
 }
 
 /// A table of display texts; `link` gives a cell's target (or none).
@@ -57,6 +59,12 @@ pub fn page(chrome: &Chrome, body: Markup) -> String {
                                 }
                             }
                             li { a href="/api/docs" { "API" } }
+                            @if let Some(u) = &chrome.user {
+                                li.account { a href="/account" { "Account (" (u) ")" } }
+                            } @else {
+                                li.account { a href="/login" { "Log in" } }
+                                li { a href="/signup" { "Sign up" } }
+                            }
                         }
                     }
                 }
@@ -134,11 +142,13 @@ mod tests {
             organisms: vec![("sars-cov-2".into(), "SARS-CoV-2".into())],
             organism: Some("sars-cov-2".into()),
             json_ld: Some(serde_json::json!({ "name": "</script><script>alert(1)</script>" })),
+            user: Some("alice".into()),
         };
         let html = page(&chrome, html! { p { "<i>" } });
         assert!(html.contains("&lt;b&gt;x&lt;/b&gt; · Virion"));
         assert!(html.contains("<p>&lt;i&gt;</p>"));
         assert!(!html.contains("</script><script>alert"));
         assert!(html.contains(r#"aria-current="page""#));
+        assert!(html.contains(r#"<a href="/account">Account (alice)</a>"#));
     }
 }

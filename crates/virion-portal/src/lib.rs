@@ -6,6 +6,7 @@
 //! Every page works without JavaScript (forms are plain GET forms whose URL holds the whole
 //! query), and the stylesheet is compiled into the binary and served at [`CSS_PATH`].
 
+pub mod account;
 pub mod api_docs;
 pub mod dashboard;
 pub mod home;

@@ -15,7 +15,8 @@ hub_tests!(
     broken_metadata_rejected_whole,
     roles_and_visibility,
     revoke_terms_tokens_groups,
-    lapis_over_released_data
+    lapis_over_released_data,
+    portal_accounts
 );
 
 async fn count_with_status(hub: &Hub, status: &str) -> usize {
@@ -918,4 +919,181 @@ async fn portal_pages(hub: &Hub, records: &[Value]) {
     let (code, _, missing) = page(hub, "/seq/VSC999999999.1").await;
     assert_eq!(code, StatusCode::NOT_FOUND);
     assert!(missing.contains("No such sequence"));
+}
+
+/// A browser's session: the cookies it holds, sent back on every request.
+#[derive(Default)]
+struct Browser {
+    cookies: std::collections::BTreeMap<String, String>,
+}
+
+impl Browser {
+    async fn send(
+        &mut self,
+        hub: &Hub,
+        method: Method,
+        uri: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, String) {
+        let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let mut headers = vec![("cookie", cookie.as_str())];
+        let body = serde_urlencoded::to_string(form).unwrap();
+        if method == Method::POST {
+            headers.push(("content-type", "application/x-www-form-urlencoded"));
+        }
+        let (code, h, bytes) = hub.call(method, uri, None, &headers, Body::from(body)).await;
+        for set in h.get_all(header::SET_COOKIE) {
+            let text = set.to_str().unwrap();
+            let (kv, attributes) = text.split_once(';').unwrap_or((text, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            assert!(attributes.contains("HttpOnly") && attributes.contains("SameSite=Lax"), "{text}");
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        (code, h, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+}
+
+fn csrf_in(page: &str) -> String {
+    let at = page.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+/// Sign up, log in and out, groups, members and tokens through the portal's forms, with
+/// their CSRF tokens; the JSON API does not honour the session cookie.
+async fn portal_accounts(hub: &Hub) {
+    let mut b = Browser::default();
+    let (code, _, page) = b.send(hub, Method::GET, "/signup", &[]).await;
+    assert_eq!(code, StatusCode::OK);
+    let csrf = csrf_in(&page);
+    // Every problem is named next to its field; nothing is created.
+    let (code, _, page) = b
+        .send(
+            hub,
+            Method::POST,
+            "/signup",
+            &[("name", "a b"), ("password", "short"), ("confirm", "x"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["f-name-error", "f-password-error", "f-confirm-error"] {
+        assert!(page.contains(field), "{field}: {page}");
+    }
+    // A form from elsewhere (no matching CSRF cookie) is refused.
+    let mut stranger = Browser::default();
+    let pass = [
+        ("name", "mallory"),
+        ("password", "long enough pw"),
+        ("confirm", "long enough pw"),
+        ("csrf", "0123"),
+    ];
+    let (code, _, _) = stranger.send(hub, Method::POST, "/signup", &pass).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    // The curator's name is taken.
+    let taken =
+        [("name", "curator"), ("password", "long enough pw"), ("confirm", "long enough pw"), ("csrf", &csrf)];
+    let (code, _, page) = b.send(hub, Method::POST, "/signup", &taken).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{page}");
+
+    let ok = [
+        ("name", "bob"),
+        ("password", "bob's long password"),
+        ("confirm", "bob's long password"),
+        ("csrf", &csrf),
+    ];
+    let (code, headers, _) = b.send(hub, Method::POST, "/signup", &ok).await;
+    assert_eq!((code, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/account"));
+    assert!(b.cookies.contains_key("virion_session"));
+    let (code, _, page) = b.send(hub, Method::GET, "/account", &[]).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(page.contains("Account: bob") && page.contains("Account (bob)"), "{page}");
+    let csrf = csrf_in(&page);
+
+    // The session cookie is for pages only: the JSON API wants a bearer token.
+    let (code, _, _) = b.send(hub, Method::GET, "/api/groups", &[]).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+
+    let (code, _, page) =
+        b.send(hub, Method::POST, "/account/groups", &[("name", "bobs-lab"), ("csrf", "forged")]).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert!(page.contains("form expired"));
+    let (_, _, page) =
+        b.send(hub, Method::POST, "/account/groups", &[("name", "bobs-lab"), ("csrf", &csrf)]).await;
+    assert!(page.contains("Group bobs-lab created") && page.contains("Group bobs-lab"), "{page}");
+    let member = [("group", "bobs-lab"), ("user", "consumer"), ("role", "consumer"), ("csrf", &csrf)];
+    let (_, _, page) = b.send(hub, Method::POST, "/account/members", &member).await;
+    assert!(page.contains("consumer is now consumer of bobs-lab"), "{page}");
+    let (_, _, page) =
+        b.send(hub, Method::POST, "/account/tokens", &[("name", "laptop"), ("csrf", &csrf)]).await;
+    let at = page.find(r#"data-testid="new-token">"#).unwrap() + r#"data-testid="new-token">"#.len();
+    let token = page[at..].split('<').next().unwrap().to_owned();
+    let (code, groups) = hub
+        .call(
+            Method::GET,
+            "/api/groups",
+            None,
+            &[("authorization", &format!("Bearer {token}"))],
+            Body::empty(),
+        )
+        .await
+        .pipe_json();
+    assert_eq!(code, StatusCode::OK);
+    assert!(groups.to_string().contains("bobs-lab"), "{groups}");
+
+    // Log out: the session token is revoked, the cookie cleared.
+    let session = b.cookies["virion_session"].clone();
+    let (code, _, _) = b.send(hub, Method::POST, "/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    assert!(!b.cookies.contains_key("virion_session"));
+    b.cookies.insert("virion_session".into(), session);
+    let (code, headers, _) = b.send(hub, Method::GET, "/account", &[]).await;
+    assert_eq!(
+        (code, headers[header::LOCATION].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/login?next=/account")
+    );
+
+    // Log in again, with the password.
+    b.cookies.remove("virion_session");
+    let (_, _, page) = b.send(hub, Method::GET, "/login", &[]).await;
+    let csrf = csrf_in(&page);
+    let (code, _, page) = b
+        .send(
+            hub,
+            Method::POST,
+            "/login",
+            &[("name", "bob"), ("password", "wrong password"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("wrong password"));
+    let (code, headers, _) = b
+        .send(
+            hub,
+            Method::POST,
+            "/login",
+            &[
+                ("name", "bob"),
+                ("password", "bob's long password"),
+                ("csrf", &csrf),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
+    // Logged in, and kept on this site whatever `next` says.
+    assert_eq!((code, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/account"));
+    let (code, _, _) = b.send(hub, Method::GET, "/account", &[]).await;
+    assert_eq!(code, StatusCode::OK);
+}
+
+trait PipeJson {
+    fn pipe_json(self) -> (StatusCode, Value);
+}
+
+impl PipeJson for (StatusCode, HeaderMap, axum::body::Bytes) {
+    fn pipe_json(self) -> (StatusCode, Value) {
+        (self.0, serde_json::from_slice(&self.2).unwrap_or(Value::Null))
+    }
 }

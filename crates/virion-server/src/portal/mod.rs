@@ -20,6 +20,8 @@ use virion_query::execute::{Budget, Endpoint, Part, table};
 use virion_query::{LapisRequest, QueryError};
 use virion_store::{Accession, AccessionVersion, StoreError, VersionRecord};
 
+mod accounts;
+
 use crate::RequestId;
 use crate::auth::MaybeUser;
 use crate::lapis::decode::{self, Body};
@@ -42,6 +44,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/docs", get(api_docs))
         .route(virion_portal::DASHBOARD_JS_PATH, get(dashboard_js))
         .route("/{organism}/dashboard", get(dashboard))
+        .route("/login", get(accounts::login_page).post(accounts::login))
+        .route("/signup", get(accounts::signup_page).post(accounts::signup))
+        .route("/logout", axum::routing::post(accounts::logout))
+        .route("/account", get(accounts::account))
+        .route("/account/groups", axum::routing::post(accounts::create_group))
+        .route("/account/members", axum::routing::post(accounts::add_member))
+        .route("/account/tokens", axum::routing::post(accounts::create_token))
 }
 
 async fn css() -> Response {
@@ -62,7 +71,18 @@ fn chrome(state: &AppState, title: impl Into<String>, organism: Option<&str>) ->
         organisms: state.lapis().names().into_iter().map(|n| (n.clone(), display_name(state, &n))).collect(),
         organism: organism.map(str::to_owned),
         json_ld: None,
+        user: None,
     }
+}
+
+/// [`chrome`] for a page that shows who is logged in.
+async fn chrome_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    title: impl Into<String>,
+    organism: Option<&str>,
+) -> Chrome {
+    Chrome { user: accounts::user_name(state, headers).await, ..chrome(state, title, organism) }
 }
 
 fn html_page(status: StatusCode, body: String) -> Response {
@@ -326,19 +346,24 @@ async fn dashboard(
         location_field,
         has_sequences,
     };
-    let chrome = chrome(&state, format!("{display} dashboard"), Some(&organism));
+    let chrome = chrome_for(&state, &headers, format!("{display} dashboard"), Some(&organism)).await;
     html_page(StatusCode::OK, virion_portal::dashboard::render(&chrome, &d))
 }
 
-async fn api_docs(State(state): State<AppState>) -> Response {
+async fn api_docs(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let spec = crate::openapi_spec();
-    html_page(StatusCode::OK, virion_portal::api_docs::render(&chrome(&state, "API", None), &spec))
+    let chrome = chrome_for(&state, &headers, "API", None).await;
+    html_page(StatusCode::OK, virion_portal::api_docs::render(&chrome, &spec))
 }
 
-async fn front(State(state): State<AppState>, Extension(request_id): Extension<RequestId>) -> Response {
+async fn front(
+    State(state): State<AppState>,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+) -> Response {
     let names = state.lapis().names();
     if let [only] = names.as_slice() {
-        return home_page(&state, only, &request_id).await;
+        return home_page(&state, only, &request_id, &headers).await;
     }
     let mut counts = Vec::new();
     for name in &names {
@@ -361,18 +386,24 @@ async fn front(State(state): State<AppState>, Extension(request_id): Extension<R
         }
         @if counts.is_empty() { p { "No organism is served yet." } }
     };
-    html_page(StatusCode::OK, virion_portal::page(&chrome(&state, "Virion", None), body))
+    html_page(StatusCode::OK, virion_portal::page(&chrome_for(&state, &headers, "Virion", None).await, body))
 }
 
 async fn home(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
     Path(organism): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
-    home_page(&state, &organism, &request_id).await
+    home_page(&state, &organism, &request_id, &headers).await
 }
 
-async fn home_page(state: &AppState, organism: &str, request_id: &RequestId) -> Response {
+async fn home_page(
+    state: &AppState,
+    organism: &str,
+    request_id: &RequestId,
+    headers: &HeaderMap,
+) -> Response {
     let key = primary_key(state, organism);
     let found = query(state, organism, request_id, move |parts, index, lineage, budget| {
         let released = count_of(parts, &LapisRequest::default(), budget)?;
@@ -432,7 +463,8 @@ async fn home_page(state: &AppState, organism: &str, request_id: &RequestId) -> 
         top,
         examples,
     };
-    html_page(StatusCode::OK, virion_portal::home::render(&chrome(state, display, Some(organism)), &home))
+    let chrome = chrome_for(state, headers, display, Some(organism)).await;
+    html_page(StatusCode::OK, virion_portal::home::render(&chrome, &home))
 }
 
 /// Whether the SARS-CoV-2 example mutations make sense for this organism.
@@ -521,6 +553,7 @@ async fn search(
     Extension(request_id): Extension<RequestId>,
     Path(organism): Path<String>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> Response {
     let raw: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
@@ -632,7 +665,10 @@ async fn search(
     };
     html_page(
         status,
-        virion_portal::search::render(&chrome(&state, format!("Search {display}"), Some(&organism)), &s),
+        virion_portal::search::render(
+            &chrome_for(&state, &headers, format!("Search {display}"), Some(&organism)).await,
+            &s,
+        ),
     )
 }
 
@@ -747,7 +783,7 @@ async fn record(
     r.name = ["strain", "isolate", "displayName", id_column.as_str()]
         .iter()
         .find_map(|k| r.metadata.iter().find(|(m, v)| m == k && !v.is_empty()).map(|(_, v)| v.clone()));
-    let mut chrome = chrome(&state, av.to_string(), Some(&org.config.name));
+    let mut chrome = chrome_for(&state, &headers, av.to_string(), Some(&org.config.name)).await;
     chrome.json_ld = Some(r.json_ld());
     html_page(StatusCode::OK, virion_portal::record::render(&chrome, &r))
 }
