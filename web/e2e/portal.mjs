@@ -2,7 +2,7 @@
 // `virion serve` holding released genomes. Started by crates/virion/tests/browser.rs, which
 // passes the server's URL and the screenshot directory:
 //
-//   node web/e2e/portal.mjs http://127.0.0.1:PORT docs/screenshots
+//   node web/e2e/portal.mjs http://127.0.0.1:PORT docs/screenshots METADATA SEQUENCES BROKEN_METADATA
 //
 // Each step asserts on what the page rendered (counts, rows, the record's calls, a downloaded
 // file), not only that it loaded; each page's screenshot is written to the directory.
@@ -11,9 +11,9 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const [base, shots] = process.argv.slice(2);
-if (!base || !shots) {
-  console.error('usage: node portal.mjs BASE_URL SCREENSHOT_DIR');
+const [base, shots, metadata, sequences, brokenMetadata] = process.argv.slice(2);
+if (!base || !shots || !metadata || !sequences || !brokenMetadata) {
+  console.error('usage: node portal.mjs BASE_URL SCREENSHOT_DIR METADATA SEQUENCES BROKEN_METADATA');
   process.exit(2);
 }
 fs.mkdirSync(shots, { recursive: true });
@@ -166,6 +166,48 @@ try {
   const group = page.getByRole('region', { name: `Group ${user}-lab` });
   check((await group.textContent()).includes('curator'), 'the new group lists its curator');
   await shot('account');
+
+  // Submit: a broken metadata table is refused whole, each problem named by line, column and
+  // value; the good one is received, processed, reviewed and approved, and then released.
+  await page.goto(`${base}/sars-cov-2/submit`);
+  await page.getByLabel('Group').selectOption(`${user}-lab`);
+  await page.getByLabel('Metadata table').setInputFiles(brokenMetadata);
+  await page.getByLabel('Sequences (FASTA)').setInputFiles(sequences);
+  await page.getByRole('button', { name: 'Submit', exact: true }).click();
+  await page.waitForLoadState('domcontentloaded');
+  const issues = await page.locator('#issues tbody').textContent();
+  check(issues.includes('2020-13-45') && issues.includes('Atlantis'), `the broken values are shown: ${issues.slice(0, 300)}`);
+  await shot('submit-errors');
+  const releasedBefore = number(await (await fetch(`${base}/sars-cov-2/sample/aggregated`)).json().then((j) => j.data[0].count));
+  await page.getByLabel('Metadata table').setInputFiles(metadata);
+  await page.getByLabel('Sequences (FASTA)').setInputFiles(sequences);
+  await page.getByRole('button', { name: 'Submit', exact: true }).click();
+  await page.waitForURL(/\/sars-cov-2\/review\?/);
+  check((await page.getByRole('status').first().textContent()).includes('20 genomes received'), 'received');
+  // The review page refreshes itself while processing runs.
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-testid="status-counts"]')?.textContent ?? '';
+    return t.includes('processed') && !t.includes('received') && !t.includes('in_processing');
+  }, null, { timeout: 180000, polling: 500 });
+  await shot('review');
+  await page.getByRole('button', { name: 'Approve all processed' }).click();
+  await page.waitForLoadState('domcontentloaded');
+  const approvedText = await page.getByRole('status').first().textContent();
+  check(/\d+ approved, \d+ released/.test(approvedText) && !approvedText.startsWith('0 approved'), `approved: ${approvedText}`);
+  let releasedAfter = releasedBefore;
+  for (let i = 0; i < 60 && releasedAfter === releasedBefore; i++) {
+    await page.waitForTimeout(500);
+    releasedAfter = (await (await fetch(`${base}/sars-cov-2/sample/aggregated`)).json()).data[0].count;
+  }
+  check(releasedAfter > releasedBefore, `released genomes become searchable (${releasedBefore} → ${releasedAfter})`);
+  await page.reload();
+  const releasedLink = page.locator('#entries tbody a').first();
+  const releasedId = (await releasedLink.textContent()).trim();
+  await releasedLink.click();
+  await page.waitForURL(new RegExp(`/seq/${releasedId.replace('.', '\\.')}$`));
+  check((await page.locator('dl.summary').textContent()).includes('released'), `${releasedId} is released`);
+
+  await page.goto(`${base}/account`);
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.waitForURL(`${base}/`);
   check(await page.getByRole('link', { name: 'Log in' }).count() === 1, 'logged out');

@@ -56,6 +56,10 @@ pub fn page(chrome: &Chrome, body: Markup) -> String {
                                 @if current {
                                     li { a href={ "/" (name) "/search" } { "Search" } }
                                     li { a href={ "/" (name) "/dashboard" } { "Dashboard" } }
+                                    @if chrome.user.is_some() {
+                                        li { a href={ "/" (name) "/submit" } { "Submit" } }
+                                        li { a href={ "/" (name) "/review" } { "Review" } }
+                                    }
                                 }
                             }
                             li { a href="/api/docs" { "API" } }

@@ -13,6 +13,7 @@ pub mod home;
 mod layout;
 pub mod record;
 pub mod search;
+pub mod submission;
 
 pub use layout::{Chrome, Table, error_page, page};
 

@@ -181,6 +181,13 @@ pub struct ReviewRequest {
     accession_versions: Option<Vec<String>>,
 }
 
+impl ReviewRequest {
+    /// Every version of `group` within `scope` (`all`, `withoutWarnings`, `withErrors`).
+    pub(crate) fn whole_group(group: String, scope: String) -> ReviewRequest {
+        ReviewRequest { group, scope: Some(scope), accession_versions: None }
+    }
+}
+
 fn scope(text: Option<&str>) -> Result<Scope, ApiError> {
     match text.unwrap_or("all") {
         "all" => Ok(Scope::All),
@@ -225,11 +232,22 @@ pub async fn approve(
     Path(organism): Path<String>,
     Json(req): Json<ReviewRequest>,
 ) -> Result<Json<Value>, ApiError> {
+    let (approved, released) = approve_versions(&state, user.id, &organism, &req).await?;
+    Ok(Json(json!({ "approved": av_list(&approved), "released": released })))
+}
+
+/// Approves what `req` selects (and releases it); also the portal's review page.
+pub(crate) async fn approve_versions(
+    state: &AppState,
+    user: virion_store::UserId,
+    organism: &str,
+    req: &ReviewRequest,
+) -> Result<(Vec<AccessionVersion>, usize), ApiError> {
     let scope = scope(req.scope.as_deref())?;
     if scope == Scope::WithErrors {
         return Err(ApiError::BadRequest("versions with errors cannot be approved".into()));
     }
-    let (group, only) = review_targets(&state, user.id, &organism, &req, |r| {
+    let (group, only) = review_targets(state, user, organism, req, |r| {
         let result = r.processed.as_ref().map(|p| p.result);
         r.status == Status::Processed
             && (r.is_revocation
@@ -237,9 +255,9 @@ pub async fn approve(
                 || (scope == Scope::All && result == Some(ProcessingResult::Warnings)))
     })
     .await?;
-    let approved = state.store().approve(user.id, group, Some(&only), scope).await?;
+    let approved = state.store().approve(user, group, Some(&only), scope).await?;
     let released = state.store().release_approved().await?;
-    Ok(Json(json!({ "approved": av_list(&approved), "released": released.len() })))
+    Ok((approved, released.len()))
 }
 
 pub async fn discard(
@@ -248,15 +266,25 @@ pub async fn discard(
     Path(organism): Path<String>,
     Json(req): Json<ReviewRequest>,
 ) -> Result<Json<Value>, ApiError> {
+    let discarded = discard_versions(&state, user.id, &organism, &req).await?;
+    Ok(Json(json!({ "discarded": av_list(&discarded) })))
+}
+
+/// Discards what `req` selects; also the portal's review page.
+pub(crate) async fn discard_versions(
+    state: &AppState,
+    user: virion_store::UserId,
+    organism: &str,
+    req: &ReviewRequest,
+) -> Result<Vec<AccessionVersion>, ApiError> {
     let scope = scope(req.scope.as_deref())?;
-    let (group, only) = review_targets(&state, user.id, &organism, &req, |r| {
+    let (group, only) = review_targets(state, user, organism, req, |r| {
         !matches!(r.status, Status::Approved | Status::Released)
             && (scope != Scope::WithErrors
                 || r.processed.as_ref().is_some_and(|p| p.result == ProcessingResult::Errors))
     })
     .await?;
-    let discarded = state.store().discard(user.id, group, Some(&only), scope).await?;
-    Ok(Json(json!({ "discarded": av_list(&discarded) })))
+    Ok(state.store().discard(user, group, Some(&only), scope).await?)
 }
 
 #[derive(Debug, Deserialize)]

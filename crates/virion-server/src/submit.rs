@@ -36,13 +36,16 @@ struct Upload {
     path: PathBuf,
 }
 
+/// A submission's form, its files already on disk.
 #[derive(Default)]
-struct Form {
+pub(crate) struct Form {
     metadata: Option<Upload>,
     sequences: Option<Upload>,
-    group: Option<String>,
+    pub(crate) group: Option<String>,
     terms_type: Option<String>,
     restricted_until: Option<String>,
+    /// The portal's CSRF token (its upload form posts here too); the API ignores it.
+    pub(crate) csrf: Option<String>,
 }
 
 /// Keeps a client's file name usable (and harmless) as a file name: its last component,
@@ -77,6 +80,7 @@ async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, ApiErro
             "group" => form.group = Some(field.text().await?),
             "dataUseTermsType" => form.terms_type = Some(field.text().await?),
             "restrictedUntil" => form.restricted_until = Some(field.text().await?),
+            "csrf" => form.csrf = Some(field.text().await?),
             other => return Err(ApiError::BadRequest(format!("unexpected form field {other:?}"))),
         }
     }
@@ -90,13 +94,36 @@ pub async fn submit(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Result<Response, ApiError> {
-    let org = state.organism(&organism)?;
-    let store = state.store();
+    state.organism(&organism)?;
+    let (dir, form) = receive(&state, multipart).await?;
+    let receipt = store_submission(&state, &user, &organism, dir, form).await?;
+    Ok(accessions_response(state.store().clone(), receipt, wants_ndjson(&headers)))
+}
+
+/// Streams a submission's files into a fresh upload directory (removed when dropped).
+pub(crate) async fn receive(
+    state: &AppState,
+    multipart: Multipart,
+) -> Result<(tempfile::TempDir, Form), ApiError> {
     let dir = tempfile::Builder::new()
         .prefix("submit-")
         .tempdir_in(state.uploads_dir())
         .map_err(ApiError::internal)?;
     let form = read_form(multipart, dir.path()).await?;
+    Ok((dir, form))
+}
+
+/// Validates a received submission as a whole and stores it for `user` (who must be allowed
+/// to submit to the form's group).
+pub(crate) async fn store_submission(
+    state: &AppState,
+    user: &virion_store::User,
+    organism: &str,
+    dir: tempfile::TempDir,
+    form: Form,
+) -> Result<SubmissionReceipt, ApiError> {
+    let org = state.organism(organism)?;
+    let store = state.store();
     let group_name =
         form.group.ok_or_else(|| ApiError::BadRequest("form field `group` is missing".into()))?;
     let metadata =
@@ -134,10 +161,8 @@ pub async fn submit(
     let receipt = store.submit(&request, entries).await;
     producer.await.map_err(ApiError::internal)?;
     let receipt = receipt?;
-
     drop(dir);
-    let ndjson = wants_ndjson(&headers);
-    Ok(accessions_response(store.clone(), receipt, ndjson))
+    Ok(receipt)
 }
 
 fn wants_ndjson(headers: &HeaderMap) -> bool {

@@ -94,11 +94,59 @@ fn portal_in_chromium() {
         std::thread::sleep(Duration::from_millis(200));
     }
 
+    // For the browser's own upload: 20 genomes under new names (the CLI sent the originals),
+    // and the same table broken twice (an impossible date, an unknown country).
+    let upload_dir = dir.path().join("browser-upload");
+    std::fs::create_dir_all(&upload_dir).unwrap();
+    let (small_metadata, small_sequences) = write_subset(&shared, &upload_dir, 20);
+    let renamed = |text: &str, fasta: bool| -> String {
+        text.lines()
+            .enumerate()
+            .map(|(i, l)| match (fasta, l.strip_prefix('>')) {
+                (true, Some(name)) => format!(">{name}-browser"),
+                (true, None) => l.to_owned(),
+                (false, _) if i == 0 => l.to_owned(),
+                (false, _) => l.replacen('\t', "-browser\t", 1),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    };
+    let table = std::fs::read_to_string(&small_metadata).unwrap();
+    let good_metadata = upload_dir.join("metadata-browser.tsv");
+    std::fs::write(&good_metadata, renamed(&table, false)).unwrap();
+    let good_sequences = upload_dir.join("sequences-browser.fasta");
+    std::fs::write(&good_sequences, renamed(&std::fs::read_to_string(&small_sequences).unwrap(), true))
+        .unwrap();
+    let header: Vec<&str> = table.lines().next().unwrap().split('\t').collect();
+    let (date, country) = (
+        header.iter().position(|h| *h == "date").unwrap(),
+        header.iter().position(|h| *h == "country").unwrap(),
+    );
+    let broken: Vec<String> = renamed(&table, false)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut cells: Vec<String> = l.split('\t').map(str::to_owned).collect();
+            match i {
+                2 => cells[date] = "2020-13-45".into(),
+                5 => cells[country] = "Atlantis".into(),
+                _ => {}
+            }
+            cells.join("\t")
+        })
+        .collect();
+    let broken_metadata = upload_dir.join("metadata-broken.tsv");
+    std::fs::write(&broken_metadata, broken.join("\n") + "\n").unwrap();
+
     let shots = repo.join("docs/screenshots");
     let out = Command::new("node")
         .arg(e2e.join("portal.mjs"))
         .arg(&url)
         .arg(&shots)
+        .arg(&good_metadata)
+        .arg(&good_sequences)
+        .arg(&broken_metadata)
         .env("CHROMIUM", &chromium)
         .output()
         .unwrap();

@@ -21,6 +21,7 @@ use virion_query::{LapisRequest, QueryError};
 use virion_store::{Accession, AccessionVersion, StoreError, VersionRecord};
 
 mod accounts;
+mod submission;
 
 use crate::RequestId;
 use crate::auth::MaybeUser;
@@ -44,6 +45,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/docs", get(api_docs))
         .route(virion_portal::DASHBOARD_JS_PATH, get(dashboard_js))
         .route("/{organism}/dashboard", get(dashboard))
+        .route("/{organism}/template.tsv", get(submission::template))
+        .route(
+            "/{organism}/submit",
+            get(submission::upload_form)
+                .post(submission::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/{organism}/review", get(submission::review))
+        .route("/{organism}/review/{action}", axum::routing::post(submission::review_action))
         .route("/login", get(accounts::login_page).post(accounts::login))
         .route("/signup", get(accounts::signup_page).post(accounts::signup))
         .route("/logout", axum::routing::post(accounts::logout))

@@ -1,0 +1,178 @@
+//! Submitting and reviewing: the upload form (metadata table + FASTA, a TSV template from the
+//! schema), its validation problems listed by file, line, column and value, and the review
+//! page (status counts, entries with their processing errors and warnings, bulk approve and
+//! discard).
+
+use maud::html;
+
+use crate::count;
+use crate::layout::{Chrome, page};
+
+/// One validation problem of an upload.
+#[derive(Debug, Clone, Default)]
+pub struct IssueRow {
+    pub severity: String,
+    pub file: String,
+    pub line: Option<u64>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub message: String,
+}
+
+/// What the upload page shows.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    pub organism: String,
+    pub display_name: String,
+    pub csrf: String,
+    /// Groups the account may submit to.
+    pub groups: Vec<String>,
+    pub group: Option<String>,
+    /// The problems of the last attempt (nothing was stored).
+    pub issues: Vec<IssueRow>,
+    /// Issues beyond those listed.
+    pub more_issues: u64,
+    pub error: Option<String>,
+}
+
+pub fn upload(chrome: &Chrome, u: &Upload) -> String {
+    let org = &u.organism;
+    page(
+        chrome,
+        html! {
+            h1 { "Submit " (u.display_name) " genomes" }
+            p {
+                "Upload a metadata table (TSV, CSV, XLSX or NDJSON, compressed or not) with one row per genome, and a FASTA file whose record names are the table's submission ids. "
+                a href={ "/" (org) "/template.tsv" } download { "Download the metadata template (TSV)" }
+                ". A file with any invalid row is rejected whole, and every problem is listed."
+            }
+            @if let Some(e) = &u.error { p.problem role="alert" { (e) } }
+            @if !u.issues.is_empty() {
+                section aria-labelledby="problems" {
+                    h2 #problems { (u.issues.len() as u64 + u.more_issues) " problems; nothing was stored" }
+                    div.scroll { table #issues {
+                        thead { tr { th scope="col" { "File" } th scope="col" { "Line" } th scope="col" { "Column" } th scope="col" { "Value" } th scope="col" { "Problem" } } }
+                        tbody { @for i in &u.issues { tr class=(i.severity) {
+                            td { (i.file) } td { (i.line.map(|l| l.to_string()).unwrap_or_default()) }
+                            td { (i.column.as_deref().unwrap_or("")) } td { code.value { (i.value.as_deref().unwrap_or("")) } }
+                            td.wrap { (i.message) }
+                        } } }
+                    } }
+                    @if u.more_issues > 0 { p { "… and " (count(u.more_issues)) " more." } }
+                }
+            }
+            @if u.groups.is_empty() {
+                p.note { "You are not a submitter of any group. " a href="/account" { "Create a group" } " first." }
+            } @else {
+                form.account method="post" action={ "/" (org) "/submit" } enctype="multipart/form-data" {
+                    input type="hidden" name="csrf" value=(u.csrf);
+                    div.field {
+                        label for="f-group" { "Group" }
+                        select #f-group name="group" {
+                            @for g in &u.groups { option value=(g) selected[u.group.as_deref() == Some(g.as_str())] { (g) } }
+                        }
+                    }
+                    div.field {
+                        label for="f-metadata" { "Metadata table" }
+                        input #f-metadata type="file" name="metadata" required accept=".tsv,.csv,.xlsx,.ndjson,.gz,.zst,.xz,.bz2";
+                    }
+                    div.field {
+                        label for="f-sequences" { "Sequences (FASTA)" }
+                        input #f-sequences type="file" name="sequences" required accept=".fasta,.fa,.fas,.gz,.zst,.xz,.bz2";
+                    }
+                    fieldset.field {
+                        legend { "Data use terms" }
+                        label.check { input type="radio" name="dataUseTermsType" value="OPEN" checked; " Open" }
+                        label.check { input type="radio" name="dataUseTermsType" value="RESTRICTED"; " Restricted until " }
+                        input type="date" name="restrictedUntil" aria-label="Restricted until";
+                    }
+                    button type="submit" { "Submit" }
+                }
+            }
+        },
+    )
+}
+
+/// One version on the review page.
+#[derive(Debug, Clone, Default)]
+pub struct EntryRow {
+    pub accession_version: String,
+    pub submission_id: String,
+    pub status: String,
+    pub result: Option<String>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// What the review page shows.
+#[derive(Debug, Clone, Default)]
+pub struct Review {
+    pub organism: String,
+    pub display_name: String,
+    pub csrf: String,
+    pub group: String,
+    pub groups: Vec<String>,
+    /// (status, processing result, count).
+    pub counts: Vec<(String, Option<String>, i64)>,
+    pub entries: Vec<EntryRow>,
+    /// Only entries with errors (`errors`) or warnings (`warnings`).
+    pub only: Option<String>,
+    pub message: Option<String>,
+    pub error: Option<String>,
+}
+
+pub fn review(chrome: &Chrome, r: &Review) -> String {
+    let org = &r.organism;
+    let base = format!("/{org}/review?group={}", r.group);
+    let processing = r.counts.iter().any(|(s, _, n)| (s == "RECEIVED" || s == "IN_PROCESSING") && *n > 0);
+    page(
+        chrome,
+        html! {
+            h1 { "Review: " (r.group) }
+            @if processing {
+                // Refreshes while genomes are still being processed (no script needed).
+                meta http-equiv="refresh" content="3";
+            }
+            @if let Some(m) = &r.message { p.note role="status" { (m) } }
+            @if let Some(e) = &r.error { p.problem role="alert" { (e) } }
+            @if r.groups.len() > 1 {
+                nav aria-label="Groups" { "Groups: " @for g in &r.groups { a href={ "/" (org) "/review?group=" (g) } { (g) } " " } }
+            }
+            section aria-labelledby="counts" {
+                h2 #counts { "Status" }
+                ul.counts data-testid="status-counts" {
+                    @for (status, result, n) in &r.counts {
+                        li { span.status { (status.to_lowercase()) @if let Some(res) = result { " (" (res.to_lowercase()) ")" } } ": " strong { (n) } }
+                    }
+                    @if r.counts.is_empty() { li { "Nothing submitted yet. " a href={ "/" (org) "/submit" } { "Submit genomes" } } }
+                }
+                @if processing { p.hint { "Processing… this page refreshes by itself." } }
+            }
+            div.actions {
+                @for (action, scope, label) in [("approve", "all", "Approve all processed"), ("approve", "withoutWarnings", "Approve those without warnings"), ("discard", "withErrors", "Discard those with errors")] {
+                    form.inline method="post" action={ "/" (org) "/review/" (action) } {
+                        input type="hidden" name="csrf" value=(r.csrf);
+                        input type="hidden" name="group" value=(r.group);
+                        input type="hidden" name="scope" value=(scope);
+                        button type="submit" { (label) }
+                    }
+                }
+            }
+            nav.filters aria-label="Show" {
+                "Show: "
+                a href=(base) aria-current=[r.only.is_none().then_some("page")] { "all" } " · "
+                a href={ (base) "&only=errors" } aria-current=[(r.only.as_deref() == Some("errors")).then_some("page")] { "with errors" } " · "
+                a href={ (base) "&only=warnings" } aria-current=[(r.only.as_deref() == Some("warnings")).then_some("page")] { "with warnings" }
+            }
+            div.scroll { table #entries {
+                thead { tr { th scope="col" { "Accession" } th scope="col" { "Submission id" } th scope="col" { "Status" } th scope="col" { "Errors and warnings" } } }
+                tbody { @for e in &r.entries { tr {
+                    td { @if e.status == "RELEASED" { a href={ "/seq/" (e.accession_version) } { (e.accession_version) } } @else { (e.accession_version) } }
+                    td { (e.submission_id) }
+                    td { (e.status.to_lowercase()) @if let Some(res) = &e.result { " (" (res.to_lowercase()) ")" } }
+                    td.wrap { ul.messages { @for m in &e.errors { li.error { (m) } } @for m in &e.warnings { li.warning { (m) } } } }
+                } } }
+            } }
+        },
+    )
+}

@@ -1,0 +1,302 @@
+//! The portal's submission and review pages, over the same validation, store and lifecycle as
+//! the JSON API (`submit::store_submission`, `entries::{approve,discard}_versions`).
+
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use virion_portal::submission::{EntryRow, IssueRow, Review, Upload};
+use virion_store::{ListFilter, Role};
+
+use super::accounts::{Session, same, session};
+use super::{chrome_for, html_page, problem_page};
+use crate::entries::{ReviewRequest, approve_versions, discard_versions};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn login_first(path: &str) -> Response {
+    Redirect::to(&format!("/login?next={path}")).into_response()
+}
+
+/// The groups `s` may submit to (submitter or curator) and all the groups it is in.
+async fn groups_of(state: &AppState, s: &Session) -> (Vec<String>, Vec<String>) {
+    let all = state.store().memberships(Some(s.user.id), None).await.unwrap_or_default();
+    let submit = all.iter().filter(|m| m.role != Role::Consumer).map(|m| m.group_name.clone()).collect();
+    (submit, all.into_iter().map(|m| m.group_name).collect())
+}
+
+pub(crate) async fn template(State(state): State<AppState>, Path(organism): Path<String>) -> Response {
+    match state.organism(&organism) {
+        Ok(org) => (
+            [
+                (header::CONTENT_TYPE, "text/tab-separated-values; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{organism}-metadata-template.tsv\""),
+                ),
+            ],
+            virion_schema::template_tsv(&org.config),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// What the last upload attempt left to show.
+#[derive(Default)]
+struct Attempt {
+    group: Option<String>,
+    issues: Vec<IssueRow>,
+    error: Option<String>,
+}
+
+async fn upload_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    organism: &str,
+    status: StatusCode,
+    attempt: Attempt,
+) -> Response {
+    let Attempt { group, issues, error } = attempt;
+    let display = super::display_name(state, organism);
+    let (groups, _) = groups_of(state, s).await;
+    let u = Upload {
+        organism: organism.to_owned(),
+        display_name: display.clone(),
+        csrf: s.csrf.clone(),
+        groups,
+        group,
+        issues,
+        more_issues: 0,
+        error,
+    };
+    let chrome = chrome_for(state, headers, format!("Submit {display}"), Some(organism)).await;
+    html_page(status, virion_portal::submission::upload(&chrome, &u))
+}
+
+pub(crate) async fn upload_form(
+    State(state): State<AppState>,
+    Path(organism): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if state.organism(&organism).is_err() {
+        return problem_page(
+            &state,
+            StatusCode::NOT_FOUND,
+            "No such organism",
+            &format!("{organism:?} takes no submissions here."),
+        );
+    }
+    match session(&state, &headers).await {
+        Some(s) => upload_page(&state, &headers, &s, &organism, StatusCode::OK, Attempt::default()).await,
+        None => login_first(&format!("/{organism}/submit")),
+    }
+}
+
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    Path(organism): Path<String>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let Some(s) = session(&state, &headers).await else { return login_first(&format!("/{organism}/submit")) };
+    let (dir, form) = match crate::submit::receive(&state, multipart).await {
+        Ok(v) => v,
+        Err(e) => {
+            return upload_page(
+                &state,
+                &headers,
+                &s,
+                &organism,
+                StatusCode::BAD_REQUEST,
+                Attempt { error: Some(e.to_string()), ..Attempt::default() },
+            )
+            .await;
+        }
+    };
+    let group = form.group.clone();
+    if !form.csrf.as_deref().is_some_and(|c| same(c, &s.csrf)) {
+        let e = "The form expired; please choose the files again.".to_owned();
+        return upload_page(
+            &state,
+            &headers,
+            &s,
+            &organism,
+            StatusCode::FORBIDDEN,
+            Attempt { group, error: Some(e), ..Attempt::default() },
+        )
+        .await;
+    }
+    match crate::submit::store_submission(&state, &s.user, &organism, dir, form).await {
+        Ok(receipt) => {
+            let group = group.unwrap_or_default();
+            let message = format!("{} genomes received; processing them now.", receipt.entry_count);
+            let q = virion_portal::query_string(&[("group", group.as_str()), ("message", message.as_str())]);
+            Redirect::to(&format!("/{organism}/review?{q}")).into_response()
+        }
+        Err(ApiError::Validation(issues)) => {
+            let rows = issues
+                .into_iter()
+                .map(|i| IssueRow {
+                    severity: format!("{:?}", i.severity).to_lowercase(),
+                    file: i.file,
+                    line: i.line,
+                    column: i.column,
+                    value: i.value,
+                    message: i.message,
+                })
+                .collect();
+            upload_page(
+                &state,
+                &headers,
+                &s,
+                &organism,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Attempt { group, issues: rows, error: None },
+            )
+            .await
+        }
+        Err(e) => {
+            let status = e.status();
+            upload_page(
+                &state,
+                &headers,
+                &s,
+                &organism,
+                status,
+                Attempt { group, error: Some(e.to_string()), ..Attempt::default() },
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReviewQuery {
+    group: Option<String>,
+    only: Option<String>,
+    message: Option<String>,
+}
+
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    Path(organism): Path<String>,
+    Query(q): Query<ReviewQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(s) = session(&state, &headers).await else { return login_first(&format!("/{organism}/review")) };
+    let Ok(org) = state.organism(&organism) else {
+        return problem_page(
+            &state,
+            StatusCode::NOT_FOUND,
+            "No such organism",
+            &format!("{organism:?} is not served here."),
+        );
+    };
+    let (_, groups) = groups_of(&state, &s).await;
+    let Some(group) = q.group.or_else(|| groups.first().cloned()) else {
+        return upload_page(&state, &headers, &s, &organism, StatusCode::OK, Attempt::default()).await;
+    };
+    let store = state.store();
+    let Ok(group_id) = store.group_by_name(&group).await else {
+        return problem_page(
+            &state,
+            StatusCode::NOT_FOUND,
+            "No such group",
+            &format!("There is no group {group:?}."),
+        );
+    };
+    let counts = match store.status_counts(s.user.id, group_id).await {
+        Ok(c) => c,
+        Err(e) => return problem_page(&state, StatusCode::FORBIDDEN, "Not a member", &e.to_string()),
+    };
+    let filter = ListFilter {
+        organism: Some(org.id),
+        group: Some(group_id),
+        limit: Some(2000),
+        ..ListFilter::default()
+    };
+    let versions = store.list_versions(Some(s.user.id), &filter).await.unwrap_or_default();
+    let messages = |json: &str| -> Vec<String> {
+        serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|i| i["message"].as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect()
+    };
+    let entries = versions
+        .iter()
+        .map(|v| EntryRow {
+            accession_version: v.accession_version.to_string(),
+            submission_id: v.submission_key.clone(),
+            status: v.status.as_str().to_owned(),
+            result: v.processed.as_ref().map(|p| p.result.as_str().to_owned()),
+            errors: v.processed.as_ref().map(|p| messages(&p.errors_json)).unwrap_or_default(),
+            warnings: v.processed.as_ref().map(|p| messages(&p.warnings_json)).unwrap_or_default(),
+        })
+        .filter(|e| match q.only.as_deref() {
+            Some("errors") => !e.errors.is_empty(),
+            Some("warnings") => !e.warnings.is_empty(),
+            _ => true,
+        })
+        .collect();
+    let display = super::display_name(&state, &organism);
+    let r = Review {
+        organism: organism.clone(),
+        display_name: display.clone(),
+        csrf: s.csrf.clone(),
+        group,
+        groups,
+        counts: counts
+            .into_iter()
+            .map(|(st, res, n)| (st.as_str().to_owned(), res.map(|r| r.as_str().to_owned()), n))
+            .collect(),
+        entries,
+        only: q.only,
+        message: q.message,
+        error: None,
+    };
+    let chrome = chrome_for(&state, &headers, format!("Review {display}"), Some(&organism)).await;
+    html_page(StatusCode::OK, virion_portal::submission::review(&chrome, &r))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReviewForm {
+    group: String,
+    scope: String,
+    csrf: String,
+}
+
+pub(crate) async fn review_action(
+    State(state): State<AppState>,
+    Path((organism, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(f): Form<ReviewForm>,
+) -> Response {
+    let Some(s) = session(&state, &headers).await else { return login_first(&format!("/{organism}/review")) };
+    let back = |message: String| {
+        let q = virion_portal::query_string(&[("group", f.group.as_str()), ("message", message.as_str())]);
+        Redirect::to(&format!("/{organism}/review?{q}")).into_response()
+    };
+    if !same(&f.csrf, &s.csrf) {
+        return back("The form expired; please try again.".into());
+    }
+    let req = ReviewRequest::whole_group(f.group.clone(), f.scope.clone());
+    let done = match action.as_str() {
+        "approve" => approve_versions(&state, s.user.id, &organism, &req)
+            .await
+            .map(|(a, released)| format!("{} approved, {released} released.", a.len())),
+        "discard" => discard_versions(&state, s.user.id, &organism, &req)
+            .await
+            .map(|d| format!("{} discarded.", d.len())),
+        other => return problem_page(&state, StatusCode::NOT_FOUND, "No such action", &format!("{other:?}")),
+    };
+    back(match done {
+        Ok(m) => m,
+        Err(e) => format!("Nothing changed: {e}"),
+    })
+}
