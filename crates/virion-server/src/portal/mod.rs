@@ -299,10 +299,8 @@ async fn dashboard(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let raw: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     let mut filter = serde_json::Map::new();
-    for (k, v) in raw.into_iter().filter(|(_, v)| !v.trim().is_empty()) {
+    for (k, v) in filled_params(raw.as_deref()) {
         filter.insert(k, Json::String(v));
     }
     let filter_qs = query_string(
@@ -565,10 +563,7 @@ async fn search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let raw: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
-    // Forms send every input; an empty one is no filter.
-    let params: Vec<(String, String)> = raw.into_iter().filter(|(_, v)| !v.trim().is_empty()).collect();
+    let params = filled_params(raw.as_deref());
     if let Some((_, q)) = params.iter().find(|(k, _)| k == "q") {
         return match interpret(&state, &organism, q) {
             Quick::Record(id) => Redirect::to(&format!("/seq/{id}")).into_response(),
@@ -680,6 +675,23 @@ async fn search(
             &s,
         ),
     )
+}
+
+/// A page's query parameters that have a value (forms send every input; an empty one is no
+/// filter).
+fn filled_params(raw: Option<&str>) -> Vec<(String, String)> {
+    let all: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    all.into_iter().filter(|(_, v)| !v.trim().is_empty()).collect()
+}
+
+/// The messages of stored processing errors or warnings (`[{"fields": …, "message": …}]`).
+fn issue_messages(json: &str) -> Vec<String> {
+    let v: Json = serde_json::from_str(json).unwrap_or_default();
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| i["message"].as_str().map_or_else(|| i.to_string(), str::to_owned))
+        .collect()
 }
 
 /// Text of a JSON value for display.
@@ -831,14 +843,6 @@ fn record_view(
             })
             .collect()
     });
-    let issues = |json: Option<&str>| -> Vec<String> {
-        let v: Json = json.and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
-        v.as_array()
-            .into_iter()
-            .flatten()
-            .map(|i| i["message"].as_str().map_or_else(|| i.to_string(), str::to_owned))
-            .collect()
-    };
     let qc = &nc["qc"];
     let qc_rules =
         ["missingData", "mixedSites", "privateMutations", "snpClusters", "frameShifts", "stopCodons"]
@@ -912,8 +916,8 @@ fn record_view(
             .iter()
             .map(|v| format!("ins_{}:{}:{}", cds(v), pos(v, "pos"), s(v, "ins")))
             .collect(),
-        errors: issues(rec.processed.as_ref().map(|p| p.errors_json.as_str())),
-        warnings: issues(rec.processed.as_ref().map(|p| p.warnings_json.as_str())),
+        errors: rec.processed.as_ref().map(|p| issue_messages(&p.errors_json)).unwrap_or_default(),
+        warnings: rec.processed.as_ref().map(|p| issue_messages(&p.warnings_json)).unwrap_or_default(),
         versions: versions
             .iter()
             .map(|v| VersionLine {

@@ -10,7 +10,7 @@ use virion_portal::submission::{EntryRow, IssueRow, Review, Upload};
 use virion_store::{ListFilter, Role};
 
 use super::accounts::{Session, same, session};
-use super::{chrome_for, html_page, problem_page};
+use super::{chrome_for, html_page, issue_messages, problem_page};
 use crate::entries::{ReviewRequest, approve_versions, discard_versions};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -219,15 +219,6 @@ pub(crate) async fn review(
         ..ListFilter::default()
     };
     let versions = store.list_versions(Some(s.user.id), &filter).await.unwrap_or_default();
-    let messages = |json: &str| -> Vec<String> {
-        serde_json::from_str::<serde_json::Value>(json)
-            .ok()
-            .and_then(|v| v.as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .map(|i| i["message"].as_str().map_or_else(|| i.to_string(), str::to_owned))
-            .collect()
-    };
     let entries = versions
         .iter()
         .map(|v| EntryRow {
@@ -235,8 +226,8 @@ pub(crate) async fn review(
             submission_id: v.submission_key.clone(),
             status: v.status.as_str().to_owned(),
             result: v.processed.as_ref().map(|p| p.result.as_str().to_owned()),
-            errors: v.processed.as_ref().map(|p| messages(&p.errors_json)).unwrap_or_default(),
-            warnings: v.processed.as_ref().map(|p| messages(&p.warnings_json)).unwrap_or_default(),
+            errors: v.processed.as_ref().map(|p| issue_messages(&p.errors_json)).unwrap_or_default(),
+            warnings: v.processed.as_ref().map(|p| issue_messages(&p.warnings_json)).unwrap_or_default(),
         })
         .filter(|e| match q.only.as_deref() {
             Some("errors") => !e.errors.is_empty(),
