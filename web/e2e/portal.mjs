@@ -106,6 +106,13 @@ try {
   const byMutation = number(await page.getByTestId('result-count').textContent());
   check(byMutation > 0, `S:D614G matches ${byMutation}`);
   await shot('search-mutation');
+  // The mutation box checks what is typed (the form works without this script).
+  await page.locator('#f-nuc').pressSequentially('C241X', { delay: 20 });
+  await page.waitForFunction(() => document.querySelector('#f-nuc-live')?.textContent.includes('nucleotideMutations'));
+  check(await page.locator('#f-nuc').getAttribute('aria-invalid') === 'true', 'a bad mutation is flagged as typed');
+  await page.locator('#f-nuc').fill('');
+  await page.locator('#f-nuc').pressSequentially('C241T', { delay: 20 });
+  await page.waitForFunction(() => /sequences match/.test(document.querySelector('#f-nuc-live')?.textContent ?? ''));
   await page.getByLabel('Amino-acid mutations').fill('S:D614');
   await page.getByLabel('Nucleotide mutations').fill('C241X');
   await page.getByRole('button', { name: 'Search', exact: true }).last().click();

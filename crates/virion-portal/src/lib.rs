@@ -21,6 +21,10 @@ pub use layout::{Chrome, Table, error_page, page};
 pub const CSS: &str = include_str!("../assets/portal.css");
 /// Where the server serves [`CSS`].
 pub const CSS_PATH: &str = "/assets/portal.css";
+/// The search form's optional script (checks mutations as they are typed).
+pub const JS: &str = include_str!("../assets/portal.js");
+/// Where the server serves [`JS`].
+pub const JS_PATH: &str = "/assets/portal.js";
 
 /// The dashboard's JavaScript (GenSpectrum's dashboard components, bundled by esbuild from
 /// web/dashboard), if it was built before this crate was compiled.

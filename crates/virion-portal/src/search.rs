@@ -168,7 +168,7 @@ fn field_input(s: &Search, f: &FieldFilter) -> Markup {
 
 fn filter_form(s: &Search) -> Markup {
     html! {
-        form.filters method="get" action={ "/" (s.organism) "/search" } aria-label="Filters" {
+        form.filters method="get" action={ "/" (s.organism) "/search" } aria-label="Filters" data-lapis={ "/" (s.organism) } {
             @for f in s.fields.iter().filter(|f| f.primary) { (field_input(s, f)) }
             @let more: Vec<&FieldFilter> = s.fields.iter().filter(|f| !f.primary).collect();
             @if !more.is_empty() {
@@ -181,17 +181,21 @@ fn filter_form(s: &Search) -> Markup {
             div.field {
                 label for="f-nuc" { "Nucleotide mutations" }
                 input #f-nuc type="text" name="nucleotideMutations" value=(s.param("nucleotideMutations"))
-                    placeholder="C241T, 23403G, 11083-" aria-describedby="f-mut-hint";
+                    placeholder="C241T, 23403G, 11083-" aria-describedby="f-mut-hint f-nuc-live" data-validate="nucleotideMutations";
+                small #f-nuc-live .live aria-live="polite" {}
             }
             div.field {
                 label for="f-aa" { "Amino-acid mutations" }
                 input #f-aa type="text" name="aminoAcidMutations" value=(s.param("aminoAcidMutations"))
-                    placeholder="S:L455S, ORF1a:S3675-" aria-describedby="f-mut-hint";
+                    placeholder="S:L455S, ORF1a:S3675-" aria-describedby="f-mut-hint f-aa-live" data-validate="aminoAcidMutations";
+                small #f-aa-live .live aria-live="polite" {}
                 small #f-mut-hint { "Comma-separated; every one must be present. A position alone (S:455) means any change." }
             }
             div.field {
                 label for="f-adv" { "Advanced query" }
-                textarea #f-adv name="advancedQuery" rows="2" placeholder="S:L455S & !country='Germany'" { (s.param("advancedQuery")) }
+                textarea #f-adv name="advancedQuery" rows="2" placeholder="S:L455S & !country='Germany'"
+                    data-validate="advancedQuery" aria-describedby="f-adv-live" { (s.param("advancedQuery")) }
+                small #f-adv-live .live aria-live="polite" {}
             }
             @for (k, v) in &s.params {
                 @if ["columns", "pageSize", "orderBy", "order"].contains(&k.as_str()) {
@@ -329,6 +333,7 @@ pub fn render(chrome: &Chrome, s: &Search) -> String {
     page(
         chrome,
         html! {
+            script type="module" src=(crate::JS_PATH) {}
             h1 { "Search " (s.display_name) }
             div.search-layout {
                 aside { (filter_form(s)) }

@@ -38,6 +38,7 @@ const FACET_VALUES: usize = 10;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(virion_portal::CSS_PATH, get(css))
+        .route(virion_portal::JS_PATH, get(js))
         .route("/", get(front))
         .route("/{organism}", get(home))
         .route("/{organism}/search", get(search))
@@ -67,6 +68,17 @@ async fn css() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         virion_portal::CSS,
+    )
+        .into_response()
+}
+
+async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        virion_portal::JS,
     )
         .into_response()
 }
