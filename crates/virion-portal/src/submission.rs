@@ -43,8 +43,10 @@ pub fn upload(chrome: &Chrome, u: &Upload) -> String {
             h1 { "Submit " (u.display_name) " genomes" }
             p {
                 "Upload a metadata table (TSV, CSV, XLSX or NDJSON, compressed or not) with one row per genome, and a FASTA file whose record names are the table's submission ids. "
-                a href={ "/" (org) "/template.tsv" } download { "Download the metadata template (TSV)" }
-                ". A file with any invalid row is rejected whole, and every problem is listed."
+                "Metadata template: "
+                a href={ "/" (org) "/templates/template.xlsx" } download { "XLSX" } " · "
+                a href={ "/" (org) "/templates/template.tsv" } download { "TSV" }
+                " (the XLSX's second sheet describes every field). A file with any invalid row is rejected whole, and every problem is listed."
             }
             @if let Some(e) = &u.error { p.problem role="alert" { (e) } }
             @if !u.issues.is_empty() {

@@ -24,7 +24,7 @@ pub use date::{Date, DateError, DateRange, parse_date};
 pub use file::{FileSummary, validate_file, validate_reader};
 pub use issue::{Issue, IssueKind, Severity};
 pub use table::{MetadataReader, ReadError, Row, TableFormat};
-pub use template::template_tsv;
+pub use template::{template_tsv, template_xlsx};
 pub use validate::{ValidatedRow, Validator};
 pub use value::{MissingTerm, Value};
 pub use vocabulary::{ENA_MISSING_TERMS, VocabMatch, Vocabulary, country_vocabulary, insdc_countries};

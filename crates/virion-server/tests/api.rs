@@ -911,6 +911,15 @@ async fn portal_pages(hub: &Hub, records: &[Value]) {
     assert_eq!(code, StatusCode::OK);
     assert!(dashboard.contains(r#"<gs-app lapis="http://localhost/sars-cov-2">"#), "{dashboard}");
 
+    let (code, headers, xlsx) =
+        hub.call(Method::GET, "/sars-cov-2/templates/template.xlsx", None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE].to_str().unwrap().contains("spreadsheetml") && xlsx.starts_with(b"PK")
+    );
+    let (code, _, tsv) = page(hub, "/sars-cov-2/templates/template.tsv").await;
+    assert!(code == StatusCode::OK && tsv.lines().count() == 2, "{tsv}");
+
     let (code, _, docs) = page(hub, "/api/docs").await;
     assert_eq!(code, StatusCode::OK);
     assert!(

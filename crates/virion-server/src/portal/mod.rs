@@ -46,7 +46,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/docs", get(api_docs))
         .route(virion_portal::DASHBOARD_JS_PATH, get(dashboard_js))
         .route("/{organism}/dashboard", get(dashboard))
-        .route("/{organism}/template.tsv", get(submission::template))
+        .route("/{organism}/templates/{file}", get(submission::template))
         .route(
             "/{organism}/submit",
             get(submission::upload_form)

@@ -26,21 +26,45 @@ async fn groups_of(state: &AppState, s: &Session) -> (Vec<String>, Vec<String>) 
     (submit, all.into_iter().map(|m| m.group_name).collect())
 }
 
-pub(crate) async fn template(State(state): State<AppState>, Path(organism): Path<String>) -> Response {
-    match state.organism(&organism) {
-        Ok(org) => (
-            [
-                (header::CONTENT_TYPE, "text/tab-separated-values; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{organism}-metadata-template.tsv\""),
-                ),
-            ],
-            virion_schema::template_tsv(&org.config),
-        )
-            .into_response(),
-        Err(e) => e.into_response(),
-    }
+/// The metadata template, `template.tsv` or `template.xlsx`, generated from the schema.
+pub(crate) async fn template(
+    State(state): State<AppState>,
+    Path((organism, file)): Path<(String, String)>,
+) -> Response {
+    let org = match state.organism(&organism) {
+        Ok(org) => org,
+        Err(e) => return e.into_response(),
+    };
+    let (content_type, body) = match file.as_str() {
+        "template.tsv" => (
+            "text/tab-separated-values; charset=utf-8",
+            virion_schema::template_tsv(&org.config).into_bytes(),
+        ),
+        "template.xlsx" => match virion_schema::template_xlsx(&org.config) {
+            Ok(bytes) => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes),
+            Err(e) => return ApiError::internal(e).into_response(),
+        },
+        _ => {
+            return problem_page(
+                &state,
+                StatusCode::NOT_FOUND,
+                "No such file",
+                &format!("{file:?}: try template.tsv or template.xlsx."),
+            );
+        }
+    };
+    let extension = file.rsplit('.').next().unwrap_or("tsv");
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{organism}-metadata-template.{extension}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// What the last upload attempt left to show.
