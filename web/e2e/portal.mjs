@@ -213,6 +213,18 @@ try {
   await releasedLink.click();
   await page.waitForURL(new RegExp(`/seq/${releasedId.replace('.', '\\.')}$`));
   check((await page.locator('dl.summary').textContent()).includes('released'), `${releasedId} is released`);
+  // A curator revokes it from its record page; approving the revocation publishes it.
+  await page.locator('details.revoke summary').click();
+  await page.getByLabel('Reason').fill('sample mix-up (browser test)');
+  await page.getByRole('button', { name: 'Revoke', exact: true }).click();
+  await page.waitForURL(/\/sars-cov-2\/review\?/);
+  check((await page.getByRole('status').first().textContent()).includes('revokes'), 'revocation created');
+  await page.getByRole('button', { name: 'Approve all processed' }).click();
+  await page.waitForLoadState('domcontentloaded');
+  const revokedAccession = releasedId.split('.')[0];
+  await page.goto(`${base}/seq/${revokedAccession}`);
+  check((await page.getByRole('alert').textContent()).includes('revokes the sequence'), 'the latest version is the revocation');
+  await shot('record-revoked');
 
   await page.goto(`${base}/account`);
   await page.getByRole('button', { name: 'Log out' }).click();

@@ -65,6 +65,8 @@ pub struct Record {
     pub changes: Vec<(String, String, String)>,
     /// This server's base URL for the citation and JSON-LD (`http://host:port`).
     pub base_url: String,
+    /// The CSRF token of a logged-in curator of the record's group (who may revoke it).
+    pub curator_csrf: Option<String>,
 }
 
 impl Record {
@@ -164,11 +166,24 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
                 dt { "Submitted" } dd { (r.submitted) " by " (r.group) }
                 dt { "Data use terms" } dd { (r.terms) }
             }
-            nav.downloads aria-label="Downloads" {
-                "Download: "
-                a href={ "/seq/" (av) ".fa" } download { "FASTA" } " · "
-                a href={ "/seq/" (av) ".tsv" } download { "metadata TSV" } " · "
-                a href={ "/seq/" (av) ".json" } download { "JSON" }
+            @if !r.is_revocation {
+                nav.downloads aria-label="Downloads" {
+                    "Download: "
+                    a href={ "/seq/" (av) ".fa" } download { "FASTA" } " · "
+                    a href={ "/seq/" (av) ".tsv" } download { "metadata TSV" } " · "
+                    a href={ "/seq/" (av) ".json" } download { "JSON" }
+                }
+            }
+            @if let Some(csrf) = &r.curator_csrf && r.is_latest && !r.is_revocation && r.status == "released" {
+                details.revoke {
+                    summary { "Revoke this sequence" }
+                    form.inline method="post" action={ "/seq/" (r.accession) "/revoke" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label { "Reason " input type="text" name="comment" required placeholder="e.g. sample mix-up"; }
+                        " " button type="submit" { "Revoke" }
+                    }
+                    p.hint { "A revocation is a new version; it takes effect once a curator approves it on the review page." }
+                }
             }
             @if !r.errors.is_empty() || !r.warnings.is_empty() {
                 section aria-labelledby="issues" {
@@ -180,15 +195,17 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
                 h2 #metadata { "Metadata" }
                 dl.metadata { @for (k, v) in &r.metadata { dt { (k) } dd { @if v.is_empty() { span.none { "—" } } @else { (v) } } } }
             }
-            section aria-labelledby="muts" {
-                h2 #muts { "Mutations" }
-                div.columns {
-                    (mutation_list("Nucleotide substitutions", &r.nucleotide_substitutions))
-                    (mutation_list("Nucleotide deletions", &r.nucleotide_deletions))
-                    (mutation_list("Nucleotide insertions", &r.nucleotide_insertions))
-                    (mutation_list("Amino-acid substitutions", &r.amino_acid_substitutions))
-                    (mutation_list("Amino-acid deletions", &r.amino_acid_deletions))
-                    (mutation_list("Amino-acid insertions", &r.amino_acid_insertions))
+            @if !r.is_revocation {
+                section aria-labelledby="muts" {
+                    h2 #muts { "Mutations" }
+                    div.columns {
+                        (mutation_list("Nucleotide substitutions", &r.nucleotide_substitutions))
+                        (mutation_list("Nucleotide deletions", &r.nucleotide_deletions))
+                        (mutation_list("Nucleotide insertions", &r.nucleotide_insertions))
+                        (mutation_list("Amino-acid substitutions", &r.amino_acid_substitutions))
+                        (mutation_list("Amino-acid deletions", &r.amino_acid_deletions))
+                        (mutation_list("Amino-acid insertions", &r.amino_acid_insertions))
+                    }
                 }
             }
             @if !r.qc_rules.is_empty() {

@@ -43,6 +43,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{organism}", get(home))
         .route("/{organism}/search", get(search))
         .route("/seq/{id}", get(record))
+        .route("/seq/{accession}/revoke", axum::routing::post(submission::revoke))
         .route("/api/docs", get(api_docs))
         .route(virion_portal::DASHBOARD_JS_PATH, get(dashboard_js))
         .route("/{organism}/dashboard", get(dashboard))
@@ -817,6 +818,12 @@ async fn record(
     r.name = ["strain", "isolate", "displayName", id_column.as_str()]
         .iter()
         .find_map(|k| r.metadata.iter().find(|(m, v)| m == k && !v.is_empty()).map(|(_, v)| v.clone()));
+    // A curator of the record's group may revoke it from here.
+    if let Some(s) = accounts::session(&state, &headers).await
+        && store.can(s.user.id, virion_store::Action::Revoke, rec.group).await.unwrap_or(false)
+    {
+        r.curator_csrf = Some(s.csrf);
+    }
     let mut chrome = chrome_for(&state, &headers, av.to_string(), Some(&org.config.name)).await;
     chrome.json_ld = Some(r.json_ld());
     html_page(StatusCode::OK, virion_portal::record::render(&chrome, &r))
@@ -942,6 +949,7 @@ fn record_view(
             .collect(),
         changes,
         base_url,
+        curator_csrf: None,
     }
 }
 

@@ -315,3 +315,59 @@ pub(crate) async fn review_action(
         Err(e) => format!("Nothing changed: {e}"),
     })
 }
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RevokeForm {
+    comment: String,
+    csrf: String,
+}
+
+/// Revokes a sequence from its record page: a revocation version, which then awaits approval
+/// on the group's review page (where this redirects).
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    Path(accession): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<RevokeForm>,
+) -> Response {
+    let Some(s) = session(&state, &headers).await else { return login_first(&format!("/seq/{accession}")) };
+    if !same(&f.csrf, &s.csrf) {
+        return problem_page(
+            &state,
+            StatusCode::FORBIDDEN,
+            "The form expired",
+            "Reload the record page and try again.",
+        );
+    }
+    let prefixes: Vec<&str> = state.organisms().map(|o| o.config.accession_prefix.as_str()).collect();
+    let Ok(acc) = virion_store::Accession::parse(&accession, &prefixes) else {
+        return problem_page(
+            &state,
+            StatusCode::NOT_FOUND,
+            "No such sequence",
+            &format!("{accession:?} is not an accession."),
+        );
+    };
+    let store = state.store();
+    let result = async {
+        let created = store.revoke(s.user.id, std::slice::from_ref(&acc), f.comment.trim()).await?;
+        let av = created.first().ok_or_else(|| ApiError::BadRequest("nothing to revoke".into()))?;
+        let record = store.get_version(Some(s.user.id), av).await?;
+        let organism = state
+            .organisms()
+            .find(|o| o.id == record.organism)
+            .map(|o| o.config.name.clone())
+            .unwrap_or_default();
+        let group = store.group_name(record.group).await?;
+        Ok::<_, ApiError>((organism, group, av.to_string()))
+    }
+    .await;
+    match result {
+        Ok((organism, group, av)) => {
+            let message = format!("{av} revokes {accession}; approve it to publish the revocation.");
+            let q = virion_portal::query_string(&[("group", group.as_str()), ("message", message.as_str())]);
+            Redirect::to(&format!("/{organism}/review?{q}")).into_response()
+        }
+        Err(e) => problem_page(&state, e.status(), "Could not revoke", &e.to_string()),
+    }
+}
