@@ -504,7 +504,7 @@ enum Quick {
 
 fn interpret(state: &AppState, organism: &str, q: &str) -> Quick {
     let q = q.trim();
-    let prefixes: Vec<&str> = state.organisms().map(|o| o.config.accession_prefix.as_str()).collect();
+    let prefixes = accession_prefixes(state);
     if !prefixes.is_empty()
         && (Accession::parse(q, &prefixes).is_ok() || AccessionVersion::parse(q, &prefixes).is_ok())
     {
@@ -729,7 +729,7 @@ async fn record(
         Some((rest, ext @ ("fa" | "fasta" | "tsv" | "json"))) => (rest.to_owned(), Some(ext)),
         _ => (id.clone(), None),
     };
-    let prefixes: Vec<&str> = state.organisms().map(|o| o.config.accession_prefix.as_str()).collect();
+    let prefixes = accession_prefixes(&state);
     let viewer = user.as_ref().map(|u| u.id);
     let store = state.store();
     let not_found = |detail: String| problem_page(&state, StatusCode::NOT_FOUND, "No such sequence", &detail);
@@ -737,25 +737,12 @@ async fn record(
     let av = match AccessionVersion::parse(&id, &prefixes) {
         Ok(av) => av,
         Err(_) => match Accession::parse(&id, &prefixes) {
-            Ok(acc) => {
-                let mut latest = None;
-                for v in 1.. {
-                    match store.get_version(viewer, &acc.at(v)).await {
-                        Ok(r) => {
-                            let done = r.is_latest;
-                            latest = Some(r.accession_version);
-                            if done {
-                                break;
-                            }
-                        }
-                        Err(_) => break,
-                    }
+            Ok(acc) => match versions_of(store, viewer, &acc).await.pop() {
+                Some(latest) => {
+                    return Redirect::to(&format!("/seq/{}", latest.accession_version)).into_response();
                 }
-                match latest {
-                    Some(av) => return Redirect::to(&format!("/seq/{av}")).into_response(),
-                    None => return not_found(format!("{id} is not a sequence here.")),
-                }
-            }
+                None => return not_found(format!("{id} is not a sequence here.")),
+            },
             Err(e) => return not_found(format!("{id:?} is not an accession: {e}.")),
         },
     };
@@ -787,14 +774,52 @@ async fn record(
             Err(e) => e.into_response(),
         };
     }
+    let versions = versions_of(store, viewer, &av.accession).await;
+    let previous = versions.iter().find(|v| v.accession_version.version == av.version - 1);
+    let group = store.group_name(rec.group).await.unwrap_or_else(|_| format!("group {}", rec.group.0));
+    let mut r = record_view(
+        &org.config.name,
+        &org.config.display_name,
+        &rec,
+        previous,
+        &versions,
+        group,
+        public_base(&headers),
+    );
+    let id_column = &org.config.submission_id_column;
+    r.name = ["strain", "isolate", "displayName", id_column.as_str()]
+        .iter()
+        .find_map(|k| r.metadata.iter().find(|(m, v)| m == k && !v.is_empty()).map(|(_, v)| v.clone()));
+    // A curator of the record's group may revoke it from here (one session lookup serves this
+    // and the navigation).
+    let session = accounts::session(&state, &headers).await;
+    if let Some(s) = &session
+        && store.can(s.user.id, virion_store::Action::Revoke, rec.group).await.unwrap_or(false)
+    {
+        r.curator_csrf = Some(s.csrf.clone());
+    }
+    let mut chrome = chrome(&state, av.to_string(), Some(&org.config.name));
+    chrome.user = session.map(|s| s.user.name);
+    chrome.json_ld = Some(r.json_ld());
+    html_page(StatusCode::OK, virion_portal::record::render(&chrome, &r))
+}
+
+/// The accession prefixes of every organism served (an accession names its organism).
+fn accession_prefixes(state: &AppState) -> Vec<&str> {
+    state.organisms().map(|o| o.config.accession_prefix.as_str()).collect()
+}
+
+/// Every version of `accession` that `viewer` may see, oldest first (versions are numbered
+/// from 1 without gaps; the newest says it is the latest).
+async fn versions_of(
+    store: &virion_store::Store,
+    viewer: Option<virion_store::UserId>,
+    accession: &Accession,
+) -> Vec<VersionRecord> {
     let mut versions = Vec::new();
-    let mut previous: Option<VersionRecord> = None;
     for v in 1.. {
-        match store.get_version(viewer, &av.accession.at(v)).await {
+        match store.get_version(viewer, &accession.at(v)).await {
             Ok(r) => {
-                if v == av.version - 1 {
-                    previous = Some(r.clone());
-                }
                 let last = r.is_latest;
                 versions.push(r);
                 if last {
@@ -804,29 +829,7 @@ async fn record(
             Err(_) => break,
         }
     }
-    let group = store.group_name(rec.group).await.unwrap_or_else(|_| format!("group {}", rec.group.0));
-    let mut r = record_view(
-        &org.config.name,
-        &org.config.display_name,
-        &rec,
-        previous.as_ref(),
-        &versions,
-        group,
-        public_base(&headers),
-    );
-    let id_column = &org.config.submission_id_column;
-    r.name = ["strain", "isolate", "displayName", id_column.as_str()]
-        .iter()
-        .find_map(|k| r.metadata.iter().find(|(m, v)| m == k && !v.is_empty()).map(|(_, v)| v.clone()));
-    // A curator of the record's group may revoke it from here.
-    if let Some(s) = accounts::session(&state, &headers).await
-        && store.can(s.user.id, virion_store::Action::Revoke, rec.group).await.unwrap_or(false)
-    {
-        r.curator_csrf = Some(s.csrf);
-    }
-    let mut chrome = chrome_for(&state, &headers, av.to_string(), Some(&org.config.name)).await;
-    chrome.json_ld = Some(r.json_ld());
-    html_page(StatusCode::OK, virion_portal::record::render(&chrome, &r))
+    versions
 }
 
 fn metadata_of(rec: &VersionRecord) -> Vec<(String, String)> {

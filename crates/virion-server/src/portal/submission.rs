@@ -339,8 +339,7 @@ pub(crate) async fn revoke(
             "Reload the record page and try again.",
         );
     }
-    let prefixes: Vec<&str> = state.organisms().map(|o| o.config.accession_prefix.as_str()).collect();
-    let Ok(acc) = virion_store::Accession::parse(&accession, &prefixes) else {
+    let Ok(acc) = virion_store::Accession::parse(&accession, &super::accession_prefixes(&state)) else {
         return problem_page(
             &state,
             StatusCode::NOT_FOUND,
