@@ -438,6 +438,113 @@ impl Store {
         Ok(out)
     }
 
+    /// Replaces what was submitted for an unreleased version — the fix for a row whose
+    /// processing found errors — and sends it back to processing. Only an entry's newest
+    /// version, only while it awaits processing or review (a claimed job would race), and
+    /// never a revocation; `sequence: None` keeps the stored sequence.
+    ///
+    /// A version row is never updated (the database forbids it), so the unreleased row is
+    /// deleted — as a discard would — and written anew under the same accession and version,
+    /// with a fresh job. The previous metadata stays in the audit log.
+    pub async fn edit(
+        &self,
+        actor: UserId,
+        av: &AccessionVersion,
+        metadata_json: &str,
+        sequence: Option<&[u8]>,
+    ) -> Result<()> {
+        let now = self.now_ms();
+        let mut tx = self.begin_write().await?;
+        let acc = av.accession.as_str();
+        let head = self.newest(&mut tx, acc).await?;
+        self.require(actor, Action::Submit, head.group).await?;
+        let refuse = |reason| StoreError::CannotRevise { accession: av.to_string(), reason };
+        if head.version != av.version {
+            return Err(refuse("only an entry's newest version can be edited"));
+        }
+        if head.is_revocation {
+            return Err(refuse("a revocation has no data to edit"));
+        }
+        let row = sqlx::query(
+            "SELECT submitted_metadata, submission_id FROM versions WHERE accession = $1 AND version = $2",
+        )
+        .bind(acc)
+        .bind(av.version)
+        .fetch_one(&mut *tx)
+        .await?;
+        let previous: String = get(&row, "submitted_metadata")?;
+        let submission: i64 = get(&row, "submission_id")?;
+        let old_blob = head.blob.clone().ok_or_else(|| refuse("it has no stored sequence"))?;
+        let deleted = sqlx::query(
+            "DELETE FROM versions WHERE accession = $1 AND version = $2 AND status IN ('RECEIVED', 'PROCESSED')",
+        )
+        .bind(acc)
+        .bind(av.version)
+        .execute(&mut *tx)
+        .await?;
+        if deleted.rows_affected() != 1 {
+            return Err(refuse("only a version awaiting processing or review can be edited"));
+        }
+        let blob_id = match sequence {
+            None => old_blob,
+            Some(seq) => {
+                let own = av.to_string();
+                // The version's own blob goes; a predecessor's, shared by a revision, stays.
+                sqlx::query(
+                    "DELETE FROM sequence_blobs WHERE id = $1 AND NOT EXISTS \
+                     (SELECT 1 FROM versions WHERE sequence_blob_id = $1)",
+                )
+                .bind(own.clone())
+                .execute(&mut *tx)
+                .await?;
+                let codec = self.codec(head.organism).await?;
+                let compressed = codec
+                    .compress(seq)
+                    .map_err(|source| StoreError::Compression { blob: own.clone(), source })?;
+                sqlx::query(
+                    "INSERT INTO sequence_blobs (id, organism_id, raw_length, compressed) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(own.clone())
+                .bind(head.organism.0)
+                .bind(seq.len() as i64)
+                .bind(compressed)
+                .execute(&mut *tx)
+                .await?;
+                own
+            }
+        };
+        sqlx::query(
+            "INSERT INTO versions (accession, version, is_revocation, submitted_metadata, sequence_blob_id, \
+             submission_id, submitter_id, submitted_at, status) VALUES ($1, $2, 0, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(acc)
+        .bind(av.version)
+        .bind(metadata_json)
+        .bind(blob_id)
+        .bind(submission)
+        .bind(actor.0)
+        .bind(now)
+        .bind(Status::Received.as_str())
+        .execute(&mut *tx)
+        .await?;
+        self.enqueue_jobs(&mut tx, std::iter::once((acc, av.version)), now).await?;
+        let detail = serde_json::json!({
+            "previousMetadata": serde_json::from_str::<serde_json::Value>(&previous).unwrap_or_default(),
+            "sequenceReplaced": sequence.is_some(),
+        });
+        let entry = AuditEntry {
+            user: Some(actor),
+            action: "edit",
+            group: Some(head.group),
+            accession: Some(acc),
+            version: Some(av.version),
+            detail: detail.to_string(),
+        };
+        audit(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Adds a revocation version to each entry; it awaits approval like any other version.
     pub async fn revoke(
         &self,

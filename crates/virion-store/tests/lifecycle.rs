@@ -14,6 +14,7 @@ backend_tests!(
     forbidden_transitions,
     immutability_enforced_by_database,
     revise_and_revoke,
+    edit_unreleased,
     data_use_terms,
     role_action_matrix,
     job_leases,
@@ -280,6 +281,52 @@ async fn revise_and_revoke(cx: Ctx) {
     // Release numbers are unique and increase along the release order.
     let seqs: HashSet<i64> = stream.iter().map(|r| r.record.release_seq.unwrap()).collect();
     assert_eq!(seqs.len(), 5);
+}
+
+async fn edit_unreleased(cx: Ctx) {
+    let s = &cx.store;
+    let avs = cx.submit(2).await;
+    let first = avs[0].clone();
+    cx.process_all(|av| if *av == first { Errors } else { Clean }).await;
+    let av = &avs[0];
+    let before = cx.version(av).await;
+    assert_eq!(before.processed.as_ref().unwrap().result, Errors);
+
+    // Outsiders and consumers may not edit; a submitter of the group may.
+    let fixed = "{\"strain\":\"fixed\"}";
+    for who in [cx.outsider, cx.consumer] {
+        assert!(matches!(s.edit(who, av, fixed, None).await, Err(StoreError::Forbidden { .. })));
+    }
+    s.edit(cx.submitter, av, fixed, None).await.unwrap();
+    let after = cx.version(av).await;
+    assert_eq!(after.status, Status::Received);
+    assert_eq!(after.submitted_metadata_json, fixed);
+    assert!(after.processed.is_none(), "the stale result is gone");
+    assert_eq!(after.sequence_blob_id, before.sequence_blob_id);
+    assert_eq!(s.get_sequence(Some(cx.admin), av).await.unwrap(), Ctx::sequence(0));
+    // Processed again like any new version; then it can be approved.
+    let jobs = s.claim_jobs("w", 1, 10, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].metadata_json, fixed);
+    // Being processed: no edit (the worker's result would be for other data).
+    assert!(matches!(s.edit(cx.submitter, av, "{}", None).await, Err(StoreError::CannotRevise { .. })));
+    s.complete_job("w", jobs[0].id, &Ctx::outcome(Clean)).await.unwrap();
+
+    // A new sequence replaces the version's own blob.
+    let new_seq = Ctx::sequence(41);
+    s.edit(cx.submitter, av, fixed, Some(&new_seq)).await.unwrap();
+    assert_eq!(s.get_sequence(Some(cx.admin), av).await.unwrap(), new_seq);
+    cx.process_all(|_| Clean).await;
+    s.approve(cx.curator, cx.group, None, Scope::All).await.unwrap();
+    s.release_approved().await.unwrap();
+
+    // Released versions are revised, not edited.
+    assert!(matches!(s.edit(cx.submitter, av, "{}", None).await, Err(StoreError::CannotRevise { .. })));
+    let trail = s.audit_trail(&av.accession).await.unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["processed", "edit", "processed", "edit", "processed", "approve", "release"]);
+    assert!(trail[1].detail_json.contains("previousMetadata"), "{}", trail[1].detail_json);
+    assert_eq!(s.verify(true).await.unwrap(), vec![]);
 }
 
 async fn data_use_terms(cx: Ctx) {
