@@ -17,6 +17,9 @@ pub const CLADE: &str = "nextcladeClade";
 pub const LINEAGE: &str = "nextcladePangoLineage";
 pub const QC_STATUS: &str = "qcOverallStatus";
 pub const COVERAGE: &str = "coverage";
+/// `OPEN` or `RESTRICTED` as in force when the index was built (Loculus's LAPIS names).
+pub const DATA_USE_TERMS: &str = "dataUseTerms";
+pub const DATA_USE_TERMS_UNTIL: &str = "dataUseTermsRestrictedUntil";
 
 /// The index schema of an organism and how its configured fields map onto it.
 #[derive(Debug, Clone)]
@@ -55,6 +58,8 @@ impl HubSchema {
         metadata.push((LINEAGE.to_owned(), ColumnType::String { indexed: true }));
         metadata.push((QC_STATUS.to_owned(), ColumnType::String { indexed: true }));
         metadata.push((COVERAGE.to_owned(), ColumnType::Float));
+        metadata.push((DATA_USE_TERMS.to_owned(), ColumnType::String { indexed: true }));
+        metadata.push((DATA_USE_TERMS_UNTIL.to_owned(), ColumnType::Date));
         let schema = Schema {
             metadata,
             segments: vec![(layout.segment_name.clone(), layout.reference.clone())],
@@ -65,7 +70,8 @@ impl HubSchema {
     }
 
     /// One released version as a row. `metadata_json` is the submitted metadata as stored,
-    /// `processed_json` the worker's result (`{"nextclade": …, "clade": …, …}`).
+    /// `processed_json` the worker's result (`{"nextclade": …, "clade": …, …}`),
+    /// `restricted_until` the end of a restriction in force (`None`: open data).
     pub fn row(
         &self,
         layout: &SequenceLayout,
@@ -73,6 +79,7 @@ impl HubSchema {
         version: i64,
         metadata_json: &str,
         processed_json: &str,
+        restricted_until: Option<NaiveDate>,
     ) -> Result<RowInput, IngestError> {
         let name = format!("{accession}.{version}");
         let parse = |text: &str, what: &str| -> Result<Json, IngestError> {
@@ -96,6 +103,8 @@ impl HubSchema {
         values.push(text("lineage"));
         values.push(text(QC_STATUS));
         values.push(processed.get(COVERAGE).and_then(Json::as_f64).map_or(Value::Null, Value::Float));
+        values.push(Value::String(if restricted_until.is_some() { "RESTRICTED" } else { "OPEN" }.to_owned()));
+        values.push(restricted_until.map_or(Value::Null, Value::Date));
         let nextclade = processed.get("nextclade");
         let row = match nextclade {
             Some(record) if record.get("alignmentRange").is_some() => {
@@ -126,6 +135,10 @@ impl HubSchema {
 /// null, as LAPIS date columns hold days).
 fn typed(value: Option<&Json>, kind: FieldType) -> Value {
     let Some(v) = value else { return Value::Null };
+    // A submitter's "not provided" / "not collected" (`{"missing": …}`) is no value to query.
+    if v.get("missing").is_some() {
+        return Value::Null;
+    }
     match kind {
         FieldType::Date => {
             let text = v.get("value").unwrap_or(v).as_str().unwrap_or("");

@@ -67,6 +67,8 @@ pub struct Record {
     pub base_url: String,
     /// The CSRF token of a logged-in curator of the record's group (who may revoke it).
     pub curator_csrf: Option<String>,
+    /// The revision form, for members allowed to revise this entry.
+    pub revise_link: Option<String>,
 }
 
 impl Record {
@@ -173,6 +175,9 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
                     a href={ "/seq/" (av) ".tsv" } download { "metadata TSV" } " · "
                     a href={ "/seq/" (av) ".json" } download { "JSON" }
                 }
+            }
+            @if let Some(link) = &r.revise_link && r.is_latest && !r.is_revocation && r.status == "released" {
+                p { a href=(link) { "Revise this sequence" } " (corrected metadata or sequence become a new version)" }
             }
             @if let Some(csrf) = &r.curator_csrf && r.is_latest && !r.is_revocation && r.status == "released" {
                 details.revoke {

@@ -104,6 +104,8 @@ pub struct EntryRow {
     pub result: Option<String>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+    /// Awaiting review (or processing) and not a revocation: can be fixed on the edit form.
+    pub editable: bool,
 }
 
 /// What the review page shows.
@@ -169,12 +171,105 @@ pub fn review(chrome: &Chrome, r: &Review) -> String {
             div.scroll { table #entries {
                 thead { tr { th scope="col" { "Accession" } th scope="col" { "Submission id" } th scope="col" { "Status" } th scope="col" { "Errors and warnings" } } }
                 tbody { @for e in &r.entries { tr {
-                    td { @if e.status == "RELEASED" { a href={ "/seq/" (e.accession_version) } { (e.accession_version) } } @else { (e.accession_version) } }
+                    td {
+                        @if e.status == "RELEASED" { a href={ "/seq/" (e.accession_version) } { (e.accession_version) } } @else { (e.accession_version) }
+                        @if e.editable { " " a.edit href={ "/" (org) "/edit/" (e.accession_version) } aria-label={ "Edit " (e.accession_version) } { "edit" } }
+                    }
                     td { (e.submission_id) }
                     td { (e.status.to_lowercase()) @if let Some(res) = &e.result { " (" (res.to_lowercase()) ")" } }
                     td.wrap { ul.messages { @for m in &e.errors { li.error { (m) } } @for m in &e.warnings { li.warning { (m) } } } }
                 } } }
             } }
+        },
+    )
+}
+
+/// One metadata field on the edit form.
+#[derive(Debug, Clone, Default)]
+pub struct EditField {
+    pub name: String,
+    pub description: String,
+    pub example: Option<String>,
+    pub required: bool,
+    /// The submission id: shown, not changed (it pairs the row with its FASTA record).
+    pub read_only: bool,
+    pub value: String,
+    /// What validation or processing found wrong with this field.
+    pub problems: Vec<String>,
+}
+
+/// The form that fixes an unreleased row (processed again under the same version) or revises
+/// a released entry (a new version).
+#[derive(Debug, Clone, Default)]
+pub struct EditEntry {
+    pub organism: String,
+    pub csrf: String,
+    pub accession_version: String,
+    /// Released: saving makes a new version instead of replacing this one.
+    pub revise: bool,
+    pub group: String,
+    pub fields: Vec<EditField>,
+    /// Problems tied to no one field (alignment, sequence, …).
+    pub problems: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Length of the stored sequence, kept unless a new one is pasted.
+    pub sequence_length: usize,
+    /// A pasted sequence sent back after a failed attempt.
+    pub sequence: String,
+    pub error: Option<String>,
+}
+
+pub fn edit(chrome: &Chrome, e: &EditEntry) -> String {
+    let action = format!("/{}/edit/{}", e.organism, e.accession_version);
+    page(
+        chrome,
+        html! {
+            @if e.revise {
+                h1 { "Revise " (e.accession_version) }
+                p { "Saving makes a new version of this entry. It is processed and then awaits approval on the "
+                    a href={ "/" (e.organism) "/review?group=" (e.group) } { "review page" }
+                    "; the released version stays public until the new one is released." }
+            } @else {
+                h1 { "Edit " (e.accession_version) }
+                p { "Fix what is wrong and save: the entry is processed again and comes back to the "
+                    a href={ "/" (e.organism) "/review?group=" (e.group) } { "review page" } "." }
+            }
+            @if let Some(m) = &e.error { p.problem role="alert" { (m) } }
+            @if !e.problems.is_empty() {
+                section.problems aria-labelledby="entry-problems" {
+                    h2 #entry-problems { "Problems" }
+                    ul.messages { @for m in &e.problems { li.error { (m) } } @for m in &e.warnings { li.warning { (m) } } }
+                }
+            } @else if !e.warnings.is_empty() {
+                ul.messages { @for m in &e.warnings { li.warning { (m) } } }
+            }
+            form.edit method="post" action=(action) {
+                input type="hidden" name="csrf" value=(e.csrf);
+                div.fields {
+                    @for f in &e.fields {
+                        @let id = format!("field-{}", f.name);
+                        @let help = format!("{id}-help");
+                        div.field {
+                            label for=(id) { code { (f.name) } @if f.required { " (required)" } }
+                            input #(id) type="text" name={ "field:" (f.name) } value=(f.value)
+                                readonly[f.read_only] required[f.required]
+                                aria-invalid=[(!f.problems.is_empty()).then_some("true")]
+                                aria-describedby=(help)
+                                placeholder=[f.example.as_deref()];
+                            div.hint id=(help) {
+                                @for p in &f.problems { span.error role="alert" { (p) } " " }
+                                (f.description)
+                            }
+                        }
+                    }
+                }
+                div.field {
+                    label for="sequence" { "Sequence" }
+                    textarea #sequence name="sequence" rows="4" aria-describedby="sequence-help" { (e.sequence) }
+                    div.hint #sequence-help { "Leave empty to keep the stored sequence (" (count(e.sequence_length as u64)) " bases); paste a FASTA record or plain letters to replace it." }
+                }
+                button type="submit" { @if e.revise { "Submit revision" } @else { "Save and process again" } }
+            }
         },
     )
 }

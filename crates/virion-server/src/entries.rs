@@ -91,7 +91,7 @@ pub struct FormatQuery {
     format: Option<String>,
 }
 
-fn parse_av(org: &HubOrganism, text: &str) -> Result<AccessionVersion, ApiError> {
+pub(crate) fn parse_av(org: &HubOrganism, text: &str) -> Result<AccessionVersion, ApiError> {
     AccessionVersion::parse(text, &[org.config.accession_prefix.as_str()])
         .map_err(|e| ApiError::BadRequest(format!("{text:?}: {e}")))
 }
@@ -300,6 +300,37 @@ pub struct RevisionJson {
     sequence: Option<String>,
 }
 
+/// Checks one entry's metadata as a submission's row would be checked (`line` numbers it in
+/// the problems) and returns it as stored JSON, or every error found.
+pub(crate) fn validated_metadata(
+    org: &HubOrganism,
+    source: &str,
+    line: u64,
+    metadata: &serde_json::Map<String, Value>,
+) -> Result<String, Vec<Issue>> {
+    let mut validator = Validator::new(&org.config, source);
+    let header: Vec<String> = metadata.keys().cloned().collect();
+    let mut issues: Vec<Issue> =
+        validator.set_header(&header).into_iter().filter(|i| i.severity == Severity::Error).collect();
+    let mut row = Row::default();
+    row.line = line;
+    for v in metadata.values() {
+        row.push_cell(&tsv_cell(v));
+    }
+    let validated = validator.validate_row(&row);
+    issues.extend(validated.issues.iter().filter(|i| i.severity == Severity::Error).cloned());
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    // Plain JSON values: serialising cannot fail.
+    Ok(serde_json::to_string(&validated.values).expect("validated values serialise"))
+}
+
+/// A sequence as sent: whitespace dropped, letters upper-cased.
+pub(crate) fn cleaned_sequence(text: &str) -> Vec<u8> {
+    text.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_uppercase()).collect()
+}
+
 /// New versions of released entries; metadata is validated like a submission's.
 pub async fn revise(
     State(state): State<AppState>,
@@ -312,27 +343,44 @@ pub async fn revise(
     let mut issues: Vec<Issue> = Vec::new();
     for (i, r) in req.revisions.iter().enumerate() {
         let accession = parse_accession(org, &r.accession)?;
-        let mut validator = Validator::new(&org.config, "revisions");
-        let header: Vec<String> = r.metadata.keys().cloned().collect();
-        issues.extend(validator.set_header(&header).into_iter().filter(|i| i.severity == Severity::Error));
-        let mut row = Row::default();
-        row.line = i as u64 + 1;
-        for v in r.metadata.values() {
-            row.push_cell(&tsv_cell(v));
+        match validated_metadata(org, "revisions", i as u64 + 1, &r.metadata) {
+            Ok(metadata_json) => {
+                let sequence = r.sequence.as_deref().map(cleaned_sequence);
+                revisions.push(Ok::<_, std::io::Error>(Revision { accession, metadata_json, sequence }));
+            }
+            Err(found) => issues.extend(found),
         }
-        let validated = validator.validate_row(&row);
-        issues.extend(validated.issues.iter().filter(|i| i.severity == Severity::Error).cloned());
-        let metadata_json = serde_json::to_string(&validated.values).map_err(ApiError::internal)?;
-        let sequence = r.sequence.as_ref().map(|s| {
-            s.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_uppercase()).collect()
-        });
-        revisions.push(Ok::<_, std::io::Error>(Revision { accession, metadata_json, sequence }));
     }
     if !issues.is_empty() {
         return Err(ApiError::Validation(issues));
     }
     let created = state.store().revise(user.id, futures_util::stream::iter(revisions)).await?;
     Ok(Json(json!({ "revised": av_list(&created) })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditRequest {
+    accession_version: String,
+    metadata: serde_json::Map<String, Value>,
+    /// Omitted: keep the stored sequence.
+    sequence: Option<String>,
+}
+
+/// Replaces the submitted data of an unreleased version (a row that failed validation or
+/// processing) and sends it back to processing.
+pub async fn edit(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(organism): Path<String>,
+    Json(req): Json<EditRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let org = state.organism(&organism)?;
+    let av = parse_av(org, &req.accession_version)?;
+    let metadata_json = validated_metadata(org, "edit", 1, &req.metadata).map_err(ApiError::Validation)?;
+    let sequence = req.sequence.as_deref().map(cleaned_sequence);
+    state.store().edit(user.id, &av, &metadata_json, sequence.as_deref()).await?;
+    Ok(Json(json!({ "edited": av.to_string() })))
 }
 
 #[derive(Debug, Deserialize)]

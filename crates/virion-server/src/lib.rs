@@ -58,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{organism}/approve", post(entries::approve))
         .route("/api/{organism}/discard", post(entries::discard))
         .route("/api/{organism}/revise", post(entries::revise))
+        .route("/api/{organism}/edit", post(entries::edit))
         .route("/api/{organism}/revoke", post(entries::revoke))
         .route("/api/{organism}/data-use-terms", post(entries::change_terms))
         .route("/api/{organism}/released", get(released::released))

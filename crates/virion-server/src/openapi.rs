@@ -264,6 +264,10 @@ fn hub_paths() -> Value {
                 Some(json_body(json!({ "type": "object", "required": ["revisions"], "properties": { "revisions": { "type": "array", "items": { "type": "object", "required": ["accession", "metadata"], "properties": {
                     "accession": { "type": "string" }, "metadata": { "type": "object" }, "sequence": { "type": "string" } } } } } }))),
                 ok_json("{revised}"), true) },
+            "/api/{organism}/edit": { "post": op("Replace the submitted metadata (and optionally the sequence) of an unreleased version awaiting processing or review; it is processed again", vec![org()],
+                Some(json_body(json!({ "type": "object", "required": ["accessionVersion", "metadata"], "properties": {
+                    "accessionVersion": { "type": "string" }, "metadata": { "type": "object" }, "sequence": { "type": "string" } } }))),
+                ok_json("{edited}"), true) },
             "/api/{organism}/revoke": { "post": op("Add a revocation version to entries", vec![org()],
                 Some(json_body(json!({ "type": "object", "required": ["accessions"], "properties": { "accessions": { "type": "array", "items": { "type": "string" } }, "comment": { "type": "string" } } }))),
                 ok_json("{revoked}"), true) },

@@ -16,7 +16,8 @@ hub_tests!(
     roles_and_visibility,
     revoke_terms_tokens_groups,
     lapis_over_released_data,
-    portal_accounts
+    portal_accounts,
+    portal_edit_and_revise
 );
 
 async fn count_with_status(hub: &Hub, status: &str) -> usize {
@@ -1095,6 +1096,117 @@ async fn portal_accounts(hub: &Hub) {
     assert_eq!((code, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/account"));
     let (code, _, _) = b.send(hub, Method::GET, "/account", &[]).await;
     assert_eq!(code, StatusCode::OK);
+}
+
+/// The edit form's fields as (name, value) pairs, as a browser would send them back.
+fn form_fields(page: &str) -> Vec<(String, String)> {
+    let unescape = |v: &str| {
+        v.replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    page.split(r#"name="field:"#)
+        .skip(1)
+        .map(|rest| {
+            let name = rest.split('"').next().unwrap().to_owned();
+            let value = rest.split(r#"value=""#).nth(1).unwrap().split('"').next().unwrap();
+            (format!("field:{name}"), unescape(value))
+        })
+        .collect()
+}
+
+async fn login(hub: &Hub, name: &str, password: &str) -> Browser {
+    let mut b = Browser::default();
+    let (_, _, page) = b.send(hub, Method::GET, "/login", &[]).await;
+    let csrf = csrf_in(&page);
+    let (code, _, _) =
+        b.send(hub, Method::POST, "/login", &[("name", name), ("password", password), ("csrf", &csrf)]).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    b
+}
+
+/// Fixing an unreleased row on the portal's edit form (processed again under the same
+/// version), and revising a released one (a new version); bad values are named beside their
+/// fields and change nothing.
+async fn portal_edit_and_revise(hub: &Hub) {
+    let (metadata, sequences, _) = example_subset(&hub.shared, hub.dir.path(), 2);
+    let (code, body) = hub.submit("submitter", &metadata, &sequences).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let av = format!("{}.1", body["entries"][0]["accession"].as_str().unwrap());
+    hub.process_until(2, 600, async || count_with_status(hub, "PROCESSED").await == 2).await;
+
+    let (code, headers, _) =
+        Browser::default().send(hub, Method::GET, &format!("/sars-cov-2/edit/{av}"), &[]).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    assert!(headers[header::LOCATION].to_str().unwrap().starts_with("/login?next="));
+    let mut b = login(hub, "curator", "curator-password").await;
+    let (_, _, review) = b.send(hub, Method::GET, &format!("/sars-cov-2/review?group={GROUP}"), &[]).await;
+    assert!(review.contains(&format!("/sars-cov-2/edit/{av}")), "{review}");
+    let (code, _, form) = b.send(hub, Method::GET, &format!("/sars-cov-2/edit/{av}"), &[]).await;
+    assert_eq!(code, StatusCode::OK, "{form}");
+    let csrf = csrf_in(&form);
+    let fields = form_fields(&form);
+    assert!(fields.iter().any(|(k, v)| k == "field:country" && !v.is_empty()), "{fields:?}");
+    let post = |changes: &[(&str, &str)]| {
+        let mut f: Vec<(String, String)> =
+            fields.iter().filter(|(k, _)| !changes.iter().any(|(c, _)| c == k)).cloned().collect();
+        f.extend(changes.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        f.push(("csrf".into(), csrf.clone()));
+        f
+    };
+    let send = async |b: &mut Browser, f: Vec<(String, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        b.send(hub, Method::POST, &format!("/sars-cov-2/edit/{av}"), &pairs).await
+    };
+
+    // A bad country: named beside its field; nothing changes.
+    let (code, _, page) = send(&mut b, post(&[("field:country", "Atlantis")])).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("Nothing was saved") && page.contains(r#"aria-invalid="true""#), "{page}");
+    assert!(page.contains("Atlantis"), "the bad value is kept in the form");
+    // A sequence box holding two records is refused too.
+    let (code, _, page) = send(&mut b, post(&[("sequence", ">a\nACGT\n>b\nACGT")])).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("more than one FASTA record"), "{page}");
+    let (_, entry) = hub.get_json(&format!("/api/sars-cov-2/entries/{av}"), Some("curator")).await;
+    assert_eq!(entry["status"], "PROCESSED");
+
+    // A good edit: saved, processed again, then approved.
+    let (code, headers, _) = send(&mut b, post(&[("field:division", "Edited division")])).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    assert!(headers[header::LOCATION].to_str().unwrap().contains("processed+again"), "{headers:?}");
+    let (_, entry) = hub.get_json(&format!("/api/sars-cov-2/entries/{av}"), Some("curator")).await;
+    assert_eq!(
+        (entry["status"].as_str(), entry["metadata"]["division"].as_str()),
+        (Some("RECEIVED"), Some("Edited division"))
+    );
+    hub.process_until(2, 600, async || count_with_status(hub, "PROCESSED").await == 2).await;
+    let (code, _) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/approve",
+            Some("curator"),
+            json!({ "group": GROUP, "scope": "all" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+
+    // Revising the released entry from its record page makes version 2.
+    let (_, _, record) = b.send(hub, Method::GET, &format!("/seq/{av}"), &[]).await;
+    assert!(record.contains("Revise this sequence"), "{record}");
+    let (_, _, form) = b.send(hub, Method::GET, &format!("/sars-cov-2/edit/{av}"), &[]).await;
+    assert!(form.contains("Revise ") && form.contains("Submit revision"), "{form}");
+    let (code, _, _) = send(&mut b, post(&[("field:division", "Revised division")])).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    let next = av.replace(".1", ".2");
+    let (code, v2) = hub.get_json(&format!("/api/sars-cov-2/entries/{next}"), Some("curator")).await;
+    assert_eq!(code, StatusCode::OK, "{v2}");
+    assert_eq!(v2["metadata"]["division"], "Revised division");
+    // Version 1 is no longer the newest: its form is refused.
+    let (code, _, _) = b.send(hub, Method::GET, &format!("/sars-cov-2/edit/{av}"), &[]).await;
+    assert_eq!(code, StatusCode::CONFLICT);
 }
 
 trait PipeJson {

@@ -24,7 +24,7 @@ use virion_index::{Index, IndexBuilder, LineageIndex, PangoAliases, RoaringBitma
 use virion_ingest::SequenceLayout;
 use virion_ingest::hub::HubSchema;
 use virion_query::QueryIndex;
-use virion_store::{ReleasedVersion, Store};
+use virion_store::{DataUseTerms, ReleasedVersion, Store};
 
 /// Rows appended since the last snapshot after which a new one is written.
 pub const SNAPSHOT_EVERY: u64 = 10_000;
@@ -133,7 +133,14 @@ impl Source {
                 }
                 let processed = r.processed.as_ref().map_or("{}", |p| p.processed_json.as_str());
                 let accession = r.accession_version.accession.as_str();
-                match self.schema.row(&self.layout, accession, r.accession_version.version, &r.submitted_metadata_json, processed) {
+                // The record's terms are those in force today; a lapsing restriction changes the
+                // basis, which rebuilds the index.
+                let restricted_until = match r.terms {
+                    DataUseTerms::Restricted { until } => Some(until),
+                    DataUseTerms::Open => None,
+                };
+                let version = r.accession_version.version;
+                match self.schema.row(&self.layout, accession, version, &r.submitted_metadata_json, processed, restricted_until) {
                     Ok(row) => Some(row),
                     Err(e) => {
                         tracing::warn!(version = %r.accession_version, error = %e, "left out of the query index");
@@ -564,6 +571,7 @@ impl LapisIndexes {
             return None;
         }
         let source_organism = self.sources[name].organism;
+        let schema = self.sources[name].schema.schema.clone();
         let aliases = self.aliases.clone();
         let basis = basis.to_owned();
         let name = name.to_owned();
@@ -578,6 +586,11 @@ impl LapisIndexes {
             let state: SnapshotState = serde_json::from_slice(&state).ok()?;
             if state.kind != "hub" || state.basis != basis {
                 tracing::info!(organism = %name, "snapshot is of another pipeline, terms or day; rebuilding");
+                return None;
+            }
+            // Written by an older Virion whose rows had other columns.
+            if index.schema() != schema {
+                tracing::info!(organism = %name, "snapshot has another column layout; rebuilding");
                 return None;
             }
             let visible = decode_bitmap(&state.visible)?;

@@ -55,6 +55,7 @@ pub(crate) fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/{organism}/review", get(submission::review))
+        .route("/{organism}/edit/{accession_version}", get(submission::edit_form).post(submission::edit_save))
         .route("/{organism}/review/{action}", axum::routing::post(submission::review_action))
         .route("/login", get(accounts::login_page).post(accounts::login))
         .route("/signup", get(accounts::signup_page).post(accounts::signup))
@@ -798,6 +799,11 @@ async fn record(
     {
         r.curator_csrf = Some(s.csrf.clone());
     }
+    if let Some(s) = &session
+        && store.can(s.user.id, virion_store::Action::Revise, rec.group).await.unwrap_or(false)
+    {
+        r.revise_link = Some(format!("/{}/edit/{av}", org.config.name));
+    }
     let mut chrome = chrome(&state, av.to_string(), Some(&org.config.name));
     chrome.user = session.map(|s| s.user.name);
     chrome.json_ld = Some(r.json_ld());
@@ -953,6 +959,7 @@ fn record_view(
         changes,
         base_url,
         curator_csrf: None,
+        revise_link: None,
     }
 }
 

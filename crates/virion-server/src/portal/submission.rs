@@ -6,12 +6,16 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use virion_portal::submission::{EntryRow, IssueRow, Review, Upload};
-use virion_store::{ListFilter, Role};
+use serde_json::Value as Json;
+use virion_portal::submission::{EditEntry, EditField, EntryRow, IssueRow, Review, Upload};
+use virion_store::{AccessionVersion, ListFilter, Revision, Role, Status, VersionRecord};
 
 use super::accounts::{Session, same, session};
 use super::{chrome_for, html_page, issue_messages, problem_page};
-use crate::entries::{ReviewRequest, approve_versions, discard_versions};
+use crate::entries::{
+    ReviewRequest, approve_versions, cleaned_sequence, discard_versions, parse_av, tsv_cell,
+    validated_metadata,
+};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -252,6 +256,7 @@ pub(crate) async fn review(
             result: v.processed.as_ref().map(|p| p.result.as_str().to_owned()),
             errors: v.processed.as_ref().map(|p| issue_messages(&p.errors_json)).unwrap_or_default(),
             warnings: v.processed.as_ref().map(|p| issue_messages(&p.warnings_json)).unwrap_or_default(),
+            editable: !v.is_revocation && matches!(v.status, Status::Received | Status::Processed),
         })
         .filter(|e| match q.only.as_deref() {
             Some("errors") => !e.errors.is_empty(),
@@ -368,5 +373,273 @@ pub(crate) async fn revoke(
             Redirect::to(&format!("/{organism}/review?{q}")).into_response()
         }
         Err(e) => problem_page(&state, e.status(), "Could not revoke", &e.to_string()),
+    }
+}
+
+/// The edit form's page: every schema field filled from `values`, problems beside their fields.
+struct EditAttempt {
+    values: serde_json::Map<String, Json>,
+    /// (field or "", message) pairs: validation problems or the stored processing errors.
+    problems: Vec<(String, String)>,
+    sequence: String,
+    error: Option<String>,
+}
+
+/// Processing issues as (first named field, message).
+fn field_issues(json: &str) -> Vec<(String, String)> {
+    let v: Json = serde_json::from_str(json).unwrap_or_default();
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            let field = i["fields"].as_array().and_then(|f| f.first()).and_then(Json::as_str).unwrap_or("");
+            (field.to_owned(), i["message"].as_str().map_or_else(|| i.to_string(), str::to_owned))
+        })
+        .collect()
+}
+
+async fn edit_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    s: &Session,
+    organism: &str,
+    record: &VersionRecord,
+    status: StatusCode,
+    attempt: EditAttempt,
+) -> Response {
+    let Ok(org) = state.organism(organism) else {
+        return problem_page(state, StatusCode::NOT_FOUND, "No such organism", organism);
+    };
+    let group = state.store().group_name(record.group).await.unwrap_or_default();
+    let length = match state.store().get_sequence(Some(s.user.id), &record.accession_version).await {
+        Ok(seq) => seq.len(),
+        Err(_) => 0,
+    };
+    let mut problems = attempt.problems;
+    let fields = org
+        .config
+        .fields
+        .iter()
+        .map(|f| {
+            let mine: Vec<String> =
+                problems.iter().filter(|(k, _)| *k == f.name).map(|(_, m)| m.clone()).collect();
+            EditField {
+                name: f.name.clone(),
+                description: f.description.clone(),
+                example: f.example.clone(),
+                required: f.required,
+                read_only: f.name == org.config.submission_id_column,
+                value: attempt.values.get(&f.name).map(tsv_cell).unwrap_or_default(),
+                problems: mine,
+            }
+        })
+        .collect::<Vec<_>>();
+    problems.retain(|(k, _)| !fields.iter().any(|f| f.name == *k));
+    let warnings = record
+        .processed
+        .as_ref()
+        .map(|p| field_issues(&p.warnings_json).into_iter().map(|(_, m)| m).collect())
+        .unwrap_or_default();
+    let view = EditEntry {
+        organism: organism.to_owned(),
+        csrf: s.csrf.clone(),
+        accession_version: record.accession_version.to_string(),
+        revise: record.status == Status::Released,
+        group,
+        fields,
+        problems: problems.into_iter().map(|(_, m)| m).collect(),
+        warnings,
+        sequence_length: length,
+        sequence: attempt.sequence,
+        error: attempt.error,
+    };
+    let title = format!("Edit {}", record.accession_version);
+    let chrome = chrome_for(state, headers, title, Some(organism)).await;
+    html_page(status, virion_portal::submission::edit(&chrome, &view))
+}
+
+/// The version named in an edit URL, as the signed-in member sees it (unreleased included),
+/// if it can still be changed: the newest version, not a revocation, not in processing.
+async fn editable(
+    state: &AppState,
+    s: &Session,
+    organism: &str,
+    text: &str,
+) -> Result<VersionRecord, (StatusCode, String)> {
+    let org = state.organism(organism).map_err(|e| (StatusCode::NOT_FOUND, e.to_string()))?;
+    let av: AccessionVersion = parse_av(org, text).map_err(|e| (StatusCode::NOT_FOUND, e.to_string()))?;
+    let record = state
+        .store()
+        .get_version(Some(s.user.id), &av)
+        .await
+        .map_err(|_| (StatusCode::NOT_FOUND, format!("{text} is not a version you can see.")))?;
+    let action = if record.status == Status::Released {
+        virion_store::Action::Revise
+    } else {
+        virion_store::Action::Submit
+    };
+    if !state.store().can(s.user.id, action, record.group).await.unwrap_or(false) {
+        return Err((
+            StatusCode::FORBIDDEN,
+            format!("Your account may not change {av}: ask a curator of its group."),
+        ));
+    }
+    if !record.is_latest || record.is_revocation {
+        return Err((
+            StatusCode::CONFLICT,
+            format!("{av} is not the newest version of a sequence; open the newest one."),
+        ));
+    }
+    if matches!(record.status, Status::InProcessing | Status::Approved) {
+        return Err((
+            StatusCode::CONFLICT,
+            format!(
+                "{av} is {}; wait until it is processed or released.",
+                record.status.as_str().to_lowercase()
+            ),
+        ));
+    }
+    Ok(record)
+}
+
+/// `GET /{organism}/edit/{accession.version}`.
+pub(crate) async fn edit_form(
+    State(state): State<AppState>,
+    Path((organism, av)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(s) = session(&state, &headers).await else {
+        return login_first(&format!("/{organism}/edit/{av}"));
+    };
+    let record = match editable(&state, &s, &organism, &av).await {
+        Ok(r) => r,
+        Err((status, why)) => return problem_page(&state, status, "Cannot edit this version", &why),
+    };
+    let values = serde_json::from_str(&record.submitted_metadata_json).unwrap_or_default();
+    let problems = record.processed.as_ref().map(|p| field_issues(&p.errors_json)).unwrap_or_default();
+    let attempt = EditAttempt { values, problems, sequence: String::new(), error: None };
+    edit_page(&state, &headers, &s, &organism, &record, StatusCode::OK, attempt).await
+}
+
+/// A pasted sequence: a single FASTA record or bare letters.
+fn pasted_sequence(text: &str) -> Result<Option<Vec<u8>>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let body = match text.strip_prefix('>') {
+        Some(rest) => rest.split_once('\n').map_or("", |(_, b)| b),
+        None => text,
+    };
+    if body.contains('>') {
+        return Err("The sequence box holds more than one FASTA record; paste only this entry's.".into());
+    }
+    let seq = cleaned_sequence(body);
+    if seq.is_empty() {
+        return Err("The FASTA record has no sequence lines.".into());
+    }
+    if let Some(bad) = seq.iter().find(|b| !b.is_ascii_alphabetic() && **b != b'-' && **b != b'*') {
+        return Err(format!("The sequence holds {:?}, which is no nucleotide letter.", *bad as char));
+    }
+    Ok(Some(seq))
+}
+
+/// `POST /{organism}/edit/{accession.version}`: validated like a submission's row, then the
+/// unreleased version is replaced and processed again, or a released one revised.
+pub(crate) async fn edit_save(
+    State(state): State<AppState>,
+    Path((organism, av)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some(s) = session(&state, &headers).await else {
+        return login_first(&format!("/{organism}/edit/{av}"));
+    };
+    let record = match editable(&state, &s, &organism, &av).await {
+        Ok(r) => r,
+        Err((status, why)) => return problem_page(&state, status, "Cannot edit this version", &why),
+    };
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map_or("", |(_, v)| v.as_str());
+    let values: serde_json::Map<String, Json> = form
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("field:").map(|name| (name.to_owned(), Json::String(v.clone()))))
+        .collect();
+    let sequence_text = get("sequence").to_owned();
+    let retry = |problems, error| EditAttempt {
+        values: values.clone(),
+        problems,
+        sequence: sequence_text.clone(),
+        error,
+    };
+    if !same(get("csrf"), &s.csrf) {
+        let attempt = retry(Vec::new(), Some("The form expired; please save again.".into()));
+        return edit_page(&state, &headers, &s, &organism, &record, StatusCode::FORBIDDEN, attempt).await;
+    }
+    let Ok(org) = state.organism(&organism) else {
+        return problem_page(&state, StatusCode::NOT_FOUND, "No such organism", &organism);
+    };
+    let sequence = match pasted_sequence(&sequence_text) {
+        Ok(seq) => seq,
+        Err(why) => {
+            let attempt = retry(vec![("".into(), why)], None);
+            return edit_page(
+                &state,
+                &headers,
+                &s,
+                &organism,
+                &record,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                attempt,
+            )
+            .await;
+        }
+    };
+    let metadata_json = match validated_metadata(org, "form", 1, &values) {
+        Ok(json) => json,
+        Err(issues) => {
+            let problems =
+                issues.into_iter().map(|i| (i.column.clone().unwrap_or_default(), i.message)).collect();
+            let attempt = retry(problems, Some("Nothing was saved: fix the fields marked below.".into()));
+            return edit_page(
+                &state,
+                &headers,
+                &s,
+                &organism,
+                &record,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                attempt,
+            )
+            .await;
+        }
+    };
+    let store = state.store();
+    let av = record.accession_version.clone();
+    let outcome = if record.status == Status::Released {
+        let revision = Revision { accession: av.accession.clone(), metadata_json, sequence };
+        store.revise(s.user.id, futures_util::stream::iter([Ok::<_, std::io::Error>(revision)])).await.map(
+            |made| {
+                format!(
+                    "{} was submitted as a revision; it is processed, then awaits approval.",
+                    made.first().map(ToString::to_string).unwrap_or_default()
+                )
+            },
+        )
+    } else {
+        store
+            .edit(s.user.id, &av, &metadata_json, sequence.as_deref())
+            .await
+            .map(|()| format!("{av} was saved and is being processed again."))
+    };
+    match outcome {
+        Ok(message) => {
+            let group = store.group_name(record.group).await.unwrap_or_default();
+            let q = virion_portal::query_string(&[("group", group.as_str()), ("message", message.as_str())]);
+            Redirect::to(&format!("/{organism}/review?{q}")).into_response()
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            let attempt = retry(Vec::new(), Some(format!("Nothing was saved: {e}")));
+            edit_page(&state, &headers, &s, &organism, &record, e.status(), attempt).await
+        }
     }
 }
