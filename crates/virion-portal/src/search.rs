@@ -67,6 +67,9 @@ pub struct Search {
     pub order: Option<(String, bool)>,
     /// Why the filters could not be run (shown instead of results).
     pub error: Option<String>,
+    /// Matching rows under restricted use, by the date the restriction ends. Downloads leave
+    /// them out unless their terms are accepted.
+    pub restricted: Vec<(String, u64)>,
 }
 
 impl Search {
@@ -286,45 +289,98 @@ fn results(s: &Search) -> Markup {
     }
 }
 
-/// Download links for the current filters, served by the LAPIS routes themselves.
+/// What can be downloaded: (label, `file` value, LAPIS route, extra parameters).
+const DOWNLOADS: [(&str, &str, &str); 5] = [
+    ("Metadata (TSV)", "metadata-tsv", "details"),
+    ("Metadata (CSV)", "metadata-csv", "details"),
+    ("Metadata (NDJSON)", "metadata-ndjson", "details"),
+    ("Unaligned sequences (FASTA)", "unaligned", "unalignedNucleotideSequences"),
+    ("Aligned sequences (FASTA)", "aligned", "alignedNucleotideSequences"),
+];
+
+/// The data-use-terms filter that keeps downloads to open data (Loculus's LAPIS field).
+pub const OPEN_ONLY: (&str, &str) = ("dataUseTerms", "OPEN");
+
+/// What restricted-use terms ask of whoever downloads such data.
+pub const RESTRICTED_TERMS: &str = "Restricted-use sequences may be used in your own analyses, \
+    but results that rely on them may not be published before their restriction ends, \
+    unless the submitting group agrees. Cite them by accession.";
+
+/// The LAPIS URL that downloads `file` (a `DOWNLOADS` value) for `filters`, or `None` for an
+/// unknown file. Metadata downloads name `columns` (empty: every column, LAPIS's default).
+pub fn download_url(
+    organism: &str,
+    filters: &[(String, String)],
+    file: &str,
+    compression: Option<&str>,
+    columns: &[String],
+) -> Option<String> {
+    let (_, _, route) = DOWNLOADS.iter().find(|(_, f, _)| *f == file)?;
+    let mut p: Vec<(String, String)> = filters.to_vec();
+    if let Some(format) = file.strip_prefix("metadata-") {
+        p.push(("dataFormat".into(), format.into()));
+        if !columns.is_empty() {
+            p.push(("fields".into(), columns.join(",")));
+        }
+    }
+    if let Some(c) = compression.filter(|c| ["zstd", "gzip"].contains(c)) {
+        p.push(("compression".into(), c.into()));
+    }
+    p.push(("downloadAsFile".into(), "true".into()));
+    Some(format!("/{organism}/sample/{route}?{}", query_string(&p)))
+}
+
+/// The download dialog: open data by one click, restricted data after accepting its terms.
 fn downloads(s: &Search) -> Markup {
     let filters = s.filters();
-    let link = |route: &str, extra: &[(&str, &str)]| {
-        let mut p: Vec<(String, String)> = filters.clone();
-        p.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        p.push(("downloadAsFile".into(), "true".into()));
-        format!("/{}/sample/{route}?{}", s.organism, query_string(&p))
-    };
-    let fields = s.all_columns.join(",");
-    let metadata = |format: &'static str| vec![("dataFormat", format), ("fields", fields.as_str())];
-    let items = [
-        ("Metadata (TSV)", "details", metadata("tsv")),
-        ("Metadata (CSV)", "details", metadata("csv")),
-        ("Metadata (NDJSON)", "details", metadata("ndjson")),
-        ("Unaligned sequences (FASTA)", "unalignedNucleotideSequences", vec![]),
-        ("Aligned sequences (FASTA)", "alignedNucleotideSequences", vec![]),
-    ];
-    fn compressed<'a>(extra: &[(&'a str, &'a str)], how: &'static str) -> Vec<(&'a str, &'a str)> {
-        let mut e = extra.to_vec();
-        e.push(("compression", how));
-        e
+    let restricted: u64 = s.restricted.iter().map(|r| r.1).sum();
+    let mut open_filters = filters.clone();
+    if restricted > 0 {
+        open_filters.push((OPEN_ONLY.0.into(), OPEN_ONLY.1.into()));
     }
+    let link = |file: &str, compression: Option<&str>| {
+        download_url(&s.organism, &open_filters, file, compression, &s.all_columns).unwrap_or_default()
+    };
+    let open = s.total - restricted;
+    let until = |i: usize| s.restricted.get(i).map_or("", |r| r.0.as_str());
     html! {
         details.downloads #download {
-            summary { "Download " (count(s.total)) " sequences" }
+            summary { "Download " (count(open)) @if restricted > 0 { " open" } " sequences" }
             ul {
-                @for (label, route, extra) in &items {
+                @for (label, file, _) in &DOWNLOADS {
                     li {
-                        a href=(link(route, extra)) download { (label) }
+                        a href=(link(file, None)) download { (label) }
                         " · "
-                        a href=(link(route, &compressed(extra, "zstd"))) download { "zstd" }
+                        a href=(link(file, Some("zstd"))) download { "zstd" }
                         " · "
-                        a href=(link(route, &compressed(extra, "gzip"))) download { "gzip" }
+                        a href=(link(file, Some("gzip"))) download { "gzip" }
                     }
                 }
             }
-            p.hint { "Released, open data only. The same filters work on the LAPIS API: "
-                code { "/" (s.organism) "/sample/details?" (query_string(&filters)) } }
+            @if restricted > 0 {
+                form.restricted method="get" action={ "/" (s.organism) "/download" } data-testid="restricted-download" {
+                    p role="note" {
+                        strong { (count(restricted)) } " restricted-use "
+                        @if restricted == 1 { "sequence is" } @else { "sequences are" }
+                        " left out of these files (restricted until "
+                        (until(0)) @if s.restricted.len() > 1 { "–" (until(s.restricted.len() - 1)) } ")."
+                    }
+                    blockquote.terms { (RESTRICTED_TERMS) }
+                    @for (k, v) in &filters { input type="hidden" name=(k) value=(v); }
+                    label { "File " select name="file" {
+                        @for (label, file, _) in &DOWNLOADS { option value=(file) { (label) } }
+                    } }
+                    " "
+                    label { "Compression " select name="compression" {
+                        option value="" { "none" } option value="zstd" { "zstd" } option value="gzip" { "gzip" }
+                    } }
+                    label.check { input type="checkbox" name="acceptTerms" value="yes" required;
+                        " I accept the restricted-use terms" }
+                    button type="submit" { "Download all " (count(s.total)) ", restricted included" }
+                }
+            }
+            p.hint { "The same filters work on the LAPIS API: "
+                code { "/" (s.organism) "/sample/details?" (query_string(&open_filters)) } }
         }
     }
 }
@@ -390,6 +446,7 @@ mod tests {
             page_size: 100,
             order: Some(("date".into(), false)),
             error: None,
+            restricted: Vec::new(),
         }
     }
 

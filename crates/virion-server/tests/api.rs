@@ -857,6 +857,19 @@ async fn portal_pages(hub: &Hub, records: &[Value]) {
     // Every listed row links to its record; facets list the lineage with its count.
     assert_eq!(found.matches(r#"<td><a href="/seq/"#).count(), with_lineage);
     assert!(found.contains(&format!(r#"value="{lineage}""#)));
+    // A facet ignores its own field's filter: another country stays one click away.
+    let country_of = |r: &Value| r["metadata"]["country"].as_str().map(str::to_owned);
+    let country = records.iter().find_map(country_of).unwrap();
+    let other = records.iter().filter_map(country_of).find(|c| *c != country).unwrap();
+    let (_, _, by_country) =
+        page(hub, &format!("/sars-cov-2/search?country={}", country.replace(' ', "+"))).await;
+    let link = virion_portal::query_string(&[("country", other.as_str())]);
+    assert!(by_country.contains(&format!("/sars-cov-2/search?{link}")), "{other}: {by_country}");
+    // Open data only: nothing is restricted, so the downloads carry no terms filter.
+    assert!(
+        !found.contains("dataUseTerms=OPEN&amp;downloadAsFile") && !found.contains("restricted-use"),
+        "{found}"
+    );
 
     // Paging: two rows a page.
     let (_, _, paged) = page(hub, "/sars-cov-2/search?pageSize=2&page=2&orderBy=accessionVersion").await;
@@ -1132,7 +1145,10 @@ async fn login(hub: &Hub, name: &str, password: &str) -> Browser {
 /// fields and change nothing.
 async fn portal_edit_and_revise(hub: &Hub) {
     let (metadata, sequences, _) = example_subset(&hub.shared, hub.dir.path(), 2);
-    let (code, body) = hub.submit("submitter", &metadata, &sequences).await;
+    // Restricted data, so the search page's download dialog has something to leave out.
+    let until = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    let terms = [("dataUseTermsType", "RESTRICTED"), ("restrictedUntil", until.as_str())];
+    let (code, body) = hub.submit_with("submitter", &metadata, &sequences, &terms).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     let av = format!("{}.1", body["entries"][0]["accession"].as_str().unwrap());
     hub.process_until(2, 600, async || count_with_status(hub, "PROCESSED").await == 2).await;
@@ -1192,6 +1208,35 @@ async fn portal_edit_and_revise(hub: &Hub) {
         )
         .await;
     assert_eq!(code, StatusCode::OK);
+
+    // Downloads: open data by default, the restricted ones counted and offered with their terms.
+    hub.state.lapis().refresh(&hub.store).await;
+    let (code, _, search) = b.send(hub, Method::GET, "/sars-cov-2/search", &[]).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(search.contains("Download 0 open sequences"), "{search}");
+    assert!(search.contains("restricted-use sequences are left out") && search.contains(&until), "{search}");
+    assert!(search.contains("dataUseTerms=OPEN&amp;downloadAsFile=true"), "{search}");
+    let (code, _, _) = b.send(hub, Method::GET, "/sars-cov-2/download?file=unaligned", &[]).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "the terms must be accepted");
+    let (code, headers, _) = b
+        .send(
+            hub,
+            Method::GET,
+            "/sars-cov-2/download?country=Nowhere&file=metadata-tsv&compression=zstd&acceptTerms=yes",
+            &[],
+        )
+        .await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        "/sars-cov-2/sample/details?country=Nowhere&dataFormat=tsv&compression=zstd&downloadAsFile=true"
+    );
+    let (_, n) = hub.get_json("/sars-cov-2/sample/aggregated?dataUseTerms=RESTRICTED", None).await;
+    assert_eq!(n["data"][0]["count"], 2, "{n}");
+    let (_, n) = hub
+        .get_json(&format!("/sars-cov-2/sample/aggregated?dataUseTermsRestrictedUntil={until}"), None)
+        .await;
+    assert_eq!(n["data"][0]["count"], 2, "{n}");
 
     // Revising the released entry from its record page makes version 2.
     let (_, _, record) = b.send(hub, Method::GET, &format!("/seq/{av}"), &[]).await;

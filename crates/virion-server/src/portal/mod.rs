@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde_json::Value as Json;
 use virion_index::{ColumnType, Index};
+use virion_ingest::hub::{DATA_USE_TERMS, DATA_USE_TERMS_UNTIL};
 use virion_portal::home::Home;
 use virion_portal::record::{QcRule, Record, VersionLine};
 use virion_portal::search::{Facet, FieldFilter, FieldKind, Search, VIEW_PARAMETERS};
@@ -54,6 +55,7 @@ pub(crate) fn routes() -> Router<AppState> {
                 .post(submission::upload)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route("/{organism}/download", get(download))
         .route("/{organism}/review", get(submission::review))
         .route("/{organism}/edit/{accession_version}", get(submission::edit_form).post(submission::edit_save))
         .route("/{organism}/review/{action}", axum::routing::post(submission::review_action))
@@ -177,21 +179,17 @@ fn count_of(parts: &[Part<'_>], req: &LapisRequest, budget: &Budget) -> Result<u
 }
 
 /// The most common values of `field` among the rows `filters` select.
-fn facet(
-    parts: &[Part<'_>],
-    filters: &str,
-    field: &str,
-    total: u64,
-    budget: &Budget,
-) -> Result<Facet, QueryError> {
+fn facet(parts: &[Part<'_>], filters: &str, field: &str, budget: &Budget) -> Result<Facet, QueryError> {
     let req = lapis_request(filters, &[("fields", field)])?;
     let t = table(parts, Endpoint::Aggregated, &req, budget)?;
+    let mut total = 0;
     let mut values: Vec<(String, u64)> = t
         .rows
         .iter()
         .filter_map(|r| {
             let value = r.first()?.text();
-            let n = r.last()?.text().parse().ok()?;
+            let n: u64 = r.last()?.text().parse().ok()?;
+            total += n;
             (!value.is_empty()).then_some((value, n))
         })
         .collect();
@@ -199,6 +197,20 @@ fn facet(
     values.truncate(FACET_VALUES);
     let listed: u64 = values.iter().map(|v| v.1).sum();
     Ok(Facet { field: field.to_owned(), label: label(field), values, others: total.saturating_sub(listed) })
+}
+
+/// `filters` less those on `field`, as a query string: a facet leaves its own field's filter
+/// out, so picking one country still lists the others to switch to.
+fn without(filters: &[(String, String)], field: &str) -> String {
+    query_string(
+        &filters
+            .iter()
+            .filter(|(k, _)| k != field)
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|(k, v)| (k, v))
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// `collectionDate` or `collection_date` → "Collection date".
@@ -306,6 +318,45 @@ fn public_base(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
+/// `GET /{organism}/download?{filters}&file=…&compression=…&acceptTerms=yes`: the search
+/// page's restricted-data form. Only with the terms accepted does it redirect to the LAPIS
+/// download of every match, restricted data included.
+async fn download(
+    State(state): State<AppState>,
+    Path(organism): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    // An unknown organism is refused by the LAPIS route redirected to.
+    let params = filled_params(raw.as_deref());
+    let get = |name: &str| params.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str());
+    if get("acceptTerms") != "yes" {
+        return problem_page(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "Accept the terms first",
+            "Restricted-use sequences are downloaded only by someone who accepts their terms: tick the box on the search page, or use its open-data links.",
+        );
+    }
+    let filters: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| {
+            !["file", "compression", "acceptTerms"].contains(&k.as_str())
+                && !VIEW_PARAMETERS.contains(&k.as_str())
+        })
+        .cloned()
+        .collect();
+    let compression = Some(get("compression")).filter(|c| !c.is_empty());
+    match virion_portal::search::download_url(&organism, &filters, get("file"), compression, &[]) {
+        Some(url) => Redirect::to(&url).into_response(),
+        None => problem_page(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "No such file",
+            &format!("{:?} is not a download; pick one from the list.", get("file")),
+        ),
+    }
+}
+
 async fn dashboard(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
@@ -329,11 +380,8 @@ async fn dashboard(
             .and_then(|c| c.day_bounds())
             .map(|(lo, hi)| (virion_index::date_of(lo).to_string(), virion_index::date_of(hi).to_string()));
         let lineage_field = lineage.map(|l| index.columns[l].name.clone());
-        let total = count_of(parts, &lapis_request(&filter_qs, &[])?, budget)?;
         let lineages = match &lineage_field {
-            Some(l) => {
-                facet(parts, &filter_qs, l, total, budget)?.values.into_iter().take(3).map(|v| v.0).collect()
-            }
+            Some(l) => facet(parts, &filter_qs, l, budget)?.values.into_iter().take(3).map(|v| v.0).collect(),
             None => Vec::new(),
         };
         let location = index
@@ -441,7 +489,7 @@ async fn home_page(
             })
             .map(|c| c.name.clone());
         for field in lineage_name.iter().chain(country.iter()) {
-            top.push(facet(parts, "", field, released, budget)?);
+            top.push(facet(parts, "", field, budget)?);
         }
         // The latest releases: the highest accession numbers are the newest entries.
         let mut columns = vec![key.clone()];
@@ -598,6 +646,8 @@ async fn search(
     let filters: Vec<(String, String)> =
         params.iter().filter(|(k, _)| !VIEW_PARAMETERS.contains(&k.as_str())).cloned().collect();
     let filter_qs = query_string(&filters);
+    let filters_terms = filters.iter().any(|(k, _)| k == DATA_USE_TERMS);
+    let facet_filters = filters.clone();
     let key = primary_key(&state, &organism);
     let order_in = order.clone();
     let found = query(&state, &organism, &request_id, move |parts, index, lineage, budget| {
@@ -609,12 +659,31 @@ async fn search(
         } else if !columns.contains(&key) {
             columns.insert(0, key.clone());
         }
-        let run = || -> Result<(u64, Vec<FieldFilter>, Table), QueryError> {
+        // Downloads are open data unless the terms of restricted data are accepted: count
+        // what they leave out (unless the search itself filters on the terms).
+        let terms_column = index.column(DATA_USE_TERMS).is_some() && !filters_terms;
+        let run = || -> Result<(u64, Vec<FieldFilter>, Table, Vec<(String, u64)>), QueryError> {
             let total = count_of(parts, &lapis_request(&filter_qs, &[])?, budget)?;
+            let restricted = if terms_column && total > 0 {
+                let extra = [(DATA_USE_TERMS, "RESTRICTED"), ("fields", DATA_USE_TERMS_UNTIL)];
+                let t = table(parts, Endpoint::Aggregated, &lapis_request(&filter_qs, &extra)?, budget)?;
+                let mut by_date: Vec<(String, u64)> = t
+                    .rows
+                    .iter()
+                    .filter_map(|r| Some((r.first()?.text(), r.last()?.text().parse().ok()?)))
+                    .collect();
+                by_date.sort();
+                by_date
+            } else {
+                Vec::new()
+            };
             let mut filters_out = Vec::new();
             for (name, kind, faceted) in &fields {
-                let facet =
-                    if *faceted { Some(facet(parts, &filter_qs, name, total, budget)?) } else { None };
+                let facet = if *faceted {
+                    Some(facet(parts, &without(&facet_filters, name), name, budget)?)
+                } else {
+                    None
+                };
                 filters_out.push(FieldFilter {
                     name: name.clone(),
                     label: label(name),
@@ -636,7 +705,7 @@ async fn search(
             }
             let t = table(parts, Endpoint::Details, &lapis_request(&filter_qs, &extra)?, budget)?;
             let rows = t.rows.iter().map(|r| r.iter().map(|c| c.text()).collect()).collect();
-            Ok((total, filters_out, Table { columns: t.columns, rows }))
+            Ok((total, filters_out, Table { columns: t.columns, rows }, restricted))
         };
         Ok(match run() {
             Ok(found) => (Ok(found), all_columns, fields),
@@ -661,8 +730,9 @@ async fn search(
         ..Search::default()
     };
     let status = match result {
-        Ok((total, fields_out, table)) => {
+        Ok((total, fields_out, table, restricted)) => {
             s.total = total;
+            s.restricted = restricted;
             s.fields = fields_out;
             s.table = table;
             StatusCode::OK
