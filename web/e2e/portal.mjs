@@ -17,6 +17,7 @@ if (!base || !shots || !metadata || !sequences || !brokenMetadata) {
   process.exit(2);
 }
 fs.mkdirSync(shots, { recursive: true });
+fs.rmSync(path.join(shots, 'failure.png'), { force: true }); // a previous run's
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 
 function check(condition, message) {
@@ -54,15 +55,36 @@ try {
   check(lineage.length > 0, 'home lists the most common lineages');
   await shot('home');
 
-  // Search by lineage through the one search box (sublineages included with *).
-  await page.getByLabel(/Search SARS-CoV-2 by accession/).fill(`${lineage}*`);
-  await page.getByLabel(/Search SARS-CoV-2 by accession/).press('Enter');
+  // Search by lineage through the one search box (sublineages included with *), by keyboard
+  // alone: Tab reaches the box, each stop shows a focus ring, Enter searches.
+  const searchBox = page.getByLabel(/Search SARS-CoV-2 by accession/);
+  for (let i = 0; i < 40 && !(await searchBox.evaluate((el) => el === document.activeElement)); i++) {
+    await page.keyboard.press('Tab');
+    const ring = await page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement);
+      return s.outlineStyle !== 'none' && s.outlineWidth !== '0px';
+    });
+    check(ring, `focus is visible on ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 80))}`);
+  }
+  check(await searchBox.evaluate((el) => el === document.activeElement), 'the search box is reachable by Tab');
+  await page.keyboard.type(`${lineage}*`);
+  await page.keyboard.press('Enter');
   await page.waitForURL(/\/sars-cov-2\/search\?nextcladePangoLineage=/);
   const byLineage = number(await page.getByTestId('result-count').textContent());
   const rows = await page.locator('#results tbody tr').count();
   check(byLineage > 0 && rows === Math.min(byLineage, 50), `lineage search: ${byLineage} matches, ${rows} rows`);
   check(decodeURIComponent(page.url()).includes(`nextcladePangoLineage=${lineage}*`), 'the URL holds the query');
   await shot('search-lineage');
+  // A phone-sized screen: nothing wider than the viewport, filters above the results.
+  const phone = await context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  for (const [name, url] of [['home-narrow', `${base}/sars-cov-2`], ['search-narrow', page.url()]]) {
+    await phone.goto(url);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `${name}: the page fits a 390 px screen (overflow ${overflow} px)`);
+    await phone.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  }
+  await phone.close();
 
   // A facet link narrows the search to exactly its count.
   const facet = page.locator('form.filters ul.facet li:has(a)').first();
@@ -186,8 +208,12 @@ try {
   check(issues.includes('2020-13-45') && issues.includes('Atlantis'), `the broken values are shown: ${issues.slice(0, 300)}`);
   await shot('submit-errors');
   const releasedBefore = number(await (await fetch(`${base}/sars-cov-2/sample/aggregated`)).json().then((j) => j.data[0].count));
+  // These genomes are restricted for 30 days: the search page's downloads leave them out.
+  const until = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10);
   await page.getByLabel('Metadata table').setInputFiles(metadata);
   await page.getByLabel('Sequences (FASTA)').setInputFiles(sequences);
+  await page.locator('input[name="dataUseTermsType"][value="RESTRICTED"]').check();
+  await page.getByLabel('until').fill(until);
   await page.getByRole('button', { name: 'Submit', exact: true }).click();
   await page.waitForURL(/\/sars-cov-2\/review\?/);
   check((await page.getByRole('status').first().textContent()).includes('20 genomes received'), 'received');
@@ -197,6 +223,29 @@ try {
     return t.includes('processed') && !t.includes('received') && !t.includes('in_processing');
   }, null, { timeout: 180000, polling: 500 });
   await shot('review');
+  // Fix a row: a bad value is refused beside its field; a good edit is processed again.
+  const editLink = page.locator('#entries a.edit').first();
+  const edited = (await editLink.getAttribute('href')).split('/').pop();
+  await editLink.click();
+  await page.waitForURL(new RegExp(`/sars-cov-2/edit/${edited.replace('.', '\\.')}$`));
+  const country = await page.locator('#field-country').inputValue();
+  await page.locator('#field-country').fill('Atlantis');
+  await page.getByRole('button', { name: 'Save and process again' }).click();
+  await page.waitForLoadState('domcontentloaded');
+  check(await page.locator('#field-country').getAttribute('aria-invalid') === 'true', 'the bad country is marked');
+  check((await page.locator('#field-country-help').textContent()).includes('not an INSDC country'), 'and explained beside it');
+  await shot('edit');
+  await page.locator('#field-country').fill(country);
+  await page.locator('#field-division').fill('Edited in the browser');
+  await page.getByRole('button', { name: 'Save and process again' }).click();
+  await page.waitForURL(/\/sars-cov-2\/review\?/);
+  check((await page.getByRole('status').first().textContent()).includes('processed again'), 'the edit is saved');
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-testid="status-counts"]')?.textContent ?? '';
+    return t.includes('processed') && !t.includes('received') && !t.includes('in_processing');
+  }, null, { timeout: 180000, polling: 500 });
+  const editedRecord = await (await fetch(`${base}/sars-cov-2/sample/details?accessionVersion=${edited}`)).json();
+  check(editedRecord.data.length === 0, 'not released before approval');
   await page.getByRole('button', { name: 'Approve all processed' }).click();
   await page.waitForLoadState('domcontentloaded');
   const approvedText = await page.getByRole('status').first().textContent();
@@ -207,7 +256,36 @@ try {
     releasedAfter = (await (await fetch(`${base}/sars-cov-2/sample/aggregated`)).json()).data[0].count;
   }
   check(releasedAfter > releasedBefore, `released genomes become searchable (${releasedBefore} → ${releasedAfter})`);
-  await page.reload();
+  const divisionNow = await (await fetch(`${base}/sars-cov-2/sample/details?accessionVersion=${edited}&fields=division`)).json();
+  check(divisionNow.data[0]?.division === 'Edited in the browser', `the edit is released: ${JSON.stringify(divisionNow.data)}`);
+
+  // Downloads: open data by default; the restricted genomes are counted, with their terms, and
+  // downloaded only after accepting them.
+  await page.goto(`${base}/sars-cov-2/search`);
+  await page.locator('details.downloads summary').click();
+  const restrictedForm = page.getByTestId('restricted-download');
+  const restrictedNote = await restrictedForm.textContent();
+  const leftOut = number(await restrictedForm.locator('strong').first().textContent());
+  check(restrictedNote.includes(until) && leftOut === 20, `20 restricted genomes are left out: ${restrictedNote.slice(0, 200)}`);
+  const total = number(await page.getByTestId('result-count').textContent());
+  await restrictedForm.getByLabel('File').selectOption('metadata-tsv');
+  await shot('download-restricted');
+  // The box is required: the browser will not send the form until it is ticked.
+  await restrictedForm.getByRole('button').click();
+  await page.waitForTimeout(300);
+  check(page.url().endsWith('/sars-cov-2/search'), 'no download before the terms are accepted');
+  await restrictedForm.getByLabel('I accept the restricted-use terms').check();
+  const [all] = await Promise.all([page.waitForEvent('download'), restrictedForm.getByRole('button').click()]);
+  const tsv = fs.readFileSync(await all.path(), 'utf8').trim().split('\n');
+  check(tsv.length === total + 1, `all ${total} matches downloaded, restricted included (${tsv.length - 1} rows)`);
+  const [open] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('details.downloads ul a', { hasText: 'Metadata (TSV)' }).click(),
+  ]);
+  const openRows = fs.readFileSync(await open.path(), 'utf8').trim().split('\n').length - 1;
+  check(openRows === total - 20, `the open download leaves the 20 restricted out (${openRows} of ${total})`);
+
+  await page.goto(`${base}/sars-cov-2/review`);
   const releasedLink = page.locator('#entries tbody a').first();
   const releasedId = (await releasedLink.textContent()).trim();
   await releasedLink.click();

@@ -85,8 +85,9 @@ pub fn upload(chrome: &Chrome, u: &Upload) -> String {
                     fieldset.field {
                         legend { "Data use terms" }
                         label.check { input type="radio" name="dataUseTermsType" value="OPEN" checked; " Open" }
-                        label.check { input type="radio" name="dataUseTermsType" value="RESTRICTED"; " Restricted until " }
-                        input type="date" name="restrictedUntil" aria-label="Restricted until";
+                        label.check { input type="radio" name="dataUseTermsType" value="RESTRICTED"; " Restricted" }
+                        label { "until " input type="date" name="restrictedUntil"; }
+                        span.hint { " (at most a year ahead; the data become open on that day)" }
                     }
                     button type="submit" { "Submit" }
                 }
