@@ -40,8 +40,20 @@ const outside = [];
 page.on('request', (r) => { if (!r.url().startsWith(base)) outside.push(r.url()); });
 const failures = [];
 page.on('pageerror', (e) => failures.push(e.message));
-async function shot(name) {
+// Each page is also checked by axe-core (Deque's accessibility engine) against WCAG 2.1 A and
+// AA: labels, names, contrast, landmarks, ARIA use. The dashboard is left to its components.
+const axeSource = fs.readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+const audited = [];
+async function shot(name, { audit = true } = {}) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  if (!audit) return;
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  check(found.length === 0, `${name}: accessibility violations:\n  ${found.join('\n  ')}`);
+  audited.push(name);
 }
 
 try {
@@ -165,7 +177,9 @@ try {
   const gsErrors = await page.evaluate(() => window.__gsErrors);
   check(gsErrors.length === 0, `no component errors: ${gsErrors.join('; ')}`);
   await page.waitForTimeout(500);
-  await shot('dashboard');
+  await shot('dashboard', { audit: false });
+  const legal = await fetch(`${base}/assets/dashboard.js.LEGAL.txt`);
+  check(legal.ok && (await legal.text()).includes('License'), 'the bundle\'s license notices are served');
   console.log(`dashboard: ${JSON.stringify(rendered)}`);
 
   // The API documentation, rendered from the OpenAPI document.
@@ -311,6 +325,7 @@ try {
 
   check(outside.length === 0, `nothing fetched from elsewhere: ${outside.join(', ')}`);
   check(failures.length === 0, `no script errors: ${failures.join('; ')}`);
+  console.log(`accessibility (axe-core, WCAG 2.1 AA): no violations on ${audited.join(', ')}`);
   console.log(`portal ok: ${released} released, ${lineage}* ${byLineage}, S:D614G ${byMutation}, record ${accessionVersion}`);
 } catch (e) {
   await shot('failure').catch(() => {});

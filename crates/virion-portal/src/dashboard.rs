@@ -71,6 +71,8 @@ pub fn render(chrome: &Chrome, d: &Dashboard) -> String {
             } @else {
                 script type="module" src=(DASHBOARD_JS_PATH) {}
             }
+            p.hint { "Charts by GenSpectrum's dashboard components, asking this node's LAPIS API. "
+                a href=(crate::DASHBOARD_LEGAL_PATH) { "Third-party licenses" } }
             gs-app lapis=(d.lapis_url) {
                 div.dashboard {
                     @if let Some(date) = &d.date_field {

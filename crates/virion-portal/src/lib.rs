@@ -34,6 +34,13 @@ pub const DASHBOARD_JS: Option<&[u8]> = Some(include_bytes!("../assets/generated
 pub const DASHBOARD_JS: Option<&[u8]> = None;
 /// Where the server serves [`DASHBOARD_JS`].
 pub const DASHBOARD_JS_PATH: &str = "/assets/dashboard.js";
+/// The license notices of the third-party code in [`DASHBOARD_JS`] (esbuild's legal comments).
+#[cfg(dashboard_bundle)]
+pub const DASHBOARD_LEGAL: Option<&str> = Some(include_str!("../assets/generated/dashboard.js.LEGAL.txt"));
+#[cfg(not(dashboard_bundle))]
+pub const DASHBOARD_LEGAL: Option<&str> = None;
+/// Where the server serves [`DASHBOARD_LEGAL`].
+pub const DASHBOARD_LEGAL_PATH: &str = "/assets/dashboard.js.LEGAL.txt";
 
 /// A query string from pairs (keys may repeat: `country=A&country=B`).
 pub fn query_string<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {

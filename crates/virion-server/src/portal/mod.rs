@@ -47,6 +47,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/seq/{accession}/revoke", axum::routing::post(submission::revoke))
         .route("/api/docs", get(api_docs))
         .route(virion_portal::DASHBOARD_JS_PATH, get(dashboard_js))
+        .route(virion_portal::DASHBOARD_LEGAL_PATH, get(dashboard_legal))
         .route("/{organism}/dashboard", get(dashboard))
         .route("/{organism}/templates/{file}", get(submission::template))
         .route(
@@ -293,6 +294,16 @@ fn primary_key(state: &AppState, organism: &str) -> String {
         .get(organism)
         .map(|s| s.read().expect("index lock").info.primary_key.clone())
         .unwrap_or_else(|| "accessionVersion".to_owned())
+}
+
+/// The bundled components' license notices, as their licenses ask to be passed on.
+async fn dashboard_legal() -> Response {
+    match virion_portal::DASHBOARD_LEGAL {
+        Some(text) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response(),
+        None => {
+            (StatusCode::NOT_FOUND, "the dashboard bundle was not built into this binary").into_response()
+        }
+    }
 }
 
 async fn dashboard_js() -> Response {
