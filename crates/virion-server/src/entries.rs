@@ -162,11 +162,13 @@ pub(crate) fn tsv_cell(v: &Value) -> String {
         Value::Object(o) if o.get("value").is_some_and(Value::is_string) => {
             o["value"].as_str().unwrap_or_default().to_owned()
         }
+        // Lists are authors ("Family, Given"): ';' separates them, as a submitted cell does,
+        // so a revision sent back from what was read keeps one name per author.
         Value::Array(items) => items
             .iter()
             .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
             .collect::<Vec<_>>()
-            .join(", "),
+            .join("; "),
         other => other.to_string(),
     };
     text.replace(['\t', '\n', '\r'], " ")
@@ -443,4 +445,18 @@ pub async fn change_terms(
     let terms = parse_terms(&req.data_use_terms.kind, req.data_use_terms.restricted_until.as_deref())?;
     state.store().change_terms(user.id, &accessions, terms).await?;
     Ok(Json(json!({ "changed": accessions.len() })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_values_read_back_as_the_cells_they_came_from() {
+        assert_eq!(tsv_cell(&json!(["Zhang, Wei", "Li, Ming"])), "Zhang, Wei; Li, Ming");
+        assert_eq!(tsv_cell(&json!({ "missing": "not provided" })), "not provided");
+        assert_eq!(tsv_cell(&json!({ "value": "2020-03", "earliest": "2020-03-01" })), "2020-03");
+        assert_eq!(tsv_cell(&json!("a\tb\nc")), "a b c");
+        assert_eq!(tsv_cell(&json!(null)), "");
+    }
 }
