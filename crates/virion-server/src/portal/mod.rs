@@ -629,6 +629,15 @@ fn regex_escape(text: &str) -> String {
     out
 }
 
+/// What a search found: the count, the filters with their facets, this page of rows, and the
+/// restricted-use matches by the day their restriction ends.
+struct Found {
+    total: u64,
+    fields: Vec<FieldFilter>,
+    table: Table,
+    restricted: Vec<(String, u64)>,
+}
+
 async fn search(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
@@ -673,7 +682,7 @@ async fn search(
         // Downloads are open data unless the terms of restricted data are accepted: count
         // what they leave out (unless the search itself filters on the terms).
         let terms_column = index.column(DATA_USE_TERMS).is_some() && !filters_terms;
-        let run = || -> Result<(u64, Vec<FieldFilter>, Table, Vec<(String, u64)>), QueryError> {
+        let run = || -> Result<Found, QueryError> {
             let total = count_of(parts, &lapis_request(&filter_qs, &[])?, budget)?;
             let restricted = if terms_column && total > 0 {
                 let extra = [(DATA_USE_TERMS, "RESTRICTED"), ("fields", DATA_USE_TERMS_UNTIL)];
@@ -716,7 +725,7 @@ async fn search(
             }
             let t = table(parts, Endpoint::Details, &lapis_request(&filter_qs, &extra)?, budget)?;
             let rows = t.rows.iter().map(|r| r.iter().map(|c| c.text()).collect()).collect();
-            Ok((total, filters_out, Table { columns: t.columns, rows }, restricted))
+            Ok(Found { total, fields: filters_out, table: Table { columns: t.columns, rows }, restricted })
         };
         Ok(match run() {
             Ok(found) => (Ok(found), all_columns, fields),
@@ -741,11 +750,11 @@ async fn search(
         ..Search::default()
     };
     let status = match result {
-        Ok((total, fields_out, table, restricted)) => {
-            s.total = total;
-            s.restricted = restricted;
-            s.fields = fields_out;
-            s.table = table;
+        Ok(found) => {
+            s.total = found.total;
+            s.restricted = found.restricted;
+            s.fields = found.fields;
+            s.table = found.table;
             StatusCode::OK
         }
         Err(e) => {
