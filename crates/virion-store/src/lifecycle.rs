@@ -20,6 +20,16 @@ struct VersionState {
     result: Option<ProcessingResult>,
 }
 
+/// Deletes the blob named `id` unless a version still uses it (a revision may share its
+/// predecessor's).
+pub(crate) async fn drop_unused_blob(tx: &mut Transaction<'static, Any>, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sequence_blobs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM versions WHERE sequence_blob_id = $1)")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     async fn version_state(
         &self,
@@ -266,13 +276,7 @@ impl Store {
             if done.rows_affected() != 1 {
                 return Err(StoreError::NotFound { what: "unreleased version", key: av.to_string() });
             }
-            sqlx::query(
-                "DELETE FROM sequence_blobs WHERE id = $1 AND NOT EXISTS \
-                 (SELECT 1 FROM versions WHERE sequence_blob_id = $1)",
-            )
-            .bind(av.to_string())
-            .execute(&mut *tx)
-            .await?;
+            drop_unused_blob(&mut tx, &av.to_string()).await?;
             let left: i64 = sqlx::query("SELECT COUNT(*) FROM versions WHERE accession = $1")
                 .bind(acc)
                 .fetch_one(&mut *tx)

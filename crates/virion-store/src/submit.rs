@@ -489,14 +489,7 @@ impl Store {
             None => old_blob,
             Some(seq) => {
                 let own = av.to_string();
-                // The version's own blob goes; a predecessor's, shared by a revision, stays.
-                sqlx::query(
-                    "DELETE FROM sequence_blobs WHERE id = $1 AND NOT EXISTS \
-                     (SELECT 1 FROM versions WHERE sequence_blob_id = $1)",
-                )
-                .bind(own.clone())
-                .execute(&mut *tx)
-                .await?;
+                crate::lifecycle::drop_unused_blob(&mut tx, &own).await?;
                 let codec = self.codec(head.organism).await?;
                 let compressed = codec
                     .compress(seq)

@@ -578,38 +578,21 @@ pub(crate) async fn edit_save(
     let Ok(org) = state.organism(&organism) else {
         return problem_page(&state, StatusCode::NOT_FOUND, "No such organism", &organism);
     };
-    let sequence = match pasted_sequence(&sequence_text) {
-        Ok(seq) => seq,
-        Err(why) => {
-            let attempt = retry(vec![("".into(), why)], None);
-            return edit_page(
-                &state,
-                &headers,
-                &s,
-                &organism,
-                &record,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                attempt,
-            )
-            .await;
-        }
-    };
-    let metadata_json = match validated_metadata(org, "form", 1, &values) {
-        Ok(json) => json,
-        Err(issues) => {
-            let problems =
-                issues.into_iter().map(|i| (i.column.clone().unwrap_or_default(), i.message)).collect();
-            let attempt = retry(problems, Some("Nothing was saved: fix the fields marked below.".into()));
-            return edit_page(
-                &state,
-                &headers,
-                &s,
-                &organism,
-                &record,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                attempt,
-            )
-            .await;
+    // Both checks run before anything is stored; either sends the form back with its problems.
+    let checked =
+        pasted_sequence(&sequence_text).map_err(|why| (vec![(String::new(), why)], None)).and_then(|seq| {
+            validated_metadata(org, "form", 1, &values).map(|json| (seq, json)).map_err(|issues| {
+                let problems =
+                    issues.into_iter().map(|i| (i.column.clone().unwrap_or_default(), i.message)).collect();
+                (problems, Some("Nothing was saved: fix the fields marked below.".to_owned()))
+            })
+        });
+    let (sequence, metadata_json) = match checked {
+        Ok(v) => v,
+        Err((problems, error)) => {
+            let attempt = retry(problems, error);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return edit_page(&state, &headers, &s, &organism, &record, status, attempt).await;
         }
     };
     let store = state.store();
