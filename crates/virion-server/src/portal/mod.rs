@@ -203,15 +203,9 @@ fn facet(parts: &[Part<'_>], filters: &str, field: &str, budget: &Budget) -> Res
 /// `filters` less those on `field`, as a query string: a facet leaves its own field's filter
 /// out, so picking one country still lists the others to switch to.
 fn without(filters: &[(String, String)], field: &str) -> String {
-    query_string(
-        &filters
-            .iter()
-            .filter(|(k, _)| k != field)
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|(k, v)| (k, v))
-            .collect::<Vec<_>>(),
-    )
+    let kept: Vec<(&str, &str)> =
+        filters.iter().filter(|(k, _)| k != field).map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    query_string(&kept)
 }
 
 /// `collectionDate` or `collection_date` → "Collection date".
