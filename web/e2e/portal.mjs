@@ -201,6 +201,11 @@ try {
     await phone.goto(url);
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(overflow <= 0, `${name}: the page fits a 390 px screen (overflow ${overflow} px)`);
+    if (name === 'search-narrow') {
+      await phone.getByRole('link', { name: /Jump to the .* results/ }).click();
+      check(await phone.evaluate(() => document.querySelector('#result-count').getBoundingClientRect().top < window.innerHeight),
+        'on a phone one link skips the filters to the results');
+    }
     await phone.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
   }
   await phone.close();

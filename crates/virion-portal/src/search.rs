@@ -391,6 +391,10 @@ pub fn render(chrome: &Chrome, s: &Search) -> String {
         html! {
             script type="module" src=(crate::JS_PATH) {}
             h1 { "Search " (s.display_name) }
+            // On a narrow screen the filters come first; this skips them.
+            @if s.error.is_none() {
+                p.to-results { a href="#result-count" { "Jump to the " (count(s.total)) " results" } }
+            }
             div.search-layout {
                 aside { (filter_form(s)) }
                 section aria-labelledby="result-count" {
