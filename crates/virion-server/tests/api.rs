@@ -20,6 +20,17 @@ hub_tests!(
     portal_edit_and_revise
 );
 
+/// The curator approves every processed version of the group.
+async fn approve_all(hub: &Hub) -> (StatusCode, Value) {
+    hub.json(
+        Method::POST,
+        "/api/sars-cov-2/approve",
+        Some("curator"),
+        json!({ "group": GROUP, "scope": "all" }),
+    )
+    .await
+}
+
 async fn count_with_status(hub: &Hub, status: &str) -> usize {
     let (code, body) = hub
         .get_json(&format!("/api/sars-cov-2/entries?group={GROUP}&status={status}"), Some("curator"))
@@ -60,14 +71,7 @@ async fn submit_process_approve_release(hub: &Hub) {
     let (code, _) =
         hub.json(Method::POST, "/api/sars-cov-2/approve", Some("submitter"), json!({ "group": GROUP })).await;
     assert_eq!(code, StatusCode::FORBIDDEN);
-    let (code, approved) = hub
-        .json(
-            Method::POST,
-            "/api/sars-cov-2/approve",
-            Some("curator"),
-            json!({ "group": GROUP, "scope": "all" }),
-        )
-        .await;
+    let (code, approved) = approve_all(hub).await;
     assert_eq!(code, StatusCode::OK, "{approved}");
     assert_eq!(approved["approved"].as_array().unwrap().len(), 20);
     assert_eq!(approved["released"], 20);
@@ -299,14 +303,7 @@ async fn revoke_terms_tokens_groups(hub: &Hub) {
         .map(|e| e["accession"].as_str().unwrap().to_owned())
         .collect();
     hub.process_until(2, 600, async || count_with_status(hub, "PROCESSED").await == 2).await;
-    let (code, _) = hub
-        .json(
-            Method::POST,
-            "/api/sars-cov-2/approve",
-            Some("curator"),
-            json!({ "group": GROUP, "scope": "all" }),
-        )
-        .await;
+    let (code, _) = approve_all(hub).await;
     assert_eq!(code, StatusCode::OK);
     let (_, one) = hub.get_json(&format!("/api/sars-cov-2/entries/{}.1", accessions[0]), None).await;
     assert_eq!(one["dataUseTerms"]["type"], "RESTRICTED", "{one}");
@@ -373,14 +370,7 @@ async fn revoke_terms_tokens_groups(hub: &Hub) {
         )
         .await;
     assert_eq!(code, StatusCode::CONFLICT, "a pending revocation cannot be revoked again: {body}");
-    let (code, _) = hub
-        .json(
-            Method::POST,
-            "/api/sars-cov-2/approve",
-            Some("curator"),
-            json!({ "group": GROUP, "scope": "all" }),
-        )
-        .await;
+    let (code, _) = approve_all(hub).await;
     assert_eq!(code, StatusCode::OK);
     let (code, v2) = hub.get_json(&format!("/api/sars-cov-2/entries/{}.2", accessions[1]), None).await;
     assert_eq!(code, StatusCode::OK, "{v2}");
@@ -456,14 +446,7 @@ async fn lapis_over_released_data(hub: &Hub) {
     hub.state.lapis().refresh(&hub.store).await;
     let (code, agg) = hub.get_json("/sars-cov-2/sample/aggregated", None).await;
     assert_eq!((code, &agg["data"]), (StatusCode::OK, &json!([{ "count": 0 }])), "{agg}");
-    let (code, _) = hub
-        .json(
-            Method::POST,
-            "/api/sars-cov-2/approve",
-            Some("curator"),
-            json!({ "group": GROUP, "scope": "all" }),
-        )
-        .await;
+    let (code, _) = approve_all(hub).await;
     assert_eq!(code, StatusCode::OK);
     hub.state.lapis().refresh(&hub.store).await;
 
@@ -621,14 +604,7 @@ async fn lapis_over_released_data(hub: &Hub) {
     assert_eq!(member_all["data"][0]["count"], 30, "the revision replaces its released row: {member_all}");
     let (_, outsider) = hub.get_json("/sars-cov-2/sample/aggregated?country=Iceland", Some("outsider")).await;
     assert_eq!(outsider["data"][0]["count"], 0, "{outsider}");
-    let (code, _) = hub
-        .json(
-            Method::POST,
-            "/api/sars-cov-2/approve",
-            Some("curator"),
-            json!({ "group": GROUP, "scope": "all" }),
-        )
-        .await;
+    let (code, _) = approve_all(hub).await;
     assert_eq!(code, StatusCode::OK);
     hub.state.lapis().refresh(&hub.store).await;
     let (_, agg) = hub.get_json("/sars-cov-2/sample/aggregated", None).await;
@@ -1199,14 +1175,7 @@ async fn portal_edit_and_revise(hub: &Hub) {
         (Some("RECEIVED"), Some("Edited division"))
     );
     hub.process_until(2, 600, async || count_with_status(hub, "PROCESSED").await == 2).await;
-    let (code, _) = hub
-        .json(
-            Method::POST,
-            "/api/sars-cov-2/approve",
-            Some("curator"),
-            json!({ "group": GROUP, "scope": "all" }),
-        )
-        .await;
+    let (code, _) = approve_all(hub).await;
     assert_eq!(code, StatusCode::OK);
 
     // Downloads: open data by default, the restricted ones counted and offered with their terms.

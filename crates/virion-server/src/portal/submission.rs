@@ -458,9 +458,26 @@ async fn edit_page(
     html_page(status, virion_portal::submission::edit(&chrome, &view))
 }
 
+/// The session and the version named in an edit URL, or the page to show instead: the log-in
+/// page, or why the version cannot be edited.
+async fn editable(
+    state: &AppState,
+    headers: &HeaderMap,
+    organism: &str,
+    text: &str,
+) -> Result<(Session, VersionRecord), Response> {
+    let Some(s) = session(state, headers).await else {
+        return Err(login_first(&format!("/{organism}/edit/{text}")));
+    };
+    match editable_version(state, &s, organism, text).await {
+        Ok(record) => Ok((s, record)),
+        Err((status, why)) => Err(problem_page(state, status, "Cannot edit this version", &why)),
+    }
+}
+
 /// The version named in an edit URL, as the signed-in member sees it (unreleased included),
 /// if it can still be changed: the newest version, not a revocation, not in processing.
-async fn editable(
+async fn editable_version(
     state: &AppState,
     s: &Session,
     organism: &str,
@@ -508,12 +525,9 @@ pub(crate) async fn edit_form(
     Path((organism, av)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(s) = session(&state, &headers).await else {
-        return login_first(&format!("/{organism}/edit/{av}"));
-    };
-    let record = match editable(&state, &s, &organism, &av).await {
-        Ok(r) => r,
-        Err((status, why)) => return problem_page(&state, status, "Cannot edit this version", &why),
+    let (s, record) = match editable(&state, &headers, &organism, &av).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let values = serde_json::from_str(&record.submitted_metadata_json).unwrap_or_default();
     let problems = record.processed.as_ref().map(|p| field_issues(&p.errors_json)).unwrap_or_default();
@@ -552,12 +566,9 @@ pub(crate) async fn edit_save(
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let Some(s) = session(&state, &headers).await else {
-        return login_first(&format!("/{organism}/edit/{av}"));
-    };
-    let record = match editable(&state, &s, &organism, &av).await {
-        Ok(r) => r,
-        Err((status, why)) => return problem_page(&state, status, "Cannot edit this version", &why),
+    let (s, record) = match editable(&state, &headers, &organism, &av).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map_or("", |(_, v)| v.as_str());
     let values: serde_json::Map<String, Json> = form
