@@ -329,7 +329,7 @@ pub(crate) fn validated_metadata(
 }
 
 /// A sequence as sent: whitespace dropped, letters upper-cased.
-pub(crate) fn cleaned_sequence(text: &str) -> Vec<u8> {
+fn cleaned_sequence(text: &str) -> Vec<u8> {
     text.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_uppercase()).collect()
 }
 

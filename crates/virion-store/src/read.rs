@@ -168,6 +168,15 @@ impl Store {
         self.load_blob(record.organism, &blob).await
     }
 
+    /// The length of a stored sequence, without reading or decompressing it.
+    pub async fn blob_length(&self, blob: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT raw_length FROM sequence_blobs WHERE id = $1")
+            .bind(blob)
+            .fetch_one(&self.pool)
+            .await?;
+        get(&row, "raw_length")
+    }
+
     pub(crate) async fn load_blob(&self, organism: OrganismId, blob: &str) -> Result<Vec<u8>> {
         let row = sqlx::query("SELECT raw_length, compressed FROM sequence_blobs WHERE id = $1")
             .bind(blob)

@@ -782,14 +782,23 @@ fn filled_params(raw: Option<&str>) -> Vec<(String, String)> {
     all.into_iter().filter(|(_, v)| !v.trim().is_empty()).collect()
 }
 
-/// The messages of stored processing errors or warnings (`[{"fields": …, "message": …}]`).
-fn issue_messages(json: &str) -> Vec<String> {
+/// Stored processing errors or warnings (`[{"fields": […], "message": …}]`) as (first named
+/// field or "", message).
+fn field_issues(json: &str) -> Vec<(String, String)> {
     let v: Json = serde_json::from_str(json).unwrap_or_default();
     v.as_array()
         .into_iter()
         .flatten()
-        .map(|i| i["message"].as_str().map_or_else(|| i.to_string(), str::to_owned))
+        .map(|i| {
+            let field = i["fields"].as_array().and_then(|f| f.first()).and_then(Json::as_str).unwrap_or("");
+            (field.to_owned(), i["message"].as_str().map_or_else(|| i.to_string(), str::to_owned))
+        })
         .collect()
+}
+
+/// The messages alone of stored processing errors or warnings.
+fn issue_messages(json: &str) -> Vec<String> {
+    field_issues(json).into_iter().map(|(_, message)| message).collect()
 }
 
 /// Text of a JSON value for display.

@@ -7,14 +7,14 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value as Json;
+use virion_io::{FastaReader, FastaRecord};
 use virion_portal::submission::{EditEntry, EditField, EntryRow, IssueRow, Review, Upload};
 use virion_store::{AccessionVersion, ListFilter, Revision, Role, Status, VersionRecord};
 
 use super::accounts::{Session, same, session};
-use super::{chrome_for, html_page, issue_messages, problem_page};
+use super::{chrome_for, field_issues, html_page, issue_messages, problem_page};
 use crate::entries::{
-    ReviewRequest, approve_versions, cleaned_sequence, discard_versions, parse_av, tsv_cell,
-    validated_metadata,
+    ReviewRequest, approve_versions, discard_versions, parse_av, tsv_cell, validated_metadata,
 };
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -385,19 +385,6 @@ struct EditAttempt {
     error: Option<String>,
 }
 
-/// Processing issues as (first named field, message).
-fn field_issues(json: &str) -> Vec<(String, String)> {
-    let v: Json = serde_json::from_str(json).unwrap_or_default();
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .map(|i| {
-            let field = i["fields"].as_array().and_then(|f| f.first()).and_then(Json::as_str).unwrap_or("");
-            (field.to_owned(), i["message"].as_str().map_or_else(|| i.to_string(), str::to_owned))
-        })
-        .collect()
-}
-
 async fn edit_page(
     state: &AppState,
     headers: &HeaderMap,
@@ -411,9 +398,10 @@ async fn edit_page(
         return problem_page(state, StatusCode::NOT_FOUND, "No such organism", organism);
     };
     let group = state.store().group_name(record.group).await.unwrap_or_default();
-    let length = match state.store().get_sequence(Some(s.user.id), &record.accession_version).await {
-        Ok(seq) => seq.len(),
-        Err(_) => 0,
+    // The record was read for this viewer already: its blob's recorded length is enough.
+    let length = match &record.sequence_blob_id {
+        Some(blob) => state.store().blob_length(blob).await.unwrap_or(0) as usize,
+        None => 0,
     };
     let mut problems = attempt.problems;
     let fields = org
@@ -435,11 +423,7 @@ async fn edit_page(
         })
         .collect::<Vec<_>>();
     problems.retain(|(k, _)| !fields.iter().any(|f| f.name == *k));
-    let warnings = record
-        .processed
-        .as_ref()
-        .map(|p| field_issues(&p.warnings_json).into_iter().map(|(_, m)| m).collect())
-        .unwrap_or_default();
+    let warnings = record.processed.as_ref().map(|p| issue_messages(&p.warnings_json)).unwrap_or_default();
     let view = EditEntry {
         organism: organism.to_owned(),
         csrf: s.csrf.clone(),
@@ -535,25 +519,23 @@ pub(crate) async fn edit_form(
     edit_page(&state, &headers, &s, &organism, &record, StatusCode::OK, attempt).await
 }
 
-/// A pasted sequence: a single FASTA record or bare letters.
+/// A pasted sequence: a single FASTA record or bare letters, read by the same reader (and
+/// Nextclade's leniency) as an uploaded FASTA file.
 fn pasted_sequence(text: &str) -> Result<Option<Vec<u8>>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    let body = match text.strip_prefix('>') {
-        Some(rest) => rest.split_once('\n').map_or("", |(_, b)| b),
-        None => text,
-    };
-    if body.contains('>') {
+    let fasta = if text.starts_with('>') { text.to_owned() } else { format!(">pasted\n{text}") };
+    let mut reader = FastaReader::new(fasta.as_bytes(), std::path::Path::new("the sequence box"));
+    let mut record = FastaRecord::default();
+    reader.read(&mut record).map_err(|e| e.to_string())?;
+    let seq = std::mem::take(&mut record.seq);
+    if reader.read(&mut record).map_err(|e| e.to_string())? {
         return Err("The sequence box holds more than one FASTA record; paste only this entry's.".into());
     }
-    let seq = cleaned_sequence(body);
     if seq.is_empty() {
-        return Err("The FASTA record has no sequence lines.".into());
-    }
-    if let Some(bad) = seq.iter().find(|b| !b.is_ascii_alphabetic() && **b != b'-' && **b != b'*') {
-        return Err(format!("The sequence holds {:?}, which is no nucleotide letter.", *bad as char));
+        return Err("The FASTA record has no sequence letters.".into());
     }
     Ok(Some(seq))
 }
