@@ -103,7 +103,8 @@ pub enum Filter {
         position: u32,
         symbol: u8,
     },
-    /// Any letter other than the reference's and the missing letter.
+    /// Any letter that cannot be the reference's: neither it, nor an ambiguity code that may
+    /// stand for it, nor the missing letter.
     Mutated {
         gene: bool,
         sequence: usize,
@@ -400,7 +401,7 @@ impl Index {
             Filter::Mutated { gene, sequence, position } => {
                 let c = self.sequence(*gene, *sequence);
                 let l = c.symbol(row, *position);
-                l != c.reference()[*position as usize] && l != c.alphabet.missing()
+                !c.alphabet.may_be(l, c.reference()[*position as usize]) && l != c.alphabet.missing()
             }
             Filter::MaybeSymbol { gene, sequence, position, symbol } => {
                 let c = self.sequence(*gene, *sequence);

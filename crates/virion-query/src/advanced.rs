@@ -365,12 +365,17 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     /// The filter for `field` = `value`: through the lineage index on the lineage column.
-    pub fn equals(&self, field: &str, values: &[String]) -> Result<Filter, QueryError> {
+    pub fn equals(&self, field: &str, values: &[Option<String>]) -> Result<Filter, QueryError> {
         if let Some((column, lineage)) = self.lineage
             && self.index.columns[column].name.eq_ignore_ascii_case(field)
         {
             let mut codes = Vec::new();
+            let mut null = false;
             for v in values {
+                let Some(v) = v else {
+                    null = true;
+                    continue;
+                };
                 codes.extend(lineage.matching(v).map_err(|e| QueryError::BadValue {
                     parameter: field.to_owned(),
                     value: v.clone(),
@@ -379,7 +384,12 @@ impl Context<'_> {
             }
             codes.sort_unstable();
             codes.dedup();
-            return Ok(Filter::StringCodes { column, codes });
+            let lineages = Filter::StringCodes { column, codes };
+            return Ok(if null {
+                Filter::Or(vec![lineages, Filter::IsNull { column, null: true }])
+            } else {
+                lineages
+            });
         }
         field_filter(self.index, field, values)
     }
@@ -402,7 +412,7 @@ impl Context<'_> {
             }
             Expr::Lineage(name) => match self.lineage {
                 Some((column, _)) => {
-                    self.equals(&index.columns[column].name.clone(), std::slice::from_ref(name))?
+                    self.equals(&index.columns[column].name.clone(), &[Some(name.clone())])?
                 }
                 None => return Err(bad(format!("{name}: this organism has no lineage field"))),
             },
@@ -413,7 +423,7 @@ impl Context<'_> {
                     .then(|| resolve_clade_alias(index, field))
                     .flatten()
                     .unwrap_or_else(|| field.clone());
-                self.equals(&column, std::slice::from_ref(value)).map_err(|e| bad(e.to_string()))?
+                self.equals(&column, &[Some(value.clone())]).map_err(|e| bad(e.to_string()))?
             }
             Expr::Mutation { name, position, target } => {
                 // A name is a gene first, then a segment (as LAPIS resolves it).
@@ -451,11 +461,12 @@ impl Context<'_> {
                     ">=" => format!("{field}From"),
                     _ => format!("{field}To"),
                 };
-                field_filter(index, &parameter, std::slice::from_ref(value))
+                field_filter(index, &parameter, &[Some(value.clone())]).map_err(|e| bad(e.to_string()))?
+            }
+            Expr::IsNull(field) => {
+                field_filter(index, &format!("{field}.isNull"), &[Some("true".to_owned())])
                     .map_err(|e| bad(e.to_string()))?
             }
-            Expr::IsNull(field) => field_filter(index, &format!("{field}.isNull"), &["true".to_owned()])
-                .map_err(|e| bad(e.to_string()))?,
         })
     }
 }

@@ -97,19 +97,27 @@ pub fn table(
 ) -> Result<Table, QueryError> {
     let selected = select_parts(parts, req, budget)?;
     budget.check()?;
-    let mut table = match endpoint {
-        Endpoint::Aggregated => aggregated(parts, &selected, req)?,
+    // Mutations and insertions are ordered on every column (`orderBy=mutation` means its
+    // sequence, reference letter, position and new letter, as LAPIS expands it), then the
+    // fields asked for are kept.
+    let (mut table, keep) = match endpoint {
+        Endpoint::Aggregated => (aggregated(parts, &selected, req)?, None),
         Endpoint::Details => return details(parts, &selected, req, budget),
         Endpoint::NucleotideMutations | Endpoint::AminoAcidMutations => {
-            mutations(parts, &selected, req, endpoint == Endpoint::AminoAcidMutations)?
+            let keep = keep_fields(&MUTATION_FIELDS, req)?;
+            (mutations(parts, &selected, req, endpoint == Endpoint::AminoAcidMutations)?, Some(keep))
         }
         Endpoint::NucleotideInsertions | Endpoint::AminoAcidInsertions => {
-            insertions(parts, &selected, req, endpoint == Endpoint::AminoAcidInsertions)?
+            let keep = keep_fields(&INSERTION_FIELDS, req)?;
+            (insertions(parts, &selected, endpoint == Endpoint::AminoAcidInsertions), Some(keep))
         }
     };
     budget.check()?;
     table.order_and_page(req)?;
-    Ok(table)
+    Ok(match keep {
+        Some(keep) => project(table, &keep),
+        None => table,
+    })
 }
 
 fn group_cell(key: GroupKey) -> Cell {
@@ -182,11 +190,16 @@ fn keep_fields(all: &[&str], req: &LapisRequest) -> Result<Vec<usize>, QueryErro
         .collect()
 }
 
-fn project(all: &[&str], rows: Vec<Vec<Cell>>, keep: &[usize]) -> Table {
+/// The table with only the columns `keep` (indices, in the order asked for).
+fn project(table: Table, keep: &[usize]) -> Table {
     Table {
-        columns: keep.iter().map(|&i| all[i].to_owned()).collect(),
-        rows: rows.into_iter().map(|r| keep.iter().map(|&i| r[i].clone()).collect()).collect(),
+        columns: keep.iter().map(|&i| table.columns[i].clone()).collect(),
+        rows: table.rows.into_iter().map(|r| keep.iter().map(|&i| r[i].clone()).collect()).collect(),
     }
+}
+
+fn full(all: &[&str], rows: Vec<Vec<Cell>>) -> Table {
+    Table { columns: all.iter().map(|c| (*c).to_owned()).collect(), rows }
 }
 
 const MUTATION_FIELDS: [&str; 8] =
@@ -198,7 +211,6 @@ fn mutations(
     req: &LapisRequest,
     amino_acid: bool,
 ) -> Result<Table, QueryError> {
-    let keep = keep_fields(&MUTATION_FIELDS, req)?;
     let pairs: Vec<_> = parts.iter().zip(selected).map(|(p, r)| (&p.index.index, r)).collect();
     let found = mutation_proportions_of(&pairs, amino_acid, req.min_proportion.unwrap_or(0.05))?;
     let named = segment_named(parts, amino_acid);
@@ -217,7 +229,7 @@ fn mutations(
             ]
         })
         .collect();
-    Ok(project(&MUTATION_FIELDS, rows, &keep))
+    Ok(full(&MUTATION_FIELDS, rows))
 }
 
 /// Whether rows name their sequence: LAPIS answers `sequenceName: null` (and writes mutations
@@ -228,13 +240,7 @@ fn segment_named(parts: &[Part<'_>], amino_acid: bool) -> bool {
 
 const INSERTION_FIELDS: [&str; 5] = ["insertion", "count", "insertedSymbols", "position", "sequenceName"];
 
-fn insertions(
-    parts: &[Part<'_>],
-    selected: &[RoaringBitmap],
-    req: &LapisRequest,
-    amino_acid: bool,
-) -> Result<Table, QueryError> {
-    let keep = keep_fields(&INSERTION_FIELDS, req)?;
+fn insertions(parts: &[Part<'_>], selected: &[RoaringBitmap], amino_acid: bool) -> Table {
     let mut merged: Vec<(String, String, u32, String, u64)> = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
     // A single segment's insertions are written without its name, as LAPIS does.
@@ -277,7 +283,7 @@ fn insertions(
             ]
         })
         .collect();
-    Ok(project(&INSERTION_FIELDS, rows, &keep))
+    full(&INSERTION_FIELDS, rows)
 }
 
 /// The metadata columns a details request returns (all when `fields` is empty), by index.

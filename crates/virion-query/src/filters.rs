@@ -1,8 +1,9 @@
 //! LAPIS sequence filters (request parameters) → one index filter.
 //!
-//! For each metadata field `f`, by type: string `f` (several values: any of them),
-//! `f.regex` (RE2 syntax, partial match, size-limited), `f.isNull`; date/int/float `f`,
-//! `fFrom`, `fTo` (inclusive), `f.isNull`; boolean `f`, `f.isNull`. Plus `nucleotideMutations`
+//! For each metadata field `f`, by type: string `f`, `f.regex` (RE2 syntax, partial match,
+//! size-limited), `f.isNull`; date/int/float `f`, `fFrom`, `fTo` (inclusive, but a float's
+//! upper bound is excluded, as SILO answers), `f.isNull`; boolean `f`, `f.isNull`. Several
+//! values for `f` mean any of them, for every type; a `null` value (JSON) means "is null". Plus `nucleotideMutations`
 //! and `aminoAcidMutations` (every listed mutation must hold). Different parameters combine
 //! with AND.
 
@@ -11,6 +12,7 @@ use virion_index::{ColumnType, Filter, Index, day_number};
 
 use crate::error::QueryError;
 use crate::mutation;
+use crate::request::Values;
 
 /// Largest compiled regex accepted (bytes of program); larger patterns are refused, not run.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -45,14 +47,14 @@ fn parse_bound(kind: ColumnType, parameter: &str, value: &str) -> Result<f64, Qu
 
 /// Builds the filter for `params` (name → values, as decoded from GET, JSON or a form).
 /// Special properties (fields, orderBy, limit, …) must already be taken out by the caller.
-pub fn sequence_filter(index: &Index, params: &[(String, Vec<String>)]) -> Result<Filter, QueryError> {
+pub fn sequence_filter(index: &Index, params: &[(String, Values)]) -> Result<Filter, QueryError> {
     filter_of_params(&crate::advanced::Context { index, lineage: None }, params)
 }
 
 /// [`sequence_filter`] with a lineage column resolved through its lineage index.
 pub(crate) fn filter_of_params(
     cx: &crate::advanced::Context<'_>,
-    params: &[(String, Vec<String>)],
+    params: &[(String, Values)],
 ) -> Result<Filter, QueryError> {
     let index = cx.index;
     let mut parts = Vec::new();
@@ -66,9 +68,14 @@ pub(crate) fn filter_of_params(
             _ => (false, false),
         };
         if is_mutation {
-            for value in values {
-                let q = mutation::parse(value, amino_acid, name)?;
-                parts.push(mutation::to_filter(index, &q, amino_acid, false, name)?);
+            for value in non_null(name, values)? {
+                // `MAYBE(C241T)` in the list lets ambiguity codes match, as in an advancedQuery.
+                let (text, maybe) = match strip_maybe(value) {
+                    Some(inner) => (inner, true),
+                    None => (value.as_str(), false),
+                };
+                let q = mutation::parse(text, amino_acid, name)?;
+                parts.push(mutation::to_filter(index, &q, amino_acid, maybe, name)?);
             }
             continue;
         }
@@ -77,7 +84,7 @@ pub(crate) fn filter_of_params(
             "aminoAcidInsertions" => Some(true),
             _ => None,
         } {
-            for value in values {
+            for value in non_null(name, values)? {
                 let (seq, position, pattern) = crate::advanced::parse_insertion(value, name)?;
                 parts.push(crate::advanced::insertion_filter(
                     index,
@@ -97,6 +104,13 @@ pub(crate) fn filter_of_params(
         1 => parts.pop().expect("one part"),
         _ => Filter::And(parts),
     })
+}
+
+/// The mutation inside `MAYBE(…)` (any case), if the value is one.
+fn strip_maybe(value: &str) -> Option<&str> {
+    let t = value.trim();
+    let head = t.get(..6)?;
+    (head.eq_ignore_ascii_case("MAYBE(") && t.ends_with(')')).then(|| t[6..t.len() - 1].trim())
 }
 
 /// Splits `parameter` into a known column and its operator suffix.
@@ -126,7 +140,25 @@ fn resolve<'a>(index: &Index, parameter: &'a str) -> Option<(usize, &'a str)> {
     })
 }
 
-pub(crate) fn field_filter(index: &Index, parameter: &str, values: &[String]) -> Result<Filter, QueryError> {
+/// The values of a parameter that takes no null (mutations, insertions, ranges, operators).
+fn non_null<'v>(parameter: &str, values: &'v [Option<String>]) -> Result<Vec<&'v String>, QueryError> {
+    values.iter().map(|v| v.as_ref().ok_or_else(|| bad(parameter, "null", "takes no null value"))).collect()
+}
+
+fn shown(values: &[Option<String>]) -> String {
+    values.iter().map(|v| v.as_deref().unwrap_or("null")).collect::<Vec<_>>().join(",")
+}
+
+/// Several filters on one field: any of them (LAPIS's OR, for every type).
+fn any_of(mut parts: Vec<Filter>) -> Filter {
+    if parts.len() == 1 { parts.pop().expect("one part") } else { Filter::Or(parts) }
+}
+
+pub(crate) fn field_filter(
+    index: &Index,
+    parameter: &str,
+    values: &[Option<String>],
+) -> Result<Filter, QueryError> {
     let (column, op) = resolve(index, parameter).ok_or_else(|| QueryError::UnknownParameter {
         parameter: parameter.to_owned(),
         known: index.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
@@ -134,8 +166,9 @@ pub(crate) fn field_filter(index: &Index, parameter: &str, values: &[String]) ->
     let kind = index.columns[column].kind;
     let single = || -> Result<&str, QueryError> {
         match values {
-            [one] => Ok(one.as_str()),
-            _ => Err(bad(parameter, &values.join(","), "takes one value")),
+            [Some(one)] => Ok(one.as_str()),
+            [None] => Err(bad(parameter, "null", "takes a value, not null")),
+            _ => Err(bad(parameter, &shown(values), "takes one value")),
         }
     };
     match (op, kind) {
@@ -152,20 +185,35 @@ pub(crate) fn field_filter(index: &Index, parameter: &str, values: &[String]) ->
             let codes = index.columns[column].codes_matching(|s| re.is_match(s));
             Ok(Filter::StringCodes { column, codes })
         }
-        ("", ColumnType::String { .. }) => {
-            Ok(Filter::StringIn { column, values: values.iter().map(|v| Some(v.clone())).collect() })
-        }
-        ("", ColumnType::Boolean) => Ok(Filter::Boolean { column, value: parse_bool(parameter, single()?)? }),
-        ("", ColumnType::Date | ColumnType::Int | ColumnType::Float) => {
-            let v = parse_bound(kind, parameter, single()?)?;
-            Ok(Filter::Range { column, from: Some(v), to: Some(v) })
+        ("", ColumnType::String { .. }) => Ok(Filter::StringIn { column, values: values.to_vec() }),
+        ("", ColumnType::Boolean | ColumnType::Date | ColumnType::Int | ColumnType::Float) => {
+            let parts = values
+                .iter()
+                .map(|v| match v {
+                    None => Ok(Filter::IsNull { column, null: true }),
+                    Some(v) if kind == ColumnType::Boolean => {
+                        Ok(Filter::Boolean { column, value: parse_bool(parameter, v)? })
+                    }
+                    Some(v) => {
+                        let v = parse_bound(kind, parameter, v)?;
+                        Ok(Filter::Range { column, from: Some(v), to: Some(v) })
+                    }
+                })
+                .collect::<Result<Vec<_>, QueryError>>()?;
+            Ok(any_of(parts))
         }
         ("From", ColumnType::Date | ColumnType::Int | ColumnType::Float) => {
             Ok(Filter::Range { column, from: Some(parse_bound(kind, parameter, single()?)?), to: None })
         }
         ("To", ColumnType::Date | ColumnType::Int | ColumnType::Float) => {
-            Ok(Filter::Range { column, from: None, to: Some(parse_bound(kind, parameter, single()?)?) })
+            let mut to = parse_bound(kind, parameter, single()?)?;
+            // SILO's float range excludes its upper bound (dates and integers include it): the
+            // largest float below it is the inclusive bound the index compares with.
+            if kind == ColumnType::Float {
+                to = to.next_down();
+            }
+            Ok(Filter::Range { column, from: None, to: Some(to) })
         }
-        _ => Err(bad(parameter, &values.join(","), "this operator does not apply to the field's type")),
+        _ => Err(bad(parameter, &shown(values), "this operator does not apply to the field's type")),
     }
 }

@@ -22,6 +22,6 @@ pub use error::QueryError;
 pub use execute::{Budget, DateRange, Endpoint, Part, Series};
 pub use filters::sequence_filter;
 pub use proportions::{MutationProportion, mutation_proportions, mutation_proportions_of};
-pub use request::{Compression, LapisRequest, MAX_LIMIT, OrderBy};
+pub use request::{Compression, LapisRequest, MAX_LIMIT, OrderBy, Values};
 pub use select::QueryIndex;
 pub use table::{Cell, Table, mix};

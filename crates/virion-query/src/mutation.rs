@@ -115,6 +115,14 @@ pub fn to_filter(
     let position = query.position - 1;
     let gene = amino_acid;
     Ok(match query.target {
+        // Under MAYBE(), "any mutation" is any letter but the reference's itself (an N may hide
+        // one); plainly, a letter that cannot be the reference's (SILO's hasMutation).
+        Target::AnyMutation if maybe => Filter::Not(Box::new(Filter::Symbol {
+            gene,
+            sequence,
+            position,
+            symbol: column.reference()[position as usize],
+        })),
         Target::AnyMutation => Filter::Mutated { gene, sequence, position },
         Target::Reference => {
             let symbol = column.reference()[position as usize];

@@ -25,11 +25,15 @@ pub enum Compression {
     Zstd,
 }
 
+/// One parameter's values as decoded; `None` is a JSON `null` (for a filter: the field is null).
+pub type Values = Vec<Option<String>>;
+
 /// Filters plus the special properties LAPIS defines.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LapisRequest {
-    /// Sequence filters: field (with operator suffix) → values (several values: any of them).
-    pub filters: Vec<(String, Vec<String>)>,
+    /// Sequence filters: field (with operator suffix) → values (several values: any of them;
+    /// `None`: the field is null).
+    pub filters: Vec<(String, Values)>,
     pub fields: Vec<String>,
     pub order_by: OrderBy,
     pub limit: Option<usize>,
@@ -69,6 +73,28 @@ impl Default for LapisRequest {
     }
 }
 
+/// The special properties LAPIS defines; every other parameter is a sequence filter.
+const SPECIAL_PROPERTIES: [&str; 14] = [
+    "fields",
+    "orderBy",
+    "limit",
+    "offset",
+    "dataFormat",
+    "minProportion",
+    "advancedQuery",
+    "variantQuery",
+    "compression",
+    "downloadAsFile",
+    "downloadFileBasename",
+    "segments",
+    "genes",
+    "fastaHeaderTemplate",
+];
+
+fn is_filter(key: &str) -> bool {
+    !LapisRequest::is_special_property(key)
+}
+
 fn parse_random(text: &str) -> Option<OrderBy> {
     let t = text.trim();
     if t.eq_ignore_ascii_case("random") {
@@ -79,12 +105,24 @@ fn parse_random(text: &str) -> Option<OrderBy> {
 }
 
 impl LapisRequest {
+    /// Whether a parameter is one of LAPIS's special properties (`fields`, `limit`, …) rather
+    /// than a sequence filter.
+    pub fn is_special_property(key: &str) -> bool {
+        SPECIAL_PROPERTIES.contains(&key)
+    }
+
     /// Splits decoded parameters into special properties and filters.
-    pub fn from_pairs(pairs: Vec<(String, Vec<String>)>) -> Result<LapisRequest, QueryError> {
+    /// A JSON `null` among a special property's values is no value.
+    pub fn from_pairs(pairs: Vec<(String, Values)>) -> Result<LapisRequest, QueryError> {
         let mut req = LapisRequest::default();
         let mut fields_order: Vec<(String, bool)> = Vec::new();
         let mut random: Option<OrderBy> = None;
-        for (key, values) in pairs {
+        for (key, given) in pairs {
+            if is_filter(&key) {
+                req.filters.push((key, given));
+                continue;
+            }
+            let values: Vec<String> = given.into_iter().flatten().collect();
             let one = values.first().cloned().unwrap_or_default();
             let bad = |reason: &str| QueryError::BadValue {
                 parameter: key.clone(),
@@ -102,7 +140,7 @@ impl LapisRequest {
             match key.as_str() {
                 "fields" => req.fields.extend(values.iter().filter(|v| !v.is_empty()).cloned()),
                 "orderBy" => {
-                    for v in &values {
+                    for v in values.iter().filter(|v| !v.is_empty()) {
                         if let Some(r) = parse_random(v) {
                             random = Some(r);
                             continue;
@@ -173,7 +211,7 @@ impl LapisRequest {
                 "segments" => req.segments.extend(values.iter().filter(|v| !v.is_empty()).cloned()),
                 "genes" => req.genes.extend(values.iter().filter(|v| !v.is_empty()).cloned()),
                 "fastaHeaderTemplate" => req.fasta_header_template = Some(single()?),
-                _ => req.filters.push((key, values)),
+                _ => unreachable!("every other key is a filter"),
             }
         }
         // LAPIS: with random ordering any other orderBy field is ignored.
@@ -206,7 +244,10 @@ mod tests {
 
     fn req(pairs: &[(&str, &str)]) -> Result<LapisRequest, QueryError> {
         LapisRequest::from_pairs(
-            pairs.iter().map(|(k, v)| (k.to_string(), v.split(',').map(str::to_owned).collect())).collect(),
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.split(',').map(|v| Some(v.to_owned())).collect()))
+                .collect(),
         )
     }
 
@@ -216,11 +257,12 @@ mod tests {
         assert_eq!(req(&[("orderBy", "country,random")]).unwrap().order_by, OrderBy::Random(None));
         let r = LapisRequest::from_pairs(vec![(
             "orderBy".into(),
-            vec!["date".into(), r#"{"field":"count","type":"descending"}"#.into()],
+            vec![Some("date".into()), Some(r#"{"field":"count","type":"descending"}"#.into())],
         )])
         .unwrap();
         assert_eq!(r.order_by, OrderBy::Fields(vec![("date".into(), false), ("count".into(), true)]));
-        let r = LapisRequest::from_pairs(vec![("orderBy".into(), vec![r#"{"random":7}"#.into()])]).unwrap();
+        let r =
+            LapisRequest::from_pairs(vec![("orderBy".into(), vec![Some(r#"{"random":7}"#.into())])]).unwrap();
         assert_eq!(r.order_by, OrderBy::Random(Some(7)));
         assert!(req(&[("orderBy", "random(x)")]).is_err());
     }

@@ -32,13 +32,14 @@ impl From<Value> for Cell {
 }
 
 impl Cell {
-    /// Nulls last; numbers by value; otherwise text.
+    /// Nulls first (SILO orders a null as the smallest value: first ascending, last
+    /// descending); numbers by value; otherwise text.
     pub fn compare(&self, other: &Cell) -> Ordering {
         use Cell::*;
         match (self, other) {
             (Null, Null) => Ordering::Equal,
-            (Null, _) => Ordering::Greater,
-            (_, Null) => Ordering::Less,
+            (Null, _) => Ordering::Less,
+            (_, Null) => Ordering::Greater,
             (Int(a), Int(b)) => a.cmp(b),
             (Int(a), Float(b)) => (*a as f64).total_cmp(b),
             (Float(a), Int(b)) => a.total_cmp(&(*b as f64)),
@@ -66,6 +67,21 @@ impl Cell {
 pub struct Table {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
+}
+
+/// The columns an ordering field stands for: LAPIS orders by `mutation` as by its sequence,
+/// reference letter, position and new letter, and by `insertion` as by its sequence, position
+/// and inserted letters.
+fn expand_order(field: &str) -> impl Iterator<Item = &str> {
+    let expanded: &[&str] = if field.eq_ignore_ascii_case("mutation") {
+        &["sequenceName", "mutationFrom", "position", "mutationTo"]
+    } else if field.eq_ignore_ascii_case("insertion") {
+        &["sequenceName", "position", "insertedSymbols"]
+    } else {
+        &[]
+    };
+    let own = expanded.is_empty().then_some(field);
+    expanded.iter().copied().chain(own)
 }
 
 /// A 64-bit mix (SplitMix64's finaliser): random order keys from (seed, row).
@@ -98,12 +114,14 @@ impl Table {
         match &req.order_by {
             OrderBy::Fields(fields) if !fields.is_empty() => {
                 let mut keys = Vec::with_capacity(fields.len());
-                for (name, descending) in fields {
+                for (name, descending) in
+                    fields.iter().flat_map(|(n, d)| expand_order(n).map(move |n| (n, d)))
+                {
                     let i =
                         self.columns.iter().position(|c| c.eq_ignore_ascii_case(name)).ok_or_else(|| {
                             QueryError::BadValue {
                                 parameter: "orderBy".into(),
-                                value: name.clone(),
+                                value: name.to_owned(),
                                 reason: format!("not a field of the answer ({})", self.columns.join(", ")),
                             }
                         })?;

@@ -44,8 +44,10 @@ fn index() -> Index {
 
 /// Accessions matching LAPIS parameters.
 fn matching(index: &Index, params: &[(&str, &str)]) -> Vec<String> {
-    let params: Vec<(String, Vec<String>)> =
-        params.iter().map(|(k, v)| (k.to_string(), v.split(',').map(str::to_owned).collect())).collect();
+    let params: Vec<(String, virion_query::Values)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.split(',').map(|v| Some(v.to_owned())).collect()))
+        .collect();
     let rows = index.evaluate(&sequence_filter(index, &params).unwrap());
     rows.iter()
         .map(|r| match index.columns[0].get(r) {
@@ -81,8 +83,9 @@ fn filters_match_silo() {
     let maybe = Filter::MaybeSymbol { gene: false, sequence: 0, position: 19, symbol: b'C' };
     assert_eq!(index.evaluate(&maybe).iter().collect::<Vec<_>>(), [3]);
     // nOf(2, {4C, 7A, S:5-}) and nOf(1, {7A, S:5-}, matchExactly:=true)
-    let m = |p: &str| sequence_filter(&index, &[("nucleotideMutations".into(), vec![p.into()])]).unwrap();
-    let del = sequence_filter(&index, &[("aminoAcidMutations".into(), vec!["S:5-".into()])]).unwrap();
+    let m =
+        |p: &str| sequence_filter(&index, &[("nucleotideMutations".into(), vec![Some(p.into())])]).unwrap();
+    let del = sequence_filter(&index, &[("aminoAcidMutations".into(), vec![Some("S:5-".into())])]).unwrap();
     let two_of = Filter::NOf { n: 2, exactly: false, children: vec![m("4C"), m("7A"), del.clone()] };
     assert_eq!(index.evaluate(&two_of).iter().collect::<Vec<_>>(), [2, 3, 4]);
     let exactly_one = Filter::NOf { n: 1, exactly: true, children: vec![m("7A"), del] };
@@ -133,7 +136,8 @@ fn mutation_proportions_match_silo() {
     assert_eq!(all[1].proportion, 0.5);
     // filter(country.in({'Germany','USA'})).mutations(minProportion:=0.6)
     let some = index.evaluate(
-        &sequence_filter(&index, &[("country".into(), vec!["Germany".into(), "USA".into()])]).unwrap(),
+        &sequence_filter(&index, &[("country".into(), vec![Some("Germany".into()), Some("USA".into())])])
+            .unwrap(),
     );
     let found = mutation_proportions(&index, &some, false, 0.6).unwrap();
     assert_eq!(table(&found), [("T4C".to_owned(), 3, 3), ("G7A".to_owned(), 2, 2)]);
@@ -152,8 +156,8 @@ fn mutation_proportions_match_silo() {
 fn bad_parameters_are_named() {
     let index = index();
     let err = |params: &[(&str, &str)]| {
-        let params: Vec<(String, Vec<String>)> =
-            params.iter().map(|(k, v)| (k.to_string(), vec![v.to_string()])).collect();
+        let params: Vec<(String, virion_query::Values)> =
+            params.iter().map(|(k, v)| (k.to_string(), vec![Some(v.to_string())])).collect();
         sequence_filter(&index, &params).unwrap_err().to_string()
     };
     assert!(err(&[("nosuch", "x")]).contains("\"nosuch\""));

@@ -1,16 +1,14 @@
-//! The Virion hub's HTTP API — submit, review, release, accounts — over a `virion_store::Store`,
-//! and the processing workers that turn received versions into processed ones.
+//! The Virion hub's HTTP surfaces — the hub API (submit, review, release, accounts) over a
+//! `virion_store::Store`, the LAPIS routes and the portal's pages over
+//! `virion_collections::Collections` — and the `serve`/`worker` process runners.
 //!
-//! [`app`] builds the axum router (tests drive it with `tower::ServiceExt::oneshot`);
-//! [`worker::run_worker`] is the processing loop used both inside `virion serve` and by
-//! `virion worker`.
+//! [`app`] builds the axum router (tests drive it with `tower::ServiceExt::oneshot`).
 
 mod auth;
 mod entries;
 mod error;
 mod groups;
 pub mod lapis;
-pub mod multipart;
 mod openapi;
 mod portal;
 mod released;
@@ -18,9 +16,6 @@ pub mod run;
 mod state;
 mod submit;
 mod views;
-pub mod worker;
-
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -89,6 +84,3 @@ async fn request_id(mut req: Request, next: Next) -> Response {
     }
     response
 }
-
-/// How long a worker's claim on a job lasts before another worker may take it over.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);

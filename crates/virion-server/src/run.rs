@@ -11,7 +11,7 @@ use virion_schema::OrganismRegistry;
 use virion_store::Store;
 
 use crate::state::{AppState, SetupError, resolve_datasets};
-use crate::worker::{Datasets, WorkerConfig, dataset_dirs, pipeline_fingerprint, run_worker};
+use virion_worker::{PoolError, spawn_pool};
 
 /// Where the hub keeps its state and finds its organisms (the flags of `virion serve` and
 /// `virion worker`).
@@ -42,6 +42,8 @@ pub enum RunError {
     Config { path: PathBuf, source: virion_schema::ConfigError },
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Pool(#[from] PoolError),
 }
 
 impl HubOptions {
@@ -90,49 +92,6 @@ pub async fn shutdown_signal() {
 /// How often the query indexes check the released data for changes.
 const LAPIS_REFRESH: Duration = Duration::from_secs(5);
 
-/// Registers this process's pipeline (queuing reprocessing if it is new) and starts `count`
-/// workers for it.
-async fn spawn_workers(
-    store: &Store,
-    by_name: &HashMap<String, PathBuf>,
-    count: usize,
-    lease: Duration,
-    prefix: &str,
-    stop: &watch::Receiver<bool>,
-) -> Result<Vec<tokio::task::JoinHandle<u64>>, RunError> {
-    let datasets = Datasets::new(dataset_dirs(store, by_name).await?);
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    let (fingerprint, description) = pipeline_fingerprint(by_name)?;
-    let pipeline = store.register_pipeline(&fingerprint, &description).await?;
-    if pipeline.version < pipeline.newest {
-        tracing::warn!(
-            pipeline = pipeline.version,
-            newest = pipeline.newest,
-            "this process's datasets or code are older than another process's: it only finishes \
-             work queued for its own pipeline version"
-        );
-    }
-    tracing::info!(
-        pipeline = pipeline.version,
-        current = pipeline.current,
-        reprocessing = pipeline.reprocessing,
-        "processing pipeline registered"
-    );
-    let host = std::process::id();
-    Ok((0..count)
-        .map(|i| {
-            let mut config = WorkerConfig::named(
-                format!("{prefix}-{host}-{i}-{:08x}", rand::random::<u32>()),
-                pipeline.version,
-            );
-            config.lease = lease;
-            tokio::spawn(run_worker(store.clone(), datasets.clone(), config, stop.clone()))
-        })
-        .collect())
-}
-
 /// Serves the API on `listener` with `workers` processing tasks until `shutdown` resolves;
 /// `on_ready` is called with the address once the hub is set up and accepting.
 pub async fn serve(
@@ -156,11 +115,11 @@ pub async fn serve(
     let state =
         AppState::with_aliases(store.clone(), &registry, &options.data_dir, &datasets, aliases).await?;
     // The query indexes follow the released data: rebuilt when it changes.
-    state.lapis().spawn_refresher(store.clone(), LAPIS_REFRESH);
+    state.collections().spawn_refresher(store.clone(), LAPIS_REFRESH);
     let organisms: Vec<&str> = state.organisms().map(|o| o.config.name.as_str()).collect();
     tracing::info!(address = %listener.local_addr()?, organisms = ?organisms, workers, "virion hub listening");
     let (stop, stopped) = watch::channel(false);
-    let pool = spawn_workers(&store, &datasets, workers, options.job_lease, "serve", &stopped).await?;
+    let pool = spawn_pool(&store, &datasets, workers, options.job_lease, "serve", &stopped).await?;
     on_ready(listener.local_addr()?);
     let result = axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(async move {
@@ -188,7 +147,7 @@ pub async fn work(
     // Registering here too lets a worker start before the first server.
     crate::state::register_organisms(&store, &registry, &datasets).await?;
     let (stop, stopped) = watch::channel(false);
-    let pool = spawn_workers(&store, &datasets, workers, options.job_lease, "worker", &stopped).await?;
+    let pool = spawn_pool(&store, &datasets, workers, options.job_lease, "worker", &stopped).await?;
     tracing::info!(workers, "virion workers running");
     shutdown.await;
     let _ = stop.send(true);

@@ -11,7 +11,7 @@ use virion_store::{OrganismId, Store, StoreError};
 use virion_index::PangoAliases;
 
 use crate::error::ApiError;
-use crate::lapis::LapisIndexes;
+use virion_collections::Collections;
 
 /// How the query API runs.
 #[derive(Debug, Clone, Default)]
@@ -42,7 +42,7 @@ struct Inner {
     store: Store,
     data_dir: PathBuf,
     organisms: HashMap<String, HubOrganism>,
-    lapis: LapisIndexes,
+    lapis: Collections,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,7 +166,7 @@ impl AppState {
         // Loading datasets is blocking work.
         let dir = data_dir.to_owned();
         let lapis = tokio::task::spawn_blocking(move || {
-            LapisIndexes::prepare(&sources, aliases, Some(&dir), default_organism)
+            Collections::prepare(&sources, aliases, Some(&dir), default_organism)
         })
         .await
         .expect("preparing query indexes panicked");
@@ -177,8 +177,8 @@ impl AppState {
         Ok(AppState { inner: Arc::new(Inner { store, data_dir: data_dir.to_owned(), organisms, lapis }) })
     }
 
-    /// The LAPIS query indexes.
-    pub fn lapis(&self) -> &LapisIndexes {
+    /// The collections served (query indexes).
+    pub fn collections(&self) -> &Collections {
         &self.inner.lapis
     }
 

@@ -443,12 +443,12 @@ async fn lapis_over_released_data(hub: &Hub) {
     assert_eq!(code, StatusCode::OK, "{body}");
     hub.process_until(2, 600, async || count_with_status(hub, "PROCESSED").await == 30).await;
     // Nothing released yet: the index is empty.
-    hub.state.lapis().refresh(&hub.store).await;
+    hub.state.collections().refresh(&hub.store).await;
     let (code, agg) = hub.get_json("/sars-cov-2/sample/aggregated", None).await;
     assert_eq!((code, &agg["data"]), (StatusCode::OK, &json!([{ "count": 0 }])), "{agg}");
     let (code, _) = approve_all(hub).await;
     assert_eq!(code, StatusCode::OK);
-    hub.state.lapis().refresh(&hub.store).await;
+    hub.state.collections().refresh(&hub.store).await;
 
     let (_, _, released) = hub.call(Method::GET, "/api/sars-cov-2/released", None, &[], Body::empty()).await;
     let records: Vec<Value> = String::from_utf8(released.to_vec())
@@ -595,7 +595,7 @@ async fn lapis_over_released_data(hub: &Hub) {
     assert_eq!(code, StatusCode::OK, "{body}");
     hub.process_until(1, 600, async || count_with_status(hub, "PROCESSED").await == 2).await;
     // Before approval a group member's token already sees the revision; the public does not.
-    hub.state.lapis().refresh(&hub.store).await;
+    hub.state.collections().refresh(&hub.store).await;
     let (_, public) = hub.get_json("/sars-cov-2/sample/aggregated?country=Iceland", None).await;
     assert_eq!(public["data"][0]["count"], 0, "{public}");
     let (_, member) = hub.get_json("/sars-cov-2/sample/aggregated?country=Iceland", Some("submitter")).await;
@@ -606,7 +606,7 @@ async fn lapis_over_released_data(hub: &Hub) {
     assert_eq!(outsider["data"][0]["count"], 0, "{outsider}");
     let (code, _) = approve_all(hub).await;
     assert_eq!(code, StatusCode::OK);
-    hub.state.lapis().refresh(&hub.store).await;
+    hub.state.collections().refresh(&hub.store).await;
     let (_, agg) = hub.get_json("/sars-cov-2/sample/aggregated", None).await;
     assert_eq!(agg["data"][0]["count"], 29, "{agg}");
     let (_, iceland) =
@@ -791,7 +791,84 @@ async fn lapis_formats_and_sequences(hub: &Hub, records: &[Value]) {
     let tsv = String::from_utf8(tsv.to_vec()).unwrap();
     assert!(tsv.starts_with("accessionVersion\tcountry\n"), "{tsv}");
     assert_eq!(tsv.lines().count(), 31);
-    assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("mine.tsv"), "{headers:?}");
+    assert_eq!(
+        headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=mine.tsv; filename*=UTF-8''mine.tsv",
+        "{headers:?}"
+    );
+    assert_eq!(headers[header::CONTENT_TYPE], "text/tab-separated-values;charset=UTF-8");
+
+    // Content types as LAPIS labels them; a table without its header row is plain text; a
+    // downloaded JSON table is the bare array.
+    for (uri, content_type) in [
+        ("/sars-cov-2/sample/aggregated", "application/json"),
+        ("/sars-cov-2/sample/aggregated?dataFormat=CSV", "text/csv;charset=UTF-8"),
+        ("/sars-cov-2/sample/aggregated?dataFormat=CSV-WITHOUT-HEADERS", "text/plain"),
+        ("/sars-cov-2/sample/alignedAminoAcidSequences/S?limit=1", "text/x-fasta;charset=UTF-8"),
+        (
+            "/sars-cov-2/sample/alignedAminoAcidSequences/S?limit=1&dataFormat=NDJSON",
+            "application/x-ndjson;charset=UTF-8",
+        ),
+        (
+            "/sars-cov-2/sample/alignedAminoAcidSequences/S?limit=1&dataFormat=JSON",
+            "application/json;charset=UTF-8",
+        ),
+        ("/sars-cov-2/sample/aggregated?compression=zstd", "application/zstd"),
+    ] {
+        let (code, headers, _) = hub.call(Method::GET, uri, None, &[], Body::empty()).await;
+        assert_eq!(
+            (code, headers[header::CONTENT_TYPE].to_str().unwrap()),
+            (StatusCode::OK, content_type),
+            "{uri}"
+        );
+    }
+    let (_, headers, file) = hub
+        .call(Method::GET, "/sars-cov-2/sample/aggregated?downloadAsFile=true", None, &[], Body::empty())
+        .await;
+    assert_eq!(serde_json::from_slice::<Value>(&file).unwrap(), json!([{ "count": 30 }]));
+    assert_eq!(
+        headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=aggregated.json; filename*=UTF-8''aggregated.json"
+    );
+
+    // Filters: a JSON null asks for null, several values of a date any of them.
+    let (code, nulls) =
+        hub.json(Method::POST, "/sars-cov-2/sample/aggregated", None, json!({ "country": null })).await;
+    assert_eq!((code, &nulls["data"]), (StatusCode::OK, &json!([{ "count": 0 }])), "{nulls}");
+    let (_, dates) = hub
+        .get_json(
+            "/sars-cov-2/sample/aggregated?fields=collection_date&limit=2&orderBy=collection_date",
+            None,
+        )
+        .await;
+    let two: Vec<&str> =
+        dates["data"].as_array().unwrap().iter().filter_map(|r| r["collection_date"].as_str()).collect();
+    let both: u64 = dates["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["collection_date"].is_string())
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    let (code, any) = hub
+        .json(Method::POST, "/sars-cov-2/sample/aggregated", None, json!({ "collection_date": two }))
+        .await;
+    assert_eq!((code, any["data"][0]["count"].as_u64()), (StatusCode::OK, Some(both)), "{any}");
+
+    // Under a LAPIS root an unknown route is a problem, never a portal page; health is up.
+    for uri in ["/sample/nosuch", "/sars-cov-2/sample/nosuch", "/sars-cov-2/component/nosuch"] {
+        let (code, headers, body) = hub.call(Method::GET, uri, None, &[], Body::empty()).await;
+        assert_eq!(
+            (code, headers[header::CONTENT_TYPE].to_str().unwrap()),
+            (StatusCode::NOT_FOUND, "application/problem+json"),
+            "{uri}"
+        );
+        let problem: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!((problem["status"].as_u64(), problem["instance"].as_str()), (Some(404), Some(uri)));
+    }
+    let (code, health) = hub.get_json("/actuator/health", None).await;
+    assert_eq!((code, health["status"].as_str()), (StatusCode::OK, Some("UP")), "{health}");
+    assert_eq!(health["components"]["collections"]["details"]["sars-cov-2"]["sequenceCount"], 30, "{health}");
 
     // Unknown genes and sequences name what is wrong.
     let (code, err) = hub.get_json("/sars-cov-2/sample/alignedAminoAcidSequences/NOSUCH", None).await;
@@ -1179,7 +1256,7 @@ async fn portal_edit_and_revise(hub: &Hub) {
     assert_eq!(code, StatusCode::OK);
 
     // Downloads: open data by default, the restricted ones counted and offered with their terms.
-    hub.state.lapis().refresh(&hub.store).await;
+    hub.state.collections().refresh(&hub.store).await;
     let (code, _, search) = b.send(hub, Method::GET, "/sars-cov-2/search", &[]).await;
     assert_eq!(code, StatusCode::OK);
     assert!(search.contains("Download 0 open sequences"), "{search}");

@@ -16,8 +16,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use virion_client::FormBody;
 use virion_io::{FastaReader, FastaRecord};
-use virion_server::multipart::FormBody;
 use virion_store::Store;
 
 use crate::progress::sequences_bar;

@@ -127,21 +127,21 @@ fn schema(layout: &virion_ingest::SequenceLayout) -> Schema {
 
 /// Decodes a mix entry like a query string; an `advancedQuery` (which contains `&` and `,`)
 /// comes last and takes the rest of the text.
-fn decode(query: &str) -> Vec<(String, Vec<String>)> {
+fn decode(query: &str) -> Vec<(String, virion_query::Values)> {
     let (plain, advanced) = match query.find("advancedQuery=") {
         Some(at) => (&query[..at], Some(&query[at + "advancedQuery=".len()..])),
         None => (query, None),
     };
-    let mut pairs: Vec<(String, Vec<String>)> = plain
+    let mut pairs: Vec<(String, virion_query::Values)> = plain
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (k.to_owned(), v.split(',').map(str::to_owned).collect())
+            (k.to_owned(), v.split(',').map(|v| Some(v.to_owned())).collect())
         })
         .collect();
     if let Some(a) = advanced {
-        pairs.push(("advancedQuery".to_owned(), vec![a.to_owned()]));
+        pairs.push(("advancedQuery".to_owned(), vec![Some(a.to_owned())]));
     }
     pairs
 }

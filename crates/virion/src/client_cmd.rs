@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde_json::{Value, json};
-use virion_server::multipart::FormBody;
+use virion_client::FormBody;
 
 use crate::progress::sequences_bar;
 

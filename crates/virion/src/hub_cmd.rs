@@ -38,7 +38,7 @@ pub struct OrganismArgs {
     #[arg(long)]
     pub pango_aliases: Option<PathBuf>,
     /// Seconds a worker holds a claimed job; a job whose worker died is retried after this.
-    #[arg(long, default_value_t = virion_server::DEFAULT_LEASE.as_secs())]
+    #[arg(long, default_value_t = virion_worker::DEFAULT_LEASE.as_secs())]
     pub job_lease_secs: u64,
 }
 

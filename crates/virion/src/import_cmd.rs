@@ -13,12 +13,12 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
+use virion_collections::{CollectionInfo, ImportedState, collection_paths, index_dir};
 use virion_import::{ImportSchema, Importer, Layout, LineageSource, MetadataKind};
 use virion_index::blobs::BlobWriter;
 use virion_index::{
     ColumnType, IndexBuilder, LineageDag, LineageDef, PangoAliases, RowInput, Schema, SeqInput,
 };
-use virion_server::lapis::{CollectionInfo, ImportedState, collection_paths, index_dir};
 
 use crate::hub_cmd::DbArgs;
 

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use virion_server::multipart::FormBody;
+use virion_client::FormBody;
 use virion_store::{GroupId, ListFilter, Status, Store, UserId};
 use virion_testdata::postgres::PgTestDatabase;
 

@@ -239,11 +239,14 @@ impl SequenceColumn {
         self.per_block(|b| b.rows_where(pos, &self.reference, self.alphabet, &keep))
     }
 
-    /// Rows whose letter at `pos` is neither the reference's nor the missing letter
-    /// (LAPIS "any mutation"; ambiguity codes count, as in SILO).
+    /// Rows whose letter at `pos` cannot be the reference's: not it, not the missing letter,
+    /// not an ambiguity code that may stand for it (LAPIS "any mutation", SILO's hasMutation:
+    /// at a reference C, `Y` and `N` are no mutation, `R` is).
     pub fn rows_mutated(&self, pos: u32) -> RoaringBitmap {
         let reference = self.reference[pos as usize];
-        self.rows_where(pos, move |s| s != reference)
+        let alphabet = self.alphabet;
+        // An ambiguity code that may stand for the reference's letter is no mutation (SILO).
+        self.rows_where(pos, move |s| !alphabet.may_be(s, reference))
     }
 
     /// Rows whose letter at `pos` may be `symbol` (IUPAC ambiguity, `MAYBE()`), missing rows

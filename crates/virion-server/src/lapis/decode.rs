@@ -4,7 +4,7 @@
 
 use axum::http::{HeaderMap, header};
 use serde_json::{Map, Value as JsonValue};
-use virion_query::{Compression, LapisRequest};
+use virion_query::{Compression, LapisRequest, Values};
 
 /// Parameters whose values may hold commas and are never split (`[2-of: a, b]`, regexes).
 fn keeps_commas(key: &str) -> bool {
@@ -33,32 +33,58 @@ pub(crate) fn body(headers: &HeaderMap, bytes: &[u8]) -> Result<Body, String> {
     serde_json::from_slice(bytes).map(Body::Json).map_err(|e| format!("the request body is not JSON: {e}"))
 }
 
-fn json_text(v: &JsonValue) -> Result<String, String> {
-    Ok(match v {
+/// A JSON value as a parameter value (`null`: `None`).
+fn json_value(v: &JsonValue) -> Result<Option<String>, String> {
+    Ok(Some(match v {
+        JsonValue::Null => return Ok(None),
         JsonValue::String(s) => s.clone(),
         JsonValue::Number(n) => n.to_string(),
         JsonValue::Bool(b) => b.to_string(),
         JsonValue::Object(_) => v.to_string(),
-        _ => return Err(format!("unsupported value {v}")),
-    })
+        JsonValue::Array(_) => return Err(format!("unsupported value {v}")),
+    }))
 }
 
-/// Every parameter of a request as (name, values), query string first.
-pub(crate) fn pairs(query: Option<&str>, body: &Body) -> Result<Vec<(String, Vec<String>)>, String> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    let mut push = |k: String, values: Vec<String>| match out.iter_mut().find(|(key, _)| *key == k) {
+/// Decoded query-string parameters as (name, values), as a GET means them: a list is
+/// comma-separated (except in the parameters that keep commas) or the parameter repeated.
+pub(crate) fn query_pairs(raw: Vec<(String, String)>) -> Vec<(String, Values)> {
+    let mut out: Vec<(String, Values)> = Vec::new();
+    for (k, v) in raw {
+        let values: Values = if keeps_commas(&k) || (v.is_empty() && is_metadata_filter(&k)) {
+            // `country=` asks for the empty string, as LAPIS reads it.
+            vec![Some(v)]
+        } else {
+            v.split(',').map(|s| s.trim()).filter(|s| !s.is_empty()).map(|s| Some(s.to_owned())).collect()
+        };
+        match out.iter_mut().find(|(key, _)| *key == k) {
+            Some((_, vs)) => vs.extend(values),
+            None => out.push((k, values)),
+        }
+    }
+    out
+}
+
+/// Whether a parameter is a metadata filter (not a special property, not a mutation or
+/// insertion list), where an empty value is a value.
+fn is_metadata_filter(key: &str) -> bool {
+    !matches!(
+        key,
+        "nucleotideMutations" | "aminoAcidMutations" | "nucleotideInsertions" | "aminoAcidInsertions"
+    ) && !LapisRequest::is_special_property(key)
+}
+
+/// Every parameter of a request as (name, values), query string first; a JSON `null` is a
+/// `None` value.
+pub(crate) fn pairs(query: Option<&str>, body: &Body) -> Result<Vec<(String, Values)>, String> {
+    let mut out: Vec<(String, Values)> = Vec::new();
+    let mut push = |k: String, values: Values| match out.iter_mut().find(|(key, _)| *key == k) {
         Some((_, v)) => v.extend(values),
         None => out.push((k, values)),
     };
     if let Some(q) = query {
         let raw: Vec<(String, String)> =
             serde_urlencoded::from_str(q).map_err(|e| format!("the query string cannot be read: {e}"))?;
-        for (k, v) in raw {
-            let values = if keeps_commas(&k) {
-                vec![v]
-            } else {
-                v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
-            };
+        for (k, values) in query_pairs(raw) {
             push(k, values);
         }
     }
@@ -66,16 +92,15 @@ pub(crate) fn pairs(query: Option<&str>, body: &Body) -> Result<Vec<(String, Vec
         Body::None => {}
         Body::Form(raw) => {
             for (k, v) in raw {
-                push(k.clone(), vec![v.clone()]);
+                push(k.clone(), vec![Some(v.clone())]);
             }
         }
         Body::Json(json) => {
             let object = json.as_object().ok_or("the request body must be a JSON object")?;
             for (k, v) in object {
                 let values = match v {
-                    JsonValue::Array(items) => items.iter().map(json_text).collect::<Result<Vec<_>, _>>()?,
-                    JsonValue::Null => continue,
-                    other => vec![json_text(other)?],
+                    JsonValue::Array(items) => items.iter().map(json_value).collect::<Result<Values, _>>()?,
+                    other => vec![json_value(other)?],
                 };
                 push(k.clone(), values);
             }
@@ -110,13 +135,18 @@ impl Format {
         }
     }
 
-    pub(crate) fn content_type(self) -> &'static str {
+    /// The content type LAPIS labels this format with; a sequence answer's JSON and NDJSON
+    /// carry a charset, a table's JSON does not, and a table without its header row is plain
+    /// text.
+    pub(crate) fn content_type(self, sequences: bool) -> &'static str {
         match self {
+            Format::Json if sequences => "application/json;charset=UTF-8",
             Format::Json => "application/json",
-            Format::Csv { .. } => "text/csv; charset=utf-8",
-            Format::Tsv { .. } => "text/tab-separated-values; charset=utf-8",
-            Format::Fasta => "text/x-fasta; charset=utf-8",
-            Format::Ndjson => "application/x-ndjson",
+            Format::Csv { headers: false } | Format::Tsv { headers: false, .. } => "text/plain",
+            Format::Csv { .. } => "text/csv;charset=UTF-8",
+            Format::Tsv { .. } => "text/tab-separated-values;charset=UTF-8",
+            Format::Fasta => "text/x-fasta;charset=UTF-8",
+            Format::Ndjson => "application/x-ndjson;charset=UTF-8",
         }
     }
 }
@@ -133,6 +163,8 @@ pub(crate) enum Delivery {
 #[derive(Debug, Clone)]
 pub(crate) struct Output {
     pub format: Format,
+    /// A sequence endpoint's answer (its JSON is a bare array with a charset).
+    pub sequences: bool,
     pub compression: Option<Delivery>,
     /// `Content-Disposition` file name, when `downloadAsFile`.
     pub download: Option<String>,
@@ -197,7 +229,7 @@ pub(crate) fn output(
         };
         format!("{base}{}{ending}", format.extension())
     });
-    Ok(Output { format, compression, download })
+    Ok(Output { format, sequences, compression, download })
 }
 
 fn from_accept(headers: &HeaderMap, sequences: bool) -> Format {
@@ -238,9 +270,28 @@ mod tests {
             &Body::None,
         )
         .unwrap();
-        assert_eq!(p[0], ("fields".into(), vec!["country".into(), "date".into()]));
-        assert_eq!(p[1], ("advancedQuery".into(), vec!["[2-of: A1T, C2G]".into()]));
-        assert_eq!(p[2], ("country".into(), vec!["CH".into(), "DE".into()]));
+        let some = |v: &[&str]| v.iter().map(|v| Some((*v).to_owned())).collect::<Values>();
+        assert_eq!(p[0], ("fields".into(), some(&["country", "date"])));
+        assert_eq!(p[1], ("advancedQuery".into(), some(&["[2-of: A1T, C2G]"])));
+        assert_eq!(p[2], ("country".into(), some(&["CH", "DE"])));
+    }
+
+    #[test]
+    fn empty_strings_and_nulls_are_values_of_filters() {
+        // `country=` asks for the empty string; an empty list of mutations is no filter.
+        let p = pairs(Some("country=&nucleotideMutations=&fields="), &Body::None).unwrap();
+        assert_eq!(
+            p,
+            [
+                ("country".into(), vec![Some(String::new())]),
+                ("nucleotideMutations".into(), vec![]),
+                ("fields".into(), vec![])
+            ]
+        );
+        // JSON null is "is null", alone or among values.
+        let body = Body::Json(serde_json::json!({ "country": null, "age": [30, null] }));
+        let p = pairs(None, &body).unwrap();
+        assert_eq!(p, [("country".into(), vec![None]), ("age".into(), vec![Some("30".into()), None])]);
     }
 
     #[test]

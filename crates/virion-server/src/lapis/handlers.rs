@@ -5,12 +5,10 @@
 //! at a time, each with a deadline, so that one heavy query cannot stall the others.
 
 use std::io::Write;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{Value as JsonValue, json};
@@ -19,23 +17,21 @@ use virion_query::execute::{Budget, Endpoint, Part, ordered_rows, select_parts};
 use virion_query::{LapisRequest, QueryError};
 
 use super::decode::{self, Format};
-use super::indexes::{OrganismIndex, Unaligned};
-use super::members::{self, Overlay};
 use super::respond::{self, Info};
 use crate::RequestId;
 use crate::auth::MaybeUser;
 use crate::state::AppState;
+use virion_collections::{Collection, Unaligned, View};
 
-/// The collection a route answers for, and how the caller sees it.
+/// The collection a route answers for, as the caller sees it, and the `info` of its answers.
 pub(crate) struct Target {
     pub name: String,
-    pub slot: Arc<RwLock<OrganismIndex>>,
-    pub overlay: Option<Arc<Overlay>>,
+    pub view: View,
     pub viewer: Option<virion_store::UserId>,
     pub info: Info,
 }
 
-/// Finds the collection (`None`: the default organism) and the caller's overlay.
+/// Finds the collection (`None`: the default organism) and the caller's view of it.
 pub(crate) async fn target(
     state: &AppState,
     organism: Option<String>,
@@ -43,84 +39,23 @@ pub(crate) async fn target(
     request_id: &RequestId,
 ) -> Result<Target, Response> {
     let mut info = Info { data_version: None, request_id: request_id.0.clone() };
-    let name = match organism.or_else(|| state.lapis().default_organism().map(str::to_owned)) {
-        Some(n) => n,
-        None => {
-            return Err(respond::problem(
-                StatusCode::NOT_FOUND,
-                format!(
-                    "this node serves several organisms; use /{{organism}}/sample/…: {}",
-                    state.lapis().names().join(", ")
-                ),
-                &info,
-            ));
-        }
-    };
-    let Some(slot) = state.lapis().get(&name) else {
-        let (status, detail) = if state.organism(&name).is_ok() || state.lapis().source(&name).is_some() {
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("the query index of {name:?} is being built; retry shortly"),
-            )
-        } else {
-            (
-                StatusCode::NOT_FOUND,
-                format!("no organism {name:?} here (served: {})", state.lapis().names().join(", ")),
-            )
-        };
-        let mut r = respond::problem(status, detail, &info);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        }
-        return Err(r);
-    };
-    info.data_version = Some(slot.read().expect("index lock").data_version);
     let viewer = user.0.as_ref().map(|u| u.id);
-    let overlay = match viewer {
-        Some(user) => members::overlay(state, &name, user).await.map_err(|e| {
-            tracing::error!(error = %e, "member view failed");
-            respond::problem(StatusCode::INTERNAL_SERVER_ERROR, "the member view could not be built", &info)
-        })?,
-        None => None,
-    };
-    Ok(Target { name, slot, overlay, viewer, info })
+    let view = state
+        .collections()
+        .view(state.store(), organism.as_deref(), viewer)
+        .await
+        .map_err(|e| respond::collection_problem(&e, &info))?;
+    info.data_version = Some(view.data_version());
+    Ok(Target { name: view.name().to_owned(), view, viewer, info })
 }
 
 impl Target {
-    /// Runs `f` over the caller's parts (the index, minus rows an overlay supersedes, plus the
-    /// overlay) on a blocking thread, with a concurrency slot and a deadline.
+    /// Runs `f` over the caller's parts (see [`View::run`]); an error is a finished answer.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
-        state: &AppState,
-        f: impl FnOnce(&[Part<'_>], &OrganismIndex, &Budget) -> Result<T, QueryError> + Send + 'static,
+        f: impl FnOnce(&[Part<'_>], &Collection, &Budget) -> Result<T, QueryError> + Send + 'static,
     ) -> Result<T, Response> {
-        let permit =
-            state.lapis().query_slots().acquire_owned().await.expect("the semaphore is never closed");
-        let (slot, overlay) = (self.slot.clone(), self.overlay.clone());
-        let budget =
-            Budget { deadline: Some(Instant::now() + state.lapis().query_timeout()), ..Budget::default() };
-        let info = self.info.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let ix = slot.read().expect("index lock");
-            let result = match &overlay {
-                None => f(&[Part { index: &ix.query, visible: &ix.visible }], &ix, &budget),
-                Some(o) => {
-                    let visible = o.hide_superseded(&ix);
-                    let parts = [
-                        Part { index: &ix.query, visible: &visible },
-                        Part { index: &o.query, visible: &o.visible },
-                    ];
-                    f(&parts, &ix, &budget)
-                }
-            };
-            result.map_err(|e| respond::query_problem(&e, &info))
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "query task failed");
-            respond::problem(StatusCode::INTERNAL_SERVER_ERROR, "the query failed", &self.info)
-        })?
+        self.view.run(f).await.map_err(|e| respond::collection_problem(&e, &self.info))
     }
 }
 
@@ -172,11 +107,11 @@ pub(crate) async fn table(
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &target.info),
     };
     let info = target.info.clone();
-    let format = output.format;
+    let shape = output.clone();
     let result = target
-        .run(&state, move |parts, _, budget| {
+        .run(move |parts, _, budget| {
             let table = virion_query::execute::table(parts, endpoint, &req, budget)?;
-            Ok(respond::table_bytes(&table, format, &info))
+            Ok(respond::table_bytes(&table, &shape, &info))
         })
         .await;
     match result {
@@ -206,7 +141,7 @@ impl SequenceKind {
 /// The sequence columns (indices) asked for: the path's, else `segments`/`genes`, else every
 /// segment (nucleotides) — a gene must be named.
 fn sequence_columns(
-    ix: &OrganismIndex,
+    ix: &Collection,
     kind: SequenceKind,
     path: Option<&str>,
     req: &LapisRequest,
@@ -272,14 +207,14 @@ pub(crate) async fn sequences(
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &target.info),
     };
     let columns = {
-        let ix = target.slot.read().expect("index lock");
+        let ix = target.view.collection();
         match sequence_columns(&ix, kind, path_name.as_deref(), &req) {
             Ok(c) => c,
             Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &target.info),
         }
     };
     if kind == SequenceKind::UnalignedNucleotide
-        && matches!(target.slot.read().expect("index lock").unaligned, Unaligned::None)
+        && matches!(target.view.collection().unaligned, Unaligned::None)
     {
         return respond::problem(
             StatusCode::NOT_FOUND,
@@ -291,7 +226,7 @@ pub(crate) async fn sequences(
     // lock hold, so that a long download never holds the index.
     let req_for_select = req.clone();
     let records = target
-        .run(&state, move |parts, ix, budget| {
+        .run(move |parts, ix, budget| {
             let selected = select_parts(parts, &req_for_select, budget)?;
             let fields: Vec<String> = ix.index().columns.iter().map(|c| c.name.clone()).collect();
             let order = ordered_rows(parts, &selected, &req_for_select, budget, &fields)?;
@@ -313,7 +248,7 @@ pub(crate) async fn sequences(
         Err(r) => return r,
     };
     let template = req.fasta_header_template.clone();
-    let (slot, overlay, viewer) = (target.slot.clone(), target.overlay.clone(), target.viewer);
+    let (view, viewer) = (target.view.clone(), target.viewer);
     let store = state.store().clone();
     let format = output.format;
     let runtime = tokio::runtime::Handle::current();
@@ -322,17 +257,7 @@ pub(crate) async fn sequences(
         .ok()
         .map(|o| (store, o.config.accession_prefix.clone(), viewer, runtime));
     respond::streaming_response(&output, target.info.data_version, move |out| {
-        write_sequences(
-            out,
-            &records,
-            &columns,
-            kind,
-            format,
-            template.as_deref(),
-            &slot,
-            overlay.as_deref(),
-            hub.as_ref(),
-        )
+        write_sequences(out, &records, &columns, kind, format, template.as_deref(), &view, hub.as_ref())
     })
 }
 
@@ -362,27 +287,26 @@ fn write_sequences(
     kind: SequenceKind,
     format: Format,
     template: Option<&str>,
-    slot: &RwLock<OrganismIndex>,
-    overlay: Option<&Overlay>,
+    view: &View,
     hub: Option<&(virion_store::Store, String, Option<virion_store::UserId>, tokio::runtime::Handle)>,
 ) -> std::io::Result<()> {
     if format == Format::Json {
         out.write_all(b"[")?;
     }
     // LAPIS names the id by the schema's primary key, so clients read the same key as in /details.
-    let key_name = slot.read().expect("index lock").info.primary_key.clone();
+    let key_name = view.collection().info.primary_key.clone();
     let mut first = true;
     let mut buf = Vec::new();
     for chunk in records.chunks(ROWS_PER_HOLD) {
         // (record, per column: name and sequence)
         let mut batch: Vec<(&Record, Sequences, Fields)> = Vec::with_capacity(chunk.len());
         {
-            let ix = slot.read().expect("index lock");
+            let ix = view.collection();
             for r in chunk {
                 let query = if r.part == 0 {
                     &ix.query
                 } else {
-                    &overlay.expect("overlay rows come from an overlay").query
+                    &view.overlay().expect("overlay rows come from an overlay").query
                 };
                 let index = &query.index;
                 let mut seqs = Vec::with_capacity(columns.len());
@@ -420,7 +344,7 @@ fn write_sequences(
             }
         }
         if kind == SequenceKind::UnalignedNucleotide && !batch.is_empty() {
-            let from_store = matches!(slot.read().expect("index lock").unaligned, Unaligned::Store { .. });
+            let from_store = matches!(view.collection().unaligned, Unaligned::Store { .. });
             if let (true, Some((store, prefix, viewer, runtime))) = (from_store, hub) {
                 for (r, seqs, _) in batch.iter_mut() {
                     let Ok(av) = virion_store::AccessionVersion::parse(&r.id, &[prefix.as_str()]) else {
@@ -502,6 +426,43 @@ fn fasta_header(
     }
 }
 
+/// `GET /actuator/health` (also under an organism's root): the node is up, with each
+/// collection's data version and size, in the shape of LAPIS's Spring health answer.
+pub(crate) async fn health(State(state): State<AppState>) -> Response {
+    let collections = state.collections();
+    let details: serde_json::Map<String, JsonValue> = collections
+        .names()
+        .into_iter()
+        .filter_map(|name| {
+            let slot = collections.get(&name)?;
+            let ix = slot.read().expect("index lock");
+            let detail =
+                json!({ "dataVersion": ix.data_version.to_string(), "sequenceCount": ix.visible.len() });
+            Some((name, detail))
+        })
+        .collect();
+    let body = json!({
+        "components": { "collections": { "details": details, "status": "UP" } },
+        "status": "UP",
+    });
+    Json(body).into_response()
+}
+
+/// Any other path under a LAPIS root: 404 as an RFC 7807 problem (as LAPIS answers an unknown
+/// URL), so a client never receives a portal page.
+pub(crate) async fn unknown_route(uri: axum::http::Uri) -> Response {
+    let body = json!({
+        "detail": format!("No LAPIS route at {}; the routes are listed at /api/openapi.json.", uri.path()),
+        "instance": uri.path(),
+        "status": 404,
+        "title": "Not Found",
+    });
+    let mut r = (StatusCode::NOT_FOUND, Json(body)).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
+    r
+}
+
 /// `GET /{organism}/sample/info`.
 pub(crate) async fn sample_info(
     state: AppState,
@@ -513,7 +474,7 @@ pub(crate) async fn sample_info(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let ix = target.slot.read().expect("index lock");
+    let ix = target.view.collection();
     let mut body = target.info.json();
     body["sequenceCount"] = json!(ix.visible.len());
     body["instanceName"] = json!(ix.info.instance_name);
@@ -533,7 +494,7 @@ pub(crate) async fn database_config(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let ix = target.slot.read().expect("index lock");
+    let ix = target.view.collection();
     let metadata: Vec<JsonValue> = ix
         .index()
         .columns
@@ -616,7 +577,7 @@ pub(crate) async fn reference_genome(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let ix = target.slot.read().expect("index lock");
+    let ix = target.view.collection();
     let seqs = |cols: &[virion_index::SequenceColumn]| -> Vec<JsonValue> {
         cols.iter()
             .map(|c| json!({ "name": c.name, "sequence": String::from_utf8_lossy(c.reference()) }))
@@ -638,7 +599,7 @@ pub(crate) async fn lineage_definition(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let ix = target.slot.read().expect("index lock");
+    let ix = target.view.collection();
     match &ix.query.lineage {
         Some((c, lineage)) if ix.index().columns[*c].name.eq_ignore_ascii_case(&column) => {
             let r = ([(header::CONTENT_TYPE, "application/yaml")], lineage.lineage_definition_yaml())
@@ -652,9 +613,6 @@ pub(crate) async fn lineage_definition(
         ),
     }
 }
-
-/// How long one query may run.
-pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(60);
 
 // Route wrappers: each data route with and without the organism in the path, GET and POST
 // through one handler (a GET's body is empty).

@@ -1,10 +1,10 @@
 //! The LAPIS v2 query API: one root per organism (`/{organism}/sample/…`,
 //! `/{organism}/component/…`) and the default organism's at `/sample/…`.
 //!
-//! [`indexes`] keeps each organism's index current (built sorted, appended to on release,
-//! snapshotted); [`decode`] reads requests and decides the answer's format and compression;
-//! [`handlers`] answers the sample routes through `virion_query`; [`series`] the time-series
-//! components; [`members`] adds a hub member's unreleased data; [`respond`] writes answers.
+//! `virion_collections` keeps each collection's index current and runs the questions;
+//! [`decode`] reads requests and decides the answer's format and compression; [`handlers`]
+//! answers the sample routes; [`series`] the time-series components; [`respond`] writes answers
+//! and maps a `CollectionError` to a LAPIS problem.
 
 // Handlers' errors are finished responses (a LAPIS problem with its `info`), returned as they
 // are: boxing them would only move the size.
@@ -12,16 +12,11 @@
 
 pub(crate) mod decode;
 pub mod handlers;
-pub mod indexes;
-pub(crate) mod members;
 pub(crate) mod respond;
 pub mod series;
 
-pub use handlers::DEFAULT_QUERY_TIMEOUT;
-pub use indexes::{CollectionInfo, ImportedState, LapisIndexes, OrganismIndex, collection_paths, index_dir};
-
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 
 use crate::state::AppState;
 
@@ -78,4 +73,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/component/queriesOverTime", post(s::queries_over_time_default))
         .route("/query/parse", post(s::query_parse))
         .route("/{organism}/query/parse", post(s::query_parse_for))
+        .route("/actuator/health", get(h::health))
+        .route("/{organism}/actuator/health", get(h::health))
+        // Under a LAPIS root, an unknown route is a problem, never a portal page.
+        .route("/sample/{*rest}", any(h::unknown_route))
+        .route("/{organism}/sample/{*rest}", any(h::unknown_route))
+        .route("/component/{*rest}", any(h::unknown_route))
+        .route("/{organism}/component/{*rest}", any(h::unknown_route))
 }

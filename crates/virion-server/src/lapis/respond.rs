@@ -10,6 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as JsonValue, json};
+use virion_collections::CollectionError;
 use virion_query::{Cell, Compression, QueryError, Table};
 
 use super::decode::{Delivery, Format, Output};
@@ -50,6 +51,23 @@ pub(crate) fn problem(status: StatusCode, detail: impl Into<String>, info: &Info
     with_version(r, info.data_version)
 }
 
+/// The one mapping of a collection's refusal to a LAPIS answer: the collection is missing
+/// (404), not ready yet (503 with `Retry-After`), or the question was refused (see
+/// [`query_problem`]).
+pub(crate) fn collection_problem(e: &CollectionError, info: &Info) -> Response {
+    let status = match e {
+        CollectionError::NoDefault { .. } | CollectionError::Unknown { .. } => StatusCode::NOT_FOUND,
+        CollectionError::Building { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        CollectionError::Query(q) => return query_problem(q, info),
+        CollectionError::MemberView(_) | CollectionError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut r = problem(status, e.to_string(), info);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    r
+}
+
 /// The status of a query error: over budget is 503 (try again narrower), the rest 400.
 pub(crate) fn query_problem(e: &QueryError, info: &Info) -> Response {
     let status = match e {
@@ -74,6 +92,38 @@ fn cell_json(c: &Cell) -> JsonValue {
         Cell::Float(f) => json!(f),
         Cell::Bool(b) => json!(b),
     }
+}
+
+/// A cell as LAPIS writes it in CSV and TSV: numbers as Java prints a double (`1.0`, `0.5`,
+/// `1.0E-4`), everything else as its text.
+fn csv_text(c: &Cell) -> String {
+    match c {
+        Cell::Float(f) => java_double(*f),
+        other => other.text(),
+    }
+}
+
+/// Java's `Double.toString`: the shortest digits that read back, in plain notation from 10⁻³ up
+/// to 10⁷ (always with a fractional part), else as `d.dddE±n`.
+fn java_double(f: f64) -> String {
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "NaN".into()
+        } else if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
+    }
+    let magnitude = f.abs();
+    if f == 0.0 || (1e-3..1e7).contains(&magnitude) {
+        let plain = f.to_string();
+        return if plain.contains('.') { plain } else { format!("{plain}.0") };
+    }
+    let sci = format!("{f:e}");
+    let (mantissa, exponent) = sci.split_once('e').expect("{:e} writes an exponent");
+    let mantissa = if mantissa.contains('.') { mantissa.to_owned() } else { format!("{mantissa}.0") };
+    format!("{mantissa}E{exponent}")
 }
 
 /// RFC 4180: quote a cell holding the separator, a quote or a line break.
@@ -101,7 +151,8 @@ fn escaped(text: &str) -> String {
 }
 
 /// A table in the asked format.
-pub(crate) fn table_bytes(table: &Table, format: Format, info: &Info) -> Vec<u8> {
+pub(crate) fn table_bytes(table: &Table, output: &Output, info: &Info) -> Vec<u8> {
+    let format = output.format;
     match format {
         Format::Json | Format::Fasta | Format::Ndjson => {
             let data: Vec<JsonValue> = table
@@ -113,7 +164,13 @@ pub(crate) fn table_bytes(table: &Table, format: Format, info: &Info) -> Vec<u8>
                     JsonValue::Object(m)
                 })
                 .collect();
-            serde_json::to_vec(&json!({ "data": data, "info": info.json() })).expect("serialising JSON")
+            // A downloaded file is the bare array, as LAPIS writes it; an answer has its envelope.
+            let body = if output.download.is_some() {
+                JsonValue::Array(data)
+            } else {
+                json!({ "data": data, "info": info.json() })
+            };
+            serde_json::to_vec(&body).expect("serialising JSON")
         }
         Format::Csv { headers } | Format::Tsv { headers, .. } => {
             let (sep, escape) = match format {
@@ -130,7 +187,9 @@ pub(crate) fn table_bytes(table: &Table, format: Format, info: &Info) -> Vec<u8>
                 out.push('\n');
             }
             for r in &table.rows {
-                out.push_str(&r.iter().map(|c| cell(&c.text())).collect::<Vec<_>>().join(&sep.to_string()));
+                out.push_str(
+                    &r.iter().map(|c| cell(&csv_text(c))).collect::<Vec<_>>().join(&sep.to_string()),
+                );
                 out.push('\n');
             }
             out.into_bytes()
@@ -154,7 +213,7 @@ fn headers(mut r: Response, output: &Output, version: Option<i64>) -> Response {
     let content_type = match output.compression {
         Some(Delivery::File(Compression::Gzip)) => "application/gzip",
         Some(Delivery::File(Compression::Zstd)) => "application/zstd",
-        _ => output.format.content_type(),
+        _ => output.format.content_type(output.sequences),
     };
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(Delivery::Encoding(c)) = output.compression {
@@ -165,11 +224,36 @@ fn headers(mut r: Response, output: &Output, version: Option<i64>) -> Response {
         h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     if let Some(name) = &output.download
-        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        && let Ok(v) = HeaderValue::from_str(&content_disposition(name))
     {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     with_version(r, version)
+}
+
+/// What RFC 5987 leaves unencoded in an extended parameter value (`attr-char`).
+const ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// `Content-Disposition` of a download as LAPIS writes it: the plain `filename` keeps the
+/// printable ASCII characters but `;`, `"` and `\`, unquoted; `filename*` holds the whole name,
+/// percent-encoded UTF-8.
+pub(crate) fn content_disposition(name: &str) -> String {
+    let ascii: String =
+        name.chars().filter(|c| (' '..='~').contains(c) && !matches!(c, ';' | '"' | '\\')).collect();
+    let encoded = percent_encoding::utf8_percent_encode(name, ATTR_CHAR);
+    format!("attachment; filename={ascii}; filename*=UTF-8''{encoded}")
 }
 
 /// A finished answer body, compressed and labelled as `output` says.
@@ -268,17 +352,61 @@ mod tests {
             ],
         };
         let info = Info::default();
-        let csv = String::from_utf8(table_bytes(&table, Format::Csv { headers: true }, &info)).unwrap();
+        let out = |format| Output { format, sequences: false, compression: None, download: None };
+        let csv = String::from_utf8(table_bytes(&table, &out(Format::Csv { headers: true }), &info)).unwrap();
         assert_eq!(csv, "name,count\n\"a,\"\"b\"\"\tc\nd\",3\n,0.5\n");
-        let tsv =
-            String::from_utf8(table_bytes(&table, Format::Tsv { headers: false, escaped: true }, &info))
-                .unwrap();
+        let tsv = String::from_utf8(table_bytes(
+            &table,
+            &out(Format::Tsv { headers: false, escaped: true }),
+            &info,
+        ))
+        .unwrap();
         assert_eq!(tsv, "a,\"b\"\\tc\\nd\t3\n\t0.5\n");
-        let tsv =
-            String::from_utf8(table_bytes(&table, Format::Tsv { headers: true, escaped: false }, &info))
-                .unwrap();
+        let tsv = String::from_utf8(table_bytes(
+            &table,
+            &out(Format::Tsv { headers: true, escaped: false }),
+            &info,
+        ))
+        .unwrap();
         assert!(tsv.starts_with("name\tcount\n\"a,\"\"b\"\"\tc\nd\"\t3\n"), "{tsv}");
-        let json: JsonValue = serde_json::from_slice(&table_bytes(&table, Format::Json, &info)).unwrap();
+        let json: JsonValue =
+            serde_json::from_slice(&table_bytes(&table, &out(Format::Json), &info)).unwrap();
         assert_eq!(json["data"][1], json!({ "name": null, "count": 0.5 }));
+        // A downloaded JSON file is the bare array.
+        let file = Output { download: Some("details.json".into()), ..out(Format::Json) };
+        let json: JsonValue = serde_json::from_slice(&table_bytes(&table, &file, &info)).unwrap();
+        assert_eq!(json[1], json!({ "name": null, "count": 0.5 }));
+    }
+
+    #[test]
+    fn numbers_as_java_writes_them() {
+        for (f, text) in [
+            (1.0, "1.0"),
+            (0.5, "0.5"),
+            (0.0, "0.0"),
+            (1e-4, "1.0E-4"),
+            (0.001, "0.001"),
+            (1.0 / 3.0, "0.3333333333333333"),
+            (12_345_678.0, "1.2345678E7"),
+            (-2.5e-5, "-2.5E-5"),
+        ] {
+            assert_eq!(java_double(f), text);
+        }
+    }
+
+    #[test]
+    fn content_disposition_as_lapis_writes_it() {
+        assert_eq!(
+            content_disposition("aggregated.json"),
+            "attachment; filename=aggregated.json; filename*=UTF-8''aggregated.json"
+        );
+        assert_eq!(
+            content_disposition("données.json"),
+            "attachment; filename=donnes.json; filename*=UTF-8''donn%C3%A9es.json"
+        );
+        assert_eq!(
+            content_disposition("my file;x.csv"),
+            "attachment; filename=my filex.csv; filename*=UTF-8''my%20file%3Bx.csv"
+        );
     }
 }

@@ -108,7 +108,7 @@ async fn mutations_over_time(
     };
     let info = t.info.clone();
     let result = t
-        .run(&state, move |parts, _, budget| {
+        .run(move |parts, _, budget| {
             let series = virion_query::execute::mutations_over_time(
                 parts,
                 &req.filters,
@@ -192,7 +192,7 @@ async fn queries_over_time_inner(
         .collect();
     let info = t.info.clone();
     let result = t
-        .run(&state, move |parts, _, budget| {
+        .run(move |parts, _, budget| {
             let series = virion_query::execute::queries_over_time(
                 parts,
                 &req.filters,

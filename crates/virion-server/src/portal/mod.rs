@@ -6,11 +6,13 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Extension, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde_json::Value as Json;
+use virion_collections::CollectionError;
+use virion_collections::count;
 use virion_index::{ColumnType, Index};
 use virion_ingest::hub::{DATA_USE_TERMS, DATA_USE_TERMS_UNTIL};
 use virion_portal::home::Home;
@@ -18,16 +20,14 @@ use virion_portal::record::{QcRule, Record, VersionLine};
 use virion_portal::search::{Facet, FieldFilter, FieldKind, Search, VIEW_PARAMETERS};
 use virion_portal::{Chrome, Table, query_string};
 use virion_query::execute::{Budget, Endpoint, Part, table};
-use virion_query::{LapisRequest, QueryError};
+use virion_query::{Cell, LapisRequest, OrderBy, QueryError};
 use virion_store::{Accession, AccessionVersion, StoreError, VersionRecord};
 
 mod accounts;
 mod submission;
 
-use crate::RequestId;
 use crate::auth::MaybeUser;
-use crate::lapis::decode::{self, Body};
-use crate::lapis::handlers::target;
+use crate::lapis::decode;
 use crate::state::AppState;
 
 /// Rows per search page unless `pageSize` says otherwise (at most [`MAX_PAGE_SIZE`]).
@@ -95,7 +95,12 @@ fn display_name(state: &AppState, name: &str) -> String {
 fn chrome(state: &AppState, title: impl Into<String>, organism: Option<&str>) -> Chrome {
     Chrome {
         title: title.into(),
-        organisms: state.lapis().names().into_iter().map(|n| (n.clone(), display_name(state, &n))).collect(),
+        organisms: state
+            .collections()
+            .names()
+            .into_iter()
+            .map(|n| (n.clone(), display_name(state, &n)))
+            .collect(),
         organism: organism.map(str::to_owned),
         json_ld: None,
         user: None,
@@ -123,73 +128,56 @@ fn problem_page(state: &AppState, status: StatusCode, heading: &str, detail: &st
 }
 
 /// The text of a LAPIS problem response (for showing it on a page).
-async fn problem_text(response: Response) -> (StatusCode, String) {
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
-    let detail = serde_json::from_slice::<Json>(&bytes)
-        .ok()
-        .and_then(|j| j["error"]["detail"].as_str().or(j["detail"].as_str()).map(str::to_owned))
-        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
-    (status, detail)
-}
-
 /// Runs `f` over an organism's released rows (as the public sees them), or renders the reason
 /// it cannot as a page.
 async fn query<T: Send + 'static>(
     state: &AppState,
     organism: &str,
-    request_id: &RequestId,
     f: impl FnOnce(&[Part<'_>], &Index, Option<usize>, &Budget) -> Result<T, QueryError> + Send + 'static,
 ) -> Result<T, Response> {
-    let public = MaybeUser(None);
-    let t = match target(state, Some(organism.to_owned()), &public, request_id).await {
-        Ok(t) => t,
-        Err(r) => {
-            let (status, detail) = problem_text(r).await;
-            return Err(problem_page(state, status, "Not available", &detail));
-        }
+    let page = |heading: &str, e: CollectionError| {
+        let status = match &e {
+            CollectionError::NoDefault { .. } | CollectionError::Unknown { .. } => StatusCode::NOT_FOUND,
+            CollectionError::Building { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            CollectionError::Query(QueryError::OverBudget { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            CollectionError::Query(_) => StatusCode::BAD_REQUEST,
+            CollectionError::MemberView(_) | CollectionError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        problem_page(state, status, heading, &e.to_string())
     };
-    match t
-        .run(state, move |parts, ix, budget| f(parts, &ix.query.index, ix.info.lineage_column, budget))
+    let view = state
+        .collections()
+        .view(state.store(), Some(organism), None)
         .await
-    {
-        Ok(v) => Ok(v),
-        Err(r) => {
-            let (status, detail) = problem_text(r).await;
-            Err(problem_page(state, status, "The query could not be run", &detail))
-        }
-    }
+        .map_err(|e| page("Not available", e))?;
+    view.run(move |parts, ix, budget| f(parts, &ix.query.index, ix.info.lineage_column, budget))
+        .await
+        .map_err(|e| page("The query could not be run", e))
 }
 
-/// A LAPIS request from filter parameters (`key=value` pairs as in a GET query) plus extras.
-fn lapis_request(filters: &str, extra: &[(&str, &str)]) -> Result<LapisRequest, QueryError> {
-    let mut pairs = decode::pairs(Some(filters), &Body::None).map_err(|e| QueryError::BadValue {
-        parameter: "query".into(),
-        value: filters.into(),
-        reason: e,
-    })?;
-    for (k, v) in extra {
-        pairs.push(((*k).to_owned(), vec![(*v).to_owned()]));
-    }
-    LapisRequest::from_pairs(pairs)
+/// The typed request of a page's filter parameters (its URL's, which are LAPIS's own), read
+/// as the LAPIS routes read a GET; `except` leaves one field's filters out.
+fn request_of(filters: &[(String, String)], except: Option<&str>) -> Result<LapisRequest, QueryError> {
+    let kept = filters.iter().filter(|(k, _)| Some(k.as_str()) != except).cloned().collect();
+    LapisRequest::from_pairs(decode::query_pairs(kept))
 }
 
-fn count_of(parts: &[Part<'_>], req: &LapisRequest, budget: &Budget) -> Result<u64, QueryError> {
-    let t = table(parts, Endpoint::Aggregated, req, budget)?;
-    Ok(t.rows.first().and_then(|r| r.last()).map_or(0, |c| c.text().parse().unwrap_or(0)))
-}
-
-/// The most common values of `field` among the rows `filters` select.
-fn facet(parts: &[Part<'_>], filters: &str, field: &str, budget: &Budget) -> Result<Facet, QueryError> {
-    let req = lapis_request(filters, &[("fields", field)])?;
-    let t = table(parts, Endpoint::Aggregated, &req, budget)?;
+/// The most common values of `field` among the rows `request` selects.
+fn facet(
+    parts: &[Part<'_>],
+    mut request: LapisRequest,
+    field: &str,
+    budget: &Budget,
+) -> Result<Facet, QueryError> {
+    request.fields = vec![field.to_owned()];
+    let t = table(parts, Endpoint::Aggregated, &request, budget)?;
     let mut total = 0;
     let mut values: Vec<(String, u64)> = t
         .rows
         .iter()
         .filter_map(|r| {
             let value = r.first()?.text();
-            let n: u64 = r.last()?.text().parse().ok()?;
+            let n = count_cell(r.last()?)?;
             total += n;
             (!value.is_empty()).then_some((value, n))
         })
@@ -200,12 +188,12 @@ fn facet(parts: &[Part<'_>], filters: &str, field: &str, budget: &Budget) -> Res
     Ok(Facet { field: field.to_owned(), label: label(field), values, others: total.saturating_sub(listed) })
 }
 
-/// `filters` less those on `field`, as a query string: a facet leaves its own field's filter
-/// out, so picking one country still lists the others to switch to.
-fn without(filters: &[(String, String)], field: &str) -> String {
-    let kept: Vec<(&str, &str)> =
-        filters.iter().filter(|(k, _)| k != field).map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    query_string(&kept)
+/// The `count` cell of an aggregated row.
+fn count_cell(cell: &Cell) -> Option<u64> {
+    match cell {
+        Cell::Int(n) => u64::try_from(*n).ok(),
+        _ => None,
+    }
 }
 
 /// `collectionDate` or `collection_date` → "Collection date".
@@ -284,7 +272,7 @@ fn default_columns(index: &Index, primary_key: &str, lineage: Option<usize>) -> 
 
 fn primary_key(state: &AppState, organism: &str) -> String {
     state
-        .lapis()
+        .collections()
         .get(organism)
         .map(|s| s.read().expect("index lock").info.primary_key.clone())
         .unwrap_or_else(|| "accessionVersion".to_owned())
@@ -364,7 +352,6 @@ async fn download(
 
 async fn dashboard(
     State(state): State<AppState>,
-    Extension(request_id): Extension<RequestId>,
     Path(organism): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -373,20 +360,21 @@ async fn dashboard(
     for (k, v) in filled_params(raw.as_deref()) {
         filter.insert(k, Json::String(v));
     }
-    let filter_qs = query_string(
-        &filter
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-            .collect::<Vec<_>>(),
-    );
-    let found = query(&state, &organism, &request_id, move |parts, index, lineage, budget| {
+    let filters: Vec<(String, String)> =
+        filter.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect();
+    let found = query(&state, &organism, move |parts, index, lineage, budget| {
         let date = index.columns.iter().find(|c| c.kind == ColumnType::Date);
         let date_range = date
             .and_then(|c| c.day_bounds())
             .map(|(lo, hi)| (virion_index::date_of(lo).to_string(), virion_index::date_of(hi).to_string()));
         let lineage_field = lineage.map(|l| index.columns[l].name.clone());
         let lineages = match &lineage_field {
-            Some(l) => facet(parts, &filter_qs, l, budget)?.values.into_iter().take(3).map(|v| v.0).collect(),
+            Some(l) => facet(parts, request_of(&filters, None)?, l, budget)?
+                .values
+                .into_iter()
+                .take(3)
+                .map(|v| v.0)
+                .collect(),
             None => Vec::new(),
         };
         let location = index
@@ -431,22 +419,16 @@ async fn api_docs(State(state): State<AppState>, headers: HeaderMap) -> Response
     html_page(StatusCode::OK, virion_portal::api_docs::render(&chrome, &spec))
 }
 
-async fn front(
-    State(state): State<AppState>,
-    Extension(request_id): Extension<RequestId>,
-    headers: HeaderMap,
-) -> Response {
-    let names = state.lapis().names();
+async fn front(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let names = state.collections().names();
     if let [only] = names.as_slice() {
-        return home_page(&state, only, &request_id, &headers).await;
+        return home_page(&state, only, &headers).await;
     }
     let mut counts = Vec::new();
     for name in &names {
-        let n = query(&state, name, &request_id, |parts, _, _, budget| {
-            count_of(parts, &LapisRequest::default(), budget)
-        })
-        .await
-        .unwrap_or(0);
+        let n = query(&state, name, |parts, _, _, budget| count(parts, &LapisRequest::default(), budget))
+            .await
+            .unwrap_or(0);
         counts.push((name.clone(), display_name(&state, name), n));
     }
     let body = maud::html! {
@@ -464,24 +446,14 @@ async fn front(
     html_page(StatusCode::OK, virion_portal::page(&chrome_for(&state, &headers, "Virion", None).await, body))
 }
 
-async fn home(
-    State(state): State<AppState>,
-    Extension(request_id): Extension<RequestId>,
-    Path(organism): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    home_page(&state, &organism, &request_id, &headers).await
+async fn home(State(state): State<AppState>, Path(organism): Path<String>, headers: HeaderMap) -> Response {
+    home_page(&state, &organism, &headers).await
 }
 
-async fn home_page(
-    state: &AppState,
-    organism: &str,
-    request_id: &RequestId,
-    headers: &HeaderMap,
-) -> Response {
+async fn home_page(state: &AppState, organism: &str, headers: &HeaderMap) -> Response {
     let key = primary_key(state, organism);
-    let found = query(state, organism, request_id, move |parts, index, lineage, budget| {
-        let released = count_of(parts, &LapisRequest::default(), budget)?;
+    let found = query(state, organism, move |parts, index, lineage, budget| {
+        let released = count(parts, &LapisRequest::default(), budget)?;
         let mut top = Vec::new();
         let lineage_name = lineage.map(|l| index.columns[l].name.clone());
         // The lineage first, then the first other faceted text field (country, typically).
@@ -494,18 +466,20 @@ async fn home_page(
             })
             .map(|c| c.name.clone());
         for field in lineage_name.iter().chain(country.iter()) {
-            top.push(facet(parts, "", field, budget)?);
+            top.push(facet(parts, LapisRequest::default(), field, budget)?);
         }
         // The latest releases: the highest accession numbers are the newest entries.
         let mut columns = vec![key.clone()];
         columns.extend(lineage_name.iter().cloned());
         columns.extend(index.columns.iter().find(|c| c.kind == ColumnType::Date).map(|c| c.name.clone()));
         columns.extend(country.iter().cloned());
-        let order = serde_json::json!({ "field": key, "type": "descending" }).to_string();
-        let mut extra: Vec<(&str, &str)> = columns.iter().map(|c| ("fields", c.as_str())).collect();
-        extra.push(("orderBy", &order));
-        extra.push(("limit", "10"));
-        let t = table(parts, Endpoint::Details, &lapis_request("", &extra)?, budget)?;
+        let latest = LapisRequest {
+            fields: columns,
+            order_by: OrderBy::Fields(vec![(key.clone(), true)]),
+            limit: Some(10),
+            ..LapisRequest::default()
+        };
+        let t = table(parts, Endpoint::Details, &latest, budget)?;
         let latest = Table {
             columns: t.columns,
             rows: t.rows.iter().map(|r| r.iter().map(|c| c.text()).collect()).collect(),
@@ -545,7 +519,7 @@ async fn home_page(
 /// Whether the SARS-CoV-2 example mutations make sense for this organism.
 fn organism_has_genes(state: &AppState, organism: &str) -> bool {
     state
-        .lapis()
+        .collections()
         .get(organism)
         .is_some_and(|s| s.read().expect("index lock").query.index.genes.iter().any(|g| g.name == "S"))
 }
@@ -564,7 +538,7 @@ fn interpret(state: &AppState, organism: &str, q: &str) -> Quick {
     {
         return Quick::Record(q.to_owned());
     }
-    let (genes, lineage, text_column) = match state.lapis().get(organism) {
+    let (genes, lineage, text_column) = match state.collections().get(organism) {
         Some(s) => {
             let ix = s.read().expect("index lock");
             let index = &ix.query.index;
@@ -634,7 +608,6 @@ struct Found {
 
 async fn search(
     State(state): State<AppState>,
-    Extension(request_id): Extension<RequestId>,
     Path(organism): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -659,12 +632,11 @@ async fn search(
     let chosen: Vec<String> = params.iter().filter(|(k, _)| k == "columns").map(|(_, v)| v.clone()).collect();
     let filters: Vec<(String, String)> =
         params.iter().filter(|(k, _)| !VIEW_PARAMETERS.contains(&k.as_str())).cloned().collect();
-    let filter_qs = query_string(&filters);
     let filters_terms = filters.iter().any(|(k, _)| k == DATA_USE_TERMS);
     let facet_filters = filters.clone();
     let key = primary_key(&state, &organism);
     let order_in = order.clone();
-    let found = query(&state, &organism, &request_id, move |parts, index, lineage, budget| {
+    let found = query(&state, &organism, move |parts, index, lineage, budget| {
         let all_columns: Vec<String> = index.columns.iter().map(|c| c.name.clone()).collect();
         let fields = filter_fields(index, lineage);
         let mut columns: Vec<String> = chosen.into_iter().filter(|c| all_columns.contains(c)).collect();
@@ -677,15 +649,15 @@ async fn search(
         // what they leave out (unless the search itself filters on the terms).
         let terms_column = index.column(DATA_USE_TERMS).is_some() && !filters_terms;
         let run = || -> Result<Found, QueryError> {
-            let total = count_of(parts, &lapis_request(&filter_qs, &[])?, budget)?;
+            let base = request_of(&facet_filters, None)?;
+            let total = count(parts, &base, budget)?;
             let restricted = if terms_column && total > 0 {
-                let extra = [(DATA_USE_TERMS, "RESTRICTED"), ("fields", DATA_USE_TERMS_UNTIL)];
-                let t = table(parts, Endpoint::Aggregated, &lapis_request(&filter_qs, &extra)?, budget)?;
-                let mut by_date: Vec<(String, u64)> = t
-                    .rows
-                    .iter()
-                    .filter_map(|r| Some((r.first()?.text(), r.last()?.text().parse().ok()?)))
-                    .collect();
+                let mut terms = base.clone();
+                terms.filters.push((DATA_USE_TERMS.to_owned(), vec![Some("RESTRICTED".to_owned())]));
+                terms.fields = vec![DATA_USE_TERMS_UNTIL.to_owned()];
+                let t = table(parts, Endpoint::Aggregated, &terms, budget)?;
+                let mut by_date: Vec<(String, u64)> =
+                    t.rows.iter().filter_map(|r| Some((r.first()?.text(), count_cell(r.last()?)?))).collect();
                 by_date.sort();
                 by_date
             } else {
@@ -694,7 +666,9 @@ async fn search(
             let mut filters_out = Vec::new();
             for (name, kind, faceted) in &fields {
                 let facet = if *faceted {
-                    Some(facet(parts, &without(&facet_filters, name), name, budget)?)
+                    // A facet leaves its own field's filter out, so picking one country still
+                    // lists the others to switch to.
+                    Some(facet(parts, request_of(&facet_filters, Some(name))?, name, budget)?)
                 } else {
                     None
                 };
@@ -706,18 +680,14 @@ async fn search(
                     primary: is_primary(name, *kind),
                 });
             }
-            let offset = ((page - 1) * page_size).to_string();
-            let limit = page_size.to_string();
-            let order_json = order_in.as_ref().filter(|(c, _)| all_columns.contains(c)).map(|(c, desc)| {
-                serde_json::json!({ "field": c, "type": if *desc { "descending" } else { "ascending" } })
-                    .to_string()
-            });
-            let mut extra: Vec<(&str, &str)> = columns.iter().map(|c| ("fields", c.as_str())).collect();
-            extra.extend([("limit", limit.as_str()), ("offset", offset.as_str())]);
-            if let Some(o) = &order_json {
-                extra.push(("orderBy", o));
+            let mut rows_asked = base;
+            rows_asked.fields = columns;
+            rows_asked.limit = Some(page_size);
+            rows_asked.offset = (page - 1) * page_size;
+            if let Some((c, desc)) = order_in.as_ref().filter(|(c, _)| all_columns.contains(c)) {
+                rows_asked.order_by = OrderBy::Fields(vec![(c.clone(), *desc)]);
             }
-            let t = table(parts, Endpoint::Details, &lapis_request(&filter_qs, &extra)?, budget)?;
+            let t = table(parts, Endpoint::Details, &rows_asked, budget)?;
             let rows = t.rows.iter().map(|r| r.iter().map(|c| c.text()).collect()).collect();
             Ok(Found { total, fields: filters_out, table: Table { columns: t.columns, rows }, restricted })
         };

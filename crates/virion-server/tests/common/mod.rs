@@ -12,12 +12,12 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+use virion_client::FormBody;
 use virion_schema::OrganismRegistry;
-use virion_server::multipart::FormBody;
-use virion_server::worker::{Datasets, WorkerConfig, dataset_dirs, run_worker};
 use virion_server::{AppState, app};
 use virion_store::{Role, Store};
 use virion_testdata::postgres::PgTestDatabase;
+use virion_worker::{Datasets, WorkerConfig, dataset_dirs, run_worker};
 
 pub const GROUP: &str = "lab";
 

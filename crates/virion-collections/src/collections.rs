@@ -26,6 +26,9 @@ use virion_ingest::hub::HubSchema;
 use virion_query::QueryIndex;
 use virion_store::{DataUseTerms, ReleasedVersion, Store};
 
+/// Longest a query runs unless the server says otherwise.
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Rows appended since the last snapshot after which a new one is written.
 pub const SNAPSHOT_EVERY: u64 = 10_000;
 /// Released versions read and prepared per write-lock hold: queries wait at most one batch.
@@ -76,7 +79,7 @@ pub(crate) struct HubState {
 
 /// One organism's index as queries see it.
 #[derive(Debug)]
-pub struct OrganismIndex {
+pub struct Collection {
     pub query: QueryIndex,
     /// Rows the public sees (each entry's newest release; older releases and revoked entries
     /// hidden).
@@ -88,7 +91,7 @@ pub struct OrganismIndex {
     pub(crate) hub: Option<HubState>,
 }
 
-impl OrganismIndex {
+impl Collection {
     pub fn index(&self) -> &Index {
         &self.query.index
     }
@@ -203,8 +206,8 @@ fn decode_bitmap(text: &str) -> Option<RoaringBitmap> {
 
 /// Every organism's current index.
 #[derive(Clone)]
-pub struct LapisIndexes {
-    current: Arc<RwLock<HashMap<String, Arc<RwLock<OrganismIndex>>>>>,
+pub struct Collections {
+    current: Arc<RwLock<HashMap<String, Arc<RwLock<Collection>>>>>,
     pub(crate) sources: Arc<HashMap<String, Source>>,
     pub(crate) aliases: Arc<PangoAliases>,
     dir: Option<PathBuf>,
@@ -215,12 +218,14 @@ pub struct LapisIndexes {
     /// take every thread, and cheap ones keep flowing.
     slots: Arc<tokio::sync::Semaphore>,
     timeout: Duration,
-    overlays: Arc<super::members::OverlayCache>,
+    overlays: Arc<crate::members::OverlayCache>,
+    /// Hub organisms asked for, indexed or not (one whose dataset failed stays unavailable).
+    hub_names: Arc<Vec<String>>,
 }
 
-impl std::fmt::Debug for LapisIndexes {
+impl std::fmt::Debug for Collections {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LapisIndexes").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Collections").field("dir", &self.dir).finish_non_exhaustive()
     }
 }
 
@@ -234,7 +239,7 @@ pub fn collection_paths(dir: &Path, organism: &str) -> (PathBuf, PathBuf) {
     (dir.join(format!("{organism}.vix")), dir.join(format!("{organism}.seqs")))
 }
 
-impl LapisIndexes {
+impl Collections {
     /// Prepares the hub organisms' layouts (loading each dataset) and loads imported
     /// collections and snapshots found in `data_dir/index`; builds nothing yet.
     pub fn prepare(
@@ -242,7 +247,7 @@ impl LapisIndexes {
         aliases: PangoAliases,
         data_dir: Option<&Path>,
         default_organism: Option<String>,
-    ) -> LapisIndexes {
+    ) -> Collections {
         let mut sources = HashMap::new();
         for (name, id, dir, config) in organisms {
             match virion_analyze::Dataset::load(dir) {
@@ -257,7 +262,7 @@ impl LapisIndexes {
         }
         let dir = data_dir.map(index_dir);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let me = LapisIndexes {
+        let me = Collections {
             current: Arc::default(),
             sources: Arc::new(sources),
             aliases: Arc::new(aliases),
@@ -265,7 +270,8 @@ impl LapisIndexes {
             refreshing: Arc::default(),
             default_organism: None,
             slots: Arc::new(tokio::sync::Semaphore::new((2 * cores).max(4))),
-            timeout: super::handlers::DEFAULT_QUERY_TIMEOUT,
+            timeout: DEFAULT_QUERY_TIMEOUT,
+            hub_names: Arc::new(organisms.iter().map(|o| o.0.clone()).collect()),
             overlays: Arc::default(),
         };
         if let Some(dir) = &dir {
@@ -282,7 +288,7 @@ impl LapisIndexes {
                 names.iter().find(|n| *n == "sars-cov-2").cloned()
             }
         });
-        LapisIndexes { default_organism: default, ..me }
+        Collections { default_organism: default, ..me }
     }
 
     /// Serves every imported collection in `dir` (snapshots whose state says `imported`).
@@ -309,7 +315,7 @@ impl LapisIndexes {
     }
 
     /// The same indexes, with another per-query time limit.
-    pub fn with_query_timeout(mut self, timeout: Duration) -> LapisIndexes {
+    pub fn with_query_timeout(mut self, timeout: Duration) -> Collections {
         self.timeout = timeout;
         self
     }
@@ -322,11 +328,17 @@ impl LapisIndexes {
         self.timeout
     }
 
-    pub(crate) fn overlays(&self) -> &super::members::OverlayCache {
+    pub(crate) fn overlays(&self) -> &crate::members::OverlayCache {
         &self.overlays
     }
 
-    pub fn get(&self, organism: &str) -> Option<Arc<RwLock<OrganismIndex>>> {
+    /// Whether `organism` is a hub organism of this node (its index may still be building).
+    pub fn is_hub_organism(&self, organism: &str) -> bool {
+        self.sources.contains_key(organism) || self.hub_names.iter().any(|n| n == organism)
+    }
+
+    /// The current collection of that name.
+    pub fn get(&self, organism: &str) -> Option<Arc<RwLock<Collection>>> {
         self.current.read().expect("index lock").get(organism).cloned()
     }
 
@@ -412,7 +424,7 @@ impl LapisIndexes {
         name: &str,
         source: &Source,
         state: &str,
-    ) -> Result<OrganismIndex, String> {
+    ) -> Result<Collection, String> {
         let spill = self.dir.clone().unwrap_or_else(std::env::temp_dir);
         std::fs::create_dir_all(&spill).map_err(|e| format!("{}: {e}", spill.display()))?;
         let aliases = self.aliases.clone();
@@ -498,7 +510,7 @@ impl LapisIndexes {
             rows.sort_unstable();
             RoaringBitmap::from_sorted_iter(rows).expect("sorted")
         };
-        Ok(OrganismIndex {
+        Ok(Collection {
             query: QueryIndex { index, lineage: Some((lineage, lineage_index)) },
             visible,
             data_version: now_secs(),
@@ -519,7 +531,7 @@ impl LapisIndexes {
     /// and prepared without the lock; each batch appended under it).
     async fn catch_up(
         &self,
-        target: &RwLock<OrganismIndex>,
+        target: &RwLock<Collection>,
         store: &Store,
         source: &Source,
     ) -> Result<usize, String> {
@@ -565,7 +577,7 @@ impl LapisIndexes {
     }
 
     /// Loads a hub organism's snapshot if it holds the current basis.
-    async fn load_snapshot(&self, name: &str, basis: &str) -> Option<OrganismIndex> {
+    async fn load_snapshot(&self, name: &str, basis: &str) -> Option<Collection> {
         let path = self.snapshot_path(name)?;
         if !path.exists() {
             return None;
@@ -604,7 +616,7 @@ impl LapisIndexes {
                 }
             }
             let lineage_index = LineageIndex::build(&aliases, &index.columns[lineage_column].distinct());
-            Some(OrganismIndex {
+            Some(Collection {
                 query: QueryIndex { index, lineage: Some((lineage_column, lineage_index)) },
                 visible,
                 data_version: state.data_version,
@@ -626,7 +638,7 @@ impl LapisIndexes {
     }
 
     /// Writes a hub organism's snapshot (under a read lock: queries go on, appends wait).
-    async fn save_snapshot(&self, name: &str, slot: &Arc<RwLock<OrganismIndex>>) {
+    async fn save_snapshot(&self, name: &str, slot: &Arc<RwLock<Collection>>) {
         let Some(path) = self.snapshot_path(name) else { return };
         let slot = slot.clone();
         let name = name.to_owned();
@@ -683,7 +695,7 @@ impl LapisIndexes {
 /// Applies released versions (in release order) with their prepared rows: a revision
 /// replaces its entry's earlier row; a revocation hides the entry.
 fn apply(
-    ix: &mut OrganismIndex,
+    ix: &mut Collection,
     versions: &[ReleasedVersion],
     rows: Vec<Option<virion_index::PreparedRow>>,
     aliases: &PangoAliases,
@@ -729,7 +741,7 @@ fn apply(
     ix.data_version = now_secs();
 }
 
-fn set_row(ix: &mut OrganismIndex, accession: &str, row: u32) {
+fn set_row(ix: &mut Collection, accession: &str, row: u32) {
     let Some(hub) = ix.hub.as_ref() else { return };
     let Some(code) = ix.query.index.columns[hub.accession_column].code_of(accession) else { return };
     let hub = ix.hub.as_mut().expect("checked");
@@ -740,7 +752,7 @@ fn set_row(ix: &mut OrganismIndex, accession: &str, row: u32) {
 }
 
 /// Loads an imported collection: its snapshot and its unaligned sequences.
-pub fn load_imported(dir: &Path, organism: &str, aliases: &PangoAliases) -> Result<OrganismIndex, String> {
+pub fn load_imported(dir: &Path, organism: &str, aliases: &PangoAliases) -> Result<Collection, String> {
     let (vix, seqs) = collection_paths(dir, organism);
     let (index, state) = snapshot::read(&vix).map_err(|e| e.to_string())?;
     let state: ImportedState = serde_json::from_slice(&state)
@@ -761,7 +773,7 @@ pub fn load_imported(dir: &Path, organism: &str, aliases: &PangoAliases) -> Resu
         Unaligned::None
     };
     let visible = index.all();
-    Ok(OrganismIndex {
+    Ok(Collection {
         query: QueryIndex { index, lineage },
         visible,
         data_version: state.data_version,

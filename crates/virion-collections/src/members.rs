@@ -10,10 +10,9 @@ use std::sync::{Arc, Mutex};
 use futures_util::TryStreamExt;
 use virion_index::{Index, LineageIndex, RoaringBitmap};
 use virion_query::QueryIndex;
-use virion_store::{ReleasedVersion, UserId};
+use virion_store::{ReleasedVersion, Store, UserId};
 
-use super::indexes::OrganismIndex;
-use crate::state::AppState;
+use crate::collections::{Collection, Collections};
 
 /// The unreleased rows a member sees.
 #[derive(Debug)]
@@ -26,7 +25,7 @@ pub struct Overlay {
 
 impl Overlay {
     /// The released index's visible rows minus those this overlay supersedes.
-    pub fn hide_superseded(&self, ix: &OrganismIndex) -> RoaringBitmap {
+    pub fn hide_superseded(&self, ix: &Collection) -> RoaringBitmap {
         let mut visible = ix.visible.clone();
         for a in &self.accessions {
             if let Some(row) = ix.row_of(a) {
@@ -49,13 +48,12 @@ pub struct OverlayCache {
 /// The caller's overlay for `organism` (`None`: nothing unreleased to add, or not a hub
 /// organism).
 pub(crate) async fn overlay(
-    state: &AppState,
+    lapis: &Collections,
+    store: &Store,
     organism: &str,
     user: UserId,
 ) -> Result<Option<Arc<Overlay>>, String> {
-    let lapis = state.lapis();
     let Some(source) = lapis.source(organism) else { return Ok(None) };
-    let store = state.store();
     let current = store.member_unreleased_state(source.organism, user).await.map_err(|e| e.to_string())?;
     if current.starts_with("0|") {
         return Ok(None);

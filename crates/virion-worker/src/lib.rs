@@ -1,5 +1,6 @@
-//! The processing loop: claim jobs with a lease, run `virion_analyze::analyze` off the async
-//! runtime, store the outcome. Runs as a pool inside `virion serve` and alone in `virion worker`.
+//! The processing workers: claim jobs with a lease, run `virion_analyze::analyze` off the async
+//! runtime, store the outcome. A pool ([`spawn_pool`]) runs inside `virion serve` and alone in
+//! `virion worker`; each process registers the pipeline its code and datasets produce first.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,6 +12,63 @@ use virion_analyze::output::NdjsonRecord;
 use virion_analyze::qc::QcStatus;
 use virion_analyze::{Dataset, analyze};
 use virion_store::{ClaimedJob, OrganismId, ProcessingIssue, ProcessingOutcome, Store};
+
+/// How long a worker's claim on a job lasts before another worker may take it over.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
+
+/// Why a pool could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    /// The store refused to register the pipeline or list its organisms.
+    #[error(transparent)]
+    Store(#[from] virion_store::StoreError),
+    /// A dataset file could not be read for the pipeline's fingerprint.
+    #[error("reading datasets for the pipeline fingerprint: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Registers this process's pipeline (queuing reprocessing if it is new) and starts `count`
+/// workers for it, named `{prefix}-{pid}-{i}-{random}`.
+pub async fn spawn_pool(
+    store: &Store,
+    by_name: &HashMap<String, PathBuf>,
+    count: usize,
+    lease: Duration,
+    prefix: &str,
+    stop: &watch::Receiver<bool>,
+) -> Result<Vec<tokio::task::JoinHandle<u64>>, PoolError> {
+    let datasets = Datasets::new(dataset_dirs(store, by_name).await?);
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let (fingerprint, description) = pipeline_fingerprint(by_name)?;
+    let pipeline = store.register_pipeline(&fingerprint, &description).await?;
+    if pipeline.version < pipeline.newest {
+        tracing::warn!(
+            pipeline = pipeline.version,
+            newest = pipeline.newest,
+            "this process's datasets or code are older than another process's: it only finishes \
+             work queued for its own pipeline version"
+        );
+    }
+    tracing::info!(
+        pipeline = pipeline.version,
+        current = pipeline.current,
+        reprocessing = pipeline.reprocessing,
+        "processing pipeline registered"
+    );
+    let host = std::process::id();
+    Ok((0..count)
+        .map(|i| {
+            let mut config = WorkerConfig::named(
+                format!("{prefix}-{host}-{i}-{:08x}", rand::random::<u32>()),
+                pipeline.version,
+            );
+            config.lease = lease;
+            tokio::spawn(run_worker(store.clone(), datasets.clone(), config, stop.clone()))
+        })
+        .collect())
+}
 
 /// How a worker paces itself.
 #[derive(Debug, Clone)]
@@ -28,13 +86,7 @@ pub struct WorkerConfig {
 
 impl WorkerConfig {
     pub fn named(name: String, pipeline: i64) -> Self {
-        WorkerConfig {
-            name,
-            batch: 2,
-            lease: crate::DEFAULT_LEASE,
-            idle: Duration::from_millis(500),
-            pipeline,
-        }
+        WorkerConfig { name, batch: 2, lease: DEFAULT_LEASE, idle: Duration::from_millis(500), pipeline }
     }
 }
 

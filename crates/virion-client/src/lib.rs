@@ -1,5 +1,6 @@
-//! A streaming `multipart/form-data` body for clients (the `virion submit` command and
-//! tests): text fields, then files read straight from disk, never whole in memory.
+//! The client side of a Virion hub: a streaming `multipart/form-data` body for uploads (the
+//! `virion submit` command and tests): text fields, then files read straight from disk, never
+//! whole in memory.
 
 use std::io::{self, Cursor, Read};
 

@@ -1,0 +1,23 @@
+//! Every collection a node serves — each hub organism's released genomes, kept current with
+//! the store, and each imported LAPIS/SILO instance — and the one typed way to ask them.
+//!
+//! [`Collections`] owns the query indexes: it builds a hub organism's index from the store's
+//! released versions, follows new releases, writes and loads snapshots, serves imported
+//! collections read-only, builds a hub member's overlay of unreleased data, and bounds how many
+//! questions run at once and for how long. A question is asked of a [`View`] (one caller's
+//! view of one collection) with a typed [`virion_query::LapisRequest`]; the answer is a typed
+//! table or whatever the caller's closure computes from the parts. Errors are
+//! [`CollectionError`]s; the LAPIS routes and the portal each map them once.
+
+mod collections;
+mod error;
+mod members;
+mod view;
+
+pub use collections::{
+    Collection, CollectionInfo, Collections, DEFAULT_QUERY_TIMEOUT, ImportedState, SNAPSHOT_EVERY, Unaligned,
+    collection_paths, index_dir, load_imported,
+};
+pub use error::CollectionError;
+pub use members::Overlay;
+pub use view::{View, count};
