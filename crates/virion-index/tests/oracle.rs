@@ -172,7 +172,8 @@ fn matches(row: &Row, filter: &Filter) -> bool {
         Filter::Mutated { gene, position, .. } => {
             let reference = if *gene { GENE } else { REFERENCE };
             let l = letter(row, *gene, *position);
-            l != reference[*position as usize] && l != if *gene { b'X' } else { b'N' }
+            // Not a letter that may be the reference's (SILO's hasMutation), nor the missing one.
+            !may_be(*gene, l, reference[*position as usize]) && l != if *gene { b'X' } else { b'N' }
         }
         Filter::MaybeSymbol { gene, position, symbol, .. } => {
             may_be(*gene, letter(row, *gene, *position), *symbol)

@@ -60,15 +60,19 @@ fn index() -> Index {
     index
 }
 
-/// The keys of the rows a LAPIS request selects (`None` values are JSON nulls).
-fn keys(index: &Index, params: &[(&str, &[Option<&str>])]) -> Vec<String> {
+/// The rows a LAPIS request selects (`None` values are JSON nulls), or why it is refused.
+fn select(index: &Index, params: &[(&str, &[Option<&str>])]) -> Result<RoaringBitmap, QueryError> {
     let pairs = params
         .iter()
         .map(|(k, vs)| (k.to_string(), vs.iter().map(|v| v.map(str::to_owned)).collect()))
         .collect();
-    let request = LapisRequest::from_pairs(pairs).unwrap();
-    let query = QueryIndex { index: index.clone(), lineage: None };
-    let rows = query.select(&request, &index.all()).unwrap_or_else(|e| panic!("{params:?}: {e}"));
+    let request = LapisRequest::from_pairs(pairs)?;
+    QueryIndex { index: index.clone(), lineage: None }.select(&request, &index.all())
+}
+
+/// The keys of the rows a LAPIS request selects.
+fn keys(index: &Index, params: &[(&str, &[Option<&str>])]) -> Vec<String> {
+    let rows = select(index, params).unwrap_or_else(|e| panic!("{params:?}: {e}"));
     rows.iter()
         .map(|r| match index.columns[0].get(r) {
             Value::String(s) => s,
@@ -78,13 +82,7 @@ fn keys(index: &Index, params: &[(&str, &[Option<&str>])]) -> Vec<String> {
 }
 
 fn refused(index: &Index, params: &[(&str, &[Option<&str>])]) -> String {
-    let pairs = params
-        .iter()
-        .map(|(k, vs)| (k.to_string(), vs.iter().map(|v| v.map(str::to_owned)).collect()))
-        .collect();
-    let request = LapisRequest::from_pairs(pairs).unwrap();
-    let query = QueryIndex { index: index.clone(), lineage: None };
-    query.select(&request, &index.all()).unwrap_err().to_string()
+    select(index, params).unwrap_err().to_string()
 }
 
 #[test]
