@@ -159,6 +159,11 @@ fn lapis_paths() -> Vec<(String, Value)> {
             series("{filters, queries: [{displayLabel, countQuery, coverageQuery}], dateRanges, dateField}"),
         ),
         ("/query/parse", parse_op()),
+        (
+            "/actuator/health",
+            json!({ "get": { "summary": "Whether the node is up, with each collection's data version and size",
+                "responses": { "200": { "description": "{status: UP, components: {collections: {details: {NAME: {dataVersion, sequenceCount}}}}}" } } } }),
+        ),
     ];
     let mut paths = Vec::new();
     for (path, item) in under_root {

@@ -75,9 +75,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{organism}/query/parse", post(s::query_parse_for))
         .route("/actuator/health", get(h::health))
         .route("/{organism}/actuator/health", get(h::health))
-        // Under a LAPIS root, an unknown route is a problem, never a portal page.
-        .route("/sample/{*rest}", any(h::unknown_route))
-        .route("/{organism}/sample/{*rest}", any(h::unknown_route))
-        .route("/component/{*rest}", any(h::unknown_route))
-        .route("/{organism}/component/{*rest}", any(h::unknown_route))
+        .merge(unknown_under_roots())
+}
+
+/// Under a LAPIS root an unknown path is a 404 problem, never a portal page. These catch-alls
+/// are no routes a client uses, so the API document does not list them.
+fn unknown_under_roots() -> Router<AppState> {
+    const ROOTS: [&str; 4] = ["/sample/", "/{organism}/sample/", "/component/", "/{organism}/component/"];
+    ROOTS
+        .iter()
+        .fold(Router::new(), |r, root| r.route(&format!("{root}{{*rest}}"), any(handlers::unknown_route)))
 }
