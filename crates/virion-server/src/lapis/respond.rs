@@ -52,15 +52,9 @@ pub(crate) fn problem(status: StatusCode, detail: impl Into<String>, info: &Info
 }
 
 /// The one mapping of a collection's refusal to a LAPIS answer: the collection is missing
-/// (404), not ready yet (503 with `Retry-After`), or the question was refused (see
-/// [`query_problem`]).
+/// (404), not ready yet (503 with `Retry-After`), or the question was refused.
 pub(crate) fn collection_problem(e: &CollectionError, info: &Info) -> Response {
-    let status = match e {
-        CollectionError::NoDefault { .. } | CollectionError::Unknown { .. } => StatusCode::NOT_FOUND,
-        CollectionError::Building { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        CollectionError::Query(q) => return query_problem(q, info),
-        CollectionError::MemberView(_) | CollectionError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    let status = collection_status(e);
     let mut r = problem(status, e.to_string(), info);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
@@ -68,13 +62,16 @@ pub(crate) fn collection_problem(e: &CollectionError, info: &Info) -> Response {
     r
 }
 
-/// The status of a query error: over budget is 503 (try again narrower), the rest 400.
-pub(crate) fn query_problem(e: &QueryError, info: &Info) -> Response {
-    let status = match e {
-        QueryError::OverBudget { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    problem(status, e.to_string(), info)
+/// The HTTP status of a collection's refusal (the LAPIS routes and the portal's pages alike).
+pub(crate) fn collection_status(e: &CollectionError) -> StatusCode {
+    match e {
+        CollectionError::NoDefault { .. } | CollectionError::Unknown { .. } => StatusCode::NOT_FOUND,
+        CollectionError::Building { .. } | CollectionError::Query(QueryError::OverBudget { .. }) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        CollectionError::Query(_) => StatusCode::BAD_REQUEST,
+        CollectionError::MemberView(_) | CollectionError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 pub(crate) fn with_version(mut r: Response, version: Option<i64>) -> Response {

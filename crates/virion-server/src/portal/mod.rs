@@ -136,14 +136,7 @@ async fn query<T: Send + 'static>(
     f: impl FnOnce(&[Part<'_>], &Index, Option<usize>, &Budget) -> Result<T, QueryError> + Send + 'static,
 ) -> Result<T, Response> {
     let page = |heading: &str, e: CollectionError| {
-        let status = match &e {
-            CollectionError::NoDefault { .. } | CollectionError::Unknown { .. } => StatusCode::NOT_FOUND,
-            CollectionError::Building { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            CollectionError::Query(QueryError::OverBudget { .. }) => StatusCode::SERVICE_UNAVAILABLE,
-            CollectionError::Query(_) => StatusCode::BAD_REQUEST,
-            CollectionError::MemberView(_) | CollectionError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        problem_page(state, status, heading, &e.to_string())
+        problem_page(state, crate::lapis::respond::collection_status(&e), heading, &e.to_string())
     };
     let view = state
         .collections()
