@@ -3,6 +3,10 @@
 //! Every error that comes out of a reader names the file and the 1-based line; a field error
 //! also names the field and holds the offending value, so that a message reads
 //! `silo.ndjson line 1234: field "date": "2021-13-45" is not a date YYYY-MM-DD`.
+//!
+//! Only what SILO itself refuses is an error here (see [`crate::silo`] for the few places where
+//! Virion is more lenient); a value SILO stores without looking at, such as an unaligned
+//! sequence, is never one.
 
 use std::path::PathBuf;
 
@@ -33,6 +37,13 @@ fn after_line(line: u64) -> String {
 }
 
 impl ImportError {
+    /// Whether the error is about one record only, so that the records after it can still be
+    /// read (what [`crate::ReadOptions::skip_invalid`] skips): a bad line or a repeated primary
+    /// key, not a file that cannot be opened or a stream that broke off.
+    pub fn is_invalid_record(&self) -> bool {
+        matches!(self, ImportError::Line { .. } | ImportError::DuplicateKey { .. })
+    }
+
     /// The 1-based line the error is about, when it is about one.
     pub fn line(&self) -> Option<u64> {
         match self {
@@ -57,6 +68,10 @@ pub enum LineProblem {
     Missing { field: String },
     #[error("field {field:?}: {problem}")]
     Field { field: String, problem: FieldProblem },
+    /// Kept apart from the field problems so that the message says why a null, which every
+    /// other column takes, is refused here.
+    #[error("field {field:?} is null, but it is the primary key and every record needs one")]
+    NullPrimaryKey { field: String },
     /// A Nextclade record whose changes cannot be applied to the dataset's reference.
     #[error(transparent)]
     Rebuild(#[from] IngestError),
@@ -78,8 +93,6 @@ pub enum FieldProblem {
     NotADate { value: String },
     #[error("{value} does not fit a {bits}-bit integer")]
     OutOfRange { value: String, bits: u32 },
-    #[error("the primary key must not be null")]
-    NullPrimaryKey,
     #[error("appears twice in the line")]
     Repeated,
     #[error("letter {letter:?} at position {position} is not {alphabet} symbol")]
@@ -90,12 +103,6 @@ pub enum FieldProblem {
     Insertion { text: String, problem: InsertionProblem },
     #[error("sequenceCompressed: {problem}")]
     Compressed { problem: CompressedProblem },
-    #[error(
-        "unexpected key {key:?} (a sequence object has sequence or sequenceCompressed, insertions and offset)"
-    )]
-    UnexpectedKey { key: String },
-    #[error("has both sequence and sequenceCompressed")]
-    BothSequences,
     #[error("has neither sequence nor sequenceCompressed")]
     NoSequence,
 }
@@ -199,4 +206,10 @@ pub enum LineageFileError {
     UnknownParent { label: String, parent: String },
     #[error("lineage definitions: the parents form a cycle through {label:?}")]
     Cycle { label: String },
+    #[error("no lineage definitions file {name:?} or \"{name}.yaml\" in {}", dir.display())]
+    NotFound { name: String, dir: PathBuf },
+    /// SILO matches the name against the file names of its lineage-definition files, so a name
+    /// with a directory in it never matches.
+    #[error("{name:?} is not a file name (SILO matches it against file names only)")]
+    NotAFileName { name: String },
 }

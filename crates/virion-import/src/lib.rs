@@ -14,9 +14,11 @@
 //! ([`ImportSchema::from_silo_files`]) or, for Nextclade, from the dataset
 //! ([`ImportSchema::nextclade`]). An [`Importer`] prepares one layout and schema once; each
 //! [`ImportReader`] it opens yields [`ImportRecord`]s in input order, parsed in parallel in
-//! batches with a bounded number in flight. The first bad line ends the input with an error
-//! that names the file, the line and the field. Lineage-definition files (the hierarchy behind
-//! a `generateLineageIndex` column) are read by [`LineageDefinitions`].
+//! batches with a bounded number in flight. A record is refused only where SILO would refuse
+//! it; the first one refused ends the input with an error that names the file, the line and
+//! the field, or, with [`ReadOptions::skip_invalid`], is handed out as that error while reading
+//! goes on. Lineage-definition files (the hierarchy behind a `generateLineageIndex` column) are
+//! found and read by [`LineageDefinitions`], as SILO finds and reads them.
 
 mod alphabet;
 mod error;

@@ -5,10 +5,13 @@
 //! no aliases; `parents` and `aliases` are the only keys a definition may have; `parents: null`
 //! or a missing `parents` means a root. Checked as SILO checks them: labels unique, every alias
 //! unique and no label, every parent defined, no cycle.
+//!
+//! Which file a column uses is found as SILO finds it, see [`LineageDefinitions::locate`].
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde::de::{MapAccess, Visitor};
@@ -66,6 +69,34 @@ impl<'de> Deserialize<'de> for Entries {
 }
 
 impl LineageDefinitions {
+    /// The file that `generateLineageIndex: name` means, among the files of `dir`.
+    ///
+    /// SILO (`Initializer::findLineageTreeForName`, `src/silo/initialize/initializer.cpp`)
+    /// walks its `lineageDefinitionFilenames` in path order and takes the first whose file
+    /// name is `name` or `name + ".yaml"`, compared exactly (case and all). Its files sit in one
+    /// input directory, where `name` sorts before `name.yaml`; so here the file `name` wins,
+    /// then `name.yaml`, and nothing else (no `.yml`, no other case). Names are compared as
+    /// strings, not looked up, so that a case-insensitive file system finds what SILO finds.
+    pub fn locate(dir: &Path, name: &str) -> Result<PathBuf, LineageFileError> {
+        if Path::new(name).file_name() != Some(OsStr::new(name)) {
+            return Err(LineageFileError::NotAFileName { name: name.to_owned() });
+        }
+        let io = |source| LineageFileError::Io { path: dir.to_owned(), source };
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.is_file() {
+                files.push(path);
+            }
+        }
+        let with_yaml = format!("{name}.yaml");
+        [name, with_yaml.as_str()]
+            .into_iter()
+            .find_map(|wanted| files.iter().find(|p| p.file_name() == Some(OsStr::new(wanted))))
+            .cloned()
+            .ok_or_else(|| LineageFileError::NotFound { name: name.to_owned(), dir: dir.to_owned() })
+    }
+
     pub fn from_path(path: &Path) -> Result<LineageDefinitions, LineageFileError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| LineageFileError::Io { path: path.to_owned(), source })?;

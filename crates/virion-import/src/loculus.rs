@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Values follow the same rules as SILO's flat layout (LAPIS's `legacyNdjsonTransformer` turns
-//! one into the other), with aligned sequences plain strings of the reference's length. Unknown
+//! one into the other), with aligned sequences plain strings read from reference position 1
+//! (no longer than the reference) and unaligned ones any string. Unknown
 //! keys (top level or inside a section) are warnings, named `section.key`; a missing metadata
 //! field, aligned segment or gene is an error; a missing unaligned sequence is null and missing
 //! insertions are none, as in the transformer.
@@ -84,10 +85,8 @@ impl LoculusLayout {
             Ok(())
         })?;
         section(1, &self.segments, &mut |i, _, raw| {
-            record.unaligned_nucleotides[i] = match json::string(raw, "a string or null")? {
-                Some(text) => sequence::unaligned(&text)?,
-                None => None,
-            };
+            record.unaligned_nucleotides[i] =
+                json::string(raw, "a string or null")?.and_then(|t| sequence::unaligned(&t));
             Ok(())
         })?;
         let seen_segments = section(2, &self.segments, &mut |i, name, raw| {
@@ -141,7 +140,7 @@ impl LoculusLayout {
                 ins.clear();
             }
         }
-        crate::silo::check_primary_key(schema, &record)?;
+        crate::silo::check_primary_key(schema, &record, &format!("{METADATA}.{}", schema.primary_key))?;
         Ok(record)
     }
 }

@@ -89,7 +89,7 @@ pub(crate) fn parse(
         record.metadata[i] =
             value_at(&result, path, kind).map_err(|p| LineProblem::field(path.join("."), p))?;
         if name == SEQ_NAME && record.metadata[i] == Value::Null {
-            return Err(LineProblem::Missing { field: SEQ_NAME.to_owned() });
+            return Err(LineProblem::NullPrimaryKey { field: SEQ_NAME.to_owned() });
         }
     }
     if result.get("alignmentRange").is_none() {

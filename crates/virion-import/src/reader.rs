@@ -6,6 +6,10 @@
 //! batches exist at once, so memory stays a few batches' worth whatever the input size. Checks
 //! that need the whole input (duplicate primary keys, unknown-key counts) run as records are
 //! handed out, in order.
+//!
+//! The first invalid record ends the input, unless [`ReadOptions::skip_invalid`] is set: then
+//! each one is handed out as its error and reading goes on, so that the caller can report it
+//! and load the rest.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -21,9 +25,12 @@ use crate::Inner;
 use crate::error::ImportError;
 use crate::record::{ImportRecord, UnknownCounter, UnknownKey, UnknownKeys};
 
-/// How a reader splits its work.
+/// How a reader splits its work, and what it does with an invalid record.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
+    /// Hand out an invalid record ([`ImportError::is_invalid_record`]) as its error and go on
+    /// reading, instead of ending the input there. A broken stream still ends it.
+    pub skip_invalid: bool,
     /// Parsing threads (a rayon pool of this size per reader).
     pub threads: usize,
     /// A batch is closed once it holds this many bytes of lines.
@@ -35,7 +42,7 @@ pub struct ReadOptions {
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        ReadOptions { threads, batch_bytes: 4 << 20, batches_in_flight: 2 * threads + 1 }
+        ReadOptions { skip_invalid: false, threads, batch_bytes: 4 << 20, batches_in_flight: 2 * threads + 1 }
     }
 }
 
@@ -46,15 +53,21 @@ struct Batch {
     ends: Vec<usize>,
 }
 
-/// One batch's records (up to and including its first error) and the unknown keys it saw.
+/// One batch's records (up to and including its first error, unless invalid records are
+/// skipped) and the unknown keys it saw.
 struct Outcome {
     records: Vec<Result<ImportRecord, ImportError>>,
     unknown: HashMap<String, UnknownKey>,
 }
 
-/// Yields the records of one input in input order; stops after the first error.
+/// Yields the records of one input in input order; stops after the first error, or after the
+/// first that is not about one record when invalid records are skipped.
 pub struct ImportReader {
     file: Arc<str>,
+    skip_invalid: bool,
+    /// Records handed out, and invalid records handed out as errors.
+    valid: u64,
+    invalid: u64,
     batches: Receiver<Receiver<Outcome>>,
     current: std::vec::IntoIter<Result<ImportRecord, ImportError>>,
     finished: bool,
@@ -96,11 +109,15 @@ impl ImportReader {
         let file: Arc<str> = Arc::from(name);
         let (tx, rx) = bounded::<Receiver<Outcome>>(options.batches_in_flight.max(1));
         let primary_key = inner.schema.primary_key_index();
+        let skip_invalid = options.skip_invalid;
         let options = options.clone();
         let thread_file = Arc::clone(&file);
         std::thread::spawn(move || read_batches(input, &options, &inner, &thread_file, &tx));
         ImportReader {
             file,
+            skip_invalid,
+            valid: 0,
+            invalid: 0,
             batches: rx,
             current: Vec::new().into_iter(),
             finished: false,
@@ -115,6 +132,16 @@ impl ImportReader {
     /// The input's name, as errors print it.
     pub fn file(&self) -> &str {
         &self.file
+    }
+
+    /// Records handed out so far.
+    pub fn valid_records(&self) -> u64 {
+        self.valid
+    }
+
+    /// Invalid records handed out as errors so far (only when they are skipped).
+    pub fn invalid_records(&self) -> u64 {
+        self.invalid
     }
 
     /// Keys the schema does not know, counted over the records handed out so far.
@@ -181,8 +208,10 @@ impl Iterator for ImportReader {
             }
             if let Some(item) = self.current.next() {
                 let item = item.and_then(|record| self.check_duplicate(&record).map(|()| record));
-                if item.is_err() {
-                    self.stop();
+                match &item {
+                    Ok(_) => self.valid += 1,
+                    Err(e) if self.skip_invalid && e.is_invalid_record() => self.invalid += 1,
+                    Err(_) => self.stop(),
                 }
                 return Some(item);
             }
@@ -256,8 +285,9 @@ fn read_batches(
                 return; // the consumer is gone
             }
             let (inner, file, recycle) = (Arc::clone(inner), Arc::clone(file), recycle_tx.clone());
+            let skip_invalid = options.skip_invalid;
             pool.spawn(move || {
-                let (outcome, mut data) = parse_batch(&inner, &file, batch);
+                let (outcome, mut data) = parse_batch(&inner, &file, batch, skip_invalid);
                 let _ = otx.send(outcome);
                 data.clear();
                 let _ = recycle.try_send(data);
@@ -279,8 +309,9 @@ fn send_error(tx: &crossbeam_channel::Sender<Receiver<Outcome>>, error: ImportEr
     let _ = tx.send(orx);
 }
 
-/// Parses a batch's lines in order, stopping at the first bad one; gives back its buffer.
-fn parse_batch(inner: &Inner, file: &str, batch: Batch) -> (Outcome, Vec<u8>) {
+/// Parses a batch's lines in order, stopping at the first bad one unless they are skipped;
+/// gives back its buffer.
+fn parse_batch(inner: &Inner, file: &str, batch: Batch, skip_invalid: bool) -> (Outcome, Vec<u8>) {
     let mut unknown = UnknownCounter::default();
     let mut records = Vec::with_capacity(batch.ends.len());
     let mut start = 0;
@@ -297,7 +328,9 @@ fn parse_batch(inner: &Inner, file: &str, batch: Batch) -> (Outcome, Vec<u8>) {
             Ok(record) => records.push(Ok(record)),
             Err(problem) => {
                 records.push(Err(ImportError::Line { file: file.to_owned(), line: line_no, problem }));
-                break;
+                if !skip_invalid {
+                    break;
+                }
             }
         }
     }

@@ -16,7 +16,7 @@ pub struct ImportRecord {
     pub metadata: Vec<Value>,
     /// Per schema segment: upper-case letters, the reference's length, unknown as N.
     pub aligned_nucleotides: Vec<Option<Vec<u8>>>,
-    /// Per schema segment: upper-case letters as submitted (any length).
+    /// Per schema segment: the string as submitted, byte for byte (any length, any letters).
     pub unaligned_nucleotides: Vec<Option<Vec<u8>>>,
     /// Per schema gene: upper-case letters, the reference peptide's length, unknown as X.
     pub aligned_amino_acids: Vec<Option<Vec<u8>>>,

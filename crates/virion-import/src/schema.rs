@@ -31,7 +31,8 @@ pub enum MetadataKind {
 /// Where a lineage column's hierarchy comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineageSource {
-    /// `generateLineageIndex: pango.yaml`: a lineage-definitions file of that name.
+    /// `generateLineageIndex: pango`: the lineage-definitions file `pango` or `pango.yaml`, found
+    /// by [`crate::LineageDefinitions::locate`].
     File(String),
     /// `generateLineageIndex: true` (older SILO): the one lineage-definitions file configured
     /// for the whole instance.
@@ -63,6 +64,9 @@ pub struct ImportSchema {
     pub partition_by: Option<String>,
     /// LAPIS feature names (`sarsCoV2VariantQuery`, `generalizedAdvancedQuery`, …).
     pub features: Vec<String>,
+    /// The database config as written, every key kept (`None`: not from a SILO config), so that
+    /// `/sample/databaseConfig` answers what the instance declared.
+    pub database_config: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -145,6 +149,8 @@ impl ImportSchema {
         reference_genomes: &str,
     ) -> Result<ImportSchema, SchemaError> {
         let config: ConfigFile = yaml_serde::from_str(database_config).map_err(SchemaError::Yaml)?;
+        let as_written: serde_json::Value =
+            yaml_serde::from_str(database_config).map_err(SchemaError::Yaml)?;
         let refs: ReferenceFile = serde_json::from_str(reference_genomes).map_err(SchemaError::Json)?;
         let c = config.schema;
         let mut metadata = Vec::with_capacity(c.metadata.len());
@@ -191,6 +197,7 @@ impl ImportSchema {
             date_to_sort_by: c.date_to_sort_by,
             partition_by: c.partition_by,
             features: c.features.into_iter().map(|f| f.name).collect(),
+            database_config: Some(as_written),
         };
         schema.validate()?;
         Ok(schema)
@@ -208,6 +215,7 @@ impl ImportSchema {
             date_to_sort_by: None,
             partition_by: None,
             features: Vec::new(),
+            database_config: None,
         }
     }
 

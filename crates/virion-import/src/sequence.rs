@@ -18,19 +18,17 @@ pub(crate) struct Column<'s> {
 }
 
 impl Column<'_> {
-    /// An aligned sequence in reference coordinates. Without `offset` it must be exactly as
-    /// long as the reference; with one, it covers `offset..offset + len` and the rest is
-    /// unknown (N or X). An empty text is no sequence.
+    /// An aligned sequence in reference coordinates, covering `offset..offset + len` (offset 0
+    /// when not given); the rest is unknown (N or X). As SILO (`SequenceColumnBuilder::insert`)
+    /// only a sequence that runs past the reference's end is refused; a shorter one covers just
+    /// its own range, as SILO's coverage does. An empty text is no sequence.
     pub(crate) fn aligned(&self, text: &str, offset: Option<u32>) -> Result<Option<Vec<u8>>, FieldProblem> {
         if text.is_empty() {
             return Ok(None);
         }
         let expected = self.reference.len();
         let start = offset.unwrap_or(0) as usize;
-        let fits = match offset {
-            None => text.len() == expected,
-            Some(_) => start.checked_add(text.len()).is_some_and(|end| end <= expected),
-        };
+        let fits = start.checked_add(text.len()).is_some_and(|end| end <= expected);
         if !fits {
             // Lengths count bytes; a non-ASCII character is the real problem and would make
             // the length message wrong, so it is reported instead.
@@ -84,12 +82,12 @@ impl Column<'_> {
     }
 }
 
-/// An unaligned sequence: any length, nucleotide letters; empty is no sequence.
-pub(crate) fn unaligned(text: &str) -> Result<Option<Vec<u8>>, FieldProblem> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    Alphabet::Nucleotide.normalize(text).map(Some)
+/// An unaligned sequence, kept byte for byte; empty is no sequence. SILO stores the string of
+/// an `unaligned_<segment>` column compressed, without looking at its letters
+/// (`ZstdCompressedStringColumn`), and LAPIS hands it back as it was; so any string is data
+/// here, and it is neither checked nor upper-cased.
+pub(crate) fn unaligned(text: &str) -> Option<Vec<u8>> {
+    (!text.is_empty()).then(|| text.as_bytes().to_vec())
 }
 
 /// The decoder dictionary for a column's reference (SILO compresses against the reference as

@@ -6,13 +6,21 @@
 //!  "unaligned_main":"ACGT…","S":{"sequenceCompressed":"KLUv/…","insertions":[],"offset":3}}
 //! ```
 //!
-//! As SILO (`database_inserter.cpp`, `sequence_column.cpp`): a key the schema does not know is
-//! a warning; a missing metadata, segment or gene column is an error; a sequence object is
-//! `{sequence | sequenceCompressed, insertions, offset?}` or null. Two choices of ours: a
-//! missing `unaligned_<segment>` is null (it is no queryable column, and Virion's own synthetic
-//! SILO lines leave it out), and a sequence without `offset` must have the reference's length
-//! (SILO accepts a shorter one, treating its tail as unknown; that is far more often a wrong
-//! reference than an intent, and `offset` states the intent).
+//! A line is refused only where SILO refuses it (`src/silo/append/database_inserter.cpp`,
+//! `src/silo/storage/column_group.cpp`, `src/silo/storage/column/sequence_column.cpp`): a
+//! missing metadata, segment or gene column; a value of the wrong type; an aligned sequence or
+//! insertion with a letter outside its alphabet, or running past the reference's end; a
+//! sequence object with no sequence. A key the schema does not know is a warning, also inside
+//! a sequence object (SILO looks up `sequence`, `sequenceCompressed`, `offset` and
+//! `insertions` there and never sees other keys). An unaligned sequence is any string, stored
+//! as it is. A sequence object with both `sequenceCompressed` and `sequence` is read from
+//! `sequenceCompressed`, which SILO tries first.
+//!
+//! Where Virion is more lenient than SILO: a missing `unaligned_<segment>` is null (it is no
+//! queryable column, and Virion's own synthetic SILO lines leave it out), as are missing
+//! `insertions`, a null `offset` or `sequenceCompressed`, and a date `""`. Where it is
+//! stricter: a primary key must not be null, and a key may not appear twice in a line (SILO
+//! would read one of the two, which one depending on the key order of the file's first line).
 
 use std::collections::HashMap;
 
@@ -98,23 +106,25 @@ impl SiloLayout {
                 Slot::Segment(i) => {
                     let (name, reference) = &schema.segments[i];
                     let column = Column { what: "segment", name, reference, alphabet: Alphabet::Nucleotide };
-                    let (seq, ins) = sequence_object(raw, &column, &self.segment_dicts[i]).map_err(at)?;
+                    let mut ignored = |k: &str| unknown.saw(&format!("{key}.{k}"), line_no);
+                    let (seq, ins) =
+                        sequence_object(raw, &column, &self.segment_dicts[i], &mut ignored).map_err(at)?;
                     record.aligned_nucleotides[i] = seq;
                     record.nucleotide_insertions[i] = ins;
                 }
                 Slot::Gene(i) => {
                     let (name, reference) = &schema.genes[i];
                     let column = Column { what: "gene", name, reference, alphabet: Alphabet::AminoAcid };
-                    let (seq, ins) = sequence_object(raw, &column, &self.gene_dicts[i]).map_err(at)?;
+                    let mut ignored = |k: &str| unknown.saw(&format!("{key}.{k}"), line_no);
+                    let (seq, ins) =
+                        sequence_object(raw, &column, &self.gene_dicts[i], &mut ignored).map_err(at)?;
                     record.aligned_amino_acids[i] = seq;
                     record.amino_acid_insertions[i] = ins;
                 }
                 Slot::Unaligned(i) => {
-                    record.unaligned_nucleotides[i] =
-                        match json::string(raw, "a string or null").map_err(at)? {
-                            Some(text) => sequence::unaligned(&text).map_err(at)?,
-                            None => None,
-                        };
+                    record.unaligned_nucleotides[i] = json::string(raw, "a string or null")
+                        .map_err(at)?
+                        .and_then(|t| sequence::unaligned(&t));
                 }
             }
         }
@@ -131,24 +141,30 @@ impl SiloLayout {
                 return Err(LineProblem::Missing { field });
             }
         }
-        check_primary_key(schema, &record)?;
+        check_primary_key(schema, &record, &schema.primary_key)?;
         Ok(record)
     }
 }
 
-pub(crate) fn check_primary_key(schema: &ImportSchema, record: &ImportRecord) -> Result<(), LineProblem> {
+/// `field` is the primary key as the line spells it (`metadata.accession` in Loculus's layout).
+pub(crate) fn check_primary_key(
+    schema: &ImportSchema,
+    record: &ImportRecord,
+    field: &str,
+) -> Result<(), LineProblem> {
     if record.metadata[schema.primary_key_index()] == virion_index::Value::Null {
-        return Err(LineProblem::field(schema.primary_key.clone(), FieldProblem::NullPrimaryKey));
+        return Err(LineProblem::NullPrimaryKey { field: field.to_owned() });
     }
     Ok(())
 }
 
-/// `{sequence | sequenceCompressed, insertions, offset}` or null. Insertions of an absent
-/// sequence are dropped: there is nothing for them to sit in.
+/// `{sequence | sequenceCompressed, insertions, offset}` or null; other keys go to `ignored`.
+/// Insertions of an absent sequence are dropped: there is nothing for them to sit in.
 fn sequence_object(
     raw: &serde_json::value::RawValue,
     column: &Column<'_>,
     dict: &DecoderDictionary<'_>,
+    ignored: &mut dyn FnMut(&str),
 ) -> Result<(Option<Vec<u8>>, Vec<Insertion>), FieldProblem> {
     if json::is_null(raw) {
         return Ok((None, Vec::new()));
@@ -162,15 +178,14 @@ fn sequence_object(
             "sequenceCompressed" => compressed = Some(json::string(value, "a base64 string or null")?),
             "insertions" => insertions = json::strings(value, "a list of \"position:symbols\" strings")?,
             "offset" => offset = offset_value(value)?,
-            other => return Err(FieldProblem::UnexpectedKey { key: other.to_owned() }),
+            other => ignored(other),
         }
     }
-    let text = match (plain, compressed) {
-        (Some(_), Some(_)) => return Err(FieldProblem::BothSequences),
+    let text = match (compressed, plain) {
         (None, None) => return Err(FieldProblem::NoSequence),
-        (Some(text), None) => text,
-        (None, Some(None)) => None,
-        (None, Some(Some(b64))) => Some(column.decompress(&b64, dict)?.into()),
+        (Some(Some(b64)), _) => Some(column.decompress(&b64, dict)?.into()),
+        (_, Some(text)) => text,
+        (Some(None), None) => None,
     };
     let Some(sequence) = text.map(|t| column.aligned(&t, offset)).transpose()?.flatten() else {
         return Ok((None, Vec::new()));

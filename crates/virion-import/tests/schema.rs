@@ -147,3 +147,51 @@ fn bad_lineage_definitions_are_refused() {
         LineageFileError::Io { .. }
     ));
 }
+
+/// `generateLineageIndex: name` means the file `name`, else `name.yaml`, compared exactly, as
+/// SILO's `Initializer::findLineageTreeForName` matches its lineage-definition files.
+#[test]
+fn a_lineage_index_name_finds_its_file_as_silo_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let put = |name: &str| std::fs::write(dir.path().join(name), "A: {}\n").unwrap();
+    let found = |name: &str| {
+        LineageDefinitions::locate(dir.path(), name)
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .map_err(|e| e.to_string())
+    };
+    put("pango.yaml");
+    assert_eq!(found("pango").unwrap(), "pango.yaml");
+    assert_eq!(found("pango.yaml").unwrap(), "pango.yaml");
+    put("pango");
+    assert_eq!(found("pango").unwrap(), "pango", "the exact name comes first");
+    // Only `.yaml` is tried, and case counts.
+    put("nextstrain.yml");
+    put("Clades.yaml");
+    let none = |name: &str| found(name).unwrap_err();
+    assert_eq!(
+        none("nextstrain"),
+        format!(
+            "no lineage definitions file \"nextstrain\" or \"nextstrain.yaml\" in {}",
+            dir.path().display()
+        )
+    );
+    assert!(none("clades").starts_with("no lineage definitions file \"clades\""));
+    // A directory is no definitions file.
+    std::fs::create_dir(dir.path().join("tree")).unwrap();
+    put("tree.yaml");
+    assert_eq!(found("tree").unwrap(), "tree.yaml");
+    // SILO compares file names, so a path never matches.
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/x.yaml"), "A: {}\n").unwrap();
+    for name in ["sub/x.yaml", "sub/x", "..", ""] {
+        assert!(matches!(
+            LineageDefinitions::locate(dir.path(), name),
+            Err(LineageFileError::NotAFileName { .. })
+        ));
+    }
+    assert_eq!(none("sub/x"), "\"sub/x\" is not a file name (SILO matches it against file names only)");
+    assert!(matches!(
+        LineageDefinitions::locate(&dir.path().join("absent"), "pango"),
+        Err(LineageFileError::Io { .. })
+    ));
+}

@@ -1,7 +1,7 @@
 //! Parse throughput on SARS-CoV-2-sized SILO and Loculus lines (a 29,903-nt segment, its
 //! unaligned sequence and 12 genes, ~70 kB a line), printed, never asserted:
 //!
-//!     CARGO_TARGET_DIR=/work/target-import cargo test --release -p virion-import \
+//!     cargo test --release -p virion-import \
 //!         --test throughput -- --nocapture
 //!
 //! "one thread" is `Importer::parse_line` on the calling thread: the per-core rate. "reader" is

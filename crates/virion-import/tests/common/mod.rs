@@ -18,7 +18,7 @@ pub fn schema() -> ImportSchema {
 
 /// Small batches and two threads, so that even the fixtures cross batch boundaries.
 pub fn small_batches() -> ReadOptions {
-    ReadOptions { threads: 2, batch_bytes: 200, batches_in_flight: 3 }
+    ReadOptions { skip_invalid: false, threads: 2, batch_bytes: 200, batches_in_flight: 3 }
 }
 
 /// Every record of `input`, or the first error.
@@ -130,7 +130,8 @@ pub fn fixture_records() -> Vec<ImportRecord> {
                 Value::Boolean(true),
             ],
             aligned_nucleotides: vec![None],
-            unaligned_nucleotides: vec![seq("ACGT")],
+            // Unaligned sequences are kept as written: no U for T.
+            unaligned_nucleotides: vec![seq("ACGU")],
             aligned_amino_acids: vec![None, None],
             nucleotide_insertions: vec![vec![]],
             amino_acid_insertions: vec![vec![], vec![]],
