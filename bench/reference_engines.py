@@ -14,8 +14,8 @@ Runs the 23 queries of `virion bench query` (the MIX in crates/virion/src/bench_
 Each engine runs in its own forked child, so its peak RSS (ru_maxrss) is its own. Prints a
 markdown table and one JSON line per engine and query (prefix `BENCH_JSON `). See bench/README.md.
 
-  /work/venv-silo/bin/python bench/reference_engines.py --input /work/bench-data/silo-100k.ndjson.zst \
-      --mutations /work/bench-data/mut-100k.ndjson.zst --runs 20 --engines silo,duckdb
+  $VENV/bin/python bench/reference_engines.py --input $BENCH_DATA/silo-100k.ndjson.zst \
+      --mutations $BENCH_DATA/mut-100k.ndjson.zst --runs 20 --engines silo,duckdb
 """
 import argparse
 import ctypes
@@ -34,8 +34,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DATASET = "/work/shared/data/nextclade/sars-cov-2"
-DEFAULT_ALIASES = "/work/shared/data/pango/alias_key.json"
+DEFAULT_DATASET = os.path.join(HERE, "..", "..", "shared", "data", "nextclade", "sars-cov-2")
+DEFAULT_ALIASES = os.path.join(HERE, "..", "..", "shared", "data", "pango", "alias_key.json")
 TABLE = "sequences"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 # multiprocessing points a child's stdin at /dev/null, so main() keeps a duplicate of fd 0 here
@@ -691,6 +691,11 @@ def open_stream_is_zstd(path):
 # --------------------------------------------------------------------------- results
 
 
+# A null key, as `virion bench query` writes it: no value can be this text, so a null and an
+# empty string never compare equal by accident.
+NULL = "\u0000null"
+
+
 def normalise(qid, rows):
     """Engine-independent form of a result, for cross-checking: sorted (key..., count) tuples for
     grouped counts, (sequence, position, to, count, coverage) for mutation proportions."""
@@ -708,7 +713,7 @@ def normalise(qid, rows):
         return None  # an unordered `limit 100`: any 100 rows are a right answer
     out = []
     for r in rows:
-        key = tuple("" if v is None else str(v) for k, v in sorted(r.items()) if k != "count")
+        key = tuple(NULL if v is None else str(v) for k, v in sorted(r.items()) if k != "count")
         out.append(key + (int(r["count"]),))
     return sorted(out)
 

@@ -14,7 +14,7 @@ acid, `*` or `-` (amino acids); positions 1-based. Unknown: maximal runs of N (n
 (amino acids), 0-based half-open. Any other symbol (IUPAC codes, B/Z/J) is neither; the synthetic
 data has none. Genes in the order of the input record.
 
-  /work/venv-silo/bin/python bench/silo_to_mutations.py --input silo-100k.ndjson.zst --output mut-100k.ndjson.zst
+  $VENV/bin/python bench/silo_to_mutations.py --input silo-100k.ndjson.zst --output mut-100k.ndjson.zst
 """
 import argparse
 import json

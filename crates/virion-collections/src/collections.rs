@@ -8,6 +8,11 @@
 //! the index is written to `DATA_DIR/index/ORGANISM.vix`; a restart loads that snapshot and
 //! appends only what was released since.
 //!
+//! A hub organism whose dataset has a reference tree also has a phylogenetic tree: the
+//! reference tree with each visible genome attached under its placement, its accession version
+//! (the primary key) the tree field ([`crate::hub_tree`]); new releases grow it, the snapshot
+//! keeps it.
+//!
 //! Imported collections (`virion import`) are snapshots of their own, with their unaligned
 //! sequences beside them; they are served read-only.
 
@@ -26,6 +31,8 @@ use virion_ingest::hub::HubSchema;
 use virion_query::QueryIndex;
 use virion_store::{DataUseTerms, ReleasedVersion, Store};
 
+use crate::hub_tree::{HubTree, Place};
+
 /// Longest a query runs unless the server says otherwise.
 pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -42,6 +49,10 @@ pub struct CollectionInfo {
     pub primary_key: String,
     pub features: Vec<String>,
     pub lineage_column: Option<usize>,
+    /// An imported instance's database config as written (every key kept); `None` for a hub
+    /// organism, whose config is derived from its schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_config: Option<serde_json::Value>,
 }
 
 /// Where a collection's unaligned sequences come from.
@@ -96,6 +107,22 @@ impl Collection {
         &self.query.index
     }
 
+    /// Makes the column named `column` (a string column, matched exactly) the collection's
+    /// phylogenetic tree field (LAPIS's `isPhyloTreeField`): its values name nodes of `tree`.
+    /// Replaces an earlier tree. A snapshot written afterwards keeps it (`virion import` sets
+    /// the tree on its index, [`Index::set_phylo_tree`], before writing the snapshot).
+    pub fn set_phylo_tree(&mut self, column: &str, tree: virion_phylo::PhyloTree) -> Result<(), String> {
+        let index = &mut self.query.index;
+        let c = index.column(column).ok_or_else(|| format!("no column {column:?} to hold the tree"))?;
+        index.set_phylo_tree(c, Arc::new(tree)).map_err(|e| e.to_string())
+    }
+
+    /// The name of the phylogenetic tree field, if the collection has a tree.
+    pub fn phylo_tree_field(&self) -> Option<&str> {
+        let index = &self.query.index;
+        index.phylo().map(|p| index.columns[p.column()].name.as_str())
+    }
+
     /// The visible row of an accession (hub collections).
     pub fn row_of(&self, accession: &str) -> Option<u32> {
         let hub = self.hub.as_ref()?;
@@ -121,12 +148,19 @@ pub(crate) struct Source {
     pub(crate) organism: virion_store::OrganismId,
     pub(crate) layout: SequenceLayout,
     pub(crate) schema: HubSchema,
+    /// The dataset's reference tree, which released genomes are attached to (none without one).
+    pub(crate) tree: Option<HubTree>,
 }
 
 impl Source {
     /// Rows of released versions, prepared in parallel; a record that cannot be indexed is
     /// logged and left out rather than stopping the index.
     pub(crate) fn rows(&self, versions: &[ReleasedVersion]) -> Vec<Option<RowInput>> {
+        self.placed_rows(versions).into_iter().map(|r| r.map(|(row, _)| row)).collect()
+    }
+
+    /// [`Source::rows`] with where each genome attaches to the organism's tree.
+    pub(crate) fn placed_rows(&self, versions: &[ReleasedVersion]) -> Vec<Option<(RowInput, Option<Place>)>> {
         versions
             .par_iter()
             .map(|v| {
@@ -143,8 +177,11 @@ impl Source {
                     DataUseTerms::Open => None,
                 };
                 let version = r.accession_version.version;
-                match self.schema.row(&self.layout, accession, version, &r.submitted_metadata_json, processed, restricted_until) {
-                    Ok(row) => Some(row),
+                match self.schema.row_and_placement(&self.layout, accession, version, &r.submitted_metadata_json, processed, restricted_until) {
+                    Ok((row, placement)) => {
+                        let place = self.tree.as_ref().zip(placement).and_then(|(t, p)| t.place(&p));
+                        Some((row, place))
+                    }
                     Err(e) => {
                         tracing::warn!(version = %r.accession_version, error = %e, "left out of the query index");
                         None
@@ -156,6 +193,7 @@ impl Source {
 
     fn info(&self, name: &str) -> CollectionInfo {
         CollectionInfo {
+            database_config: None,
             instance_name: name.to_owned(),
             primary_key: virion_ingest::hub::ACCESSION_VERSION.to_owned(),
             features: vec!["generalizedAdvancedQuery".into(), "sarsCoV2VariantQuery".into()],
@@ -254,8 +292,11 @@ impl Collections {
                 Ok(ds) => {
                     let layout = SequenceLayout::from_dataset(&ds);
                     let schema = HubSchema::new(config, &layout);
-                    sources
-                        .insert(name.clone(), Source { name: name.clone(), organism: *id, layout, schema });
+                    let tree = ds.tree.as_ref().map(HubTree::new);
+                    sources.insert(
+                        name.clone(),
+                        Source { name: name.clone(), organism: *id, layout, schema, tree },
+                    );
                 }
                 Err(e) => tracing::warn!(organism = %name, error = %e, "no query index: dataset unusable"),
             }
@@ -441,6 +482,7 @@ impl Collections {
         let mut last_release = 0;
         let mut stream = std::pin::pin!(store.released_since(source.organism, 0));
         let mut batch: Vec<ReleasedVersion> = Vec::with_capacity(APPLY_BATCH);
+        let mut places: Vec<Option<Place>> = Vec::new();
         loop {
             let next = stream.next().await;
             let done = next.is_none();
@@ -461,12 +503,16 @@ impl Collections {
                 let builder = builder.clone();
                 let sources = self.sources.clone();
                 let name = name.to_owned();
-                tokio::task::spawn_blocking(move || {
-                    let rows: Vec<RowInput> = sources[&name].rows(&versions).into_iter().flatten().collect();
-                    builder.lock().expect("builder lock").add_batch(rows).map_err(|e| e.to_string())
+                let batch_places = tokio::task::spawn_blocking(move || {
+                    let (rows, places): (Vec<RowInput>, Vec<Option<Place>>) =
+                        sources[&name].placed_rows(&versions).into_iter().flatten().unzip();
+                    builder.lock().expect("builder lock").add_batch(rows).map_err(|e| e.to_string())?;
+                    Ok::<_, String>(places)
                 })
                 .await
                 .map_err(|e| e.to_string())??;
+                // In the order the rows were added (the builder's arrival order).
+                places.extend(batch_places);
             }
             if done {
                 break;
@@ -476,7 +522,7 @@ impl Collections {
             .map_err(|_| "builder still shared".to_owned())?
             .into_inner()
             .expect("builder lock");
-        let index = tokio::task::spawn_blocking(move || builder.finish(&|_| {}))
+        let (mut index, arrival) = tokio::task::spawn_blocking(move || builder.finish_with_order(&|_| {}))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
@@ -510,6 +556,25 @@ impl Collections {
             rows.sort_unstable();
             RoaringBitmap::from_sorted_iter(rows).expect("sorted")
         };
+        if source.tree.is_some() {
+            // The visible genomes attached to the reference tree, in row order.
+            let leaves: Vec<(u32, Place)> = visible
+                .iter()
+                .filter_map(|row| Some((row, places[arrival[row as usize] as usize]?)))
+                .collect();
+            drop(places);
+            let (sources, name) = (self.sources.clone(), name.to_owned());
+            index = tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                if let Some(placed) = grow_tree(&sources[&name], &index, &leaves)? {
+                    index.set_phylo_column(placed);
+                }
+                tracing::info!(organism = %name, leaves = leaves.len(), ms = started.elapsed().as_millis() as u64, "phylogenetic tree built");
+                Ok::<_, String>(index)
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+        }
         Ok(Collection {
             query: QueryIndex { index, lineage: Some((lineage, lineage_index)) },
             visible,
@@ -528,10 +593,11 @@ impl Collections {
     }
 
     /// Appends to `target` what was released after its last release, a batch at a time (read
-    /// and prepared without the lock; each batch appended under it).
+    /// and prepared without the lock; each batch appended under it); then attaches the new
+    /// genomes to the phylogenetic tree (placed while queries go on, swapped in after).
     async fn catch_up(
         &self,
-        target: &RwLock<Collection>,
+        target: &Arc<RwLock<Collection>>,
         store: &Store,
         source: &Source,
     ) -> Result<usize, String> {
@@ -539,6 +605,7 @@ impl Collections {
         let mut stream = std::pin::pin!(store.released_since(source.organism, after));
         let mut batch = Vec::with_capacity(APPLY_BATCH);
         let mut applied = 0;
+        let mut leaves: Vec<(u32, Place)> = Vec::new();
         loop {
             let next = stream.next().await;
             let done = next.is_none();
@@ -549,7 +616,7 @@ impl Collections {
                 let versions = std::mem::take(&mut batch);
                 let (sources, name) = (self.sources.clone(), source.name.clone());
                 let (versions, rows) = tokio::task::spawn_blocking(move || {
-                    let rows = sources[&name].rows(&versions);
+                    let rows = sources[&name].placed_rows(&versions);
                     (versions, rows)
                 })
                 .await
@@ -558,22 +625,42 @@ impl Collections {
                 let prepared: Vec<_> = rows
                     .into_iter()
                     .map(|r| {
-                        r.and_then(|r| {
+                        r.and_then(|(r, place)| {
                             ix.query
                                 .index
                                 .prepare(r)
                                 .map_err(|e| tracing::warn!(error = %e, "left out of the query index"))
                                 .ok()
+                                .map(|p| (p, place))
                         })
                     })
                     .collect();
-                apply(&mut ix, &versions, prepared, &self.aliases);
+                leaves.extend(apply(&mut ix, &versions, prepared, &self.aliases));
                 applied += versions.len();
             }
             if done {
-                return Ok(applied);
+                break;
             }
         }
+        if !leaves.is_empty() && source.tree.is_some() {
+            let (slot, sources, name) = (target.clone(), self.sources.clone(), source.name.clone());
+            tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                let placed = {
+                    let ix = slot.read().expect("index lock");
+                    leaves.retain(|(row, _)| ix.visible.contains(*row));
+                    grow_tree(&sources[&name], &ix.query.index, &leaves)?
+                };
+                if let Some(placed) = placed {
+                    slot.write().expect("index lock").query.index.set_phylo_column(placed);
+                }
+                tracing::info!(organism = %name, attached = leaves.len(), ms = started.elapsed().as_millis() as u64, "phylogenetic tree grown");
+                Ok::<_, String>(())
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+        }
+        Ok(applied)
     }
 
     /// Loads a hub organism's snapshot if it holds the current basis.
@@ -584,6 +671,7 @@ impl Collections {
         }
         let source_organism = self.sources[name].organism;
         let schema = self.sources[name].schema.schema.clone();
+        let wants_tree = self.sources[name].tree.is_some();
         let aliases = self.aliases.clone();
         let basis = basis.to_owned();
         let name = name.to_owned();
@@ -603,6 +691,11 @@ impl Collections {
             // Written by an older Virion whose rows had other columns.
             if index.schema() != schema {
                 tracing::info!(organism = %name, "snapshot has another column layout; rebuilding");
+                return None;
+            }
+            // Written before hub organisms had a phylogenetic tree.
+            if wants_tree && index.phylo().is_none() {
+                tracing::info!(organism = %name, "snapshot has no phylogenetic tree; rebuilding");
                 return None;
             }
             let visible = decode_bitmap(&state.visible)?;
@@ -693,19 +786,20 @@ impl Collections {
 }
 
 /// Applies released versions (in release order) with their prepared rows: a revision
-/// replaces its entry's earlier row; a revocation hides the entry.
+/// replaces its entry's earlier row; a revocation hides the entry. Returns the new rows with
+/// where each attaches to the phylogenetic tree.
 fn apply(
     ix: &mut Collection,
     versions: &[ReleasedVersion],
-    rows: Vec<Option<virion_index::PreparedRow>>,
+    rows: Vec<Option<(virion_index::PreparedRow, Option<Place>)>>,
     aliases: &PangoAliases,
-) {
+) -> Vec<(u32, Place)> {
     let lineage_column = ix.info.lineage_column;
     let lineages_before =
         lineage_column.and_then(|c| ix.query.index.columns[c].dictionary().map(|d| d.len())).unwrap_or(0);
     // Hide superseded rows first, then append the new ones in one go.
     let mut new_rows = Vec::new();
-    let mut owners: Vec<String> = Vec::new();
+    let mut owners: Vec<(String, Option<Place>)> = Vec::new();
     for (v, row) in versions.iter().zip(rows) {
         let accession = v.record.accession_version.accession.as_str();
         if let Some(hub) = ix.hub.as_mut() {
@@ -715,18 +809,20 @@ fn apply(
             ix.visible.remove(old);
             set_row(ix, accession, u32::MAX);
         }
-        if let Some(row) = row {
+        if let Some((row, place)) = row {
             new_rows.push(row);
-            owners.push(accession.to_owned());
+            owners.push((accession.to_owned(), place));
         }
     }
+    let mut placed = Vec::new();
     if !new_rows.is_empty() {
         match ix.query.index.append(new_rows) {
             Ok(first) => {
-                for (i, accession) in owners.iter().enumerate() {
+                for (i, (accession, place)) in owners.iter().enumerate() {
                     let row = first + i as u32;
                     ix.visible.insert(row);
                     set_row(ix, accession, row);
+                    placed.extend(place.map(|p| (row, p)));
                 }
             }
             Err(e) => tracing::error!(error = %e, "appending to the query index failed"),
@@ -739,6 +835,32 @@ fn apply(
         ix.query.lineage = Some((c, lineage));
     }
     ix.data_version = now_secs();
+    placed
+}
+
+/// The organism's tree grown by the genomes `leaves` (row, place), named by their accession
+/// version: the index's current tree, or the reference tree for the first; and every row of
+/// the index placed in it (to be swapped in with [`Index::set_phylo_column`]). `None` for an
+/// organism without a reference tree.
+fn grow_tree(
+    source: &Source,
+    index: &Index,
+    leaves: &[(u32, Place)],
+) -> Result<Option<virion_index::PhyloColumn>, String> {
+    let Some(hub) = &source.tree else { return Ok(None) };
+    let column = index.column(virion_ingest::hub::ACCESSION_VERSION).ok_or("no accession version column")?;
+    let current = index.phylo().map_or_else(|| hub.reference().clone(), |p| p.tree().clone());
+    let names = &index.columns[column];
+    let grown = hub.attach(
+        &current,
+        leaves.iter().filter_map(|&(row, place)| Some((names.str(row)?, place))),
+        leaves.len(),
+    );
+    // Rows already in the current tree keep their nodes, renumbered.
+    index
+        .place_in_grown_tree(column, Arc::new(grown.tree), &grown.new_of_old)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 fn set_row(ix: &mut Collection, accession: &str, row: u32) {

@@ -3,14 +3,16 @@
 //!
 //! [`Collections`] owns the query indexes: it builds a hub organism's index from the store's
 //! released versions, follows new releases, writes and loads snapshots, serves imported
-//! collections read-only, builds a hub member's overlay of unreleased data, and bounds how many
-//! questions run at once and for how long. A question is asked of a [`View`] (one caller's
+//! collections read-only, keeps each hub organism's phylogenetic tree (its reference tree with
+//! the released genomes attached), builds a hub member's overlay of unreleased data, and
+//! bounds how many questions run at once and for how long. A question is asked of a [`View`] (one caller's
 //! view of one collection) with a typed [`virion_query::LapisRequest`]; the answer is a typed
 //! table or whatever the caller's closure computes from the parts. Errors are
 //! [`CollectionError`]s; the LAPIS routes and the portal each map them once.
 
 mod collections;
 mod error;
+mod hub_tree;
 mod members;
 mod view;
 
@@ -19,5 +21,6 @@ pub use collections::{
     collection_paths, index_dir, load_imported,
 };
 pub use error::CollectionError;
+pub use hub_tree::{Grown, HubTree, Place};
 pub use members::Overlay;
 pub use view::{View, count};

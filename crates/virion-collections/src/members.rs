@@ -72,6 +72,12 @@ pub(crate) async fn overlay(
         .map_err(|e| e.to_string())?;
     let lapis2 = lapis.clone();
     let name = organism.to_owned();
+    // The released tree, so that the overlay answers the same phylogenetic filters (its own
+    // rows, unreleased, are not in it).
+    let released_tree = lapis.get(organism).and_then(|slot| {
+        let ix = slot.read().expect("index lock");
+        ix.query.index.phylo().map(|p| (ix.query.index.columns[p.column()].name.clone(), p.tree().clone()))
+    });
     let overlay = tokio::task::spawn_blocking(move || -> Result<Overlay, String> {
         let source = lapis2.source(&name).expect("checked above");
         let rows = source.rows(&records);
@@ -89,6 +95,11 @@ pub(crate) async fn overlay(
             }
         }
         index.append(prepared).map_err(|e| e.to_string())?;
+        if let Some((field, tree)) = released_tree
+            && let Some(column) = index.column(&field)
+        {
+            index.set_phylo_tree(column, tree).map_err(|e| e.to_string())?;
+        }
         let column = source.schema.lineage_column;
         let lineage = LineageIndex::build(&lapis2.aliases, &index.columns[column].distinct());
         let visible = index.all();

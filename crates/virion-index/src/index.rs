@@ -5,6 +5,7 @@ use roaring::RoaringBitmap;
 
 use crate::insertions::{Insertion, InsertionColumn, InsertionPattern};
 use crate::metadata::{Column, ColumnType, Value, ValueError};
+use crate::phylo::PhyloColumn;
 use crate::sequence::{Alphabet, SequenceColumn, SequenceError, SparseSeq};
 
 /// What the index holds: its metadata columns and its sequences (segments, then genes).
@@ -66,6 +67,8 @@ pub enum IndexError {
     Shape { what: &'static str, got: usize, expected: usize },
     #[error("the index would exceed {max} rows")]
     Full { max: u64 },
+    #[error("column {column:?} cannot hold a phylogenetic tree: only a string column can")]
+    NotATreeColumn { column: String },
 }
 
 /// A filter over rows; evaluated to the bitmap of matching rows.
@@ -133,6 +136,13 @@ pub enum Filter {
         exactly: bool,
         children: Vec<Filter>,
     },
+    /// The value names a leaf below `node` (a pre-order index) of the tree of `column`
+    /// (SILO's `phyloDescendantOf`: a leaf has no descendants; rows naming internal nodes never
+    /// match). Nothing matches when the column holds no tree.
+    PhyloDescendantOf {
+        column: usize,
+        node: u32,
+    },
 }
 
 /// Metadata, sequence and insertion columns over the same rows.
@@ -144,6 +154,8 @@ pub struct Index {
     pub nucleotide_insertions: Vec<InsertionColumn>,
     pub amino_acid_insertions: Vec<InsertionColumn>,
     pub(crate) rows: u32,
+    /// The column whose values name nodes of a phylogenetic tree, with its tree.
+    pub(crate) phylo: Option<PhyloColumn>,
 }
 
 /// Rows in an AND's running result below which the remaining children are checked row by row
@@ -163,7 +175,75 @@ impl Index {
             nucleotide_insertions: schema.segments.iter().map(|(n, _)| InsertionColumn::new(n)).collect(),
             amino_acid_insertions: schema.genes.iter().map(|(n, _)| InsertionColumn::new(n)).collect(),
             rows: 0,
+            phylo: None,
         })
+    }
+
+    /// Makes `column` (a string column) the index's phylogenetic tree field: its values name
+    /// nodes of `tree`; values that name none (and nulls) are not in the tree. Replaces any
+    /// earlier tree. Rows appended later are placed as they come.
+    pub fn set_phylo_tree(
+        &mut self,
+        column: usize,
+        tree: std::sync::Arc<virion_phylo::PhyloTree>,
+    ) -> Result<(), IndexError> {
+        let placed = self.place_in_tree(column, tree)?;
+        self.set_phylo_column(placed);
+        Ok(())
+    }
+
+    /// [`Index::set_phylo_tree`] in two steps, so that the rows can be placed in a new tree
+    /// while queries go on (this needs only `&self`) and the result swapped in after.
+    pub fn place_in_tree(
+        &self,
+        column: usize,
+        tree: std::sync::Arc<virion_phylo::PhyloTree>,
+    ) -> Result<PhyloColumn, IndexError> {
+        let values = &self.columns[column];
+        if !matches!(values.kind, ColumnType::String { .. }) {
+            return Err(IndexError::NotATreeColumn { column: values.name.clone() });
+        }
+        Ok(PhyloColumn::new(column, values, tree))
+    }
+
+    /// [`Index::place_in_tree`] for a tree grown from the current one by adding nodes only (new
+    /// genomes attached as leaves), with `new_of_old[v]` the index in `tree` of current node
+    /// `v`: rows keep their nodes, renumbered, and only rows not in the current tree are looked
+    /// up. Without a current tree on `column`, or with a map of another length, every row is
+    /// looked up.
+    pub fn place_in_grown_tree(
+        &self,
+        column: usize,
+        tree: std::sync::Arc<virion_phylo::PhyloTree>,
+        new_of_old: &[u32],
+    ) -> Result<PhyloColumn, IndexError> {
+        match &self.phylo {
+            Some(current)
+                if current.column() == column
+                    && current.tree().node_count() == new_of_old.len()
+                    && current.nodes().len() == self.rows as usize =>
+            {
+                Ok(current.grown(&self.columns[column], tree, new_of_old))
+            }
+            _ => self.place_in_tree(column, tree),
+        }
+    }
+
+    /// Makes a column placed by [`Index::place_in_tree`] of this index its phylogenetic tree
+    /// field; rows appended since are placed now.
+    pub fn set_phylo_column(&mut self, mut placed: PhyloColumn) {
+        placed.extend(&self.columns[placed.column()]);
+        self.phylo = Some(placed);
+    }
+
+    /// The phylogenetic tree field, if the index has one.
+    pub fn phylo(&self) -> Option<&PhyloColumn> {
+        self.phylo.as_ref()
+    }
+
+    /// Drops the phylogenetic tree.
+    pub fn clear_phylo_tree(&mut self) {
+        self.phylo = None;
     }
 
     /// The schema the index was built with.
@@ -256,6 +336,9 @@ impl Index {
             }
             self.rows += 1;
         }
+        if let Some(p) = self.phylo.as_mut() {
+            p.extend(&self.columns[p.column()]);
+        }
         use rayon::prelude::*;
         self.segments.par_iter_mut().zip(segments).for_each(|(c, rows)| c.append(&rows));
         self.genes.par_iter_mut().zip(genes).for_each(|(c, rows)| c.append(&rows));
@@ -325,7 +408,16 @@ impl Index {
                 rows
             }
             Filter::NOf { n, exactly, children } => self.n_of(*n, *exactly, children, None),
+            Filter::PhyloDescendantOf { column, node } => match self.phylo_of(*column, *node) {
+                Some(p) => p.descendant_rows(virion_phylo::NodeId::new(*node)),
+                None => RoaringBitmap::new(),
+            },
         }
+    }
+
+    /// The tree of `column`, if it is the phylogenetic tree field and `node` lies in it.
+    fn phylo_of(&self, column: usize, node: u32) -> Option<&PhyloColumn> {
+        self.phylo.as_ref().filter(|p| p.column() == column && (node as usize) < p.tree().node_count())
     }
 
     /// The rows of `among` matching `filter`: evaluated over the whole index, or, when `among`
@@ -421,6 +513,9 @@ impl Index {
                 let k = children.iter().filter(|f| self.matches(f, row)).count();
                 if *exactly { k == *n } else { k >= *n }
             }
+            Filter::PhyloDescendantOf { column, node } => self
+                .phylo_of(*column, *node)
+                .is_some_and(|p| p.is_descendant_row(virion_phylo::NodeId::new(*node), row)),
         }
     }
 
@@ -473,6 +568,9 @@ impl Index {
                     .sum()
             }
             Filter::Boolean { column, value } => self.columns[*column].rows_bool(*value).len(),
+            Filter::PhyloDescendantOf { column, node } => self
+                .phylo_of(*column, *node)
+                .map_or(0, |p| p.descendant_count(virion_phylo::NodeId::new(*node))),
             Filter::Insertion { .. } => rows / 1000,
             Filter::Symbol { .. } | Filter::MaybeSymbol { .. } | Filter::Mutated { .. } => rows / 20,
             f if self.scans(f) => rows * 4,
@@ -530,6 +628,7 @@ impl Index {
                 .chain(&self.amino_acid_insertions)
                 .map(InsertionColumn::heap_bytes)
                 .sum::<usize>()
+            + self.phylo.as_ref().map_or(0, PhyloColumn::heap_bytes)
     }
 }
 

@@ -11,7 +11,9 @@
 //!
 //! [`IndexBuilder`] builds an index with rows ordered by (lineage, date), which keeps
 //! mutation bitmaps nearly empty or nearly full and makes date ranges a few row ranges;
-//! [`snapshot`] writes and reads an index as one versioned file.
+//! [`snapshot`] writes and reads an index as one versioned file. One string column may name the
+//! nodes of a phylogenetic tree ([`PhyloColumn`], SILO's `isPhyloTreeField`), which answers
+//! [`Filter::PhyloDescendantOf`].
 
 pub mod blobs;
 mod builder;
@@ -21,6 +23,7 @@ mod insertions;
 mod lineage;
 mod lineage_dag;
 mod metadata;
+mod phylo;
 mod sequence;
 pub mod snapshot;
 
@@ -31,6 +34,7 @@ pub use insertions::{Insertion, InsertionColumn, InsertionCount, InsertionPatter
 pub use lineage::{LineageError, LineageIndex, NameProblem, PangoAliases};
 pub use lineage_dag::{DagError, LineageDag, LineageDef};
 pub use metadata::{Column, ColumnType, Value, ValueError, date_of, day_number};
+pub use phylo::PhyloColumn;
 pub use roaring::RoaringBitmap;
 pub use sequence::{
     Alphabet, BLOCK_ROWS, LetterCounts, SequenceColumn, SequenceError, SparseError, SparseSeq, SymbolCount,

@@ -17,6 +17,8 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
+use crate::lineage_dag::LineageDef;
+
 /// More alias steps than this means the alias key is cyclic (real keys need one step, since
 /// their expansions are already full).
 const MAX_ALIAS_STEPS: usize = 32;
@@ -314,8 +316,20 @@ impl LineageIndex {
     /// is itself a label. Aliases are the other spellings (`B.1.617.2.4`, and the dictionary's own
     /// when it differs). Entries run in Pango order of full names, so each follows its Pango parent.
     pub fn lineage_definition_yaml(&self) -> String {
+        let mut yaml = String::new();
+        for def in self.lineage_definition() {
+            let _ = writeln!(yaml, "{}:", yaml_scalar(&def.label));
+            write_list(&mut yaml, "parents", def.parents.iter());
+            write_list(&mut yaml, "aliases", def.aliases.iter());
+        }
+        yaml
+    }
+
+    /// The lineage definition as data: a given DAG's entries as given, else one entry per
+    /// Pango lineage as [`Self::lineage_definition_yaml`] describes.
+    pub fn lineage_definition(&self) -> Vec<LineageDef> {
         if let Some((dag, _)) = &self.dag {
-            return dag.yaml();
+            return dag.definitions().to_vec();
         }
         // Full name present → the dictionary's spellings of it.
         let mut spelled: HashMap<&str, BTreeSet<&str>> = HashMap::new();
@@ -335,19 +349,17 @@ impl LineageIndex {
         }
         let mut order: Vec<&String> = parents_of.keys().collect();
         order.sort_by(|a, b| pango_order(a, b));
-
-        let mut yaml = String::new();
-        for full in order {
-            let label = self.aliases.compress(full);
-            let parents: Vec<String> = parents_of[full].iter().map(|p| self.aliases.compress(p)).collect();
-            let mut aliases: BTreeSet<String> = self.aliases.spellings(full).into_iter().collect();
-            aliases.extend(spelled.get(full.as_str()).into_iter().flatten().map(|s| (*s).to_owned()));
-            aliases.remove(&label);
-            let _ = writeln!(yaml, "{}:", yaml_scalar(&label));
-            write_list(&mut yaml, "parents", parents.iter());
-            write_list(&mut yaml, "aliases", aliases.iter());
-        }
-        yaml
+        order
+            .into_iter()
+            .map(|full| {
+                let label = self.aliases.compress(full);
+                let parents = parents_of[full].iter().map(|p| self.aliases.compress(p)).collect();
+                let mut aliases: BTreeSet<String> = self.aliases.spellings(full).into_iter().collect();
+                aliases.extend(spelled.get(full.as_str()).into_iter().flatten().map(|s| (*s).to_owned()));
+                aliases.remove(&label);
+                LineageDef { label, parents, aliases: aliases.into_iter().collect() }
+            })
+            .collect()
     }
 }
 
@@ -373,12 +385,15 @@ fn write_list<'a>(yaml: &mut String, key: &str, items: impl ExactSizeIterator<It
     }
 }
 
-/// Names are letters, digits and dots, so they are plain YAML scalars, except the bare words a
-/// YAML 1.1 reader would take for a boolean or null (a dictionary value `Y` or `NO`).
+/// Pango names are letters, digits and dots, so they are plain YAML scalars; anything else (a
+/// given DAG's label), and the bare words a YAML 1.1 reader would take for a boolean or null (a
+/// dictionary value `Y` or `NO`), is quoted.
 fn yaml_scalar(name: &str) -> String {
     const RESERVED: [&str; 9] = ["Y", "YES", "N", "NO", "TRUE", "FALSE", "ON", "OFF", "NULL"];
-    if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)) {
-        format!("\"{name}\"")
+    let plain = name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !plain || RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+        serde_json::to_string(name).unwrap_or_default()
     } else {
         name.to_owned()
     }

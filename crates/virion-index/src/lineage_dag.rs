@@ -125,6 +125,11 @@ impl LineageDag {
     }
 
     /// The definition as SILO's YAML.
+    /// The entries, in the order given.
+    pub fn definitions(&self) -> &[LineageDef] {
+        &self.defs
+    }
+
     pub fn yaml(&self) -> String {
         let mut out = String::new();
         let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();

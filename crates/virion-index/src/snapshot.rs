@@ -8,7 +8,9 @@
 //! Any damage — a wrong magic, another version, a bad checksum, lengths beyond the file — is
 //! refused with [`SnapshotError`]; the caller then rebuilds.
 //!
-//! Version history: 1 — first format.
+//! Version history: 1 — first format; 2 — a phylogenetic tree section after the sequences (a
+//! flag, then the tree field's column, the tree as Newick and each row's node). Format 1 files
+//! are still read (as indexes without a tree).
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -21,11 +23,14 @@ use crate::dictionary::Dictionary;
 use crate::index::Index;
 use crate::insertions::{Insertion, InsertionColumn};
 use crate::metadata::{Codes, Column, ColumnType, Data};
+use crate::phylo::PhyloColumn;
 use crate::sequence::block::{BlockParts, SeqBlock};
 use crate::sequence::{Alphabet, SequenceColumn};
 
 pub const MAGIC: &[u8; 8] = b"VIRIONIX";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format this build reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const BYTE_ORDER: u32 = 0x0102_0304;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +39,9 @@ pub enum SnapshotError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a Virion index snapshot")]
     NotASnapshot { path: PathBuf },
-    #[error("{path} is snapshot format {found}; this build reads format {FORMAT_VERSION}")]
+    #[error(
+        "{path} is snapshot format {found}; this build reads formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}"
+    )]
     Version { path: PathBuf, found: u32 },
     #[error("{path} was written on a machine of the other byte order")]
     ByteOrder { path: PathBuf },
@@ -259,6 +266,15 @@ fn write_all(w: &mut Writer, index: &Index, state: &[u8]) -> std::io::Result<()>
             w.bitmaps(rows)?;
         }
     }
+    match &index.phylo {
+        None => w.u8(0)?,
+        Some(p) => {
+            w.u8(1)?;
+            w.u64(p.column() as u64)?;
+            w.str(&p.tree().to_newick())?;
+            w.slice(p.nodes())?;
+        }
+    }
     Ok(())
 }
 
@@ -282,14 +298,17 @@ pub fn read(path: &Path) -> Result<(Index, Vec<u8>), SnapshotError> {
         return Err(SnapshotError::NotASnapshot { path: path.to_owned() });
     }
     let version = r.u32()?;
-    if version != FORMAT_VERSION {
+    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(SnapshotError::Version { path: path.to_owned(), found: version });
     }
     if r.u32()? != BYTE_ORDER {
         return Err(SnapshotError::ByteOrder { path: path.to_owned() });
     }
     let state: Vec<u8> = r.slice()?;
-    let index = read_index(&mut r)?;
+    let mut index = read_index(&mut r)?;
+    if version >= 2 {
+        index.phylo = read_phylo(&mut r, &index)?;
+    }
     let expected = r.crc.clone().finalize();
     let mut stored = [0u8; 4];
     r.input.read_exact(&mut stored).map_err(|e| r.io(e))?;
@@ -397,5 +416,24 @@ fn read_index(r: &mut Reader) -> Result<Index, SnapshotError> {
         }
     }
     let [(segments, nucleotide_insertions), (genes, amino_acid_insertions)] = sequences;
-    Ok(Index { columns, segments, genes, nucleotide_insertions, amino_acid_insertions, rows })
+    Ok(Index { columns, segments, genes, nucleotide_insertions, amino_acid_insertions, rows, phylo: None })
+}
+
+fn read_phylo(r: &mut Reader, index: &Index) -> Result<Option<PhyloColumn>, SnapshotError> {
+    if r.u8()? == 0 {
+        return Ok(None);
+    }
+    let column = r.u64()? as usize;
+    if !matches!(index.columns.get(column).map(|c| c.kind), Some(ColumnType::String { .. })) {
+        return Err(r.damaged("the phylogenetic tree names no string column"));
+    }
+    let newick = r.str()?;
+    let tree = virion_phylo::PhyloTree::from_newick(&newick)
+        .map_err(|e| r.damaged(format!("its phylogenetic tree does not read back: {e}")))?;
+    drop(newick);
+    let nodes: Vec<u32> = r.slice()?;
+    if nodes.len() != index.rows as usize || !PhyloColumn::nodes_fit(&tree, &nodes) {
+        return Err(r.damaged("the rows' places in the phylogenetic tree are inconsistent"));
+    }
+    Ok(Some(PhyloColumn::from_nodes(column, std::sync::Arc::new(tree), nodes)))
 }

@@ -189,6 +189,8 @@ fn matches(row: &Row, filter: &Filter) -> bool {
             let k = children.iter().filter(|f| matches(row, f)).count();
             if *exactly { k == *n } else { k >= *n }
         }
+        // These rows name no tree (tests/phylo.rs checks trees).
+        Filter::PhyloDescendantOf { .. } => false,
     }
 }
 

@@ -81,6 +81,20 @@ impl HubSchema {
         processed_json: &str,
         restricted_until: Option<NaiveDate>,
     ) -> Result<RowInput, IngestError> {
+        self.row_and_placement(layout, accession, version, metadata_json, processed_json, restricted_until)
+            .map(|(row, _)| row)
+    }
+
+    /// [`HubSchema::row`], with where processing placed the genome on the reference tree.
+    pub fn row_and_placement(
+        &self,
+        layout: &SequenceLayout,
+        accession: &str,
+        version: i64,
+        metadata_json: &str,
+        processed_json: &str,
+        restricted_until: Option<NaiveDate>,
+    ) -> Result<(RowInput, Option<Placement>), IngestError> {
         let name = format!("{accession}.{version}");
         let parse = |text: &str, what: &str| -> Result<Json, IngestError> {
             serde_json::from_str(text).map_err(|e| IngestError::Field {
@@ -106,6 +120,7 @@ impl HubSchema {
         values.push(Value::String(if restricted_until.is_some() { "RESTRICTED" } else { "OPEN" }.to_owned()));
         values.push(restricted_until.map_or(Value::Null, Value::Date));
         let nextclade = processed.get("nextclade");
+        let placement = nextclade.and_then(Placement::of_record);
         let row = match nextclade {
             Some(record) if record.get("alignmentRange").is_some() => {
                 let rebuilt = rebuild(record, &name, layout)?;
@@ -126,7 +141,28 @@ impl HubSchema {
                 ..RowInput::default()
             },
         };
-        Ok(row)
+        Ok((row, placement))
+    }
+}
+
+/// Where processing placed a genome on the dataset's reference tree: Nextclade's nearest node
+/// and the genome's divergence (the node's `div` plus its private mutations, in the tree's
+/// units).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub nearest_node: String,
+    pub divergence: Option<f64>,
+}
+
+impl Placement {
+    /// From a Nextclade NDJSON record (`nearestNodeName`, `divergence`); `None` when it was not
+    /// placed.
+    pub fn of_record(record: &Json) -> Option<Placement> {
+        let nearest_node = record.get("nearestNodeName").and_then(Json::as_str).filter(|n| !n.is_empty())?;
+        Some(Placement {
+            nearest_node: nearest_node.to_owned(),
+            divergence: record.get("divergence").and_then(Json::as_f64),
+        })
     }
 }
 

@@ -69,6 +69,10 @@ pub struct Record {
     pub curator_csrf: Option<String>,
     /// The revision form, for members allowed to revise this entry.
     pub revise_link: Option<String>,
+    /// The reference-tree node processing placed the genome on (Nextclade's nearest node).
+    pub placement_node: Option<String>,
+    /// The organism's phylogenetic tree field, when its tree holds this genome.
+    pub tree_field: Option<String>,
 }
 
 impl Record {
@@ -110,6 +114,29 @@ impl Record {
                 { "@type": "DataDownload", "encodingFormat": "application/json", "contentUrl": format!("{url}.json") }
             ]
         })
+    }
+
+    /// Links to the genome's neighbourhood in the organism's tree: the released genomes placed
+    /// on the same reference node or below it (its closest relatives here), as a search (an
+    /// advancedQuery the search form keeps and refines) and as a Newick subtree.
+    fn tree_links(&self) -> Option<(String, String)> {
+        let (node, field) = (self.placement_node.as_deref()?, self.tree_field.as_deref()?);
+        let quoted = node.replace('\\', "\\\\").replace('\'', "\\'");
+        let search = format!(
+            "/{}/search?{}",
+            self.organism,
+            crate::query_string(&[("advancedQuery", format!("{field}.phyloDescendantOf='{quoted}'"))])
+        );
+        let newick = format!(
+            "/{}/sample/phyloSubtree?{}",
+            self.organism,
+            crate::query_string(&[
+                ("phyloTreeField", field),
+                (&format!("{field}.phyloDescendantOf"), node),
+                ("downloadAsFile", "true"),
+            ])
+        );
+        Some((search, newick))
     }
 
     fn citation(&self) -> String {
@@ -161,6 +188,14 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
                 @if let Some(l) = &r.lineage { dt { "Lineage" } dd data-testid="lineage" {
                     a href={ "/" (r.organism) "/search?" (crate::query_string(&[("nextcladePangoLineage", l.as_str())])) } { (l) } } }
                 @if let Some(c) = &r.clade { dt { "Clade" } dd { (c) } }
+                @if let (Some(node), Some((search, newick))) = (&r.placement_node, r.tree_links())
+                    && r.status == "released" && !r.is_revocation {
+                    dt { "Tree" } dd data-testid="tree" {
+                        "placed at " code { (node) } " — "
+                        a href=(search) { "genomes placed here or below" } " · "
+                        a href=(newick) { "their subtree (Newick)" }
+                    }
+                }
                 @if let Some(q) = &r.qc_status { dt { "QC" } dd.qc { span class={ "badge " (q) } { (q) }
                     @if let Some(s) = r.qc_score { " (score " (format!("{s:.1}")) ")" } } }
                 @if let Some(c) = r.coverage { dt { "Coverage" } dd { (percent(c)) } }
@@ -293,5 +328,23 @@ mod tests {
         assert!(html.contains(r#""@type":"Dataset""#));
         assert!(html.contains("http://localhost:8080/seq/VN000001.2.fa"));
         assert!(html.contains("nextcladePangoLineage=JN.1"));
+        // No tree, no tree links.
+        assert!(!html.contains(r#"data-testid="tree""#));
+        let placed = Record {
+            placement_node: Some("NODE_0000042".into()),
+            tree_field: Some("accessionVersion".into()),
+            ..r
+        };
+        let html = render(&Chrome::default(), &placed);
+        assert!(html.contains("<code>NODE_0000042</code>"), "{html}");
+        assert!(
+            html.contains(
+                "/sars-cov-2/search?advancedQuery=accessionVersion.phyloDescendantOf%3D%27NODE_0000042%27"
+            ),
+            "{html}"
+        );
+        assert!(html.contains(
+            "/sars-cov-2/sample/phyloSubtree?phyloTreeField=accessionVersion&amp;accessionVersion.phyloDescendantOf=NODE_0000042&amp;downloadAsFile=true"
+        ), "{html}");
     }
 }

@@ -61,6 +61,8 @@ pub struct Search {
     pub table: Table,
     /// Every column that can be shown.
     pub all_columns: Vec<String>,
+    /// Columns' display names (column, name people read); a column not listed shows its name.
+    pub labels: Vec<(String, String)>,
     pub page: usize,
     pub page_size: usize,
     /// The sort column and whether descending.
@@ -73,6 +75,10 @@ pub struct Search {
 }
 
 impl Search {
+    fn label<'a>(&'a self, column: &'a str) -> &'a str {
+        self.labels.iter().find(|(c, _)| c == column).map_or(column, |(_, l)| l.as_str())
+    }
+
     fn param(&self, name: &str) -> &str {
         self.params.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
     }
@@ -231,7 +237,7 @@ fn sort_header(s: &Search, column: &str) -> Markup {
     };
     html! {
         th scope="col" aria-sort=(sort) {
-            a href=(href) { (column) @if current { @if descending { " ▼" } @else { " ▲" } } }
+            a href=(href) title=(column) { (s.label(column)) @if current { @if descending { " ▼" } @else { " ▲" } } }
         }
     }
 }
@@ -279,7 +285,7 @@ fn results(s: &Search) -> Markup {
                     @for c in &s.all_columns {
                         label.check {
                             input type="checkbox" name="columns" value=(c) checked[s.table.columns.contains(c)];
-                            " " (c)
+                            " " (s.label(c))
                         }
                     }
                 }
@@ -446,6 +452,7 @@ mod tests {
             total: 1200,
             table: Table { columns: vec!["accessionVersion".into()], rows: vec![vec!["VN000001.1".into()]] },
             all_columns: vec!["accessionVersion".into(), "country".into()],
+            labels: vec![("accessionVersion".into(), "Accession".into())],
             page: 2,
             page_size: 100,
             order: Some(("date".into(), false)),
@@ -465,6 +472,8 @@ mod tests {
         // Downloads carry the filters but not the view.
         assert!(html.contains("/sars-cov-2/sample/details?country=Switzerland&amp;dataFormat=tsv"));
         assert!(html.contains("1,200"));
+        // Headers read the display name; the column's own name is its title.
+        assert!(html.contains(r#"title="accessionVersion">Accession"#), "{html}");
         assert_eq!(s.filters(), vec![("country".to_owned(), "Switzerland".to_owned())]);
     }
 }

@@ -6,7 +6,7 @@
 //! lets ambiguity codes match); `[n-of: a, b, …]` and `[exactly-n-of: …]`; mutations
 //! `[from]pos[to]` and `name:[from]pos[to]` (a name is looked up as a gene first, then a
 //! segment); insertions `ins_[name:]pos:SEQ` with `?` wildcards; metadata `f=v`, `f='quoted'`,
-//! `f>=v`, `f<=v`, `f.regex='re'`, `IsNull(f)`.
+//! `f>=v`, `f<=v`, `f.regex='re'`, `f.phyloDescendantOf='node'` (any case), `IsNull(f)`.
 
 use virion_index::{Filter, Index, LineageIndex};
 
@@ -67,6 +67,10 @@ struct Parser<'a> {
 const VARIANT_QUERY_COLUMNS: [&str; 4] =
     ["nextcladePangoLineage", "pangoLineage", "nextstrainClade", "nextcladeClade"];
 
+/// variantQuery's phylogenetic filter (`usherTree.DescendantOf:NODE`) and the column it names.
+const USHER_TREE_DESCENDANT_OF: &str = "usherTree.DescendantOf";
+const USHER_TREE_COLUMN: &str = "usherTree";
+
 /// Whether a word has the shape of a Pango lineage query (`BA.5`, `XBB.1.5*`, `B.1.1.7.*`).
 fn looks_like_lineage(word: &str) -> bool {
     let name = word.strip_suffix(".*").or_else(|| word.strip_suffix('*')).unwrap_or(word);
@@ -79,12 +83,22 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || "_.*-:?".contains(c)
 }
 
+/// The prefix of a parse error's reason: where in the text it was found (1-based byte offset).
+const AT_CHARACTER: &str = "at character ";
+
+/// A parse error's byte offset in the text (0-based) and its message, from the reason
+/// [`parse_advanced`] gives.
+pub(crate) fn parse_error_position(reason: &str) -> Option<(usize, &str)> {
+    let (at, message) = reason.strip_prefix(AT_CHARACTER)?.split_once(": ")?;
+    Some((at.parse::<usize>().ok()?.checked_sub(1)?, message))
+}
+
 impl<'a> Parser<'a> {
     fn error(&self, message: impl Into<String>) -> QueryError {
         QueryError::BadValue {
             parameter: self.parameter.into(),
             value: self.text.to_owned(),
-            reason: format!("at character {}: {}", self.at + 1, message.into()),
+            reason: format!("{AT_CHARACTER}{}: {}", self.at + 1, message.into()),
         }
     }
 
@@ -205,6 +219,17 @@ impl<'a> Parser<'a> {
                 && VARIANT_QUERY_COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(column))
             {
                 return Ok(Expr::Metadata { field: column.to_owned(), op: "=", value: value.to_owned() });
+            }
+            // `usherTree.DescendantOf:NODE`: LAPIS's SARS-CoV-2 phylogenetic filter, on the
+            // `usherTree` column.
+            if let Some((column, value)) = word.split_once(':')
+                && column.eq_ignore_ascii_case(USHER_TREE_DESCENDANT_OF)
+            {
+                return Ok(Expr::Metadata {
+                    field: format!("{USHER_TREE_COLUMN}.phyloDescendantOf"),
+                    op: "=",
+                    value: value.to_owned(),
+                });
             }
             if !word.contains(':')
                 && looks_like_lineage(word)

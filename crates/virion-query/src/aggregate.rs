@@ -1,5 +1,7 @@
 //! `/sample/aggregated`: counts of the matching rows grouped by fields, including the derived
-//! date fields `date.year`, `date.month` and `date.isoWeek` (e.g. `2024-W03`).
+//! date fields `date.year`, `date.month` and `date.isoWeek` (e.g. `2024-W03`) and sequence
+//! positions (`main[100]`, `S[501]`, `[100]`: the aligned symbol there, null without the
+//! sequence).
 //!
 //! Three ways to count, chosen per request:
 //! - one indexed field (country, lineage): each value's row bitmap intersected with the
@@ -25,12 +27,21 @@ pub enum GroupField {
     Year(usize),
     Month(usize),
     IsoWeek(usize),
+    /// The aligned symbol of a segment (`gene: false`) or gene at a 0-based position.
+    Position {
+        gene: bool,
+        sequence: usize,
+        position: u32,
+    },
 }
 
 impl GroupField {
+    /// The metadata column of a column field. Position fields are split off by [`aggregate`]
+    /// before any column grouping.
     fn column(self) -> usize {
         match self {
             GroupField::Column(c) | GroupField::Year(c) | GroupField::Month(c) | GroupField::IsoWeek(c) => c,
+            GroupField::Position { .. } => unreachable!("position fields are grouped apart"),
         }
     }
 }
@@ -44,18 +55,28 @@ pub enum GroupKey {
     Null,
 }
 
-/// Parses a `fields` entry: a column name, or `DATECOLUMN.year|month|isoWeek`.
+/// Parses a `fields` entry: a column name, `DATECOLUMN.year|month|isoWeek`, or a sequence
+/// position (see [`parse_position_field`]).
 pub fn parse_group_field(index: &Index, text: &str) -> Result<GroupField, QueryError> {
+    parse_group_field_named(index, text).map(|(field, _)| field)
+}
+
+/// [`parse_group_field`] with the field's column name in the answer, as LAPIS names it: the
+/// schema's spelling of a column (`COUNTRY` → `country`), `date.isoWeek`, and for a position
+/// the sequence's own name (`s[501]` → `S[501]`) or `[100]` for the shorthand.
+pub fn parse_group_field_named(index: &Index, text: &str) -> Result<(GroupField, String), QueryError> {
+    if let Some(p) = parse_position_field(index, text)? {
+        return Ok((p.field, p.name));
+    }
     let unknown = || QueryError::UnknownField {
         field: text.to_owned(),
         known: index.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
     };
-    if let Some(c) = index.column(text) {
-        return Ok(GroupField::Column(c));
-    }
     // Field names are case-insensitive in LAPIS.
-    if let Some(c) = index.columns.iter().position(|c| c.name.eq_ignore_ascii_case(text)) {
-        return Ok(GroupField::Column(c));
+    if let Some(c) =
+        index.column(text).or_else(|| index.columns.iter().position(|c| c.name.eq_ignore_ascii_case(text)))
+    {
+        return Ok((GroupField::Column(c), index.columns[c].name.clone()));
     }
     let (base, part) = text.rsplit_once('.').ok_or_else(unknown)?;
     let c = index
@@ -64,12 +85,83 @@ pub fn parse_group_field(index: &Index, text: &str) -> Result<GroupField, QueryE
         .position(|c| c.name.eq_ignore_ascii_case(base))
         .filter(|&c| index.columns[c].kind == ColumnType::Date)
         .ok_or_else(unknown)?;
-    match part {
-        "year" => Ok(GroupField::Year(c)),
-        "month" => Ok(GroupField::Month(c)),
-        "isoWeek" => Ok(GroupField::IsoWeek(c)),
-        _ => Err(unknown()),
+    let (field, part) = match part {
+        "year" => (GroupField::Year(c), "year"),
+        "month" => (GroupField::Month(c), "month"),
+        // LAPIS matches its scalar functions case-insensitively and names them its own way.
+        p if p.eq_ignore_ascii_case("isoWeek") => (GroupField::IsoWeek(c), "isoWeek"),
+        _ => return Err(unknown()),
+    };
+    Ok((field, format!("{}.{part}", index.columns[c].name)))
+}
+
+/// A `fields` entry naming a sequence position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PositionField {
+    pub field: GroupField,
+    /// The answer's column: `S[501]`, `main[100]`, or `[100]` for the shorthand.
+    pub name: String,
+}
+
+/// Reads LAPIS's sequence position syntax: `NAME[POSITION]` (a segment, else a gene, named in
+/// any case; 1-based) or `[POSITION]` (the only segment of a single-segment organism). Not
+/// that syntax: `Ok(None)`. That syntax with an unknown name, a position of 0 or beyond the
+/// sequence, or the shorthand on a multi-segment organism: an error naming the field and what
+/// would be valid.
+pub fn parse_position_field(index: &Index, text: &str) -> Result<Option<PositionField>, QueryError> {
+    let Some((name, digits)) = text.strip_suffix(']').and_then(|t| t.rsplit_once('[')) else {
+        return Ok(None);
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
     }
+    let known_name =
+        |n: &str| index.segments.iter().chain(&index.genes).any(|c| c.name.eq_ignore_ascii_case(n));
+    // LAPIS's syntax: a letter, then letters, digits and '_' (other names when they are known).
+    let plain = name.is_empty()
+        || (name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    if !plain && !known_name(name) {
+        return Ok(None);
+    }
+    let bad =
+        |reason: String| QueryError::BadValue { parameter: "fields".into(), value: text.to_owned(), reason };
+    // LAPIS reads the position as a 32-bit integer.
+    let position: u32 = match digits.parse::<i32>() {
+        Ok(0) => return Err(bad(format!("Invalid position in '{text}': must be a positive integer, got 0"))),
+        Ok(p) => p as u32,
+        Err(_) => return Err(bad(format!("Invalid position in '{text}': must be a positive integer"))),
+    };
+    let (gene, sequence) = if name.is_empty() {
+        if index.segments.len() != 1 {
+            return Err(bad(
+                "Shorthand position syntax '[N]' can only be used for single-segmented genomes".into()
+            ));
+        }
+        (false, 0)
+    } else if let Some(s) = index.segments.iter().position(|c| c.name.eq_ignore_ascii_case(name)) {
+        // A segment first, then a gene (LAPIS's getSequenceNameFromCaseInsensitiveName).
+        (false, s)
+    } else if let Some(g) = index.genes.iter().position(|c| c.name.eq_ignore_ascii_case(name)) {
+        (true, g)
+    } else {
+        let known: Vec<&str> = index.segments.iter().chain(&index.genes).map(|c| c.name.as_str()).collect();
+        return Err(bad(format!(
+            "Unknown sequence '{name}' in '{text}', known sequences are: {}",
+            known.join(", ")
+        )));
+    };
+    let column = index.sequence(gene, sequence);
+    let len = column.reference().len();
+    if position as usize > len {
+        return Err(bad(format!(
+            "Position {position} in '{text}' is beyond the end of {} {}: valid positions are 1 to {len}",
+            if gene { "gene" } else { "segment" },
+            column.name
+        )));
+    }
+    let name = if name.is_empty() { format!("[{position}]") } else { format!("{}[{position}]", column.name) };
+    Ok(Some(PositionField { field: GroupField::Position { gene, sequence, position: position - 1 }, name }))
 }
 
 const NULL: i64 = i64::MIN;
@@ -124,6 +216,7 @@ fn raw_key(column: &Column, field: GroupField, row: u32) -> i64 {
                 _ => w,
             })
         }
+        GroupField::Position { .. } => unreachable!("position fields are grouped apart"),
     }
 }
 
@@ -145,6 +238,7 @@ fn key_value(index: &Index, field: GroupField, raw: i64) -> GroupKey {
         GroupField::Year(_) => GroupKey::Text(raw.to_string()),
         GroupField::Month(_) => GroupKey::Text(format!("{}-{:02}", raw / 100, raw % 100)),
         GroupField::IsoWeek(_) => GroupKey::Text(format!("{}-W{:02}", raw / 100, raw % 100)),
+        GroupField::Position { .. } => unreachable!("position fields are grouped apart"),
     }
 }
 
@@ -179,6 +273,9 @@ type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
 /// Counts `rows` per distinct combination of `fields` (no fields: one total), in order of
 /// the keys (nulls first).
 pub fn aggregate(index: &Index, rows: &RoaringBitmap, fields: &[GroupField]) -> Vec<(Vec<GroupKey>, u64)> {
+    if fields.iter().any(|f| matches!(f, GroupField::Position { .. })) {
+        return by_positions(index, rows, fields);
+    }
     if fields.is_empty() {
         return vec![(Vec::new(), rows.len())];
     }
@@ -191,6 +288,110 @@ pub fn aggregate(index: &Index, rows: &RoaringBitmap, fields: &[GroupField]) -> 
         .into_iter()
         .map(|(keys, n)| (fields.iter().zip(keys).map(|(&f, raw)| key_value(index, f, raw)).collect(), n))
         .collect()
+}
+
+/// Selections up to this many rows (plus [`PER_ROW_PER_BLOCK`] per block of the sequence
+/// column) read a position's symbol row by row; larger ones take each symbol's rows from the
+/// column (a few bitmap operations per block and symbol) and intersect.
+const PER_ROW_MAX: u64 = 4096;
+const PER_ROW_PER_BLOCK: u64 = 256;
+
+/// The selected rows by their symbol at a position: `None` for rows without the sequence
+/// (SILO's null), else the aligned letter (the unknown letter N/X included), in that order.
+fn rows_by_symbol(
+    index: &Index,
+    rows: &RoaringBitmap,
+    field: GroupField,
+) -> Vec<(Option<u8>, RoaringBitmap)> {
+    let GroupField::Position { gene, sequence, position } = field else {
+        unreachable!("only position fields are split by symbol")
+    };
+    let column = index.sequence(gene, sequence);
+    let missing = column.alphabet.missing();
+    let mut classes: Vec<(Option<u8>, RoaringBitmap)> = Vec::new();
+    if rows.len() <= PER_ROW_MAX + PER_ROW_PER_BLOCK * column.block_count() as u64 {
+        let mut by: std::collections::BTreeMap<Option<u8>, RoaringBitmap> = std::collections::BTreeMap::new();
+        for row in rows {
+            let symbol = column.symbol(row, position);
+            let key = if symbol == missing && column.is_unsequenced(row) { None } else { Some(symbol) };
+            by.entry(key).or_default().insert(row);
+        }
+        return by.into_iter().collect();
+    }
+    let mut unknown = column.rows_missing(position);
+    unknown &= rows;
+    let mut covered = unknown.len();
+    if !unknown.is_empty() {
+        let mut absent = column.rows_unsequenced();
+        absent &= &unknown;
+        unknown -= &absent;
+        if !absent.is_empty() {
+            classes.push((None, absent));
+        }
+    }
+    let mut letters: Vec<(Option<u8>, RoaringBitmap)> = Vec::new();
+    if !unknown.is_empty() {
+        letters.push((Some(missing), unknown));
+    }
+    for &letter in column.alphabet.letters() {
+        if covered == rows.len() {
+            break;
+        }
+        if letter == missing {
+            continue;
+        }
+        let mut with = column.rows_with(position, letter);
+        with &= rows;
+        if !with.is_empty() {
+            covered += with.len();
+            letters.push((Some(letter), with));
+        }
+    }
+    letters.sort_unstable_by_key(|(l, _)| *l);
+    classes.extend(letters);
+    classes
+}
+
+/// Counts with position fields: the selection is split by the symbol at each position (every
+/// combination that occurs), and each part is grouped by the other fields. Keys come in the
+/// order of `fields`; groups ordered by symbols (null first), then by the other fields.
+fn by_positions(index: &Index, rows: &RoaringBitmap, fields: &[GroupField]) -> Vec<(Vec<GroupKey>, u64)> {
+    let mut parts: Vec<(Vec<Option<u8>>, RoaringBitmap)> = vec![(Vec::new(), rows.clone())];
+    for &field in fields.iter().filter(|f| matches!(f, GroupField::Position { .. })) {
+        let classes = rows_by_symbol(index, rows, field);
+        let mut next = Vec::with_capacity(parts.len() * classes.len());
+        for (symbols, part) in &parts {
+            for (symbol, class) in &classes {
+                let both = part & class;
+                if !both.is_empty() {
+                    let mut symbols = symbols.clone();
+                    symbols.push(*symbol);
+                    next.push((symbols, both));
+                }
+            }
+        }
+        parts = next;
+    }
+    let others: Vec<GroupField> =
+        fields.iter().copied().filter(|f| !matches!(f, GroupField::Position { .. })).collect();
+    let mut out = Vec::new();
+    for (symbols, part) in parts {
+        for (keys, n) in aggregate(index, &part, &others) {
+            let (mut symbols, mut keys) = (symbols.iter(), keys.into_iter());
+            let row = fields
+                .iter()
+                .map(|f| match f {
+                    GroupField::Position { .. } => match symbols.next().copied().flatten() {
+                        Some(letter) => GroupKey::Text((letter as char).to_string()),
+                        None => GroupKey::Null,
+                    },
+                    _ => keys.next().unwrap_or(GroupKey::Null),
+                })
+                .collect();
+            out.push((row, n));
+        }
+    }
+    out
 }
 
 fn single(index: &Index, rows: &RoaringBitmap, field: GroupField) -> Vec<(Vec<i64>, u64)> {
@@ -389,7 +590,7 @@ impl Dense {
             return Some(0);
         }
         let id = match self.field {
-            GroupField::Column(_) => raw + 1,
+            GroupField::Column(_) | GroupField::Position { .. } => raw + 1,
             GroupField::Year(_) => raw - self.first_year + 1,
             GroupField::Month(_) => (raw / 100 - self.first_year) * 12 + raw % 100,
             GroupField::IsoWeek(_) => (raw / 100 - self.first_year) * 53 + raw % 100,
@@ -403,7 +604,7 @@ impl Dense {
         }
         let i = i64::from(id);
         match self.field {
-            GroupField::Column(_) => i - 1,
+            GroupField::Column(_) | GroupField::Position { .. } => i - 1,
             GroupField::Year(_) => i - 1 + self.first_year,
             GroupField::Month(_) => ((i - 1) / 12 + self.first_year) * 100 + (i - 1) % 12 + 1,
             GroupField::IsoWeek(_) => ((i - 1) / 53 + self.first_year) * 100 + (i - 1) % 53 + 1,

@@ -2,7 +2,8 @@
 //! caller may see. A hub member's view is the released index plus the group's unreleased
 //! overlay; a federated answer would be several nodes' parts. Counts of parts add up (groups
 //! merge by key, mutation counts and coverage add before proportions are taken), rows of parts
-//! are concatenated before ordering and paging.
+//! are concatenated before ordering and paging. The phylogenetic endpoints
+//! ([`most_recent_common_ancestor`], [`phylo_subtree`]) read the first part's tree.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
@@ -10,12 +11,16 @@ use std::time::Instant;
 
 use virion_index::{Column, RoaringBitmap, Value};
 
-use crate::aggregate::{GroupKey, aggregate, parse_group_field};
+use crate::aggregate::{GroupKey, aggregate, parse_group_field_named, parse_position_field};
 use crate::error::QueryError;
 use crate::proportions::mutation_proportions_of;
 use crate::request::{LapisRequest, OrderBy};
 use crate::select::QueryIndex;
 use crate::table::{Cell, Table, mix, seed_of};
+
+pub use crate::phylo::{
+    MostRecentCommonAncestor, PhyloSubtree, most_recent_common_ancestor, phylo_subtree, phylo_tree_fields,
+};
 
 /// An index and the rows of it the caller may see.
 #[derive(Debug, Clone, Copy)]
@@ -60,7 +65,7 @@ impl Budget {
         Ok(())
     }
 
-    fn rows(&self, n: u64, what: &str) -> Result<(), QueryError> {
+    pub(crate) fn rows(&self, n: u64, what: &str) -> Result<(), QueryError> {
         if n > self.max_rows {
             return Err(QueryError::OverBudget {
                 reason: format!(
@@ -133,12 +138,22 @@ fn aggregated(
     selected: &[RoaringBitmap],
     req: &LapisRequest,
 ) -> Result<Table, QueryError> {
-    let mut columns: Vec<String> = req.fields.clone();
+    // Each field once (LAPIS drops repeated fields after resolving them: `S[501]`, `s[501]`),
+    // named as LAPIS names it.
+    let mut columns: Vec<String> = Vec::new();
     let mut merged: Vec<(Vec<Cell>, u64)> = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
     for (part, rows) in parts.iter().zip(selected) {
         let index = &part.index.index;
-        let fields = req.fields.iter().map(|f| parse_group_field(index, f)).collect::<Result<Vec<_>, _>>()?;
+        let (mut fields, mut names) = (Vec::with_capacity(req.fields.len()), Vec::new());
+        for text in &req.fields {
+            let (field, name) = parse_group_field_named(index, text)?;
+            if !names.contains(&name) {
+                names.push(name);
+                fields.push(field);
+            }
+        }
+        columns = names;
         for (keys, n) in aggregate(index, rows, &fields) {
             let cells: Vec<Cell> = keys.into_iter().map(group_cell).collect();
             if parts.len() == 1 {
@@ -156,6 +171,7 @@ fn aggregated(
         }
     }
     if parts.is_empty() {
+        columns = req.fields.clone();
         merged.push((vec![Cell::Null; req.fields.len()], 0));
     }
     // A total of nothing is a count of 0, not an empty answer.
@@ -294,6 +310,14 @@ pub fn detail_columns(index: &virion_index::Index, fields: &[String]) -> Result<
     fields
         .iter()
         .map(|f| {
+            // LAPIS groups by sequence positions on /aggregated only.
+            if let Some(p) = parse_position_field(index, f)? {
+                return Err(QueryError::BadValue {
+                    parameter: "fields".into(),
+                    value: f.clone(),
+                    reason: format!("Sequence position fields are not supported here: {}", p.name),
+                });
+            }
             index.columns.iter().position(|c| c.name.eq_ignore_ascii_case(f)).ok_or_else(|| {
                 QueryError::UnknownField {
                     field: f.clone(),
@@ -301,7 +325,14 @@ pub fn detail_columns(index: &virion_index::Index, fields: &[String]) -> Result<
                 }
             })
         })
-        .collect()
+        // Each field once, as LAPIS keeps them.
+        .try_fold(Vec::new(), |mut kept: Vec<usize>, c| {
+            let c = c?;
+            if !kept.contains(&c) {
+                kept.push(c);
+            }
+            Ok(kept)
+        })
 }
 
 fn details(

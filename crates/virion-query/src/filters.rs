@@ -3,7 +3,8 @@
 //! For each metadata field `f`, by type: string `f`, `f.regex` (RE2 syntax, partial match,
 //! size-limited), `f.isNull`; date/int/float `f`, `fFrom`, `fTo` (inclusive, but a float's
 //! upper bound is excluded, as SILO answers), `f.isNull`; boolean `f`, `f.isNull`. Several
-//! values for `f` mean any of them, for every type; a `null` value (JSON) means "is null". Plus `nucleotideMutations`
+//! values for `f` mean any of them, for every type; a `null` value (JSON) means "is null"; the
+//! phylogenetic tree field `f.phyloDescendantOf` (one node: rows naming a leaf below it). Plus `nucleotideMutations`
 //! and `aminoAcidMutations` (every listed mutation must hold). Different parameters combine
 //! with AND.
 
@@ -15,7 +16,7 @@ use crate::mutation;
 use crate::request::Values;
 
 /// Largest compiled regex accepted (bytes of program); larger patterns are refused, not run.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 fn bad(parameter: &str, value: &str, reason: impl Into<String>) -> QueryError {
     QueryError::BadValue { parameter: parameter.to_owned(), value: value.to_owned(), reason: reason.into() }
@@ -113,13 +114,16 @@ fn strip_maybe(value: &str) -> Option<&str> {
     (head.eq_ignore_ascii_case("MAYBE(") && t.ends_with(')')).then(|| t[6..t.len() - 1].trim())
 }
 
+/// The operator suffixes of filter parameters.
+const OPERATORS: [&str; 5] = [".regex", ".isNull", "From", "To", ".phyloDescendantOf"];
+
 /// Splits `parameter` into a known column and its operator suffix.
 fn resolve<'a>(index: &Index, parameter: &'a str) -> Option<(usize, &'a str)> {
     // Longest match first: a field may itself end in "From".
     if let Some(c) = index.column(parameter) {
         return Some((c, ""));
     }
-    for suffix in [".regex", ".isNull", "From", "To"] {
+    for suffix in OPERATORS {
         if let Some(base) = parameter.strip_suffix(suffix)
             && let Some(c) = index.column(base)
         {
@@ -133,10 +137,7 @@ fn resolve<'a>(index: &Index, parameter: &'a str) -> Option<(usize, &'a str)> {
         if lower == name {
             return Some((i, ""));
         }
-        [".regex", ".isNull", "From", "To"]
-            .into_iter()
-            .find(|s| lower == format!("{name}{}", s.to_ascii_lowercase()))
-            .map(|s| (i, s))
+        OPERATORS.into_iter().find(|s| lower == format!("{name}{}", s.to_ascii_lowercase())).map(|s| (i, s))
     })
 }
 
@@ -172,6 +173,7 @@ pub(crate) fn field_filter(
         }
     };
     match (op, kind) {
+        (".phyloDescendantOf", _) => phylo_descendant_of(index, column, parameter, values),
         (".isNull", _) => {
             let v = single()?;
             Ok(Filter::IsNull { column, null: parse_bool(parameter, v)? })
@@ -216,4 +218,49 @@ pub(crate) fn field_filter(
         }
         _ => Err(bad(parameter, &shown(values), "this operator does not apply to the field's type")),
     }
+}
+
+/// `f.phyloDescendantOf=node`: the rows whose value names a leaf below `node` in the tree of
+/// `f`, which must be the index's phylogenetic tree field; one node, which must be in the tree
+/// (LAPIS's and SILO's messages otherwise).
+fn phylo_descendant_of(
+    index: &Index,
+    column: usize,
+    parameter: &str,
+    values: &[Option<String>],
+) -> Result<Filter, QueryError> {
+    let c = &index.columns[column];
+    let Some(phylo) = index.phylo().filter(|p| p.column() == column) else {
+        return Err(bad(
+            parameter,
+            &shown(values),
+            format!(
+                "Metadata field '{}' of type {} does not support PhyloDescendantOf queries.",
+                c.name,
+                crate::silo_filter::type_name(c.kind)
+            ),
+        ));
+    };
+    let [Some(name)] = values else {
+        return Err(bad(
+            parameter,
+            &shown(values),
+            format!(
+                "Expected exactly one value for internal node '{}' but got {} values.",
+                c.name,
+                values.len()
+            ),
+        ));
+    };
+    let node = phylo.tree().node(name).ok_or_else(|| {
+        bad(
+            parameter,
+            name,
+            format!(
+                "Error from SILO: The node '{name}' does not exist in the phylogenetic tree of column '{}'",
+                c.name
+            ),
+        )
+    })?;
+    Ok(Filter::PhyloDescendantOf { column, node: node.get() })
 }

@@ -1,9 +1,11 @@
 //! From LAPIS requests to answers over the index: the sequence-filter parameters, the
 //! mutation and insertion syntax, `advancedQuery` and `variantQuery` become an index
 //! [`virion_index::Filter`]; grouped counts, details, mutation proportions and insertion counts
-//! are computed over the matching rows of one or several parts ([`execute`]). Counts and
-//! coverages are returned side by side (proportions derive from them), so answers from several
-//! nodes add up.
+//! are computed over the matching rows of one or several parts ([`execute`]), and so are the
+//! phylogenetic answers (most recent common ancestor, subtree; `f.phyloDescendantOf` filters).
+//! Counts and coverages are returned side by side (proportions derive from them), so answers
+//! from several nodes add up. [`silo_filter`] translates an advancedQuery into the SILO filter expression
+//! LAPIS's `/query/parse` answers.
 
 pub mod advanced;
 mod aggregate;
@@ -11,17 +13,23 @@ mod error;
 pub mod execute;
 mod filters;
 pub mod mutation;
+mod phylo;
 mod proportions;
 mod request;
 mod select;
+pub mod silo_filter;
 mod table;
 
 pub use advanced::{Context, Expr, advanced_filter, parse_advanced, parse_variant_query};
-pub use aggregate::{GroupField, GroupKey, aggregate, parse_group_field};
+pub use aggregate::{
+    GroupField, GroupKey, PositionField, aggregate, parse_group_field, parse_group_field_named,
+    parse_position_field,
+};
 pub use error::QueryError;
-pub use execute::{Budget, DateRange, Endpoint, Part, Series};
+pub use execute::{Budget, DateRange, Endpoint, MostRecentCommonAncestor, Part, PhyloSubtree, Series};
 pub use filters::sequence_filter;
 pub use proportions::{MutationProportion, mutation_proportions, mutation_proportions_of};
 pub use request::{Compression, LapisRequest, MAX_LIMIT, OrderBy, Values};
 pub use select::QueryIndex;
+pub use silo_filter::{ParsedQuery, SiloFilter, parse_queries, parse_silo_filter};
 pub use table::{Cell, Table, mix};

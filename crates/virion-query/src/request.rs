@@ -49,6 +49,11 @@ pub struct LapisRequest {
     pub segments: Vec<String>,
     pub genes: Vec<String>,
     pub fasta_header_template: Option<String>,
+    /// `phyloTreeField` (mostRecentCommonAncestor, phyloSubtree): the column whose values name
+    /// the tree's nodes.
+    pub phylo_tree_field: Option<String>,
+    /// `printNodesNotInTree` (mostRecentCommonAncestor): list the values not in the tree.
+    pub print_nodes_not_in_tree: bool,
 }
 
 impl Default for LapisRequest {
@@ -69,12 +74,14 @@ impl Default for LapisRequest {
             segments: Vec::new(),
             genes: Vec::new(),
             fasta_header_template: None,
+            phylo_tree_field: None,
+            print_nodes_not_in_tree: false,
         }
     }
 }
 
 /// The special properties LAPIS defines; every other parameter is a sequence filter.
-const SPECIAL_PROPERTIES: [&str; 14] = [
+const SPECIAL_PROPERTIES: [&str; 16] = [
     "fields",
     "orderBy",
     "limit",
@@ -89,6 +96,8 @@ const SPECIAL_PROPERTIES: [&str; 14] = [
     "segments",
     "genes",
     "fastaHeaderTemplate",
+    "phyloTreeField",
+    "printNodesNotInTree",
 ];
 
 fn is_filter(key: &str) -> bool {
@@ -211,6 +220,18 @@ impl LapisRequest {
                 "segments" => req.segments.extend(values.iter().filter(|v| !v.is_empty()).cloned()),
                 "genes" => req.genes.extend(values.iter().filter(|v| !v.is_empty()).cloned()),
                 "fastaHeaderTemplate" => req.fasta_header_template = Some(single()?),
+                "phyloTreeField" => req.phylo_tree_field = Some(single()?).filter(|s| !s.is_empty()),
+                "printNodesNotInTree" => {
+                    req.print_nodes_not_in_tree = match single()?.to_ascii_lowercase().as_str() {
+                        "true" => true,
+                        "false" | "" => false,
+                        other => {
+                            return Err(bad(&format!(
+                                "printNodesNotInTree must be a boolean, but was {other:?}"
+                            )));
+                        }
+                    }
+                }
                 _ => unreachable!("every other key is a filter"),
             }
         }

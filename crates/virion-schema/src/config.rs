@@ -56,6 +56,10 @@ pub struct FieldSpec {
     pub default: Option<String>,
     #[serde(default)]
     pub vocabulary: Option<VocabularySpec>,
+    /// How people read the field's name (table headers, filter labels); by default the name
+    /// made into words (`host_age` → "Host age").
+    #[serde(default)]
+    pub display_name: Option<String>,
     #[serde(default)]
     pub description: String,
     #[serde(default)]

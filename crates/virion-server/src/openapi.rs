@@ -62,7 +62,7 @@ pub fn spec() -> Value {
 /// default organism, at the root.
 fn lapis_paths() -> Vec<(String, Value)> {
     let filters = "Filters: metadata fields (f, f.regex, f.isNull, fFrom, fTo; lineage columns take `*` for \
-                   sublineages), nucleotideMutations, aminoAcidMutations (symbol, `-`, `.`, N/X, MAYBE()), \
+                   sublineages; the phylogenetic tree field f.phyloDescendantOf=NODE), nucleotideMutations, aminoAcidMutations (symbol, `-`, `.`, N/X, MAYBE()), \
                    nucleotideInsertions, aminoAcidInsertions (`?` wildcards), advancedQuery. Properties: fields, \
                    orderBy (incl. random(seed)), limit, offset, dataFormat, compression (gzip, zstd), \
                    downloadAsFile, downloadFileBasename. GET query string, POST JSON or POST form.";
@@ -92,6 +92,39 @@ fn lapis_paths() -> Vec<(String, Value)> {
         );
         json!({ "get": o.clone(), "post": o })
     };
+    let tree_field = json!({ "name": "phyloTreeField", "in": "query", "required": true, "schema": { "type": "string" },
+        "description": "The field that contains the node labels in the phylogenetic tree (isPhyloTreeField in databaseConfig; a hub organism's is accessionVersion)." });
+    let print_missing = json!({ "name": "printNodesNotInTree", "in": "query", "schema": { "type": "boolean", "default": false },
+        "description": "List in missingFromTree the values of the filtered genomes that are not in the tree." });
+    let mrca = {
+        let ok = ok_json(
+            "{data: [{mrcaNode, missingNodeCount, missingFromTree}], info}: the most recent common ancestor's label (null when none of the genomes is in the tree), the genomes without a value plus the distinct values not in the tree, and (with printNodesNotInTree) those values sorted and comma-separated; CSV, TSV by dataFormat or Accept",
+        );
+        let o = op(
+            &format!(
+                "The most recent common ancestor of the matching genomes in the phylogenetic tree. {filters}"
+            ),
+            vec![tree_field.clone(), print_missing],
+            None,
+            ok,
+            false,
+        );
+        json!({ "get": o.clone(), "post": o })
+    };
+    let subtree = {
+        let ok = json!({ "description": "Newick of the subtree spanning the matching genomes in the tree (unary nodes contracted, no branch length on its root); empty when none is in the tree",
+                         "content": { "text/x-nh": { "schema": { "type": "string" } } } });
+        let o = op(
+            &format!(
+                "The phylogenetic subtree of the matching genomes; genomes not in the tree are left out. {filters} dataFormat: NEWICK."
+            ),
+            vec![tree_field],
+            None,
+            ok,
+            false,
+        );
+        json!({ "get": o.clone(), "post": o })
+    };
     let get_only = |summary: &str, extra: Vec<Value>| json!({ "get": op(summary, extra, None, ok_json("JSON or YAML"), false) });
     let column = json!({ "name": "column", "in": "path", "required": true, "schema": { "type": "string" } });
     let under_root: Vec<(&str, Value)> = vec![
@@ -115,6 +148,8 @@ fn lapis_paths() -> Vec<(String, Value)> {
             table("Nucleotide insertions (ins_[segment:]pos:bases) with counts."),
         ),
         ("/sample/aminoAcidInsertions", table("Amino-acid insertions (ins_gene:pos:residues) with counts.")),
+        ("/sample/mostRecentCommonAncestor", mrca),
+        ("/sample/phyloSubtree", subtree),
         (
             "/sample/alignedNucleotideSequences",
             sequences("Aligned nucleotide sequences of every segment.", false),

@@ -565,6 +565,30 @@ async fn lapis_over_released_data(hub: &Hub) {
         (parsed["data"][0]["type"].as_str(), parsed["data"][1]["type"].as_str()),
         (Some("success"), Some("failure"))
     );
+    // LAPIS's shapes: an AND's children reversed, the gene's name and the symbol as letters.
+    assert_eq!(
+        parsed["data"][0]["filter"],
+        json!({ "type": "And", "children": [
+            { "column": "country", "value": "USA", "type": "StringEquals" },
+            { "sequenceName": "S", "position": 614, "symbol": "G", "type": "AminoAcidEquals" },
+        ] }),
+        "{parsed}"
+    );
+    let (_, checked) = hub
+        .json(
+            Method::POST,
+            "/sars-cov-2/query/parse",
+            None,
+            json!({ "queries": ["999999A"], "doFullValidation": true }),
+        )
+        .await;
+    assert_eq!(checked["data"][0]["type"], "failure", "{checked}");
+    assert!(checked["data"][0]["error"].as_str().unwrap().contains("out of bounds"), "{checked}");
+    // Grouped by the letter at a position.
+    let (code, by_letter) = hub.get_json("/sars-cov-2/sample/aggregated?fields=S[614]", None).await;
+    assert_eq!(code, StatusCode::OK, "{by_letter}");
+    let total: u64 = by_letter["data"].as_array().unwrap().iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    assert!(total > 0 && by_letter["data"][0].get("S[614]").is_some(), "{by_letter}");
     let (_, reference) = hub.get_json("/sars-cov-2/sample/referenceGenome", None).await;
     assert_eq!(reference["nucleotideSequences"][0]["sequence"].as_str().unwrap().len(), 29903);
     assert!(reference["genes"].as_array().unwrap().iter().any(|g| g["name"] == "S"), "{reference}");
@@ -573,6 +597,7 @@ async fn lapis_over_released_data(hub: &Hub) {
     assert!(fields.iter().any(|f| f["name"] == "collection_date" && f["type"] == "date"), "{config}");
 
     lapis_formats_and_sequences(hub, &records).await;
+    lapis_phylo(hub, &records).await;
     portal_pages(hub, &records).await;
 
     // A revision replaces its entry's row; a revocation hides the entry (appended, not rebuilt).
@@ -615,6 +640,18 @@ async fn lapis_over_released_data(hub: &Hub) {
     let (_, gone) =
         hub.get_json(&format!("/sars-cov-2/sample/aggregated?accession={second_acc}"), None).await;
     assert_eq!(gone["data"][0]["count"], 0, "{gone}");
+    // The released revision joined the tree (appended, not rebuilt): alone, it is its own MRCA.
+    let (code, mrca) = hub
+        .get_json(
+            &format!("/sars-cov-2/sample/mostRecentCommonAncestor?phyloTreeField=accessionVersion&accession={first_acc}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (code, &mrca["data"][0]["mrcaNode"]),
+        (StatusCode::OK, &json!(format!("{first_acc}.2"))),
+        "{mrca}"
+    );
 
     // CSV; hostile and malformed requests are 400s naming the parameter.
     let (code, _, csv) = hub
@@ -639,6 +676,258 @@ async fn lapis_over_released_data(hub: &Hub) {
         let (code, err) = hub.get_json(&format!("/sars-cov-2/sample/aggregated?{query}"), None).await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{query}: {err}");
         assert!(err["error"]["detail"].as_str().unwrap().contains(named), "{query}: {err}");
+    }
+}
+
+/// The reference tree's parent of each node, by name (tree.json of the dataset).
+fn reference_parents(hub: &Hub) -> std::collections::HashMap<String, Option<String>> {
+    let text = std::fs::read_to_string(hub.datasets["sars-cov-2"].join("tree.json")).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let mut parents = std::collections::HashMap::new();
+    let mut stack: Vec<(&Value, Option<String>)> = vec![(&json["tree"], None)];
+    while let Some((node, parent)) = stack.pop() {
+        let name = node["name"].as_str().unwrap().to_owned();
+        for child in node["children"].as_array().into_iter().flatten() {
+            stack.push((child, Some(name.clone())));
+        }
+        parents.insert(name, parent);
+    }
+    parents
+}
+
+/// A node and its ancestors, nearest first.
+fn lineage_of(parents: &std::collections::HashMap<String, Option<String>>, node: &str) -> Vec<String> {
+    let mut path = vec![node.to_owned()];
+    while let Some(Some(p)) = parents.get(path.last().unwrap()) {
+        path.push(p.clone());
+    }
+    path
+}
+
+/// LAPIS's phylogenetic queries over the hub's tree (the reference tree with each released
+/// genome attached under its nearest node, named by accession version), checked against the
+/// reference tree and the placements in the released records.
+async fn lapis_phylo(hub: &Hub, records: &[Value]) {
+    let parents = reference_parents(hub);
+    let placed: Vec<(String, String)> = records
+        .iter()
+        .filter_map(|r| {
+            let node = r["processed"]["nextclade"]["nearestNodeName"].as_str()?;
+            Some((r["accessionVersion"].as_str().unwrap().to_owned(), node.to_owned()))
+        })
+        .collect();
+    assert!(placed.len() >= 28, "most genomes are placed: {}", placed.len());
+    let unplaced = (records.len() - placed.len()) as u64;
+    // The MRCA of genomes under two or more distinct leaves: the lowest reference node on
+    // every one of their nearest nodes' paths to the root.
+    let mrca_of = |nodes: &[&str]| -> String {
+        let paths: Vec<Vec<String>> = nodes.iter().map(|n| lineage_of(&parents, n)).collect();
+        paths[0].iter().find(|a| paths.iter().all(|p| p.contains(a))).unwrap().clone()
+    };
+    let base = "/sars-cov-2/sample";
+
+    // databaseConfig names the tree field.
+    let (_, config) = hub.get_json(&format!("{base}/databaseConfig"), None).await;
+    let fields = config["schema"]["metadata"].as_array().unwrap();
+    let tree_fields: Vec<&str> = fields
+        .iter()
+        .filter(|f| f["isPhyloTreeField"] == true)
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tree_fields, ["accessionVersion"], "{config}");
+
+    // Every released genome: the MRCA of all their nearest nodes.
+    let all_nodes: Vec<&str> = placed.iter().map(|p| p.1.as_str()).collect();
+    let (code, mrca) = hub
+        .get_json(
+            &format!(
+                "{base}/mostRecentCommonAncestor?phyloTreeField=accessionVersion&printNodesNotInTree=true"
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{mrca}");
+    assert_eq!(mrca["data"][0]["mrcaNode"], json!(mrca_of(&all_nodes)), "{mrca}");
+    assert_eq!(mrca["data"][0]["missingNodeCount"], json!(unplaced), "{mrca}");
+    eprintln!("{} genomes in the tree, their MRCA {}", placed.len(), mrca["data"][0]["mrcaNode"]);
+    assert!(mrca["info"]["dataVersion"].is_string(), "{mrca}");
+
+    // Two genomes on different nodes (POST JSON, a filter on the tree field itself).
+    let (a, b) = placed
+        .iter()
+        .flat_map(|x| placed.iter().map(move |y| (x, y)))
+        .find(|(x, y)| x.1 != y.1)
+        .expect("genomes on two nodes");
+    let (code, two) = hub
+        .json(
+            Method::POST,
+            &format!("{base}/mostRecentCommonAncestor"),
+            None,
+            json!({ "phyloTreeField": "accessionVersion", "printNodesNotInTree": true,
+                    "accessionVersion": [a.0, b.0, "NOT_IN_TREE.1"] }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{two}");
+    let lca = mrca_of(&[&a.1, &b.1]);
+    assert_eq!(
+        two["data"],
+        json!([{ "mrcaNode": lca, "missingNodeCount": 0, "missingFromTree": "" }]),
+        "{two}"
+    );
+    // CSV, as LAPIS writes it.
+    let (code, _, csv) = hub
+        .call(
+            Method::GET,
+            &format!("{base}/mostRecentCommonAncestor?phyloTreeField=accessionVersion&accessionVersion={},{}&dataFormat=csv", a.0, b.0),
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(
+        String::from_utf8(csv.to_vec()).unwrap(),
+        format!("mrcaNode,missingNodeCount,missingFromTree\n{lca},0,\n")
+    );
+
+    // Their subtree: the two leaves under their MRCA (the path to each contracted).
+    let (code, headers, newick) = hub
+        .call(
+            Method::GET,
+            &format!("{base}/phyloSubtree?phyloTreeField=accessionVersion&accessionVersion={},{}", a.0, b.0),
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/x-nh;charset=UTF-8");
+    assert!(headers.contains_key("lapis-data-version"));
+    let newick = String::from_utf8(newick.to_vec()).unwrap();
+    assert!(newick.starts_with('(') && newick.ends_with(&format!("){lca};")), "{newick}");
+    assert!(newick.contains(&format!("{}:", a.0)) && newick.contains(&format!("{}:", b.0)), "{newick}");
+    // Nothing in the tree: an empty Newick; one genome: its name.
+    let (_, _, empty) = hub
+        .call(
+            Method::GET,
+            &format!("{base}/phyloSubtree?phyloTreeField=accessionVersion&accessionVersion=NOPE.1"),
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert!(empty.is_empty());
+    let (_, headers, one) = hub
+        .call(
+            Method::GET,
+            &format!(
+                "{base}/phyloSubtree?phyloTreeField=accessionVersion&accessionVersion={}&downloadAsFile=true",
+                a.0
+            ),
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(String::from_utf8(one.to_vec()).unwrap(), format!("{};", a.0));
+    assert_eq!(
+        headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=phyloSubtree.nwk; filename*=UTF-8''phyloSubtree.nwk"
+    );
+
+    // The descendant filter: genomes placed on a node or below it in the reference tree.
+    let node = &a.1;
+    let below: std::collections::BTreeSet<&str> = placed
+        .iter()
+        .filter(|(_, n)| lineage_of(&parents, n).contains(node))
+        .map(|(av, _)| av.as_str())
+        .collect();
+    let (code, details) = hub
+        .get_json(
+            &format!("{base}/details?fields=accessionVersion&accessionVersion.phyloDescendantOf={node}"),
+            None,
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{details}");
+    let got: std::collections::BTreeSet<&str> =
+        details["data"].as_array().unwrap().iter().map(|r| r["accessionVersion"].as_str().unwrap()).collect();
+    assert_eq!(got, below, "{node}");
+    let advanced = format!("accessionVersion.PhyloDescendantOf='{node}'");
+    let (_, by_query) = hub
+        .json(Method::POST, &format!("{base}/aggregated"), None, json!({ "advancedQuery": advanced }))
+        .await;
+    assert_eq!(by_query["data"][0]["count"], json!(below.len()), "{by_query}");
+    // The root holds every placed genome; the MRCA of a node's descendants lies at or below it.
+    let root = lineage_of(&parents, node).last().unwrap().clone();
+    let (_, under_root) =
+        hub.get_json(&format!("{base}/aggregated?accessionVersion.phyloDescendantOf={root}"), None).await;
+    assert_eq!(under_root["data"][0]["count"], json!(placed.len()), "{under_root}");
+    let (_, parsed) = hub
+        .json(
+            Method::POST,
+            "/sars-cov-2/query/parse",
+            None,
+            json!({ "queries": [advanced], "doFullValidation": true }),
+        )
+        .await;
+    assert_eq!(
+        parsed["data"][0]["filter"],
+        json!({ "column": "accessionVersion", "internalNode": node, "type": "PhyloDescendantOf" }),
+        "{parsed}"
+    );
+
+    // A restart: the snapshot (written when the index was first built, before any release)
+    // holds the reference tree; catching up attaches the genomes released since, under their
+    // nearest nodes, and answers as before.
+    let (index, _) = virion_index::snapshot::read(&hub.dir.path().join("index/sars-cov-2.vix")).unwrap();
+    assert_eq!(index.phylo().expect("the snapshot holds the tree").tree().node_count(), parents.len());
+    let restarted = virion_server::AppState::new(
+        hub.store.clone(),
+        &virion_schema::OrganismRegistry::builtin(),
+        hub.dir.path(),
+        &hub.datasets,
+    )
+    .await
+    .unwrap();
+    restarted.collections().refresh(&hub.store).await;
+    let view = restarted.collections().view(&hub.store, Some("sars-cov-2"), None).await.unwrap();
+    {
+        let ix = view.collection();
+        let tree = ix.index().phylo().expect("a tree after the restart").tree();
+        for (av, node) in &placed {
+            let leaf = tree.node(av).unwrap_or_else(|| panic!("{av} is not in the tree"));
+            assert_eq!(tree.parent(leaf).and_then(|p| tree.name(p)), Some(node.as_str()), "{av}");
+        }
+        assert_eq!(tree.node_count(), parents.len() + placed.len());
+    }
+    let again = view
+        .run(|parts, _, budget| {
+            let req = virion_query::LapisRequest {
+                phylo_tree_field: Some("accessionVersion".into()),
+                ..Default::default()
+            };
+            virion_query::execute::most_recent_common_ancestor(parts, &req, budget)
+        })
+        .await
+        .unwrap();
+    assert_eq!(Some(json!(again.mrca_node)), mrca["data"][0].get("mrcaNode").cloned());
+
+    // Refusals: LAPIS's and SILO's messages.
+    for (query, message) in [
+        (
+            "details?accessionVersion.phyloDescendantOf=NO_SUCH_NODE",
+            "The node 'NO_SUCH_NODE' does not exist in the phylogenetic tree of column 'accessionVersion'",
+        ),
+        (
+            "mostRecentCommonAncestor?phyloTreeField=country",
+            "'country' is not a phylo tree field, known phylo tree fields are [accessionVersion]",
+        ),
+        ("phyloSubtree", "phyloTreeField is required"),
+        ("phyloSubtree?phyloTreeField=accessionVersion&dataFormat=json", "NEWICK"),
+    ] {
+        let (code, err) = hub.get_json(&format!("{base}/{query}"), None).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{query}: {err}");
+        assert!(err["error"]["detail"].as_str().unwrap().contains(message), "{query}: {err}");
     }
 }
 
@@ -870,6 +1159,83 @@ async fn lapis_formats_and_sequences(hub: &Hub, records: &[Value]) {
     assert_eq!((code, health["status"].as_str()), (StatusCode::OK, Some("UP")), "{health}");
     assert_eq!(health["components"]["collections"]["details"]["sars-cov-2"]["sequenceCount"], 30, "{health}");
 
+    // FASTA header templates as LAPIS reads them: fields without regard to case, `{.gene}` for
+    // amino acids only, an unknown field or a non-FASTA format refused with LAPIS's words.
+    let fasta = |uri: String| {
+        let hub = &hub;
+        async move {
+            let (code, _, body) = hub.call(Method::GET, &uri, None, &[], Body::empty()).await;
+            (code, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let (code, text) = fasta(format!(
+        "/sars-cov-2/sample/alignedAminoAcidSequences/S?accessionVersion={id}&fastaHeaderTemplate=x={{ACCESSIONVERSION}}|{{.gene}}|{{country}}"
+    ))
+    .await;
+    assert_eq!(code, StatusCode::OK, "{text}");
+    let country = text.lines().next().unwrap().rsplit('|').next().unwrap().to_owned();
+    assert_eq!(text.lines().next().unwrap(), format!(">x={id}|S|{country}"), "{text}");
+    for (template, format, wanted) in [
+        (
+            "{nosuch}",
+            "",
+            "Invalid FASTA header template: 'nosuch' is not a valid metadata field. Available fields: ",
+        ),
+        (
+            "{.segment}",
+            "",
+            "Invalid FASTA header template: '.segment' is only valid for nucleotide sequences.",
+        ),
+        (
+            "{country}",
+            "&dataFormat=JSON",
+            "fastaHeaderTemplate is only applicable for FASTA format, but received: {country}",
+        ),
+    ] {
+        let (code, err) = hub
+            .get_json(
+                &format!(
+                    "/sars-cov-2/sample/alignedAminoAcidSequences/S?fastaHeaderTemplate={template}{format}"
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{err}");
+        assert!(err["error"]["detail"].as_str().unwrap().starts_with(wanted), "{err}");
+    }
+    // Without a gene, every gene in the reference's order, each headed `{key}|{gene}`.
+    let (code, text) =
+        fasta(format!("/sars-cov-2/sample/alignedAminoAcidSequences?accessionVersion={id}")).await;
+    assert_eq!(code, StatusCode::OK, "{text}");
+    let headers: Vec<&str> = text.lines().filter(|l| l.starts_with('>')).collect();
+    assert!(headers.len() > 5 && headers.contains(&format!(">{id}|S").as_str()), "{headers:?}");
+
+    // `info` says what LAPIS says, in its order.
+    let (_, info) = hub.get_json("/sars-cov-2/sample/info", None).await;
+    let (_, answer) = hub.get_json("/sars-cov-2/sample/aggregated", None).await;
+    let keys: Vec<&str> = answer["info"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["dataVersion", "requestId", "requestInfo", "reportTo", "lapisVersion", "siloVersion"],
+        "{answer}"
+    );
+    let request_info = answer["info"]["requestInfo"].as_str().unwrap();
+    assert!(request_info.contains(" at 20") && info["siloVersion"].is_string(), "{answer} {info}");
+
+    // The lineage definition in YAML (the default) and JSON, the same lineages in each.
+    let uri = "/sars-cov-2/sample/lineageDefinition/nextcladePangoLineage";
+    let (code, _, yaml) = hub.call(Method::GET, uri, None, &[], Body::empty()).await;
+    let yaml = String::from_utf8(yaml.to_vec()).unwrap();
+    assert_eq!(code, StatusCode::OK, "{yaml}");
+    assert!(yaml.starts_with("---\n") && yaml.contains("  parents:\n  - \""), "{yaml}");
+    let (code, _, as_json) =
+        hub.call(Method::GET, uri, None, &[("accept", "application/json")], Body::empty()).await;
+    assert_eq!(code, StatusCode::OK);
+    let as_json: Value = serde_json::from_slice(&as_json).unwrap();
+    let labels = as_json.as_object().unwrap();
+    assert_eq!(labels.len(), yaml.lines().filter(|l| !l.starts_with(' ') && *l != "---").count(), "{yaml}");
+    assert!(labels.values().any(|v| v["parents"].is_array()), "{as_json}");
+
     // Unknown genes and sequences name what is wrong.
     let (code, err) = hub.get_json("/sars-cov-2/sample/alignedAminoAcidSequences/NOSUCH", None).await;
     assert_eq!(code, StatusCode::BAD_REQUEST, "{err}");
@@ -959,6 +1325,18 @@ async fn portal_pages(hub: &Hub, records: &[Value]) {
         assert!(rec.contains(&format!(
             r#"data-testid="lineage"><a href="/sars-cov-2/search?nextcladePangoLineage={l}""#
         )));
+    }
+    // Its place in the tree: a search for the genomes placed on the same node or below, which
+    // finds it.
+    if let Some(node) = records[0]["processed"]["nextclade"]["nearestNodeName"].as_str() {
+        let link = format!(
+            "/sars-cov-2/search?advancedQuery=accessionVersion.phyloDescendantOf%3D%27{}%27",
+            node.replace('/', "%2F")
+        );
+        assert!(rec.contains(&format!(r#"<code>{node}</code>"#)) && rec.contains(&link), "{rec}");
+        let (code, _, near) = page(hub, &link).await;
+        assert_eq!(code, StatusCode::OK, "{near}");
+        assert!(near.contains(&format!(r#"href="/seq/{av}""#)), "{near}");
     }
     let (code, headers, fasta) = page(hub, &format!("/seq/{av}.fa")).await;
     assert_eq!(code, StatusCode::OK);

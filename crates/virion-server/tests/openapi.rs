@@ -13,23 +13,46 @@ fn every_route_is_documented() {
         if let Some(rest) = line.strip_prefix(".route(\"").or_else(|| line.strip_prefix("r.route(\"")) {
             routes.insert(rest.split('"').next().unwrap().to_owned());
         }
-        // `both!("/sample/…", with, default)`: served under /{organism} and at the root, GET and POST.
-        if let Some(rest) = line.strip_prefix("both!(\"").or_else(|| line.strip_prefix("\"/sample/")) {
-            let path = if line.starts_with("both!") {
-                rest.split('"').next().unwrap().to_owned()
+        // The LAPIS list in lapis/mod.rs: `("/sample/…", table(…)),` is served under /{organism}
+        // and at the root; tables and sequences take GET and POST.
+        if let Some(rest) = line.strip_prefix("(\"/") {
+            let path = format!("/{}", rest.split('"').next().unwrap());
+            let methods: &[&str] = if line.contains("table(") || line.contains("sequences(") {
+                &["get", "post"]
+            } else if line.contains("post(") {
+                &["post"]
             } else {
-                format!("/sample/{}", rest.split('"').next().unwrap())
+                &["get"]
             };
             for p in [format!("/{{organism}}{path}"), path] {
                 let item = paths.get(&p).unwrap_or_else(|| panic!("{p} is not in openapi.json"));
-                assert!(item.get("get").is_some() && item.get("post").is_some(), "{p}: GET and POST");
+                for m in methods {
+                    assert!(item.get(*m).is_some(), "{p}: {m} is not documented");
+                }
+                routes.insert(p);
             }
         }
     }
     assert!(routes.len() >= 30, "{routes:?}");
+    // The LAPIS routes, listed as `("/sample/…", handler)` in lapis/mod.rs, are served under
+    // /{organism} and at the root.
+    let lapis = include_str!("../src/lapis/mod.rs");
+    let mut listed = 0;
+    for line in lapis.lines() {
+        let Some(rest) = line.trim().strip_prefix("(\"/") else { continue };
+        let path = format!("/{}", rest.split('"').next().unwrap());
+        for p in [format!("/{{organism}}{path}"), path.clone()] {
+            assert!(paths.contains_key(&p), "{p} is not in openapi.json");
+        }
+        listed += 1;
+    }
+    assert!(listed >= 20, "{listed} LAPIS routes found in lapis/mod.rs");
     for route in &routes {
         let item = paths.get(route).unwrap_or_else(|| panic!("{route} is not in openapi.json"));
-        let line = source.lines().find(|l| l.contains(&format!("\"{route}\""))).unwrap();
+        // LAPIS routes were checked with their methods above.
+        let Some(line) = source.lines().find(|l| l.contains(&format!(".route(\"{route}\""))) else {
+            continue;
+        };
         for (method, name) in [("get(", "get"), ("post(", "post"), ("put(", "put"), ("delete(", "delete")] {
             if line.contains(method) {
                 assert!(item.get(name).is_some(), "{route}: {name} is not documented");

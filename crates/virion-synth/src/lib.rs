@@ -121,8 +121,15 @@ impl Generator {
 
     /// The next genome, from a node drawn with the model's weights.
     pub fn next_genome(&mut self) -> SynthGenome {
-        let node = self.nodes.pick(&mut self.rng);
+        let node = self.pick_node();
         self.next_genome_at(node)
+    }
+
+    /// A tree node drawn with the model's weights (an index into [`RefTree::nodes`]), as
+    /// [`Generator::next_genome`] draws the node a genome descends from; for benchmarks that
+    /// need only where genomes sit in the tree.
+    pub fn pick_node(&mut self) -> usize {
+        self.nodes.pick(&mut self.rng)
     }
 
     /// The next genome, descending from tree node `node` (an index into [`RefTree::nodes`]);

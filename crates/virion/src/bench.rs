@@ -26,6 +26,10 @@ pub enum BenchCommand {
     /// Write realistic synthetic processed genomes (SILO NDJSON + its config, and mutation
     /// lists for DuckDB) for the reference engines and `virion import`.
     Generate(crate::bench_generate::BenchGenerateArgs),
+    /// Build a hub's phylogenetic tree for synthetic genomes (the reference tree with each
+    /// attached): build time, memory, mostRecentCommonAncestor/phyloSubtree/phyloDescendantOf
+    /// times, catch-up and snapshot.
+    Phylo(crate::bench_phylo::BenchPhyloArgs),
 }
 
 #[derive(Debug, Args)]
@@ -52,6 +56,7 @@ pub fn run(cmd: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Hub(args) => crate::bench_hub::bench_hub(args),
         BenchCommand::Query(args) => crate::bench_query::bench_query(args),
         BenchCommand::Generate(args) => crate::bench_generate::generate(args),
+        BenchCommand::Phylo(args) => crate::bench_phylo::bench_phylo(args),
     }
 }
 

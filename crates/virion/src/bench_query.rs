@@ -56,6 +56,10 @@ pub struct BenchQueryArgs {
     /// Also write Virion's results as `BENCH_JSON` lines to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write Virion's normalised results (`{"<query>": [...]}`, as bench/reference_engines.py's
+    /// `--dump-results` writes each engine's) to this file, to diff answers row by row.
+    #[arg(long)]
+    pub dump_results: Option<PathBuf>,
 }
 
 /// The committed query mix: the worked requests of LAPIS-COMPAT and their neighbours.
@@ -199,49 +203,91 @@ const MUTATION_QUERIES: [usize; 3] = [6, 7, 10];
 /// (sequenceName, position, mutationTo, count, coverage) tuples of a mutation answer, or of the
 /// sorted (field values by field name as text, …, count) tuples of grouped counts. `None` for
 /// answers any rows of which are right (unordered details) and for queries not in that script.
-fn digest(qid: usize, table: &virion_query::Table) -> Option<String> {
+fn digest(qid: usize, table: &virion_query::Table, segment: &str) -> Option<String> {
     use sha1::Digest;
+    let json = normalised(qid, table, segment)?;
+    let hash = sha1::Sha1::digest(json.as_bytes());
+    Some(hash.iter().take(6).map(|b| format!("{b:02x}")).collect())
+}
+
+/// How a null key is written in a normalised result (`NULL` in bench/reference_engines.py): a
+/// text no value can be, so that a null and an empty string never compare equal by accident.
+const NULL_MARK: &str = "\u{0}null";
+
+/// The engine-independent form of a result, as JSON text, byte for byte as
+/// bench/reference_engines.py's `normalise` and `json.dumps` write it (so that digests compare
+/// and dumps diff): grouped counts as sorted `[key…, count]` (keys ordered by column name),
+/// mutations as sorted `[sequence, position, to, count, coverage]`. LAPIS leaves a
+/// single-segment organism's `sequenceName` null where SILO names the segment: both are
+/// `segment` here. `None` when a column is missing or not of its type, so a malformed answer
+/// is never compared.
+fn normalised(qid: usize, table: &virion_query::Table, segment: &str) -> Option<String> {
+    use virion_query::Cell;
     if qid == 9 || qid > 23 {
         return None;
     }
     let col = |name: &str| table.columns.iter().position(|c| c == name);
-    let quote = |x: &str| serde_json::to_string(x).expect("a string");
-    let int = |c: &virion_query::Cell| if let virion_query::Cell::Int(i) = c { *i } else { 0 };
+    let int = |c: &Cell| if let Cell::Int(i) = c { Some(*i) } else { None };
+    let key = |c: &Cell| if let Cell::Null = c { NULL_MARK.to_owned() } else { c.text() };
     let items: Vec<String> = if MUTATION_QUERIES.contains(&qid) {
         let (s, p, t, n, v) =
             (col("sequenceName")?, col("position")?, col("mutationTo")?, col("count")?, col("coverage")?);
-        let mut tuples: Vec<(String, i64, String, i64, i64)> = table
-            .rows
-            .iter()
-            .map(|r| (r[s].text(), int(&r[p]), r[t].text(), int(&r[n]), int(&r[v])))
-            .collect();
+        let mut tuples = Vec::with_capacity(table.rows.len());
+        for r in &table.rows {
+            let sequence = if let Cell::Null = r[s] { segment.to_owned() } else { r[s].text() };
+            tuples.push((sequence, int(&r[p])?, r[t].text(), int(&r[n])?, int(&r[v])?));
+        }
         tuples.sort();
         tuples
             .into_iter()
-            .map(|(a, b, c, d, e)| format!("[{}, {b}, {}, {d}, {e}]", quote(&a), quote(&c)))
+            .map(|(a, b, c, d, e)| format!("[{}, {b}, {}, {d}, {e}]", python_json(&a), python_json(&c)))
             .collect()
     } else {
         let count = col("count")?;
         let mut keys: Vec<usize> = (0..table.columns.len()).filter(|&i| i != count).collect();
         keys.sort_by(|&a, &b| table.columns[a].cmp(&table.columns[b]));
-        let mut tuples: Vec<(Vec<String>, i64)> = table
-            .rows
-            .iter()
-            .map(|r| (keys.iter().map(|&k| r[k].text()).collect(), int(&r[count])))
-            .collect();
+        let mut tuples = Vec::with_capacity(table.rows.len());
+        for r in &table.rows {
+            tuples.push((keys.iter().map(|&k| key(&r[k])).collect::<Vec<_>>(), int(&r[count])?));
+        }
         tuples.sort();
         tuples
             .into_iter()
             .map(|(k, n)| {
-                let mut parts: Vec<String> = k.iter().map(|x| quote(x)).collect();
+                let mut parts: Vec<String> = k.iter().map(|x| python_json(x)).collect();
                 parts.push(n.to_string());
                 format!("[{}]", parts.join(", "))
             })
             .collect()
     };
-    let json = format!("[{}]", items.join(", "));
-    let hash = sha1::Sha1::digest(json.as_bytes());
-    Some(hash.iter().take(6).map(|b| format!("{b:02x}")).collect())
+    Some(format!("[{}]", items.join(", ")))
+}
+
+/// A string as Python's `json.dumps` writes it (ASCII only: other characters as `\uXXXX`,
+/// surrogate pairs beyond the BMP).
+fn python_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn vm_kib(field: &str) -> Option<u64> {
@@ -392,6 +438,8 @@ pub fn bench_query(args: &BenchQueryArgs) -> Result<()> {
     out.push_str(&"|---".repeat(6 + 3 * engines.len()));
     out.push_str("|\n");
     let mut json_lines = Vec::new();
+    let mut dumped: Vec<String> = Vec::new();
+    let mut differing: Vec<String> = Vec::new();
     let mut all = Vec::new();
     for (i, (name, endpoint, query)) in MIX.iter().enumerate() {
         if !args.only.is_empty() && !args.only.contains(&(i + 1)) {
@@ -400,7 +448,10 @@ pub fn bench_query(args: &BenchQueryArgs) -> Result<()> {
         let query = Query { endpoint, req: LapisRequest::from_pairs(decode(query))? };
         let table = run(&q, &visible, &query).with_context(|| format!("query {name}"))?;
         let rows = table.rows.len();
-        let digest = digest(i + 1, &table);
+        let digest = digest(i + 1, &table, &layout.segment_name);
+        if let Some(n) = normalised(i + 1, &table, &layout.segment_name) {
+            dumped.push(format!("\"{}\": {n}", i + 1));
+        }
         let mut times: Vec<Duration> = (0..args.runs.max(1))
             .map(|_| {
                 let t = Instant::now();
@@ -418,7 +469,10 @@ pub fn bench_query(args: &BenchQueryArgs) -> Result<()> {
                 Some((r50, _, _, theirs)) if r50.is_finite() => {
                     let same = match (&digest, theirs) {
                         (Some(a), Some(b)) if a == b => "yes",
-                        (Some(_), Some(_)) => "**NO**",
+                        (Some(_), Some(_)) => {
+                            differing.push(format!("{} ({e})", i + 1));
+                            "**NO**"
+                        }
                         _ => "",
                     };
                     out.push_str(&format!(" {r50:.2} | {:.1}× | {same} |", r50 / p50.max(1e-3)))
@@ -466,5 +520,55 @@ pub fn bench_query(args: &BenchQueryArgs) -> Result<()> {
     if let Some(path) = &args.json {
         std::fs::write(path, json_lines.iter().map(|l| format!("BENCH_JSON {l}\n")).collect::<String>())?;
     }
+    if let Some(path) = &args.dump_results {
+        std::fs::write(path, format!("{{{}}}", dumped.join(", ")))?;
+    }
+    if !differing.is_empty() {
+        anyhow::bail!(
+            "answers differ from the reference for queries {}: compare them row by row with \
+             --dump-results here and bench/reference_engines.py --dump-results",
+            differing.join(", ")
+        );
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use virion_query::{Cell, Table};
+
+    /// The expected texts are what bench/reference_engines.py's `json.dumps(normalise(…))` prints
+    /// for the same rows (SILO names the segment where LAPIS, and Virion, leave it null).
+    #[test]
+    fn normalised_results_are_byte_for_byte_the_reference_engines() {
+        let grouped = Table {
+            columns: vec!["date".into(), "country".into(), "count".into()],
+            rows: vec![
+                vec![Cell::Null, Cell::Str("Côte d'Ivoire".into()), Cell::Int(3)],
+                vec![Cell::Str("2021-01-01".into()), Cell::Str(String::new()), Cell::Int(2)],
+            ],
+        };
+        assert_eq!(
+            normalised(2, &grouped, "main").unwrap(),
+            r#"[["", "2021-01-01", 2], ["C\u00f4te d'Ivoire", "\u0000null", 3]]"#
+        );
+        let mutations = Table {
+            columns: ["sequenceName", "position", "mutationTo", "count", "coverage"]
+                .map(String::from)
+                .to_vec(),
+            rows: vec![
+                vec![Cell::Null, Cell::Int(241), Cell::Str("T".into()), Cell::Int(5), Cell::Int(9)],
+                vec![Cell::Null, Cell::Int(3), Cell::Str("-".into()), Cell::Int(1), Cell::Int(2)],
+            ],
+        };
+        assert_eq!(
+            normalised(6, &mutations, "main").unwrap(),
+            r#"[["main", 3, "-", 1, 2], ["main", 241, "T", 5, 9]]"#
+        );
+        // A count that is not an integer is no answer to compare, rather than a 0 that may match.
+        let mut broken = mutations.clone();
+        broken.rows[0][3] = Cell::Str("5".into());
+        assert_eq!(normalised(6, &broken, "main"), None);
+    }
 }

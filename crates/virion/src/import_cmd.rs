@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use virion_collections::{CollectionInfo, ImportedState, collection_paths, index_dir};
-use virion_import::{ImportSchema, Importer, Layout, LineageSource, MetadataKind};
+use virion_import::{ImportSchema, Importer, Layout, LineageSource, MetadataKind, ReadOptions};
 use virion_index::blobs::BlobWriter;
 use virion_index::{
     ColumnType, IndexBuilder, LineageDag, LineageDef, PangoAliases, RowInput, Schema, SeqInput,
@@ -52,6 +52,15 @@ pub struct ImportArgs {
     /// Pango alias table, when the lineage column holds Pango names without a definition file.
     #[arg(long)]
     pub pango_aliases: Option<PathBuf>,
+    /// Load the valid records and skip the invalid ones, warning about each (file, line,
+    /// reason), instead of stopping at the first.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// The Newick tree of the config's `isPhyloTreeField` column (SILO's `phyloTreeFilename`),
+    /// so that the collection answers phylogenetic queries (`phyloDescendantOf`,
+    /// `/sample/mostRecentCommonAncestor`, `/sample/phyloSubtree`).
+    #[arg(long)]
+    pub phylo_tree: Option<PathBuf>,
     /// Memory for staged rows before sorted runs are spilled to disk (MiB).
     #[arg(long, default_value_t = 1024)]
     pub build_memory_mib: usize,
@@ -125,7 +134,8 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             let schema = ImportSchema::from_silo_files(config, references)?;
             if layout == Layout::Silo { Importer::silo(schema) } else { Importer::loculus(schema) }
         }
-    };
+    }
+    .with_options(ReadOptions { skip_invalid: args.skip_invalid, ..ReadOptions::default() });
     let schema = importer.schema().clone();
     let index_schema = Schema {
         metadata: schema
@@ -145,8 +155,17 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let definition: Option<Vec<LineageDef>> =
         match lineage_column.and_then(|c| schema.metadata[c].lineage.clone()) {
             Some(LineageSource::File(name)) => {
-                let base = args.silo_config.as_ref().and_then(|c| c.parent()).unwrap_or(Path::new("."));
-                let path = base.join(&name);
+                // SILO's lineageDefinitionFilenames are relative to its input directory, which
+                // holds database_config.yaml too.
+                let base = args
+                    .silo_config
+                    .as_ref()
+                    .and_then(|c| c.parent())
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let column = lineage_column.map_or("", |c| schema.metadata[c].name.as_str());
+                let path = virion_import::LineageDefinitions::locate(base, &name)
+                    .with_context(|| format!("metadata field {column:?}: generateLineageIndex {name:?}"))?;
                 let defs = virion_import::LineageDefinitions::from_path(&path)?;
                 Some(
                     defs.lineages
@@ -181,13 +200,33 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let work = dir.join(format!(".import-{}-{}", args.organism, std::process::id()));
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
     let result = build(args, &importer, &index_schema, lineage_key, date_column, &work);
-    let (index, arrival, blobs, rows) = match result {
+    let (mut index, arrival, blobs, rows) = match result {
         Ok(x) => x,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&work);
             return Err(e);
         }
     };
+    let tree_column = schema.metadata.iter().position(|f| f.phylo_tree);
+    match (&args.phylo_tree, tree_column) {
+        (Some(path), Some(column)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the tree {}", path.display()))?;
+            let tree = virion_phylo::PhyloTree::from_newick(&text)
+                .with_context(|| format!("{}: not a Newick tree SILO would read", path.display()))?;
+            index.set_phylo_tree(column, Arc::new(tree))?;
+        }
+        (Some(path), None) => anyhow::bail!(
+            "--phylo-tree {} given, but no field of the database config has `isPhyloTreeField: true`",
+            path.display()
+        ),
+        (None, Some(column)) => eprintln!(
+            "warning: {:?} is the config's phylogenetic tree field; pass --phylo-tree (SILO's \
+             phyloTreeFilename) to answer phylogenetic queries",
+            schema.metadata[column].name
+        ),
+        (None, None) => {}
+    }
     blobs.finish(&arrival)?;
     let mut features = schema.features.clone();
     if !features.iter().any(|f| f == "generalizedAdvancedQuery") {
@@ -199,6 +238,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             primary_key: schema.primary_key.clone(),
             features,
             lineage_column,
+            database_config: schema.database_config.clone(),
         },
         data_version: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64,
         lineage_definition: definition,
@@ -239,6 +279,7 @@ fn build(
     let references: Vec<&[u8]> = schema.segments.iter().map(|(_, r)| r.as_slice()).collect();
     let mut blobs = BlobWriter::create(&work.join("seqs"), &references)?;
     let mut reader = importer.open(&args.input)?;
+    let file = reader.file().to_owned();
     let bar = crate::progress::sequences_bar(reader.total_bytes());
     let mut batch = Vec::with_capacity(10_000);
     let mut rows = 0u64;
@@ -281,7 +322,16 @@ fn build(
         Ok(())
     };
     while let Some(record) = reader.next() {
-        batch.push(record?);
+        let record = match record {
+            Ok(record) => record,
+            // The reader hands out an invalid record as its error only when told to skip them.
+            Err(e) if args.skip_invalid && e.is_invalid_record() => {
+                bar.suspend(|| eprintln!("warning: skipped {e}"));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        batch.push(record);
         rows += 1;
         if batch.len() == 10_000 {
             flush(&mut batch, &mut builder, &mut blobs)?;
@@ -296,6 +346,10 @@ fn build(
             "warning: key {key:?} is not in the schema (on {} lines, first on line {}); ignored",
             seen.lines, seen.first_line
         );
+    }
+    let skipped = reader.invalid_records();
+    if skipped > 0 {
+        eprintln!("warning: {file}: skipped {skipped} invalid records of {}", skipped + rows);
     }
     if rows == 0 {
         bail!("{}: no records", args.input.display());

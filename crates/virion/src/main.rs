@@ -4,6 +4,7 @@
 mod bench;
 mod bench_generate;
 mod bench_hub;
+mod bench_phylo;
 mod bench_query;
 mod client_cmd;
 mod dataset_cmd;

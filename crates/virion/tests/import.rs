@@ -89,7 +89,16 @@ fn imported_collections_answer_like_their_input() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
-    // SILO's flat layout with its schema files, as an existing LAPIS instance holds it.
+    // SILO's flat layout with its schema files, as an existing LAPIS instance holds it; the
+    // accession is the tree field of a hand-drawn Newick tree over four of the genomes.
+    let config = generated.join("database_config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let tree_field = "  - name: accession\n    type: string\n";
+    assert!(text.contains(tree_field), "{text}");
+    std::fs::write(&config, text.replace(tree_field, &format!("{tree_field}    isPhyloTreeField: true\n")))
+        .unwrap();
+    let tree = generated.join("tree.nwk");
+    std::fs::write(&tree, "((SYN0000001,SYN0000002)X,(SYN0000003,SYN0000004)Y)root;").unwrap();
     let o = virion(&[
         "import",
         "--organism",
@@ -97,9 +106,11 @@ fn imported_collections_answer_like_their_input() {
         "--input",
         s(&generated.join("silo.ndjson.zst")),
         "--silo-config",
-        s(&generated.join("database_config.yaml")),
+        s(&config),
         "--reference-genomes",
         s(&generated.join("reference_genomes.json")),
+        "--phylo-tree",
+        s(&tree),
         "--data-dir",
         s(&data_dir),
     ]);
@@ -154,11 +165,24 @@ fn imported_collections_answer_like_their_input() {
     let exact = silo.iter().filter(|r| r["pangoLineage"] == lineage).count() as u64;
     assert_eq!(serve.count(&format!("/synth/sample/aggregated?pangoLineage={lineage}")), exact);
     assert!(serve.count(&format!("/synth/sample/aggregated?pangoLineage={lineage}*")) >= exact);
-    let info = serve.get("/synth/sample/databaseConfig");
-    assert!(
-        info["schema"]["metadata"].as_array().unwrap().iter().any(|f| f["name"] == "pangoLineage"),
-        "{info}"
+    // Phylogenetic queries over the imported tree.
+    assert_eq!(serve.count("/synth/sample/aggregated?accession.phyloDescendantOf=Y"), 2);
+    let mrca = serve
+        .get("/synth/sample/mostRecentCommonAncestor?phyloTreeField=accession&accession.phyloDescendantOf=X");
+    assert_eq!(mrca["data"][0]["mrcaNode"], "X", "{mrca}");
+    let all = serve.get("/synth/sample/mostRecentCommonAncestor?phyloTreeField=accession");
+    assert_eq!(
+        (all["data"][0]["mrcaNode"].as_str(), all["data"][0]["missingNodeCount"].as_u64()),
+        (Some("root"), Some(396)),
+        "{all}"
     );
+
+    // The config as the instance wrote it, every key kept.
+    let info = serve.get("/synth/sample/databaseConfig");
+    let written: serde_json::Value =
+        yaml_serde::from_str(&std::fs::read_to_string(generated.join("database_config.yaml")).unwrap())
+            .unwrap();
+    assert_eq!(info, written);
 
     // Nextclade layout: every record, clades, and a substitution's carriers.
     assert_eq!(serve.count("/open-example/sample/aggregated"), nextclade.len() as u64);

@@ -409,6 +409,16 @@ impl SeqBlock {
         self.majority_at(pos, reference)
     }
 
+    /// Whether a global row misses every position (it has no such sequence).
+    pub(crate) fn is_unsequenced(&self, row: u32) -> bool {
+        self.missing.is_entirely_missing(local(row, self.base))
+    }
+
+    /// Global rows missing every position.
+    pub(crate) fn unsequenced_rows(&self) -> RoaringBitmap {
+        self.missing.rows_entirely_missing(self.base)
+    }
+
     /// Every row of the block, decoded (for sequence output and for rebuilding a block).
     pub(crate) fn decode_all(&self, reference: &[u8], alphabet: Alphabet) -> Vec<SparseSeq> {
         let mut overrides: Vec<Vec<u32>> = vec![Vec::new(); self.rows as usize];

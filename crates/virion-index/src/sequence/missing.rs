@@ -112,6 +112,20 @@ impl MissingRanges {
         i > 0 && runs[i - 1].1 > pos
     }
 
+    /// Whether a block-local row misses every position (one run over the whole sequence: a
+    /// row without this sequence).
+    pub(crate) fn is_entirely_missing(&self, row: u16) -> bool {
+        self.len > 0 && self.of_row(row) == [(0, self.len)]
+    }
+
+    /// Global rows (block rows offset by `base`) missing every position.
+    pub(crate) fn rows_entirely_missing(&self, base: u32) -> RoaringBitmap {
+        let from = self.leads.partition_point(|&(end, _)| end < self.len);
+        let mut rows: Vec<u32> = self.leads[from..].iter().map(|&(_, r)| base + u32::from(r)).collect();
+        rows.sort_unstable();
+        RoaringBitmap::from_sorted_iter(rows).expect("sorted, one lead run per row")
+    }
+
     /// Global rows (block rows offset by `base`) missing `pos`.
     pub(crate) fn rows_at(&self, pos: u32, base: u32) -> RoaringBitmap {
         let mut rows: Vec<u32> = Vec::new();

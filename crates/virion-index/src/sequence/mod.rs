@@ -270,6 +270,18 @@ impl SequenceColumn {
         self.block_of(row).symbol(row, pos, &self.reference, self.alphabet)
     }
 
+    /// Whether `row` has no such sequence: every position is missing (an absent sequence is
+    /// stored as one missing run; an aligned sequence of nothing but the unknown letter reads
+    /// the same).
+    pub fn is_unsequenced(&self, row: u32) -> bool {
+        self.block_of(row).is_unsequenced(row)
+    }
+
+    /// The rows with no such sequence (see [`SequenceColumn::is_unsequenced`]).
+    pub fn rows_unsequenced(&self) -> RoaringBitmap {
+        self.per_block(|b| b.unsequenced_rows())
+    }
+
     /// The row's sequence relative to the reference.
     pub fn row(&self, row: u32) -> SparseSeq {
         self.block_of(row).decode_row(row, &self.reference, self.alphabet)
@@ -487,6 +499,32 @@ mod seek_tests {
                 let expected = from + v[from..].partition_point(|&e| e < x);
                 assert_eq!(seek(&v, from, |&e| e < x), expected, "from {from}, x {x}");
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod unsequenced_tests {
+    use super::*;
+
+    /// A row without the sequence, a row of nothing but N and rows with some N: only the
+    /// first two read as unsequenced, in the last, partial block as in full ones.
+    #[test]
+    fn unsequenced_rows_are_those_missing_everything() {
+        let mut column = SequenceColumn::new("main", Alphabet::Nucleotide, b"ACGT").unwrap();
+        let rows: Vec<SparseSeq> = (0..BLOCK_ROWS + 5)
+            .map(|i| match i % 4 {
+                0 => column.sparse(None).unwrap(),
+                1 => column.sparse(Some(b"NNNN")).unwrap(),
+                2 => column.sparse(Some(b"ANNT")).unwrap(),
+                _ => column.sparse(Some(b"ACGA")).unwrap(),
+            })
+            .collect();
+        column.append(&rows);
+        let expected: RoaringBitmap = (0..BLOCK_ROWS + 5).filter(|i| i % 4 < 2).collect();
+        assert_eq!(column.rows_unsequenced(), expected);
+        for row in [0, 1, 2, 3, BLOCK_ROWS, BLOCK_ROWS + 1, BLOCK_ROWS + 2, BLOCK_ROWS + 3] {
+            assert_eq!(column.is_unsequenced(row), row % 4 < 2, "row {row}");
         }
     }
 }

@@ -122,6 +122,7 @@ pub(crate) enum Format {
     Tsv { headers: bool, escaped: bool },
     Fasta,
     Ndjson,
+    Newick,
 }
 
 impl Format {
@@ -132,6 +133,7 @@ impl Format {
             Format::Tsv { .. } => ".tsv",
             Format::Fasta => ".fasta",
             Format::Ndjson => ".ndjson",
+            Format::Newick => ".nwk",
         }
     }
 
@@ -147,6 +149,7 @@ impl Format {
             Format::Tsv { .. } => "text/tab-separated-values;charset=UTF-8",
             Format::Fasta => "text/x-fasta;charset=UTF-8",
             Format::Ndjson => "application/x-ndjson;charset=UTF-8",
+            Format::Newick => "text/x-nh;charset=UTF-8",
         }
     }
 }
@@ -196,6 +199,29 @@ pub(crate) fn output(
         }
         None => from_accept(headers, sequences),
     };
+    Ok(delivered(req, headers, format, sequences, default_name))
+}
+
+/// The form of a tree answer (`phyloSubtree`): Newick, the only format LAPIS writes trees in.
+pub(crate) fn tree_output(
+    req: &LapisRequest,
+    headers: &HeaderMap,
+    default_name: &str,
+) -> Result<Output, String> {
+    match req.data_format.as_deref() {
+        None | Some("NEWICK") => Ok(delivered(req, headers, Format::Newick, false, default_name)),
+        Some(other) => Err(format!("dataFormat={other:?} is not one of NEWICK here")),
+    }
+}
+
+/// The compression and download name of an answer in `format`.
+fn delivered(
+    req: &LapisRequest,
+    headers: &HeaderMap,
+    format: Format,
+    sequences: bool,
+    default_name: &str,
+) -> Output {
     let accept_encoding = || -> Option<Compression> {
         let list: Vec<String> = headers
             .get_all(header::ACCEPT_ENCODING)
@@ -229,7 +255,7 @@ pub(crate) fn output(
         };
         format!("{base}{}{ending}", format.extension())
     });
-    Ok(Output { format, sequences, compression, download })
+    Output { format, sequences, compression, download }
 }
 
 fn from_accept(headers: &HeaderMap, sequences: bool) -> Format {

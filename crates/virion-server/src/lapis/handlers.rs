@@ -6,20 +6,19 @@
 
 use std::io::Write;
 
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use serde_json::{Value as JsonValue, json};
 use virion_index::{ColumnType, Value};
 use virion_query::execute::{Budget, Endpoint, Part, ordered_rows, select_parts};
-use virion_query::{LapisRequest, QueryError};
+use virion_query::{Cell, LapisRequest, QueryError, Table};
 
-use super::decode::{self, Format};
+use super::call::LapisCall;
+use super::decode::{self, Format, Output};
 use super::respond::{self, Info};
-use crate::RequestId;
-use crate::auth::MaybeUser;
 use crate::state::AppState;
 use virion_collections::{Collection, Unaligned, View};
 
@@ -31,21 +30,18 @@ pub(crate) struct Target {
     pub info: Info,
 }
 
-/// Finds the collection (`None`: the default organism) and the caller's view of it.
-pub(crate) async fn target(
-    state: &AppState,
-    organism: Option<String>,
-    user: &MaybeUser,
-    request_id: &RequestId,
-) -> Result<Target, Response> {
-    let mut info = Info { data_version: None, request_id: request_id.0.clone() };
-    let viewer = user.0.as_ref().map(|u| u.id);
-    let view = state
+/// Finds the call's collection and the caller's view of it.
+pub(crate) async fn target(call: &LapisCall) -> Result<Target, Response> {
+    let mut info = Info { request_id: call.request_id.0.clone(), ..Info::default() };
+    let viewer = call.user.0.as_ref().map(|u| u.id);
+    let view = call
+        .state
         .collections()
-        .view(state.store(), organism.as_deref(), viewer)
+        .view(call.state.store(), call.organism.as_deref(), viewer)
         .await
         .map_err(|e| respond::collection_problem(&e, &info))?;
     info.data_version = Some(view.data_version());
+    info.request_info = Some(respond::request_info(&view.collection().info.instance_name, &call.headers));
     Ok(Target { name: view.name().to_owned(), view, viewer, info })
 }
 
@@ -82,42 +78,88 @@ fn route_name(endpoint: Endpoint) -> &'static str {
     }
 }
 
-/// A table endpoint.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn table(
-    state: AppState,
-    organism: Option<String>,
-    endpoint: Endpoint,
-    user: MaybeUser,
-    request_id: RequestId,
-    query: Option<String>,
-    headers: HeaderMap,
-    body: Bytes,
+/// The start every data route shares: the caller's collection, the request read, the
+/// answer's format decided (`output`); any refusal is a finished answer.
+async fn prepare(
+    call: &LapisCall,
+    output: impl FnOnce(&LapisRequest, &HeaderMap) -> Result<Output, String>,
+) -> Result<(Target, LapisRequest, Output), Response> {
+    let target = target(call).await?;
+    let req = read_request(call.query.as_deref(), &call.headers, &call.body, &target.info)?;
+    let output = output(&req, &call.headers)
+        .map_err(|e| respond::problem(StatusCode::BAD_REQUEST, e, &target.info))?;
+    Ok((target, req, output))
+}
+
+/// A route answering one body made under the query budget (`make`), in the asked format.
+async fn answer(
+    call: LapisCall,
+    output: impl FnOnce(&LapisRequest, &HeaderMap) -> Result<Output, String>,
+    make: impl FnOnce(&[Part<'_>], &LapisRequest, &Budget, &Output, &Info) -> Result<Vec<u8>, QueryError>
+    + Send
+    + 'static,
 ) -> Response {
-    let target = match target(&state, organism, &user, &request_id).await {
-        Ok(t) => t,
+    let (target, req, output) = match prepare(&call, output).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let req = match read_request(query.as_deref(), &headers, &body, &target.info) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let output = match decode::output(&req, &headers, false, route_name(endpoint)) {
-        Ok(o) => o,
-        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &target.info),
-    };
-    let info = target.info.clone();
-    let shape = output.clone();
-    let result = target
-        .run(move |parts, _, budget| {
-            let table = virion_query::execute::table(parts, endpoint, &req, budget)?;
-            Ok(respond::table_bytes(&table, &shape, &info))
-        })
-        .await;
+    let (info, shape) = (target.info.clone(), output.clone());
+    let result = target.run(move |parts, _, budget| make(parts, &req, budget, &shape, &info)).await;
     match result {
         Ok(bytes) => respond::bytes_response(bytes, &output, target.info.data_version),
         Err(r) => r,
     }
+}
+
+/// A table endpoint.
+pub(crate) async fn table(call: LapisCall, endpoint: Endpoint) -> Response {
+    let route = route_name(endpoint);
+    answer(
+        call,
+        |req, headers| decode::output(req, headers, false, route),
+        move |parts, req, budget, shape, info| {
+            let table = virion_query::execute::table(parts, endpoint, req, budget)?;
+            Ok(respond::table_bytes(&table, shape, info))
+        },
+    )
+    .await
+}
+
+/// `/sample/mostRecentCommonAncestor`: the most recent common ancestor of the selected
+/// genomes in the tree of `phyloTreeField`, one row (`mrcaNode`, `missingNodeCount`,
+/// `missingFromTree`) as JSON, CSV or TSV.
+pub(crate) async fn mrca(call: LapisCall) -> Response {
+    answer(
+        call,
+        |req, headers| decode::output(req, headers, false, "mostRecentCommonAncestor"),
+        |parts, req, budget, shape, info| {
+            let m = virion_query::execute::most_recent_common_ancestor(parts, req, budget)?;
+            let text = |s: Option<String>| s.map_or(Cell::Null, Cell::Str);
+            let table = Table {
+                columns: vec!["mrcaNode".into(), "missingNodeCount".into(), "missingFromTree".into()],
+                rows: vec![vec![
+                    text(m.mrca_node),
+                    Cell::Int(m.missing_node_count as i64),
+                    text(m.missing_from_tree),
+                ]],
+            };
+            Ok(respond::table_bytes(&table, shape, info))
+        },
+    )
+    .await
+}
+
+/// `/sample/phyloSubtree`: the subtree of the tree of `phyloTreeField` spanning the selected
+/// genomes, as Newick (`text/x-nh`; empty when none is in the tree).
+pub(crate) async fn phylo_subtree(call: LapisCall) -> Response {
+    answer(
+        call,
+        |req, headers| decode::tree_output(req, headers, "phyloSubtree"),
+        |parts, req, budget, _, _| {
+            Ok(virion_query::execute::phylo_subtree(parts, req, budget)?.newick.into_bytes())
+        },
+    )
+    .await
 }
 
 /// Which sequences a sequence endpoint returns.
@@ -139,7 +181,7 @@ impl SequenceKind {
 }
 
 /// The sequence columns (indices) asked for: the path's, else `segments`/`genes`, else every
-/// segment (nucleotides) — a gene must be named.
+/// segment or gene, in the reference's order (as LAPIS answers without a name).
 fn sequence_columns(
     ix: &Collection,
     kind: SequenceKind,
@@ -153,16 +195,10 @@ fn sequence_columns(
         None if aa => req.genes.clone(),
         None => req.segments.clone(),
     };
-    let known = || columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
     if names.is_empty() {
-        if aa {
-            return Err(format!(
-                "name a gene: /sample/alignedAminoAcidSequences/{{gene}} or genes=… (genes: {})",
-                known()
-            ));
-        }
         return Ok((0..columns.len()).collect());
     }
+    let known = || columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
     names
         .iter()
         .map(|n| {
@@ -171,6 +207,89 @@ fn sequence_columns(
             })
         })
         .collect()
+}
+
+/// One piece of a FASTA header template.
+#[derive(Debug, Clone, PartialEq)]
+enum HeaderPiece {
+    Text(String),
+    /// A metadata column (its index), written as LAPIS writes the value (`null` when null).
+    Field(usize),
+    /// `{.segment}` or `{.gene}`: the sequence's name.
+    SequenceName,
+    /// The record's primary key (the default header).
+    Key,
+}
+
+/// Reads a `fastaHeaderTemplate` as LAPIS does: `{name}` is a metadata field, matched without
+/// regard to case; `{.segment}` is allowed for nucleotides only and `{.gene}` for amino acids.
+/// Without a template the header is the primary key, followed by `|` and the sequence's name
+/// when the answer holds every segment or gene.
+fn header_template(
+    template: Option<&str>,
+    ix: &Collection,
+    kind: SequenceKind,
+    all_sequences: bool,
+) -> Result<Vec<HeaderPiece>, String> {
+    let columns = &ix.index().columns;
+    let Some(template) = template else {
+        let mut pieces = vec![HeaderPiece::Key];
+        if all_sequences {
+            pieces.extend([HeaderPiece::Text("|".into()), HeaderPiece::SequenceName]);
+        }
+        return Ok(pieces);
+    };
+    let amino_acids = kind == SequenceKind::AlignedAminoAcid;
+    let mut pieces = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(len) = rest[open + 1..].find('}') else { break };
+        if len == 0 {
+            // `{}` names nothing: LAPIS leaves it as text.
+            pieces.push(HeaderPiece::Text(rest[..open + 2].to_owned()));
+            rest = &rest[open + 2..];
+            continue;
+        }
+        if open > 0 {
+            pieces.push(HeaderPiece::Text(rest[..open].to_owned()));
+        }
+        let name = rest[open + 1..open + 1 + len].to_lowercase();
+        let piece = match name.as_str() {
+            ".segment" if amino_acids => {
+                return Err(
+                    "Invalid FASTA header template: '.segment' is only valid for nucleotide sequences."
+                        .into(),
+                );
+            }
+            ".gene" if !amino_acids => {
+                return Err(
+                    "Invalid FASTA header template: '.gene' is only valid for amino acid sequences.".into()
+                );
+            }
+            ".segment" | ".gene" => HeaderPiece::SequenceName,
+            _ => match columns.iter().position(|c| c.name.to_lowercase() == name) {
+                Some(i) => HeaderPiece::Field(i),
+                None => {
+                    let known = columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+                    let placeholder = if amino_acids {
+                        "Use {.gene} as a placeholder for gene name."
+                    } else {
+                        "Use {.segment} as a placeholder for segment name."
+                    };
+                    return Err(format!(
+                        "Invalid FASTA header template: '{name}' is not a valid metadata field. \
+                         Available fields: {known}. {placeholder}"
+                    ));
+                }
+            },
+        };
+        pieces.push(piece);
+        rest = &rest[open + len + 2..];
+    }
+    if !rest.is_empty() {
+        pieces.push(HeaderPiece::Text(rest.to_owned()));
+    }
+    Ok(pieces)
 }
 
 /// One answer record: the id and the header values of its row.
@@ -182,36 +301,31 @@ struct Record {
 
 /// A sequence endpoint: rows selected, ordered and paged like details, then their sequences
 /// streamed as FASTA, JSON or NDJSON.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn sequences(
-    state: AppState,
-    organism: Option<String>,
-    path_name: Option<String>,
-    kind: SequenceKind,
-    user: MaybeUser,
-    request_id: RequestId,
-    query: Option<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let target = match target(&state, organism, &user, &request_id).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let req = match read_request(query.as_deref(), &headers, &body, &target.info) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let output = match decode::output(&req, &headers, true, kind.route()) {
-        Ok(o) => o,
-        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &target.info),
-    };
-    let columns = {
+pub(crate) async fn sequences(call: LapisCall, kind: SequenceKind) -> Response {
+    let (target, req, output) =
+        match prepare(&call, |req, headers| decode::output(req, headers, true, kind.route())).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+    let checked = {
         let ix = target.view.collection();
-        match sequence_columns(&ix, kind, path_name.as_deref(), &req) {
-            Ok(c) => c,
-            Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &target.info),
-        }
+        sequence_columns(&ix, kind, call.name.as_deref(), &req).and_then(|columns| {
+            let template = req.fasta_header_template.as_deref();
+            if output.format != Format::Fasta
+                && let Some(t) = template
+            {
+                return Err(format!(
+                    "fastaHeaderTemplate is only applicable for FASTA format, but received: {t}"
+                ));
+            }
+            let all = call.name.is_none()
+                && (kind == SequenceKind::AlignedAminoAcid || ix.index().segments.len() > 1);
+            Ok((columns, header_template(template, &ix, kind, all)?))
+        })
+    };
+    let (columns, header) = match checked {
+        Ok(c) => c,
+        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &target.info),
     };
     if kind == SequenceKind::UnalignedNucleotide
         && matches!(target.view.collection().unaligned, Unaligned::None)
@@ -247,17 +361,17 @@ pub(crate) async fn sequences(
         Ok(r) => r,
         Err(r) => return r,
     };
-    let template = req.fasta_header_template.clone();
     let (view, viewer) = (target.view.clone(), target.viewer);
-    let store = state.store().clone();
+    let store = call.state.store().clone();
     let format = output.format;
     let runtime = tokio::runtime::Handle::current();
-    let hub = state
+    let hub = call
+        .state
         .organism(&target.name)
         .ok()
         .map(|o| (store, o.config.accession_prefix.clone(), viewer, runtime));
     respond::streaming_response(&output, target.info.data_version, move |out| {
-        write_sequences(out, &records, &columns, kind, format, template.as_deref(), &view, hub.as_ref())
+        write_sequences(out, &records, &columns, kind, format, &header, &view, hub.as_ref())
     })
 }
 
@@ -274,7 +388,7 @@ fn cell_text(v: &Value) -> String {
 
 /// A row's sequences by column name (`None`: absent), and its metadata by field name.
 type Sequences = Vec<(String, Option<Vec<u8>>)>;
-type Fields = Vec<(String, String)>;
+type Fields = Vec<(usize, String)>;
 
 /// Rows per index lock hold while streaming sequences.
 const ROWS_PER_HOLD: usize = 256;
@@ -286,7 +400,7 @@ fn write_sequences(
     columns: &[usize],
     kind: SequenceKind,
     format: Format,
-    template: Option<&str>,
+    header: &[HeaderPiece],
     view: &View,
     hub: Option<&(virion_store::Store, String, Option<virion_store::UserId>, tokio::runtime::Handle)>,
 ) -> std::io::Result<()> {
@@ -325,12 +439,13 @@ fn write_sequences(
                     };
                     seqs.push((column.name.clone(), seq));
                 }
-                let fields: Vec<(String, String)> = match template {
-                    Some(_) => {
-                        index.columns.iter().map(|c| (c.name.clone(), cell_text(&c.get(r.row)))).collect()
-                    }
-                    None => Vec::new(),
-                };
+                let fields: Fields = header
+                    .iter()
+                    .filter_map(|p| match p {
+                        HeaderPiece::Field(c) => Some((*c, header_value(&index.columns[*c].get(r.row)))),
+                        _ => None,
+                    })
+                    .collect();
                 batch.push((r, seqs, fields));
             }
             if kind == SequenceKind::UnalignedNucleotide
@@ -360,13 +475,13 @@ fn write_sequences(
             }
         }
         for (r, seqs, fields) in batch {
-            let several = seqs.len() > 1;
             match format {
                 Format::Fasta => {
                     for (name, seq) in &seqs {
                         let Some(seq) = seq else { continue };
-                        let header = fasta_header(template, &r.id, name, &fields, several);
-                        writeln!(out, ">{header}")?;
+                        out.write_all(b">")?;
+                        write_header(out, header, &r.id, name, &fields)?;
+                        out.write_all(b"\n")?;
                         out.write_all(seq)?;
                         out.write_all(b"\n")?;
                     }
@@ -391,7 +506,7 @@ fn write_sequences(
                         out.write_all(b"\n")?;
                     }
                 }
-                Format::Csv { .. } | Format::Tsv { .. } => {
+                Format::Csv { .. } | Format::Tsv { .. } | Format::Newick => {
                     unreachable!("sequences are FASTA, JSON or NDJSON")
                 }
             }
@@ -404,25 +519,35 @@ fn write_sequences(
     Ok(())
 }
 
-/// A FASTA header: the template with `{field}`, `{.segment}`/`{.gene}` filled in, else the id
-/// (and `|segment` when a row has several sequences).
-fn fasta_header(
-    template: Option<&str>,
+/// Writes a FASTA header from its pieces.
+fn write_header(
+    out: &mut dyn Write,
+    header: &[HeaderPiece],
     id: &str,
     name: &str,
-    fields: &[(String, String)],
-    several: bool,
-) -> String {
-    match template {
-        Some(t) => {
-            let mut h = t.replace("{.segment}", name).replace("{.gene}", name);
-            for (k, v) in fields {
-                h = h.replace(&format!("{{{k}}}"), v);
+    fields: &[(usize, String)],
+) -> std::io::Result<()> {
+    for piece in header {
+        match piece {
+            HeaderPiece::Text(t) => out.write_all(t.as_bytes())?,
+            HeaderPiece::Key => out.write_all(id.as_bytes())?,
+            HeaderPiece::SequenceName => out.write_all(name.as_bytes())?,
+            HeaderPiece::Field(c) => {
+                let value = fields.iter().find(|(k, _)| k == c).map_or("", |(_, v)| v.as_str());
+                out.write_all(value.as_bytes())?
             }
-            h.replace("{primaryKey}", id)
         }
-        None if several => format!("{id}|{name}"),
-        None => id.to_owned(),
+    }
+    Ok(())
+}
+
+/// A value in a FASTA header as LAPIS writes it (Jackson's `asText`: `null` for a null, Java's
+/// form of a float).
+fn header_value(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Float(f) => respond::java_double(*f),
+        other => cell_text(other),
     }
 }
 
@@ -464,13 +589,8 @@ pub(crate) async fn unknown_route(uri: axum::http::Uri) -> Response {
 }
 
 /// `GET /{organism}/sample/info`.
-pub(crate) async fn sample_info(
-    state: AppState,
-    organism: Option<String>,
-    user: MaybeUser,
-    request_id: RequestId,
-) -> Response {
-    let target = match target(&state, organism, &user, &request_id).await {
+pub(crate) async fn sample_info(call: LapisCall) -> Response {
+    let target = match target(&call).await {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -483,14 +603,8 @@ pub(crate) async fn sample_info(
 
 /// `GET /{organism}/sample/databaseConfig`: the schema as SILO's database_config says it
 /// (JSON, or YAML when asked for with `Accept: application/yaml`).
-pub(crate) async fn database_config(
-    state: AppState,
-    organism: Option<String>,
-    user: MaybeUser,
-    request_id: RequestId,
-    headers: HeaderMap,
-) -> Response {
-    let target = match target(&state, organism, &user, &request_id).await {
+pub(crate) async fn database_config(call: LapisCall) -> Response {
+    let target = match target(&call).await {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -512,16 +626,22 @@ pub(crate) async fn database_config(
             if ix.info.lineage_column == Some(i) {
                 m["generateLineageIndex"] = json!(true);
             }
+            if ix.index().phylo().is_some_and(|p| p.column() == i) {
+                m["isPhyloTreeField"] = json!(true);
+            }
             m
         })
         .collect();
     let features: Vec<JsonValue> = ix.info.features.iter().map(|f| json!({ "name": f })).collect();
-    let body = json!({ "schema": {
-        "instanceName": ix.info.instance_name, "opennessLevel": "OPEN", "primaryKey": ix.info.primary_key,
-        "metadata": metadata, "features": features,
-    } });
+    // An imported instance answers its own config, every key as written.
+    let body = ix.info.database_config.clone().unwrap_or_else(|| {
+        json!({ "schema": {
+            "instanceName": ix.info.instance_name, "opennessLevel": "OPEN", "primaryKey": ix.info.primary_key,
+            "metadata": metadata, "features": features,
+        } })
+    });
     let wants_yaml =
-        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("yaml"));
+        call.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("yaml"));
     let r = if wants_yaml {
         ([(header::CONTENT_TYPE, "application/yaml")], json_to_yaml(&body, 0)).into_response()
     } else {
@@ -567,13 +687,8 @@ fn scalar(v: &JsonValue) -> String {
 }
 
 /// `GET /{organism}/sample/referenceGenome`.
-pub(crate) async fn reference_genome(
-    state: AppState,
-    organism: Option<String>,
-    user: MaybeUser,
-    request_id: RequestId,
-) -> Response {
-    let target = match target(&state, organism, &user, &request_id).await {
+pub(crate) async fn reference_genome(call: LapisCall) -> Response {
+    let target = match target(&call).await {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -587,187 +702,76 @@ pub(crate) async fn reference_genome(
     respond::with_version(Json(body).into_response(), target.info.data_version)
 }
 
-/// `GET /{organism}/sample/lineageDefinition/{column}`: the lineage DAG as YAML.
-pub(crate) async fn lineage_definition(
-    state: AppState,
-    organism: Option<String>,
-    column: String,
-    user: MaybeUser,
-    request_id: RequestId,
-) -> Response {
-    let target = match target(&state, organism, &user, &request_id).await {
+/// `GET /{organism}/sample/lineageDefinition/{column}`: the lineage DAG as LAPIS writes it, YAML
+/// unless JSON is asked for (`Accept: application/json`).
+pub(crate) async fn lineage_definition(call: LapisCall) -> Response {
+    let column = call.name.clone().unwrap_or_default();
+    let target = match target(&call).await {
         Ok(t) => t,
         Err(r) => return r,
     };
     let ix = target.view.collection();
-    match &ix.query.lineage {
-        Some((c, lineage)) if ix.index().columns[*c].name.eq_ignore_ascii_case(&column) => {
-            let r = ([(header::CONTENT_TYPE, "application/yaml")], lineage.lineage_definition_yaml())
-                .into_response();
-            respond::with_version(r, target.info.data_version)
-        }
-        _ => respond::problem(
+    let Some((_, lineage)) =
+        ix.query.lineage.as_ref().filter(|(c, _)| ix.index().columns[*c].name.eq_ignore_ascii_case(&column))
+    else {
+        return respond::problem(
             StatusCode::NOT_FOUND,
             format!("{column:?} has no lineage definition"),
             &target.info,
-        ),
+        );
+    };
+    let defs = lineage.lineage_definition();
+    let wants_json = call
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    let r = if wants_json {
+        let body: serde_json::Map<String, JsonValue> = defs
+            .into_iter()
+            .map(|d| {
+                let mut node = serde_json::Map::new();
+                if !d.parents.is_empty() {
+                    node.insert("parents".into(), json!(d.parents));
+                }
+                if !d.aliases.is_empty() {
+                    node.insert("aliases".into(), json!(d.aliases));
+                }
+                (d.label, JsonValue::Object(node))
+            })
+            .collect();
+        Json(body).into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "application/yaml")], lineage_yaml(&defs)).into_response()
+    };
+    respond::with_version(r, target.info.data_version)
+}
+
+/// A lineage definition as Jackson's YAML mapper writes LAPIS's: a document start, plain keys,
+/// quoted values, list items at their key's indentation, `{}` for a lineage with neither
+/// parents nor aliases.
+fn lineage_yaml(defs: &[virion_index::LineageDef]) -> String {
+    let key = |k: &str| {
+        let plain = k.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if plain { k.to_owned() } else { serde_json::to_string(k).unwrap_or_default() }
+    };
+    let mut out = String::from("---\n");
+    for d in defs {
+        if d.parents.is_empty() && d.aliases.is_empty() {
+            out.push_str(&format!("{}: {{}}\n", key(&d.label)));
+            continue;
+        }
+        out.push_str(&format!("{}:\n", key(&d.label)));
+        for (name, list) in [("parents", &d.parents), ("aliases", &d.aliases)] {
+            if list.is_empty() {
+                continue;
+            }
+            out.push_str(&format!("  {name}:\n"));
+            for item in list {
+                out.push_str(&format!("  - {}\n", serde_json::to_string(item).unwrap_or_default()));
+            }
+        }
     }
-}
-
-// Route wrappers: each data route with and without the organism in the path, GET and POST
-// through one handler (a GET's body is empty).
-macro_rules! table_routes {
-    ($($with:ident, $default:ident => $endpoint:expr;)*) => {$(
-        pub async fn $with(
-            State(state): State<AppState>,
-            Path(organism): Path<String>,
-            user: MaybeUser,
-            Extension(id): Extension<RequestId>,
-            RawQuery(query): RawQuery,
-            headers: HeaderMap,
-            body: Bytes,
-        ) -> Response {
-            table(state, Some(organism), $endpoint, user, id, query, headers, body).await
-        }
-        pub async fn $default(
-            State(state): State<AppState>,
-            user: MaybeUser,
-            Extension(id): Extension<RequestId>,
-            RawQuery(query): RawQuery,
-            headers: HeaderMap,
-            body: Bytes,
-        ) -> Response {
-            table(state, None, $endpoint, user, id, query, headers, body).await
-        }
-    )*};
-}
-
-table_routes! {
-    aggregated, aggregated_default => Endpoint::Aggregated;
-    details, details_default => Endpoint::Details;
-    nucleotide_mutations, nucleotide_mutations_default => Endpoint::NucleotideMutations;
-    amino_acid_mutations, amino_acid_mutations_default => Endpoint::AminoAcidMutations;
-    nucleotide_insertions, nucleotide_insertions_default => Endpoint::NucleotideInsertions;
-    amino_acid_insertions, amino_acid_insertions_default => Endpoint::AminoAcidInsertions;
-}
-
-macro_rules! sequence_routes {
-    ($($with:ident, $with_name:ident, $default:ident, $default_name:ident => $kind:expr;)*) => {$(
-        pub async fn $with(
-            State(state): State<AppState>,
-            Path(organism): Path<String>,
-            user: MaybeUser,
-            Extension(id): Extension<RequestId>,
-            RawQuery(query): RawQuery,
-            headers: HeaderMap,
-            body: Bytes,
-        ) -> Response {
-            sequences(state, Some(organism), None, $kind, user, id, query, headers, body).await
-        }
-        pub async fn $with_name(
-            State(state): State<AppState>,
-            Path((organism, name)): Path<(String, String)>,
-            user: MaybeUser,
-            Extension(id): Extension<RequestId>,
-            RawQuery(query): RawQuery,
-            headers: HeaderMap,
-            body: Bytes,
-        ) -> Response {
-            sequences(state, Some(organism), Some(name), $kind, user, id, query, headers, body).await
-        }
-        pub async fn $default(
-            State(state): State<AppState>,
-            user: MaybeUser,
-            Extension(id): Extension<RequestId>,
-            RawQuery(query): RawQuery,
-            headers: HeaderMap,
-            body: Bytes,
-        ) -> Response {
-            sequences(state, None, None, $kind, user, id, query, headers, body).await
-        }
-        pub async fn $default_name(
-            State(state): State<AppState>,
-            Path(name): Path<String>,
-            user: MaybeUser,
-            Extension(id): Extension<RequestId>,
-            RawQuery(query): RawQuery,
-            headers: HeaderMap,
-            body: Bytes,
-        ) -> Response {
-            sequences(state, None, Some(name), $kind, user, id, query, headers, body).await
-        }
-    )*};
-}
-
-sequence_routes! {
-    aligned_nucleotides, aligned_nucleotides_named, aligned_nucleotides_default, aligned_nucleotides_default_named
-        => SequenceKind::AlignedNucleotide;
-    unaligned_nucleotides, unaligned_nucleotides_named, unaligned_nucleotides_default, unaligned_nucleotides_default_named
-        => SequenceKind::UnalignedNucleotide;
-    aligned_amino_acids, aligned_amino_acids_named, aligned_amino_acids_default, aligned_amino_acids_default_named
-        => SequenceKind::AlignedAminoAcid;
-}
-
-pub async fn info_route(
-    State(state): State<AppState>,
-    Path(organism): Path<String>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-) -> Response {
-    sample_info(state, Some(organism), user, id).await
-}
-pub async fn info_default(
-    State(state): State<AppState>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-) -> Response {
-    sample_info(state, None, user, id).await
-}
-pub async fn config_route(
-    State(state): State<AppState>,
-    Path(organism): Path<String>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-    headers: HeaderMap,
-) -> Response {
-    database_config(state, Some(organism), user, id, headers).await
-}
-pub async fn config_default(
-    State(state): State<AppState>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-    headers: HeaderMap,
-) -> Response {
-    database_config(state, None, user, id, headers).await
-}
-pub async fn reference_route(
-    State(state): State<AppState>,
-    Path(organism): Path<String>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-) -> Response {
-    reference_genome(state, Some(organism), user, id).await
-}
-pub async fn reference_default(
-    State(state): State<AppState>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-) -> Response {
-    reference_genome(state, None, user, id).await
-}
-pub async fn lineage_route(
-    State(state): State<AppState>,
-    Path((organism, column)): Path<(String, String)>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-) -> Response {
-    lineage_definition(state, Some(organism), column, user, id).await
-}
-pub async fn lineage_default(
-    State(state): State<AppState>,
-    Path(column): Path<String>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-) -> Response {
-    lineage_definition(state, None, column, user, id).await
+    out
 }

@@ -10,71 +10,64 @@
 // are: boxing them would only move the size.
 #![allow(clippy::result_large_err)]
 
+mod call;
 pub(crate) mod decode;
 pub mod handlers;
 pub(crate) mod respond;
 pub mod series;
 
 use axum::Router;
-use axum::routing::{any, get, post};
+use axum::routing::{MethodRouter, any, get, post};
+use virion_query::execute::Endpoint;
 
 use crate::state::AppState;
+use call::LapisCall;
+use handlers::SequenceKind;
 
-/// Every LAPIS route.
+/// Every LAPIS route, each under the default organism's root and under `/{organism}`.
 pub(crate) fn routes() -> Router<AppState> {
     use handlers as h;
-    use series as s;
-    let mut r = Router::new();
-    // (path under the root, with-organism handler, default-organism handler)
-    macro_rules! both {
-        ($path:literal, $with:expr, $default:expr) => {
-            r = r
-                .route(concat!("/{organism}", $path), get($with).post($with))
-                .route($path, get($default).post($default));
-        };
-    }
-    both!("/sample/aggregated", h::aggregated, h::aggregated_default);
-    both!("/sample/details", h::details, h::details_default);
-    both!("/sample/nucleotideMutations", h::nucleotide_mutations, h::nucleotide_mutations_default);
-    both!("/sample/aminoAcidMutations", h::amino_acid_mutations, h::amino_acid_mutations_default);
-    both!("/sample/nucleotideInsertions", h::nucleotide_insertions, h::nucleotide_insertions_default);
-    both!("/sample/aminoAcidInsertions", h::amino_acid_insertions, h::amino_acid_insertions_default);
-    both!("/sample/alignedNucleotideSequences", h::aligned_nucleotides, h::aligned_nucleotides_default);
-    both!(
-        "/sample/alignedNucleotideSequences/{name}",
-        h::aligned_nucleotides_named,
-        h::aligned_nucleotides_default_named
-    );
-    both!("/sample/unalignedNucleotideSequences", h::unaligned_nucleotides, h::unaligned_nucleotides_default);
-    both!(
-        "/sample/unalignedNucleotideSequences/{name}",
-        h::unaligned_nucleotides_named,
-        h::unaligned_nucleotides_default_named
-    );
-    both!("/sample/alignedAminoAcidSequences", h::aligned_amino_acids, h::aligned_amino_acids_default);
-    both!(
-        "/sample/alignedAminoAcidSequences/{name}",
-        h::aligned_amino_acids_named,
-        h::aligned_amino_acids_default_named
-    );
-    r.route("/{organism}/sample/info", get(h::info_route))
-        .route("/sample/info", get(h::info_default))
-        .route("/{organism}/sample/databaseConfig", get(h::config_route))
-        .route("/sample/databaseConfig", get(h::config_default))
-        .route("/{organism}/sample/referenceGenome", get(h::reference_route))
-        .route("/sample/referenceGenome", get(h::reference_default))
-        .route("/{organism}/sample/lineageDefinition/{column}", get(h::lineage_route))
-        .route("/sample/lineageDefinition/{column}", get(h::lineage_default))
-        .route("/{organism}/component/nucleotideMutationsOverTime", post(s::nucleotide_mutations_over_time))
-        .route("/component/nucleotideMutationsOverTime", post(s::nucleotide_mutations_over_time_default))
-        .route("/{organism}/component/aminoAcidMutationsOverTime", post(s::amino_acid_mutations_over_time))
-        .route("/component/aminoAcidMutationsOverTime", post(s::amino_acid_mutations_over_time_default))
-        .route("/{organism}/component/queriesOverTime", post(s::queries_over_time))
-        .route("/component/queriesOverTime", post(s::queries_over_time_default))
-        .route("/query/parse", post(s::query_parse))
-        .route("/{organism}/query/parse", post(s::query_parse_for))
-        .route("/actuator/health", get(h::health))
-        .route("/{organism}/actuator/health", get(h::health))
+    let table = |endpoint: Endpoint| {
+        let answer = move |call: LapisCall| h::table(call, endpoint);
+        get(answer).post(answer)
+    };
+    let sequences = |kind: SequenceKind| {
+        let answer = move |call: LapisCall| h::sequences(call, kind);
+        get(answer).post(answer)
+    };
+    let routes: Vec<(&str, MethodRouter<AppState>)> = vec![
+        ("/sample/aggregated", table(Endpoint::Aggregated)),
+        ("/sample/details", table(Endpoint::Details)),
+        ("/sample/nucleotideMutations", table(Endpoint::NucleotideMutations)),
+        ("/sample/aminoAcidMutations", table(Endpoint::AminoAcidMutations)),
+        ("/sample/nucleotideInsertions", table(Endpoint::NucleotideInsertions)),
+        ("/sample/aminoAcidInsertions", table(Endpoint::AminoAcidInsertions)),
+        ("/sample/mostRecentCommonAncestor", get(h::mrca).post(h::mrca)),
+        ("/sample/phyloSubtree", get(h::phylo_subtree).post(h::phylo_subtree)),
+        ("/sample/alignedNucleotideSequences", sequences(SequenceKind::AlignedNucleotide)),
+        ("/sample/alignedNucleotideSequences/{name}", sequences(SequenceKind::AlignedNucleotide)),
+        ("/sample/unalignedNucleotideSequences", sequences(SequenceKind::UnalignedNucleotide)),
+        ("/sample/unalignedNucleotideSequences/{name}", sequences(SequenceKind::UnalignedNucleotide)),
+        ("/sample/alignedAminoAcidSequences", sequences(SequenceKind::AlignedAminoAcid)),
+        ("/sample/alignedAminoAcidSequences/{name}", sequences(SequenceKind::AlignedAminoAcid)),
+        ("/sample/info", get(h::sample_info)),
+        ("/sample/databaseConfig", get(h::database_config)),
+        ("/sample/referenceGenome", get(h::reference_genome)),
+        ("/sample/lineageDefinition/{column}", get(h::lineage_definition)),
+        (
+            "/component/nucleotideMutationsOverTime",
+            post(|c: LapisCall| series::mutations_over_time(c, false)),
+        ),
+        ("/component/aminoAcidMutationsOverTime", post(|c: LapisCall| series::mutations_over_time(c, true))),
+        ("/component/queriesOverTime", post(series::queries_over_time)),
+        ("/query/parse", post(series::query_parse)),
+        ("/actuator/health", get(h::health)),
+    ];
+    routes
+        .into_iter()
+        .fold(Router::new(), |r, (path, method)| {
+            r.route(&format!("/{{organism}}{path}"), method.clone()).route(path, method)
+        })
         .merge(unknown_under_roots())
 }
 

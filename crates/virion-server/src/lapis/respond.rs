@@ -20,18 +20,40 @@ use super::decode::{Delivery, Format, Output};
 pub(crate) struct Info {
     pub data_version: Option<i64>,
     pub request_id: String,
+    /// "<instance> on <host> at <UTC time>", as LAPIS says where and when it answered.
+    pub request_info: Option<String>,
 }
 
 impl Info {
+    /// The fields in LAPIS's order. Virion is both the API and the engine behind it, so
+    /// `siloVersion` names Virion's query engine.
     pub(crate) fn json(&self) -> JsonValue {
         json!({
             "dataVersion": self.data_version.map(|v| v.to_string()),
             "requestId": self.request_id,
-            "lapisVersion": concat!("virion ", env!("CARGO_PKG_VERSION")),
-            "siloVersion": JsonValue::Null,
+            "requestInfo": self.request_info,
             "reportTo": "the operators of this Virion node",
+            "lapisVersion": concat!("virion ", env!("CARGO_PKG_VERSION")),
+            "siloVersion": concat!("virion-query ", env!("CARGO_PKG_VERSION")),
         })
     }
+}
+
+/// LAPIS's `requestInfo`: the instance, the host the request was sent to (without port) and
+/// the UTC time as Java's `LocalDateTime` prints it (seconds and fraction only when non-zero).
+pub(crate) fn request_info(instance: &str, headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.parse::<axum::http::uri::Authority>().map_or(h.to_owned(), |a| a.host().to_owned()))
+        .unwrap_or_else(|| "localhost".to_owned());
+    let now = chrono::Utc::now().naive_utc();
+    let time = if chrono::Timelike::second(&now) == 0 && chrono::Timelike::nanosecond(&now) == 0 {
+        now.format("%Y-%m-%dT%H:%M")
+    } else {
+        now.format("%Y-%m-%dT%H:%M:%S%.f")
+    };
+    format!("{instance} on {host} at {time}")
 }
 
 /// An RFC 7807 problem in LAPIS's envelope.
@@ -102,7 +124,7 @@ fn csv_text(c: &Cell) -> String {
 
 /// Java's `Double.toString`: the shortest digits that read back, in plain notation from 10⁻³ up
 /// to 10⁷ (always with a fractional part), else as `d.dddE±n`.
-fn java_double(f: f64) -> String {
+pub(crate) fn java_double(f: f64) -> String {
     if !f.is_finite() {
         return if f.is_nan() {
             "NaN".into()
@@ -123,13 +145,18 @@ fn java_double(f: f64) -> String {
     format!("{mantissa}E{exponent}")
 }
 
-/// RFC 4180: quote a cell holding the separator, a quote or a line break.
-fn quoted(text: &str, sep: char) -> String {
-    if text.contains([sep, '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
+/// A cell as commons-csv's default format (minimal quoting) writes it, which is what LAPIS's
+/// CSV and TSV writer uses: a null is empty and never quoted; a value is quoted when it is an
+/// empty first cell of a line, starts with a character up to `#`, holds the separator, a quote
+/// or a line break, or ends with a character up to a space.
+fn quoted(text: Option<&str>, sep: char, first: bool) -> String {
+    let Some(text) = text else { return String::new() };
+    let quote = match (text.chars().next(), text.chars().last()) {
+        (None, _) => first,
+        (Some(c), Some(last)) => c <= '#' || text.contains([sep, '"', '\n', '\r']) || last <= ' ',
+        (Some(_), None) => unreachable!("a non-empty text has a last character"),
+    };
+    if quote { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 /// IANA TSV: tabs, line breaks and backslashes escaped.
@@ -151,7 +178,7 @@ fn escaped(text: &str) -> String {
 pub(crate) fn table_bytes(table: &Table, output: &Output, info: &Info) -> Vec<u8> {
     let format = output.format;
     match format {
-        Format::Json | Format::Fasta | Format::Ndjson => {
+        Format::Json | Format::Fasta | Format::Ndjson | Format::Newick => {
             let data: Vec<JsonValue> = table
                 .rows
                 .iter()
@@ -175,19 +202,25 @@ pub(crate) fn table_bytes(table: &Table, output: &Output, info: &Info) -> Vec<u8
                 Format::Tsv { .. } => ('\t', false),
                 _ => (',', false),
             };
-            let cell = |t: &str| if escape { escaped(t) } else { quoted(t, sep) };
+            let line = |cells: &mut dyn Iterator<Item = Option<String>>| {
+                let cells: Vec<String> = cells
+                    .enumerate()
+                    .map(|(i, t)| match (escape, t) {
+                        (true, t) => escaped(t.as_deref().unwrap_or("")),
+                        (false, t) => quoted(t.as_deref(), sep, i == 0),
+                    })
+                    .collect();
+                cells.join(&sep.to_string()) + "\n"
+            };
             let mut out = String::new();
             if headers {
-                out.push_str(
-                    &table.columns.iter().map(|c| cell(c)).collect::<Vec<_>>().join(&sep.to_string()),
-                );
-                out.push('\n');
+                out.push_str(&line(&mut table.columns.iter().map(|c| Some(c.clone()))));
             }
             for r in &table.rows {
-                out.push_str(
-                    &r.iter().map(|c| cell(&csv_text(c))).collect::<Vec<_>>().join(&sep.to_string()),
-                );
-                out.push('\n');
+                out.push_str(&line(&mut r.iter().map(|c| match c {
+                    Cell::Null => None,
+                    other => Some(csv_text(other)),
+                })));
             }
             out.into_bytes()
         }
@@ -352,6 +385,19 @@ mod tests {
         let out = |format| Output { format, sequences: false, compression: None, download: None };
         let csv = String::from_utf8(table_bytes(&table, &out(Format::Csv { headers: true }), &info)).unwrap();
         assert_eq!(csv, "name,count\n\"a,\"\"b\"\"\tc\nd\",3\n,0.5\n");
+        // commons-csv's minimal quoting: an empty first cell, a first character up to `#`, a
+        // last one up to a space; a null is never quoted.
+        let edge = Table {
+            columns: vec!["a".into(), "b".into()],
+            rows: vec![
+                vec![Cell::Str(String::new()), Cell::Str(String::new())],
+                vec![Cell::Str("#1".into()), Cell::Str("x ".into())],
+                vec![Cell::Str("!a".into()), Cell::Str("-1".into())],
+                vec![Cell::Null, Cell::Null],
+            ],
+        };
+        let csv = String::from_utf8(table_bytes(&edge, &out(Format::Csv { headers: false }), &info)).unwrap();
+        assert_eq!(csv, "\"\",\n\"#1\",\"x \"\n\"!a\",-1\n,\n");
         let tsv = String::from_utf8(table_bytes(
             &table,
             &out(Format::Tsv { headers: false, escaped: true }),

@@ -4,20 +4,16 @@
 //! Every cell of a time series is a count and a coverage, never only a proportion, so that
 //! series from several parts (or nodes) add up.
 
-use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde_json::{Value as JsonValue, json};
-use virion_query::{DateRange, Expr, LapisRequest, Series};
+use virion_query::{DateRange, LapisRequest, Series};
 
+use super::call::LapisCall;
 use super::handlers::target;
 use super::respond::{self, Info};
-use crate::RequestId;
-use crate::auth::MaybeUser;
-use crate::state::AppState;
 
 /// More cells than this in one time series are refused (a request must not pin the server).
 const MAX_CELLS: usize = 100_000;
@@ -81,19 +77,13 @@ fn series_body(label_key: &str, series: Series, ranges: &[JsonValue], info: &Inf
     respond::with_version(axum::Json(body).into_response(), info.data_version)
 }
 
-async fn mutations_over_time(
-    state: AppState,
-    organism: Option<String>,
-    user: MaybeUser,
-    id: RequestId,
-    body: Bytes,
-    amino_acid: bool,
-) -> Response {
-    let t = match target(&state, organism, &user, &id).await {
+/// `POST /{organism}/component/{nucleotide,aminoAcid}MutationsOverTime`.
+pub(crate) async fn mutations_over_time(call: LapisCall, amino_acid: bool) -> Response {
+    let t = match target(&call).await {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let req = match series_request(&body, "includeMutations") {
+    let req = match series_request(&call.body, "includeMutations") {
         Ok(r) => r,
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &t.info),
     };
@@ -124,56 +114,14 @@ async fn mutations_over_time(
     result.unwrap_or_else(|r| r)
 }
 
-pub async fn nucleotide_mutations_over_time(
-    State(state): State<AppState>,
-    Path(organism): Path<String>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-    body: Bytes,
-) -> Response {
-    mutations_over_time(state, Some(organism), user, id, body, false).await
-}
-
-pub async fn amino_acid_mutations_over_time(
-    State(state): State<AppState>,
-    Path(organism): Path<String>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-    body: Bytes,
-) -> Response {
-    mutations_over_time(state, Some(organism), user, id, body, true).await
-}
-
-pub async fn nucleotide_mutations_over_time_default(
-    State(state): State<AppState>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-    body: Bytes,
-) -> Response {
-    mutations_over_time(state, None, user, id, body, false).await
-}
-
-pub async fn amino_acid_mutations_over_time_default(
-    State(state): State<AppState>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-    body: Bytes,
-) -> Response {
-    mutations_over_time(state, None, user, id, body, true).await
-}
-
-async fn queries_over_time_inner(
-    state: AppState,
-    organism: Option<String>,
-    user: MaybeUser,
-    id: RequestId,
-    body: Bytes,
-) -> Response {
-    let t = match target(&state, organism, &user, &id).await {
+/// `POST /{organism}/component/queriesOverTime`: `countQuery` and `coverageQuery` are
+/// advancedQuery strings.
+pub(crate) async fn queries_over_time(call: LapisCall) -> Response {
+    let t = match target(&call).await {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let req = match series_request(&body, "queries") {
+    let req = match series_request(&call.body, "queries") {
         Ok(r) => r,
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &t.info),
     };
@@ -207,76 +155,28 @@ async fn queries_over_time_inner(
     result.unwrap_or_else(|r| r)
 }
 
-/// `POST /{organism}/component/queriesOverTime`: `countQuery` and `coverageQuery` are
-/// advancedQuery strings.
-pub async fn queries_over_time(
-    State(state): State<AppState>,
-    Path(organism): Path<String>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-    body: Bytes,
-) -> Response {
-    queries_over_time_inner(state, Some(organism), user, id, body).await
-}
-
-pub async fn queries_over_time_default(
-    State(state): State<AppState>,
-    user: MaybeUser,
-    Extension(id): Extension<RequestId>,
-    body: Bytes,
-) -> Response {
-    queries_over_time_inner(state, None, user, id, body).await
-}
-
-fn expr_json(e: &Expr) -> JsonValue {
-    match e {
-        Expr::And(c) => json!({ "type": "And", "children": c.iter().map(expr_json).collect::<Vec<_>>() }),
-        Expr::Or(c) => json!({ "type": "Or", "children": c.iter().map(expr_json).collect::<Vec<_>>() }),
-        Expr::Not(i) => json!({ "type": "Not", "child": expr_json(i) }),
-        Expr::Maybe(i) => json!({ "type": "Maybe", "child": expr_json(i) }),
-        Expr::NOf { n, exactly, children } => json!({
-            "type": "N-Of", "numberOfMatchers": n, "matchExactly": exactly,
-            "children": children.iter().map(expr_json).collect::<Vec<_>>(),
-        }),
-        Expr::Mutation { name, position, target } => json!({
-            "type": "Mutation", "sequenceName": name, "position": position, "symbol": format!("{target:?}"),
-        }),
-        Expr::Insertion { name, position, pattern } => json!({
-            "type": "Insertion", "sequenceName": name, "position": position, "value": pattern,
-        }),
-        Expr::Metadata { field, op, value } => {
-            json!({ "type": "Metadata", "column": field, "operator": op, "value": value })
-        }
-        Expr::IsNull(field) => json!({ "type": "IsNull", "column": field }),
-        Expr::Lineage(name) => json!({ "type": "Lineage", "value": name }),
-    }
-}
-
-/// `POST /query/parse` (and per organism): parses advancedQuery strings without running
-/// them; always HTTP 200, failures reported per query.
-pub async fn query_parse(Extension(id): Extension<RequestId>, headers: HeaderMap, body: Bytes) -> Response {
-    let info = Info { data_version: None, request_id: id.0 };
-    let body: JsonValue = match super::decode::body(&headers, &body) {
+/// `POST /query/parse` (and per organism): translates advancedQuery strings into SILO's filter
+/// expressions as LAPIS does, against the organism's schema, without running them; always HTTP
+/// 200, failures reported per query. `doFullValidation` also checks positions and names.
+pub(crate) async fn query_parse(call: LapisCall) -> Response {
+    let t = match target(&call).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let body: JsonValue = match super::decode::body(&call.headers, &call.body) {
         Ok(super::decode::Body::Json(j)) => j,
         Ok(_) => json!({}),
-        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
+        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &t.info),
     };
-    let queries = body.get("queries").and_then(JsonValue::as_array).cloned().unwrap_or_default();
-    let data: Vec<JsonValue> = queries
-        .iter()
-        .map(|q| match virion_query::parse_advanced(q.as_str().unwrap_or("")) {
-            Ok(expr) => json!({ "type": "success", "filter": expr_json(&expr) }),
-            Err(e) => json!({ "type": "failure", "error": e.to_string() }),
-        })
-        .collect();
-    axum::Json(json!({ "data": data, "info": info.json() })).into_response()
-}
-
-pub async fn query_parse_for(
-    Path(_organism): Path<String>,
-    id: Extension<RequestId>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    query_parse(id, headers, body).await
+    let queries: Option<Vec<String>> = body
+        .get("queries")
+        .and_then(JsonValue::as_array)
+        .and_then(|a| a.iter().map(|q| q.as_str().map(str::to_owned)).collect());
+    let Some(queries) = queries else {
+        return respond::problem(StatusCode::BAD_REQUEST, "queries must be a list of strings", &t.info);
+    };
+    let full = body.get("doFullValidation").and_then(JsonValue::as_bool).unwrap_or(false);
+    let parsed = virion_query::parse_queries(&t.view.collection().query, &queries, full);
+    let data = serde_json::to_value(&parsed).expect("parsed queries serialise");
+    axum::Json(json!({ "data": data, "info": t.info.json() })).into_response()
 }

@@ -190,6 +190,16 @@ fn count_cell(cell: &Cell) -> Option<u64> {
 }
 
 /// `collectionDate` or `collection_date` → "Collection date".
+/// Each field's display name: the organism schema's, else [`label`]'s words.
+fn labels(state: &AppState, organism: &str) -> HashMap<String, String> {
+    state
+        .organism(organism)
+        .map(|o| {
+            o.config.fields.iter().filter_map(|f| Some((f.name.clone(), f.display_name.clone()?))).collect()
+        })
+        .unwrap_or_default()
+}
+
 fn label(field: &str) -> String {
     let mut out = String::new();
     for (i, c) in field.chars().enumerate() {
@@ -205,6 +215,7 @@ fn label(field: &str) -> String {
         }
     }
     match field {
+        "accessionVersion" => "Accession".into(),
         "nextcladePangoLineage" => "Pango lineage".into(),
         "nextcladeClade" => "Clade".into(),
         "qcOverallStatus" => "QC status".into(),
@@ -629,6 +640,9 @@ async fn search(
     let facet_filters = filters.clone();
     let key = primary_key(&state, &organism);
     let order_in = order.clone();
+    let named = labels(&state, &organism);
+    let label_for = move |name: &str| named.get(name).cloned().unwrap_or_else(|| label(name));
+    let label_of = label_for.clone();
     let found = query(&state, &organism, move |parts, index, lineage, budget| {
         let all_columns: Vec<String> = index.columns.iter().map(|c| c.name.clone()).collect();
         let fields = filter_fields(index, lineage);
@@ -667,7 +681,7 @@ async fn search(
                 };
                 filters_out.push(FieldFilter {
                     name: name.clone(),
-                    label: label(name),
+                    label: label_for(name),
                     kind: *kind,
                     facet,
                     primary: is_primary(name, *kind),
@@ -700,6 +714,7 @@ async fn search(
         organism: organism.clone(),
         display_name: display.clone(),
         params,
+        labels: all_columns.iter().map(|c| (c.clone(), label_of(c))).collect(),
         all_columns,
         page,
         page_size,
@@ -719,7 +734,7 @@ async fn search(
             s.fields = fields
                 .into_iter()
                 .map(|(name, kind, _)| FieldFilter {
-                    label: label(&name),
+                    label: label_of(&name),
                     primary: is_primary(&name, kind),
                     name,
                     kind,
@@ -859,6 +874,17 @@ async fn record(
         && store.can(s.user.id, virion_store::Action::Revise, rec.group).await.unwrap_or(false)
     {
         r.revise_link = Some(format!("/{}/edit/{av}", org.config.name));
+    }
+    // The tree links, when the organism's tree holds the genome's placement.
+    if let Some(node) = &r.placement_node
+        && let Some(slot) = state.collections().get(&org.config.name)
+    {
+        let ix = slot.read().expect("index lock");
+        if let Some(p) = ix.index().phylo()
+            && p.tree().node(node).is_some()
+        {
+            r.tree_field = Some(ix.index().columns[p.column()].name.clone());
+        }
     }
     let mut chrome = chrome(&state, av.to_string(), Some(&org.config.name));
     chrome.user = session.map(|s| s.user.name);
@@ -1016,6 +1042,9 @@ fn record_view(
         base_url,
         curator_csrf: None,
         revise_link: None,
+        placement_node: nc["nearestNodeName"].as_str().filter(|n| !n.is_empty()).map(str::to_owned),
+        // Set by the caller, which knows the organism's collection.
+        tree_field: None,
     }
 }
 

@@ -1,0 +1,56 @@
+//! What every LAPIS route reads from a request, extracted once, so that one handler serves a
+//! route under the default organism's root and under `/{organism}`, for GET and POST alike.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
+use crate::RequestId;
+use crate::auth::MaybeUser;
+use crate::state::AppState;
+
+/// One LAPIS request: the node, the caller, the path's names and the raw query and body.
+pub(crate) struct LapisCall {
+    pub state: AppState,
+    /// `None`: the default organism's root (`/sample/…`).
+    pub organism: Option<String>,
+    /// The route's other path parameter, if any: a segment, a gene or a lineage column.
+    pub name: Option<String>,
+    pub user: MaybeUser,
+    pub request_id: RequestId,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    /// Empty for a GET.
+    pub body: Bytes,
+}
+
+impl FromRequest<AppState> for LapisCall {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let params = RawPathParams::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let (mut organism, mut name) = (None, None);
+        for (key, value) in &params {
+            if key == "organism" {
+                organism = Some(value.to_owned());
+            } else {
+                name = Some(value.to_owned());
+            }
+        }
+        let user =
+            MaybeUser::from_request_parts(&mut parts, state).await.map_err(IntoResponse::into_response)?;
+        // Always set by the app's middleware; a router without it (a unit test) gets no id.
+        let request_id =
+            parts.extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId(String::new()));
+        let query = parts.uri.query().map(str::to_owned);
+        let headers = parts.headers.clone();
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(LapisCall { state: state.clone(), organism, name, user, request_id, query, headers, body })
+    }
+}
