@@ -219,7 +219,10 @@ try {
 
   // Sorting by a column header keeps the filter.
   await page.goto(`${base}/sars-cov-2/search?nextcladePangoLineage=${encodeURIComponent(lineage + '*')}`);
-  await page.locator('#results thead th a', { hasText: 'accessionVersion' }).click();
+  // Headers read the schema's display names; the column's own name is the link's title.
+  const accessionHeader = page.locator('#results thead th a[title="accessionVersion"]');
+  check((await accessionHeader.textContent()).trim().startsWith('Accession'), 'header shows the display name');
+  await accessionHeader.click();
   await page.waitForURL(/orderBy=accessionVersion/);
   check(page.url().includes('nextcladePangoLineage='), 'sorting keeps the filter');
 
