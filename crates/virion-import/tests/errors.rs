@@ -4,25 +4,9 @@
 mod common;
 
 use base64::Engine as _;
-use common::{compress, data, first_error, read_all, schema};
+use common::{MAIN, compress, data, first_error, loculus_line, read_all, schema, silo_line};
 use serde_json::{Value as Json, json};
 use virion_import::{ImportError, Importer};
-
-const MAIN: &str = "ATTAAAGGTTTATACCTTCCCAGGTAACAA";
-
-fn silo_line() -> Json {
-    json!({"accession":"s1","date":"2021-03-18","country":"CH","pangoLineage":"B.1","age":1,"reads":2,
-           "qcScore":0.5,"isComplete":true,"main":{"sequence":MAIN,"insertions":[]},"unaligned_main":"ACGT",
-           "S":{"sequence":"MFVFLVLLPL","insertions":[]},"E":null})
-}
-
-fn loculus_line() -> Json {
-    json!({"metadata":{"accession":"s1","date":"2021-03-18","country":"CH","pangoLineage":"B.1","age":1,"reads":2,
-                       "qcScore":0.5,"isComplete":true},
-           "unalignedNucleotideSequences":{"main":"ACGT"},"alignedNucleotideSequences":{"main":MAIN},
-           "nucleotideInsertions":{"main":[]},"alignedAminoAcidSequences":{"S":"MFVFLVLLPL","E":null},
-           "aminoAcidInsertions":{"S":[],"E":[]}})
-}
 
 /// The error for a SILO line changed by `edit`, the line preceded by one good line.
 fn silo_error(edit: impl FnOnce(&mut Json)) -> String {

@@ -4,25 +4,9 @@
 
 mod common;
 
-use common::{read_all, schema};
+use common::{MAIN, loculus_line, read_all, schema, silo_line};
 use serde_json::{Value as Json, json};
 use virion_import::{ImportRecord, Importer};
-
-const MAIN: &str = "ATTAAAGGTTTATACCTTCCCAGGTAACAA";
-
-fn silo_line() -> Json {
-    json!({"accession":"s1","date":"2021-03-18","country":"CH","pangoLineage":"B.1","age":1,"reads":2,
-           "qcScore":0.5,"isComplete":true,"main":{"sequence":MAIN,"insertions":[]},"unaligned_main":"ACGT",
-           "S":{"sequence":"MFVFLVLLPL","insertions":[]},"E":null})
-}
-
-fn loculus_line() -> Json {
-    json!({"metadata":{"accession":"s1","date":"2021-03-18","country":"CH","pangoLineage":"B.1","age":1,"reads":2,
-                       "qcScore":0.5,"isComplete":true},
-           "unalignedNucleotideSequences":{"main":"ACGT"},"alignedNucleotideSequences":{"main":MAIN},
-           "nucleotideInsertions":{"main":[]},"alignedAminoAcidSequences":{"S":"MFVFLVLLPL","E":null},
-           "aminoAcidInsertions":{"S":[],"E":[]}})
-}
 
 fn one(importer: &Importer, line: &Json) -> ImportRecord {
     let mut records = read_all(importer, line.to_string().into_bytes(), "input.ndjson")

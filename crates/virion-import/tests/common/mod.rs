@@ -5,7 +5,27 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use serde_json::{Value as Json, json};
 use virion_import::{ImportError, ImportRecord, ImportSchema, Importer, Insertion, ReadOptions, Value};
+
+/// The aligned `main` of the test instance's one good record.
+pub const MAIN: &str = "ATTAAAGGTTTATACCTTCCCAGGTAACAA";
+
+/// One good record in SILO's flat layout.
+pub fn silo_line() -> Json {
+    json!({"accession":"s1","date":"2021-03-18","country":"CH","pangoLineage":"B.1","age":1,"reads":2,
+           "qcScore":0.5,"isComplete":true,"main":{"sequence":MAIN,"insertions":[]},"unaligned_main":"ACGT",
+           "S":{"sequence":"MFVFLVLLPL","insertions":[]},"E":null})
+}
+
+/// The same record in Loculus's layout.
+pub fn loculus_line() -> Json {
+    json!({"metadata":{"accession":"s1","date":"2021-03-18","country":"CH","pangoLineage":"B.1","age":1,"reads":2,
+                       "qcScore":0.5,"isComplete":true},
+           "unalignedNucleotideSequences":{"main":"ACGT"},"alignedNucleotideSequences":{"main":MAIN},
+           "nucleotideInsertions":{"main":[]},"alignedAminoAcidSequences":{"S":"MFVFLVLLPL","E":null},
+           "aminoAcidInsertions":{"S":[],"E":[]}})
+}
 
 pub fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
