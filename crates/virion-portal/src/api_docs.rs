@@ -49,6 +49,14 @@ fn body(op: &Value) -> Markup {
     }
 }
 
+/// Whether an operation may be called without a token: no security requirement, or an empty
+/// one among the alternatives (`security: [{}]`).
+fn public(op: &Value) -> bool {
+    op["security"]
+        .as_array()
+        .is_some_and(|s| s.is_empty() || s.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())))
+}
+
 pub fn render(chrome: &Chrome, spec: &Value) -> String {
     let paths = spec["paths"].as_object().cloned().unwrap_or_default();
     let mut routes: Vec<(&String, &Value)> = paths.iter().collect();
@@ -75,7 +83,7 @@ pub fn render(chrome: &Chrome, spec: &Value) -> String {
                             div.operation {
                                 h3 { span class={ "method " (m) } { (m.to_uppercase()) } " " (op["summary"].as_str().unwrap_or_default()) }
                                 @if let Some(d) = op["description"].as_str() { p { (d) } }
-                                @if op["security"].as_array().is_some_and(|s| s.is_empty()) { p.hint { "Public." } }
+                                @if public(op) { p.hint { "Public." } }
                                 (parameters(op))
                                 (body(op))
                             }
@@ -100,13 +108,16 @@ mod tests {
             "paths": {
                 "/{organism}/sample/aggregated": { "get": { "summary": "Counts", "security": [],
                     "parameters": [{ "name": "fields", "in": "query", "example": "country" }] } },
-                "/api/login": { "post": { "summary": "Log in", "requestBody": { "content": { "application/json": {} } } } }
+                "/api/login": { "post": { "summary": "Log in", "requestBody": { "content": { "application/json": {} } } } },
+                "/api/tokens": { "post": { "summary": "New token", "security": [{ "bearer": [] }] } },
+                "/api/organisms": { "get": { "summary": "Organisms", "security": [{}] } }
             }
         });
         let html = render(&Chrome::default(), &spec);
         assert!(html.contains(r##"href="#organism-sample-aggregated""##));
         assert!(html.contains("<code>fields</code>") && html.contains("Public."));
         assert!(html.contains("Request body: <code>application/json</code>"));
+        assert_eq!(html.matches("Public.").count(), 2, "{html}");
         assert_eq!(anchor("/"), "root");
     }
 }

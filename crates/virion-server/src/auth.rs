@@ -4,11 +4,11 @@ use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use virion_store::{TokenId, User};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemResponse};
 use crate::state::AppState;
 
 /// The caller, if a valid token was sent (`None`: the public).
@@ -45,36 +45,68 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
     name: String,
     password: String,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginResponse {
+    /// The bearer token; shown only now.
+    token: String,
+    token_id: i64,
+    user: String,
+    is_admin: bool,
+}
+
+#[utoipa::path(post, path = "/api/login", summary = "Log in with a local account; returns a bearer token",
+    request_body = LoginRequest, security(()),
+    responses((status = 200, description = "A new token", body = LoginResponse),
+        (status = 401, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<LoginRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LoginResponse>, ApiError> {
     let user =
         state.store().verify_password(&req.name, &req.password).await?.ok_or(ApiError::Unauthenticated)?;
     let (id, token) = state.store().create_token(user.id, "login").await?;
-    Ok(Json(json!({ "token": token, "tokenId": id.0, "user": user.name, "isAdmin": user.is_admin })))
+    Ok(Json(LoginResponse { token, token_id: id.0, user: user.name, is_admin: user.is_admin }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
+    /// What the token is for, to recognise it later.
     name: String,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewToken {
+    token_id: i64,
+    /// The bearer token; shown only now.
+    token: String,
+}
+
+#[utoipa::path(post, path = "/api/tokens", summary = "Create an API token for the caller",
+    request_body = TokenRequest, security(("bearer" = [])),
+    responses((status = 201, description = "The new token", body = NewToken),
+        (status = 401, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn create_token(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Json(req): Json<TokenRequest>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     let (id, token) = state.store().create_token(user.id, &req.name).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "tokenId": id.0, "token": token }))))
+    Ok((StatusCode::CREATED, Json(NewToken { token_id: id.0, token })))
 }
 
+#[utoipa::path(delete, path = "/api/tokens/{id}", summary = "Revoke one of the caller's tokens",
+    params(("id" = i64, Path, description = "The token's id (tokenId)")), security(("bearer" = [])),
+    responses((status = 204, description = "revoked"), (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

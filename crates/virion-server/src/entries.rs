@@ -5,52 +5,113 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 use virion_schema::{Issue, Row, Severity, Validator};
 use virion_store::{
     Accession, AccessionVersion, DataUseTerms, ListFilter, ProcessingResult, Revision, Scope, Status,
 };
 
 use crate::auth::{AuthUser, MaybeUser};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemResponse};
 use crate::state::{AppState, HubOrganism};
-use crate::views::version_json;
+use crate::views::{TermsJson, VersionView, version_json};
 
-pub async fn organisms(State(state): State<AppState>) -> Json<Value> {
-    let mut list: Vec<Value> = state
-        .organisms()
-        .map(|o| {
-            json!({
-                "name": o.config.name,
-                "displayName": o.config.display_name,
-                "accessionPrefix": o.config.accession_prefix,
-                "dataset": o.config.dataset,
-            })
-        })
-        .collect();
-    list.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-    Json(Value::Array(list))
+/// An organism the hub serves.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganismView {
+    #[schema(example = "sars-cov-2")]
+    name: String,
+    display_name: String,
+    accession_prefix: String,
+    /// The Nextclade dataset its sequences are processed with.
+    dataset: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[utoipa::path(get, path = "/api/organisms", summary = "Organisms served", security(()),
+    responses((status = 200, description = "list", body = Vec<OrganismView>), (status = 500, response = ProblemResponse)))]
+pub async fn organisms(State(state): State<AppState>) -> Json<Vec<OrganismView>> {
+    let mut list: Vec<OrganismView> = state
+        .organisms()
+        .map(|o| OrganismView {
+            name: o.config.name.clone(),
+            display_name: o.config.display_name.clone(),
+            accession_prefix: o.config.accession_prefix.clone(),
+            dataset: o.config.dataset.clone(),
+        })
+        .collect();
+    list.sort_by(|a, b| a.name.cmp(&b.name));
+    Json(list)
+}
+
+/// The organism a hub route acts on.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct OrganismPath {
+    #[param(example = "sars-cov-2")]
+    pub(crate) organism: String,
+}
+
+/// One version of an organism's entry.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct EntryPath {
+    #[param(example = "sars-cov-2")]
+    pub(crate) organism: String,
+    #[param(example = "VSC000001X.1")]
+    accession_version: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     group: Option<String>,
+    /// RECEIVED, IN_PROCESSING, PROCESSED, APPROVED or RELEASED.
+    #[param(example = "PROCESSED")]
     status: Option<String>,
     submission_id: Option<String>,
+    /// 1 to 100000; default 1000.
+    #[param(default = 1000)]
     limit: Option<i64>,
     #[serde(default)]
+    #[param(default = 0)]
     offset: i64,
 }
 
+/// How many of a group's versions are in a status (and processing result).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusCount {
+    status: &'static str,
+    processing_result: Option<&'static str>,
+    count: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryList {
+    entries: Vec<VersionView>,
+    /// Only when a group is given and the caller is logged in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_counts: Option<Vec<StatusCount>>,
+}
+
 /// Versions the caller may see, newest first per filter, with status counts for a group.
+#[utoipa::path(get, path = "/api/{organism}/entries",
+    summary = "Versions the caller may see, with status counts when a group is given",
+    params(OrganismPath, ListQuery), security((), ("bearer" = [])),
+    responses((status = 200, description = "The versions", body = EntryList),
+        (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
+        (status = 404, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    Path(organism): Path<String>,
+    Path(OrganismPath { organism }): Path<OrganismPath>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EntryList>, ApiError> {
     let org = state.organism(&organism)?;
     let store = state.store();
     let group = match &q.group {
@@ -75,19 +136,29 @@ pub async fn list(
     };
     let viewer = user.as_ref().map(|u| u.id);
     let versions = store.list_versions(viewer, &filter).await?;
-    let mut body = json!({ "entries": versions.iter().map(|r| version_json(r, false)).collect::<Vec<_>>() });
+    let mut body =
+        EntryList { entries: versions.iter().map(|r| version_json(r, false)).collect(), status_counts: None };
     if let (Some(user), Some(group)) = (&user, group) {
         let counts = store.status_counts(user.id, group).await?;
-        body["statusCounts"] = counts
-            .iter()
-            .map(|(s, r, n)| json!({ "status": s.as_str(), "processingResult": r.map(|r| r.as_str()), "count": n }))
-            .collect();
+        body.status_counts = Some(
+            counts
+                .iter()
+                .map(|(s, r, n)| StatusCount {
+                    status: s.as_str(),
+                    processing_result: r.map(|r| r.as_str()),
+                    count: *n,
+                })
+                .collect(),
+        );
     }
     Ok(Json(body))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FormatQuery {
+    /// json (default), fasta or tsv.
+    #[param(example = "fasta")]
     format: Option<String>,
 }
 
@@ -102,10 +173,16 @@ fn parse_accession(org: &HubOrganism, text: &str) -> Result<Accession, ApiError>
 }
 
 /// One version as JSON (default), FASTA or TSV (`?format=`).
+#[utoipa::path(get, path = "/api/{organism}/entries/{accession_version}", summary = "One version as JSON, FASTA or TSV",
+    params(EntryPath, FormatQuery), security((), ("bearer" = [])),
+    responses((status = 200, description = "the version", content(
+            (VersionView = "application/json"), (String = "text/x-fasta"), (String = "text/tab-separated-values"))),
+        (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
+        (status = 404, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn get_one(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    Path((organism, accession_version)): Path<(String, String)>,
+    Path(EntryPath { organism, accession_version }): Path<EntryPath>,
     Query(q): Query<FormatQuery>,
 ) -> Result<Response, ApiError> {
     let org = state.organism(&organism)?;
@@ -174,12 +251,16 @@ pub(crate) fn tsv_cell(v: &Value) -> String {
     text.replace(['\t', '\n', '\r'], " ")
 }
 
-#[derive(Debug, Deserialize)]
+/// Which of a group's versions to approve or discard.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewRequest {
     group: String,
     /// `all` (default) or `withoutWarnings`; discard also takes `withErrors`.
+    #[schema(example = "withoutWarnings")]
     scope: Option<String>,
+    /// Only these versions; omitted: every version of the group in scope.
+    #[schema(example = json!(["VSC000001X.1"]))]
     accession_versions: Option<Vec<String>>,
 }
 
@@ -223,19 +304,43 @@ async fn review_targets(
     Ok((group, only))
 }
 
-fn av_list(list: &[AccessionVersion]) -> Value {
-    list.iter().map(|av| json!({ "accession": av.accession.as_str(), "version": av.version })).collect()
+/// One version of an entry, by accession and version number.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionRef {
+    #[schema(example = "VSC000001X")]
+    accession: String,
+    version: i64,
+}
+
+fn av_list(list: &[AccessionVersion]) -> Vec<VersionRef> {
+    list.iter()
+        .map(|av| VersionRef { accession: av.accession.as_str().to_owned(), version: av.version })
+        .collect()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Approved {
+    approved: Vec<VersionRef>,
+    /// How many versions were released (all approved ones).
+    released: usize,
 }
 
 /// Approves processed versions; approved versions are released at once.
+#[utoipa::path(post, path = "/api/{organism}/approve",
+    summary = "Approve processed versions of a group (all without errors, or only those without warnings); approved versions are released",
+    params(OrganismPath), request_body = ReviewRequest, security(("bearer" = [])),
+    responses((status = 200, description = "The approved versions", body = Approved),
+        (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn approve(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(organism): Path<String>,
+    Path(OrganismPath { organism }): Path<OrganismPath>,
     Json(req): Json<ReviewRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Approved>, ApiError> {
     let (approved, released) = approve_versions(&state, user.id, &organism, &req).await?;
-    Ok(Json(json!({ "approved": av_list(&approved), "released": released })))
+    Ok(Json(Approved { approved: av_list(&approved), released }))
 }
 
 /// Approves what `req` selects (and releases it); also the portal's review page.
@@ -262,14 +367,25 @@ pub(crate) async fn approve_versions(
     Ok((approved, released.len()))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Discarded {
+    discarded: Vec<VersionRef>,
+}
+
+#[utoipa::path(post, path = "/api/{organism}/discard", summary = "Discard unreleased versions of a group",
+    params(OrganismPath), request_body = ReviewRequest, security(("bearer" = [])),
+    responses((status = 200, description = "The discarded versions", body = Discarded),
+        (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn discard(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(organism): Path<String>,
+    Path(OrganismPath { organism }): Path<OrganismPath>,
     Json(req): Json<ReviewRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Discarded>, ApiError> {
     let discarded = discard_versions(&state, user.id, &organism, &req).await?;
-    Ok(Json(json!({ "discarded": av_list(&discarded) })))
+    Ok(Json(Discarded { discarded: av_list(&discarded) }))
 }
 
 /// Discards what `req` selects; also the portal's review page.
@@ -289,14 +405,19 @@ pub(crate) async fn discard_versions(
     Ok(state.store().discard(user, group, Some(&only), scope).await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ReviseRequest {
     revisions: Vec<RevisionJson>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A new version of a released entry.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = Revision)]
 pub struct RevisionJson {
+    #[schema(example = "VSC000001X")]
     accession: String,
+    /// The metadata as a submission's row, one key per column.
+    #[schema(value_type = Object)]
     metadata: serde_json::Map<String, Value>,
     /// Omitted: a metadata-only revision keeping the current sequence.
     sequence: Option<String>,
@@ -333,13 +454,26 @@ fn cleaned_sequence(text: &str) -> Vec<u8> {
     text.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_uppercase()).collect()
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revised {
+    revised: Vec<VersionRef>,
+}
+
 /// New versions of released entries; metadata is validated like a submission's.
+#[utoipa::path(post, path = "/api/{organism}/revise",
+    summary = "New versions of released entries; omit `sequence` for a metadata-only revision",
+    params(OrganismPath), request_body = ReviseRequest, security(("bearer" = [])),
+    responses((status = 200, description = "The new versions", body = Revised),
+        (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn revise(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(organism): Path<String>,
+    Path(OrganismPath { organism }): Path<OrganismPath>,
     Json(req): Json<ReviseRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Revised>, ApiError> {
     let org = state.organism(&organism)?;
     let mut revisions = Vec::with_capacity(req.revisions.len());
     let mut issues: Vec<Issue> = Vec::new();
@@ -357,59 +491,81 @@ pub async fn revise(
         return Err(ApiError::Validation(issues));
     }
     let created = state.store().revise(user.id, futures_util::stream::iter(revisions)).await?;
-    Ok(Json(json!({ "revised": av_list(&created) })))
+    Ok(Json(Revised { revised: av_list(&created) }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EditRequest {
+    #[schema(example = "VSC000001X.1")]
     accession_version: String,
+    /// The metadata as a submission's row, one key per column.
+    #[schema(value_type = Object)]
     metadata: serde_json::Map<String, Value>,
     /// Omitted: keep the stored sequence.
     sequence: Option<String>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Edited {
+    #[schema(example = "VSC000001X.1")]
+    edited: String,
+}
+
 /// Replaces the submitted data of an unreleased version (a row that failed validation or
 /// processing) and sends it back to processing.
+#[utoipa::path(post, path = "/api/{organism}/edit",
+    summary = "Replace the submitted metadata (and optionally the sequence) of an unreleased version awaiting processing or review; it is processed again",
+    params(OrganismPath), request_body = EditRequest, security(("bearer" = [])),
+    responses((status = 200, description = "The edited version", body = Edited),
+        (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn edit(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(organism): Path<String>,
+    Path(OrganismPath { organism }): Path<OrganismPath>,
     Json(req): Json<EditRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Edited>, ApiError> {
     let org = state.organism(&organism)?;
     let av = parse_av(org, &req.accession_version)?;
     let metadata_json = validated_metadata(org, "edit", 1, &req.metadata).map_err(ApiError::Validation)?;
     let sequence = req.sequence.as_deref().map(cleaned_sequence);
     state.store().edit(user.id, &av, &metadata_json, sequence.as_deref()).await?;
-    Ok(Json(json!({ "edited": av.to_string() })))
+    Ok(Json(Edited { edited: av.to_string() }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RevokeRequest {
+    #[schema(example = json!(["VSC000001X"]))]
     accessions: Vec<String>,
     #[serde(default)]
     comment: String,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revoked {
+    /// The revocation versions.
+    revoked: Vec<VersionRef>,
+}
+
+#[utoipa::path(post, path = "/api/{organism}/revoke", summary = "Add a revocation version to entries",
+    params(OrganismPath), request_body = RevokeRequest, security(("bearer" = [])),
+    responses((status = 200, description = "The revocation versions", body = Revoked),
+        (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn revoke(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(organism): Path<String>,
+    Path(OrganismPath { organism }): Path<OrganismPath>,
     Json(req): Json<RevokeRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Revoked>, ApiError> {
     let org = state.organism(&organism)?;
     let accessions = req.accessions.iter().map(|a| parse_accession(org, a)).collect::<Result<Vec<_>, _>>()?;
     let created = state.store().revoke(user.id, &accessions, &req.comment).await?;
-    Ok(Json(json!({ "revoked": av_list(&created) })))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TermsJson {
-    #[serde(rename = "type")]
-    kind: String,
-    restricted_until: Option<String>,
+    Ok(Json(Revoked { revoked: av_list(&created) }))
 }
 
 /// Reads `{"type": "OPEN"}` or `{"type": "RESTRICTED", "restrictedUntil": "YYYY-MM-DD"}`.
@@ -427,28 +583,43 @@ pub fn parse_terms(kind: &str, until: Option<&str>) -> Result<DataUseTerms, ApiE
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TermsRequest {
+    #[schema(example = json!(["VSC000001X"]))]
     accessions: Vec<String>,
     data_use_terms: TermsJson,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TermsChanged {
+    /// How many entries have the new terms.
+    changed: usize,
+}
+
+#[utoipa::path(post, path = "/api/{organism}/data-use-terms", summary = "Change data use terms (only towards more open)",
+    params(OrganismPath), request_body = TermsRequest, security(("bearer" = [])),
+    responses((status = 200, description = "How many entries changed", body = TermsChanged),
+        (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn change_terms(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(organism): Path<String>,
+    Path(OrganismPath { organism }): Path<OrganismPath>,
     Json(req): Json<TermsRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TermsChanged>, ApiError> {
     let org = state.organism(&organism)?;
     let accessions = req.accessions.iter().map(|a| parse_accession(org, a)).collect::<Result<Vec<_>, _>>()?;
     let terms = parse_terms(&req.data_use_terms.kind, req.data_use_terms.restricted_until.as_deref())?;
     state.store().change_terms(user.id, &accessions, terms).await?;
-    Ok(Json(json!({ "changed": accessions.len() })))
+    Ok(Json(TermsChanged { changed: accessions.len() }))
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

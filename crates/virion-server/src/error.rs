@@ -4,20 +4,56 @@ use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::{ToResponse, ToSchema};
 use virion_schema::Issue;
 use virion_store::StoreError;
 
 /// The problem document (RFC 7807) with Virion's extension members.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
+    #[schema(example = "about:blank")]
     pub kind: &'static str,
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
     /// Every validation finding (file, line, column, value, message), for 422.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<IssueSchema>, required = false)]
     pub issues: Vec<Issue>,
+}
+
+/// Every hub route's error answer in the API document: an [`ApiError`] as a [`Problem`].
+#[derive(ToResponse)]
+#[response(description = "RFC 7807 problem", content_type = "application/problem+json")]
+#[allow(dead_code)] // only its schema is used; handlers return `ApiError`
+pub(crate) struct ProblemResponse(Problem);
+
+/// The schema of `virion_schema::Issue` (a crate without OpenAPI); a test below checks that
+/// an issue serialises to exactly these fields.
+#[derive(ToSchema)]
+#[schema(as = Issue)]
+#[allow(dead_code)] // only its schema is used
+pub(crate) struct IssueSchema {
+    #[schema(inline)]
+    severity: SeveritySchema,
+    /// What kind of problem, e.g. `unknown_column`, `invalid_date`.
+    kind: String,
+    file: String,
+    /// 1-based line of the row; null for whole-file findings.
+    line: Option<u64>,
+    column: Option<String>,
+    value: Option<String>,
+    /// The problem and the fix, in one or two sentences.
+    message: String,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // only its schema is used
+enum SeveritySchema {
+    Error,
+    Warning,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,5 +149,31 @@ impl IntoResponse for ApiError {
             .headers_mut()
             .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use virion_schema::{IssueKind, Severity};
+
+    use super::*;
+
+    #[test]
+    fn an_issue_has_the_fields_of_its_schema() {
+        let issue = Issue {
+            severity: Severity::Error,
+            kind: IssueKind::InvalidDate,
+            file: "metadata.tsv".into(),
+            line: Some(2),
+            column: Some("date".into()),
+            value: Some("2020-13-01".into()),
+            message: "not a date".into(),
+        };
+        let json = serde_json::to_value(&issue).unwrap();
+        let written: Vec<&String> = json.as_object().unwrap().keys().collect();
+        let schema = serde_json::to_value(<IssueSchema as utoipa::PartialSchema>::schema()).unwrap();
+        let documented: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+        assert_eq!(written, documented);
+        assert_eq!(schema["properties"]["severity"]["enum"], serde_json::json!(["error", "warning"]));
     }
 }

@@ -3,62 +3,127 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use virion_store::{Action, Membership, Role};
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemResponse};
 use crate::state::AppState;
 
-fn membership_json(m: &Membership) -> Value {
-    json!({ "group": m.group_name, "groupId": m.group.0, "user": m.user_name, "role": m.role.as_str() })
+/// One user's role in one group.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Membership)]
+pub struct MembershipView {
+    group: String,
+    group_id: i64,
+    user: String,
+    /// submitter, curator or consumer.
+    role: &'static str,
+}
+
+impl From<&Membership> for MembershipView {
+    fn from(m: &Membership) -> Self {
+        MembershipView {
+            group: m.group_name.clone(),
+            group_id: m.group.0,
+            user: m.user_name.clone(),
+            role: m.role.as_str(),
+        }
+    }
 }
 
 /// The caller's memberships.
-pub async fn mine(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/groups", summary = "The caller's group memberships", security(("bearer" = [])),
+    responses((status = 200, description = "The memberships", body = Vec<MembershipView>),
+        (status = 401, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+pub async fn mine(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Vec<MembershipView>>, ApiError> {
     let list = state.store().memberships(Some(user.id), None).await?;
-    Ok(Json(Value::Array(list.iter().map(membership_json).collect())))
+    Ok(Json(list.iter().map(MembershipView::from).collect()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGroup {
     name: String,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupCreated {
+    group_id: i64,
+    name: String,
+}
+
 /// Creates a group with the caller as its curator.
+#[utoipa::path(post, path = "/api/groups", summary = "Create a group (the caller becomes its curator)",
+    request_body = NewGroup, security(("bearer" = [])),
+    responses((status = 201, description = "The new group", body = GroupCreated),
+        (status = 401, response = ProblemResponse), (status = 409, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn create(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Json(req): Json<NewGroup>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<GroupCreated>), ApiError> {
     let id = state.store().create_group(&req.name, user.id).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "groupId": id.0, "name": req.name }))))
+    Ok((StatusCode::CREATED, Json(GroupCreated { group_id: id.0, name: req.name })))
+}
+
+/// A group.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct GroupPath {
+    group: String,
+}
+
+/// A member of a group.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MemberPath {
+    group: String,
+    /// The member's user name.
+    user: String,
 }
 
 /// Members of a group; only its members (and admins) may list them.
+#[utoipa::path(get, path = "/api/groups/{group}/members", summary = "Members of a group (members only)",
+    params(GroupPath), security(("bearer" = [])),
+    responses((status = 200, description = "The memberships", body = Vec<MembershipView>),
+        (status = 401, response = ProblemResponse), (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn members(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(group): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    Path(GroupPath { group }): Path<GroupPath>,
+) -> Result<Json<Vec<MembershipView>>, ApiError> {
     let id = state.store().group_by_name(&group).await?;
     if !state.store().can(user.id, Action::ViewUnreleased, id).await? {
         return Err(ApiError::Forbidden(format!("{} is not a member of group {group:?}", user.name)));
     }
     let list = state.store().memberships(None, Some(id)).await?;
-    Ok(Json(Value::Array(list.iter().map(membership_json).collect())))
+    Ok(Json(list.iter().map(MembershipView::from).collect()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RoleRequest {
+    /// submitter, curator or consumer.
+    #[schema(example = "submitter")]
     role: String,
 }
 
+#[utoipa::path(put, path = "/api/groups/{group}/members/{user}", summary = "Add a member or change a member's role",
+    params(MemberPath), request_body = RoleRequest, security(("bearer" = [])),
+    responses((status = 204, description = "done"), (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse), (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn set_role(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
-    Path((group, member)): Path<(String, String)>,
+    Path(MemberPath { group, user: member }): Path<MemberPath>,
     Json(req): Json<RoleRequest>,
 ) -> Result<StatusCode, ApiError> {
     let role = Role::parse(&req.role).ok_or_else(|| {
@@ -70,10 +135,15 @@ pub async fn set_role(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/api/groups/{group}/members/{user}", summary = "Remove a member",
+    params(MemberPath), security(("bearer" = [])),
+    responses((status = 204, description = "done"), (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn remove(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
-    Path((group, member)): Path<(String, String)>,
+    Path(MemberPath { group, user: member }): Path<MemberPath>,
 ) -> Result<StatusCode, ApiError> {
     let group = state.store().group_by_name(&group).await?;
     let member = state.store().user_by_name(&member).await?;

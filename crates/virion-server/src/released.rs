@@ -12,23 +12,35 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
+use utoipa::IntoParams;
 use virion_store::{OrganismId, ReleasedVersion, Store};
 
-use crate::error::ApiError;
+use crate::entries::OrganismPath;
+use crate::error::{ApiError, ProblemResponse};
 use crate::state::AppState;
-use crate::views::terms_json;
+use crate::views::TermsJson;
 
 /// Compressed bytes are handed to the client once this many have gathered.
 const CHUNK: usize = 1 << 16;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReleasedQuery {
+    /// zstd or none; without it, `Accept-Encoding: zstd` decides.
+    #[param(example = "zstd")]
     compression: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/{organism}/released",
+    summary = "Every released version as NDJSON (one object per line: accession, version, dataUseTerms, sequence, metadata, processed). zstd with Accept-Encoding: zstd or ?compression=zstd. ETag/If-None-Match.",
+    params(OrganismPath, ReleasedQuery, ("If-None-Match" = Option<String>, Header, description = "An ETag of an earlier answer")),
+    security(()),
+    responses((status = 200, description = "NDJSON, one version per line", content((Object = "application/x-ndjson"))),
+        (status = 304, description = "unchanged"), (status = 400, response = ProblemResponse),
+        (status = 404, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn released(
     State(state): State<AppState>,
-    Path(organism): Path<String>,
+    Path(OrganismPath { organism }): Path<OrganismPath>,
     Query(q): Query<ReleasedQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -90,7 +102,7 @@ fn write_line(out: &mut Vec<u8>, v: &ReleasedVersion) {
         "isRevocation": r.is_revocation,
         "releasedAtMs": r.released_at_ms,
         "releaseSeq": r.release_seq,
-        "dataUseTerms": terms_json(r.terms),
+        "dataUseTerms": TermsJson::from(r.terms),
         "sequence": String::from_utf8_lossy(&v.sequence),
     })
     .to_string();

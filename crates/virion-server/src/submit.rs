@@ -11,16 +11,17 @@ use axum::extract::{Multipart, Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use futures_util::StreamExt;
-use serde_json::json;
+use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
+use utoipa::ToSchema;
 use virion_io::{FastaReader, FastaRecord};
 use virion_schema::{Issue, OrganismConfig, Severity, cross_check, validate_file};
 use virion_store::{Action, DataUseTerms, NewEntry, Store, SubmissionReceipt, SubmitRequest};
 
 use crate::auth::AuthUser;
-use crate::entries::parse_terms;
-use crate::error::ApiError;
+use crate::entries::{OrganismPath, parse_terms};
+use crate::error::{ApiError, ProblemResponse};
 use crate::state::AppState;
 
 /// At most this many issues are returned; the count of the rest is stated.
@@ -87,6 +88,53 @@ async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, ApiErro
     Ok(form)
 }
 
+/// The multipart form of a submission, as [`read_form`] reads it.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // only its schema is used; the form is streamed to disk field by field
+struct SubmitForm {
+    group: String,
+    /// TSV, CSV, XLSX or NDJSON, optionally gz/zst/xz/bz2/zip.
+    #[schema(value_type = String, format = Binary)]
+    metadata: Vec<u8>,
+    /// FASTA, optionally compressed.
+    #[schema(value_type = String, format = Binary)]
+    sequences: Vec<u8>,
+    /// OPEN (default) or RESTRICTED.
+    data_use_terms_type: Option<String>,
+    #[schema(format = Date)]
+    restricted_until: Option<String>,
+}
+
+/// The accessions given to a submission's entries, in submission order.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmissionAccessions {
+    submission: i64,
+    entry_count: u64,
+    entries: Vec<SubmittedEntry>,
+}
+
+/// One submitted entry's accession (also one line of the NDJSON answer).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmittedEntry {
+    submission_id: String,
+    #[schema(example = "VSC000001X")]
+    accession: String,
+    version: i64,
+}
+
+#[utoipa::path(post, path = "/api/{organism}/submit",
+    summary = "Submit genomes: metadata (TSV/CSV/XLSX/NDJSON, optionally gz/zst/xz/bz2/zip) and sequences (FASTA, optionally compressed). Any error rejects the whole submission (422 with every issue).",
+    params(OrganismPath), request_body(content = SubmitForm, content_type = "multipart/form-data"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The accessions, streamed in submission order; with `Accept: application/x-ndjson`, one SubmittedEntry per line",
+            content((SubmissionAccessions = "application/json"), (SubmittedEntry = "application/x-ndjson"))),
+        (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn submit(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -181,11 +229,14 @@ fn accessions_response(store: Store, receipt: SubmissionReceipt, ndjson: bool) -
     tokio::spawn(async move {
         let mut buf = Vec::with_capacity(CHUNK_BYTES + 256);
         if !ndjson {
-            let head = json!({ "submission": receipt.submission.0, "entryCount": receipt.entry_count });
-            let head = head.to_string();
-            // `{…}` without its closing brace, then the entries array.
-            buf.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
-            buf.extend_from_slice(br#","entries":["#);
+            let head = SubmissionAccessions {
+                submission: receipt.submission.0,
+                entry_count: receipt.entry_count,
+                entries: Vec::new(),
+            };
+            let head = serde_json::to_string(&head).expect("JSON to memory");
+            // `{…,"entries":[` : the entries follow, then `]}`.
+            buf.extend_from_slice(&head.as_bytes()[..head.len() - 2]);
         }
         let mut rows = std::pin::pin!(store.submission_accessions(receipt.submission));
         let mut first = true;
@@ -204,7 +255,8 @@ fn accessions_response(store: Store, receipt: SubmissionReceipt, ndjson: bool) -
                 buf.push(b',');
             }
             first = false;
-            let entry = json!({ "submissionId": key, "accession": accession.as_str(), "version": 1 });
+            let entry =
+                SubmittedEntry { submission_id: key, accession: accession.as_str().to_owned(), version: 1 };
             serde_json::to_writer(&mut buf, &entry).expect("JSON to memory");
             if ndjson {
                 buf.push(b'\n');

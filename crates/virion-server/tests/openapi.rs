@@ -1,63 +1,112 @@
-//! The OpenAPI document describes every route the router serves.
+//! The OpenAPI document describes every route the router serves, with its methods, and
+//! nothing else; every reference in it resolves.
 
 use std::collections::BTreeSet;
 
+use serde_json::Value;
+
+const METHODS: [&str; 4] = ["get", "post", "put", "delete"];
+
 #[test]
 fn every_route_is_documented() {
-    let source = concat!(include_str!("../src/lib.rs"), include_str!("../src/lapis/mod.rs"));
     let spec = virion_server::openapi_spec();
     let paths = spec["paths"].as_object().unwrap();
-    let mut routes = BTreeSet::new();
-    for line in source.lines() {
-        let line = line.trim();
-        if let Some(rest) = line.strip_prefix(".route(\"").or_else(|| line.strip_prefix("r.route(\"")) {
-            routes.insert(rest.split('"').next().unwrap().to_owned());
+    let mut served = BTreeSet::new();
+    // The hub routes, `.route("/api/…", get(…).post(…))` in lib.rs.
+    for line in include_str!("../src/lib.rs").lines() {
+        let Some(rest) = line.trim().strip_prefix(".route(\"") else { continue };
+        let route = rest.split('"').next().unwrap().to_owned();
+        let item = paths.get(&route).unwrap_or_else(|| panic!("{route} is not in openapi.json"));
+        for method in METHODS {
+            let routed = line.contains(&format!("{method}("));
+            assert_eq!(
+                item.get(method).is_some(),
+                routed,
+                "{route}: {method} routed {routed}, documented not"
+            );
         }
-        // The LAPIS list in lapis/mod.rs: `("/sample/…", table(…)),` is served under /{organism}
-        // and at the root; tables and sequences take GET and POST.
-        if let Some(rest) = line.strip_prefix("(\"/") {
-            let path = format!("/{}", rest.split('"').next().unwrap());
-            let methods: &[&str] = if line.contains("table(") || line.contains("sequences(") {
-                &["get", "post"]
-            } else if line.contains("post(") {
-                &["post"]
-            } else {
-                &["get"]
-            };
-            for p in [format!("/{{organism}}{path}"), path] {
-                let item = paths.get(&p).unwrap_or_else(|| panic!("{p} is not in openapi.json"));
-                for m in methods {
-                    assert!(item.get(*m).is_some(), "{p}: {m} is not documented");
-                }
-                routes.insert(p);
+        served.insert(route);
+    }
+    assert!(served.len() >= 18, "{served:?}");
+    // The LAPIS routes, served from the table in lapis/mod.rs under /{organism} and at the root.
+    let table = virion_server::lapis::route_paths();
+    assert!(table.len() >= 20, "{} LAPIS routes", table.len());
+    for (path, methods) in &table {
+        for p in [format!("/{{organism}}{path}"), path.to_string()] {
+            let item = paths.get(&p).unwrap_or_else(|| panic!("{p} is not in openapi.json"));
+            for method in METHODS {
+                assert_eq!(item.get(method).is_some(), methods.contains(&method), "{p}: {method}");
             }
+            served.insert(p);
         }
     }
-    assert!(routes.len() >= 30, "{routes:?}");
-    // The LAPIS routes, listed as `("/sample/…", handler)` in lapis/mod.rs, are served under
-    // /{organism} and at the root.
+    // Every path written in lapis/mod.rs is a route of the table (the catch-alls under the
+    // roots end in `/`; format strings hold `{{`).
     let lapis = include_str!("../src/lapis/mod.rs");
-    let mut listed = 0;
-    for line in lapis.lines() {
-        let Some(rest) = line.trim().strip_prefix("(\"/") else { continue };
-        let path = format!("/{}", rest.split('"').next().unwrap());
-        for p in [format!("/{{organism}}{path}"), path.clone()] {
-            assert!(paths.contains_key(&p), "{p} is not in openapi.json");
+    for literal in lapis.split('"').skip(1).step_by(2) {
+        if literal.starts_with('/') && !literal.ends_with('/') && !literal.contains("{{") {
+            assert!(table.iter().any(|(p, _)| *p == literal), "{literal} is not in the LAPIS table");
         }
-        listed += 1;
     }
-    assert!(listed >= 20, "{listed} LAPIS routes found in lapis/mod.rs");
-    for route in &routes {
-        let item = paths.get(route).unwrap_or_else(|| panic!("{route} is not in openapi.json"));
-        // LAPIS routes were checked with their methods above.
-        let Some(line) = source.lines().find(|l| l.contains(&format!(".route(\"{route}\""))) else {
-            continue;
-        };
-        for (method, name) in [("get(", "get"), ("post(", "post"), ("put(", "put"), ("delete(", "delete")] {
-            if line.contains(method) {
-                assert!(item.get(name).is_some(), "{route}: {name} is not documented");
+    let documented: BTreeSet<String> = paths.keys().cloned().collect();
+    assert_eq!(documented, served, "documented routes that are not served, or the other way round");
+    assert_eq!(spec["openapi"], "3.1.0");
+    assert_eq!(spec["info"]["title"], "Virion hub API");
+    assert_eq!(spec["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+}
+
+/// Every `$ref` in `value`, with where it was found.
+fn refs<'a>(value: &'a Value, at: String, out: &mut Vec<(String, &'a str)>) {
+    match value {
+        Value::Object(o) => {
+            for (k, v) in o {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push((at.clone(), r)),
+                    _ => refs(v, format!("{at}/{k}"), out),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                refs(v, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_reference_resolves_and_every_json_body_has_a_schema() {
+    let spec = virion_server::openapi_spec();
+    let mut found = Vec::new();
+    refs(&spec, String::new(), &mut found);
+    assert!(found.len() > 50, "{} references", found.len());
+    for (at, r) in &found {
+        let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("{at}: {r} is not local"));
+        assert!(spec.pointer(pointer).is_some(), "{at}: {r} does not resolve");
+    }
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let bodies = op["responses"].as_object().unwrap().values().chain(op.get("requestBody"));
+            for body in bodies {
+                let body = match body["$ref"].as_str() {
+                    Some(r) => spec.pointer(&r[1..]).unwrap(),
+                    None => body,
+                };
+                let Some(content) = body["content"].as_object() else { continue };
+                for (media, c) in content {
+                    if media.contains("json") {
+                        assert!(c.get("schema").is_some(), "{method} {path}: {media} has no schema");
+                    }
+                }
             }
         }
     }
-    assert_eq!(spec["openapi"], "3.0.3");
+    // The types the hub writes and reads are named components.
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    for name in
+        ["Problem", "Issue", "DataUseTerms", "LoginRequest", "VersionView", "MutationsOverTimeRequest"]
+    {
+        assert!(schemas.contains_key(name), "no schema {name}");
+    }
 }

@@ -9,7 +9,9 @@ use std::io::Write;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Map, Value as JsonValue, json};
+use utoipa::ToSchema;
 use virion_collections::CollectionError;
 use virion_query::{Cell, Compression, QueryError, Table};
 
@@ -24,18 +26,53 @@ pub(crate) struct Info {
     pub request_info: Option<String>,
 }
 
+/// The `info` object of every LAPIS answer, fields in LAPIS's order.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LapisInfo {
+    /// The data version of the index that answered (also the `lapis-data-version` header).
+    data_version: Option<String>,
+    request_id: String,
+    /// "<instance> on <host> at <UTC time>".
+    request_info: Option<String>,
+    report_to: &'static str,
+    lapis_version: &'static str,
+    /// Virion is both the API and the engine behind it, so this names Virion's query engine.
+    silo_version: &'static str,
+}
+
+/// A LAPIS error answer: an RFC 7807 problem under `error`, with the answer's `info`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct LapisProblem {
+    error: LapisError,
+    info: LapisInfo,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct LapisError {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    /// The request id.
+    instance: String,
+}
+
 impl Info {
-    /// The fields in LAPIS's order. Virion is both the API and the engine behind it, so
-    /// `siloVersion` names Virion's query engine.
+    pub(crate) fn typed(&self) -> LapisInfo {
+        LapisInfo {
+            data_version: self.data_version.map(|v| v.to_string()),
+            request_id: self.request_id.clone(),
+            request_info: self.request_info.clone(),
+            report_to: "the operators of this Virion node",
+            lapis_version: concat!("virion ", env!("CARGO_PKG_VERSION")),
+            silo_version: concat!("virion-query ", env!("CARGO_PKG_VERSION")),
+        }
+    }
+
     pub(crate) fn json(&self) -> JsonValue {
-        json!({
-            "dataVersion": self.data_version.map(|v| v.to_string()),
-            "requestId": self.request_id,
-            "requestInfo": self.request_info,
-            "reportTo": "the operators of this Virion node",
-            "lapisVersion": concat!("virion ", env!("CARGO_PKG_VERSION")),
-            "siloVersion": concat!("virion-query ", env!("CARGO_PKG_VERSION")),
-        })
+        serde_json::to_value(self.typed()).expect("info serialises")
     }
 }
 
@@ -58,16 +95,16 @@ pub(crate) fn request_info(instance: &str, headers: &axum::http::HeaderMap) -> S
 
 /// An RFC 7807 problem in LAPIS's envelope.
 pub(crate) fn problem(status: StatusCode, detail: impl Into<String>, info: &Info) -> Response {
-    let body = json!({
-        "error": {
-            "type": "about:blank",
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-            "detail": detail.into(),
-            "instance": info.request_id,
+    let body = LapisProblem {
+        error: LapisError {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: detail.into(),
+            instance: info.request_id.clone(),
         },
-        "info": info.json(),
-    });
+        info: info.typed(),
+    };
     let mut r = (status, axum::Json(body)).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     with_version(r, info.data_version)

@@ -8,7 +8,10 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value as JsonValue, json};
+use utoipa::ToSchema;
 use virion_query::{DateRange, LapisRequest, Series};
 
 use super::call::LapisCall;
@@ -18,51 +21,130 @@ use super::respond::{self, Info};
 /// More cells than this in one time series are refused (a request must not pin the server).
 const MAX_CELLS: usize = 100_000;
 
+/// The body of `/component/{nucleotide,aminoAcid}MutationsOverTime`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MutationsOverTimeRequest {
+    #[serde(flatten)]
+    common: SeriesCommon,
+    /// The mutations, one row each.
+    #[schema(example = json!(["C241T"]))]
+    include_mutations: Vec<String>,
+}
+
+/// The body of `/component/queriesOverTime`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QueriesOverTimeRequest {
+    #[serde(flatten)]
+    common: SeriesCommon,
+    /// The queries, one row each.
+    queries: Vec<QueryOverTime>,
+}
+
+/// What every time series reads besides its items.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SeriesCommon {
+    /// LAPIS filters as in a sample route's JSON body (metadata fields, mutations,
+    /// advancedQuery, …); none: every genome.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    filters: Option<JsonValue>,
+    /// The columns of the series.
+    date_ranges: Vec<DateRangeBody>,
+    /// The date field the ranges apply to; default `date`.
+    #[schema(example = "date")]
+    date_field: Option<String>,
+}
+
+/// A date range of a time series; a missing bound is open. Echoed in the answer as sent.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DateRangeBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date, example = "2020-01-01")]
+    date_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date, example = "2020-03-31")]
+    date_to: Option<String>,
+}
+
+/// One row of `/component/queriesOverTime`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QueryOverTime {
+    /// The row's label; default: the countQuery.
+    display_label: Option<String>,
+    /// An advancedQuery: the genomes counted.
+    #[serde(default)]
+    #[schema(example = "S:D614G")]
+    count_query: String,
+    /// An advancedQuery: the genomes with coverage.
+    #[serde(default)]
+    #[schema(example = "S:614G | S:614D")]
+    coverage_query: String,
+}
+
+/// The body of `/query/parse`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QueryParseRequest {
+    /// advancedQuery strings.
+    #[schema(example = json!(["S:D614G & country=USA"]))]
+    queries: Vec<String>,
+    /// Also check positions and names, as SILO would.
+    #[serde(default)]
+    do_full_validation: bool,
+}
+
+/// A typed body, or why not: JSON that is not JSON, or JSON of the wrong shape.
+fn typed_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            format!("the request body: {e}")
+        } else {
+            format!("the request body is not JSON: {e}")
+        }
+    })
+}
+
 struct SeriesRequest {
     filters: LapisRequest,
-    items: Vec<JsonValue>,
-    date_ranges: Vec<JsonValue>,
+    date_ranges: Vec<DateRangeBody>,
     ranges: Vec<DateRange>,
     date_field: String,
 }
 
-fn series_request(body: &Bytes, items_key: &str) -> Result<SeriesRequest, String> {
-    let body: JsonValue =
-        serde_json::from_slice(body).map_err(|e| format!("the request body is not JSON: {e}"))?;
-    let array = |key: &str| -> Result<Vec<JsonValue>, String> {
-        body.get(key).and_then(JsonValue::as_array).cloned().ok_or_else(|| format!("{key} must be a list"))
-    };
-    let filters = body.get("filters").cloned().unwrap_or_else(|| json!({}));
+fn series_request(common: SeriesCommon, items: usize) -> Result<SeriesRequest, String> {
+    let filters = common.filters.unwrap_or_else(|| json!({}));
     let filters = super::decode::request(None, &super::decode::Body::Json(filters))?;
-    let date_ranges = array("dateRanges")?;
-    let bound = |range: &JsonValue, key: &str| -> Result<Option<NaiveDate>, String> {
-        match range.get(key) {
-            None | Some(JsonValue::Null) => Ok(None),
-            Some(v) => v
-                .as_str()
-                .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
-                .map(Some)
-                .ok_or_else(|| format!("dateRanges.{key}: {v} is not a date YYYY-MM-DD")),
-        }
+    let bound = |value: &Option<String>, key: &str| -> Result<Option<NaiveDate>, String> {
+        value
+            .as_deref()
+            .map(|t| {
+                NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                    .map_err(|_| format!("dateRanges.{key}: {t:?} is not a date YYYY-MM-DD"))
+            })
+            .transpose()
     };
-    let ranges = date_ranges
+    let ranges = common
+        .date_ranges
         .iter()
-        .map(|r| Ok((bound(r, "dateFrom")?, bound(r, "dateTo")?)))
-        .collect::<Result<_, String>>()?;
-    let req = SeriesRequest {
-        filters,
-        items: array(items_key)?,
-        date_ranges,
-        ranges,
-        date_field: body.get("dateField").and_then(JsonValue::as_str).unwrap_or("date").to_owned(),
-    };
-    if req.items.len() * req.ranges.len().max(1) > MAX_CELLS {
+        .map(|r| Ok((bound(&r.date_from, "dateFrom")?, bound(&r.date_to, "dateTo")?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    if items * ranges.len().max(1) > MAX_CELLS {
         return Err(format!("more than {MAX_CELLS} cells asked for"));
     }
-    Ok(req)
+    Ok(SeriesRequest {
+        filters,
+        date_ranges: common.date_ranges,
+        ranges,
+        date_field: common.date_field.unwrap_or_else(|| "date".to_owned()),
+    })
 }
 
-fn series_body(label_key: &str, series: Series, ranges: &[JsonValue], info: &Info) -> Response {
+fn series_body(label_key: &str, series: Series, ranges: &[DateRangeBody], info: &Info) -> Response {
     let data: Vec<JsonValue> = series
         .cells
         .into_iter()
@@ -83,18 +165,12 @@ pub(crate) async fn mutations_over_time(call: LapisCall, amino_acid: bool) -> Re
         Ok(t) => t,
         Err(r) => return r,
     };
-    let req = match series_request(&call.body, "includeMutations") {
+    let (req, mutations) = match typed_body::<MutationsOverTimeRequest>(&call.body).and_then(|body| {
+        let n = body.include_mutations.len();
+        Ok((series_request(body.common, n)?, body.include_mutations))
+    }) {
         Ok(r) => r,
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &t.info),
-    };
-    let Some(mutations) =
-        req.items.iter().map(|m| m.as_str().map(str::to_owned)).collect::<Option<Vec<String>>>()
-    else {
-        return respond::problem(
-            StatusCode::BAD_REQUEST,
-            "includeMutations must be a list of strings",
-            &t.info,
-        );
     };
     let info = t.info.clone();
     let result = t
@@ -121,22 +197,16 @@ pub(crate) async fn queries_over_time(call: LapisCall) -> Response {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let req = match series_request(&call.body, "queries") {
+    let (req, queries) = match typed_body::<QueriesOverTimeRequest>(&call.body).and_then(|body| {
+        let n = body.queries.len();
+        Ok((series_request(body.common, n)?, body.queries))
+    }) {
         Ok(r) => r,
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &t.info),
     };
-    let queries: Vec<(String, String, String)> = req
-        .items
-        .iter()
-        .map(|q| {
-            let text = |k: &str| q.get(k).and_then(JsonValue::as_str).unwrap_or("").to_owned();
-            let count = text("countQuery");
-            let label = q
-                .get("displayLabel")
-                .and_then(JsonValue::as_str)
-                .map_or_else(|| count.clone(), str::to_owned);
-            (label, count, text("coverageQuery"))
-        })
+    let queries: Vec<(String, String, String)> = queries
+        .into_iter()
+        .map(|q| (q.display_label.unwrap_or_else(|| q.count_query.clone()), q.count_query, q.coverage_query))
         .collect();
     let info = t.info.clone();
     let result = t
@@ -163,20 +233,19 @@ pub(crate) async fn query_parse(call: LapisCall) -> Response {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let body: JsonValue = match super::decode::body(&call.headers, &call.body) {
-        Ok(super::decode::Body::Json(j)) => j,
-        Ok(_) => json!({}),
+    let body = match super::decode::body(&call.headers, &call.body) {
+        Ok(super::decode::Body::Json(j)) => {
+            serde_json::from_value::<QueryParseRequest>(j).map_err(|e| format!("the request body: {e}"))
+        }
+        Ok(_) => Err("queries must be a list of strings".to_owned()),
+        Err(e) => Err(e),
+    };
+    let body = match body {
+        Ok(b) => b,
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &t.info),
     };
-    let queries: Option<Vec<String>> = body
-        .get("queries")
-        .and_then(JsonValue::as_array)
-        .and_then(|a| a.iter().map(|q| q.as_str().map(str::to_owned)).collect());
-    let Some(queries) = queries else {
-        return respond::problem(StatusCode::BAD_REQUEST, "queries must be a list of strings", &t.info);
-    };
-    let full = body.get("doFullValidation").and_then(JsonValue::as_bool).unwrap_or(false);
-    let parsed = virion_query::parse_queries(&t.view.collection().query, &queries, full);
+    let parsed =
+        virion_query::parse_queries(&t.view.collection().query, &body.queries, body.do_full_validation);
     let data = serde_json::to_value(&parsed).expect("parsed queries serialise");
     axum::Json(json!({ "data": data, "info": t.info.json() })).into_response()
 }
