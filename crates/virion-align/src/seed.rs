@@ -350,7 +350,7 @@ pub fn seed_matches_maybe_reverse_complement<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::nucs_from_str;
+    use virion_core::nucs_from_str;
 
     #[test]
     fn extends_and_chops_like_nextclade() {

@@ -36,7 +36,7 @@ pub fn strip_insertions<L: Letter>(qry_aln: &[L], ref_aln: &[L]) -> StrippedAlig
 mod tests {
     use super::*;
     use virion_core::Nuc;
-    use virion_core::alphabet::nucs_from_str;
+    use virion_core::nucs_from_str;
 
     #[test]
     fn strips_terminal_and_internal_insertions() {

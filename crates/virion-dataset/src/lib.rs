@@ -4,6 +4,8 @@
 //! GFF3 genome annotation ([`GeneMap`]) and an Auspice tree; [`Dataset::load`] reads and checks
 //! them together. The `download` module fetches a dataset from a Nextclade dataset server.
 
+#![warn(missing_docs)]
+
 pub mod aa_motifs;
 pub mod dataset;
 pub mod download;

@@ -64,7 +64,7 @@ pub fn read_reference_fasta(path: &Path) -> Result<Reference, DatasetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::nuc_to_string;
+    use virion_core::nuc_to_string;
 
     #[test]
     fn one_record_upper_cased() {

@@ -7,6 +7,8 @@
 //! from several nodes add up. [`silo_filter`] translates an advancedQuery into the SILO filter expression
 //! LAPIS's `/query/parse` answers.
 
+#![warn(missing_docs)]
+
 pub mod advanced;
 mod aggregate;
 mod error;

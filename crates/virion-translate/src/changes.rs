@@ -113,7 +113,7 @@ mod tests {
     use crate::layout::{CdsLayout, Strand};
     use crate::query::CdsTranslation;
     use crate::reference::RefCds;
-    use virion_core::alphabet::aas_from_str;
+    use virion_core::aas_from_str;
     use virion_core::{AaRange, NucRange, NucRefPos};
 
     fn ref_cds(name: &str, peptide: &str) -> RefCds {

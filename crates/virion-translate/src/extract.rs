@@ -60,7 +60,7 @@ pub fn reverse_complement_in_place(seq: &mut [Nuc]) {
 mod tests {
     use super::*;
     use crate::coord_map::ref_to_aln_table;
-    use virion_core::alphabet::{nuc_to_string, nucs_from_str};
+    use virion_core::{nuc_to_string, nucs_from_str};
     use virion_core::{NucRange, NucRefPos};
 
     fn slipping_cds() -> CdsLayout {

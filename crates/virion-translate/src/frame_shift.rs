@@ -192,7 +192,7 @@ mod tests {
     use super::*;
     use crate::coord_map::aln_to_ref_table;
     use crate::layout::Strand;
-    use virion_core::alphabet::nucs_from_str;
+    use virion_core::nucs_from_str;
     use virion_core::{AaPos, NucRefPos};
 
     fn aa_range(begin: i64, end: i64) -> AaRange {

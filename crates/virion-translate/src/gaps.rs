@@ -42,7 +42,7 @@ pub fn peptide_band(qry: &GapCounts, ref_: &GapCounts) -> (usize, i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::nucs_from_str;
+    use virion_core::nucs_from_str;
 
     #[test]
     fn counts_gaps_by_place() {

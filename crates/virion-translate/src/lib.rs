@@ -11,6 +11,8 @@
 //! Coordinates: [`virion_core::AaPos`] is a codon of a CDS, counted from its start in reading
 //! order; CDS-local nucleotide positions are plain `i64` offsets from the first base read.
 
+#![warn(missing_docs)]
+
 pub mod aa_motifs;
 pub mod changes;
 pub mod codon;

@@ -170,7 +170,7 @@ fn protect_first_codon(seq: &mut [Nuc]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::{nuc_to_string, nucs_from_str};
+    use virion_core::{nuc_to_string, nucs_from_str};
 
     #[test]
     fn protects_the_first_codon_with_a_base() {

@@ -7,6 +7,8 @@
 //! The same functions, applied to other nodes, give mutations relative to clade founders
 //! ([`RefTree::attr_founder`]) and to reference nodes of interest ([`RefTree::find_ref_node`]).
 
+#![warn(missing_docs)]
+
 pub mod divergence;
 pub mod error;
 pub mod founders;

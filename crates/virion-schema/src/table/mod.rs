@@ -221,7 +221,7 @@ impl MetadataReader {
         let label = format!("{file}:{member}");
         std::io::Seek::rewind(&mut spool)
             .map_err(|e| zip_error(format!("cannot rewind the extracted table: {e}")))?;
-        let reader = virion_io::compression::decompress(Box::new(spool), Path::new(&label))?;
+        let reader = virion_io::decompress(Box::new(spool), Path::new(&label))?;
         Self::from_reader(reader, &label, TableFormat::from_name(member))
     }
 
