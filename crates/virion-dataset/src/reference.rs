@@ -9,7 +9,9 @@ use crate::DatasetError;
 /// A reference genome's name (the header up to the first whitespace) and letters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
+    /// The FASTA header up to the first whitespace.
     pub name: String,
+    /// The genome's letters, upper-cased.
     pub seq: Vec<Nuc>,
 }
 

@@ -4,8 +4,8 @@
 
 use virion_align::CodingSegment;
 use virion_core::{NucRange, NucRefPos};
-use virion_dataset::gene_map::{Cds, GeneMap};
-pub use virion_dataset::gene_map::{Strand, WrappingPart};
+use virion_dataset::{Cds, GeneMap};
+pub use virion_dataset::{Strand, WrappingPart};
 
 /// One contiguous piece of a CDS on the reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
