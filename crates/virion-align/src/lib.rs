@@ -36,8 +36,11 @@ use matrix::Workspace;
 /// A pairwise alignment: both rows have the same length, gaps are `-`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alignment<L> {
+    /// The aligned query, gaps included.
     pub qry_seq: Vec<L>,
+    /// The aligned reference, gaps included; same length as `qry_seq`.
     pub ref_seq: Vec<L>,
+    /// The alignment's score under the parameters' match, mismatch and gap scores.
     pub score: i32,
     /// The query was aligned as its reverse complement (only with `retry_reverse_complement`).
     pub is_reverse_complement: bool,

@@ -5,6 +5,7 @@ use virion_core::{Insertion, Letter};
 /// A query in reference coordinates plus what was cut out of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StrippedAlignment<L: Letter> {
+    /// The query with insertions removed: exactly as long as the reference.
     pub qry_seq: Vec<L>,
     /// Sorted by position, then length.
     pub insertions: Vec<Insertion<L>>,

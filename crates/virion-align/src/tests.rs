@@ -1,7 +1,7 @@
 //! Hand-drawn alignments through the public entry points (short sequences use the full matrix).
 
-use virion_core::{aas_from_str, nuc_to_string, nucs_from_str};
 use virion_core::{Nuc, NucRange, NucRefPos};
+use virion_core::{aas_from_str, nuc_to_string, nucs_from_str};
 
 use crate::*;
 
