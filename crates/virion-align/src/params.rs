@@ -40,7 +40,7 @@ pub struct AlignParams {
     pub max_band_area: u64,
     /// Retry seed matching on the reverse complement when the forward strand fails.
     pub retry_reverse_complement: bool,
-    /// Nextclade's `noTranslatePastStop`; parsed and kept, not used by Virion's translation.
+    /// End each peptide after its first stop codon (Nextclade's `noTranslatePastStop`).
     pub no_translate_past_stop: bool,
     /// Internal: leading gaps cost nothing (false for peptides).
     #[serde(skip)]
