@@ -109,7 +109,7 @@ pub struct OrganismConfig {
     pub display_name: String,
     /// Nextclade dataset name or path.
     pub dataset: String,
-    /// Upper-case letters that begin the organism's accessions (`VRN` in `VRN000123.1`).
+    /// Upper-case letters that begin the organism's accessions (`VRN` in `VRN00001AK.1`).
     pub accession_prefix: String,
     /// The field whose value identifies a row and its FASTA record.
     pub submission_id_column: String,
