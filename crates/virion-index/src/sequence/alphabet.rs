@@ -15,7 +15,9 @@ const AMINO_ACIDS: &[u8] = b"-ACDEFGHIKLMNPQRSTVWYOUBJZ*X";
 /// What a column's letters are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Alphabet {
+    /// SILO's 16 nucleotide symbols (`-ACGTRYSWKMBDHVN`); `N` is the unknown letter.
     Nucleotide,
+    /// SILO's 28 amino-acid symbols; `X` is the unknown letter.
     AminoAcid,
 }
 
