@@ -14,6 +14,7 @@ pub enum Target {
     AnyMutation,
     /// The reference's letter (`.`).
     Reference,
+    /// This letter, as an upper-case ASCII byte (`-`: a deletion, `N`/`X`: unknown).
     Letter(u8),
 }
 
@@ -24,6 +25,7 @@ pub struct MutationQuery {
     pub sequence: Option<String>,
     /// 1-based.
     pub position: u32,
+    /// The letter asked for.
     pub target: Target,
 }
 

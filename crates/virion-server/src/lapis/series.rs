@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde_json::{Value as JsonValue, json};
-use virion_query::{DateRange, LapisRequest, Series};
+use virion_query::LapisRequest;
+use virion_query::execute::{DateRange, Series};
 
 use super::call::LapisCall;
 use super::handlers::target;
@@ -176,7 +177,7 @@ pub(crate) async fn query_parse(call: LapisCall) -> Response {
         return respond::problem(StatusCode::BAD_REQUEST, "queries must be a list of strings", &t.info);
     };
     let full = body.get("doFullValidation").and_then(JsonValue::as_bool).unwrap_or(false);
-    let parsed = virion_query::parse_queries(&t.view.collection().query, &queries, full);
+    let parsed = virion_query::silo_filter::parse_queries(&t.view.collection().query, &queries, full);
     let data = serde_json::to_value(&parsed).expect("parsed queries serialise");
     axum::Json(json!({ "data": data, "info": t.info.json() })).into_response()
 }
