@@ -49,6 +49,8 @@ fn body(op: &Value) -> Markup {
     }
 }
 
+/// The API documentation page, rendered from the OpenAPI document `spec`: one section per path and
+/// operation.
 pub fn render(chrome: &Chrome, spec: &Value) -> String {
     let paths = spec["paths"].as_object().cloned().unwrap_or_default();
     let mut routes: Vec<(&String, &Value)> = paths.iter().collect();

@@ -32,6 +32,7 @@ pub const JS_PATH: &str = "/assets/portal.js";
 /// web/dashboard), if it was built before this crate was compiled.
 #[cfg(dashboard_bundle)]
 pub const DASHBOARD_JS: Option<&[u8]> = Some(include_bytes!("../assets/generated/dashboard.js"));
+/// The dashboard's JavaScript: `None`, as this build was compiled without the bundle.
 #[cfg(not(dashboard_bundle))]
 pub const DASHBOARD_JS: Option<&[u8]> = None;
 /// Where the server serves [`DASHBOARD_JS`].
@@ -39,6 +40,7 @@ pub const DASHBOARD_JS_PATH: &str = "/assets/dashboard.js";
 /// The license notices of the third-party code in [`DASHBOARD_JS`] (esbuild's legal comments).
 #[cfg(dashboard_bundle)]
 pub const DASHBOARD_LEGAL: Option<&str> = Some(include_str!("../assets/generated/dashboard.js.LEGAL.txt"));
+/// The license notices of the dashboard bundle: `None`, as this build was compiled without it.
 #[cfg(not(dashboard_bundle))]
 pub const DASHBOARD_LEGAL: Option<&str> = None;
 /// Where the server serves [`DASHBOARD_LEGAL`].
