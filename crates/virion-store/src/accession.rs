@@ -53,7 +53,7 @@ pub enum AccessionError {
         /// The check character the digits call for.
         expected: char,
     },
-    /// More digits than a 64-bit number holds.
+    /// More than 12 digits: a number larger than 64 bits hold.
     #[error("accession {text:?} number is too large")]
     Overflow {
         /// The text as given.
