@@ -300,6 +300,24 @@ impl Aa {
     pub const fn is_stop(self) -> bool {
         matches!(self, Aa::Stop)
     }
+
+    /// Whether the letter names one residue, a stop or a gap: not `X` and not an ambiguity code
+    /// (`B`, `Z`, `J`).
+    pub const fn is_definite(self) -> bool {
+        !matches!(self, Aa::X | Aa::B | Aa::Z | Aa::J)
+    }
+
+    /// Whether this letter may stand for `residue`: itself, a residue its ambiguity code covers
+    /// (`B`: D or N, `Z`: E or Q, `J`: I or L), or anything but a gap for `X`.
+    pub const fn may_stand_for(self, residue: Aa) -> bool {
+        match self {
+            Aa::X => !matches!(residue, Aa::Gap),
+            Aa::B => matches!(residue, Aa::D | Aa::N),
+            Aa::Z => matches!(residue, Aa::E | Aa::Q),
+            Aa::J => matches!(residue, Aa::I | Aa::L),
+            _ => self as u8 == residue as u8,
+        }
+    }
 }
 
 impl fmt::Display for Aa {

@@ -5,6 +5,8 @@
 //! accept lower case (upper-cased on reading), as SILO does (`nucleotide_symbols.h`,
 //! `aa_symbols.h`). Anything else is an error naming the letter and its position.
 
+use virion_core::{Aa, Nuc};
+
 use crate::error::{FieldProblem, InsertionProblem};
 
 /// Which letters a sequence may hold, and which one stands for "unknown".
@@ -17,25 +19,30 @@ pub enum Alphabet {
 /// Byte → normal form; 0 = not a symbol.
 type Table = [u8; 256];
 
-const fn table(letters: &[u8]) -> Table {
+// The tables are `virion-core`'s letters (`Nuc::from_byte`, `Aa::from_byte`: either case, `U`
+// read as `T`), laid out once for a lookup per byte.
+const NUC: Table = {
     let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < letters.len() {
-        let c = letters[i];
-        t[c as usize] = c;
-        t[c.to_ascii_lowercase() as usize] = c;
-        i += 1;
+    let mut b = 0;
+    while b < 256 {
+        if let Some(n) = Nuc::from_byte(b as u8) {
+            t[b] = n.to_byte();
+        }
+        b += 1;
     }
     t
-}
-
-const NUC: Table = {
-    let mut t = table(b"-ACGTRYSWKMBDHVN");
-    t[b'U' as usize] = b'T';
-    t[b'u' as usize] = b'T';
+};
+const AA: Table = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        if let Some(a) = Aa::from_byte(b as u8) {
+            t[b] = a.to_byte();
+        }
+        b += 1;
+    }
     t
 };
-const AA: Table = table(b"-ACDEFGHIKLMNPQRSTVWYOUBJZ*X");
 
 impl Alphabet {
     fn table(self) -> &'static Table {
@@ -48,8 +55,8 @@ impl Alphabet {
     /// The letter for "not known" (outside an `offset` range, or not sequenced).
     pub fn unknown(self) -> u8 {
         match self {
-            Alphabet::Nucleotide => b'N',
-            Alphabet::AminoAcid => b'X',
+            Alphabet::Nucleotide => Nuc::N.to_byte(),
+            Alphabet::AminoAcid => Aa::X.to_byte(),
         }
     }
 

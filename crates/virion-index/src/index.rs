@@ -2,6 +2,7 @@
 //! columns over the same rows, and the filters it answers.
 
 use roaring::RoaringBitmap;
+use virion_core::{Aa, AaPos, Nuc, NucRefPos};
 
 use crate::insertions::{Insertion, InsertionColumn, InsertionPattern};
 use crate::metadata::{Column, ColumnType, Value, ValueError};
@@ -138,38 +139,13 @@ pub enum Filter {
         /// The value to match.
         value: bool,
     },
-    /// Nucleotide (`gene: false`) or amino-acid letter at a 0-based position.
-    Symbol {
-        /// Whether `sequence` indexes the genes (else the segments).
-        gene: bool,
-        /// Index of the segment or gene.
-        sequence: usize,
-        /// 0-based position.
-        position: u32,
-        /// The letter, as an upper-case ASCII byte (`-` for a deletion).
-        symbol: u8,
-    },
+    /// The letter at a site is exactly this one.
+    Letter(SiteLetter),
     /// Any letter that cannot be the reference's: neither it, nor an ambiguity code that may
     /// stand for it, nor the missing letter.
-    Mutated {
-        /// Whether `sequence` indexes the genes (else the segments).
-        gene: bool,
-        /// Index of the segment or gene.
-        sequence: usize,
-        /// 0-based position.
-        position: u32,
-    },
-    /// A letter that may be `symbol` (IUPAC ambiguity).
-    MaybeSymbol {
-        /// Whether `sequence` indexes the genes (else the segments).
-        gene: bool,
-        /// Index of the segment or gene.
-        sequence: usize,
-        /// 0-based position.
-        position: u32,
-        /// The letter, as an upper-case ASCII byte.
-        symbol: u8,
-    },
+    Mutated(Site),
+    /// A letter that may be this one (IUPAC ambiguity).
+    MaybeLetter(SiteLetter),
     /// An insertion after `position` (1-based, as LAPIS writes it) matching `pattern`.
     Insertion {
         /// Whether `sequence` indexes the genes (else the segments).
@@ -205,6 +181,89 @@ pub enum Filter {
         /// The node, as its pre-order index in the tree.
         node: u32,
     },
+}
+
+/// A place in the aligned sequences: a position of a segment or a codon of a gene, each in
+/// `virion-core`'s 0-based coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Site {
+    /// A reference position of a nucleotide segment (the segment's index in the schema).
+    Nuc {
+        /// Index of the segment in [`Schema::segments`].
+        segment: usize,
+        /// 0-based reference position.
+        position: NucRefPos,
+    },
+    /// A codon of a gene's peptide.
+    Aa {
+        /// Index of the gene in [`Schema::genes`].
+        gene: usize,
+        /// 0-based codon index.
+        position: AaPos,
+    },
+}
+
+/// A letter at a site, of the site's own alphabet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SiteLetter {
+    /// A nucleotide at a segment's position.
+    Nuc {
+        /// Index of the segment in [`Schema::segments`].
+        segment: usize,
+        /// 0-based reference position.
+        position: NucRefPos,
+        /// The letter.
+        letter: Nuc,
+    },
+    /// An amino acid at a gene's codon.
+    Aa {
+        /// Index of the gene in [`Schema::genes`].
+        gene: usize,
+        /// 0-based codon index.
+        position: AaPos,
+        /// The letter.
+        letter: Aa,
+    },
+}
+
+impl Site {
+    /// The site's letter `letter` (a byte of the site's alphabet), `None` when it is not one.
+    pub fn with_letter(self, letter: u8) -> Option<SiteLetter> {
+        Some(match self {
+            Site::Nuc { segment, position } => {
+                SiteLetter::Nuc { segment, position, letter: Nuc::from_byte(letter)? }
+            }
+            Site::Aa { gene, position } => SiteLetter::Aa { gene, position, letter: Aa::from_byte(letter)? },
+        })
+    }
+
+    /// Whether the site is in a gene, which column, and the position as the columns index it.
+    pub fn column(self) -> (bool, usize, u32) {
+        // Positions were checked against the sequence's length when the site was made, and
+        // sequences are shorter than 2^27 (MAX_SEQUENCE_LEN).
+        match self {
+            Site::Nuc { segment, position } => (false, segment, position.0 as u32),
+            Site::Aa { gene, position } => (true, gene, position.0 as u32),
+        }
+    }
+}
+
+impl SiteLetter {
+    /// The site the letter is at.
+    pub fn site(self) -> Site {
+        match self {
+            SiteLetter::Nuc { segment, position, .. } => Site::Nuc { segment, position },
+            SiteLetter::Aa { gene, position, .. } => Site::Aa { gene, position },
+        }
+    }
+
+    /// The letter as the columns store it (`virion-core`'s letter byte).
+    pub fn byte(self) -> u8 {
+        match self {
+            SiteLetter::Nuc { letter, .. } => letter.to_byte(),
+            SiteLetter::Aa { letter, .. } => letter.to_byte(),
+        }
+    }
 }
 
 /// Metadata, sequence and insertion columns over the same rows.
@@ -454,14 +513,17 @@ impl Index {
             Filter::IsNull { column, null } => self.columns[*column].rows_null(*null),
             Filter::Range { column, from, to } => self.columns[*column].rows_in_range(*from, *to),
             Filter::Boolean { column, value } => self.columns[*column].rows_bool(*value),
-            Filter::Symbol { gene, sequence, position, symbol } => {
-                self.sequence(*gene, *sequence).rows_with(*position, *symbol)
+            Filter::Letter(l) => {
+                let (gene, sequence, position) = l.site().column();
+                self.sequence(gene, sequence).rows_with(position, l.byte())
             }
-            Filter::Mutated { gene, sequence, position } => {
-                self.sequence(*gene, *sequence).rows_mutated(*position)
+            Filter::Mutated(site) => {
+                let (gene, sequence, position) = site.column();
+                self.sequence(gene, sequence).rows_mutated(position)
             }
-            Filter::MaybeSymbol { gene, sequence, position, symbol } => {
-                self.sequence(*gene, *sequence).rows_maybe(*position, *symbol)
+            Filter::MaybeLetter(l) => {
+                let (gene, sequence, position) = l.site().column();
+                self.sequence(gene, sequence).rows_maybe(position, l.byte())
             }
             Filter::Insertion { gene, sequence, position, pattern } => {
                 self.insertions(*gene, *sequence).rows_matching(&InsertionPattern::new(*position, pattern))
@@ -559,17 +621,20 @@ impl Index {
             Filter::IsNull { column, null } => self.columns[*column].is_null(row) == *null,
             Filter::Range { column, from, to } => self.columns[*column].in_range(row, *from, *to),
             Filter::Boolean { column, value } => self.columns[*column].boolean(row) == Some(*value),
-            Filter::Symbol { gene, sequence, position, symbol } => {
-                self.sequence(*gene, *sequence).symbol(row, *position) == *symbol
+            Filter::Letter(l) => {
+                let (gene, sequence, position) = l.site().column();
+                self.sequence(gene, sequence).symbol(row, position) == l.byte()
             }
-            Filter::Mutated { gene, sequence, position } => {
-                let c = self.sequence(*gene, *sequence);
-                let l = c.symbol(row, *position);
-                !c.alphabet.may_be(l, c.reference()[*position as usize]) && l != c.alphabet.missing()
+            Filter::Mutated(site) => {
+                let (gene, sequence, position) = site.column();
+                let c = self.sequence(gene, sequence);
+                let l = c.symbol(row, position);
+                !c.alphabet.may_be(l, c.reference()[position as usize]) && l != c.alphabet.missing()
             }
-            Filter::MaybeSymbol { gene, sequence, position, symbol } => {
-                let c = self.sequence(*gene, *sequence);
-                c.alphabet.may_be(c.symbol(row, *position), *symbol)
+            Filter::MaybeLetter(l) => {
+                let (gene, sequence, position) = l.site().column();
+                let c = self.sequence(gene, sequence);
+                c.alphabet.may_be(c.symbol(row, position), l.byte())
             }
             Filter::Insertion { gene, sequence, position, pattern } => {
                 let p = InsertionPattern::new(*position, pattern);
@@ -644,7 +709,7 @@ impl Index {
                 .phylo_of(*column, *node)
                 .map_or(0, |p| p.descendant_count(virion_phylo::NodeId::new(*node))),
             Filter::Insertion { .. } => rows / 1000,
-            Filter::Symbol { .. } | Filter::MaybeSymbol { .. } | Filter::Mutated { .. } => rows / 20,
+            Filter::Letter(_) | Filter::MaybeLetter(_) | Filter::Mutated(_) => rows / 20,
             f if self.scans(f) => rows * 4,
             Filter::Range { .. } => rows / 2,
             Filter::IsNull { .. } => rows,

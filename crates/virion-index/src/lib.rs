@@ -31,7 +31,7 @@ pub mod snapshot;
 
 pub use builder::{BuildError, DEFAULT_BUDGET, IndexBuilder, LineageKey, SortKey, lineage_then_date};
 pub use dictionary::Dictionary;
-pub use index::{Filter, Index, IndexError, PreparedRow, RowInput, Schema, SeqInput};
+pub use index::{Filter, Index, IndexError, PreparedRow, RowInput, Schema, SeqInput, Site, SiteLetter};
 pub use insertions::{Insertion, InsertionColumn, InsertionCount, InsertionPattern};
 pub use lineage::{LineageError, LineageIndex, NameProblem, PangoAliases};
 pub use lineage_dag::{DagError, LineageDag, LineageDef};

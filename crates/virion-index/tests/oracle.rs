@@ -151,6 +151,14 @@ fn letter(row: &Row, gene: bool, pos: u32) -> u8 {
     seq.as_ref().map_or(missing, |s| s[pos as usize])
 }
 
+fn nuc_site(position: usize) -> Site {
+    Site::Nuc { segment: 0, position: position.into() }
+}
+
+fn aa_site(position: usize) -> Site {
+    Site::Aa { gene: 0, position: position.into() }
+}
+
 fn may_be(gene: bool, symbol: u8, definite: u8) -> bool {
     let alphabet = if gene { Alphabet::AminoAcid } else { Alphabet::Nucleotide };
     alphabet.may_be(symbol, definite)
@@ -168,15 +176,20 @@ fn matches(row: &Row, filter: &Filter) -> bool {
         Filter::Range { from, to, .. } => row
             .day
             .is_some_and(|d| from.is_none_or(|f| f64::from(d) >= f) && to.is_none_or(|t| f64::from(d) <= t)),
-        Filter::Symbol { gene, position, symbol, .. } => letter(row, *gene, *position) == *symbol,
-        Filter::Mutated { gene, position, .. } => {
-            let reference = if *gene { GENE } else { REFERENCE };
-            let l = letter(row, *gene, *position);
-            // Not a letter that may be the reference's (SILO's hasMutation), nor the missing one.
-            !may_be(*gene, l, reference[*position as usize]) && l != if *gene { b'X' } else { b'N' }
+        Filter::Letter(l) => {
+            let (gene, _, position) = l.site().column();
+            letter(row, gene, position) == l.byte()
         }
-        Filter::MaybeSymbol { gene, position, symbol, .. } => {
-            may_be(*gene, letter(row, *gene, *position), *symbol)
+        Filter::Mutated(site) => {
+            let (gene, _, position) = site.column();
+            let reference = if gene { GENE } else { REFERENCE };
+            let l = letter(row, gene, position);
+            // Not a letter that may be the reference's (SILO's hasMutation), nor the missing one.
+            !may_be(gene, l, reference[position as usize]) && l != if gene { b'X' } else { b'N' }
+        }
+        Filter::MaybeLetter(l) => {
+            let (gene, _, position) = l.site().column();
+            may_be(gene, letter(row, gene, position), l.byte())
         }
         Filter::Insertion { position, pattern, .. } => {
             let p = InsertionPattern::new(*position, pattern);
@@ -204,19 +217,15 @@ fn leaf() -> impl Strategy<Value = Filter> {
         (any::<bool>(), 0usize..2).prop_map(|(null, column)| Filter::IsNull { column, null }),
         (prop::option::of(18_000..18_100i32), prop::option::of(18_000..18_100i32))
             .prop_map(|(a, b)| Filter::Range { column: 1, from: a.map(f64::from), to: b.map(f64::from) }),
-        (0..REFERENCE.len() as u32, prop::sample::select(b"ACGT-NRY".to_vec()))
-            .prop_map(|(position, symbol)| { Filter::Symbol { gene: false, sequence: 0, position, symbol } }),
-        (0..REFERENCE.len() as u32).prop_map(|position| Filter::Mutated {
-            gene: false,
-            sequence: 0,
-            position
+        (0..REFERENCE.len(), prop::sample::select(b"ACGT-NRY".to_vec()))
+            .prop_map(|(position, symbol)| Filter::Letter(nuc_site(position).with_letter(symbol).unwrap())),
+        (0..REFERENCE.len()).prop_map(|position| Filter::Mutated(nuc_site(position))),
+        (0..REFERENCE.len(), prop::sample::select(b"ACGT-".to_vec())).prop_map(|(position, symbol)| {
+            Filter::MaybeLetter(nuc_site(position).with_letter(symbol).unwrap())
         }),
-        (0..REFERENCE.len() as u32, prop::sample::select(b"ACGT-".to_vec())).prop_map(
-            |(position, symbol)| { Filter::MaybeSymbol { gene: false, sequence: 0, position, symbol } }
-        ),
-        (0..GENE.len() as u32, prop::sample::select(b"MFKLX*".to_vec()))
-            .prop_map(|(position, symbol)| { Filter::Symbol { gene: true, sequence: 0, position, symbol } }),
-        (0..GENE.len() as u32).prop_map(|position| Filter::Mutated { gene: true, sequence: 0, position }),
+        (0..GENE.len(), prop::sample::select(b"MFKLX*".to_vec()))
+            .prop_map(|(position, symbol)| Filter::Letter(aa_site(position).with_letter(symbol).unwrap())),
+        (0..GENE.len()).prop_map(|position| Filter::Mutated(aa_site(position))),
         (4u32..7, prop::sample::select(vec!["TA", "?", "?TA?", "G?", "A"])).prop_map(|(position, p)| {
             Filter::Insertion { gene: false, sequence: 0, position, pattern: p.to_owned() }
         }),

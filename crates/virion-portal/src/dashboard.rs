@@ -7,8 +7,8 @@
 use maud::{Markup, html};
 use serde_json::{Map, Value, json};
 
+use crate::DASHBOARD_JS_PATH;
 use crate::layout::{Chrome, page};
-use crate::{DASHBOARD_JS, DASHBOARD_JS_PATH};
 
 /// What the dashboard needs to configure its components.
 #[derive(Debug, Clone, Default)]
@@ -68,15 +68,7 @@ pub fn render(chrome: &Chrome, d: &Dashboard) -> String {
             @if !d.filter.is_empty() {
                 p.note { "Filtered by " code { (filter.to_string()) } ". " a href={ "/" (d.organism) "/dashboard" } { "Show everything" } }
             }
-            @if DASHBOARD_JS.is_none() {
-                p.problem role="alert" {
-                    "This build of Virion has no dashboard bundle. Build it with "
-                    code { "npm ci --prefix web/dashboard && npm run build --prefix web/dashboard" }
-                    ", then rebuild Virion (cargo build)."
-                }
-            } @else {
-                script type="module" src=(DASHBOARD_JS_PATH) {}
-            }
+            script type="module" src=(DASHBOARD_JS_PATH) {}
             p.hint { "Charts by GenSpectrum's dashboard components, asking this node's LAPIS API. "
                 a href=(crate::DASHBOARD_LEGAL_PATH) { "Third-party licenses" } }
             gs-app lapis=(d.lapis_url) {

@@ -28,21 +28,14 @@ pub const JS: &str = include_str!("../assets/portal.js");
 /// Where the server serves [`JS`].
 pub const JS_PATH: &str = "/assets/portal.js";
 
-/// The dashboard's JavaScript (GenSpectrum's dashboard components, bundled by esbuild from
-/// web/dashboard), if it was built before this crate was compiled.
-#[cfg(dashboard_bundle)]
-pub const DASHBOARD_JS: Option<&[u8]> = Some(include_bytes!("../assets/generated/dashboard.js"));
-/// The dashboard's JavaScript: `None`, as this build was compiled without the bundle.
-#[cfg(not(dashboard_bundle))]
-pub const DASHBOARD_JS: Option<&[u8]> = None;
+/// The dashboard's JavaScript: GenSpectrum's dashboard components, bundled by esbuild from
+/// web/dashboard. The bundle is committed (CI rebuilds it and fails if it differs), so a plain
+/// `cargo build` or `cargo install` serves the dashboard without Node.js.
+pub const DASHBOARD_JS: &[u8] = include_bytes!("../assets/generated/dashboard.js");
 /// Where the server serves [`DASHBOARD_JS`].
 pub const DASHBOARD_JS_PATH: &str = "/assets/dashboard.js";
 /// The license notices of the third-party code in [`DASHBOARD_JS`] (esbuild's legal comments).
-#[cfg(dashboard_bundle)]
-pub const DASHBOARD_LEGAL: Option<&str> = Some(include_str!("../assets/generated/dashboard.js.LEGAL.txt"));
-/// The license notices of the dashboard bundle: `None`, as this build was compiled without it.
-#[cfg(not(dashboard_bundle))]
-pub const DASHBOARD_LEGAL: Option<&str> = None;
+pub const DASHBOARD_LEGAL: &str = include_str!("../assets/generated/dashboard.js.LEGAL.txt");
 /// Where the server serves [`DASHBOARD_LEGAL`].
 pub const DASHBOARD_LEGAL_PATH: &str = "/assets/dashboard.js.LEGAL.txt";
 

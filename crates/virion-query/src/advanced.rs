@@ -13,6 +13,7 @@ use virion_index::{Filter, Index, LineageIndex};
 use crate::error::QueryError;
 use crate::filters::field_filter;
 use crate::mutation::{MutationQuery, Target};
+use virion_core::{Aa, Nuc};
 
 /// Nesting deeper than this is refused (a hostile query cannot exhaust the stack).
 const MAX_DEPTH: usize = 64;
@@ -491,13 +492,18 @@ impl Context<'_> {
                     }
                     None => false,
                 };
-                if let Target::Letter(l) = target
-                    && !amino_acid
-                    && !b"ACGTRYSWKMBDHVN-".contains(l)
-                {
-                    return Err(bad(format!("{} is not a nucleotide symbol", *l as char)));
-                }
-                let q = MutationQuery { sequence: name.clone(), position: *position, target: *target };
+                // The word was read with whichever alphabet took it; the named sequence decides.
+                let target = match (*target, amino_acid) {
+                    (Target::Aa(a), false) => Target::Nuc(
+                        Nuc::from_byte(a.to_byte())
+                            .ok_or_else(|| bad(format!("{a} is not a nucleotide symbol")))?,
+                    ),
+                    (Target::Nuc(n), true) => Target::Aa(
+                        Aa::from_byte(n.to_byte()).expect("nucleotide letters are amino-acid letters"),
+                    ),
+                    (t, _) => t,
+                };
+                let q = MutationQuery { sequence: name.clone(), position: *position, target };
                 crate::mutation::to_filter(index, &q, amino_acid, maybe, "advancedQuery")?
             }
             Expr::Insertion { name, position, pattern } => {

@@ -655,9 +655,9 @@ pub fn mutations_over_time(
             let index = &p.index.index;
             let q = crate::mutation::parse(text, amino_acid, "includeMutations")?;
             let filter = crate::mutation::to_filter(index, &q, amino_acid, false, "includeMutations")?;
-            let (gene, sequence, position) = match filter {
-                virion_index::Filter::Symbol { gene, sequence, position, .. }
-                | virion_index::Filter::Mutated { gene, sequence, position } => (gene, sequence, position),
+            let (gene, sequence, position) = match &filter {
+                virion_index::Filter::Letter(l) => l.site().column(),
+                virion_index::Filter::Mutated(site) => site.column(),
                 _ => {
                     return Err(QueryError::Mutation {
                         parameter: "includeMutations".into(),

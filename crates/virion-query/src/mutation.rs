@@ -2,8 +2,13 @@
 //! `gene:[from]?position[to]?` for amino acids. Positions are 1-based; `to` is a letter, `-`
 //! (deletion), `N`/`X` (unknown) or `.` (the reference's letter); without `to` the query means
 //! "any mutation". The `from` letter is accepted and ignored, as LAPIS does.
+//!
+//! Letters are `virion-core`'s [`Nuc`] and [`Aa`]; a query becomes an index filter over a
+//! typed [`Site`] (0-based `virion-core` coordinates) in [`to_filter`], the one place where
+//! the 1-based text position is converted.
 
-use virion_index::{Filter, Index};
+use virion_core::{Aa, Nuc};
+use virion_index::{Filter, Index, Site};
 
 use crate::error::QueryError;
 
@@ -14,8 +19,21 @@ pub enum Target {
     AnyMutation,
     /// The reference's letter (`.`).
     Reference,
-    /// This letter, as an upper-case ASCII byte (`-`: a deletion, `N`/`X`: unknown).
-    Letter(u8),
+    /// A nucleotide letter (`U` reads as `T`).
+    Nuc(Nuc),
+    /// An amino-acid letter.
+    Aa(Aa),
+}
+
+impl Target {
+    /// The letter asked for, as written (`None` for any mutation and the reference's letter).
+    pub fn letter(self) -> Option<u8> {
+        match self {
+            Target::Nuc(n) => Some(n.to_byte()),
+            Target::Aa(a) => Some(a.to_byte()),
+            Target::AnyMutation | Target::Reference => None,
+        }
+    }
 }
 
 /// A parsed mutation query, not yet tied to an index.
@@ -23,18 +41,15 @@ pub enum Target {
 pub struct MutationQuery {
     /// Segment (nucleotides; `None`: the only one) or gene (amino acids).
     pub sequence: Option<String>,
-    /// 1-based.
+    /// The position as written: 1-based (see [`to_filter`]).
     pub position: u32,
     /// The letter asked for.
     pub target: Target,
 }
 
-fn valid_letter(amino_acid: bool, ch: u8) -> bool {
-    if amino_acid {
-        ch.is_ascii_uppercase() || ch == b'*' || ch == b'-'
-    } else {
-        b"ACGTURYSWKMBDHVN-".contains(&ch)
-    }
+/// The letter `ch` of the alphabet asked for, `None` when it is not one of its letters.
+fn letter(amino_acid: bool, ch: u8) -> Option<Target> {
+    if amino_acid { Aa::from_byte(ch).map(Target::Aa) } else { Nuc::from_byte(ch).map(Target::Nuc) }
 }
 
 /// Parses one mutation; `parameter` names the request field in errors.
@@ -59,7 +74,7 @@ pub fn parse(text: &str, amino_acid: bool, parameter: &str) -> Result<MutationQu
     if digits_start > 1 {
         return Err(bad("at most one letter may precede the position"));
     }
-    if digits_start == 1 && !valid_letter(amino_acid, bytes[0]) && bytes[0] != b'.' {
+    if digits_start == 1 && letter(amino_acid, bytes[0]).is_none() && bytes[0] != b'.' {
         return Err(bad("the letter before the position is not a valid symbol"));
     }
     let digits_end = digits_start + bytes[digits_start..].iter().take_while(|b| b.is_ascii_digit()).count();
@@ -70,8 +85,7 @@ pub fn parse(text: &str, amino_acid: bool, parameter: &str) -> Result<MutationQu
     let target = match &bytes[digits_end..] {
         [] => Target::AnyMutation,
         [b'.'] => Target::Reference,
-        [b'U'] if !amino_acid => Target::Letter(b'T'),
-        [ch] if valid_letter(amino_acid, *ch) => Target::Letter(*ch),
+        [ch] => letter(amino_acid, *ch).ok_or_else(|| bad("expected one symbol after the position"))?,
         _ => return Err(bad("expected one symbol after the position")),
     };
     Ok(MutationQuery { sequence, position, target })
@@ -106,36 +120,40 @@ pub fn to_filter(
         }
     };
     let column = &columns[sequence];
-    let len = column.reference().len() as u32;
-    if query.position > len {
+    let len = column.reference().len();
+    if query.position as usize > len {
         return Err(QueryError::Mutation {
             parameter: parameter.to_owned(),
             value: query.position.to_string(),
             reason: format!("position beyond {}'s {len} positions", column.name),
         });
     }
-    let position = query.position - 1;
-    let gene = amino_acid;
+    // The one conversion from the 1-based text position to virion-core's 0-based coordinates.
+    let zero_based = query.position as usize - 1;
+    let site = if amino_acid {
+        Site::Aa { gene: sequence, position: zero_based.into() }
+    } else {
+        Site::Nuc { segment: sequence, position: zero_based.into() }
+    };
+    let reference = column.reference()[zero_based];
+    let at = |letter: u8| {
+        site.with_letter(letter).ok_or_else(|| QueryError::Mutation {
+            parameter: parameter.to_owned(),
+            value: (letter as char).to_string(),
+            reason: format!("not a letter of {}", column.name),
+        })
+    };
     Ok(match query.target {
         // Under MAYBE(), "any mutation" is any letter but the reference's itself (an N may hide
         // one); plainly, a letter that cannot be the reference's (SILO's hasMutation).
-        Target::AnyMutation if maybe => Filter::Not(Box::new(Filter::Symbol {
-            gene,
-            sequence,
-            position,
-            symbol: column.reference()[position as usize],
-        })),
-        Target::AnyMutation => Filter::Mutated { gene, sequence, position },
-        Target::Reference => {
-            let symbol = column.reference()[position as usize];
-            if maybe {
-                Filter::MaybeSymbol { gene, sequence, position, symbol }
-            } else {
-                Filter::Symbol { gene, sequence, position, symbol }
-            }
+        Target::AnyMutation if maybe => Filter::Not(Box::new(Filter::Letter(at(reference)?))),
+        Target::AnyMutation => Filter::Mutated(site),
+        Target::Reference if maybe => Filter::MaybeLetter(at(reference)?),
+        Target::Reference => Filter::Letter(at(reference)?),
+        Target::Nuc(_) | Target::Aa(_) => {
+            let letter = at(query.target.letter().expect("a letter target"))?;
+            if maybe { Filter::MaybeLetter(letter) } else { Filter::Letter(letter) }
         }
-        Target::Letter(symbol) if maybe => Filter::MaybeSymbol { gene, sequence, position, symbol },
-        Target::Letter(symbol) => Filter::Symbol { gene, sequence, position, symbol },
     })
 }
 
@@ -154,15 +172,16 @@ mod tests {
             position,
             target,
         };
-        assert_eq!(nuc("C241T").unwrap(), q(None, 241, Target::Letter(b'T')));
+        assert_eq!(nuc("C241T").unwrap(), q(None, 241, Target::Nuc(Nuc::T)));
+        assert_eq!(nuc("C241u").unwrap(), q(None, 241, Target::Nuc(Nuc::T)));
         assert_eq!(nuc("241").unwrap(), q(None, 241, Target::AnyMutation));
         assert_eq!(nuc("241.").unwrap(), q(None, 241, Target::Reference));
-        assert_eq!(nuc("c241-").unwrap(), q(None, 241, Target::Letter(b'-')));
-        assert_eq!(nuc("L:A10N").unwrap(), q(Some("L"), 10, Target::Letter(b'N')));
+        assert_eq!(nuc("c241-").unwrap(), q(None, 241, Target::Nuc(Nuc::Gap)));
+        assert_eq!(nuc("L:A10N").unwrap(), q(Some("L"), 10, Target::Nuc(Nuc::N)));
         let aa = parse("S:L455S", true, "aminoAcidMutations").unwrap();
-        assert_eq!(aa, q(Some("S"), 455, Target::Letter(b'S')));
+        assert_eq!(aa, q(Some("S"), 455, Target::Aa(Aa::S)));
         assert_eq!(parse("ORF1a:3606", true, "x").unwrap(), q(Some("ORF1a"), 3606, Target::AnyMutation));
-        assert_eq!(parse("S:5*", true, "x").unwrap(), q(Some("S"), 5, Target::Letter(b'*')));
+        assert_eq!(parse("S:5*", true, "x").unwrap(), q(Some("S"), 5, Target::Aa(Aa::Stop)));
     }
 
     #[test]

@@ -31,8 +31,8 @@ pub struct MutationProportion {
     pub proportion: f64,
 }
 
-/// Mutations of nucleotide segments (`amino_acid: false`) or genes among `rows`, in sequence,
-/// position and letter order.
+/// Mutations of nucleotide segments (`amino_acid: false`) or genes among `rows`, in SILO's
+/// order (what a LAPIS client sees without `orderBy`): see [`silo_order`].
 pub fn mutation_proportions(
     index: &Index,
     rows: &RoaringBitmap,
@@ -94,5 +94,56 @@ pub fn mutation_proportions_of(
             });
         }
     }
+    out.sort_by(silo_order);
     Ok(out)
+}
+
+/// SILO's order of mutations: by sequence name (its schema is a map keyed by name, so byte
+/// order, not the reference's order), then position, then the letter in SILO's symbol order
+/// (the gap first, letters alphabetically, the stop `*` last).
+pub fn silo_order(a: &MutationProportion, b: &MutationProportion) -> std::cmp::Ordering {
+    let rank = |c: char| match c {
+        '-' => 0,
+        '*' => u32::MAX,
+        c => c as u32,
+    };
+    (a.sequence_name.as_bytes(), a.position, rank(a.mutation_to)).cmp(&(
+        b.sequence_name.as_bytes(),
+        b.position,
+        rank(b.mutation_to),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use virion_index::{ColumnType, RowInput, Schema, SeqInput};
+
+    use super::*;
+
+    /// Two segments listed against SILO's name order, and two mutations at one position.
+    #[test]
+    fn without_order_by_mutations_come_in_silo_order() {
+        let schema = Schema {
+            metadata: vec![("id".into(), ColumnType::String { indexed: false })],
+            segments: vec![("S".into(), b"ACGT".to_vec()), ("L".into(), b"ACGT".to_vec())],
+            genes: vec![("P".into(), b"MKW".to_vec())],
+        };
+        let mut index = Index::new(&schema).unwrap();
+        for (s, l, p) in [("ACGT", "ATGA", "MK*"), ("A-GT", "AGGA", "M-*"), ("ACGT", "ACGT", "MKW")] {
+            index
+                .push(RowInput {
+                    metadata: vec![virion_index::Value::String("x".into())],
+                    segments: vec![SeqInput::Aligned(s.into()), SeqInput::Aligned(l.into())],
+                    genes: vec![SeqInput::Aligned(p.into())],
+                    ..RowInput::default()
+                })
+                .unwrap();
+        }
+        let names = |amino_acid| -> Vec<String> {
+            let found = mutation_proportions(&index, &index.all(), amino_acid, 0.0).unwrap();
+            found.into_iter().map(|m| m.mutation).collect()
+        };
+        assert_eq!(names(false), ["L:C2G", "L:C2T", "L:T4A", "S:C2-"]);
+        assert_eq!(names(true), ["P:K2-", "P:W3*"]);
+    }
 }

@@ -22,6 +22,7 @@
 
 use chrono::NaiveDate;
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use virion_core::{Aa, Nuc};
 use virion_index::ColumnType;
 
 use crate::advanced::Expr;
@@ -406,9 +407,17 @@ pub(crate) fn type_name(kind: ColumnType) -> &'static str {
     }
 }
 
-/// Symbols LAPIS accepts in mutations and insertions (`MutationValidator.kt`).
-const NUCLEOTIDE_QUERY_SYMBOLS: &[u8] = b"ACGTMRWSYKVHDBN-.?";
-const AMINO_ACID_QUERY_SYMBOLS: &[u8] = b"ARNDCEQGHILKMFPSTWYV*BZX-.?";
+/// Whether LAPIS accepts `symbol` (upper case) in mutations and insertions
+/// (`MutationValidator.kt`): `virion-core`'s letters less those LAPIS does not know (`U` among
+/// nucleotides; `O`, `U` and `J` among amino acids), and `.`/`?` (reference, wildcard).
+fn lapis_query_symbol(symbol: u8, nucleotide: bool) -> bool {
+    matches!(symbol, b'.' | b'?')
+        || if nucleotide {
+            symbol != b'U' && Nuc::from_byte(symbol).is_some()
+        } else {
+            !matches!(symbol, b'O' | b'U' | b'J') && Aa::from_byte(symbol).is_some()
+        }
+}
 
 struct Translator<'a> {
     index: &'a QueryIndex,
@@ -592,7 +601,7 @@ impl Translator<'_> {
         let symbol = match target {
             Target::AnyMutation => None,
             Target::Reference => Some(b'.'),
-            Target::Letter(l) => Some(l),
+            Target::Nuc(_) | Target::Aa(_) => target.letter(),
         };
         let Some(name) = name else {
             let sequence_name = self.only_segment()?;
@@ -683,11 +692,9 @@ impl Translator<'_> {
 /// LAPIS's `validateNucleotideSymbol` / `validateAminoAcidSymbol`.
 fn check_symbol(symbol: u8, nucleotide: bool) -> Result<(), String> {
     let upper = symbol.to_ascii_uppercase();
-    if nucleotide && !NUCLEOTIDE_QUERY_SYMBOLS.contains(&upper) {
-        return Err(format!("Invalid nucleotide symbol: {}", symbol as char));
-    }
-    if !nucleotide && !AMINO_ACID_QUERY_SYMBOLS.contains(&upper) {
-        return Err(format!("Invalid amino acid symbol: {}", symbol as char));
+    if !lapis_query_symbol(upper, nucleotide) {
+        let what = if nucleotide { "nucleotide" } else { "amino acid" };
+        return Err(format!("Invalid {what} symbol: {}", symbol as char));
     }
     Ok(())
 }

@@ -80,7 +80,11 @@ fn filters_match_silo() {
     // several values of one field are ORed; different fields ANDed
     assert_eq!(matching(&index, &[("country", "Germany,USA"), ("nucleotideMutations", "G7A")]), ["s3", "s5"]);
     // maybe(nucleotideEquals(20,'C')) matches the Y
-    let maybe = Filter::MaybeSymbol { gene: false, sequence: 0, position: 19, symbol: b'C' };
+    let maybe = Filter::MaybeLetter(SiteLetter::Nuc {
+        segment: 0,
+        position: virion_core::NucRefPos(19),
+        letter: virion_core::Nuc::C,
+    });
     assert_eq!(index.evaluate(&maybe).iter().collect::<Vec<_>>(), [3]);
     // nOf(2, {4C, 7A, S:5-}) and nOf(1, {7A, S:5-}, matchExactly:=true)
     let m =

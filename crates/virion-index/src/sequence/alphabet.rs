@@ -1,23 +1,94 @@
 //! The letters of a sequence column and what they mean: which letter is "unknown", which are
 //! definite (counted as coverage), which ambiguity codes may stand for which letters (`MAYBE`).
 //! Each letter also has a small index (< [`SYMBOL_SLOTS`]) so that a (position, letter) pair
-//! packs into one `u32` key.
+//! packs into one `u32` key. The letters themselves are `virion-core`'s [`Nuc`] and [`Aa`].
+
+use virion_core::{Aa, Nuc};
 
 /// Letter slots per position in a packed key (`position << SYMBOL_BITS | slot`).
 pub const SYMBOL_BITS: u32 = 5;
+/// How many slots a position has: room for every amino-acid letter.
 pub const SYMBOL_SLOTS: usize = 1 << SYMBOL_BITS;
 
-/// Nucleotide letters in slot order (SILO's 16 nucleotide symbols; `U` is read as `T`).
-const NUCLEOTIDES: &[u8] = b"-ACGTRYSWKMBDHVN";
-/// Amino-acid letters in slot order (SILO's 28 amino-acid symbols).
-const AMINO_ACIDS: &[u8] = b"-ACDEFGHIKLMNPQRSTVWYOUBJZ*X";
+/// Nucleotide letters in slot order: SILO's 16 nucleotide symbols. The letters are
+/// `virion-core`'s; the order is the snapshot format's and must not change.
+const NUCLEOTIDE_ORDER: [Nuc; 16] = [
+    Nuc::Gap,
+    Nuc::A,
+    Nuc::C,
+    Nuc::G,
+    Nuc::T,
+    Nuc::R,
+    Nuc::Y,
+    Nuc::S,
+    Nuc::W,
+    Nuc::K,
+    Nuc::M,
+    Nuc::B,
+    Nuc::D,
+    Nuc::H,
+    Nuc::V,
+    Nuc::N,
+];
+/// Amino-acid letters in slot order: SILO's 28 amino-acid symbols (snapshot format, as above).
+const AMINO_ACID_ORDER: [Aa; 28] = [
+    Aa::Gap,
+    Aa::A,
+    Aa::C,
+    Aa::D,
+    Aa::E,
+    Aa::F,
+    Aa::G,
+    Aa::H,
+    Aa::I,
+    Aa::K,
+    Aa::L,
+    Aa::M,
+    Aa::N,
+    Aa::P,
+    Aa::Q,
+    Aa::R,
+    Aa::S,
+    Aa::T,
+    Aa::V,
+    Aa::W,
+    Aa::Y,
+    Aa::O,
+    Aa::U,
+    Aa::B,
+    Aa::J,
+    Aa::Z,
+    Aa::Stop,
+    Aa::X,
+];
+
+// A column stores letters as the bytes of `virion-core`'s letters (their `repr(u8)`
+// discriminants), so the tables below are the core alphabets written as bytes once.
+const NUCLEOTIDES: [u8; 16] = {
+    let mut out = [0; 16];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = NUCLEOTIDE_ORDER[i].to_byte();
+        i += 1;
+    }
+    out
+};
+const AMINO_ACIDS: [u8; 28] = {
+    let mut out = [0; 28];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = AMINO_ACID_ORDER[i].to_byte();
+        i += 1;
+    }
+    out
+};
 
 /// What a column's letters are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Alphabet {
-    /// SILO's 16 nucleotide symbols (`-ACGTRYSWKMBDHVN`); `N` is the unknown letter.
+    /// `virion-core`'s [`Nuc`] letters.
     Nucleotide,
-    /// SILO's 28 amino-acid symbols; `X` is the unknown letter.
+    /// `virion-core`'s [`Aa`] letters.
     AminoAcid,
 }
 
@@ -31,23 +102,37 @@ const fn slot_table(letters: &[u8]) -> [u8; 256] {
     table
 }
 
-const NUCLEOTIDE_SLOTS: [u8; 256] = slot_table(NUCLEOTIDES);
-const AMINO_ACID_SLOTS: [u8; 256] = slot_table(AMINO_ACIDS);
+const NUCLEOTIDE_SLOTS: [u8; 256] = slot_table(&NUCLEOTIDES);
+/// Each byte's normal form as a nucleotide (`virion-core`'s reading: either case, `U` as `T`;
+/// other bytes upper-cased), one lookup per letter while an index is built.
+const NUCLEOTIDE_NORMAL: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match Nuc::from_byte(b as u8) {
+            Some(n) => n.to_byte(),
+            None => (b as u8).to_ascii_uppercase(),
+        };
+        b += 1;
+    }
+    table
+};
+const AMINO_ACID_SLOTS: [u8; 256] = slot_table(&AMINO_ACIDS);
 
 impl Alphabet {
     /// The "unknown" letter, stored as missing ranges rather than as a letter.
     pub fn missing(self) -> u8 {
         match self {
-            Alphabet::Nucleotide => b'N',
-            Alphabet::AminoAcid => b'X',
+            Alphabet::Nucleotide => Nuc::N.to_byte(),
+            Alphabet::AminoAcid => Aa::X.to_byte(),
         }
     }
 
     /// Every letter of the alphabet, in slot order.
     pub fn letters(self) -> &'static [u8] {
         match self {
-            Alphabet::Nucleotide => NUCLEOTIDES,
-            Alphabet::AminoAcid => AMINO_ACIDS,
+            Alphabet::Nucleotide => &NUCLEOTIDES,
+            Alphabet::AminoAcid => &AMINO_ACIDS,
         }
     }
 
@@ -69,11 +154,12 @@ impl Alphabet {
 
     /// Letters that name one residue (or a deletion): what coverage counts.
     pub fn is_definite(self, symbol: u8) -> bool {
+        if self.slot(symbol).is_none() {
+            return false;
+        }
         match self {
-            Alphabet::Nucleotide => matches!(symbol, b'A' | b'C' | b'G' | b'T' | b'-'),
-            Alphabet::AminoAcid => {
-                self.slot(symbol).is_some() && !matches!(symbol, b'X' | b'B' | b'Z' | b'J')
-            }
+            Alphabet::Nucleotide => Nuc::from_byte(symbol).is_some_and(|n| n.is_acgt() || n.is_gap()),
+            Alphabet::AminoAcid => Aa::from_byte(symbol).is_some_and(Aa::is_definite),
         }
     }
 
@@ -85,27 +171,16 @@ impl Alphabet {
         }
         match self {
             Alphabet::Nucleotide => {
-                let options: &[u8] = match symbol {
-                    b'R' => b"AG",
-                    b'Y' => b"CT",
-                    b'S' => b"GC",
-                    b'W' => b"AT",
-                    b'K' => b"GT",
-                    b'M' => b"AC",
-                    b'B' => b"CGT",
-                    b'D' => b"AGT",
-                    b'H' => b"ACT",
-                    b'V' => b"ACG",
-                    b'N' => b"ACGT-",
-                    _ => b"",
+                let (Some(symbol), Some(definite)) = (Nuc::from_byte(symbol), Nuc::from_byte(definite))
+                else {
+                    return false;
                 };
-                options.contains(&definite)
+                // `N` is missing data here, which may hide a deletion as well as any base.
+                (symbol.is_unknown() && definite.is_gap())
+                    || (definite.is_acgt() && symbol.is_compatible(definite))
             }
-            Alphabet::AminoAcid => match symbol {
-                b'X' => definite != b'-',
-                b'B' => b"DN".contains(&definite),
-                b'Z' => b"EQ".contains(&definite),
-                b'J' => b"IL".contains(&definite),
+            Alphabet::AminoAcid => match (Aa::from_byte(symbol), Aa::from_byte(definite)) {
+                (Some(symbol), Some(definite)) => symbol.may_stand_for(definite),
                 _ => false,
             },
         }
@@ -114,8 +189,10 @@ impl Alphabet {
     /// Normalises an input letter: upper case, and `U` read as `T` for nucleotides.
     #[inline]
     pub fn normalise(self, letter: u8) -> u8 {
-        let upper = letter.to_ascii_uppercase();
-        if self == Alphabet::Nucleotide && upper == b'U' { b'T' } else { upper }
+        match self {
+            Alphabet::Nucleotide => NUCLEOTIDE_NORMAL[letter as usize],
+            Alphabet::AminoAcid => letter.to_ascii_uppercase(),
+        }
     }
 }
 

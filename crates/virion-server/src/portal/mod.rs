@@ -284,28 +284,15 @@ fn primary_key(state: &AppState, organism: &str) -> String {
 
 /// The bundled components' license notices, as their licenses ask to be passed on.
 async fn dashboard_legal() -> Response {
-    match virion_portal::DASHBOARD_LEGAL {
-        Some(text) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response(),
-        None => {
-            (StatusCode::NOT_FOUND, "the dashboard bundle was not built into this binary").into_response()
-        }
-    }
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], virion_portal::DASHBOARD_LEGAL).into_response()
 }
 
 async fn dashboard_js() -> Response {
-    match virion_portal::DASHBOARD_JS {
-        Some(js) => (
-            [
-                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            js,
-        )
-            .into_response(),
-        None => {
-            (StatusCode::NOT_FOUND, "the dashboard bundle was not built into this binary").into_response()
-        }
-    }
+    let headers = [
+        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+        (header::CACHE_CONTROL, "public, max-age=3600"),
+    ];
+    (headers, virion_portal::DASHBOARD_JS).into_response()
 }
 
 /// The URL the browser reached this server by (behind a proxy: its forwarded scheme).
