@@ -9,7 +9,9 @@ use crate::seed::SeedMatch;
 /// Query columns `[begin, end)` of one row of the band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stripe {
+    /// First query column of the row the aligner may visit.
     pub begin: usize,
+    /// One past the last such column.
     pub end: usize,
 }
 

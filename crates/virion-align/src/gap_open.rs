@@ -13,8 +13,11 @@ use crate::params::AlignParams;
 /// On the reverse strand the first transcribed base is the last one of `range`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodingSegment {
+    /// The segment's reference positions.
     pub range: NucRange,
+    /// Whether the CDS is on the reverse strand.
     pub reverse: bool,
+    /// Position within the codon (0, 1 or 2) of the segment's first transcribed base.
     pub phase: usize,
 }
 

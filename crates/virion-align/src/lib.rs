@@ -6,6 +6,8 @@
 //! the band's edge, the band is widened and the alignment retried. Gap placement and scores
 //! follow Nextclade's tie-breaking exactly.
 
+#![warn(missing_docs)]
+
 mod band;
 mod error;
 mod gap_open;
@@ -34,8 +36,11 @@ use matrix::Workspace;
 /// A pairwise alignment: both rows have the same length, gaps are `-`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alignment<L> {
+    /// The aligned query, gaps included.
     pub qry_seq: Vec<L>,
+    /// The aligned reference, gaps included; same length as `qry_seq`.
     pub ref_seq: Vec<L>,
+    /// The alignment's score under the parameters' match, mismatch and gap scores.
     pub score: i32,
     /// The query was aligned as its reverse complement (only with `retry_reverse_complement`).
     pub is_reverse_complement: bool,

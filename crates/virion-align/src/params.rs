@@ -8,8 +8,10 @@ use crate::error::AlignError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum GapAlignmentSide {
+    /// The leftmost placement (Nextclade's default).
     #[default]
     Left,
+    /// The rightmost placement.
     Right,
 }
 
@@ -17,9 +19,12 @@ pub enum GapAlignmentSide {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AlignParams {
+    /// Nextclade's preset name (`default`, `high-diversity`, `short-sequences`); informational, the numbers
+    /// below are what count.
     pub alignment_preset: String,
     /// Queries shorter than this are not aligned.
     pub min_length: usize,
+    /// Penalty per gap position after the first.
     pub penalty_gap_extend: i32,
     /// Gap opening outside coding regions.
     pub penalty_gap_open: i32,
@@ -27,12 +32,15 @@ pub struct AlignParams {
     pub penalty_gap_open_in_frame: i32,
     /// Gap opening inside a codon.
     pub penalty_gap_open_out_of_frame: i32,
+    /// Penalty for aligning two incompatible letters.
     pub penalty_mismatch: i32,
+    /// Score for aligning two compatible letters.
     pub score_match: i32,
     /// Largest band (cells) attempted.
     pub max_band_area: u64,
     /// Retry seed matching on the reverse complement when the forward strand fails.
     pub retry_reverse_complement: bool,
+    /// End each peptide after its first stop codon (Nextclade's `noTranslatePastStop`).
     pub no_translate_past_stop: bool,
     /// Internal: leading gaps cost nothing (false for peptides).
     #[serde(skip)]
@@ -40,15 +48,25 @@ pub struct AlignParams {
     /// Internal: trailing gaps cost nothing (false for peptides).
     #[serde(skip)]
     pub right_terminal_gaps_free: bool,
+    /// Extra band width around each seed chain segment, for indels between seeds.
     pub excess_bandwidth: i32,
+    /// Band width at the ends of the alignment, before the first and after the last seed.
     pub terminal_bandwidth: i32,
+    /// Where equally good gaps go.
     pub gap_alignment_side: GapAlignmentSide,
+    /// Length of the seed k-mers (on codon-spaced sequence).
     pub kmer_length: usize,
+    /// Distance between query positions whose k-mers are looked up.
     pub kmer_distance: usize,
+    /// Mismatches a seed extension tolerates inside one sliding window.
     pub allowed_mismatches: usize,
+    /// Width of the sliding window that limits mismatches during seed extension.
     pub window_size: usize,
+    /// Seeds are cut into pieces of this length; a query with no piece this long is not aligned.
     pub min_match_length: usize,
+    /// Fraction (0 to 1) of the query the seed chain must cover, else the query is not aligned.
     pub min_seed_cover: f64,
+    /// Retries with doubled band widths when the best path runs along the band's edge.
     pub max_alignment_attempts: usize,
 }
 

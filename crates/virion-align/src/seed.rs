@@ -21,9 +21,13 @@ use crate::params::AlignParams;
 /// An exact-ish match of `length` bases; `offset` is `qry_pos - ref_pos`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedMatch {
+    /// 0-based reference position of the first matched base.
     pub ref_pos: usize,
+    /// 0-based query position of the first matched base.
     pub qry_pos: usize,
+    /// Number of matched bases.
     pub length: usize,
+    /// The diagonal, `qry_pos - ref_pos`.
     pub offset: isize,
 }
 
@@ -95,6 +99,7 @@ pub struct SeedIndex {
 }
 
 impl SeedIndex {
+    /// Indexes `ref_seq`'s three codon-spaced versions for k-mers of `kmer_length`.
     pub fn new(ref_seq: &[Nuc], kmer_length: usize) -> Self {
         let indexes = [0, 1, 2].map(|s| SpacedIndex::new(codon_spaced(ref_seq, s), kmer_length));
         Self { ref_seq: ref_seq.to_vec(), kmer_length, indexes }
@@ -350,7 +355,7 @@ pub fn seed_matches_maybe_reverse_complement<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::nucs_from_str;
+    use virion_core::nucs_from_str;
 
     #[test]
     fn extends_and_chops_like_nextclade() {

@@ -5,6 +5,7 @@ use virion_core::{Insertion, Letter};
 /// A query in reference coordinates plus what was cut out of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StrippedAlignment<L: Letter> {
+    /// The query with insertions removed: exactly as long as the reference.
     pub qry_seq: Vec<L>,
     /// Sorted by position, then length.
     pub insertions: Vec<Insertion<L>>,
@@ -36,7 +37,7 @@ pub fn strip_insertions<L: Letter>(qry_aln: &[L], ref_aln: &[L]) -> StrippedAlig
 mod tests {
     use super::*;
     use virion_core::Nuc;
-    use virion_core::alphabet::nucs_from_str;
+    use virion_core::nucs_from_str;
 
     #[test]
     fn strips_terminal_and_internal_insertions() {

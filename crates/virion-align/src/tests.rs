@@ -1,7 +1,7 @@
 //! Hand-drawn alignments through the public entry points (short sequences use the full matrix).
 
-use virion_core::alphabet::{aas_from_str, nuc_to_string, nucs_from_str};
 use virion_core::{Nuc, NucRange, NucRefPos};
+use virion_core::{aas_from_str, nuc_to_string, nucs_from_str};
 
 use crate::*;
 
@@ -130,6 +130,6 @@ fn peptides_align_with_penalised_terminal_gaps() {
     let qry = aas_from_str("MFVLVLLPLX").unwrap();
     let goc = gap_open_close_aa(rf.len(), &p);
     let a = align_aa(&qry, &rf, &goc, &p, 3, 0);
-    assert_eq!(virion_core::alphabet::aa_to_string(&a.ref_seq), "MFVFLVLLPL-");
-    assert_eq!(virion_core::alphabet::aa_to_string(&a.qry_seq), "MFV-LVLLPLX");
+    assert_eq!(virion_core::aa_to_string(&a.ref_seq), "MFVFLVLLPL-");
+    assert_eq!(virion_core::aa_to_string(&a.qry_seq), "MFV-LVLLPLX");
 }

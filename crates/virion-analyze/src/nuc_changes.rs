@@ -88,7 +88,7 @@ pub fn letter_composition(qry: &[Nuc]) -> [usize; 256] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::nucs_from_str;
+    use virion_core::nucs_from_str;
 
     fn s(x: &str) -> Vec<Nuc> {
         nucs_from_str(x).unwrap()

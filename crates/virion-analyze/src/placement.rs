@@ -150,7 +150,7 @@ pub fn place(
 
     let mut founders = Vec::new();
     for key in founder_keys(tree) {
-        let attr = if key == "clade" { virion_tree::tree::CLADE_ATTR } else { key.as_str() };
+        let attr = if key == "clade" { virion_tree::CLADE_ATTR } else { key.as_str() };
         if let (Some(value), Some(f)) = (node.attrs.get(attr), tree.attr_founder(nearest.node, attr)) {
             founders.push(Founder { value: value.clone(), muts: relative_to(f), key });
         }

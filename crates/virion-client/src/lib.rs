@@ -2,6 +2,8 @@
 //! `virion submit` command and tests): text fields, then files read straight from disk, never
 //! whole in memory.
 
+#![warn(missing_docs)]
+
 use std::io::{self, Cursor, Read};
 
 /// The parts of a form, in order.
@@ -18,14 +20,17 @@ enum Part {
 }
 
 impl FormBody {
+    /// An empty body with a fresh random boundary.
     pub fn new() -> Self {
         FormBody { boundary: format!("virion-{:032x}", rand::random::<u128>()), parts: Vec::new() }
     }
 
+    /// The `Content-Type` header value, boundary included.
     pub fn content_type(&self) -> String {
         format!("multipart/form-data; boundary={}", self.boundary)
     }
 
+    /// Adds a text field `name` = `value`.
     pub fn text(mut self, name: &str, value: &str) -> Self {
         self.parts.push(Part::Text { name: name.to_owned(), value: value.to_owned() });
         self
@@ -65,6 +70,7 @@ impl FormBody {
         n + format!("--{}--\r\n", self.boundary).len() as u64
     }
 
+    /// Whether the body has no part.
     pub fn is_empty(&self) -> bool {
         self.parts.is_empty()
     }

@@ -11,21 +11,37 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum Nuc {
+    /// Adenine.
     A = b'A',
+    /// Cytosine.
     C = b'C',
+    /// Guanine.
     G = b'G',
+    /// Thymine (also read from `U`, uracil).
     T = b'T',
+    /// Purine: A or G.
     R = b'R',
+    /// Pyrimidine: C or T.
     Y = b'Y',
+    /// Strong: C or G.
     S = b'S',
+    /// Weak: A or T.
     W = b'W',
+    /// Keto: G or T.
     K = b'K',
+    /// Amino: A or C.
     M = b'M',
+    /// Not A: C, G or T.
     B = b'B',
+    /// Not C: A, G or T.
     D = b'D',
+    /// Not G: A, C or T.
     H = b'H',
+    /// Not T: A, C or G.
     V = b'V',
+    /// Any base: unknown or unsequenced.
     N = b'N',
+    /// Alignment gap (a deletion relative to the reference), written `-`.
     #[serde(rename = "-")]
     Gap = b'-',
 }
@@ -74,10 +90,12 @@ impl Nuc {
         })
     }
 
+    /// The IUPAC letter as an ASCII byte (the discriminant).
     pub const fn to_byte(self) -> u8 {
         self as u8
     }
 
+    /// The IUPAC letter as a `char`.
     pub const fn to_char(self) -> char {
         self as u8 as char
     }
@@ -92,10 +110,12 @@ impl Nuc {
         !self.is_acgt() && !matches!(self, Nuc::N | Nuc::Gap)
     }
 
+    /// The alignment gap `-`.
     pub const fn is_gap(self) -> bool {
         matches!(self, Nuc::Gap)
     }
 
+    /// `N`, a base of unknown identity (counted as missing data, not as a mutation).
     pub const fn is_unknown(self) -> bool {
         matches!(self, Nuc::N)
     }
@@ -160,39 +180,68 @@ impl fmt::Display for Nuc {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum Aa {
+    /// Alanine.
     A = b'A',
+    /// Aspartic acid or asparagine (Asx).
     B = b'B',
+    /// Cysteine.
     C = b'C',
+    /// Aspartic acid.
     D = b'D',
+    /// Glutamic acid.
     E = b'E',
+    /// Phenylalanine.
     F = b'F',
+    /// Glycine.
     G = b'G',
+    /// Histidine.
     H = b'H',
+    /// Isoleucine.
     I = b'I',
+    /// Leucine or isoleucine.
     J = b'J',
+    /// Lysine.
     K = b'K',
+    /// Leucine.
     L = b'L',
+    /// Methionine.
     M = b'M',
+    /// Asparagine.
     N = b'N',
+    /// Pyrrolysine.
     O = b'O',
+    /// Proline.
     P = b'P',
+    /// Glutamine.
     Q = b'Q',
+    /// Arginine.
     R = b'R',
+    /// Serine.
     S = b'S',
+    /// Threonine.
     T = b'T',
+    /// Selenocysteine.
     U = b'U',
+    /// Valine.
     V = b'V',
+    /// Tryptophan.
     W = b'W',
+    /// Tyrosine.
     Y = b'Y',
+    /// Glutamic acid or glutamine (Glx).
     Z = b'Z',
+    /// Unknown amino acid, e.g. from a codon containing `N` (missing data, not a mutation).
     X = b'X',
+    /// Stop codon, written `*`.
     #[serde(rename = "*")]
     Stop = b'*',
+    /// Alignment gap (a deleted codon relative to the reference), written `-`.
     #[serde(rename = "-")]
     Gap = b'-',
 }
 
 impl Aa {
+    /// Parses one letter, case-insensitively; `None` outside the alphabet.
     pub const fn from_byte(b: u8) -> Option<Aa> {
         Some(match b.to_ascii_uppercase() {
             b'A' => Aa::A,
@@ -227,22 +276,27 @@ impl Aa {
         })
     }
 
+    /// The letter as an ASCII byte (the discriminant).
     pub const fn to_byte(self) -> u8 {
         self as u8
     }
 
+    /// The letter as a `char`.
     pub const fn to_char(self) -> char {
         self as u8 as char
     }
 
+    /// The alignment gap `-`.
     pub const fn is_gap(self) -> bool {
         matches!(self, Aa::Gap)
     }
 
+    /// `X`, an amino acid of unknown identity.
     pub const fn is_unknown(self) -> bool {
         matches!(self, Aa::X)
     }
 
+    /// The stop codon `*`.
     pub const fn is_stop(self) -> bool {
         matches!(self, Aa::Stop)
     }
@@ -302,7 +356,9 @@ pub fn aas_from_str(s: &str) -> Result<Vec<Aa>, InvalidLetter> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid letter '{letter}' at index {index}")]
 pub struct InvalidLetter {
+    /// The offending character (one byte of the input, as a `char`).
     pub letter: char,
+    /// Its 0-based index in the input.
     pub index: usize,
 }
 

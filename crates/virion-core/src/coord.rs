@@ -19,6 +19,7 @@ macro_rules! position_type {
         pub struct $name(pub i64);
 
         impl $name {
+            /// Wraps a 0-based position.
             pub const fn new(p: i64) -> Self {
                 Self(p)
             }
@@ -84,29 +85,36 @@ position_type!(
 /// A half-open range `[begin, end)` in one coordinate space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
 pub struct Range<P> {
+    /// First position in the range (inclusive).
     pub begin: P,
+    /// One past the last position (exclusive).
     pub end: P,
 }
 
 impl<P> Range<P> {
+    /// The range `[begin, end)`; not checked, an `end` before `begin` reads as empty.
     pub const fn new(begin: P, end: P) -> Self {
         Self { begin, end }
     }
 }
 
 impl<P: Copy + Sub<Output = i64> + Ord> Range<P> {
+    /// Number of positions covered; 0 when `end <= begin`.
     pub fn len(&self) -> i64 {
         (self.end - self.begin).max(0)
     }
 
+    /// Whether the range covers no position.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// Whether `p` lies in `[begin, end)`.
     pub fn contains(&self, p: P) -> bool {
         self.begin <= p && p < self.end
     }
 
+    /// The overlap of two ranges; an empty range at the later `begin` when they do not overlap.
     pub fn intersect(&self, other: &Self) -> Self {
         let begin = self.begin.max(other.begin);
         let end = self.end.min(other.end).max(begin);
@@ -114,7 +122,9 @@ impl<P: Copy + Sub<Output = i64> + Ord> Range<P> {
     }
 }
 
+/// A half-open range of reference positions.
 pub type NucRange = Range<NucRefPos>;
+/// A half-open range of codon indices within one CDS.
 pub type AaRange = Range<AaPos>;
 
 impl fmt::Display for NucRange {

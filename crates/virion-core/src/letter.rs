@@ -9,13 +9,17 @@ pub trait Letter: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
     const GAP: Self;
     /// The "anything" letter: `N` for nucleotides, `X` for amino acids.
     const UNKNOWN: Self;
+    /// Whether this is the gap letter.
     fn is_gap(self) -> bool {
         self == Self::GAP
     }
+    /// Whether this is the "anything" letter (`N` or `X`), i.e. missing data.
     fn is_unknown(self) -> bool {
         self == Self::UNKNOWN
     }
+    /// The letter as its ASCII byte.
     fn to_byte(self) -> u8;
+    /// Parses one ASCII letter, case-insensitively; `None` outside the alphabet.
     fn from_byte(b: u8) -> Option<Self>;
 }
 

@@ -4,12 +4,14 @@
 //! printed (`C241T` is 0-based position 240). Each coordinate space has its own type so that a
 //! reference position can never be used where an alignment column or a codon index is meant.
 
-pub mod alphabet;
-pub mod coord;
-pub mod letter;
-pub mod mutation;
+#![warn(missing_docs)]
 
-pub use alphabet::{Aa, Nuc};
-pub use coord::{AaPos, AaRange, AlnPos, NucRange, NucRefPos};
+mod alphabet;
+mod coord;
+mod letter;
+mod mutation;
+
+pub use alphabet::{Aa, InvalidLetter, Nuc, aa_to_string, aas_from_str, nuc_to_string, nucs_from_str};
+pub use coord::{AaPos, AaRange, AlnPos, NucRange, NucRefPos, Range};
 pub use letter::Letter;
 pub use mutation::{AaDel, AaSub, CdsRange, Insertion, NucDelRange, NucSub, SymbolRange};

@@ -12,8 +12,11 @@ use crate::letter::Letter;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NucSub {
+    /// The reference position substituted.
     pub pos: NucRefPos,
+    /// The reference's letter there.
     pub ref_nuc: Nuc,
+    /// The query's letter there (never the gap: deletions are `NucDelRange`).
     pub qry_nuc: Nuc,
 }
 
@@ -26,6 +29,7 @@ impl fmt::Display for NucSub {
 /// A run of deleted reference positions, `11288-11296`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct NucDelRange {
+    /// The deleted reference positions.
     pub range: NucRange,
 }
 
@@ -79,7 +83,9 @@ impl fmt::Display for Insertion<Aa> {
 /// `Y:44` in nextclade.tsv.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SymbolRange<L> {
+    /// The reference positions the run covers.
     pub range: NucRange,
+    /// The letter repeated over the range.
     #[serde(rename = "character")]
     pub symbol: L,
 }
@@ -95,10 +101,14 @@ impl fmt::Display for SymbolRange<Nuc> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AaSub {
+    /// Name of the CDS, as in the dataset's genome annotation (`S`, `ORF1a`).
     #[serde(rename = "cdsName")]
     pub cds: String,
+    /// Codon index within the CDS.
     pub pos: AaPos,
+    /// The reference's amino acid at that codon.
     pub ref_aa: Aa,
+    /// The query's amino acid there; the gap `-` for a deletion.
     pub qry_aa: Aa,
 }
 
@@ -114,8 +124,10 @@ pub type AaDel = AaSub;
 /// A range of codons in one CDS, `S:229-254` (unknown amino-acid ranges, frame shifts).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CdsRange {
+    /// Name of the CDS, as in the dataset's genome annotation.
     #[serde(rename = "cdsName")]
     pub cds: String,
+    /// The codons covered.
     pub range: AaRange,
 }
 

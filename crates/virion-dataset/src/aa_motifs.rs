@@ -11,10 +11,13 @@ use virion_core::AaRange;
 pub struct AaMotifsDesc {
     /// Column name in nextclade.tsv.
     pub name: String,
+    /// Short column name, for narrow tables.
     #[serde(default)]
     pub name_short: String,
+    /// Human-readable name, for display.
     #[serde(default)]
     pub name_friendly: String,
+    /// What the motif means, for documentation and tooltips.
     #[serde(default)]
     pub description: String,
     /// CDSes to search; empty means every translated CDS.
@@ -27,7 +30,9 @@ pub struct AaMotifsDesc {
 /// A CDS to search, restricted to codon ranges (empty: the whole peptide).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AaMotifsCds {
+    /// The CDS name, as in the genome annotation.
     pub cds: String,
+    /// Codon ranges to search; empty means the whole peptide.
     #[serde(default)]
     pub ranges: Vec<AaRange>,
 }

@@ -12,10 +12,13 @@ use crate::reference::read_reference_fasta;
 /// Everything analysis needs from a dataset directory.
 #[derive(Debug, Clone)]
 pub struct Dataset {
+    /// The dataset directory.
     pub path: PathBuf,
+    /// `pathogen.json`: file names, QC rules, labels and other settings.
     pub pathogen: PathogenJson,
     /// Name of the reference record (header up to the first whitespace).
     pub reference_name: String,
+    /// The reference genome's letters.
     pub reference: Vec<Nuc>,
     /// Empty when the dataset has no genome annotation (then nothing is translated).
     pub gene_map: GeneMap,

@@ -16,12 +16,15 @@ pub const DEFAULT_SERVER: &str = "https://data.clades.nextstrain.org/v3";
 /// Reported once before and once after each file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DownloadProgress<'a> {
+    /// The file's name within the dataset version (`reference.fasta`, `tree.json`, ...).
     pub file: &'a str,
     /// 0-based index of the file and the number of files.
     pub index: usize,
+    /// Number of files being downloaded.
     pub count: usize,
     /// Bytes written so far for this file (0 when starting).
     pub bytes: u64,
+    /// Whether the file has been written completely.
     pub done: bool,
 }
 

@@ -11,9 +11,11 @@ use virion_core::{NucRange, NucRefPos};
 /// Which strand a feature is read from. GFF3's `.` and `?` read as forward, as in Nextclade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Strand {
+    /// Read left to right (`+`, also `.` and `?`).
     #[default]
     #[serde(rename = "+")]
     Forward,
+    /// Read right to left, reverse-complemented (`-`).
     #[serde(rename = "-")]
     Reverse,
 }
@@ -30,6 +32,7 @@ impl fmt::Display for Strand {
 /// Where a segment sits relative to a circular genome's end (most segments are `NonWrapping`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum WrappingPart {
+    /// The segment does not cross the genome's end.
     #[default]
     NonWrapping,
     /// The part before the first wrap-around.
@@ -45,11 +48,13 @@ pub enum WrappingPart {
 pub struct CdsSegment {
     /// GFF `ID` of the row (or a name-derived one), for messages.
     pub id: String,
+    /// The CDS's name, as in `aaSubstitutions`.
     pub name: String,
     /// Position on the reference genome.
     pub range: NucRange,
     /// Position of the segment within the CDS's concatenated nucleotides (`0..cds.len()`).
     pub range_local: std::ops::Range<usize>,
+    /// The strand the segment is read from.
     pub strand: Strand,
     /// `range.begin % 3`.
     pub frame: u8,
@@ -58,14 +63,17 @@ pub struct CdsSegment {
     pub phase: u8,
     /// GFF column 1 (sequence id) of the row.
     pub landmark: Option<String>,
+    /// Where the segment sits relative to a circular genome's end.
     pub wrapping: WrappingPart,
 }
 
 impl CdsSegment {
+    /// Nucleotides in the segment.
     pub fn len(&self) -> usize {
         self.range.len() as usize
     }
 
+    /// Whether the segment covers no nucleotide.
     pub fn is_empty(&self) -> bool {
         self.range.is_empty()
     }
@@ -74,20 +82,28 @@ impl CdsSegment {
 /// A mature protein (`mature_protein_region_of_CDS`) nested in a CDS; informational only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Protein {
+    /// GFF `ID` of the row (or its name when it has none).
     pub id: String,
+    /// The protein's name (`nsp1`, ...).
     pub name: String,
+    /// GFF `product` attribute, or the name when absent.
     pub product: String,
+    /// Reference ranges of the protein's segments.
     pub ranges: Vec<NucRange>,
 }
 
 /// A coding sequence: the unit Nextclade translates and names in `aaSubstitutions` (`S:N501Y`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cds {
+    /// GFF `ID` of the first row (or a name-derived one).
     pub id: String,
+    /// The name analysis uses: `S` in `S:N501Y`.
     pub name: String,
+    /// GFF `product` attribute, or the name when absent.
     pub product: String,
     /// In annotation order (for ORF1ab: the part before the slippage site, then the part after).
     pub segments: Vec<CdsSegment>,
+    /// Mature proteins nested in this CDS.
     pub proteins: Vec<Protein>,
     /// Exceptions declared in the annotation (e.g. `ribosomal slippage`).
     pub exceptions: Vec<String>,
@@ -101,6 +117,7 @@ impl Cds {
         self.segments.iter().map(CdsSegment::len).sum()
     }
 
+    /// Whether the CDS has no nucleotides.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -134,10 +151,15 @@ impl Cds {
 /// A gene and the CDSes nested in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gene {
+    /// GFF `ID` of the row (or a name-derived one).
     pub id: String,
+    /// The gene's name.
     pub name: String,
+    /// The gene's span on the reference.
     pub range: NucRange,
+    /// The strand the gene is read from.
     pub strand: Strand,
+    /// Its CDSes, in annotation order.
     pub cdses: Vec<Cds>,
     /// Set when the gene was made from a CDS because the annotation has no `gene` rows.
     pub compat_is_cds: bool,
@@ -146,10 +168,12 @@ pub struct Gene {
 /// All genes of a genome annotation, in the order Nextclade holds them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeneMap {
+    /// Genes in annotation order.
     pub genes: Vec<Gene>,
 }
 
 impl GeneMap {
+    /// Whether the annotation has no gene (then nothing is translated).
     pub fn is_empty(&self) -> bool {
         self.genes.is_empty()
     }
@@ -164,14 +188,17 @@ impl GeneMap {
         self.genes.iter().flat_map(|g| g.cdses.iter())
     }
 
+    /// Number of CDSes over all genes.
     pub fn cds_count(&self) -> usize {
         self.genes.iter().map(|g| g.cdses.len()).sum()
     }
 
+    /// The gene called `name`, if any.
     pub fn gene(&self, name: &str) -> Option<&Gene> {
         self.genes.iter().find(|g| g.name == name)
     }
 
+    /// The CDS called `name`, if any (CDS names are unique across genes).
     pub fn cds(&self, name: &str) -> Option<&Cds> {
         self.cdses().find(|c| c.name == name)
     }

@@ -24,10 +24,24 @@ use crate::gff3_record::{Feature, parse_row};
 /// Why a genome annotation could not be used. `line` is 1-based; 0 means the whole file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GffError {
+    /// A row that does not follow the GFF3 format (columns, coordinates, attributes).
     #[error("malformed GFF3 at {path}:{line}: {why}")]
-    Malformed { path: PathBuf, line: usize, why: String },
+    Malformed {
+        /// The annotation file.
+        path: PathBuf,
+        /// 1-based line of the row; 0 for the whole file.
+        line: usize,
+        /// What is wrong, as a sentence fragment.
+        why: String,
+    },
+    /// Well-formed rows that do not make a usable annotation (no genes, duplicate gene or CDS names).
     #[error("invalid genome annotation {path}: {why}")]
-    Invalid { path: PathBuf, why: String },
+    Invalid {
+        /// The annotation file.
+        path: PathBuf,
+        /// What is wrong, as a sentence fragment.
+        why: String,
+    },
 }
 
 static SEQ_REGION_RE: LazyLock<Regex> = LazyLock::new(|| {

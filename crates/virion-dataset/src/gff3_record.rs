@@ -81,18 +81,31 @@ const PRODUCT_ATTRS: &[&str] = &["Product", "product", "Protein", "protein", "pr
 /// A parsed row. `index` counts rows of the sequence region from 0; `line` is 1-based in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Feature {
+    /// 0-based row index within the sequence region.
     pub index: usize,
+    /// 1-based line number in the file, for messages.
     pub line: usize,
+    /// Column 1, the sequence id (landmark), percent-decoded.
     pub seqid: String,
+    /// Column 3, the feature type (`gene`, `CDS`, `mature_protein_region_of_CDS`, ...).
     pub feature_type: String,
+    /// The `ID` attribute, or the name when absent.
     pub id: String,
+    /// The first present name attribute for the feature type, or `Feature #{index}`.
     pub name: String,
+    /// The first present product attribute, or the name when absent.
     pub product: String,
+    /// Columns 4 and 5 as a 0-based half-open reference range.
     pub range: NucRange,
+    /// Column 7.
     pub strand: Strand,
+    /// Values of the `Parent` attribute.
     pub parent_ids: Vec<String>,
+    /// Values of exception attributes (`exception`, `transl_except`, ...), sorted and deduplicated.
     pub exceptions: Vec<String>,
+    /// Whether `Is_circular=true` (set on a `region` row of a circular genome).
     pub is_circular: bool,
+    /// Every attribute with its split, unquoted, percent-decoded values, in file order.
     pub attributes: IndexMap<String, Vec<String>>,
 }
 

@@ -14,18 +14,24 @@ use crate::pathogen::DatasetVersion;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DatasetIndex {
+    /// The index format's version, when the server states it.
     #[serde(default)]
     pub schema_version: Option<String>,
+    /// Collections of datasets (Nextstrain's, community ones), searched in order.
     pub collections: Vec<DatasetCollection>,
+    /// Any other top-level keys, kept so the index round-trips.
     #[serde(flatten)]
     pub other: IndexMap<String, serde_json::Value>,
 }
 
+/// A group of datasets from one maintainer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DatasetCollection {
+    /// The collection's descriptive metadata, kept as written.
     #[serde(default)]
     pub meta: serde_json::Value,
+    /// The datasets of the collection.
     pub datasets: Vec<IndexDataset>,
 }
 
@@ -35,13 +41,16 @@ pub struct DatasetCollection {
 pub struct IndexDataset {
     /// Server-relative directory, e.g. `nextstrain/sars-cov-2/wuhan-hu-1/orfs`.
     pub path: String,
+    /// Short names that also select this dataset (e.g. `sars-cov-2`).
     #[serde(default)]
     pub shortcuts: Vec<String>,
+    /// Descriptive attributes (`name`, `reference name`, ...), kept as written.
     #[serde(default)]
     pub attributes: IndexMap<String, serde_json::Value>,
     /// Role → file name (`reference` → `reference.fasta`, …).
     #[serde(default)]
     pub files: IndexMap<String, String>,
+    /// Every released version, newest first as the index lists them.
     #[serde(default)]
     pub versions: Vec<DatasetVersion>,
     /// The latest version; Nextclade calls it `unreleased` when absent.
@@ -50,6 +59,7 @@ pub struct IndexDataset {
 }
 
 impl IndexDataset {
+    /// Tag of the latest version (`unreleased` when the index gives none).
     pub fn latest_tag(&self) -> &str {
         self.version.as_ref().map_or("unreleased", |v| v.tag.as_str())
     }
@@ -64,10 +74,12 @@ impl IndexDataset {
 }
 
 impl DatasetIndex {
+    /// Parses `index.json` text.
     pub fn from_json_str(s: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(s)
     }
 
+    /// Every dataset of every collection, in index order.
     pub fn datasets(&self) -> impl Iterator<Item = &IndexDataset> + '_ {
         self.collections.iter().flat_map(|c| c.datasets.iter())
     }
@@ -76,7 +88,9 @@ impl DatasetIndex {
 /// A resolved dataset version: where its files live on the server.
 #[derive(Debug, Clone)]
 pub struct DatasetRef {
+    /// The dataset as the index lists it.
     pub dataset: IndexDataset,
+    /// The resolved version tag.
     pub tag: String,
 }
 

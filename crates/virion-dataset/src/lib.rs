@@ -2,20 +2,22 @@
 //!
 //! A dataset directory holds `pathogen.json` ([`PathogenJson`]), a one-record reference FASTA, a
 //! GFF3 genome annotation ([`GeneMap`]) and an Auspice tree; [`Dataset::load`] reads and checks
-//! them together. The `download` module fetches a dataset from a Nextclade dataset server.
+//! them together. [`download`] fetches a dataset from a Nextclade dataset server.
 
-pub mod aa_motifs;
-pub mod dataset;
-pub mod download;
-pub mod error;
-pub mod gene_map;
-pub mod gff3;
+#![warn(missing_docs)]
+
+mod aa_motifs;
+mod dataset;
+mod download;
+mod error;
+mod gene_map;
+mod gff3;
 pub mod gff3_record;
-pub mod index;
-pub mod pathogen;
-pub mod phenotype;
-pub mod qc_config;
-pub mod reference;
+mod index;
+mod pathogen;
+mod phenotype;
+mod qc_config;
+mod reference;
 
 pub use aa_motifs::{AaMotifsCds, AaMotifsDesc};
 pub use dataset::Dataset;
@@ -23,7 +25,7 @@ pub use download::{DEFAULT_SERVER, DownloadProgress, download, fetch_index};
 pub use error::DatasetError;
 pub use gene_map::{Cds, CdsSegment, Gene, GeneMap, Protein, Strand, WrappingPart};
 pub use gff3::{GffError, parse_gff3};
-pub use index::{DatasetIndex, DatasetRef, IndexDataset, resolve};
+pub use index::{DatasetCollection, DatasetIndex, DatasetRef, IndexDataset, resolve};
 pub use pathogen::{
     AaGenotype, DatasetCompatibility, DatasetFiles, DatasetVersion, MutLabels, NucGenotype, PathogenJson,
 };

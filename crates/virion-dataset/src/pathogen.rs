@@ -28,20 +28,28 @@ fn default_pathogen_json() -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DatasetFiles {
+    /// Reference genome FASTA (`reference.fasta` by default).
     #[serde(default = "default_reference")]
     pub reference: String,
+    /// This file (`pathogen.json`).
     #[serde(default = "default_pathogen_json")]
     pub pathogen_json: String,
+    /// Genome annotation GFF3; without it nothing is translated.
     #[serde(default)]
     pub genome_annotation: Option<String>,
+    /// Auspice v2 reference tree; without it there is no clade assignment or placement.
     #[serde(default)]
     pub tree_json: Option<String>,
+    /// Example sequences FASTA.
     #[serde(default)]
     pub examples: Option<String>,
+    /// The dataset's README.
     #[serde(default)]
     pub readme: Option<String>,
+    /// The dataset's CHANGELOG.
     #[serde(default)]
     pub changelog: Option<String>,
+    /// Other file roles, kept as written.
     #[serde(flatten)]
     pub other: IndexMap<String, serde_json::Value>,
 }
@@ -86,7 +94,9 @@ impl DatasetFiles {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DatasetCompatibility {
+    /// Minimum Nextclade CLI version.
     pub cli: Option<String>,
+    /// Minimum Nextclade Web version.
     pub web: Option<String>,
 }
 
@@ -94,8 +104,11 @@ pub struct DatasetCompatibility {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DatasetVersion {
+    /// The version's tag (a timestamp, or `unreleased`).
     pub tag: String,
+    /// When the version was published, as the server writes it.
     pub updated_at: Option<String>,
+    /// Nextclade versions this version needs.
     pub compatibility: Option<DatasetCompatibility>,
 }
 
@@ -103,15 +116,20 @@ pub struct DatasetVersion {
 /// A leading reference letter (`C23664T`) is accepted and ignored, as Nextclade does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NucGenotype {
+    /// The reference position.
     pub pos: NucRefPos,
+    /// The query's letter there.
     pub qry: Nuc,
 }
 
 /// An amino-acid genotype in a CDS, written `S:501Y` (a reference letter may precede the number).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AaGenotype {
+    /// The CDS name, as in the genome annotation.
     pub cds: String,
+    /// The codon index within the CDS.
     pub pos: AaPos,
+    /// The query's amino acid there.
     pub qry: Aa,
 }
 
@@ -194,7 +212,9 @@ string_serde!(AaGenotype);
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MutLabels {
+    /// Labels by nucleotide genotype.
     pub nuc_mut_label_map: BTreeMap<NucGenotype, Vec<String>>,
+    /// Labels by amino-acid genotype.
     pub aa_mut_label_map: BTreeMap<AaGenotype, Vec<String>>,
 }
 
@@ -209,19 +229,25 @@ impl MutLabels {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PathogenJson {
+    /// The pathogen.json format's version, when stated.
     #[serde(default)]
     pub schema_version: Option<String>,
     /// Free-form attributes: `name`, `reference name`, `reference accession`, `segment`, …
     #[serde(default)]
     pub attributes: IndexMap<String, serde_json::Value>,
+    /// Short names that select the dataset (`nextclade dataset get --name`).
     #[serde(default)]
     pub shortcuts: Vec<String>,
+    /// Names of the dataset's files.
     #[serde(default)]
     pub files: DatasetFiles,
+    /// The CDS Nextclade Web shows first.
     #[serde(default)]
     pub default_cds: Option<String>,
+    /// CDS names in display order (see [`crate::GeneMap::cdses_by_preference`]).
     #[serde(default)]
     pub cds_order_preference: Vec<String>,
+    /// Labels of known mutations, for classifying private mutations.
     #[serde(default)]
     pub mut_labels: MutLabels,
     /// `qc` absent means no QC, not the per-rule defaults.
@@ -233,8 +259,10 @@ pub struct PathogenJson {
     /// Raw `generalParams` (includeReference, inOrder, replaceUnknown, …).
     #[serde(default)]
     pub general_params: serde_json::Value,
+    /// Raw `treeBuilderParams`, unused by Virion and kept as written.
     #[serde(default)]
     pub tree_builder_params: serde_json::Value,
+    /// Raw `aaChangesParams`, unused by Virion and kept as written.
     #[serde(default)]
     pub aa_changes_params: serde_json::Value,
     /// Phenotype scores, one nextclade.tsv column each (absent: none).
@@ -247,15 +275,19 @@ pub struct PathogenJson {
     /// this key in pathogen.json; it is parsed for inspection only.
     #[serde(default)]
     pub placement_mask_ranges: Vec<NucRange>,
+    /// The dataset version this directory holds.
     #[serde(default)]
     pub version: Option<DatasetVersion>,
+    /// Nextclade versions the dataset needs.
     #[serde(default)]
     pub compatibility: Option<DatasetCompatibility>,
+    /// Any other keys, kept so the file round-trips.
     #[serde(flatten)]
     pub other: IndexMap<String, serde_json::Value>,
 }
 
 impl PathogenJson {
+    /// Parses pathogen.json text.
     pub fn from_json_str(s: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(s)
     }

@@ -12,8 +12,10 @@ use virion_core::{Aa, AaPos, AaRange};
 pub struct PhenotypeData {
     /// Column name in nextclade.tsv.
     pub name: String,
+    /// Human-readable name, for display.
     #[serde(default)]
     pub name_friendly: String,
+    /// What the score measures.
     #[serde(default)]
     pub description: String,
     /// The CDS whose substitutions count (`gene` in older datasets).
@@ -21,6 +23,7 @@ pub struct PhenotypeData {
     pub cds: String,
     /// Only substitutions at these codons count (0-based, half-open).
     pub aa_range: AaRange,
+    /// Clades for which the phenotype is not computed.
     #[serde(default)]
     pub ignore: PhenotypeIgnore,
     /// Components (e.g. one per antibody), combined by their weights.
@@ -30,6 +33,7 @@ pub struct PhenotypeData {
 /// Queries whose clade is listed get no value for the phenotype.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhenotypeIgnore {
+    /// Clade names, compared with the query's clade.
     #[serde(default)]
     pub clades: Vec<String>,
 }
@@ -37,7 +41,9 @@ pub struct PhenotypeIgnore {
 /// One weighted component of a phenotype.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhenotypeDataEntry {
+    /// The component's name (e.g. an antibody or antibody class).
     pub name: String,
+    /// Factor applied to the component's sum before adding it to the phenotype.
     pub weight: f64,
     /// Coefficients by 0-based codon (JSON keys are the numbers as strings).
     pub locations: BTreeMap<AaPos, PhenotypeCoeff>,
@@ -48,13 +54,16 @@ pub struct PhenotypeDataEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PhenotypeCoeff {
+    /// One coefficient for any query letter at the position.
     ByPosition(f64),
+    /// Coefficient per one-letter amino acid, with a `default` key for letters not listed.
     ByLetter(BTreeMap<String, f64>),
     /// Anything else counts as 0, as Nextclade tolerates it.
     Other(serde_json::Value),
 }
 
 impl PhenotypeCoeff {
+    /// Coefficient for query letter `aa`; 0 when neither the letter nor `default` is listed.
     pub fn coeff(&self, aa: Aa) -> f64 {
         match self {
             PhenotypeCoeff::ByPosition(c) => *c,

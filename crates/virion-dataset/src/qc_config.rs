@@ -7,18 +7,25 @@
 use serde::{Deserialize, Serialize};
 use virion_core::AaRange;
 
+/// Rule `missingData`: scores the number of `N` bases.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QcRulesConfigMissingData {
+    /// Whether the rule runs.
     pub enabled: bool,
+    /// Missing bases (beyond the bias) that make a score of 100.
     pub missing_data_threshold: f64,
+    /// Missing bases tolerated before the score starts to rise.
     pub score_bias: f64,
 }
 
+/// Rule `mixedSites`: scores the number of ambiguous bases (IUPAC codes other than `N`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QcRulesConfigMixedSites {
+    /// Whether the rule runs.
     pub enabled: bool,
+    /// Mixed sites that make a score of 100.
     pub mixed_sites_threshold: usize,
 }
 
@@ -30,20 +37,29 @@ fn one() -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QcRulesConfigPrivateMutations {
+    /// Whether the rule runs.
     pub enabled: bool,
+    /// Weight of a private substitution that reverts to the reference.
     #[serde(default = "one")]
     pub weight_reversion_substitutions: f64,
+    /// Weight of a private deletion that reverts to the reference.
     #[serde(default = "one")]
     pub weight_reversion_deletions: f64,
+    /// Weight of a private substitution listed in `mutLabels`.
     #[serde(default = "one")]
     pub weight_labeled_substitutions: f64,
+    /// Weight of a private deletion listed in `mutLabels`.
     #[serde(default = "one")]
     pub weight_labeled_deletions: f64,
+    /// Weight of any other private substitution.
     #[serde(default = "one")]
     pub weight_unlabeled_substitutions: f64,
+    /// Weight of any other private deletion.
     #[serde(default = "one")]
     pub weight_unlabeled_deletions: f64,
+    /// Weighted total expected of a typical sequence; only the excess scores.
     pub typical: f64,
+    /// Excess over `typical` that makes a score of 100.
     pub cutoff: f64,
 }
 
@@ -63,12 +79,17 @@ impl Default for QcRulesConfigPrivateMutations {
     }
 }
 
+/// Rule `snpClusters`: scores windows dense in private substitutions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QcRulesConfigSnpClusters {
+    /// Whether the rule runs.
     pub enabled: bool,
+    /// Width of the sliding window, in bases.
     pub window_size: usize,
+    /// A window holding more private substitutions than this is a cluster.
     pub cluster_cut_off: usize,
+    /// Score added per cluster.
     pub score_weight: f64,
 }
 
@@ -76,15 +97,21 @@ pub struct QcRulesConfigSnpClusters {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct FrameShiftLocation {
+    /// The CDS name, as in the genome annotation.
     pub cds_name: String,
+    /// The codons where a frame shift is expected.
     pub codon_range: AaRange,
 }
 
+/// Rule `frameShifts`: scores frame shifts in CDSes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QcRulesConfigFrameShifts {
+    /// Whether the rule runs (on by default).
     pub enabled: bool,
+    /// Known frame shifts that do not count.
     pub ignored_frame_shifts: Vec<FrameShiftLocation>,
+    /// Score added per frame shift (75 by default).
     pub score_weight: f64,
 }
 
@@ -98,15 +125,21 @@ impl Default for QcRulesConfigFrameShifts {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StopCodonLocation {
+    /// The CDS name, as in the genome annotation.
     pub cds_name: String,
+    /// 0-based codon index of the expected stop.
     pub codon: usize,
 }
 
+/// Rule `stopCodons`: scores premature stop codons.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QcRulesConfigStopCodons {
+    /// Whether the rule runs (on by default).
     pub enabled: bool,
+    /// Known premature stops that do not count.
     pub ignored_stop_codons: Vec<StopCodonLocation>,
+    /// Score added per premature stop (75 by default).
     pub score_weight: f64,
 }
 
@@ -120,21 +153,32 @@ impl Default for QcRulesConfigStopCodons {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QcRulesConfigRecombinants {
+    /// Whether the rule runs.
     pub enabled: bool,
+    /// Weight of a recombinant call in the overall score.
     pub score_weight: f64,
+    /// The rule's other settings, kept as written.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The `qc` section of pathogen.json: one block per QC rule.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QcConfig {
+    /// Rule `missingData`.
     pub missing_data: QcRulesConfigMissingData,
+    /// Rule `mixedSites`.
     pub mixed_sites: QcRulesConfigMixedSites,
+    /// Rule `privateMutations`.
     pub private_mutations: QcRulesConfigPrivateMutations,
+    /// Rule `snpClusters`.
     pub snp_clusters: QcRulesConfigSnpClusters,
+    /// Rule `frameShifts`.
     pub frame_shifts: QcRulesConfigFrameShifts,
+    /// Rule `stopCodons`.
     pub stop_codons: QcRulesConfigStopCodons,
+    /// Rule `recombinants`.
     pub recombinants: QcRulesConfigRecombinants,
 }
 

@@ -9,7 +9,9 @@ use crate::DatasetError;
 /// A reference genome's name (the header up to the first whitespace) and letters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
+    /// The FASTA header up to the first whitespace.
     pub name: String,
+    /// The genome's letters, upper-cased.
     pub seq: Vec<Nuc>,
 }
 
@@ -64,7 +66,7 @@ pub fn read_reference_fasta(path: &Path) -> Result<Reference, DatasetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::nuc_to_string;
+    use virion_core::nuc_to_string;
 
     #[test]
     fn one_record_upper_cased() {

@@ -150,7 +150,7 @@ impl Importer {
 
     /// Reads any stream, decompressing it if its first bytes say so; errors name it `name`.
     pub fn read(&self, input: impl Read + Send + 'static, name: &str) -> Result<ImportReader, ImportError> {
-        let input = virion_io::compression::decompress(Box::new(input), Path::new(name))?;
+        let input = virion_io::decompress(Box::new(input), Path::new(name))?;
         let bytes_read = Arc::new(AtomicU64::new(0));
         Ok(ImportReader::start(Arc::clone(&self.inner), &self.options, input, name, bytes_read, None))
     }

@@ -20,14 +20,31 @@ const FORMAT_VERSION: u32 = 1;
 const LEVEL: i32 = 3;
 const ABSENT: u64 = u64::MAX;
 
+/// Why sequence blobs could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
+    /// A file could not be created, read or written.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The entry file has the wrong magic, format version, segment count or length.
     #[error("{path} is not a Virion sequence index (or another format version)")]
-    Format { path: PathBuf },
+    Format {
+        /// The entry file.
+        path: PathBuf,
+    },
+    /// A row past the end of the entry file.
     #[error("{path}: row {row} has no stored sequence entry")]
-    Missing { path: PathBuf, row: u32 },
+    Missing {
+        /// The data file.
+        path: PathBuf,
+        /// The row asked for.
+        row: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -99,6 +116,7 @@ impl BlobWriter {
             .collect()
     }
 
+    /// Writes frames made by [`BlobWriter::compress`] and records their entries, in arrival order.
     pub fn add_compressed(&mut self, frames: Vec<Frame>) -> Result<(), BlobError> {
         for frame in frames {
             match frame {
@@ -162,6 +180,8 @@ impl std::fmt::Debug for SequenceBlobs {
 }
 
 impl SequenceBlobs {
+    /// Opens `path` and its entry file `path.idx`; `references` are the segments' references, in the order
+    /// used when writing.
     pub fn open(path: &Path, references: &[&[u8]]) -> Result<SequenceBlobs, BlobError> {
         let idx = idx_path(path);
         let mut bytes = Vec::new();
@@ -197,6 +217,7 @@ impl SequenceBlobs {
         })
     }
 
+    /// Number of index rows the entry file covers.
     pub fn rows(&self) -> usize {
         self.entries.len() / self.segments.max(1)
     }

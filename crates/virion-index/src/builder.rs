@@ -54,17 +54,34 @@ pub fn lineage_then_date(lineage: Option<(usize, LineageKey)>, date: Option<usiz
     })
 }
 
+/// Why rows could not be staged or an index built from them.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// The index refused a row or could not be built.
     #[error(transparent)]
     Index(#[from] IndexError),
     /// Row `at` of a batch was refused (nothing of the batch was staged).
     #[error("row {at} of the batch: {source}")]
-    Row { at: usize, source: IndexError },
+    Row {
+        /// 0-based position of the row in the batch.
+        at: usize,
+        /// Why the index refused it.
+        source: IndexError,
+    },
+    /// Writing or reading a sorted run spilled to disk failed.
     #[error("temporary run file in {dir}: {source}")]
-    Spill { dir: PathBuf, source: std::io::Error },
+    Spill {
+        /// The spill directory.
+        dir: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// A spilled run did not read back as written.
     #[error("temporary run file damaged (record {record})")]
-    Corrupt { record: u64 },
+    Corrupt {
+        /// 0-based record of the run where reading failed.
+        record: u64,
+    },
 }
 
 /// Staged rows: one arena of encoded records, and (key, record) spans into it.

@@ -6,6 +6,7 @@ use std::hash::{BuildHasher, RandomState};
 
 use hashbrown::HashTable;
 
+/// The distinct strings of a column, each with a dense `u32` code in insertion order.
 #[derive(Debug, Clone, Default)]
 pub struct Dictionary {
     bytes: Vec<u8>,
@@ -16,14 +17,17 @@ pub struct Dictionary {
 }
 
 impl Dictionary {
+    /// An empty dictionary.
     pub fn new() -> Dictionary {
         Dictionary::default()
     }
 
+    /// Number of distinct strings.
     pub fn len(&self) -> usize {
         self.ends.len()
     }
 
+    /// Whether the dictionary holds no string.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -66,6 +70,7 @@ impl Dictionary {
         code
     }
 
+    /// Every string, in code order.
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.len() as u32).map(|c| self.get(c))
     }
@@ -103,6 +108,7 @@ impl Dictionary {
         Some(d)
     }
 
+    /// Heap bytes held (arena, offsets and lookup table), for memory reports.
     pub fn heap_bytes(&self) -> usize {
         self.bytes.capacity() + self.ends.capacity() * 8 + self.lookup.capacity() * 5
     }

@@ -12,6 +12,7 @@ use crate::sequence::{Alphabet, SequenceColumn, SequenceError, SparseSeq};
 /// What the index holds: its metadata columns and its sequences (segments, then genes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schema {
+    /// (name, type) of each metadata column, in column order.
     pub metadata: Vec<(String, ColumnType)>,
     /// (name, reference) of each nucleotide segment.
     pub segments: Vec<(String, Vec<u8>)>,
@@ -41,10 +42,15 @@ impl From<Option<Vec<u8>>> for SeqInput {
 /// insertions per segment and gene (empty lists: no insertions anywhere).
 #[derive(Debug, Clone, Default)]
 pub struct RowInput {
+    /// One value per metadata column, in schema order.
     pub metadata: Vec<Value>,
+    /// One sequence per nucleotide segment, in schema order.
     pub segments: Vec<SeqInput>,
+    /// One peptide per gene, in schema order.
     pub genes: Vec<SeqInput>,
+    /// Insertions per segment (empty: none in any segment).
     pub nucleotide_insertions: Vec<Vec<Insertion>>,
+    /// Insertions per gene (empty: none in any gene).
     pub amino_acid_insertions: Vec<Vec<Insertion>>,
 }
 
@@ -58,46 +64,79 @@ pub struct PreparedRow {
     pub(crate) amino_acid_insertions: Vec<Vec<Insertion>>,
 }
 
+/// Why a row or schema was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum IndexError {
+    /// A metadata value does not fit its column.
     #[error(transparent)]
     Value(#[from] ValueError),
+    /// A sequence does not fit its column (length, letters).
     #[error(transparent)]
     Sequence(#[from] SequenceError),
+    /// A row with the wrong number of values, segments or genes.
     #[error("row has {got} {what}, the schema {expected}")]
-    Shape { what: &'static str, got: usize, expected: usize },
+    Shape {
+        /// What was counted (`metadata values`, `segments`, ...).
+        what: &'static str,
+        /// How many the row has.
+        got: usize,
+        /// How many the schema has.
+        expected: usize,
+    },
+    /// Appending would exceed the largest row count an index can hold.
     #[error("the index would exceed {max} rows")]
-    Full { max: u64 },
+    Full {
+        /// That row count.
+        max: u64,
+    },
+    /// A tree was attached to a column that is not a string column.
     #[error("column {column:?} cannot hold a phylogenetic tree: only a string column can")]
-    NotATreeColumn { column: String },
+    NotATreeColumn {
+        /// The column's name.
+        column: String,
+    },
 }
 
 /// A filter over rows; evaluated to the bitmap of matching rows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
+    /// Every row.
     True,
     /// String column equals any of the values (`None` in the list: is null).
     StringIn {
+        /// Index of the string column.
         column: usize,
+        /// The accepted values.
         values: Vec<Option<String>>,
     },
     /// String column value is one of these dictionary codes (regex matches, lineage sets).
     StringCodes {
+        /// Index of the string column.
         column: usize,
+        /// The accepted codes of the column's dictionary.
         codes: Vec<u32>,
     },
+    /// The column's value is null (`null: true`) or is not (`null: false`).
     IsNull {
+        /// Index of the column.
         column: usize,
+        /// Whether null rows match, or non-null ones.
         null: bool,
     },
     /// Date (day numbers), integer or float in `[from, to]`.
     Range {
+        /// Index of the date, integer or float column.
         column: usize,
+        /// Lower bound, inclusive; `None`: unbounded.
         from: Option<f64>,
+        /// Upper bound, inclusive; `None`: unbounded.
         to: Option<f64>,
     },
+    /// Boolean column has the value (null never matches).
     Boolean {
+        /// Index of the boolean column.
         column: usize,
+        /// The value to match.
         value: bool,
     },
     /// The letter at a site is exactly this one.
@@ -109,25 +148,37 @@ pub enum Filter {
     MaybeLetter(SiteLetter),
     /// An insertion after `position` (1-based, as LAPIS writes it) matching `pattern`.
     Insertion {
+        /// Whether `sequence` indexes the genes (else the segments).
         gene: bool,
+        /// Index of the segment or gene.
         sequence: usize,
+        /// 1-based position the insertion follows.
         position: u32,
+        /// The inserted letters; `?` matches any run of letters.
         pattern: String,
     },
+    /// Every child matches.
     And(Vec<Filter>),
+    /// Any child matches.
     Or(Vec<Filter>),
+    /// The child does not match.
     Not(Box<Filter>),
     /// At least `n` (exactly `n` when `exactly`) of the children match.
     NOf {
+        /// The count to reach.
         n: usize,
+        /// Whether exactly `n` must match rather than at least `n`.
         exactly: bool,
+        /// The filters counted.
         children: Vec<Filter>,
     },
     /// The value names a leaf below `node` (a pre-order index) of the tree of `column`
     /// (SILO's `phyloDescendantOf`: a leaf has no descendants; rows naming internal nodes never
     /// match). Nothing matches when the column holds no tree.
     PhyloDescendantOf {
+        /// Index of the string column holding the tree.
         column: usize,
+        /// The node, as its pre-order index in the tree.
         node: u32,
     },
 }
@@ -218,10 +269,15 @@ impl SiteLetter {
 /// Metadata, sequence and insertion columns over the same rows.
 #[derive(Debug, Clone)]
 pub struct Index {
+    /// Metadata columns, in schema order.
     pub columns: Vec<Column>,
+    /// Aligned nucleotide sequence columns, one per segment.
     pub segments: Vec<SequenceColumn>,
+    /// Aligned peptide columns, one per gene.
     pub genes: Vec<SequenceColumn>,
+    /// Nucleotide insertions, one column per segment.
     pub nucleotide_insertions: Vec<InsertionColumn>,
+    /// Amino-acid insertions, one column per gene.
     pub amino_acid_insertions: Vec<InsertionColumn>,
     pub(crate) rows: u32,
     /// The column whose values name nodes of a phylogenetic tree, with its tree.
@@ -234,6 +290,7 @@ pub struct Index {
 const PROBE_ROWS: u64 = 4096;
 
 impl Index {
+    /// An empty index with `schema`'s columns.
     pub fn new(schema: &Schema) -> Result<Index, IndexError> {
         let seq = |list: &[(String, Vec<u8>)], alphabet| -> Result<Vec<SequenceColumn>, IndexError> {
             list.iter().map(|(n, r)| SequenceColumn::new(n, alphabet, r).map_err(IndexError::from)).collect()
@@ -325,10 +382,12 @@ impl Index {
         }
     }
 
+    /// Number of rows.
     pub fn rows(&self) -> u32 {
         self.rows
     }
 
+    /// Index of the metadata column called `name`, if any.
     pub fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
@@ -421,12 +480,14 @@ impl Index {
         self.append(vec![prepared])
     }
 
+    /// The set of every row.
     pub fn all(&self) -> RoaringBitmap {
         let mut all = RoaringBitmap::new();
         all.insert_range(0..self.rows);
         all
     }
 
+    /// Segment `i` (`gene: false`) or gene `i` (`gene: true`).
     pub fn sequence(&self, gene: bool, i: usize) -> &SequenceColumn {
         if gene { &self.genes[i] } else { &self.segments[i] }
     }

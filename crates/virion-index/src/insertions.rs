@@ -10,7 +10,9 @@ use roaring::RoaringBitmap;
 /// (inserted after reference position 214, 1-based).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Insertion {
+    /// 1-based reference position the insertion follows (0: before the first).
     pub position: u32,
+    /// The inserted letters, upper-case.
     pub symbols: String,
 }
 
@@ -34,6 +36,7 @@ impl Insertion {
 /// A compiled `ins_…:POS:PATTERN` filter: letters match themselves, `?` any run of letters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsertionPattern {
+    /// 1-based position the insertion must follow.
     pub position: u32,
     /// The pattern's literal pieces between `?`s, and whether it starts/ends with `?`.
     pieces: Vec<String>,
@@ -42,6 +45,7 @@ pub struct InsertionPattern {
 }
 
 impl InsertionPattern {
+    /// Compiles `pattern` (case-insensitive; `?` stands for any run of letters) at `position`.
     pub fn new(position: u32, pattern: &str) -> InsertionPattern {
         let upper = pattern.to_ascii_uppercase();
         let pieces: Vec<String> = upper.split('?').filter(|p| !p.is_empty()).map(str::to_owned).collect();
@@ -88,6 +92,7 @@ impl InsertionPattern {
 /// The insertions of one segment or gene over all rows.
 #[derive(Debug, Clone, Default)]
 pub struct InsertionColumn {
+    /// The segment or gene's name.
     pub name: String,
     distinct: Vec<Insertion>,
     lookup: HashMap<Insertion, u32>,
@@ -97,11 +102,14 @@ pub struct InsertionColumn {
 /// How often one insertion occurs among a set of rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InsertionCount {
+    /// The insertion.
     pub insertion: Insertion,
+    /// Rows among the set carrying it.
     pub count: u64,
 }
 
 impl InsertionColumn {
+    /// An empty column for the segment or gene `name`.
     pub fn new(name: &str) -> InsertionColumn {
         InsertionColumn { name: name.to_owned(), ..InsertionColumn::default() }
     }
@@ -167,11 +175,13 @@ impl InsertionColumn {
         (&self.distinct, &self.rows)
     }
 
+    /// Rebuilds a column from [`InsertionColumn::parts`] (for snapshots).
     pub fn from_parts(name: &str, distinct: Vec<Insertion>, rows: Vec<RoaringBitmap>) -> InsertionColumn {
         let lookup = distinct.iter().cloned().enumerate().map(|(i, ins)| (ins, i as u32)).collect();
         InsertionColumn { name: name.to_owned(), distinct, lookup, rows }
     }
 
+    /// Heap bytes held, approximately, for memory reports.
     pub fn heap_bytes(&self) -> usize {
         self.distinct.iter().map(|i| i.symbols.len() + 48).sum::<usize>()
             + self.rows.iter().map(|r| r.serialized_size() + 32).sum::<usize>()

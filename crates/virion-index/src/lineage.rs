@@ -26,28 +26,53 @@ const MAX_ALIAS_STEPS: usize = 32;
 /// What is wrong with a text that should be a Pango lineage name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NameProblem {
+    /// The text is empty.
     #[error("it is empty")]
     Empty,
+    /// The text does not start with letters.
     #[error("it must start with letters, as in BA.2")]
     NoLetters,
+    /// A `.` with nothing on one side.
     #[error("it has an empty component (a leading, doubled or trailing '.')")]
     EmptyComponent,
+    /// Something other than digits after the letters.
     #[error("only numbers may follow the letters, separated by '.'")]
     NotANumber,
 }
 
+/// Why a Pango alias key or a lineage query was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum LineageError {
+    /// The alias key is not JSON.
     #[error("alias key is not valid JSON")]
     Json(#[from] serde_json::Error),
+    /// The alias key is JSON but not an object.
     #[error("alias key must be a JSON object mapping aliases to expansions")]
     NotAnObject,
+    /// An alias whose value is neither a string nor a list of strings.
     #[error("alias key entry {alias:?}: the value must be a string or a list of strings")]
-    ValueType { alias: String },
+    ValueType {
+        /// The alias.
+        alias: String,
+    },
+    /// An alias whose expansion is not a Pango name.
     #[error("alias key entry {alias:?}: {value:?} is not a Pango lineage name: {problem}")]
-    BadEntry { alias: String, value: String, problem: NameProblem },
+    BadEntry {
+        /// The alias.
+        alias: String,
+        /// The expansion.
+        value: String,
+        /// What is wrong with it.
+        problem: NameProblem,
+    },
+    /// A lineage query that is not a Pango name (with an optional `*` or `.*`).
     #[error("{value:?} is not a Pango lineage query: {problem}")]
-    Malformed { value: String, problem: NameProblem },
+    Malformed {
+        /// The query.
+        value: String,
+        /// What is wrong with it.
+        problem: NameProblem,
+    },
 }
 
 /// Checks that `name` has the shape of a Pango name: letters, then `.`-separated numbers.

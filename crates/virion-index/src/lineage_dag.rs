@@ -12,19 +12,31 @@ use serde::{Deserialize, Serialize};
 /// One lineage of a definition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineageDef {
+    /// The lineage's name.
     pub label: String,
+    /// Labels of its parents (several for a recombinant; none for a root).
     #[serde(default)]
     pub parents: Vec<String>,
+    /// Other names that mean the same lineage.
     #[serde(default)]
     pub aliases: Vec<String>,
 }
 
+/// Why a lineage definition was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DagError {
+    /// A name defined twice, as a label or an alias; holds the name.
     #[error("lineage {0:?} is defined twice (as a label or an alias)")]
     Duplicate(String),
+    /// A parent that is not defined.
     #[error("lineage {label:?} names parent {parent:?}, which is not defined")]
-    UnknownParent { label: String, parent: String },
+    UnknownParent {
+        /// The lineage naming it.
+        label: String,
+        /// The undefined parent.
+        parent: String,
+    },
+    /// The parents form a cycle; holds a lineage on it.
     #[error("the lineage definition has a cycle through {0:?}")]
     Cycle(String),
 }
@@ -42,6 +54,7 @@ pub struct LineageDag {
 }
 
 impl LineageDag {
+    /// Checks `defs` (unique names, known parents, no cycle) and builds the DAG.
     pub fn new(defs: Vec<LineageDef>) -> Result<LineageDag, DagError> {
         let mut lookup = HashMap::new();
         for (i, d) in defs.iter().enumerate() {
@@ -85,6 +98,7 @@ impl LineageDag {
         Ok(LineageDag { defs, lookup, children, parents, rank })
     }
 
+    /// The definitions, in the order given.
     pub fn defs(&self) -> &[LineageDef] {
         &self.defs
     }
@@ -130,6 +144,7 @@ impl LineageDag {
         &self.defs
     }
 
+    /// The definition as YAML, in SILO's lineage-definition layout (`label: {parents, aliases}`).
     pub fn yaml(&self) -> String {
         let mut out = String::new();
         let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();

@@ -26,29 +26,49 @@ pub enum ColumnType {
     /// `indexed`: keep a row bitmap per distinct value (fast equality and grouping; for
     /// low-cardinality columns such as country or lineage, not for accessions).
     String {
+        /// Whether a row bitmap is kept per distinct value.
         indexed: bool,
     },
+    /// A calendar date, stored as a day number.
     Date,
+    /// A 64-bit integer.
     Int,
+    /// A 64-bit float.
     Float,
+    /// `true` or `false`.
     Boolean,
 }
 
 /// One metadata value of a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// No value.
     Null,
+    /// Text (a string column).
     String(String),
+    /// A date (a date column).
     Date(NaiveDate),
+    /// An integer (an integer column).
     Int(i64),
+    /// A float (a float column; integers are accepted too).
     Float(f64),
+    /// A boolean (a boolean column).
     Boolean(bool),
 }
 
+/// Why a value does not fit its column.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ValueError {
+    /// The value's type differs from the column's.
     #[error("column {column}: {value:?} is not a {expected}")]
-    Type { column: String, value: Value, expected: &'static str },
+    Type {
+        /// The column's name.
+        column: String,
+        /// The value given.
+        value: Value,
+        /// The column's type, in words.
+        expected: &'static str,
+    },
 }
 
 /// Dictionary codes, as narrow as the dictionary allows; the widest value means null.
@@ -156,7 +176,9 @@ pub(crate) enum Data {
 /// A metadata column over all rows.
 #[derive(Debug, Clone)]
 pub struct Column {
+    /// The column's name.
     pub name: String,
+    /// The column's type.
     pub kind: ColumnType,
     pub(crate) data: Data,
     /// For dates and numbers: `[start, end)` row stretches whose values never decrease.
@@ -225,6 +247,7 @@ pub fn day_number(date: NaiveDate) -> i32 {
     (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch")).num_days() as i32
 }
 
+/// The date `day` days after 1970-01-01 (negative: before it); the inverse of [`day_number`].
 pub fn date_of(day: i32) -> NaiveDate {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
     if day >= 0 {
@@ -243,6 +266,7 @@ enum Num {
 }
 
 impl Column {
+    /// An empty column.
     pub fn new(name: &str, kind: ColumnType) -> Column {
         let data = match kind {
             ColumnType::String { indexed } => Data::String {
@@ -272,6 +296,7 @@ impl Column {
         }
     }
 
+    /// Number of rows.
     pub fn len(&self) -> usize {
         match &self.data {
             Data::String { codes, .. } => codes.len(),
@@ -282,6 +307,7 @@ impl Column {
         }
     }
 
+    /// Whether the column has no row.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -376,6 +402,7 @@ impl Column {
         }
     }
 
+    /// The value of `row`; panics if the row is out of range.
     pub fn get(&self, row: u32) -> Value {
         let r = row as usize;
         match &self.data {
@@ -693,6 +720,7 @@ impl Column {
         }
     }
 
+    /// Heap bytes held, approximately, for memory reports.
     pub fn heap_bytes(&self) -> usize {
         let data = match &self.data {
             Data::String { codes, dict, postings } => {

@@ -27,26 +27,55 @@ use crate::phylo::PhyloColumn;
 use crate::sequence::block::{BlockParts, SeqBlock};
 use crate::sequence::{Alphabet, SequenceColumn};
 
+/// The first eight bytes of every snapshot.
 pub const MAGIC: &[u8; 8] = b"VIRIONIX";
+/// The format this build writes.
 pub const FORMAT_VERSION: u32 = 2;
 /// The oldest format this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const BYTE_ORDER: u32 = 0x0102_0304;
 
+/// Why a snapshot could not be written or loaded (the caller then rebuilds).
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
+    /// The file could not be created, read or renamed.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The file does not start with [`MAGIC`].
     #[error("{path} is not a Virion index snapshot")]
-    NotASnapshot { path: PathBuf },
+    NotASnapshot {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A format this build does not read.
     #[error(
         "{path} is snapshot format {found}; this build reads formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}"
     )]
-    Version { path: PathBuf, found: u32 },
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The file's format version.
+        found: u32,
+    },
+    /// Written on a machine of the other byte order.
     #[error("{path} was written on a machine of the other byte order")]
-    ByteOrder { path: PathBuf },
+    ByteOrder {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A bad checksum, impossible lengths or inconsistent contents.
     #[error("{path} is damaged: {what}")]
-    Damaged { path: PathBuf, what: String },
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What was found wrong.
+        what: String,
+    },
 }
 
 struct Writer {

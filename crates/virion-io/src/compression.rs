@@ -9,15 +9,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Why an input could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    /// The file could not be opened or read.
     #[error("cannot open {path}: {source}")]
     Io {
+        /// The input as the user named it (`-` for stdin).
         path: PathBuf,
+        /// The underlying I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The magic bytes named a compression format but the stream did not decompress.
     #[error("cannot read {path}: the compressed stream is damaged or of an unsupported kind: {source}")]
     Decompress {
+        /// The input as the user named it (`-` for stdin).
         path: PathBuf,
+        /// What the decompressor reported.
         #[source]
         source: niffler::Error,
     },
@@ -32,8 +38,11 @@ pub fn open_path(path: &Path) -> Result<Box<dyn BufRead + Send>, OpenError> {
 /// An open input plus what a progress bar needs: the bytes consumed so far from the file as
 /// stored (before decompression) and its size, when it is a regular file.
 pub struct CountedInput {
+    /// The decompressed contents.
     pub reader: Box<dyn BufRead + Send>,
+    /// Stored (still compressed) bytes consumed so far; shared so another thread can poll it.
     pub bytes_read: Arc<AtomicU64>,
+    /// Size of the stored file; `None` for stdin or anything that is not a regular file.
     pub total_bytes: Option<u64>,
 }
 

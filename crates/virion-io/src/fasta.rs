@@ -24,6 +24,7 @@ pub struct FastaRecord {
 }
 
 impl FastaRecord {
+    /// Empties the record for reuse, keeping its allocations.
     pub fn clear(&mut self) {
         self.name.clear();
         self.seq.clear();
@@ -35,17 +36,30 @@ impl FastaRecord {
 /// A file-level problem; per-record problems (empty sequence, bad letters) are the analyser's.
 #[derive(Debug, thiserror::Error)]
 pub enum FastaError {
+    /// The input could not be opened or decompressed.
     #[error(transparent)]
     Open(#[from] OpenError),
+    /// The first non-blank line is not a `>` header, so the input is not FASTA.
     #[error(
         "{path}:{line}: not FASTA: expected a header line starting with '>' but found {found:?}. \
          Is this the right file, and is it plain or gzip/zstd/xz/bzip2-compressed text (not UTF-16)?"
     )]
-    NotFasta { path: PathBuf, line: u64, found: String },
-    #[error("{path}:{line}: read failed (truncated or damaged file?): {source}")]
-    Read {
+    NotFasta {
+        /// The input as the user named it.
         path: PathBuf,
+        /// 1-based line number of the offending line.
         line: u64,
+        /// The first 40 characters of that line, lossily decoded, to show what the file holds instead.
+        found: String,
+    },
+    #[error("{path}:{line}: read failed (truncated or damaged file?): {source}")]
+    /// Reading failed part way through the file.
+    Read {
+        /// The input as the user named it.
+        path: PathBuf,
+        /// 1-based line number reached when the read failed.
+        line: u64,
+        /// The underlying I/O (or decompression) error.
         #[source]
         source: std::io::Error,
     },
@@ -81,6 +95,7 @@ impl<R: BufRead> FastaReader<R> {
         Self { reader, path: path.to_owned(), line: Vec::new(), line_no: 0, index: 0, started: false }
     }
 
+    /// The input's name, as given to [`FastaReader::new`].
     pub fn path(&self) -> &Path {
         &self.path
     }

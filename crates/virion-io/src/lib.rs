@@ -3,8 +3,10 @@
 //! Every reader takes a caller-owned record buffer so that reading a million genomes allocates
 //! once; `open_path` detects gzip, zstd, xz and bzip2 from the file's magic bytes.
 
-pub mod compression;
-pub mod fasta;
+#![warn(missing_docs)]
 
-pub use compression::{CountedInput, OpenError, open_path, open_path_counted};
+mod compression;
+mod fasta;
+
+pub use compression::{CountedInput, OpenError, decompress, open_path, open_path_counted};
 pub use fasta::{FastaError, FastaReader, FastaRecord};

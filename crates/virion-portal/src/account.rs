@@ -74,27 +74,34 @@ pub fn signup(chrome: &Chrome, csrf: &str, name: &str, errors: &[FieldError]) ->
 /// One group of the account page.
 #[derive(Debug, Clone, Default)]
 pub struct GroupView {
+    /// The group's name.
     pub name: String,
     /// The account's own role in it.
     pub role: String,
     /// Whether the account may add members (curators).
     pub manages: bool,
+    /// The group's members: (name, role).
     pub members: Vec<(String, String)>,
 }
 
 /// What the account page shows.
 #[derive(Debug, Clone, Default)]
 pub struct AccountView {
+    /// The account's name.
     pub name: String,
+    /// The CSRF token the page's forms carry.
     pub csrf: String,
+    /// The account's groups.
     pub groups: Vec<GroupView>,
     /// A token just created (shown once).
     pub new_token: Option<String>,
     /// What the last action did, or why it failed.
     pub message: Option<String>,
+    /// Why the last action failed, shown as an alert.
     pub error: Option<String>,
 }
 
+/// The account page: the account's groups with their members, API tokens, and forms to manage them.
 pub fn account(chrome: &Chrome, a: &AccountView) -> String {
     page(
         chrome,

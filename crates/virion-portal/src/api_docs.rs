@@ -57,6 +57,8 @@ fn public(op: &Value) -> bool {
         .is_some_and(|s| s.is_empty() || s.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())))
 }
 
+/// The API documentation page, rendered from the OpenAPI document `spec`: one section per path and
+/// operation.
 pub fn render(chrome: &Chrome, spec: &Value) -> String {
     let paths = spec["paths"].as_object().cloned().unwrap_or_default();
     let mut routes: Vec<(&String, &Value)> = paths.iter().collect();

@@ -13,7 +13,9 @@ use crate::layout::{Chrome, page};
 /// What the dashboard needs to configure its components.
 #[derive(Debug, Clone, Default)]
 pub struct Dashboard {
+    /// The organism's URL name.
     pub organism: String,
+    /// The organism's display name.
     pub display_name: String,
     /// The organism's LAPIS root as the browser reaches it (`http://host:port/sars-cov-2`).
     pub lapis_url: String,
@@ -21,10 +23,13 @@ pub struct Dashboard {
     pub filter: Map<String, Value>,
     /// The date column time series are drawn over, and its first and last day (YYYY-MM-DD).
     pub date_field: Option<String>,
+    /// The first and last day of `date_field` among the data (YYYY-MM-DD).
     pub date_range: Option<(String, String)>,
+    /// The lineage column the lineage charts use, if any.
     pub lineage_field: Option<String>,
     /// The lineages whose prevalence is charted (most common first).
     pub lineages: Vec<String>,
+    /// The location column (country, typically) the "By location" table and chart group by, if any.
     pub location_field: Option<String>,
     /// Whether the organism has a nucleotide sequence (mutation components need one).
     pub has_sequences: bool,
@@ -43,6 +48,7 @@ fn section(title: &str, id: &str, body: Markup) -> Markup {
     }
 }
 
+/// The dashboard page: GenSpectrum's components configured for the organism's LAPIS.
 pub fn render(chrome: &Chrome, d: &Dashboard) -> String {
     let filter = Value::Object(d.filter.clone());
     // Time series need the date range in the filter; without one the components first ask for

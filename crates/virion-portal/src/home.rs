@@ -10,7 +10,9 @@ use crate::{count, query_string};
 /// What the home page shows.
 #[derive(Debug, Clone, Default)]
 pub struct Home {
+    /// The organism's URL name.
     pub organism: String,
+    /// The organism's display name.
     pub display_name: String,
     /// Released genomes queryable now.
     pub released: u64,
@@ -47,6 +49,7 @@ pub fn search_box(organism: &str, display_name: &str, examples: &[String]) -> Ma
     }
 }
 
+/// The organism's home page: search box, released count, latest versions and top values.
 pub fn render(chrome: &Chrome, home: &Home) -> String {
     let org = &home.organism;
     page(

@@ -22,7 +22,9 @@ pub struct Chrome {
 /// A table of display texts; `link` gives a cell's target (or none).
 #[derive(Debug, Clone, Default)]
 pub struct Table {
+    /// Column headers.
     pub columns: Vec<String>,
+    /// Rows of cell texts, one per column.
     pub rows: Vec<Vec<String>>,
 }
 

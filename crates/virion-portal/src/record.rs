@@ -10,8 +10,11 @@ use crate::layout::{Chrome, page};
 /// One QC rule's outcome.
 #[derive(Debug, Clone, Default)]
 pub struct QcRule {
+    /// The rule's display name.
     pub name: String,
+    /// Nextclade's status: `good`, `mediocre` or `bad`.
     pub status: String,
+    /// The rule's score, when it has one.
     pub score: Option<f64>,
     /// What the rule counted (e.g. "185 missing bases").
     pub detail: String,
@@ -20,46 +23,76 @@ pub struct QcRule {
 /// One version in the history.
 #[derive(Debug, Clone, Default)]
 pub struct VersionLine {
+    /// The version number.
     pub version: i64,
+    /// Its lifecycle status, in lower case (`released`, `processed`, ...).
     pub status: String,
+    /// Release date (YYYY-MM-DD), if released.
     pub released: Option<String>,
+    /// The comment given with it (revocations).
     pub comment: Option<String>,
+    /// Whether it revokes the entry.
     pub is_revocation: bool,
 }
 
 /// What the record page shows.
 #[derive(Debug, Clone, Default)]
 pub struct Record {
+    /// The organism's URL name.
     pub organism: String,
+    /// The organism's display name.
     pub display_name: String,
+    /// The entry's accession.
     pub accession: String,
+    /// The version shown.
     pub version: i64,
     /// The sample's own name (strain or isolate), when it has one.
     pub name: Option<String>,
+    /// Whether no newer version exists.
     pub is_latest: bool,
+    /// Whether this version revokes the entry.
     pub is_revocation: bool,
+    /// Lifecycle status, in lower case.
     pub status: String,
+    /// Release date (YYYY-MM-DD), if released.
     pub released: Option<String>,
+    /// Submission date (YYYY-MM-DD).
     pub submitted: String,
+    /// Name of the group that owns the entry.
     pub group: String,
     /// "Open", or "Restricted until YYYY-MM-DD".
     pub terms: String,
     /// Submitted metadata in schema order (field, value).
     pub metadata: Vec<(String, String)>,
+    /// Nextclade's clade.
     pub clade: Option<String>,
+    /// The Pango (or the organism's) lineage.
     pub lineage: Option<String>,
+    /// Nextclade's coverage of the reference, 0 to 1.
     pub coverage: Option<f64>,
+    /// Nextclade's overall QC status (`good`, `mediocre`, `bad`).
     pub qc_status: Option<String>,
+    /// Nextclade's overall QC score.
     pub qc_score: Option<f64>,
+    /// Each QC rule's outcome.
     pub qc_rules: Vec<QcRule>,
+    /// Nucleotide substitutions, as `C241T`.
     pub nucleotide_substitutions: Vec<String>,
+    /// Deleted positions or ranges, 1-based.
     pub nucleotide_deletions: Vec<String>,
+    /// Nucleotide insertions, as `ins_22204:GAG`.
     pub nucleotide_insertions: Vec<String>,
+    /// Amino-acid substitutions, as `S:N501Y`.
     pub amino_acid_substitutions: Vec<String>,
+    /// Amino-acid deletions, as `S:Y144-`.
     pub amino_acid_deletions: Vec<String>,
+    /// Amino-acid insertions, as `ins_S:214:EPE`.
     pub amino_acid_insertions: Vec<String>,
+    /// Processing errors, as messages.
     pub errors: Vec<String>,
+    /// Processing warnings, as messages.
     pub warnings: Vec<String>,
+    /// The entry's versions the viewer may see, oldest first.
     pub versions: Vec<VersionLine>,
     /// Metadata that differs from the previous version: (field, before, now).
     pub changes: Vec<(String, String, String)>,
@@ -76,6 +109,7 @@ pub struct Record {
 }
 
 impl Record {
+    /// `ACCESSION.VERSION`.
     pub fn accession_version(&self) -> String {
         format!("{}.{}", self.accession, self.version)
     }
@@ -170,6 +204,7 @@ fn percent(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
+/// The record page.
 pub fn render(chrome: &Chrome, r: &Record) -> String {
     let av = r.accession_version();
     page(

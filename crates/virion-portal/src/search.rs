@@ -22,14 +22,18 @@ pub enum FieldKind {
     Date,
     /// `{field}From` / `{field}To`, as numbers.
     Number,
+    /// `{field}=true` / `false`.
     Boolean,
 }
 
 /// One filterable field.
 #[derive(Debug, Clone)]
 pub struct FieldFilter {
+    /// The field's name (the query parameter).
     pub name: String,
+    /// The field's display name.
     pub label: String,
+    /// How the field is filtered.
     pub kind: FieldKind,
     /// The most common values under the current filters, with counts (text fields).
     pub facet: Option<Facet>,
@@ -40,8 +44,11 @@ pub struct FieldFilter {
 /// The most common values of a field with their counts.
 #[derive(Debug, Clone, Default)]
 pub struct Facet {
+    /// The field's name.
     pub field: String,
+    /// The field's display name.
     pub label: String,
+    /// Values with their counts, most common first.
     pub values: Vec<(String, u64)>,
     /// Matching rows with a value not listed (or none).
     pub others: u64,
@@ -50,10 +57,13 @@ pub struct Facet {
 /// What the search page shows.
 #[derive(Debug, Clone, Default)]
 pub struct Search {
+    /// The organism's URL name.
     pub organism: String,
+    /// The organism's display name.
     pub display_name: String,
     /// The page's query parameters as they came (filters and view parameters).
     pub params: Vec<(String, String)>,
+    /// The filterable fields.
     pub fields: Vec<FieldFilter>,
     /// Rows matching the filters.
     pub total: u64,
@@ -63,7 +73,9 @@ pub struct Search {
     pub all_columns: Vec<String>,
     /// Columns' display names (column, name people read); a column not listed shows its name.
     pub labels: Vec<(String, String)>,
+    /// The current page, from 1.
     pub page: usize,
+    /// Rows per page.
     pub page_size: usize,
     /// The sort column and whether descending.
     pub order: Option<(String, bool)>,
@@ -391,6 +403,7 @@ fn downloads(s: &Search) -> Markup {
     }
 }
 
+/// The search page: filters with facets, the matching rows, paging, and download links.
 pub fn render(chrome: &Chrome, s: &Search) -> String {
     page(
         chrome,

@@ -11,30 +11,42 @@ use crate::layout::{Chrome, page};
 /// One validation problem of an upload.
 #[derive(Debug, Clone, Default)]
 pub struct IssueRow {
+    /// `error` or `warning` (also the row's CSS class).
     pub severity: String,
+    /// The file the problem is in.
     pub file: String,
+    /// 1-based line, if the problem is in a row.
     pub line: Option<u64>,
+    /// The column, if the problem is in one cell.
     pub column: Option<String>,
+    /// The offending cell text, if any.
     pub value: Option<String>,
+    /// What is wrong and how to fix it.
     pub message: String,
 }
 
 /// What the upload page shows.
 #[derive(Debug, Clone, Default)]
 pub struct Upload {
+    /// The organism's URL name.
     pub organism: String,
+    /// The organism's display name.
     pub display_name: String,
+    /// The CSRF token the form carries.
     pub csrf: String,
     /// Groups the account may submit to.
     pub groups: Vec<String>,
+    /// The group chosen last time, preselected.
     pub group: Option<String>,
     /// The problems of the last attempt (nothing was stored).
     pub issues: Vec<IssueRow>,
     /// Issues beyond those listed.
     pub more_issues: u64,
+    /// Why the last attempt failed as a whole (not a row problem), shown as an alert.
     pub error: Option<String>,
 }
 
+/// The upload page: metadata and FASTA upload, templates, and the last attempt's problems.
 pub fn upload(chrome: &Chrome, u: &Upload) -> String {
     let org = &u.organism;
     page(
@@ -99,11 +111,17 @@ pub fn upload(chrome: &Chrome, u: &Upload) -> String {
 /// One version on the review page.
 #[derive(Debug, Clone, Default)]
 pub struct EntryRow {
+    /// The version's `ACCESSION.VERSION`.
     pub accession_version: String,
+    /// The submitter's id for the row.
     pub submission_id: String,
+    /// Lifecycle status (`RECEIVED`, `PROCESSED`, ...).
     pub status: String,
+    /// Processing result (`OK`, `WARNINGS`, `ERRORS`), once processed.
     pub result: Option<String>,
+    /// Processing errors, as messages.
     pub errors: Vec<String>,
+    /// Processing warnings, as messages.
     pub warnings: Vec<String>,
     /// Awaiting review (or processing) and not a revocation: can be fixed on the edit form.
     pub editable: bool,
@@ -112,20 +130,29 @@ pub struct EntryRow {
 /// What the review page shows.
 #[derive(Debug, Clone, Default)]
 pub struct Review {
+    /// The organism's URL name.
     pub organism: String,
+    /// The organism's display name.
     pub display_name: String,
+    /// The CSRF token the forms carry.
     pub csrf: String,
+    /// The group reviewed.
     pub group: String,
+    /// Groups the account may review, for switching.
     pub groups: Vec<String>,
     /// (status, processing result, count).
     pub counts: Vec<(String, Option<String>, i64)>,
+    /// The versions listed.
     pub entries: Vec<EntryRow>,
     /// Only entries with errors (`errors`) or warnings (`warnings`).
     pub only: Option<String>,
+    /// What the last action did.
     pub message: Option<String>,
+    /// Why the last action failed, shown as an alert.
     pub error: Option<String>,
 }
 
+/// The review page: status counts, the entries with their problems, and approve and discard actions.
 pub fn review(chrome: &Chrome, r: &Review) -> String {
     let org = &r.organism;
     let base = format!("/{org}/review?group={}", r.group);
@@ -188,12 +215,17 @@ pub fn review(chrome: &Chrome, r: &Review) -> String {
 /// One metadata field on the edit form.
 #[derive(Debug, Clone, Default)]
 pub struct EditField {
+    /// The field's name.
     pub name: String,
+    /// What the field means.
     pub description: String,
+    /// A typical value.
     pub example: Option<String>,
+    /// Whether the field must have a value.
     pub required: bool,
     /// The submission id: shown, not changed (it pairs the row with its FASTA record).
     pub read_only: bool,
+    /// The current value.
     pub value: String,
     /// What validation or processing found wrong with this field.
     pub problems: Vec<String>,
@@ -203,23 +235,31 @@ pub struct EditField {
 /// a released entry (a new version).
 #[derive(Debug, Clone, Default)]
 pub struct EditEntry {
+    /// The organism's URL name.
     pub organism: String,
+    /// The CSRF token the form carries.
     pub csrf: String,
+    /// The version edited, as `ACCESSION.VERSION`.
     pub accession_version: String,
     /// Released: saving makes a new version instead of replacing this one.
     pub revise: bool,
+    /// The group that owns the entry.
     pub group: String,
+    /// The metadata fields, in schema order.
     pub fields: Vec<EditField>,
     /// Problems tied to no one field (alignment, sequence, …).
     pub problems: Vec<String>,
+    /// Processing warnings of the version, as messages.
     pub warnings: Vec<String>,
     /// Length of the stored sequence, kept unless a new one is pasted.
     pub sequence_length: usize,
     /// A pasted sequence sent back after a failed attempt.
     pub sequence: String,
+    /// Why the last attempt failed, shown as an alert.
     pub error: Option<String>,
 }
 
+/// The edit page: one input per metadata field, the sequence, and the version's problems.
 pub fn edit(chrome: &Chrome, e: &EditEntry) -> String {
     let action = format!("/{}/edit/{}", e.organism, e.accession_version);
     page(

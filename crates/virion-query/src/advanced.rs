@@ -23,32 +23,51 @@ const MAX_LENGTH: usize = 100_000;
 /// The parsed query.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
+    /// Every child matches (`&`).
     And(Vec<Expr>),
+    /// Any child matches (`|`).
     Or(Vec<Expr>),
+    /// The child does not match (`!`).
     Not(Box<Expr>),
+    /// `MAYBE(...)`: ambiguity codes that may stand for the asked letter count as matches.
     Maybe(Box<Expr>),
+    /// `[exactly-]n-of: ...`: at least (or exactly) `n` children match.
     NOf {
+        /// The count to reach.
         n: usize,
+        /// Whether exactly `n` must match rather than at least `n`.
         exactly: bool,
+        /// The expressions counted.
         children: Vec<Expr>,
     },
     /// `name` is a gene or segment (`None`: the only segment).
     Mutation {
+        /// Gene or segment name.
         name: Option<String>,
+        /// 1-based position.
         position: u32,
+        /// The letter asked for.
         target: Target,
     },
+    /// An insertion, `ins_[name:]position:pattern`.
     Insertion {
+        /// Gene or segment name (`None`: the only segment).
         name: Option<String>,
+        /// 1-based position the insertion follows.
         position: u32,
+        /// The inserted letters; `?` stands for any run of letters.
         pattern: String,
     },
     /// `op` is `=`, `>=` or `<=`; `field` may end in `.regex`.
     Metadata {
+        /// The metadata field's name.
         field: String,
+        /// The comparison.
         op: &'static str,
+        /// The value compared with, as written.
         value: String,
     },
+    /// `isNull(field)`: the field has no value; holds the field's name.
     IsNull(String),
     /// A bare Pango lineage of a variantQuery (`BA.5*`), on the lineage column.
     Lineage(String),
@@ -385,7 +404,9 @@ pub fn advanced_filter(index: &Index, expr: &Expr) -> Result<Filter, QueryError>
 /// lineage index (so `pangoLineage=JN.1*` includes sublineages).
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
+    /// The index queried.
     pub index: &'a Index,
+    /// The lineage column's index and its lineage index, when the index has a lineage column.
     pub lineage: Option<(usize, &'a LineageIndex)>,
 }
 
@@ -420,6 +441,7 @@ impl Context<'_> {
         field_filter(self.index, field, values)
     }
 
+    /// The index filter for `expr`; with `maybe`, letters match where an ambiguity code may stand for them.
     pub fn convert(&self, expr: &Expr, maybe: bool) -> Result<Filter, QueryError> {
         let index = self.index;
         let bad = |reason: String| QueryError::BadValue {

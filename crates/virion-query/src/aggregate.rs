@@ -23,14 +23,21 @@ use crate::error::QueryError;
 /// One group-by field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupField {
+    /// A metadata column's value.
     Column(usize),
+    /// The year of a date column (`date.year`).
     Year(usize),
+    /// The year and month of a date column (`date.month`).
     Month(usize),
+    /// The ISO week of a date column (`date.isoWeek`).
     IsoWeek(usize),
     /// The aligned symbol of a segment (`gene: false`) or gene at a 0-based position.
     Position {
+        /// Whether `sequence` indexes the genes (else the segments).
         gene: bool,
+        /// Index of the segment or gene.
         sequence: usize,
+        /// 0-based position.
         position: u32,
     },
 }
@@ -49,9 +56,11 @@ impl GroupField {
 /// A group's key value for one field.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GroupKey {
+    /// The column's value.
     Value(Value),
     /// A derived date part, already formatted (`2024`, `2024-03`, `2024-W03`).
     Text(String),
+    /// No value.
     Null,
 }
 
@@ -98,6 +107,7 @@ pub fn parse_group_field_named(index: &Index, text: &str) -> Result<(GroupField,
 /// A `fields` entry naming a sequence position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PositionField {
+    /// The field to group by (always a `GroupField::Position`).
     pub field: GroupField,
     /// The answer's column: `S[501]`, `main[100]`, or `[100]` for the shorthand.
     pub name: String,

@@ -25,24 +25,33 @@ pub use crate::phylo::{
 /// An index and the rows of it the caller may see.
 #[derive(Debug, Clone, Copy)]
 pub struct Part<'a> {
+    /// The index.
     pub index: &'a QueryIndex,
+    /// Its rows the caller may see (released, or also the caller's group's unreleased rows).
     pub visible: &'a RoaringBitmap,
 }
 
 /// The table endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
+    /// `/aggregated`: counts grouped by `fields`.
     Aggregated,
+    /// `/details`: the metadata of each row.
     Details,
+    /// `/nucleotideMutations`: nucleotide mutations and their proportions.
     NucleotideMutations,
+    /// `/aminoAcidMutations`: amino-acid mutations and their proportions.
     AminoAcidMutations,
+    /// `/nucleotideInsertions`: nucleotide insertions and their counts.
     NucleotideInsertions,
+    /// `/aminoAcidInsertions`: amino-acid insertions and their counts.
     AminoAcidInsertions,
 }
 
 /// Time and size limits of one request; checked between steps and every few thousand rows.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
+    /// When the request must stop; `None`: no time limit.
     pub deadline: Option<Instant>,
     /// Most rows a request may materialise (ordering, details, sequences).
     pub max_rows: u64,
@@ -55,6 +64,7 @@ impl Default for Budget {
 }
 
 impl Budget {
+    /// Refuses with `OverBudget` once the deadline has passed.
     pub fn check(&self) -> Result<(), QueryError> {
         if self.deadline.is_some_and(|d| Instant::now() > d) {
             return Err(QueryError::OverBudget {
@@ -575,6 +585,7 @@ pub fn value(part: &Part<'_>, column: usize, row: u32) -> Value {
 /// A time series: per item (mutation or query), per date range, a count and a coverage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
+    /// One label per item: the mutation or the query's display name.
     pub labels: Vec<String>,
     /// `cells[item][range]` = (count, coverage).
     pub cells: Vec<Vec<(u64, u64)>>,

@@ -7,7 +7,9 @@
 //! from several nodes add up. [`silo_filter`] translates an advancedQuery into the SILO filter expression
 //! LAPIS's `/query/parse` answers.
 
-pub mod advanced;
+#![warn(missing_docs)]
+
+mod advanced;
 mod aggregate;
 mod error;
 pub mod execute;
@@ -20,16 +22,16 @@ mod select;
 pub mod silo_filter;
 mod table;
 
-pub use advanced::{Context, Expr, advanced_filter, parse_advanced, parse_variant_query};
+pub use advanced::{
+    Context, Expr, advanced_filter, insertion_filter, parse_advanced, parse_insertion, parse_variant_query,
+};
 pub use aggregate::{
     GroupField, GroupKey, PositionField, aggregate, parse_group_field, parse_group_field_named,
     parse_position_field,
 };
 pub use error::QueryError;
-pub use execute::{Budget, DateRange, Endpoint, MostRecentCommonAncestor, Part, PhyloSubtree, Series};
 pub use filters::sequence_filter;
 pub use proportions::{MutationProportion, mutation_proportions, mutation_proportions_of};
 pub use request::{Compression, LapisRequest, MAX_LIMIT, OrderBy, Values};
 pub use select::QueryIndex;
-pub use silo_filter::{ParsedQuery, SiloFilter, parse_queries, parse_silo_filter};
 pub use table::{Cell, Table, mix};

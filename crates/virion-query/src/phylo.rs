@@ -34,6 +34,8 @@ pub struct MostRecentCommonAncestor {
 pub struct PhyloSubtree {
     /// The subtree spanning the selected values' nodes (`""` for none, `name;` for one).
     pub newick: String,
+    /// As for [`MostRecentCommonAncestor::missing_node_count`]: selected rows with a null value plus the
+    /// distinct values not in the tree.
     pub missing_node_count: u64,
     /// As for [`MostRecentCommonAncestor::missing_from_tree`].
     pub missing_from_tree: Option<String>,

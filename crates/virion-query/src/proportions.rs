@@ -9,17 +9,25 @@ use virion_index::{Index, LetterCounts, RoaringBitmap};
 
 use crate::error::QueryError;
 
+/// One mutation with its count and proportion among the selected rows, a row of `/nucleotideMutations` or
+/// `/aminoAcidMutations`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MutationProportion {
     /// LAPIS text: `C241T`, `seg:C241T` (several segments) or `S:L455S`.
     pub mutation: String,
+    /// The segment or gene (`sequenceName` in LAPIS's answer).
     pub sequence_name: String,
+    /// The reference's letter.
     pub mutation_from: char,
+    /// The mutated letter (`-` for a deletion).
     pub mutation_to: char,
     /// 1-based.
     pub position: u32,
+    /// Selected rows with the mutated letter.
     pub count: u64,
+    /// Selected rows with a definite letter at the position (not N, X or an ambiguity code).
     pub coverage: u64,
+    /// `count / coverage`.
     pub proportion: f64,
 }
 

@@ -21,7 +21,9 @@ pub enum OrderBy {
 /// The compression a response should use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
+    /// gzip (`compression=gzip`).
     Gzip,
+    /// Zstandard (`compression=zstd`).
     Zstd,
 }
 
@@ -34,20 +36,34 @@ pub struct LapisRequest {
     /// Sequence filters: field (with operator suffix) → values (several values: any of them;
     /// `None`: the field is null).
     pub filters: Vec<(String, Values)>,
+    /// `fields`: the metadata fields (or sequence positions) to group by or return; empty: all, for
+    /// details.
     pub fields: Vec<String>,
+    /// `orderBy`: how rows are ordered.
     pub order_by: OrderBy,
+    /// `limit`: at most this many rows; `None`: all.
     pub limit: Option<usize>,
+    /// `offset`: rows to skip first.
     pub offset: usize,
+    /// `dataFormat` (`json`, `csv`, `tsv`, ...), as given; `None`: the endpoint's default.
     pub data_format: Option<String>,
+    /// `minProportion` of the mutation endpoints; `None`: LAPIS's default.
     pub min_proportion: Option<f64>,
+    /// `advancedQuery`, as written.
     pub advanced: Option<String>,
+    /// `variantQuery`, as written.
     pub variant_query: Option<String>,
+    /// `compression` of the response, if asked for.
     pub compression: Option<Compression>,
+    /// `downloadAsFile`: answer as an attachment.
     pub download_as_file: bool,
+    /// `downloadFileBasename`: the attachment's name without extension.
     pub download_basename: Option<String>,
     /// Segments (`segments`) or genes (`genes`) a sequence endpoint returns.
     pub segments: Vec<String>,
+    /// Genes (`genes`) an amino-acid sequence endpoint returns; empty: all.
     pub genes: Vec<String>,
+    /// `fastaHeaderTemplate`: how FASTA headers are written (`{accessionVersion}`-style fields).
     pub fasta_header_template: Option<String>,
     /// `phyloTreeField` (mostRecentCommonAncestor, phyloSubtree): the column whose values name
     /// the tree's nodes.

@@ -9,11 +9,14 @@ use crate::request::LapisRequest;
 /// An index and the lineage index of its lineage column, if any.
 #[derive(Debug, Clone)]
 pub struct QueryIndex {
+    /// The index.
     pub index: Index,
+    /// The lineage column's index and its lineage index, if the index has a lineage column.
     pub lineage: Option<(usize, LineageIndex)>,
 }
 
 impl QueryIndex {
+    /// The context for converting queries over this index.
     pub fn context(&self) -> Context<'_> {
         Context { index: &self.index, lineage: self.lineage.as_ref().map(|(c, l)| (*c, l)) }
     }

@@ -33,95 +33,161 @@ use crate::select::QueryIndex;
 /// A SILO filter expression as LAPIS writes it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SiloFilter {
+    /// Every row.
     True,
+    /// Every child matches.
     And(Vec<SiloFilter>),
+    /// Any child matches.
     Or(Vec<SiloFilter>),
+    /// The child does not match.
     Not(Box<SiloFilter>),
+    /// Ambiguity codes count as matches inside the child.
     Maybe(Box<SiloFilter>),
+    /// At least (or exactly) `number_of_matchers` children match.
     NOf {
+        /// The count to reach.
         number_of_matchers: usize,
+        /// Whether exactly that many must match.
         match_exactly: bool,
+        /// The filters counted.
         children: Vec<SiloFilter>,
     },
     /// `value: None` is "is null".
     StringEquals {
+        /// The string column.
         column: String,
+        /// The value to equal.
         value: Option<String>,
     },
+    /// A boolean column equals the value (`None`: is null).
     BooleanEquals {
+        /// The boolean column.
         column: String,
+        /// The value to equal.
         value: Option<bool>,
     },
+    /// The lineage column holds the lineage (or one of its sublineages).
     Lineage {
+        /// The lineage column.
         column: String,
+        /// The lineage (`None`: is null).
         value: Option<String>,
+        /// Whether sublineages match too (`*` or `.*` in the query).
         include_sublineages: bool,
     },
     /// `symbol` is a letter, `-` or `.` (the reference's letter); positions are 1-based.
     NucleotideEquals {
+        /// The segment.
         sequence_name: String,
+        /// 1-based position.
         position: u32,
+        /// The letter asked for.
         symbol: String,
     },
+    /// Any letter but the reference's and `N` at the position.
     HasNucleotideMutation {
+        /// The segment.
         sequence_name: String,
+        /// 1-based position.
         position: u32,
     },
+    /// The gene's amino acid at the position (`symbol`: a letter, `-` or `.`).
     AminoAcidEquals {
+        /// The gene.
         sequence_name: String,
+        /// 1-based codon.
         position: u32,
+        /// The letter asked for.
         symbol: String,
     },
+    /// Any amino acid but the reference's and `X` at the codon.
     HasAminoAcidMutation {
+        /// The gene.
         sequence_name: String,
+        /// 1-based codon.
         position: u32,
     },
+    /// A date column in `[from, to]` (`None`: unbounded).
     DateBetween {
+        /// The date column.
         column: String,
+        /// First day, inclusive.
         from: Option<NaiveDate>,
+        /// Last day, inclusive.
         to: Option<NaiveDate>,
     },
+    /// An integer column equals the value (`None`: is null).
     IntEquals {
+        /// The integer column.
         column: String,
+        /// The value to equal.
         value: Option<i64>,
     },
+    /// An integer column in `[from, to]` (`None`: unbounded).
     IntBetween {
+        /// The integer column.
         column: String,
+        /// Lower bound, inclusive.
         from: Option<i64>,
+        /// Upper bound, inclusive.
         to: Option<i64>,
     },
+    /// A float column equals the value (`None`: is null).
     FloatEquals {
+        /// The float column.
         column: String,
+        /// The value to equal.
         value: Option<f64>,
     },
+    /// A float column in `[from, to]` (`None`: unbounded).
     FloatBetween {
+        /// The float column.
         column: String,
+        /// Lower bound, inclusive.
         from: Option<f64>,
+        /// Upper bound, inclusive.
         to: Option<f64>,
     },
     /// `value` is SILO's pattern: `.*` for LAPIS's `?`.
     InsertionContains {
+        /// 1-based position the insertion follows.
         position: u32,
+        /// The pattern.
         value: String,
+        /// The segment.
         sequence_name: String,
     },
+    /// An amino-acid insertion matching `value` after `position`.
     AminoAcidInsertionContains {
+        /// 1-based codon the insertion follows.
         position: u32,
+        /// The pattern (`.*` for LAPIS's `?`).
         value: String,
+        /// The gene.
         sequence_name: String,
     },
+    /// A string column matches a regular expression (`field.regex=`).
     StringSearch {
+        /// The string column.
         column: String,
+        /// The regular expression.
         search_expression: String,
     },
+    /// The column's value names a leaf below a node of the phylogenetic tree.
     PhyloDescendantOf {
+        /// The tree column.
         column: String,
+        /// The node's name.
         internal_node: String,
     },
+    /// The column has no value.
     IsNull {
+        /// The column.
         column: String,
     },
+    /// The column has a value.
     IsNotNull {
+        /// The column.
         column: String,
     },
 }
@@ -255,7 +321,9 @@ impl Serialize for SiloFilter {
 /// `{"error": "…", "type": "failure"}`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParsedQuery {
+    /// The filter LAPIS would send to SILO.
     Success(SiloFilter),
+    /// The error LAPIS would report, as its message.
     Failure(String),
 }
 
@@ -277,6 +345,7 @@ impl Serialize for ParsedQuery {
 }
 
 impl ParsedQuery {
+    /// The entry as a JSON value.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }

@@ -11,10 +11,15 @@ use crate::request::{LapisRequest, OrderBy};
 /// One cell of an answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// No value (`null`).
     Null,
+    /// Text.
     Str(String),
+    /// An integer.
     Int(i64),
+    /// A float.
     Float(f64),
+    /// A boolean.
     Bool(bool),
 }
 
@@ -65,7 +70,9 @@ impl Cell {
 /// An answer table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Table {
+    /// Column names, in order.
     pub columns: Vec<String>,
+    /// Rows, each with one cell per column.
     pub rows: Vec<Vec<Cell>>,
 }
 

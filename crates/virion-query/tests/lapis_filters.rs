@@ -166,7 +166,7 @@ fn first_column(index: &Index, endpoint: execute::Endpoint, params: &[(&str, &st
     };
     let pairs = params.iter().map(|(k, v)| (k.to_string(), values(k, v))).collect();
     let request = LapisRequest::from_pairs(pairs).unwrap();
-    let table = execute::table(&parts, endpoint, &request, &Budget::default()).unwrap();
+    let table = execute::table(&parts, endpoint, &request, &execute::Budget::default()).unwrap();
     table.rows.iter().map(|r| r[0].text()).collect()
 }
 

@@ -22,7 +22,9 @@ use std::sync::Arc;
 
 use virion_index::*;
 use virion_phylo::{NodeId, PhyloTree, UnaryNodes};
-use virion_query::execute::{Budget, Part, most_recent_common_ancestor, phylo_subtree};
+use virion_query::execute::{
+    Budget, MostRecentCommonAncestor, Part, PhyloSubtree, most_recent_common_ancestor, phylo_subtree,
+};
 use virion_query::silo_filter::parse_queries;
 use virion_query::*;
 

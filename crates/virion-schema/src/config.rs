@@ -19,10 +19,15 @@ const BUILTIN: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldType {
+    /// Free text, trimmed.
     String,
+    /// A whole number.
     Int,
+    /// A decimal number.
     Float,
+    /// A date, `YYYY-MM-DD`, possibly partial (`YYYY-MM`, `YYYY`).
     Date,
+    /// `true` or `false`.
     Boolean,
     /// One of the terms of the field's vocabulary.
     Enum,
@@ -34,7 +39,9 @@ pub enum FieldType {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum VocabularySpec {
+    /// The name of a built-in list ([`INSDC_COUNTRY`]).
     Builtin(String),
+    /// The allowed terms, written out.
     Terms(Vec<String>),
 }
 
@@ -45,7 +52,9 @@ pub const INSDC_COUNTRY: &str = "insdc-country";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
+    /// The column name, in snake_case (`collection_date`).
     pub name: String,
+    /// How the text is read and normalised.
     #[serde(rename = "type")]
     pub field_type: FieldType,
     /// A row without a real value here is an error. Only collection date and country need this.
@@ -54,14 +63,17 @@ pub struct FieldSpec {
     /// Written into an empty cell, with a warning (ENA-mandatory fields use "not provided").
     #[serde(default)]
     pub default: Option<String>,
+    /// Allowed values of an `enum` field.
     #[serde(default)]
     pub vocabulary: Option<VocabularySpec>,
     /// How people read the field's name (table headers, filter labels); by default the name
     /// made into words (`host_age` → "Host age").
     #[serde(default)]
     pub display_name: Option<String>,
+    /// What the field means, for templates and the portal's help.
     #[serde(default)]
     pub description: String,
+    /// A typical value, shown in the metadata template.
     #[serde(default)]
     pub example: Option<String>,
     /// The ENA checklist ERC000033 sample field this maps to.
@@ -70,14 +82,19 @@ pub struct FieldSpec {
     /// Other column names accepted for this field (e.g. Nextstrain's `date` for collection date).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Smallest allowed value of a numeric field; smaller values are errors.
     #[serde(default)]
     pub min: Option<f64>,
+    /// Largest allowed value of a numeric field; larger values are errors.
     #[serde(default)]
     pub max: Option<f64>,
+    /// Offered as a search filter.
     #[serde(default)]
     pub search: bool,
+    /// Indexed with per-value bitmaps, so the portal lists its values with counts.
     #[serde(default)]
     pub facet: bool,
+    /// Shown as a column of search results.
     #[serde(default)]
     pub display: bool,
 }
@@ -88,37 +105,65 @@ pub struct FieldSpec {
 pub struct OrganismConfig {
     /// Identifier used in URLs and on the command line.
     pub name: String,
+    /// How people read the organism's name.
     pub display_name: String,
     /// Nextclade dataset name or path.
     pub dataset: String,
+    /// Upper-case letters that begin the organism's accessions (`VRN` in `VRN00001AK.1`).
     pub accession_prefix: String,
     /// The field whose value identifies a row and its FASTA record.
     pub submission_id_column: String,
     /// Cell texts that mean "empty" for this organism's submitters (e.g. Nextstrain's `?`).
     #[serde(default)]
     pub blank_values: Vec<String>,
+    /// The metadata fields, in column order.
     pub fields: Vec<FieldSpec>,
 }
 
 /// Why an organism configuration is unusable.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file or directory could not be read.
     #[error("cannot read organism config {path}: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The underlying I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not valid TOML, or not shaped like an organism configuration.
     #[error("organism config {file}: {source}")]
     Toml {
+        /// The file's name.
         file: String,
+        /// The TOML parser's error, with line and column.
         #[source]
         source: Box<toml::de::Error>,
     },
+    /// A field definition breaks a rule (bad name, vocabulary on a non-enum field, ...).
     #[error("organism config {file}: field '{field}', key '{key}': {problem}")]
-    Field { file: String, field: String, key: &'static str, problem: String },
+    Field {
+        /// The file's name.
+        file: String,
+        /// The field's name.
+        field: String,
+        /// The offending key of the field's table.
+        key: &'static str,
+        /// What is wrong, as a sentence fragment.
+        problem: String,
+    },
+    /// An organism-level key breaks a rule (bad name or accession prefix, unknown submission-id column,
+    /// ...).
     #[error("organism config {file}: key '{key}': {problem}")]
-    Organism { file: String, key: &'static str, problem: String },
+    Organism {
+        /// The file's name.
+        file: String,
+        /// The offending key.
+        key: &'static str,
+        /// What is wrong, as a sentence fragment.
+        problem: String,
+    },
 }
 
 impl OrganismConfig {
@@ -130,12 +175,14 @@ impl OrganismConfig {
         Ok(config)
     }
 
+    /// Reads, parses and checks one organism file.
     pub fn from_path(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Io { path: path.to_owned(), source })?;
         Self::from_toml(&text, &path.display().to_string())
     }
 
+    /// The field called `name`, if any.
     pub fn field(&self, name: &str) -> Option<&FieldSpec> {
         self.fields.iter().find(|f| f.name == name)
     }
@@ -232,14 +279,17 @@ impl OrganismRegistry {
         Ok(registry)
     }
 
+    /// Adds `config`, replacing an organism of the same name (keeping its place in the order).
     pub fn insert(&mut self, config: OrganismConfig) {
         self.organisms.insert(config.name.clone(), config);
     }
 
+    /// The organism called `name`, if any.
     pub fn get(&self, name: &str) -> Option<&OrganismConfig> {
         self.organisms.get(name)
     }
 
+    /// Every organism, in load order.
     pub fn iter(&self) -> impl Iterator<Item = &OrganismConfig> {
         self.organisms.values()
     }

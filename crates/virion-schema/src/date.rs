@@ -8,8 +8,11 @@ use serde::{Serialize, Serializer};
 /// One day of the proleptic Gregorian calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
+    /// The year (proleptic Gregorian, may be before 1 CE).
     pub year: i32,
+    /// The month, 1 to 12.
     pub month: u8,
+    /// The day of the month, from 1.
     pub day: u8,
 }
 
@@ -77,17 +80,22 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 pub struct DateRange {
     /// The normalised text: `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or two of these joined by `/`.
     pub value: String,
+    /// The first day the text can mean.
     pub earliest: Date,
+    /// The last day the text can mean.
     pub latest: Date,
 }
 
 /// Why a date could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
+    /// Not `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or an interval of those; holds the text.
     #[error("'{0}' is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")]
     Format(String),
+    /// Well-formed but not a real day (month 13, 30 February); holds the text.
     #[error("'{0}' does not exist in the calendar")]
     Impossible(String),
+    /// An interval whose end is before its start; holds the text.
     #[error("the interval '{0}' ends before it starts")]
     Reversed(String),
 }

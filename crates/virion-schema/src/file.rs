@@ -14,13 +14,19 @@ use crate::validate::{ValidatedRow, Validator};
 /// What a file held, once validated.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FileSummary {
+    /// Data rows read (the header not counted).
     pub rows: u64,
+    /// Rows with at least one error.
     pub rows_with_errors: u64,
+    /// Rows with warnings but no error.
     pub rows_with_warnings_only: u64,
+    /// Errors over all rows.
     pub errors: u64,
+    /// Warnings over all rows.
     pub warnings: u64,
     /// Findings about the file as a whole (columns).
     pub header_issues: Vec<Issue>,
+    /// Submission id of every row → its 1-based line, for the FASTA cross-check.
     #[serde(skip)]
     pub submission_ids: HashMap<String, u64>,
 }

@@ -8,7 +8,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Shown to the submitter; the row is accepted.
     Warning,
+    /// The row, and so the submission, is refused until fixed.
     Error,
 }
 
@@ -16,36 +18,60 @@ pub enum Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IssueKind {
+    /// A column that is not a field of the organism (ignored).
     UnknownColumn,
+    /// A column name that appears twice in the header.
     DuplicateColumn,
+    /// A row with more non-empty cells than the header has columns.
     TooManyCells,
+    /// A required field's column is absent, or its cell is empty or a missing-value term.
     MissingRequired,
+    /// An empty cell filled with the field's default (such as "not provided").
     DefaultApplied,
+    /// A row with no submission id.
     MissingSubmissionId,
+    /// A submission id already used on an earlier row.
     DuplicateSubmissionId,
+    /// A country that is not an INSDC country or sea name.
     UnknownCountry,
+    /// A value that is not one of the field's allowed terms.
     NotInVocabulary,
+    /// A value recorded in its standard spelling (other case, spacing or a synonym).
     Normalised,
+    /// A date that does not parse, does not exist, or is implausibly early.
     InvalidDate,
+    /// A date after today.
     FutureDate,
+    /// Not a number, or not a whole number where one is needed.
     InvalidNumber,
+    /// A number outside the field's `min`..`max`.
     OutOfRange,
+    /// Not yes/no or true/false.
     InvalidBoolean,
+    /// An authors field with no names.
     InvalidAuthors,
+    /// A FASTA record whose name is no row's submission id.
     RecordWithoutMetadata,
+    /// A row whose submission id names no FASTA record.
     MetadataWithoutRecord,
+    /// Two FASTA records with the same name.
     DuplicateRecord,
 }
 
 /// One finding: where (file, 1-based line, column), the offending value, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Issue {
+    /// Whether the issue blocks the submission.
     pub severity: Severity,
+    /// What kind of problem it is.
     pub kind: IssueKind,
+    /// Name of the file the issue is in.
     pub file: String,
     /// 1-based line of the row (the header is line 1 in TSV/CSV); `None` for whole-file findings.
     pub line: Option<u64>,
+    /// The column's name as written in the header; `None` for whole-row findings.
     pub column: Option<String>,
+    /// The offending cell text, when there is one.
     pub value: Option<String>,
     /// The problem and the fix, in one or two sentences.
     pub message: String,

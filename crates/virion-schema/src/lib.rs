@@ -7,18 +7,22 @@
 //! submission, warnings do not), each naming file, line, column and value. [`cross_check`] pairs
 //! FASTA records with rows, and [`template_tsv`] gives submitters an empty sheet to fill in.
 
-pub mod config;
-pub mod crosscheck;
-pub mod date;
-pub mod file;
-pub mod issue;
-pub mod table;
-pub mod template;
-pub mod validate;
-pub mod value;
-pub mod vocabulary;
+#![warn(missing_docs)]
 
-pub use config::{ConfigError, FieldSpec, FieldType, OrganismConfig, OrganismRegistry, VocabularySpec};
+mod config;
+mod crosscheck;
+mod date;
+mod file;
+mod issue;
+mod table;
+mod template;
+mod validate;
+mod value;
+mod vocabulary;
+
+pub use config::{
+    ConfigError, FieldSpec, FieldType, INSDC_COUNTRY, OrganismConfig, OrganismRegistry, VocabularySpec,
+};
 pub use crosscheck::cross_check;
 pub use date::{Date, DateError, DateRange, parse_date};
 pub use file::{FileSummary, validate_file, validate_reader};
@@ -27,4 +31,6 @@ pub use table::{MetadataReader, ReadError, Row, TableFormat};
 pub use template::{template_tsv, template_xlsx};
 pub use validate::{ValidatedRow, Validator};
 pub use value::{MissingTerm, Value};
-pub use vocabulary::{ENA_MISSING_TERMS, VocabMatch, Vocabulary, country_vocabulary, insdc_countries};
+pub use vocabulary::{
+    ENA_MISSING_TERMS, VocabMatch, Vocabulary, country_vocabulary, ena_missing_term, insdc_countries,
+};

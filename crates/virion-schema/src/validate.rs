@@ -20,13 +20,18 @@ const EARLIEST_PLAUSIBLE_YEAR: i32 = 1900;
 /// A row after validation: normalised values by field name, plus what was found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValidatedRow {
+    /// 1-based line of the row in its file.
     pub line: u64,
+    /// The row's submission id, when present.
     pub submission_id: Option<String>,
+    /// Normalised values of the organism's fields present in the row, by field name.
     pub values: IndexMap<String, Value>,
+    /// Everything found in the row.
     pub issues: Vec<Issue>,
 }
 
 impl ValidatedRow {
+    /// Whether any issue is an error (the row cannot be submitted).
     pub fn has_errors(&self) -> bool {
         self.issues.iter().any(|i| i.severity == Severity::Error)
     }
@@ -155,6 +160,7 @@ impl<'c> Validator<'c> {
         std::mem::take(&mut self.ids)
     }
 
+    /// Validates one row against the organism's fields; submission ids are remembered to find duplicates.
     pub fn validate_row(&mut self, row: &Row) -> ValidatedRow {
         let mut out =
             ValidatedRow { line: row.line, submission_id: None, values: IndexMap::new(), issues: Vec::new() };

@@ -8,11 +8,17 @@ use crate::date::DateRange;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
+    /// Free text, or a vocabulary term in its canonical spelling.
     Text(String),
+    /// A whole number.
     Int(i64),
+    /// A decimal number.
     Float(f64),
+    /// A yes/no value.
     Bool(bool),
+    /// A complete, partial or interval date, with the days it may mean.
     Date(DateRange),
+    /// Author names, in order.
     Authors(Vec<String>),
     /// An ENA missing-value term ("not provided", "missing: lab stock", …).
     Missing(MissingTerm),
@@ -21,5 +27,6 @@ pub enum Value {
 /// Serialised as `{"missing": "not provided"}` so it is never mistaken for real text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MissingTerm {
+    /// The ENA term, e.g. "not provided".
     pub missing: &'static str,
 }

@@ -109,7 +109,10 @@ pub enum VocabMatch<'a> {
     /// Same term, other case or spacing, or a known synonym; the canonical term is given.
     Normalised(&'a str),
     /// No term; the nearest term by edit distance, if any is close.
-    Unknown { suggestion: Option<&'a str> },
+    Unknown {
+        /// The nearest term by edit distance, when one is close enough.
+        suggestion: Option<&'a str>,
+    },
 }
 
 /// A list of allowed terms matched leniently.
@@ -125,6 +128,7 @@ fn fold(value: &str) -> String {
 }
 
 impl Vocabulary {
+    /// A vocabulary of `terms`, in the order given.
     pub fn new(terms: impl IntoIterator<Item = String>) -> Self {
         let terms: Vec<String> = terms.into_iter().collect();
         let folded = terms.iter().enumerate().map(|(i, t)| (fold(t), i)).collect();
@@ -138,10 +142,13 @@ impl Vocabulary {
         }
     }
 
+    /// The terms, in the order given.
     pub fn terms(&self) -> &[String] {
         &self.terms
     }
 
+    /// Matches `value` exactly, then case- and space-insensitively (or as a synonym), then suggests the
+    /// nearest term.
     pub fn lookup(&self, value: &str) -> VocabMatch<'_> {
         if let Some(term) = self.terms.iter().find(|t| t.as_str() == value) {
             return VocabMatch::Exact(term);

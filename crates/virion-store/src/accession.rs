@@ -20,20 +20,53 @@ const BASE: u32 = ALPHABET.len() as u32;
 /// Why an accession or `ACCESSION.VERSION` text was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccessionError {
+    /// A prefix that is not 1 to 8 upper-case ASCII letters; holds the prefix.
     #[error("accession prefix {0:?} must be 1 to 8 upper-case ASCII letters")]
     BadPrefix(String),
+    /// The text starts with none of the known prefixes.
     #[error("{text:?} does not start with a known accession prefix ({known})")]
-    UnknownPrefix { text: String, known: String },
+    UnknownPrefix {
+        /// The text as given.
+        text: String,
+        /// The known prefixes, comma-separated.
+        known: String,
+    },
+    /// A character outside the digit alphabet after the prefix.
     #[error("accession {text:?} has character {ch:?} outside 0-9A-Z without I and O")]
-    BadCharacter { text: String, ch: char },
+    BadCharacter {
+        /// The text as given.
+        text: String,
+        /// The first such character.
+        ch: char,
+    },
+    /// No room for a digit and the check character after the prefix.
     #[error("accession {text:?} is too short: needs at least one digit and a check character")]
-    TooShort { text: String },
+    TooShort {
+        /// The text as given.
+        text: String,
+    },
+    /// The check character does not match the digits: a typo.
     #[error("accession {text:?} fails its check character (expected {expected:?})")]
-    CheckFailed { text: String, expected: char },
+    CheckFailed {
+        /// The text as given.
+        text: String,
+        /// The check character the digits call for.
+        expected: char,
+    },
+    /// More than 12 digits: a number larger than 64 bits hold.
     #[error("accession {text:?} number is too large")]
-    Overflow { text: String },
+    Overflow {
+        /// The text as given.
+        text: String,
+    },
+    /// Not `ACCESSION.VERSION` with a version of at least 1.
     #[error("{text:?} is not ACCESSION.VERSION: {reason}")]
-    BadVersion { text: String, reason: &'static str },
+    BadVersion {
+        /// The text as given.
+        text: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// A validated accession, e.g. `VRN00001AK`.
@@ -43,7 +76,9 @@ pub struct Accession(String);
 /// One version of an accession, written `ACCESSION.VERSION` (versions start at 1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccessionVersion {
+    /// The accession.
     pub accession: Accession,
+    /// The version number, from 1.
     pub version: i64,
 }
 
@@ -145,6 +180,7 @@ impl Accession {
         Accession(text)
     }
 
+    /// The accession's text.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -11,26 +11,40 @@ use crate::db::{AuditEntry, Store, audit, get, unique_as_exists};
 use crate::error::{Result, StoreError};
 use crate::model::{Action, GroupId, OrganismId, Role, TokenId, UserId};
 
+/// A user account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
+    /// The account's id.
     pub id: UserId,
+    /// The login name.
     pub name: String,
+    /// Whether the user administers the instance (organisms, all groups).
     pub is_admin: bool,
 }
 
+/// An organism registered in the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organism {
+    /// The organism's id.
     pub id: OrganismId,
+    /// Its name, as in the organism configuration (`sars-cov-2`).
     pub name: String,
+    /// Upper-case letters that begin its accessions.
     pub accession_prefix: String,
 }
 
+/// A user's role in a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
+    /// The group.
     pub group: GroupId,
+    /// The group's name.
     pub group_name: String,
+    /// The member.
     pub user: UserId,
+    /// The member's login name.
     pub user_name: String,
+    /// What the member may do in the group.
     pub role: Role,
 }
 
@@ -83,6 +97,7 @@ impl Store {
         Ok(OrganismId(row.try_get(0)?))
     }
 
+    /// Every registered organism, by name.
     pub async fn organisms(&self) -> Result<Vec<Organism>> {
         let rows = sqlx::query("SELECT id, name, accession_prefix FROM organisms ORDER BY name")
             .fetch_all(&self.pool)
@@ -98,6 +113,7 @@ impl Store {
             .collect()
     }
 
+    /// The organism called `name`; `NotFound` if there is none.
     pub async fn organism_by_name(&self, name: &str) -> Result<Organism> {
         self.organisms()
             .await?
@@ -132,6 +148,7 @@ impl Store {
         Ok(UserId(row.try_get(0)?))
     }
 
+    /// The user with login `name`; `NotFound` if there is none.
     pub async fn user_by_name(&self, name: &str) -> Result<User> {
         let row = sqlx::query("SELECT id, name, is_admin FROM users WHERE name = $1")
             .bind(name)
@@ -141,6 +158,7 @@ impl Store {
         user_from_row(&row)
     }
 
+    /// The user with id `id`; `NotFound` if there is none.
     pub async fn user(&self, id: UserId) -> Result<User> {
         let row = sqlx::query("SELECT id, name, is_admin FROM users WHERE id = $1")
             .bind(id.0)
@@ -218,6 +236,7 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// Revokes one of `user`'s API tokens; `NotFound` if it is not theirs or already revoked.
     pub async fn revoke_token(&self, user: UserId, token: TokenId) -> Result<()> {
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
@@ -263,6 +282,7 @@ impl Store {
         Ok(group)
     }
 
+    /// The group called `name`; `NotFound` if there is none.
     pub async fn group_by_name(&self, name: &str) -> Result<GroupId> {
         let row = sqlx::query("SELECT id FROM groups WHERE name = $1")
             .bind(name)
@@ -311,6 +331,7 @@ impl Store {
         Ok(())
     }
 
+    /// Removes `member` from `group` (with an audit entry); `actor` must manage members.
     pub async fn remove_member(&self, actor: UserId, group: GroupId, member: UserId) -> Result<()> {
         self.require(actor, Action::ManageMembers, group).await?;
         let mut tx = self.begin_write().await?;

@@ -22,6 +22,8 @@ impl std::fmt::Debug for SequenceCodec {
 }
 
 impl SequenceCodec {
+    /// A codec using `reference` (the organism's reference sequence) as zstd dictionary, compressing at
+    /// `level`.
     pub fn new(reference: &[u8], level: i32) -> Self {
         SequenceCodec {
             encoder: EncoderDictionary::copy(reference, level),
@@ -29,6 +31,7 @@ impl SequenceCodec {
         }
     }
 
+    /// Compresses one sequence against the reference dictionary.
     pub fn compress(&self, sequence: &[u8]) -> std::io::Result<Vec<u8>> {
         let mut c = zstd::bulk::Compressor::with_prepared_dictionary(&self.encoder)?;
         c.compress(sequence)

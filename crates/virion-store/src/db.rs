@@ -24,9 +24,12 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 /// File name of the SQLite database inside a data directory.
 pub const SQLITE_FILE: &str = "virion.sqlite";
 
+/// The database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// Embedded SQLite, one file in the data directory (the default).
     Sqlite,
+    /// A PostgreSQL server.
     Postgres,
 }
 
@@ -108,6 +111,7 @@ impl Store {
         self
     }
 
+    /// The database this store runs on.
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -118,6 +122,7 @@ impl Store {
         &self.pool
     }
 
+    /// Closes every pooled connection, waiting for them to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
     }

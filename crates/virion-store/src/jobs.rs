@@ -13,35 +13,48 @@ use crate::model::{JobId, OrganismId, ProcessingResult, Status};
 /// A claimed job with what the worker needs to process it.
 #[derive(Debug, Clone)]
 pub struct ClaimedJob {
+    /// The job's id, for reporting the outcome.
     pub id: JobId,
+    /// The genome version to process.
     pub accession_version: AccessionVersion,
+    /// Its organism.
     pub organism: OrganismId,
+    /// The pipeline version the job belongs to.
     pub pipeline_version: i64,
     /// How many times this job has been claimed, this claim included.
     pub attempts: i64,
+    /// The submitted metadata, as a JSON object.
     pub metadata_json: String,
+    /// The submitted sequence, uncompressed.
     pub sequence: Vec<u8>,
+    /// When the lease ends (ms since the Unix epoch); after that another worker may claim the job.
     pub lease_expires_at_ms: i64,
 }
 
 /// One error or warning of processing, tied to the fields it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessingIssue {
+    /// Names of the fields concerned (empty for the record as a whole).
     pub fields: Vec<String>,
+    /// What is wrong, for the submitter.
     pub message: String,
 }
 
 /// What a worker hands back for one job.
 #[derive(Debug, Clone)]
 pub struct ProcessingOutcome {
+    /// Version of the dataset the record was processed with.
     pub dataset_version: String,
     /// The processed record as a JSON object.
     pub processed_json: String,
+    /// Problems that keep the version from being released.
     pub errors: Vec<ProcessingIssue>,
+    /// Problems worth showing that do not block release.
     pub warnings: Vec<ProcessingIssue>,
 }
 
 impl ProcessingOutcome {
+    /// `Errors` if there are errors, else `Warnings` if there are warnings, else `Ok`.
     pub fn result(&self) -> ProcessingResult {
         if !self.errors.is_empty() {
             ProcessingResult::Errors

@@ -35,17 +35,26 @@ pub enum Role {
 /// What a user may try to do to a group's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
+    /// Read the group's versions that are not released yet.
     ViewUnreleased,
+    /// Upload new entries.
     Submit,
+    /// Approve processed versions for release.
     Approve,
+    /// Delete versions that are not released.
     Discard,
+    /// Add a new version of a released entry.
     Revise,
+    /// Add a revocation version to a released entry.
     Revoke,
+    /// Change the data-use terms of the group's entries.
     ChangeTerms,
+    /// Add, remove and change the roles of the group's members.
     ManageMembers,
 }
 
 impl Action {
+    /// Every action, in the order above.
     pub const ALL: [Action; 8] = [
         Action::ViewUnreleased,
         Action::Submit,
@@ -59,6 +68,7 @@ impl Action {
 }
 
 impl Role {
+    /// The role as stored and written in the API (`submitter`, `curator`, `consumer`).
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Submitter => "submitter",
@@ -67,6 +77,7 @@ impl Role {
         }
     }
 
+    /// Parses the stored text of a role; `None` for anything else.
     pub fn parse(text: &str) -> Option<Role> {
         match text {
             "submitter" => Some(Role::Submitter),
@@ -90,14 +101,20 @@ impl Role {
 /// Where a version stands. Statuses only move forward, and only on an entry's newest version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
+    /// Stored, waiting for a processing job.
     Received,
+    /// Claimed by a worker.
     InProcessing,
+    /// Processed (with or without errors and warnings), awaiting approval.
     Processed,
+    /// Approved, waiting for [`Store::release_approved`](crate::Store::release_approved).
     Approved,
+    /// Public, immutable.
     Released,
 }
 
 impl Status {
+    /// The status as stored and shown (`RECEIVED`, `IN_PROCESSING`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Received => "RECEIVED",
@@ -108,6 +125,7 @@ impl Status {
         }
     }
 
+    /// Parses the stored text of a status; `None` for anything else.
     pub fn parse(text: &str) -> Option<Status> {
         Some(match text {
             "RECEIVED" => Status::Received,
@@ -141,12 +159,16 @@ impl fmt::Display for Status {
 /// The outcome of processing one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProcessingResult {
+    /// No errors or warnings.
     Ok,
+    /// Warnings only: the version can be approved.
     Warnings,
+    /// Errors: the version cannot be approved (revise or discard it).
     Errors,
 }
 
 impl ProcessingResult {
+    /// The result as stored and shown (`OK`, `WARNINGS`, `ERRORS`).
     pub fn as_str(self) -> &'static str {
         match self {
             ProcessingResult::Ok => "OK",
@@ -155,6 +177,7 @@ impl ProcessingResult {
         }
     }
 
+    /// Parses the stored text of a result; `None` for anything else.
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "OK" => Self::Ok,

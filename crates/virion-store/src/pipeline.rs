@@ -29,10 +29,13 @@ pub struct PipelineRegistration {
 /// Progress of the newest pipeline version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PipelineStatus {
+    /// The pipeline version whose results reads show now.
     pub current: i64,
+    /// The newest registered pipeline version.
     pub newest: i64,
     /// Jobs of the newest version not yet done.
     pub pending: i64,
+    /// Jobs of the newest version done.
     pub done: i64,
 }
 

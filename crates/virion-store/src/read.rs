@@ -14,31 +14,52 @@ use crate::terms::DataUseTerms;
 /// The processed part of a version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Processed {
+    /// Whether processing found errors, warnings or neither.
     pub result: ProcessingResult,
+    /// The pipeline version that produced this result.
     pub pipeline_version: i64,
+    /// Version of the Nextclade dataset used.
     pub dataset_version: String,
+    /// The processed record, as a JSON object.
     pub processed_json: String,
+    /// Processing errors, as a JSON array of `ProcessingIssue`.
     pub errors_json: String,
+    /// Processing warnings, as a JSON array of `ProcessingIssue`.
     pub warnings_json: String,
 }
 
 /// Everything about one version except its sequence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionRecord {
+    /// The version's `ACCESSION.VERSION`.
     pub accession_version: AccessionVersion,
+    /// The entry's organism.
     pub organism: OrganismId,
+    /// The group that owns the entry.
     pub group: GroupId,
+    /// The submitter's own id for the entry, unique within its group and organism.
     pub submission_key: String,
+    /// Whether this version revokes the entry (it then has no sequence).
     pub is_revocation: bool,
+    /// Where the version stands in the lifecycle.
     pub status: Status,
+    /// The submitted metadata, as a JSON object, byte for byte.
     pub submitted_metadata_json: String,
+    /// Id of the stored sequence blob; `None` for a revocation.
     pub sequence_blob_id: Option<String>,
+    /// Who submitted the version.
     pub submitter: UserId,
+    /// When it was submitted (ms since the Unix epoch).
     pub submitted_at_ms: i64,
+    /// When it was approved, if it was.
     pub approved_at_ms: Option<i64>,
+    /// When it was released, if it was.
     pub released_at_ms: Option<i64>,
+    /// Order of release over the whole store (1, 2, ...), for reading released data incrementally.
     pub release_seq: Option<i64>,
+    /// The comment given with a revocation.
     pub version_comment: Option<String>,
+    /// Processing outcome under the current pipeline version, once there is one.
     pub processed: Option<Processed>,
     /// Data use terms in force today (a passed restriction reads as OPEN).
     pub terms: DataUseTerms,
@@ -49,37 +70,54 @@ pub struct VersionRecord {
 /// What a listing selects; unreleased versions appear only where the viewer may see them.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
+    /// Only this organism.
     pub organism: Option<OrganismId>,
+    /// Only this group.
     pub group: Option<GroupId>,
+    /// Only versions in this status.
     pub status: Option<Status>,
+    /// Only the entry with this submission id.
     pub submission_key: Option<String>,
+    /// At most this many versions.
     pub limit: Option<i64>,
+    /// Versions to skip first, for paging.
     pub offset: i64,
 }
 
 /// One change of data use terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TermsChange {
+    /// The terms set.
     pub terms: DataUseTerms,
+    /// Who set them.
     pub changed_by: UserId,
+    /// When (ms since the Unix epoch).
     pub changed_at_ms: i64,
 }
 
 /// One audit log row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
+    /// When it happened (ms since the Unix epoch).
     pub at_ms: i64,
+    /// Who acted; `None` for the system (release, processing).
     pub user: Option<UserId>,
+    /// What was done (`submit`, `approve`, `set_role`, ...).
     pub action: String,
+    /// The group concerned, if any.
     pub group: Option<GroupId>,
+    /// The accession concerned, if any.
     pub accession: Option<String>,
+    /// The version concerned, if any.
     pub version: Option<i64>,
+    /// Further details, as a JSON object.
     pub detail_json: String,
 }
 
 /// A released version with its sequence, for the public NDJSON stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleasedVersion {
+    /// The version.
     pub record: VersionRecord,
     /// Empty for a revocation.
     pub sequence: Vec<u8>,

@@ -36,26 +36,36 @@ pub struct NewEntry {
     pub sequence: Vec<u8>,
 }
 
+/// Who submits what, under which terms.
 #[derive(Debug, Clone)]
 pub struct SubmitRequest {
+    /// The organism of every entry.
     pub organism: OrganismId,
+    /// The group that will own the entries.
     pub group: GroupId,
+    /// The submitting user; must be allowed to submit in the group.
     pub submitter: UserId,
+    /// The data-use terms of the new entries.
     pub terms: DataUseTerms,
 }
 
 /// One row of a revision: the entry, its new metadata and, unless metadata-only, its sequence.
 #[derive(Debug, Clone)]
 pub struct Revision {
+    /// The entry being revised.
     pub accession: Accession,
+    /// The new metadata as a JSON object.
     pub metadata_json: String,
     /// `None` keeps the sequence of the newest version.
     pub sequence: Option<Vec<u8>>,
 }
 
+/// What a stored submission produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmissionReceipt {
+    /// The submission's id.
     pub submission: SubmissionId,
+    /// Entries created.
     pub entry_count: u64,
 }
 

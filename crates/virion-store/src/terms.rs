@@ -6,22 +6,53 @@ use chrono::{Days, NaiveDate};
 /// The furthest a restriction may reach, counted from the day it is set.
 pub const MAX_RESTRICTION_DAYS: u64 = 365;
 
+/// Who may use an entry's released data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataUseTerms {
+    /// Anyone, for anything (OPEN).
     Open,
-    Restricted { until: NaiveDate },
+    /// Restricted use until a date, then open (RESTRICTED).
+    Restricted {
+        /// The day the entry becomes open (the restriction covers the days before it).
+        until: NaiveDate,
+    },
 }
 
+/// Why data-use terms were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TermsError {
+    /// A restriction that would already have ended.
     #[error("restricted-until date {until} is not after today ({today})")]
-    NotInFuture { until: NaiveDate, today: NaiveDate },
+    NotInFuture {
+        /// The requested end date.
+        until: NaiveDate,
+        /// The day the terms were set.
+        today: NaiveDate,
+    },
+    /// A restriction longer than `MAX_RESTRICTION_DAYS`.
     #[error("restricted-until date {until} is more than {MAX_RESTRICTION_DAYS} days after {today}")]
-    TooFar { until: NaiveDate, today: NaiveDate },
+    TooFar {
+        /// The requested end date.
+        until: NaiveDate,
+        /// The day the terms were set.
+        today: NaiveDate,
+    },
+    /// A change to less open terms (only opening up is allowed).
     #[error("terms may only become more open: {from} cannot change to {to}")]
-    LessOpen { from: String, to: String },
+    LessOpen {
+        /// The terms in force.
+        from: String,
+        /// The terms asked for.
+        to: String,
+    },
+    /// Stored terms the code cannot read.
     #[error("stored terms {terms:?} / {until:?} are not readable")]
-    Unreadable { terms: String, until: Option<String> },
+    Unreadable {
+        /// The stored terms text.
+        terms: String,
+        /// The stored end date, if any.
+        until: Option<String>,
+    },
 }
 
 impl DataUseTerms {

@@ -15,8 +15,11 @@ const EXAMPLES: i64 = 10;
 /// One broken rule, with how many rows break it and a few of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inconsistency {
+    /// The rule, in words.
     pub rule: &'static str,
+    /// How many rows break it.
     pub count: i64,
+    /// Up to ten of them, identified by key.
     pub examples: Vec<String>,
 }
 

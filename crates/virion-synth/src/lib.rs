@@ -29,6 +29,8 @@
 //! Everything is drawn from one seeded [`rand::rngs::StdRng`], so a seed fixes the sequence of
 //! genomes.
 
+#![warn(missing_docs)]
+
 mod error;
 mod genome;
 mod metadata;
@@ -54,13 +56,17 @@ const LINEAGE_ATTR: &str = "Nextclade_pango";
 /// One synthetic processed genome, as a pipeline would have produced it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SynthGenome {
+    /// Counts up from `SYN0000001`.
     pub accession: String,
+    /// Drawn from 30 countries weighted like GISAID submissions.
     pub country: String,
     /// The collection date when complete; `None` when only a year or year-month is known.
     pub date: Option<chrono::NaiveDate>,
     /// The collection date as submitted: `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
     pub date_text: String,
+    /// The tree node's `Nextclade_pango` attribute, or its clade when it has none.
     pub lineage: Option<String>,
+    /// The tree node's `clade_membership`.
     pub clade: Option<String>,
     /// Aligned, upper-case ASCII, reference length.
     pub genome: Vec<u8>,

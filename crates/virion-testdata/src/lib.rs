@@ -3,6 +3,8 @@
 //! Dev-only: the agreement tests of several crates compare with Nextclade's own outputs on the
 //! same genomes, and all of them find, skip on and read that data the same way.
 
+#![warn(missing_docs)]
+
 #[cfg(feature = "postgres")]
 pub mod postgres;
 
@@ -138,6 +140,7 @@ pub fn read_aligned_fasta(path: &Path) -> Vec<(String, Vec<u8>)> {
 pub struct Table {
     /// Column names in header order.
     pub columns: Vec<String>,
+    /// Data rows, each mapping column name to cell text.
     pub rows: Vec<BTreeMap<String, String>>,
 }
 
@@ -163,6 +166,7 @@ impl Table {
         Table { columns: header.iter().map(|h| h.to_string()).collect(), rows }
     }
 
+    /// Whether the header has a column called `name`.
     pub fn has_column(&self, name: &str) -> bool {
         self.columns.iter().any(|c| c == name)
     }

@@ -3,6 +3,8 @@
 
 use sqlx::Connection;
 
+/// The server tests use when `VIRION_TEST_POSTGRES_URL` is unset: a local PostgreSQL with its
+/// default `postgres` user.
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// A database created for one test.

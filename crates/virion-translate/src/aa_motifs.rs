@@ -14,7 +14,9 @@ use crate::query::{CdsTranslation, Translation};
 /// One motif found in a query peptide.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct AaMotif {
+    /// The motif kind's name (`AaMotifsDesc::name`, the nextclade.tsv column).
     pub name: String,
+    /// The CDS whose peptide holds the match.
     pub cds: String,
     /// First codon of the match (0-based).
     pub position: AaPos,
@@ -26,8 +28,11 @@ pub struct AaMotif {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("aaMotifs '{name}': invalid pattern '{pattern}': {reason}")]
 pub struct InvalidMotif {
+    /// The motif kind's name.
     pub name: String,
+    /// The pattern as written in pathogen.json.
     pub pattern: String,
+    /// The regular-expression compiler's message.
     pub reason: String,
 }
 
@@ -38,6 +43,7 @@ pub struct AaMotifFinder {
 }
 
 impl AaMotifFinder {
+    /// Compiles every pattern of every motif description.
     pub fn new(descs: &[AaMotifsDesc]) -> Result<Self, InvalidMotif> {
         let kinds = descs
             .iter()

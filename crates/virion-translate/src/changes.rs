@@ -14,7 +14,9 @@ use crate::reference::RefTranslation;
 /// A peptide insertion in one CDS, `S:214:EPE`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AaInsertion {
+    /// The CDS name.
     pub cds: String,
+    /// The inserted amino acids and the codon they follow.
     pub ins: Insertion<Aa>,
 }
 
@@ -27,7 +29,9 @@ impl fmt::Display for AaInsertion {
 /// A stop codon before the last codon of a CDS, `ORF8:27`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StopCodon {
+    /// The CDS name.
     pub cds: String,
+    /// The stop's codon index within the CDS.
     pub codon: AaPos,
 }
 
@@ -50,6 +54,7 @@ pub struct AaChanges {
     pub frame_shifts: Vec<FrameShift>,
     /// Runs of `X`, in gene-map order.
     pub unknown_aa_ranges: Vec<CdsRange>,
+    /// Codons that are `X`, summed over `unknown_aa_ranges`.
     pub total_unknown_aa: usize,
     /// Per translated CDS, sorted by name: aligned codons that are not `X`, over all codons.
     pub cds_coverage: Vec<(String, f64)>,
@@ -113,7 +118,7 @@ mod tests {
     use crate::layout::{CdsLayout, Strand};
     use crate::query::CdsTranslation;
     use crate::reference::RefCds;
-    use virion_core::alphabet::aas_from_str;
+    use virion_core::aas_from_str;
     use virion_core::{AaRange, NucRange, NucRefPos};
 
     fn ref_cds(name: &str, peptide: &str) -> RefCds {

@@ -110,7 +110,7 @@ pub fn translate_into(nucs: &[Nuc], stop_at_first_stop: bool, out: &mut Vec<Aa>)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::{aa_to_string, nucs_from_str};
+    use virion_core::{aa_to_string, nucs_from_str};
 
     fn tr(s: &str) -> String {
         let mut out = vec![];

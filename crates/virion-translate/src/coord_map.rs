@@ -38,7 +38,7 @@ pub const fn codon_containing(pos: i64) -> AaPos {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::nucs_from_str;
+    use virion_core::nucs_from_str;
 
     #[test]
     fn maps_columns_both_ways() {

@@ -7,5 +7,8 @@ pub enum TranslateError {
     #[error(
         "When processing gene \"{cds}\": The extracted gene sequence is empty or consists entirely from gaps"
     )]
-    EmptyCds { cds: String },
+    EmptyCds {
+        /// The CDS name.
+        cds: String,
+    },
 }

@@ -49,6 +49,7 @@ fn segment_columns(seg: &SegmentLayout, ref_to_aln: &[usize], aln_len: usize) ->
     }
 }
 
+/// Reverses `seq` and complements each letter (ambiguity codes included), for reverse-strand CDSes.
 pub fn reverse_complement_in_place(seq: &mut [Nuc]) {
     seq.reverse();
     for n in seq.iter_mut() {
@@ -60,8 +61,8 @@ pub fn reverse_complement_in_place(seq: &mut [Nuc]) {
 mod tests {
     use super::*;
     use crate::coord_map::ref_to_aln_table;
-    use virion_core::alphabet::{nuc_to_string, nucs_from_str};
     use virion_core::{NucRange, NucRefPos};
+    use virion_core::{nuc_to_string, nucs_from_str};
 
     fn slipping_cds() -> CdsLayout {
         let r = |b, e| NucRange::new(NucRefPos(b), NucRefPos(e));

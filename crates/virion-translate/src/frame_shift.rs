@@ -18,13 +18,16 @@ use crate::layout::CdsLayout;
 /// A half-open range of columns of one CDS's extracted alignment (insertions included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CdsAlnRange {
+    /// First column in the range.
     pub begin: usize,
+    /// One past the last column.
     pub end: usize,
 }
 
 /// A frame shift in one CDS, with every coordinate Nextclade reports for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrameShift {
+    /// The CDS name.
     pub cds: String,
     /// Columns of the CDS alignment that are out of frame.
     pub nuc_rel: CdsAlnRange,
@@ -192,7 +195,7 @@ mod tests {
     use super::*;
     use crate::coord_map::aln_to_ref_table;
     use crate::layout::Strand;
-    use virion_core::alphabet::nucs_from_str;
+    use virion_core::nucs_from_str;
     use virion_core::{AaPos, NucRefPos};
 
     fn aa_range(begin: i64, end: i64) -> AaRange {

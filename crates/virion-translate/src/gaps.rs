@@ -6,13 +6,18 @@ use virion_core::Nuc;
 /// Leading, internal and trailing gaps of an aligned sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GapCounts {
+    /// Gaps before the first letter.
     pub leading: usize,
+    /// Gaps between the first and last letter.
     pub internal: usize,
+    /// Gaps after the last letter.
     pub trailing: usize,
+    /// Length of the aligned sequence.
     pub len: usize,
 }
 
 impl GapCounts {
+    /// Counts the gaps of `seq`.
     pub fn new(seq: &[Nuc]) -> Self {
         let leading = seq.iter().take_while(|n| n.is_gap()).count();
         if leading == seq.len() {
@@ -23,6 +28,7 @@ impl GapCounts {
         Self { leading, internal: total - leading - trailing, trailing, len: seq.len() }
     }
 
+    /// Whether the sequence is nothing but gaps (also true when it is empty).
     pub fn is_all_gaps(&self) -> bool {
         self.leading == self.len
     }
@@ -42,7 +48,7 @@ pub fn peptide_band(qry: &GapCounts, ref_: &GapCounts) -> (usize, i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::nucs_from_str;
+    use virion_core::nucs_from_str;
 
     #[test]
     fn counts_gaps_by_place() {

@@ -4,14 +4,15 @@
 
 use virion_align::CodingSegment;
 use virion_core::{NucRange, NucRefPos};
-use virion_dataset::gene_map::{Cds, GeneMap};
-pub use virion_dataset::gene_map::{Strand, WrappingPart};
+use virion_dataset::{Cds, GeneMap};
+pub use virion_dataset::{Strand, WrappingPart};
 
 /// One contiguous piece of a CDS on the reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SegmentLayout {
     /// Reference range, always `begin < end` whatever the strand.
     pub range: NucRange,
+    /// The strand the segment is read from.
     pub strand: Strand,
     /// Where the segment sits relative to the end of a circular genome.
     pub wrapping: WrappingPart,
@@ -20,10 +21,12 @@ pub struct SegmentLayout {
 }
 
 impl SegmentLayout {
+    /// Nucleotides in the segment.
     pub fn len(&self) -> i64 {
         self.range.len()
     }
 
+    /// Whether the segment has no nucleotide.
     pub fn is_empty(&self) -> bool {
         self.range.is_empty()
     }
@@ -37,8 +40,11 @@ impl SegmentLayout {
 /// order. Segments may overlap on the reference (ribosomal slippage reads a base twice).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CdsLayout {
+    /// The CDS name (`S`, `ORF1a`).
     pub name: String,
+    /// Name of the gene the CDS belongs to.
     pub gene: String,
+    /// Segments in reading order.
     pub segments: Vec<SegmentLayout>,
 }
 
@@ -80,6 +86,7 @@ impl CdsLayout {
         self.segments.iter().map(SegmentLayout::len).sum()
     }
 
+    /// Whether the CDS has no nucleotide.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

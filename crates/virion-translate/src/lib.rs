@@ -11,25 +11,30 @@
 //! Coordinates: [`virion_core::AaPos`] is a codon of a CDS, counted from its start in reading
 //! order; CDS-local nucleotide positions are plain `i64` offsets from the first base read.
 
-pub mod aa_motifs;
-pub mod changes;
-pub mod codon;
+#![warn(missing_docs)]
+
+mod aa_motifs;
+mod changes;
+mod codon;
 pub mod coord_map;
-pub mod error;
+mod error;
 pub mod extract;
-pub mod frame_shift;
+mod frame_shift;
 pub mod gaps;
-pub mod layout;
-pub mod phenotype;
-pub mod query;
+mod layout;
+mod phenotype;
+mod query;
 pub mod ranges;
-pub mod reference;
+mod reference;
 
 pub use aa_motifs::{AaMotif, AaMotifFinder, InvalidMotif};
 pub use changes::{AaChanges, AaInsertion, StopCodon, find_aa_changes, premature_stops};
 pub use codon::{translate_codon, translate_into};
 pub use error::TranslateError;
-pub use frame_shift::{CdsAlnRange, FrameShift};
+pub use frame_shift::{
+    CdsAlnRange, FrameShift, describe_frame_shift, detect_frame_shifts, mask_shifted_codons,
+    mask_shifted_nucs,
+};
 pub use layout::{CdsLayout, SegmentLayout, Strand, coding_segments};
 pub use phenotype::{PhenotypeValue, phenotype_value, phenotype_values};
 pub use query::{CdsTranslation, CdsWarning, TranslateBuffers, Translation, translate_query};

@@ -13,8 +13,11 @@ use virion_dataset::PhenotypeData;
 /// A phenotype's value for one query (`phenotypeValues[].value` in Nextclade's NDJSON).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PhenotypeValue {
+    /// The phenotype's name (`PhenotypeData::name`, the nextclade.tsv column).
     pub name: String,
+    /// The CDS whose substitutions were scored.
     pub cds: String,
+    /// The weighted score.
     pub value: f64,
 }
 

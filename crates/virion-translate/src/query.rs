@@ -20,11 +20,13 @@ use crate::reference::{RefCds, RefTranslation};
 /// One translated CDS of a query, aligned to the reference peptide.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CdsTranslation {
+    /// The CDS name.
     pub name: String,
     /// Query peptide with insertions stripped: one letter per reference codon.
     pub seq: Vec<Aa>,
     /// Peptide insertions; `pos` is the 0-based codon they follow.
     pub insertions: Vec<Insertion<Aa>>,
+    /// Frame shifts found in the CDS (the shifted codons are masked with `X` in `seq`).
     pub frame_shifts: Vec<FrameShift>,
     /// Codons inside the nucleotide alignment range (one range per overlapping segment).
     pub alignment_ranges: Vec<AaRange>,
@@ -35,7 +37,9 @@ pub struct CdsTranslation {
 /// A CDS that could not be translated, reported as Nextclade's warning text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CdsWarning {
+    /// The CDS name.
     pub cds: String,
+    /// Nextclade's warning text.
     pub message: String,
 }
 
@@ -44,6 +48,7 @@ pub struct CdsWarning {
 pub struct Translation {
     /// Translated CDSes, in gene-map order; failed ones are absent.
     pub cdses: Vec<CdsTranslation>,
+    /// CDSes that could not be translated, with Nextclade's warning text.
     pub warnings: Vec<CdsWarning>,
     /// Nextclade's `failedCdses`: names of *genes* for which no CDS of the same name was
     /// translated. Where gene and CDS names differ (a gene split into mature peptides) the gene
@@ -52,6 +57,7 @@ pub struct Translation {
 }
 
 impl Translation {
+    /// The translation of the CDS called `cds_name`, if it was translated.
     pub fn get(&self, cds_name: &str) -> Option<&CdsTranslation> {
         self.cdses.iter().find(|c| c.name == cds_name)
     }
@@ -170,7 +176,7 @@ fn protect_first_codon(seq: &mut [Nuc]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virion_core::alphabet::{nuc_to_string, nucs_from_str};
+    use virion_core::{nuc_to_string, nucs_from_str};
 
     #[test]
     fn protects_the_first_codon_with_a_base() {

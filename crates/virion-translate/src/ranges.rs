@@ -81,7 +81,7 @@ mod tests {
     use super::*;
     use crate::layout::Strand;
     use virion_core::NucRefPos;
-    use virion_core::alphabet::aas_from_str;
+    use virion_core::aas_from_str;
 
     fn nuc(b: i64, e: i64) -> NucRange {
         NucRange::new(NucRefPos(b), NucRefPos(e))

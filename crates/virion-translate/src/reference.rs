@@ -11,7 +11,9 @@ use virion_dataset::GeneMap;
 /// One CDS of the reference: where it lies and its peptide.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefCds {
+    /// Where the CDS lies on the reference.
     pub layout: CdsLayout,
+    /// The reference peptide (translated from the unaligned reference).
     pub peptide: Vec<Aa>,
     /// Gap-open penalties for aligning query peptides to this one.
     pub gap_open_close: Vec<i32>,
@@ -21,7 +23,9 @@ pub struct RefCds {
 /// `failedCdses` the way Nextclade does).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefTranslation {
+    /// Every CDS's layout and peptide, in gene-map order.
     pub cdses: Vec<RefCds>,
+    /// Names of every gene in the gene map, in order.
     pub gene_names: Vec<String>,
 }
 
@@ -47,6 +51,7 @@ impl RefTranslation {
         Self { cdses, gene_names }
     }
 
+    /// The CDS called `cds_name`, if any.
     pub fn get(&self, cds_name: &str) -> Option<&RefCds> {
         self.cdses.iter().find(|c| c.layout.name == cds_name)
     }

@@ -1,8 +1,8 @@
 //! Whole-pipeline cases on short hand-drawn genomes: translate, align peptides, find changes.
 
 use virion_align::AlignParams;
-use virion_core::alphabet::{aa_to_string, nucs_from_str};
 use virion_core::{Nuc, NucRange, NucRefPos};
+use virion_core::{aa_to_string, nucs_from_str};
 use virion_translate::{
     AaChanges, CdsLayout, RefTranslation, Strand, TranslateBuffers, Translation, find_aa_changes,
     translate_query,

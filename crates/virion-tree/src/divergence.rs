@@ -30,6 +30,7 @@ impl DivergenceUnits {
 }
 
 impl RefTree {
+    /// What the tree's `div` values count, guessed from their largest value.
     pub fn divergence_units(&self) -> DivergenceUnits {
         self.divergence_units
     }

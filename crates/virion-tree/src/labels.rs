@@ -48,6 +48,7 @@ impl NucMutLabels {
         self.map.get(&(sub.pos, sub.qry_nuc)).map(Vec::as_slice)
     }
 
+    /// Whether no genotype has a label.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }

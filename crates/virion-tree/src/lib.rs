@@ -7,18 +7,20 @@
 //! The same functions, applied to other nodes, give mutations relative to clade founders
 //! ([`RefTree::attr_founder`]) and to reference nodes of interest ([`RefTree::find_ref_node`]).
 
-pub mod divergence;
-pub mod error;
-pub mod founders;
-pub mod labels;
-pub mod parse;
-pub mod placement;
-pub mod prepare;
-pub mod private_aa;
-pub mod private_nuc;
-pub mod ref_nodes;
-pub mod relative;
-pub mod tree;
+#![warn(missing_docs)]
+
+mod divergence;
+mod error;
+mod founders;
+mod labels;
+mod parse;
+mod placement;
+mod prepare;
+mod private_aa;
+mod private_nuc;
+mod ref_nodes;
+mod relative;
+mod tree;
 
 #[cfg(test)]
 mod test_tree;
@@ -32,4 +34,4 @@ pub use private_aa::{PrivateAaMutations, QueryAaMuts};
 pub use private_nuc::PrivateNucMutations;
 pub use ref_nodes::{NodeCondition, NodeSearch, RefNodeCriteria, RefNodeSearch, RefNodesDesc, SearchAlgo};
 pub use relative::{QueryAllMuts, RelativeMutations};
-pub use tree::{AaState, CladeNodeAttrDesc, RefTree, TreeNode};
+pub use tree::{AaState, CLADE_ATTR, CladeNodeAttrDesc, RefTree, TreeNode};

@@ -25,12 +25,15 @@ use crate::tree::RefTree;
 /// `alignmentStart`/`alignmentEnd`).
 #[derive(Debug, Clone, Copy)]
 pub struct QueryMuts<'a> {
+    /// Nucleotide substitutions against the reference.
     pub substitutions: &'a [NucSub],
+    /// Deleted reference ranges.
     pub deletions: &'a [NucDelRange],
     /// Runs of `N`.
     pub missing: &'a [NucRange],
     /// Runs of ambiguity codes other than `N`.
     pub non_acgtns: &'a [SymbolRange<Nuc>],
+    /// The reference range the alignment covers (outside it the query is unsequenced).
     pub alignment_range: NucRange,
 }
 
@@ -39,6 +42,10 @@ pub struct QueryMuts<'a> {
 pub struct Placement {
     /// Index of the nearest node (pre-order, root = 0).
     pub node: usize,
+    /// Nextclade's placement distance from the query to that node: the node's substitutions plus the
+    /// query's (outside placement masks), less 2 per shared position with the same letter and 1 per
+    /// shared position with different letters, less 1 per node substitution the query did not
+    /// sequence (outside its alignment range, inside an `N` run or a placement mask).
     pub distance: i64,
 }
 
@@ -94,7 +101,7 @@ fn in_any(ranges: &[NucRange], pos: NucRefPos) -> bool {
 }
 
 impl RefTree {
-    /// Nearest node to the query; see the module documentation for the distance.
+    /// Nearest node to the query; see [`Placement::distance`] for the distance.
     pub fn find_nearest_node(&self, query: &QueryMuts) -> Placement {
         self.find_nearest_node_with(query, &mut PlacementScratch::default())
     }

@@ -11,6 +11,7 @@ use crate::tree::RefTree;
 /// A query's amino-acid changes in one CDS.
 #[derive(Debug, Clone, Copy)]
 pub struct QueryAaMuts<'a> {
+    /// The CDS name.
     pub cds: &'a str,
     /// Substitutions of this CDS (others are ignored).
     pub substitutions: &'a [AaSub],
@@ -26,25 +27,32 @@ pub struct QueryAaMuts<'a> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PrivateAaMutations {
+    /// Substitutions the query has but the nearest node does not, reversions included.
     pub private_substitutions: Vec<AaSub>,
     /// Private deletions (`qry_aa` = `-`, `ref_aa` the node's letter).
     pub private_deletions: Vec<AaSub>,
+    /// Private deletions merged into runs of adjacent codons.
     pub private_deletion_ranges: Vec<AaRange>,
+    /// The subset of `private_substitutions` that go back to the reference letter.
     pub reversion_substitutions: Vec<AaSub>,
     /// Non-reversion substitutions; no amino-acid label map is applied, so all are unlabeled.
     pub unlabeled_substitutions: Vec<AaSub>,
 }
 
 impl PrivateAaMutations {
+    /// Number of private substitutions.
     pub fn total_private_substitutions(&self) -> usize {
         self.private_substitutions.len()
     }
+    /// Number of private deletions (codons).
     pub fn total_private_deletions(&self) -> usize {
         self.private_deletions.len()
     }
+    /// Number of reversions.
     pub fn total_reversion_substitutions(&self) -> usize {
         self.reversion_substitutions.len()
     }
+    /// Number of unlabeled substitutions.
     pub fn total_unlabeled_substitutions(&self) -> usize {
         self.unlabeled_substitutions.len()
     }

@@ -28,6 +28,7 @@ pub struct PrivateNucMutations {
     pub private_substitutions: Vec<NucSub>,
     /// Private deletions, one per position (`qry_nuc` is `-`, `ref_nuc` the node's letter).
     pub private_deletions: Vec<NucSub>,
+    /// Private deletions merged into runs of adjacent positions.
     pub private_deletion_ranges: Vec<NucDelRange>,
     /// The subset of `private_substitutions` that go back to the reference letter.
     pub reversion_substitutions: Vec<NucSub>,
@@ -39,18 +40,23 @@ pub struct PrivateNucMutations {
 }
 
 impl PrivateNucMutations {
+    /// Number of private substitutions, reversions included.
     pub fn total_private_substitutions(&self) -> usize {
         self.private_substitutions.len()
     }
+    /// Number of privately deleted positions.
     pub fn total_private_deletions(&self) -> usize {
         self.private_deletions.len()
     }
+    /// Number of reversions.
     pub fn total_reversion_substitutions(&self) -> usize {
         self.reversion_substitutions.len()
     }
+    /// Number of labeled substitutions.
     pub fn total_labeled_substitutions(&self) -> usize {
         self.labeled_substitutions.len()
     }
+    /// Number of unlabeled substitutions.
     pub fn total_unlabeled_substitutions(&self) -> usize {
         self.unlabeled_substitutions.len()
     }

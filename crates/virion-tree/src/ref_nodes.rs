@@ -17,8 +17,10 @@ use crate::tree::RefTree;
 /// `ref_nodes` of tree.json.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefNodesDesc {
+    /// Name of the search shown by default; kept as written.
     #[serde(default)]
     pub default: Option<String>,
+    /// The reference nodes to look for, one output column group each.
     #[serde(default)]
     pub search: Vec<RefNodeSearch>,
 }
@@ -27,11 +29,15 @@ pub struct RefNodesDesc {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefNodeSearch {
+    /// The search's name, a key of `relativeMutations`.
     pub name: String,
+    /// Name for column headers, when it differs from `name`.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// What the reference node is, for documentation.
     #[serde(default)]
     pub description: Option<String>,
+    /// Criteria, tried in order; the first with a match wins.
     #[serde(default)]
     pub criteria: Vec<RefNodeCriteria>,
 }
@@ -46,8 +52,10 @@ impl RefNodeSearch {
 /// When (`qry`) and where (`node`) to look.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefNodeCriteria {
+    /// Conditions on the query's nearest node; the criterion applies if any holds.
     #[serde(default)]
     pub qry: Vec<NodeCondition>,
+    /// Where to look, tried in order; the first node found is the match.
     #[serde(default)]
     pub node: Vec<NodeSearch>,
 }
@@ -56,8 +64,10 @@ pub struct RefNodeCriteria {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeCondition {
+    /// Node names that match.
     #[serde(default)]
     pub name: Vec<String>,
+    /// Clades (`clade_membership`) that match.
     #[serde(default)]
     pub clade: Vec<String>,
     /// Attribute key → accepted values.
@@ -69,8 +79,10 @@ pub struct NodeCondition {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeSearch {
+    /// How to search the tree.
     #[serde(default, alias = "search_algo")]
     pub search_algo: SearchAlgo,
+    /// What the node must satisfy.
     #[serde(flatten)]
     pub condition: NodeCondition,
 }

@@ -14,17 +14,22 @@ use crate::tree::RefTree;
 /// Everything about a query that relative mutations need.
 #[derive(Debug, Clone)]
 pub struct QueryAllMuts<'a> {
+    /// The query's nucleotide changes.
     pub nuc: QueryMuts<'a>,
     /// One entry per translated CDS.
     pub aa: Vec<QueryAaMuts<'a>>,
+    /// The reference genome, to tell reversions.
     pub ref_seq: &'a [Nuc],
+    /// Labels of known nucleotide genotypes, to classify substitutions.
     pub labels: &'a NucMutLabels,
 }
 
 /// The query's mutations relative to `node`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RelativeMutations {
+    /// Index of the reference node in the tree's arena.
     pub node: usize,
+    /// Nucleotide mutations of the query relative to the node.
     pub nuc: PrivateNucMutations,
     /// Per CDS, sorted by name (the order nextclade.tsv lists them in).
     pub aa: BTreeMap<String, PrivateAaMutations>,

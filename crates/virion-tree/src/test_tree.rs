@@ -11,7 +11,7 @@
 //! ```
 
 use crate::tree::RefTree;
-use virion_core::{Nuc, alphabet::nucs_from_str};
+use virion_core::{Nuc, nucs_from_str};
 
 pub(crate) fn reference() -> Vec<Nuc> {
     nucs_from_str("ACGTACGTAC").unwrap()

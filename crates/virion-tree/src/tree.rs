@@ -13,17 +13,24 @@ pub const CLADE_ATTR: &str = "clade_membership";
 /// (e.g. `Nextclade_pango`); each becomes an output column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CladeNodeAttrDesc {
+    /// The node attribute's key (`Nextclade_pango`).
     pub key: String,
+    /// Name for column headers.
     pub display_name: String,
+    /// What the attribute means.
     pub description: Option<String>,
+    /// Whether Nextclade Web hides the column.
     pub hide_in_web: bool,
+    /// Nextclade's `skipAsReference` flag of the attribute, kept as read from tree.json.
     pub skip_as_reference: bool,
 }
 
 /// One amino-acid position of a node that differs from the reference peptide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AaState {
+    /// Codon index within the CDS.
     pub pos: AaPos,
+    /// The reference peptide's letter there.
     pub ref_aa: Aa,
     /// The node's letter; `-` for a deletion.
     pub qry_aa: Aa,
@@ -32,8 +39,11 @@ pub struct AaState {
 /// One node of the reference tree.
 #[derive(Debug, Clone)]
 pub struct TreeNode {
+    /// The node's name (`name` in tree.json).
     pub name: String,
+    /// Index of the parent node; `None` for the root.
     pub parent: Option<usize>,
+    /// Indices of the child nodes, in tree.json order.
     pub children: Vec<usize>,
     /// Mutations on the branch leading to this node, as written in `branch_attrs.mutations.nuc`.
     pub branch_nuc_muts: Vec<NucSub>,
@@ -41,6 +51,7 @@ pub struct TreeNode {
     pub branch_aa_muts: IndexMap<String, Vec<AaSub>>,
     /// String-valued node attributes (`{"value": "..."}`), including `clade_membership`.
     pub attrs: IndexMap<String, String>,
+    /// Divergence from the root (`node_attrs.div`), in the tree's units.
     pub div: Option<f64>,
     /// log10 placement prior (`node_attrs.placement_prior.value`), when the tree provides one.
     pub placement_prior: Option<f64>,
@@ -121,18 +132,22 @@ impl RefTree {
         &self.ref_nodes
     }
 
+    /// Every node, in depth-first pre-order (root first).
     pub fn nodes(&self) -> &[TreeNode] {
         &self.nodes
     }
 
+    /// The node at arena index `index`; panics if out of range.
     pub fn node(&self, index: usize) -> &TreeNode {
         &self.nodes[index]
     }
 
+    /// Number of nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
+    /// Whether the tree has no node.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
@@ -147,6 +162,7 @@ impl RefTree {
         &self.placement_mask_ranges
     }
 
+    /// Whether [`RefTree::prepare`] has been run (placement and private mutations need it).
     pub fn is_prepared(&self) -> bool {
         self.prepared.is_some()
     }

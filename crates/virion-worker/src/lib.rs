@@ -2,6 +2,8 @@
 //! runtime, store the outcome. A pool ([`spawn_pool`]) runs inside `virion serve` and alone in
 //! `virion worker`; each process registers the pipeline its code and datasets produce first.
 
+#![warn(missing_docs)]
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,6 +79,7 @@ pub struct WorkerConfig {
     pub name: String,
     /// Jobs claimed per round trip.
     pub batch: u32,
+    /// How long a claimed job stays leased to this worker before another may claim it.
     pub lease: Duration,
     /// Wait between polls of an empty queue.
     pub idle: Duration,
@@ -85,6 +88,8 @@ pub struct WorkerConfig {
 }
 
 impl WorkerConfig {
+    /// A worker called `name` producing pipeline version `pipeline`, with the default batch, lease
+    /// ([`DEFAULT_LEASE`]) and idle wait.
     pub fn named(name: String, pipeline: i64) -> Self {
         WorkerConfig { name, batch: 2, lease: DEFAULT_LEASE, idle: Duration::from_millis(500), pipeline }
     }
@@ -137,6 +142,7 @@ pub struct Datasets {
 }
 
 impl Datasets {
+    /// Datasets read lazily from `dirs`, one directory per organism.
     pub fn new(dirs: HashMap<OrganismId, PathBuf>) -> Self {
         Datasets { dirs: Arc::new(dirs), loaded: Arc::default() }
     }

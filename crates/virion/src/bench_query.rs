@@ -168,7 +168,7 @@ fn run(q: &QueryIndex, visible: &virion_index::RoaringBitmap, query: &Query) -> 
         "aminoAcidMutations" => Endpoint::AminoAcidMutations,
         "aminoAcidMutationsOverTime" => {
             let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
-            let ranges: Vec<virion_query::DateRange> = [
+            let ranges: Vec<virion_query::execute::DateRange> = [
                 ("2024-01-01", "2024-01-07"),
                 ("2024-01-08", "2024-01-14"),
                 ("2024-01-15", "2024-01-21"),

@@ -71,7 +71,7 @@ pub struct ImportArgs {
 /// The layout of the first non-empty line.
 fn sniff(path: &Path) -> Result<Layout> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let input = virion_io::compression::decompress(Box::new(file), path)?;
+    let input = virion_io::decompress(Box::new(file), path)?;
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut line = String::new();
     while reader.read_line(&mut line)? > 0 {

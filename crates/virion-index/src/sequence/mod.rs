@@ -44,23 +44,41 @@ pub const BLOCK_ROWS: u32 = 1 << 16;
 /// Why a column or a row's sequence was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SequenceError {
+    /// A row's sequence does not fit the column.
     #[error("{column}: {source}")]
     Row {
+        /// The column's name.
         column: String,
+        /// What is wrong with the sequence.
         #[source]
         source: SparseError,
     },
+    /// The reference has a letter outside the alphabet.
     #[error("{column}: the reference has {letter:?} at position {position}, not a letter of its alphabet")]
-    Reference { column: String, position: usize, letter: char },
+    Reference {
+        /// The column's name.
+        column: String,
+        /// 0-based position of the letter.
+        position: usize,
+        /// The letter.
+        letter: char,
+    },
+    /// The reference is longer than `MAX_SEQUENCE_LEN`.
     #[error("{column}: the reference is longer than {MAX_SEQUENCE_LEN} letters")]
-    TooLong { column: String },
+    TooLong {
+        /// The column's name.
+        column: String,
+    },
 }
 
 /// Counts of one letter at one position among a set of rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SymbolCount {
+    /// 0-based position.
     pub position: u32,
+    /// The letter, as an upper-case ASCII byte.
     pub symbol: u8,
+    /// Rows of the set with that letter there.
     pub count: u64,
     /// Rows of the set with a definite letter (not missing, not ambiguous) at the position.
     pub coverage: u64,
@@ -89,7 +107,9 @@ impl LetterCounts {
 /// An aligned sequence column over all rows.
 #[derive(Debug)]
 pub struct SequenceColumn {
+    /// The segment or gene's name.
     pub name: String,
+    /// Nucleotides or amino acids.
     pub alphabet: Alphabet,
     reference: Vec<u8>,
     blocks: Vec<SeqBlock>,
@@ -137,10 +157,12 @@ impl SequenceColumn {
         })
     }
 
+    /// The reference (sequence or peptide) the rows are stored against.
     pub fn reference(&self) -> &[u8] {
         &self.reference
     }
 
+    /// Number of rows.
     pub fn rows(&self) -> u32 {
         self.blocks.last().map_or(0, |b| b.base + b.rows)
     }
@@ -297,6 +319,7 @@ impl SequenceColumn {
         self.blocks[block].decode_all(&self.reference, self.alphabet)
     }
 
+    /// Number of blocks of [`BLOCK_ROWS`] rows (the last one possibly partial).
     pub fn block_count(&self) -> usize {
         self.blocks.len()
     }

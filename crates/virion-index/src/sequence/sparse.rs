@@ -18,12 +18,28 @@ pub struct SparseSeq {
 /// Why an aligned sequence was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SparseError {
+    /// The aligned sequence is not the reference's length.
     #[error("aligned sequence has {got} letters, the reference {expected}")]
-    Length { got: usize, expected: usize },
+    Length {
+        /// Its length.
+        got: usize,
+        /// The reference's length.
+        expected: usize,
+    },
+    /// A letter outside the alphabet.
     #[error("letter {letter:?} at position {position} is not a valid symbol")]
-    Letter { position: u32, letter: char },
+    Letter {
+        /// 0-based position.
+        position: u32,
+        /// The letter.
+        letter: char,
+    },
+    /// Changes out of order, past the reference's end, or inside a missing run.
     #[error("change at position {position} is out of order, outside the reference or overlaps missing data")]
-    Order { position: u32 },
+    Order {
+        /// The offending change's position.
+        position: u32,
+    },
 }
 
 impl SparseSeq {

@@ -22,9 +22,13 @@ use xlsx::XlsxReader;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TableFormat {
+    /// Tab-separated values.
     Tsv,
+    /// Comma-separated values.
     Csv,
+    /// One JSON object per line, keys naming the columns.
     Ndjson,
+    /// An Excel workbook; the first sheet is read.
     Xlsx,
 }
 
@@ -53,43 +57,79 @@ impl TableFormat {
 /// Why a metadata table could not be read. Each names the file and, where known, the line.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// The file could not be opened or decompressed.
     #[error(transparent)]
     Open(#[from] virion_io::OpenError),
+    /// Reading failed part way through.
     #[error(
         "cannot read {file} after line {after_line}: {source} (is the compressed file truncated or damaged?)"
     )]
     Io {
+        /// The file's name.
         file: String,
+        /// The last line read completely.
         after_line: u64,
+        /// The underlying I/O or decompression error.
         #[source]
         source: std::io::Error,
     },
+    /// A line that is not UTF-8 text (or is UTF-16).
     #[error("{file}, line {line}: {problem}")]
-    Encoding { file: String, line: u64, problem: String },
+    Encoding {
+        /// The file's name.
+        file: String,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong, and how to fix it.
+        problem: String,
+    },
+    /// A line that breaks the format's rules (unclosed quote, invalid JSON, ...).
     #[error("{file}, line {line}: {problem}")]
-    Syntax { file: String, line: u64, problem: String },
+    Syntax {
+        /// The file's name.
+        file: String,
+        /// 1-based line number (sheet row for XLSX).
+        line: u64,
+        /// What is wrong, and how to fix it.
+        problem: String,
+    },
+    /// An XLSX file that calamine cannot read.
     #[error("{file}: not a readable XLSX workbook: {source}")]
     Xlsx {
+        /// The file's name.
         file: String,
+        /// calamine's error.
         #[source]
         source: Box<calamine::XlsxError>,
     },
+    /// A zip archive that cannot be read, or does not hold exactly one table.
     #[error("{file}: {problem}")]
-    Zip { file: String, problem: String },
+    Zip {
+        /// The file's name.
+        file: String,
+        /// What is wrong, and how to fix it.
+        problem: String,
+    },
+    /// No header line: the file is empty or blank.
     #[error("{file}: the table is empty; the first line must name the columns")]
-    NoHeader { file: String },
+    NoHeader {
+        /// The file's name.
+        file: String,
+    },
 }
 
 /// One data row: its 1-based line (sheet row for XLSX) and its cells. Cell buffers are reused
 /// from row to row.
 #[derive(Debug, Clone, Default)]
 pub struct Row {
+    /// 1-based line of the row in the file (sheet row for XLSX).
     pub line: u64,
     cells: Vec<String>,
     used: usize,
 }
 
 impl Row {
+    /// The row's cells, in column order.
     pub fn cells(&self) -> &[String] {
         &self.cells[..self.used]
     }
@@ -99,10 +139,12 @@ impl Row {
         self.cells().get(index).map_or("", String::as_str)
     }
 
+    /// Empties the row for reuse, keeping the cell buffers.
     pub fn clear(&mut self) {
         self.used = 0;
     }
 
+    /// Appends a cell holding `text`, reusing a buffer when one is free.
     pub fn push_cell(&mut self, text: &str) {
         if self.used == self.cells.len() {
             self.cells.push(String::new());
@@ -221,7 +263,7 @@ impl MetadataReader {
         let label = format!("{file}:{member}");
         std::io::Seek::rewind(&mut spool)
             .map_err(|e| zip_error(format!("cannot rewind the extracted table: {e}")))?;
-        let reader = virion_io::compression::decompress(Box::new(spool), Path::new(&label))?;
+        let reader = virion_io::decompress(Box::new(spool), Path::new(&label))?;
         Self::from_reader(reader, &label, TableFormat::from_name(member))
     }
 
@@ -247,6 +289,7 @@ impl MetadataReader {
         Ok(Self { format, header, inner, pending })
     }
 
+    /// The format being read.
     pub fn format(&self) -> TableFormat {
         self.format
     }

@@ -12,7 +12,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as JsonValue, json};
 use utoipa::ToSchema;
-use virion_query::{DateRange, LapisRequest, Series};
+use virion_query::LapisRequest;
+use virion_query::execute::{DateRange, Series};
 
 use super::call::LapisCall;
 use super::handlers::target;
@@ -244,8 +245,11 @@ pub(crate) async fn query_parse(call: LapisCall) -> Response {
         Ok(b) => b,
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &t.info),
     };
-    let parsed =
-        virion_query::parse_queries(&t.view.collection().query, &body.queries, body.do_full_validation);
+    let parsed = virion_query::silo_filter::parse_queries(
+        &t.view.collection().query,
+        &body.queries,
+        body.do_full_validation,
+    );
     let data = serde_json::to_value(&parsed).expect("parsed queries serialise");
     axum::Json(json!({ "data": data, "info": t.info.json() })).into_response()
 }
