@@ -45,9 +45,18 @@ const APPLY_BATCH: usize = 2_000;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CollectionInfo {
+    /// The collection's name as LAPIS reports it (`instanceName`): the organism's for a hub
+    /// organism, the imported instance's own otherwise.
     pub instance_name: String,
+    /// The metadata column whose value identifies a genome (`primaryKey`, the FASTA id): the
+    /// accession version for a hub organism.
     pub primary_key: String,
+    /// The LAPIS features the collection announces in its database config (e.g.
+    /// `generalizedAdvancedQuery`, `sarsCoV2VariantQuery`).
     pub features: Vec<String>,
+    /// Index of the lineage column (`generateLineageIndex` in the database config), whose
+    /// lineage filters can include sublineages: Pango names, or names from the imported
+    /// instance's own lineage definition. `None`: no lineage column.
     pub lineage_column: Option<usize>,
     /// An imported instance's database config as written (every key kept); `None` for a hub
     /// organism, whose config is derived from its schema.
@@ -59,10 +68,12 @@ pub struct CollectionInfo {
 pub enum Unaligned {
     /// The hub's store, by accession version (the primary key).
     Store {
+        /// The hub organism whose submitted sequences are read.
         organism: virion_store::OrganismId,
     },
     /// A blob file beside an imported snapshot.
     Blobs(SequenceBlobs),
+    /// No unaligned sequences: an imported snapshot without a sequence file beside it.
     None,
 }
 
@@ -91,18 +102,22 @@ pub(crate) struct HubState {
 /// One organism's index as queries see it.
 #[derive(Debug)]
 pub struct Collection {
+    /// The index and its lineage index, which every question is asked of.
     pub query: QueryIndex,
     /// Rows the public sees (each entry's newest release; older releases and revoked entries
     /// hidden).
     pub visible: RoaringBitmap,
     /// Unix seconds when this content went live (LAPIS's `dataVersion`).
     pub data_version: i64,
+    /// How the collection describes itself to LAPIS clients.
     pub info: CollectionInfo,
+    /// Where the collection's unaligned sequences are read from.
     pub unaligned: Unaligned,
     pub(crate) hub: Option<HubState>,
 }
 
 impl Collection {
+    /// The collection's index (metadata columns, aligned sequences, phylogenetic tree).
     pub fn index(&self) -> &Index {
         &self.query.index
     }
@@ -220,7 +235,10 @@ struct SnapshotState {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportedState {
+    /// How the collection describes itself, from the instance's database config.
     pub info: CollectionInfo,
+    /// Unix seconds of the import, the collection's LAPIS `dataVersion` until it is imported
+    /// again.
     pub data_version: i64,
     /// The collection's own lineage definition (SILO's), if its lineages are not Pango names
     /// resolved through the alias key.

@@ -17,7 +17,10 @@ use crate::collections::{Collection, Collections};
 /// The unreleased rows a member sees.
 #[derive(Debug)]
 pub struct Overlay {
+    /// The small index of the member's groups' unreleased (processed, not yet released) newest
+    /// versions.
     pub query: QueryIndex,
+    /// The overlay rows the member sees (every row of its index).
     pub visible: RoaringBitmap,
     /// The entries it holds (they hide their released rows).
     accessions: Vec<String>,

@@ -45,22 +45,31 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// A local account's credentials.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
+    /// The account's user name.
     name: String,
+    /// The account's password.
     password: String,
 }
 
+/// A logged-in account's new token.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginResponse {
     /// The bearer token; shown only now.
     token: String,
+    /// The token's id, to revoke it with `DELETE /api/tokens/{id}`.
     token_id: i64,
+    /// The account's user name.
     user: String,
+    /// Whether the account is a hub administrator.
     is_admin: bool,
 }
 
+/// Checks a local account's name and password and creates a bearer token for it (named
+/// `login`).
 #[utoipa::path(post, path = "/api/login", summary = "Log in with a local account; returns a bearer token",
     request_body = LoginRequest, security(()),
     responses((status = 200, description = "A new token", body = LoginResponse),
@@ -75,20 +84,24 @@ pub async fn login(
     Ok(Json(LoginResponse { token, token_id: id.0, user: user.name, is_admin: user.is_admin }))
 }
 
+/// A new API token's name.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// What the token is for, to recognise it later.
     name: String,
 }
 
+/// A new API token.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewToken {
+    /// The token's id, to revoke it with `DELETE /api/tokens/{id}`.
     token_id: i64,
     /// The bearer token; shown only now.
     token: String,
 }
 
+/// Creates an API token for the caller, e.g. for scripts and `virion submit`.
 #[utoipa::path(post, path = "/api/tokens", summary = "Create an API token for the caller",
     request_body = TokenRequest, security(("bearer" = [])),
     responses((status = 201, description = "The new token", body = NewToken),
@@ -102,6 +115,7 @@ pub async fn create_token(
     Ok((StatusCode::CREATED, Json(NewToken { token_id: id.0, token })))
 }
 
+/// Revokes one of the caller's tokens; it is refused from then on.
 #[utoipa::path(delete, path = "/api/tokens/{id}", summary = "Revoke one of the caller's tokens",
     params(("id" = i64, Path, description = "The token's id (tokenId)")), security(("bearer" = [])),
     responses((status = 204, description = "revoked"), (status = 401, response = ProblemResponse),

@@ -22,14 +22,18 @@ use crate::views::{TermsJson, VersionView, version_json};
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganismView {
+    /// The organism's name in API and LAPIS paths (`/api/{organism}/…`, `/{organism}/sample/…`).
     #[schema(example = "sars-cov-2")]
     name: String,
+    /// The name people read, e.g. on the portal.
     display_name: String,
+    /// The prefix of its accessions (e.g. `VSC` in `VSC000001X`).
     accession_prefix: String,
     /// The Nextclade dataset its sequences are processed with.
     dataset: String,
 }
 
+/// Every organism the hub serves (those with a dataset), sorted by name.
 #[utoipa::path(get, path = "/api/organisms", summary = "Organisms served", security(()),
     responses((status = 200, description = "list", body = Vec<OrganismView>), (status = 500, response = ProblemResponse)))]
 pub async fn organisms(State(state): State<AppState>) -> Json<Vec<OrganismView>> {
@@ -50,6 +54,7 @@ pub async fn organisms(State(state): State<AppState>) -> Json<Vec<OrganismView>>
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct OrganismPath {
+    /// The organism's name, as `/api/organisms` lists it.
     #[param(example = "sars-cov-2")]
     pub(crate) organism: String,
 }
@@ -58,24 +63,31 @@ pub struct OrganismPath {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct EntryPath {
+    /// The organism's name, as `/api/organisms` lists it.
     #[param(example = "sars-cov-2")]
     pub(crate) organism: String,
+    /// The accession and version number, `ACCESSION.VERSION`.
     #[param(example = "VSC000001X.1")]
     accession_version: String,
 }
 
+/// Which versions to list, and which page of them.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this group's versions (the group's name); with a login, the answer also counts
+    /// the group's versions by status.
     group: Option<String>,
     /// RECEIVED, IN_PROCESSING, PROCESSED, APPROVED or RELEASED.
     #[param(example = "PROCESSED")]
     status: Option<String>,
+    /// Only the entry with this submission id (the submitter's own id for it).
     submission_id: Option<String>,
     /// 1 to 100000; default 1000.
     #[param(default = 1000)]
     limit: Option<i64>,
+    /// Versions to skip, for the next page.
     #[serde(default)]
     #[param(default = 0)]
     offset: i64,
@@ -85,14 +97,19 @@ pub struct ListQuery {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusCount {
+    /// RECEIVED, IN_PROCESSING, PROCESSED, APPROVED or RELEASED.
     status: &'static str,
+    /// OK, WARNINGS or ERRORS for processed versions; null before processing.
     processing_result: Option<&'static str>,
+    /// How many of the group's versions are in this status with this result.
     count: i64,
 }
 
+/// A page of versions, with status counts for a group.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EntryList {
+    /// The versions, without their metadata and processed data (ask for one version for those).
     entries: Vec<VersionView>,
     /// Only when a group is given and the caller is logged in.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,6 +171,7 @@ pub async fn list(
     Ok(Json(body))
 }
 
+/// The format of one version's answer.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
@@ -255,6 +273,7 @@ pub(crate) fn tsv_cell(v: &Value) -> String {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewRequest {
+    /// The group whose versions are reviewed (its name).
     group: String,
     /// `all` (default) or `withoutWarnings`; discard also takes `withErrors`.
     #[schema(example = "withoutWarnings")]
@@ -307,8 +326,10 @@ async fn review_targets(
 /// One version of an entry, by accession and version number.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionRef {
+    /// The entry's accession.
     #[schema(example = "VSC000001X")]
     accession: String,
+    /// The version number (1 for the first submission, one more for each revision).
     version: i64,
 }
 
@@ -318,8 +339,10 @@ fn av_list(list: &[AccessionVersion]) -> Vec<VersionRef> {
         .collect()
 }
 
+/// What an approval did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Approved {
+    /// The versions approved.
     approved: Vec<VersionRef>,
     /// How many versions were released (all approved ones).
     released: usize,
@@ -367,11 +390,16 @@ pub(crate) async fn approve_versions(
     Ok((approved, released.len()))
 }
 
+/// What a discard did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Discarded {
+    /// The versions deleted (an entry left without versions goes with its accession).
     discarded: Vec<VersionRef>,
 }
 
+/// Deletes unreleased versions of a group: the listed ones, or every one in scope (`all`
+/// unapproved, `withErrors`, `withoutWarnings`). Approved and released versions are never
+/// touched.
 #[utoipa::path(post, path = "/api/{organism}/discard", summary = "Discard unreleased versions of a group",
     params(OrganismPath), request_body = ReviewRequest, security(("bearer" = [])),
     responses((status = 200, description = "The discarded versions", body = Discarded),
@@ -405,8 +433,10 @@ pub(crate) async fn discard_versions(
     Ok(state.store().discard(user, group, Some(&only), scope).await?)
 }
 
+/// Revisions of released entries, checked as a whole: one invalid revision stores none.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReviseRequest {
+    /// One new version per entry.
     revisions: Vec<RevisionJson>,
 }
 
@@ -414,6 +444,7 @@ pub struct ReviseRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(as = Revision)]
 pub struct RevisionJson {
+    /// The released entry to revise.
     #[schema(example = "VSC000001X")]
     accession: String,
     /// The metadata as a submission's row, one key per column.
@@ -454,8 +485,10 @@ fn cleaned_sequence(text: &str) -> Vec<u8> {
     text.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_uppercase()).collect()
 }
 
+/// What a revision did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Revised {
+    /// The new versions, waiting for processing and approval like a submission's.
     revised: Vec<VersionRef>,
 }
 
@@ -494,9 +527,11 @@ pub async fn revise(
     Ok(Json(Revised { revised: av_list(&created) }))
 }
 
+/// New submitted data for an unreleased version.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EditRequest {
+    /// The version to edit: the entry's newest, awaiting processing or review.
     #[schema(example = "VSC000001X.1")]
     accession_version: String,
     /// The metadata as a submission's row, one key per column.
@@ -506,8 +541,10 @@ pub struct EditRequest {
     sequence: Option<String>,
 }
 
+/// What an edit did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Edited {
+    /// The edited version (same accession and version), now queued for processing again.
     #[schema(example = "VSC000001X.1")]
     edited: String,
 }
@@ -536,20 +573,26 @@ pub async fn edit(
     Ok(Json(Edited { edited: av.to_string() }))
 }
 
+/// Entries to revoke, and why.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RevokeRequest {
+    /// The released entries to revoke.
     #[schema(example = json!(["VSC000001X"]))]
     accessions: Vec<String>,
+    /// Why they are revoked; kept as the revocation version's comment.
     #[serde(default)]
     comment: String,
 }
 
+/// What a revocation did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Revoked {
     /// The revocation versions.
     revoked: Vec<VersionRef>,
 }
 
+/// Adds a revocation version to each entry; like any version it awaits approval, and once
+/// released it hides the entry from the released data.
 #[utoipa::path(post, path = "/api/{organism}/revoke", summary = "Add a revocation version to entries",
     params(OrganismPath), request_body = RevokeRequest, security(("bearer" = [])),
     responses((status = 200, description = "The revocation versions", body = Revoked),
@@ -583,20 +626,27 @@ pub fn parse_terms(kind: &str, until: Option<&str>) -> Result<DataUseTerms, ApiE
     }
 }
 
+/// New data use terms for entries.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TermsRequest {
+    /// The entries whose terms change.
     #[schema(example = json!(["VSC000001X"]))]
     accessions: Vec<String>,
+    /// The new terms: OPEN, or RESTRICTED until a day no later than the current restriction's
+    /// end.
     data_use_terms: TermsJson,
 }
 
+/// What a change of terms did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TermsChanged {
     /// How many entries have the new terms.
     changed: usize,
 }
 
+/// Changes the data use terms of entries; terms may only open up (OPEN, or an earlier end of
+/// the restriction).
 #[utoipa::path(post, path = "/api/{organism}/data-use-terms", summary = "Change data use terms (only towards more open)",
     params(OrganismPath), request_body = TermsRequest, security(("bearer" = [])),
     responses((status = 200, description = "How many entries changed", body = TermsChanged),

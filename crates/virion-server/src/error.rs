@@ -11,11 +11,17 @@ use virion_store::StoreError;
 /// The problem document (RFC 7807) with Virion's extension members.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
+    /// The problem type: always `about:blank`, so `title` is the HTTP status's reason phrase.
     #[serde(rename = "type")]
     #[schema(example = "about:blank")]
     pub kind: &'static str,
+    /// The HTTP status's reason phrase (e.g. `Not Found`), or `Unprocessable Submission` when
+    /// submitted files were rejected.
     pub title: &'static str,
+    /// The HTTP status code, repeated from the response.
     pub status: u16,
+    /// What went wrong with this request, in a sentence; for a server failure it asks to quote
+    /// the `x-request-id` response header instead.
     pub detail: String,
     /// Every validation finding (file, line, column, value, message), for 422.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -35,37 +41,55 @@ pub(crate) struct ProblemResponse(Problem);
 #[schema(as = Issue)]
 #[allow(dead_code)] // only its schema is used
 pub(crate) struct IssueSchema {
+    /// `error` rejects the submission; `warning` is reported and stored.
     #[schema(inline)]
     severity: SeveritySchema,
     /// What kind of problem, e.g. `unknown_column`, `invalid_date`.
     kind: String,
+    /// Name of the submitted file the issue is in.
     file: String,
     /// 1-based line of the row; null for whole-file findings.
     line: Option<u64>,
+    /// The column's name as written in the header; null for whole-row findings.
     column: Option<String>,
+    /// The offending cell's text, when there is one.
     value: Option<String>,
     /// The problem and the fix, in one or two sentences.
     message: String,
 }
 
+/// The schema of `virion_schema::Severity`.
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
 #[allow(dead_code)] // only its schema is used
 enum SeveritySchema {
+    /// Blocks the submission.
     Error,
+    /// Reported; the submission goes ahead.
     Warning,
 }
 
+/// Why a hub route failed; answered as a [`Problem`] with the matching HTTP status.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// The route needs a logged-in caller and the request carried no valid token (401).
     #[error("authentication required: send `Authorization: Bearer <token>`")]
     Unauthenticated,
+    /// The caller is known but may not do this, e.g. act for a group it is not a member of
+    /// (403); the text says what was refused.
     #[error("{0}")]
     Forbidden(String),
+    /// Something the request names (an organism, entry, version, group, user) does not exist
+    /// (404).
     #[error("{0}")]
     NotFound(String),
+    /// The request clashes with the current state (409): the name is taken, the version's
+    /// status does not allow the action, it is not the entry's newest, it has processing
+    /// errors, or a worker's job lease has lapsed.
     #[error("{0}")]
     Conflict(String),
+    /// The request itself is wrong (400): a malformed accession, parameter, body or data-use
+    /// term, or a submitted entry that breaks a rule.
     #[error("{0}")]
     BadRequest(String),
     /// The submission was rejected as a whole; each issue says where and why.
@@ -80,6 +104,8 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// An [`ApiError::Internal`] from any failure the client cannot act on (its text is logged,
+    /// not sent).
     pub fn internal(e: impl std::fmt::Display) -> Self {
         ApiError::Internal(e.to_string())
     }

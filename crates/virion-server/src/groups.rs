@@ -16,8 +16,11 @@ use crate::state::AppState;
 #[serde(rename_all = "camelCase")]
 #[schema(as = Membership)]
 pub struct MembershipView {
+    /// The group's name.
     group: String,
+    /// The group's id.
     group_id: i64,
+    /// The member's user name.
     user: String,
     /// submitter, curator or consumer.
     role: &'static str,
@@ -46,15 +49,20 @@ pub async fn mine(
     Ok(Json(list.iter().map(MembershipView::from).collect()))
 }
 
+/// A group to create.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGroup {
+    /// The group's name, unique on the hub.
     name: String,
 }
 
+/// A created group.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupCreated {
+    /// The new group's id.
     group_id: i64,
+    /// Its name, as sent.
     name: String,
 }
 
@@ -77,6 +85,7 @@ pub async fn create(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct GroupPath {
+    /// The group's name.
     group: String,
 }
 
@@ -84,6 +93,7 @@ pub struct GroupPath {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct MemberPath {
+    /// The group's name.
     group: String,
     /// The member's user name.
     user: String,
@@ -108,6 +118,7 @@ pub async fn members(
     Ok(Json(list.iter().map(MembershipView::from).collect()))
 }
 
+/// The role a member gets.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RoleRequest {
     /// submitter, curator or consumer.
@@ -115,6 +126,8 @@ pub struct RoleRequest {
     role: String,
 }
 
+/// Gives a user a role in a group, replacing any role it had; only the group's curators (and
+/// admins) may.
 #[utoipa::path(put, path = "/api/groups/{group}/members/{user}", summary = "Add a member or change a member's role",
     params(MemberPath), request_body = RoleRequest, security(("bearer" = [])),
     responses((status = 204, description = "done"), (status = 400, response = ProblemResponse),
@@ -135,6 +148,7 @@ pub async fn set_role(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Removes a user from a group; only the group's curators (and admins) may.
 #[utoipa::path(delete, path = "/api/groups/{group}/members/{user}", summary = "Remove a member",
     params(MemberPath), security(("bearer" = [])),
     responses((status = 204, description = "done"), (status = 401, response = ProblemResponse),

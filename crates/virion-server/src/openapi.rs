@@ -84,11 +84,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api
 }
 
-/// [`openapi`] as JSON, as the portal's API page reads it.
+/// The hub's OpenAPI document (the hub API and the LAPIS routes) as JSON, as the portal's API
+/// page reads it.
 pub fn spec() -> Value {
     serde_json::to_value(openapi()).expect("the OpenAPI document serialises")
 }
 
+/// The hub's OpenAPI document: the hub API and the LAPIS routes.
 #[utoipa::path(get, path = "/api/openapi.json", summary = "This document", security(()),
     responses((status = 200, description = "OpenAPI document", body = Object)))]
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {

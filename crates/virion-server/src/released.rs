@@ -23,6 +23,7 @@ use crate::views::TermsJson;
 /// Compressed bytes are handed to the client once this many have gathered.
 const CHUNK: usize = 1 << 16;
 
+/// How the released data is compressed.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReleasedQuery {
@@ -31,6 +32,8 @@ pub struct ReleasedQuery {
     compression: Option<String>,
 }
 
+/// Every released version of an organism as NDJSON, streamed from the store; answers 304 when
+/// `If-None-Match` names the current ETag.
 #[utoipa::path(get, path = "/api/{organism}/released",
     summary = "Every released version as NDJSON (one object per line: accession, version, dataUseTerms, sequence, metadata, processed). zstd with Accept-Encoding: zstd or ?compression=zstd. ETag/If-None-Match.",
     params(OrganismPath, ReleasedQuery, ("If-None-Match" = Option<String>, Header, description = "An ETag of an earlier answer")),

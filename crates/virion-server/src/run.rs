@@ -17,6 +17,8 @@ use virion_worker::{PoolError, spawn_pool};
 /// `virion worker`).
 #[derive(Debug, Clone)]
 pub struct HubOptions {
+    /// The data directory: the SQLite database (unless `database_url` is given), uploads and
+    /// query-index snapshots.
     pub data_dir: PathBuf,
     /// `None`: SQLite in the data directory.
     pub database_url: Option<String>,
@@ -32,21 +34,33 @@ pub struct HubOptions {
     pub pango_aliases: Option<PathBuf>,
 }
 
+/// Why `virion serve` or `virion worker` could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// Preparing the hub (organisms, references, data directory) failed.
     #[error(transparent)]
     Setup(#[from] SetupError),
+    /// Opening or using the store failed.
     #[error(transparent)]
     Store(#[from] virion_store::StoreError),
+    /// The extra organism configs could not be read.
     #[error("organism configs in {path}: {source}")]
-    Config { path: PathBuf, source: virion_schema::ConfigError },
+    Config {
+        /// The organisms directory given.
+        path: PathBuf,
+        /// What is wrong with its configs.
+        source: virion_schema::ConfigError,
+    },
+    /// Reading the Pango alias table, or listening and serving, failed.
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
+    /// The processing workers could not be started.
     #[error(transparent)]
     Pool(#[from] PoolError),
 }
 
 impl HubOptions {
+    /// Opens the store: the database at `database_url`, else SQLite in the data directory.
     pub async fn open_store(&self) -> Result<Store, RunError> {
         Ok(match &self.database_url {
             Some(url) => Store::connect(url).await?,
@@ -54,6 +68,7 @@ impl HubOptions {
         })
     }
 
+    /// The organism configs: the built-in ones, plus those in `organisms_dir` if given.
     pub fn registry(&self) -> Result<OrganismRegistry, RunError> {
         match &self.organisms_dir {
             Some(dir) => OrganismRegistry::builtin_with_dir(dir)
@@ -62,6 +77,8 @@ impl HubOptions {
         }
     }
 
+    /// Each organism's Nextclade dataset directory, from `datasets` and `dataset_dir`
+    /// (see [`resolve_datasets`]).
     pub fn dataset_map(&self, registry: &OrganismRegistry) -> HashMap<String, PathBuf> {
         resolve_datasets(registry, &self.datasets, self.dataset_dir.as_deref())
     }

@@ -27,11 +27,16 @@ pub struct QueryOptions {
 /// One organism as the hub serves it.
 #[derive(Debug)]
 pub struct HubOrganism {
+    /// The organism's id in the store.
     pub id: OrganismId,
+    /// Its configuration: name, display name, accession prefix, metadata schema, dataset.
     pub config: OrganismConfig,
+    /// The Nextclade dataset directory its sequences are processed with.
     pub dataset_dir: PathBuf,
 }
 
+/// What every handler shares, cheap to clone: the store, the organisms served with their
+/// datasets, the data directory and the query collections.
 #[derive(Debug, Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
@@ -45,16 +50,38 @@ struct Inner {
     lapis: Collections,
 }
 
+/// Why the hub could not be prepared to serve ([`AppState::new`]).
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
+    /// An organism registered for the first time has no readable reference sequence in its
+    /// dataset (`reference.fasta`), which the store needs as its compression dictionary.
     #[error("organism {organism:?}: reading reference {path}: {message}")]
-    Reference { organism: String, path: PathBuf, message: String },
+    Reference {
+        /// The organism being registered.
+        organism: String,
+        /// The dataset's reference FASTA file.
+        path: PathBuf,
+        /// Why it could not be read (I/O or FASTA error, or no sequence in it).
+        message: String,
+    },
+    /// A dataset was given for an organism that no organism config (built-in or from the
+    /// organisms directory) describes.
     #[error("organism {organism:?} has a dataset but no configuration")]
-    UnknownOrganism { organism: String },
+    UnknownOrganism {
+        /// The organism name the dataset was given for.
+        organism: String,
+    },
+    /// Listing or registering organisms in the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The uploads directory inside the data directory could not be created.
     #[error("data directory {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        /// The directory that could not be created (`DATA_DIR/uploads`).
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
 }
 
 /// Maps each organism to its Nextclade dataset directory: explicit `ORGANISM=DIR` pairs
@@ -182,14 +209,17 @@ impl AppState {
         &self.inner.lapis
     }
 
+    /// The hub's store (entries, versions, accounts, jobs).
     pub fn store(&self) -> &Store {
         &self.inner.store
     }
 
+    /// Where submitted files are spooled while a submission is read (`DATA_DIR/uploads`).
     pub fn uploads_dir(&self) -> PathBuf {
         self.inner.data_dir.join("uploads")
     }
 
+    /// The served organism called `name`, or [`ApiError::NotFound`].
     pub fn organism(&self, name: &str) -> Result<&HubOrganism, ApiError> {
         self.inner
             .organisms
@@ -197,6 +227,7 @@ impl AppState {
             .ok_or_else(|| ApiError::NotFound(format!("organism {name:?} is not served here")))
     }
 
+    /// Every served organism (those with a dataset), in no particular order.
     pub fn organisms(&self) -> impl Iterator<Item = &HubOrganism> {
         self.inner.organisms.values()
     }

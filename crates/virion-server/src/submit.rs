@@ -93,6 +93,8 @@ async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, ApiErro
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)] // only its schema is used; the form is streamed to disk field by field
 struct SubmitForm {
+    /// The group the entries are submitted for (its name); the caller must be allowed to
+    /// submit to it.
     group: String,
     /// TSV, CSV, XLSX or NDJSON, optionally gz/zst/xz/bz2/zip.
     #[schema(value_type = String, format = Binary)]
@@ -102,6 +104,7 @@ struct SubmitForm {
     sequences: Vec<u8>,
     /// OPEN (default) or RESTRICTED.
     data_use_terms_type: Option<String>,
+    /// The day the restriction ends, YYYY-MM-DD; RESTRICTED terms only.
     #[schema(format = Date)]
     restricted_until: Option<String>,
 }
@@ -110,8 +113,11 @@ struct SubmitForm {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubmissionAccessions {
+    /// The submission's id on the hub.
     submission: i64,
+    /// How many entries it made.
     entry_count: u64,
+    /// Each entry's accession.
     entries: Vec<SubmittedEntry>,
 }
 
@@ -119,12 +125,17 @@ pub struct SubmissionAccessions {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubmittedEntry {
+    /// The entry's id in the submitted metadata (the organism's submission id column).
     submission_id: String,
+    /// The accession the hub gave it.
     #[schema(example = "VSC000001X")]
     accession: String,
+    /// Its version number: 1, a new entry's first version.
     version: i64,
 }
 
+/// Validates and stores a submission as a whole, then answers the accessions given to its
+/// entries (as JSON, or NDJSON when asked); processing follows in the workers.
 #[utoipa::path(post, path = "/api/{organism}/submit",
     summary = "Submit genomes: metadata (TSV/CSV/XLSX/NDJSON, optionally gz/zst/xz/bz2/zip) and sequences (FASTA, optionally compressed). Any error rejects the whole submission (422 with every issue).",
     params(OrganismPath), request_body(content = SubmitForm, content_type = "multipart/form-data"),

@@ -41,23 +41,35 @@ fn parsed(text: &str) -> Value {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionView {
+    /// The entry's accession.
     #[schema(example = "VSC000001X")]
     pub accession: String,
+    /// The version number (1 for the first submission, one more for each revision).
     pub version: i64,
+    /// Accession and version, `ACCESSION.VERSION`.
     #[schema(example = "VSC000001X.1")]
     pub accession_version: String,
+    /// The submitter's own id for the entry, unique within its group and organism.
     pub submission_id: String,
+    /// Id of the group that owns the entry.
     pub group_id: i64,
     /// RECEIVED, IN_PROCESSING, PROCESSED, APPROVED or RELEASED.
     pub status: &'static str,
     /// OK, WARNINGS or ERRORS once processed.
     pub processing_result: Option<&'static str>,
+    /// Whether this version revokes the entry (it then has no sequence).
     pub is_revocation: bool,
+    /// Whether this is the entry's newest version.
     pub is_latest: bool,
+    /// Id of the user who submitted the version.
     pub submitter_id: i64,
+    /// When it was submitted, in milliseconds since the Unix epoch.
     pub submitted_at_ms: i64,
+    /// When it was approved (milliseconds since the Unix epoch); null until then.
     pub approved_at_ms: Option<i64>,
+    /// When it was released (milliseconds since the Unix epoch); null until then.
     pub released_at_ms: Option<i64>,
+    /// The data use terms in force today (a restriction that has ended reads as OPEN).
     pub data_use_terms: TermsJson,
     /// The submitted metadata (one entry only).
     #[serde(skip_serializing_if = "Option::is_none")]

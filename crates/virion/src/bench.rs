@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use virion_io::{FastaReader, FastaRecord};
 
+/// `virion bench …`: measurements of Virion on real and synthetic genomes.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Sequences per second and peak RSS of `virion process` at each thread count.
@@ -32,13 +33,16 @@ pub enum BenchCommand {
     Phylo(crate::bench_phylo::BenchPhyloArgs),
 }
 
+/// Flags of `virion bench process`.
 #[derive(Debug, Args)]
 pub struct BenchProcessArgs {
+    /// Nextclade dataset directory the genomes are processed with.
     #[arg(long)]
     pub dataset: PathBuf,
     /// FASTA inputs; repeated in turn until `--min-sequences` is reached.
     #[arg(long, required = true, num_args = 1..)]
     pub input: Vec<PathBuf>,
+    /// Sequences in the prepared input at least (the inputs are repeated to reach it).
     #[arg(long, default_value_t = 5000)]
     pub min_sequences: usize,
     /// Thread counts to measure.
@@ -49,6 +53,7 @@ pub struct BenchProcessArgs {
     pub runs: usize,
 }
 
+/// Runs one `virion bench` command.
 pub fn run(cmd: &BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Process(args) => bench_process(args),
@@ -158,6 +163,7 @@ fn run_child(
     Ok((start.elapsed(), peak_kib))
 }
 
+/// The peak resident memory (VmHWM, KiB) in a `/proc/PID/status` text.
 pub(crate) fn parse_vm_hwm(status: &str) -> Option<u64> {
     status
         .lines()

@@ -13,6 +13,7 @@ use virion_index::{LineageIndex, PangoAliases};
 
 use crate::progress::sequences_bar;
 
+/// Flags of `virion bench generate`.
 #[derive(Debug, Args)]
 pub struct BenchGenerateArgs {
     /// Organism whose Nextclade dataset the genomes are drawn from (a directory named like it
@@ -22,8 +23,10 @@ pub struct BenchGenerateArgs {
     /// Directory of Nextclade datasets named like the organisms.
     #[arg(long, default_value = "../shared/data/nextclade")]
     pub dataset_dir: PathBuf,
+    /// How many genomes to write.
     #[arg(long)]
     pub sequences: usize,
+    /// Seed of the synthetic genomes (the same seed writes the same files).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Output directory, or `-` for SILO NDJSON on stdout.
@@ -40,6 +43,8 @@ pub struct BenchGenerateArgs {
     pub level: i32,
 }
 
+/// `virion bench generate`: writes the synthetic genomes and their SILO config, reference
+/// genomes, lineage definitions and mutation lists.
 pub fn generate(args: &BenchGenerateArgs) -> Result<()> {
     let dir = args.dataset_dir.join(&args.organism);
     let ds = virion_analyze::Dataset::load(&dir).with_context(|| format!("loading {}", dir.display()))?;

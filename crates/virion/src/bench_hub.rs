@@ -22,6 +22,7 @@ use virion_store::Store;
 
 use crate::progress::sequences_bar;
 
+/// Flags of `virion bench make-submission`.
 #[derive(Debug, Args)]
 pub struct MakeSubmissionArgs {
     /// FASTA of real genomes to start from.
@@ -44,6 +45,7 @@ pub struct MakeSubmissionArgs {
     pub out_dir: PathBuf,
 }
 
+/// Flags of `virion bench hub`.
 #[derive(Debug, Args)]
 pub struct BenchHubArgs {
     /// Metadata file of the submission (e.g. from `virion bench make-submission`).
@@ -52,6 +54,7 @@ pub struct BenchHubArgs {
     /// Sequences file of the submission.
     #[arg(long)]
     pub sequences: PathBuf,
+    /// The organism the submission is for.
     #[arg(long, default_value = "sars-cov-2")]
     pub organism: String,
     /// Directory of Nextclade datasets, as for `virion serve`.
@@ -153,6 +156,8 @@ struct Figures {
     process_window: Duration,
 }
 
+/// `virion bench hub`: starts a fresh hub, uploads the submission, lets workers process it,
+/// and reports upload rate, server peak memory, bytes per stored genome and processing rate.
 pub fn bench_hub(args: &BenchHubArgs) -> Result<()> {
     let exe = std::env::current_exe().context("locating the virion binary")?;
     std::fs::create_dir_all(&args.data_dir)?;

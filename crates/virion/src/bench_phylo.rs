@@ -23,16 +23,19 @@ use virion_ingest::hub::Placement;
 use virion_query::execute::{Budget, Part, most_recent_common_ancestor, phylo_subtree};
 use virion_query::{LapisRequest, QueryIndex};
 
+/// Flags of `virion bench phylo`.
 #[derive(Debug, Args)]
 pub struct BenchPhyloArgs {
     /// Nextclade dataset whose reference tree the genomes are attached to.
     #[arg(long)]
     pub dataset: PathBuf,
+    /// Synthetic genomes attached to the tree.
     #[arg(long, default_value_t = 1_000_000)]
     pub genomes: usize,
     /// Genomes per MRCA and subtree question.
     #[arg(long, default_value_t = 10_000)]
     pub selection: usize,
+    /// Seed of the synthetic genomes and the random selections (the same seed draws the same).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Timed runs of each question (after one warm-up run).
@@ -76,6 +79,7 @@ fn timed<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<((f64, f64,
 
 const COUNTRIES: usize = 40;
 
+/// `virion bench phylo`: builds the tree, times the questions and prints the figures.
 pub fn bench_phylo(args: &BenchPhyloArgs) -> Result<()> {
     let started = Instant::now();
     let ds = virion_analyze::Dataset::load(&args.dataset)

@@ -23,13 +23,16 @@ use virion_query::{LapisRequest, QueryIndex};
 
 use crate::progress::sequences_bar;
 
+/// Flags of `virion bench query`.
 #[derive(Debug, Args)]
 pub struct BenchQueryArgs {
     /// Nextclade dataset the genomes are drawn from.
     #[arg(long)]
     pub dataset: PathBuf,
+    /// Synthetic genomes in the index.
     #[arg(long, default_value_t = 100_000)]
     pub genomes: usize,
+    /// Seed of the synthetic genomes (the same seed builds the same index).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Timed runs of each query (the first, warm-up run is not counted).
@@ -42,6 +45,7 @@ pub struct BenchQueryArgs {
     /// `--reuse-snapshot`, an existing snapshot there is loaded instead of building.
     #[arg(long)]
     pub snapshot: Option<PathBuf>,
+    /// Load the snapshot at `--snapshot` if it exists instead of building the index.
     #[arg(long)]
     pub reuse_snapshot: bool,
     /// Memory for staged rows before the builder spills sorted runs to disk (MiB).
@@ -341,6 +345,8 @@ fn read_reference(paths: &[PathBuf]) -> Result<Reference> {
     Ok(out)
 }
 
+/// `virion bench query`: builds (or loads) the index, times the query mix and prints the
+/// report.
 pub fn bench_query(args: &BenchQueryArgs) -> Result<()> {
     let ds = virion_analyze::Dataset::load(&args.dataset)
         .with_context(|| format!("loading {}", args.dataset.display()))?;

@@ -10,6 +10,7 @@ use virion_client::FormBody;
 
 use crate::progress::sequences_bar;
 
+/// Which hub a client command talks to, and as whom.
 #[derive(Debug, Args)]
 pub struct ServerArgs {
     /// The hub's base URL, e.g. http://127.0.0.1:8080.
@@ -20,6 +21,7 @@ pub struct ServerArgs {
     token: String,
 }
 
+/// Flags of `virion submit`.
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
     #[command(flatten)]
@@ -39,6 +41,7 @@ pub struct SubmitArgs {
     restricted_until: Option<String>,
 }
 
+/// Flags of `virion approve`.
 #[derive(Debug, Args)]
 pub struct ApproveArgs {
     #[command(flatten)]
@@ -92,6 +95,8 @@ fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(|| "upload".to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
+/// `virion submit`: uploads the metadata and sequences to the hub and prints each entry's
+/// accession.
 pub fn run_submit(args: &SubmitArgs) -> Result<()> {
     let open = |p: &Path| std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()));
     let (metadata, sequences) = (open(&args.metadata)?, open(&args.sequences)?);
@@ -155,6 +160,7 @@ impl<R: Read> Read for ReadOnly<R> {
     }
 }
 
+/// `virion approve`: approves (and so releases) a group's processed versions on the hub.
 pub fn run_approve(args: &ApproveArgs) -> Result<()> {
     let base = args.server.server.trim_end_matches('/');
     let agent = agent();

@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use virion_dataset::{DEFAULT_SERVER, DownloadProgress, download, fetch_index};
 
+/// `virion dataset …`: Nextclade datasets from a dataset server.
 #[derive(Debug, Subcommand)]
 pub enum DatasetCommand {
     /// Download a dataset (by name such as `nextstrain/sars-cov-2/wuhan-hu-1/orfs` or a shortcut
@@ -15,6 +16,7 @@ pub enum DatasetCommand {
     List(ListArgs),
 }
 
+/// Flags of `virion dataset get`.
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("dataset_name").required(true).args(["name", "name_flag"]))]
 pub struct GetArgs {
@@ -26,6 +28,7 @@ pub struct GetArgs {
     /// Version tag (default: the latest).
     #[arg(long)]
     pub tag: Option<String>,
+    /// Directory the dataset's files are written into.
     #[arg(long, short = 'o')]
     pub output_dir: PathBuf,
     /// Dataset server: an https URL, a `file://` URL or a local directory.
@@ -33,12 +36,15 @@ pub struct GetArgs {
     pub server: String,
 }
 
+/// Flags of `virion dataset list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Dataset server: an https URL, a `file://` URL or a local directory.
     #[arg(long, env = "VIRION_DATASET_SERVER", default_value = DEFAULT_SERVER)]
     pub server: String,
 }
 
+/// Runs one `virion dataset` command.
 pub fn run(cmd: &DatasetCommand) -> anyhow::Result<()> {
     match cmd {
         DatasetCommand::Get(args) => {

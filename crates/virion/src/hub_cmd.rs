@@ -19,6 +19,7 @@ pub struct DbArgs {
     pub database_url: Option<String>,
 }
 
+/// Which organisms the hub serves and how it processes them (`serve` and `worker`).
 #[derive(Debug, Args)]
 pub struct OrganismArgs {
     /// Extra organism configs: every *.toml in this directory (added to the built-in ones).
@@ -47,6 +48,7 @@ fn parse_pair(text: &str) -> Result<(String, PathBuf), String> {
     Ok((organism.to_owned(), PathBuf::from(dir)))
 }
 
+/// Flags of `virion serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -58,6 +60,7 @@ pub struct ServeArgs {
     bind: String,
 }
 
+/// Flags of `virion worker`.
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
     #[command(flatten)]
@@ -86,6 +89,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
 }
 
+/// `virion serve`: the HTTP API and a worker pool until Ctrl-C or SIGTERM; prints the address
+/// once it listens.
 pub fn run_serve(args: &ServeArgs) -> Result<()> {
     let options = options(&args.db, &args.organisms);
     runtime()?.block_on(async {
@@ -102,11 +107,13 @@ pub fn run_serve(args: &ServeArgs) -> Result<()> {
     })
 }
 
+/// `virion worker`: processing workers only, until Ctrl-C or SIGTERM.
 pub fn run_worker(args: &WorkerArgs) -> Result<()> {
     let options = options(&args.db, &args.organisms);
     runtime()?.block_on(async { Ok(work(&options, worker_count(&args.organisms), shutdown_signal()).await?) })
 }
 
+/// `virion admin …`: accounts, groups, tokens and checks, straight on the hub's database.
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create a local account; the password is read from the first line of stdin (empty:
@@ -169,6 +176,7 @@ async fn open(db: &DbArgs) -> Result<Store> {
     Ok(store)
 }
 
+/// Runs one `virion admin` command.
 pub fn run_admin(cmd: &AdminCommand) -> Result<()> {
     runtime()?.block_on(async {
         match cmd {

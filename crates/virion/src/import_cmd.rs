@@ -22,13 +22,20 @@ use virion_index::{
 
 use crate::hub_cmd::DbArgs;
 
+/// How the input's records are laid out (`--layout`).
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LayoutArg {
+    /// Loculus's released data: each record's fields under `metadata`, its sequences beside.
     Loculus,
+    /// SILO's flat input: fields and sequences at the top level, as its database config names
+    /// them.
     Silo,
+    /// `nextclade run --output-ndjson` (with `--dataset`); aligned sequences rebuilt from each
+    /// result.
     Nextclade,
 }
 
+/// Flags of `virion import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The collection's name: queries go to /ORGANISM/sample/….
@@ -64,6 +71,7 @@ pub struct ImportArgs {
     /// Memory for staged rows before sorted runs are spilled to disk (MiB).
     #[arg(long, default_value_t = 1024)]
     pub build_memory_mib: usize,
+    /// The data directory the collection is written into (`virion serve` serves it).
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -101,6 +109,8 @@ fn column_type(kind: MetadataKind, indexed: bool) -> ColumnType {
     }
 }
 
+/// `virion import`: reads the records, builds the collection's index and writes its snapshot
+/// and unaligned sequences into `DATA_DIR/index`, replacing the collection whole.
 pub fn run(args: &ImportArgs) -> Result<()> {
     let started = Instant::now();
     if args.organism.is_empty()

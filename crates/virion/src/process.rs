@@ -11,6 +11,7 @@ use virion_io::FastaReader;
 
 use crate::progress;
 
+/// Flags of `virion process`.
 #[derive(Debug, Args)]
 pub struct ProcessArgs {
     /// Nextclade v3 dataset directory (pathogen.json, reference.fasta, genome_annotation.gff3,
@@ -41,6 +42,8 @@ pub struct ProcessArgs {
     pub jobs: Option<usize>,
 }
 
+/// `virion process`: loads the dataset, analyses every input sequence on `jobs` threads and
+/// writes the asked-for outputs in input order.
 pub fn run(args: &ProcessArgs) -> anyhow::Result<()> {
     let mut dataset = Dataset::load(&args.dataset)
         .with_context(|| format!("loading the dataset in {}", args.dataset.display()))?;

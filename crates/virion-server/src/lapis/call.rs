@@ -12,14 +12,19 @@ use crate::state::AppState;
 
 /// One LAPIS request: the node, the caller, the path's names and the raw query and body.
 pub(crate) struct LapisCall {
+    /// The node's shared state.
     pub state: AppState,
     /// `None`: the default organism's root (`/sample/…`).
     pub organism: Option<String>,
     /// The route's other path parameter, if any: a segment, a gene or a lineage column.
     pub name: Option<String>,
+    /// The caller, if it sent a valid token (a hub member also sees its unreleased data).
     pub user: MaybeUser,
+    /// The request's id, echoed in the answer's `info`.
     pub request_id: RequestId,
+    /// The raw URL query string, if any.
     pub query: Option<String>,
+    /// The request headers (content type, `Accept`, `Accept-Encoding`, `Host`).
     pub headers: HeaderMap,
     /// Empty for a GET.
     pub body: Bytes,

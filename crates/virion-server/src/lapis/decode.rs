@@ -158,16 +158,20 @@ impl Format {
 /// type), or transparently (`Accept-Encoding`, `Content-Encoding`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delivery {
+    /// A compressed file (`compression=`), with the compression's own content type.
     File(Compression),
+    /// The answer as asked, compressed in transit (`Content-Encoding`).
     Encoding(Compression),
 }
 
 /// Everything about the answer's form.
 #[derive(Debug, Clone)]
 pub(crate) struct Output {
+    /// The answer's format: JSON, CSV, TSV, FASTA, NDJSON or Newick.
     pub format: Format,
     /// A sequence endpoint's answer (its JSON is a bare array with a charset).
     pub sequences: bool,
+    /// How the answer is compressed; `None`: not at all.
     pub compression: Option<Delivery>,
     /// `Content-Disposition` file name, when `downloadAsFile`.
     pub download: Option<String>,

@@ -24,9 +24,13 @@ use virion_collections::{Collection, Unaligned, View};
 
 /// The collection a route answers for, as the caller sees it, and the `info` of its answers.
 pub(crate) struct Target {
+    /// The collection's name (the organism, or the default organism's for `/sample/…`).
     pub name: String,
+    /// The caller's view of it.
     pub view: View,
+    /// The caller, if logged in.
     pub viewer: Option<virion_store::UserId>,
+    /// The `info` of the answer, with the collection's data version.
     pub info: Info,
 }
 

@@ -2,8 +2,8 @@
 //! `/{organism}/component/…`) and the default organism's at `/sample/…`.
 //!
 //! `virion_collections` keeps each collection's index current and runs the questions;
-//! [`decode`] reads requests and decides the answer's format and compression; [`handlers`]
-//! answers the sample routes; [`series`] the time-series components; [`respond`] writes answers
+//! `decode` reads requests and decides the answer's format and compression; [`handlers`]
+//! answers the sample routes; [`series`] the time-series components; `respond` writes answers
 //! and maps a `CollectionError` to a LAPIS problem.
 
 // Handlers' errors are finished responses (a LAPIS problem with its `info`), returned as they

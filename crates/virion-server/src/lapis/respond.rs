@@ -20,7 +20,9 @@ use super::decode::{Delivery, Format, Output};
 /// What the `info` object of an answer says.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Info {
+    /// The answering collection's data version (Unix seconds), once a collection is known.
     pub data_version: Option<i64>,
+    /// The request's id (the `x-request-id` header).
     pub request_id: String,
     /// "<instance> on <host> at <UTC time>", as LAPIS says where and when it answered.
     pub request_info: Option<String>,
@@ -32,10 +34,14 @@ pub(crate) struct Info {
 pub(crate) struct LapisInfo {
     /// The data version of the index that answered (also the `lapis-data-version` header).
     data_version: Option<String>,
+    /// The request's id, also sent as the `x-request-id` header; quote it when reporting a
+    /// problem.
     request_id: String,
     /// "<instance> on <host> at <UTC time>".
     request_info: Option<String>,
+    /// Whom to tell about a wrong answer.
     report_to: &'static str,
+    /// The software answering the LAPIS API and its version (Virion's).
     lapis_version: &'static str,
     /// Virion is both the API and the engine behind it, so this names Virion's query engine.
     silo_version: &'static str,
@@ -44,16 +50,23 @@ pub(crate) struct LapisInfo {
 /// A LAPIS error answer: an RFC 7807 problem under `error`, with the answer's `info`.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct LapisProblem {
+    /// What went wrong.
     error: LapisError,
+    /// Where and when the request was answered.
     info: LapisInfo,
 }
 
+/// The RFC 7807 problem of a LAPIS error answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct LapisError {
+    /// Always `about:blank`: `title` is the HTTP status's reason phrase.
     #[serde(rename = "type")]
     kind: &'static str,
+    /// The HTTP status's reason phrase, e.g. `Bad Request`.
     title: &'static str,
+    /// The HTTP status code, repeated from the response.
     status: u16,
+    /// What was wrong with the request, in a sentence.
     detail: String,
     /// The request id.
     instance: String,

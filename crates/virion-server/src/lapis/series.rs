@@ -63,9 +63,11 @@ pub(crate) struct SeriesCommon {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DateRangeBody {
+    /// First day of the range, YYYY-MM-DD; omitted: open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = Date, example = "2020-01-01")]
     date_from: Option<String>,
+    /// Last day of the range (included), YYYY-MM-DD; omitted: open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = Date, example = "2020-03-31")]
     date_to: Option<String>,

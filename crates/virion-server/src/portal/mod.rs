@@ -36,6 +36,7 @@ const MAX_PAGE_SIZE: usize = 500;
 /// Values listed per facet.
 const FACET_VALUES: usize = 10;
 
+/// The portal's pages, their assets and its form posts (submission, review, accounts).
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(virion_portal::CSS_PATH, get(css))
@@ -69,6 +70,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/account/tokens", axum::routing::post(accounts::create_token))
 }
 
+/// The portal's stylesheet, cached for an hour.
 async fn css() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
@@ -77,6 +79,7 @@ async fn css() -> Response {
         .into_response()
 }
 
+/// The portal's script, cached for an hour.
 async fn js() -> Response {
     (
         [
@@ -88,10 +91,12 @@ async fn js() -> Response {
         .into_response()
 }
 
+/// An organism's display name from its config; the name itself for an imported collection.
 fn display_name(state: &AppState, name: &str) -> String {
     state.organism(name).map_or_else(|_| name.to_owned(), |o| o.config.display_name.clone())
 }
 
+/// The page frame: title, the organisms in the menu, the current organism; nobody logged in.
 fn chrome(state: &AppState, title: impl Into<String>, organism: Option<&str>) -> Chrome {
     Chrome {
         title: title.into(),
@@ -117,6 +122,7 @@ async fn chrome_for(
     Chrome { user: accounts::user_name(state, headers).await, ..chrome(state, title, organism) }
 }
 
+/// A rendered page as an HTML response.
 fn html_page(status: StatusCode, body: String) -> Response {
     (status, Html(body)).into_response()
 }
@@ -127,7 +133,6 @@ fn problem_page(state: &AppState, status: StatusCode, heading: &str, detail: &st
     html_page(status, virion_portal::error_page(&chrome(state, heading, None), heading, detail, next))
 }
 
-/// The text of a LAPIS problem response (for showing it on a page).
 /// Runs `f` over an organism's released rows (as the public sees them), or renders the reason
 /// it cannot as a page.
 async fn query<T: Send + 'static>(
@@ -189,7 +194,6 @@ fn count_cell(cell: &Cell) -> Option<u64> {
     }
 }
 
-/// `collectionDate` or `collection_date` → "Collection date".
 /// Each field's display name: the organism schema's, else [`label`]'s words.
 fn labels(state: &AppState, organism: &str) -> HashMap<String, String> {
     state
@@ -200,6 +204,8 @@ fn labels(state: &AppState, organism: &str) -> HashMap<String, String> {
         .unwrap_or_default()
 }
 
+/// A field's name in words: `collectionDate` or `collection_date` → "Collection date"; a few
+/// well-known fields get their usual names.
 fn label(field: &str) -> String {
     let mut out = String::new();
     for (i, c) in field.chars().enumerate() {
@@ -274,6 +280,7 @@ fn default_columns(index: &Index, primary_key: &str, lineage: Option<usize>) -> 
     out
 }
 
+/// The collection's primary key column (`accessionVersion` when the organism is not served).
 fn primary_key(state: &AppState, organism: &str) -> String {
     state
         .collections()
@@ -287,6 +294,7 @@ async fn dashboard_legal() -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], virion_portal::DASHBOARD_LEGAL).into_response()
 }
 
+/// The dashboard's bundled components (built from web/dashboard), cached for an hour.
 async fn dashboard_js() -> Response {
     let headers = [
         (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
@@ -341,6 +349,8 @@ async fn download(
     }
 }
 
+/// `GET /{organism}/dashboard?{filters}`: charts of the organism's data under the page's
+/// filters, drawn in the browser from the LAPIS routes.
 async fn dashboard(
     State(state): State<AppState>,
     Path(organism): Path<String>,
@@ -404,12 +414,15 @@ async fn dashboard(
     html_page(StatusCode::OK, virion_portal::dashboard::render(&chrome, &d))
 }
 
+/// `GET /api/docs`: the API document as a page.
 async fn api_docs(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let spec = crate::openapi_spec();
     let chrome = chrome_for(&state, &headers, "API", None).await;
     html_page(StatusCode::OK, virion_portal::api_docs::render(&chrome, &spec))
 }
 
+/// `GET /`: the only organism's home page, or each organism with its count of released
+/// genomes and a search box.
 async fn front(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let names = state.collections().names();
     if let [only] = names.as_slice() {
@@ -437,10 +450,13 @@ async fn front(State(state): State<AppState>, headers: HeaderMap) -> Response {
     html_page(StatusCode::OK, virion_portal::page(&chrome_for(&state, &headers, "Virion", None).await, body))
 }
 
+/// `GET /{organism}`: the organism's home page.
 async fn home(State(state): State<AppState>, Path(organism): Path<String>, headers: HeaderMap) -> Response {
     home_page(&state, &organism, &headers).await
 }
 
+/// An organism's home page: how many genomes are released, the most common lineages and
+/// countries, the latest releases, and the search box with examples.
 async fn home_page(state: &AppState, organism: &str, headers: &HeaderMap) -> Response {
     let key = primary_key(state, organism);
     let found = query(state, organism, move |parts, index, lineage, budget| {
@@ -517,10 +533,15 @@ fn organism_has_genes(state: &AppState, organism: &str) -> bool {
 
 /// What the search box's text means, as search parameters (or a record to open).
 enum Quick {
+    /// An accession or accession version: its record page.
     Record(String),
+    /// Search parameters (LAPIS filters).
     Filters(Vec<(String, String)>),
 }
 
+/// Reads the search box: an accession opens its record; an amino-acid mutation (`S:E484K`), a
+/// nucleotide mutation (`C241T`) or a lineage (`BA.2*`) becomes that filter; other text is
+/// looked for in the strain names, if the collection has them.
 fn interpret(state: &AppState, organism: &str, q: &str) -> Quick {
     let q = q.trim();
     let prefixes = accession_prefixes(state);
@@ -577,6 +598,7 @@ fn interpret(state: &AppState, organism: &str, q: &str) -> Quick {
     }
 }
 
+/// `text` as a regular expression that matches it literally.
 fn regex_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -597,6 +619,8 @@ struct Found {
     restricted: Vec<(String, u64)>,
 }
 
+/// `GET /{organism}/search?{filters}`: the matches as a table with facets; `q` (the search
+/// box) is first turned into filters, or into a record to open.
 async fn search(
     State(state): State<AppState>,
     Path(organism): Path<String>,
