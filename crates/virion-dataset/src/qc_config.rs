@@ -77,6 +77,8 @@ pub struct QcRulesConfigSnpClusters {
 #[serde(rename_all = "camelCase", default)]
 pub struct FrameShiftLocation {
     pub cds_name: String,
+    /// `codon` in the frame shifts of Nextclade's QC results (same range, other name).
+    #[serde(alias = "codon")]
     pub codon_range: AaRange,
 }
 
