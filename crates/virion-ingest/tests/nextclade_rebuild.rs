@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::BufRead;
 
+use virion_analyze::output::NextcladeResult;
 use virion_ingest::{SequenceLayout, rebuild};
 
 #[test]
@@ -21,12 +22,14 @@ fn rebuilt_genomes_equal_nextclade_aligned_fasta() {
                 .collect();
         let reader = virion_io::open_path(&dir.join("nextclade.ndjson.zst")).unwrap();
         for line in reader.lines() {
-            let record: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+            let line = line.unwrap();
+            let record: serde_json::Value = serde_json::from_str(&line).unwrap();
             let name = record["seqName"].as_str().unwrap().to_owned();
             if record.get("alignmentRange").is_none() {
                 continue; // Nextclade could not align it: no aligned sequence either
             }
-            let virion_ingest::Rebuilt { genome, peptides } = rebuild(&record, &name, &layout).unwrap();
+            let typed = NextcladeResult::from_json(&line).unwrap();
+            let virion_ingest::Rebuilt { genome, peptides } = rebuild(&typed, &name, &layout).unwrap();
             let expected = &aligned[&name];
             let (b, e) = (
                 record["alignmentRange"]["begin"].as_u64().unwrap() as usize,
