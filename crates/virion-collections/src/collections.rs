@@ -217,11 +217,19 @@ impl Source {
     }
 }
 
+/// How the hub turns stored records into rows; raised whenever rows built from the same
+/// records change (2: unknown codons in Virion's own records are X), so that older snapshots
+/// are rebuilt rather than served.
+const HUB_ROWS_VERSION: u32 = 2;
+
 /// The caller state a hub snapshot carries.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SnapshotState {
     kind: String,
+    /// [`HUB_ROWS_VERSION`] of the Virion that wrote it (absent: 1).
+    #[serde(default = "first_rows_version")]
+    rows_version: u32,
     info: CollectionInfo,
     data_version: i64,
     built_from: String,
@@ -229,6 +237,10 @@ struct SnapshotState {
     last_release: i64,
     /// Base64 of the visible rows' roaring bitmap.
     visible: String,
+}
+
+fn first_rows_version() -> u32 {
+    1
 }
 
 /// The snapshot state of an imported collection (written by `virion import`).
@@ -706,6 +718,10 @@ impl Collections {
                 tracing::info!(organism = %name, "snapshot is of another pipeline, terms or day; rebuilding");
                 return None;
             }
+            if state.rows_version != HUB_ROWS_VERSION {
+                tracing::info!(organism = %name, "snapshot rows were built by an older Virion; rebuilding");
+                return None;
+            }
             // Written by an older Virion whose rows had other columns.
             if index.schema() != schema {
                 tracing::info!(organism = %name, "snapshot has another column layout; rebuilding");
@@ -765,6 +781,7 @@ impl Collections {
             let hub = ix.hub.as_ref().ok_or("not a hub index")?;
             let state = SnapshotState {
                 kind: "hub".into(),
+                rows_version: HUB_ROWS_VERSION,
                 info: ix.info.clone(),
                 data_version: ix.data_version,
                 built_from: hub.built_from.clone(),

@@ -137,6 +137,7 @@ impl HubTree {
 /// A tree grown by [`HubTree::attach`], and where the nodes of the tree it grew from went.
 #[derive(Debug)]
 pub struct Grown {
+    /// The grown tree: the tree it grew from with the new genomes attached as leaves.
     pub tree: PhyloTree,
     /// For each node of the tree it grew from, its index in `tree` (for
     /// [`virion_index::Index::place_in_grown_tree`]).

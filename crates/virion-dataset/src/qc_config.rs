@@ -99,7 +99,8 @@ pub struct QcRulesConfigSnpClusters {
 pub struct FrameShiftLocation {
     /// The CDS name, as in the genome annotation.
     pub cds_name: String,
-    /// The codons where a frame shift is expected.
+    /// The codons where a frame shift is expected; Nextclade's QC results call it `codon`.
+    #[serde(alias = "codon")]
     pub codon_range: AaRange,
 }
 

@@ -105,6 +105,9 @@ pub enum FieldProblem {
     Compressed { problem: CompressedProblem },
     #[error("has neither sequence nor sequenceCompressed")]
     NoSequence,
+    /// Not the shape of the field in a Nextclade result (the reason as serde words it).
+    #[error("{reason}")]
+    NotNextclade { reason: String },
 }
 
 fn offset_note(offset: Option<u32>) -> String {

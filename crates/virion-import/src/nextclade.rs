@@ -32,7 +32,7 @@
 //! The hub's names are reused so that an index built from a Nextclade run and one built from
 //! the hub's released data have the same columns; the rest are Loculus's.
 
-use serde_json::Value as Json;
+use virion_analyze::output::{NextcladeResult, NextcladeResultError};
 use virion_index::Value;
 use virion_ingest::hub::{CLADE, COVERAGE, LINEAGE, QC_STATUS};
 use virion_ingest::{SequenceLayout, rebuild};
@@ -44,27 +44,51 @@ use crate::schema::{ImportSchema, MetadataField, MetadataKind};
 
 pub const SEQ_NAME: &str = "seqName";
 
-/// Column name, type, per-value index, and the path of the value in a Nextclade result.
-const COLUMNS: &[(&str, MetadataKind, bool, &[&str])] = &[
-    (SEQ_NAME, MetadataKind::String, false, &["seqName"]),
-    (CLADE, MetadataKind::String, true, &["clade"]),
-    (LINEAGE, MetadataKind::String, true, &["customNodeAttributes", "Nextclade_pango"]),
-    (QC_STATUS, MetadataKind::String, true, &["qc", "overallStatus"]),
-    ("qcOverallScore", MetadataKind::Float, false, &["qc", "overallScore"]),
-    (COVERAGE, MetadataKind::Float, false, &["coverage"]),
-    ("length", MetadataKind::Int32, false, &["lenUnaligned"]),
-    ("totalSnps", MetadataKind::Int32, false, &["totalSubstitutions"]),
-    ("totalDeletedNucs", MetadataKind::Int32, false, &["totalDeletions"]),
-    ("totalInsertedNucs", MetadataKind::Int32, false, &["totalInsertions"]),
-    ("totalFrameShifts", MetadataKind::Int32, false, &["totalFrameShifts"]),
-    ("totalAmbiguousNucs", MetadataKind::Int32, false, &["totalNonACGTNs"]),
-    ("totalUnknownNucs", MetadataKind::Int32, false, &["totalMissing"]),
+/// Column name, type and per-value index; [`metadata`] reads the values in this order.
+const COLUMNS: [(&str, MetadataKind, bool); 13] = [
+    (SEQ_NAME, MetadataKind::String, false),
+    (CLADE, MetadataKind::String, true),
+    (LINEAGE, MetadataKind::String, true),
+    (QC_STATUS, MetadataKind::String, true),
+    ("qcOverallScore", MetadataKind::Float, false),
+    (COVERAGE, MetadataKind::Float, false),
+    ("length", MetadataKind::Int32, false),
+    ("totalSnps", MetadataKind::Int32, false),
+    ("totalDeletedNucs", MetadataKind::Int32, false),
+    ("totalInsertedNucs", MetadataKind::Int32, false),
+    ("totalFrameShifts", MetadataKind::Int32, false),
+    ("totalAmbiguousNucs", MetadataKind::Int32, false),
+    ("totalUnknownNucs", MetadataKind::Int32, false),
 ];
+
+/// The values of [`COLUMNS`] in a Nextclade result (see the table above); absent is null.
+fn metadata(r: &NextcladeResult) -> [Value; COLUMNS.len()] {
+    let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
+    let float = |x: Option<f64>| x.map_or(Value::Null, Value::Float);
+    let int = |n: Option<i64>| n.map_or(Value::Null, Value::Int);
+    let qc = r.qc.as_ref();
+    [
+        text(r.seq_name.as_deref()),
+        text(r.clade.as_deref()),
+        text(r.custom_node_attributes.get("Nextclade_pango").map(String::as_str)),
+        text(qc.map(|q| q.overall_status.as_str())),
+        // A score written as null (not a finite number) reads as NaN: null here, as written.
+        float(qc.map(|q| q.overall_score).filter(|s| !s.is_nan())),
+        float(r.coverage),
+        int(r.len_unaligned),
+        int(r.total_substitutions),
+        int(r.total_deletions),
+        int(r.total_insertions),
+        int(r.total_frame_shifts),
+        int(r.total_non_acgtns),
+        int(r.total_missing),
+    ]
+}
 
 pub(crate) fn metadata_fields() -> Vec<MetadataField> {
     COLUMNS
         .iter()
-        .map(|&(name, kind, indexed, _)| MetadataField {
+        .map(|&(name, kind, indexed)| MetadataField {
             name: name.to_owned(),
             kind,
             indexed,
@@ -82,26 +106,30 @@ pub(crate) fn parse(
     unknown: &mut UnknownCounter,
 ) -> Result<ImportRecord, LineProblem> {
     crate::json::expect_object(line)?;
-    // The rebuild reads the whole result, so here the line is parsed into a tree.
-    let result: Json = serde_json::from_str(line).map_err(LineProblem::Json)?;
-    let mut record = ImportRecord::empty(schema, line_no);
-    for (i, &(name, kind, _, path)) in COLUMNS.iter().enumerate() {
-        record.metadata[i] =
-            value_at(&result, path, kind).map_err(|p| LineProblem::field(path.join("."), p))?;
-        if name == SEQ_NAME && record.metadata[i] == Value::Null {
-            return Err(LineProblem::NullPrimaryKey { field: SEQ_NAME.to_owned() });
+    let result = NextcladeResult::from_json(line).map_err(|e| match e {
+        NextcladeResultError::Json(e) => LineProblem::Json(e),
+        NextcladeResultError::Field { ref field, .. } => {
+            LineProblem::field(field.clone(), FieldProblem::NotNextclade { reason: e.reason() })
         }
+    })?;
+    let Some(name) = result.seq_name.as_deref() else {
+        return Err(LineProblem::NullPrimaryKey { field: SEQ_NAME.to_owned() });
+    };
+    let mut record = ImportRecord::empty(schema, line_no);
+    for (slot, value) in record.metadata.iter_mut().zip(metadata(&result)) {
+        *slot = value;
     }
-    if result.get("alignmentRange").is_none() {
+    if result.alignment_range.is_none() {
         return Ok(record);
     }
-    let name = result["seqName"].as_str().unwrap_or_default();
     let rebuilt = rebuild(&result, name, layout)?;
     let reference_len = layout.reference.len();
     record.aligned_nucleotides[0] = Some(rebuilt.genome);
-    for ins in result.get("insertions").and_then(Json::as_array).into_iter().flatten() {
+    for ins in &result.insertions {
+        let symbols: String = ins.ins.iter().map(|n| n.to_char()).collect();
         record.nucleotide_insertions[0].push(insertion(
-            ins,
+            ins.pos,
+            &symbols,
             Alphabet::Nucleotide,
             reference_len,
             "insertions",
@@ -110,23 +138,16 @@ pub(crate) fn parse(
     for (slot, peptide) in record.aligned_amino_acids.iter_mut().zip(rebuilt.peptides) {
         *slot = peptide;
     }
-    for ins in result.get("aaInsertions").and_then(Json::as_array).into_iter().flatten() {
-        // Nextclade 3 writes `cds`; `cdsName` is the name its other aa lists use.
-        let cds = ins.get("cds").or_else(|| ins.get("cdsName")).and_then(Json::as_str);
-        let Some(cds) = cds else {
-            return Err(LineProblem::field(
-                "aaInsertions",
-                FieldProblem::WrongType { value: ins.to_string(), expected: "an insertion {cds, pos, ins}" },
-            ));
-        };
-        let Some(g) = schema.gene_index(cds) else {
-            unknown.saw(&format!("aaInsertions.{cds}"), line_no);
+    for ins in &result.aa_insertions {
+        let Some(g) = schema.gene_index(&ins.cds) else {
+            unknown.saw(&format!("aaInsertions.{}", ins.cds), line_no);
             continue;
         };
         if record.aligned_amino_acids[g].is_none() {
             continue; // the CDS could not be translated: no peptide to sit in
         }
-        let ins = insertion(ins, Alphabet::AminoAcid, schema.genes[g].1.len(), "aaInsertions")?;
+        let symbols: String = ins.ins.iter().map(|a| a.to_char()).collect();
+        let ins = insertion(ins.pos, &symbols, Alphabet::AminoAcid, schema.genes[g].1.len(), "aaInsertions")?;
         record.amino_acid_insertions[g].push(ins);
     }
     Ok(record)
@@ -134,17 +155,12 @@ pub(crate) fn parse(
 
 /// One `{pos, ins}` as LAPIS's `pos + 1 : ins`.
 fn insertion(
-    v: &Json,
+    pos: i64,
+    symbols: &str,
     alphabet: Alphabet,
     reference_len: usize,
     field: &str,
 ) -> Result<Insertion, LineProblem> {
-    let pos = v.get("pos").and_then(Json::as_i64);
-    let symbols = v.get("ins").and_then(Json::as_str);
-    let (Some(pos), Some(symbols)) = (pos, symbols) else {
-        let problem = FieldProblem::WrongType { value: v.to_string(), expected: "an insertion {pos, ins}" };
-        return Err(LineProblem::field(field, problem));
-    };
     let bad = |problem| {
         LineProblem::field(field, FieldProblem::Insertion { text: format!("{pos}:{symbols}"), problem })
     };
@@ -152,26 +168,4 @@ fn insertion(
         return Err(bad(crate::error::InsertionProblem::Position(pos.to_string())));
     };
     crate::alphabet::checked_insertion(position, symbols, alphabet, reference_len).map_err(bad)
-}
-
-/// The value at `path`, typed; missing or null is null.
-fn value_at(result: &Json, path: &[&str], kind: MetadataKind) -> Result<Value, FieldProblem> {
-    let mut v = result;
-    for key in path {
-        match v.get(key) {
-            Some(next) => v = next,
-            None => return Ok(Value::Null),
-        }
-    }
-    let wrong = |expected| FieldProblem::WrongType { value: v.to_string(), expected };
-    Ok(match (kind, v) {
-        (_, Json::Null) => Value::Null,
-        (MetadataKind::String, Json::String(s)) => Value::String(s.clone()),
-        (MetadataKind::Float, Json::Number(n)) => Value::Float(n.as_f64().ok_or_else(|| wrong("a number"))?),
-        (MetadataKind::Int32 | MetadataKind::Int64, Json::Number(n)) => {
-            Value::Int(n.as_i64().ok_or_else(|| wrong("a whole number"))?)
-        }
-        (MetadataKind::String, _) => return Err(wrong("a string")),
-        _ => return Err(wrong("a number")),
-    })
 }

@@ -299,3 +299,43 @@ fn a_missing_file_or_an_unknown_compression() {
     );
     assert_eq!(e.line(), None);
 }
+
+/// A Nextclade result is read as one typed record: a field of the wrong shape is named by its
+/// path in the record, a change outside the reference by the record's name.
+#[test]
+fn nextclade_results_of_the_wrong_shape() {
+    let layout = virion_ingest::SequenceLayout {
+        segment_name: "main".into(),
+        reference: b"ACGTACGTAC".to_vec(),
+        genes: vec![],
+    };
+    let importer = Importer::nextclade(layout);
+    let good = json!({"seqName": "a", "alignmentRange": {"begin": 0, "end": 10},
+        "substitutions": [{"pos": 1, "refNuc": "C", "qryNuc": "T"}], "insertions": [{"pos": 4, "ins": "GG"}]});
+    let error = |edit: fn(&mut Json)| {
+        let mut bad = good.clone();
+        bad["seqName"] = json!("b");
+        edit(&mut bad);
+        first_error(&importer, &format!("{good}\n{bad}\n"))
+    };
+    expect(
+        error(|l| l["insertions"][0]["pos"] = json!("4")),
+        r#"field "insertions[0].pos": invalid type: string "4", expected i64"#,
+    );
+    expect(
+        error(|l| l["substitutions"][0]["qryNuc"] = json!("J")),
+        r#"field "substitutions[0].qryNuc": unknown variant `J`, expected one of `A`, `C`, `G`, `T`, `R`, `Y`, `S`, `W`, `K`, `M`, `B`, `D`, `H`, `V`, `N`, `-`"#,
+    );
+    expect(
+        error(|l| l["seqName"] = json!(null)),
+        r#"field "seqName" is null, but it is the primary key and every record needs one"#,
+    );
+    expect(
+        error(|l| l["substitutions"][0]["pos"] = json!(10)),
+        "record b: field substitutions: range outside the reference",
+    );
+    expect(
+        error(|l| l["insertions"][0]["pos"] = json!(10)),
+        r#"field "insertions": insertion "10:GG": position 11 lies beyond the reference's end (10)"#,
+    );
+}

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use serde_json::Value as Json;
+use virion_analyze::output::NextcladeResult;
 use virion_index::{ColumnType, RowInput, Schema, SeqInput, Value};
 use virion_schema::{FieldType, OrganismConfig};
 
@@ -119,10 +120,21 @@ impl HubSchema {
         values.push(processed.get(COVERAGE).and_then(Json::as_f64).map_or(Value::Null, Value::Float));
         values.push(Value::String(if restricted_until.is_some() { "RESTRICTED" } else { "OPEN" }.to_owned()));
         values.push(restricted_until.map_or(Value::Null, Value::Date));
-        let nextclade = processed.get("nextclade");
-        let placement = nextclade.and_then(Placement::of_record);
-        let row = match nextclade {
-            Some(record) if record.get("alignmentRange").is_some() => {
+        // Null when the worker could not write the record: as good as none.
+        let nextclade = match processed.get("nextclade") {
+            None | Some(Json::Null) => None,
+            Some(v) => Some(NextcladeResult::from_value(v).map_err(|e| IngestError::Field {
+                record: name.clone(),
+                field: match e.field() {
+                    Some(".") | None => "nextclade".to_owned(),
+                    Some(path) => format!("nextclade.{path}"),
+                },
+                reason: e.reason(),
+            })?),
+        };
+        let placement = nextclade.as_ref().and_then(Placement::of_record);
+        let row = match &nextclade {
+            Some(record) if record.alignment_range.is_some() => {
                 let rebuilt = rebuild(record, &name, layout)?;
                 let (nucleotide, amino_acid) = crate::insertions(record, layout);
                 RowInput {
@@ -157,12 +169,9 @@ pub struct Placement {
 impl Placement {
     /// From a Nextclade NDJSON record (`nearestNodeName`, `divergence`); `None` when it was not
     /// placed.
-    pub fn of_record(record: &Json) -> Option<Placement> {
-        let nearest_node = record.get("nearestNodeName").and_then(Json::as_str).filter(|n| !n.is_empty())?;
-        Some(Placement {
-            nearest_node: nearest_node.to_owned(),
-            divergence: record.get("divergence").and_then(Json::as_f64),
-        })
+    pub fn of_record(record: &NextcladeResult) -> Option<Placement> {
+        let nearest_node = record.nearest_node_name.as_deref().filter(|n| !n.is_empty())?;
+        Some(Placement { nearest_node: nearest_node.to_owned(), divergence: record.divergence })
     }
 }
 

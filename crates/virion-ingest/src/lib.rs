@@ -12,8 +12,9 @@
 
 pub mod hub;
 
-use serde_json::Value as Json;
 use virion_analyze::Dataset;
+use virion_analyze::output::NextcladeResult;
+use virion_core::{Aa, AaRange, Nuc, NucRange};
 use virion_index::Insertion;
 use virion_translate::{CdsLayout, Strand};
 
@@ -76,21 +77,9 @@ fn codon_extents(layout: &CdsLayout, codons: usize) -> Vec<(u32, u32)> {
         .collect()
 }
 
-fn field<'a>(record: &'a Json, name: &str, key: &str) -> Result<&'a Json, IngestError> {
-    record.get(key).ok_or_else(|| IngestError::Field {
-        record: name.to_owned(),
-        field: key.to_owned(),
-        reason: "missing".into(),
-    })
-}
-
-fn range_of(v: &Json) -> Option<(usize, usize)> {
-    let r = v.get("range").unwrap_or(v);
-    Some((r.get("begin")?.as_u64()? as usize, r.get("end")?.as_u64()? as usize))
-}
-
-fn letter(v: &Json, key: &str) -> Option<u8> {
-    v.get(key)?.as_str()?.bytes().next()
+/// A range on the reference as `(begin, end)` indices (`None`: a negative bound).
+fn span(r: NucRange) -> Option<(usize, usize)> {
+    Some((usize::try_from(r.begin.0).ok()?, usize::try_from(r.end.0).ok()?))
 }
 
 /// One record's aligned genome and peptides (in the layout's gene order; `None` for a CDS
@@ -105,77 +94,72 @@ pub struct Rebuilt {
 /// 0-based reference position after which the letters sit (-1: before the first), LAPIS's
 /// `ins_214:…` is 1-based, so LAPIS position = `pos + 1` (Nextclade's own TSV writes the same).
 /// Amino-acid insertions are listed per gene in the layout's order.
-pub fn insertions(record: &Json, layout: &SequenceLayout) -> (Vec<Insertion>, Vec<Vec<Insertion>>) {
-    let one = |v: &Json| -> Option<(u32, String)> {
-        let pos = v.get("pos")?.as_i64()?;
-        let ins = v.get("ins")?.as_str()?;
-        (pos >= -1 && !ins.is_empty()).then(|| ((pos + 1) as u32, ins.to_ascii_uppercase()))
+pub fn insertions(
+    record: &NextcladeResult,
+    layout: &SequenceLayout,
+) -> (Vec<Insertion>, Vec<Vec<Insertion>>) {
+    let one = |pos: i64, symbols: String| {
+        (pos >= -1 && !symbols.is_empty()).then(|| Insertion { position: (pos + 1) as u32, symbols })
     };
     let nucleotide = record
-        .get("insertions")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(one)
-        .map(|(position, symbols)| Insertion { position, symbols })
+        .insertions
+        .iter()
+        .filter_map(|i| one(i.pos, i.ins.iter().map(|n| n.to_char()).collect()))
         .collect();
     let mut amino_acid = vec![Vec::new(); layout.genes.len()];
-    for v in record.get("aaInsertions").and_then(Json::as_array).into_iter().flatten() {
-        let cds = v.get("cds").or_else(|| v.get("cdsName")).and_then(Json::as_str);
-        let gene = cds.and_then(|c| layout.genes.iter().position(|g| g.name == c));
-        if let (Some(g), Some((position, symbols))) = (gene, one(v)) {
-            amino_acid[g].push(Insertion { position, symbols });
+    for i in &record.aa_insertions {
+        let gene = layout.genes.iter().position(|g| g.name == i.cds);
+        if let (Some(g), Some(ins)) = (gene, one(i.pos, i.ins.iter().map(|a| a.to_char()).collect())) {
+            amino_acid[g].push(ins);
         }
     }
     (nucleotide, amino_acid)
 }
 
 /// Rebuilds the aligned genome and peptides of one Nextclade record.
-pub fn rebuild(record: &Json, name: &str, layout: &SequenceLayout) -> Result<Rebuilt, IngestError> {
+pub fn rebuild(
+    record: &NextcladeResult,
+    name: &str,
+    layout: &SequenceLayout,
+) -> Result<Rebuilt, IngestError> {
     let bad = |field: &str, reason: &str| IngestError::Field {
         record: name.to_owned(),
         field: field.to_owned(),
         reason: reason.to_owned(),
     };
     let len = layout.reference.len();
-    let (begin, end) = range_of(field(record, name, "alignmentRange")?)
-        .ok_or_else(|| bad("alignmentRange", "no begin/end"))?;
+    let range = record.alignment_range.ok_or_else(|| bad("alignmentRange", "missing"))?;
+    let (begin, end) = span(range).ok_or_else(|| bad("alignmentRange", "outside the reference"))?;
     if begin > end || end > len {
         return Err(bad("alignmentRange", "outside the reference"));
     }
     let mut seq = layout.reference.clone();
     seq[..begin].fill(b'N');
     seq[end..].fill(b'N');
-    let mut put = |range: (usize, usize), ch: u8, what: &str| -> Result<(), IngestError> {
-        if range.0 > range.1 || range.1 > len {
-            return Err(bad(what, "range outside the reference"));
+    let mut put = |range: NucRange, ch: Nuc, what: &str| -> Result<(), IngestError> {
+        match span(range) {
+            Some((b, e)) if b <= e && e <= len => {
+                seq[b..e].fill(ch.to_byte());
+                Ok(())
+            }
+            _ => Err(bad(what, "range outside the reference")),
         }
-        seq[range.0..range.1].fill(ch);
-        Ok(())
     };
-    for s in field(record, name, "substitutions")?.as_array().into_iter().flatten() {
-        let pos = s.get("pos").and_then(Json::as_u64).ok_or_else(|| bad("substitutions", "no pos"))? as usize;
-        let to = letter(s, "qryNuc").ok_or_else(|| bad("substitutions", "no qryNuc"))?;
-        put((pos, pos + 1), to, "substitutions")?;
+    for s in &record.substitutions {
+        put(NucRange::new(s.pos, s.pos + 1), s.qry_nuc, "substitutions")?;
     }
-    for d in field(record, name, "deletions")?.as_array().into_iter().flatten() {
-        put(range_of(d).ok_or_else(|| bad("deletions", "no range"))?, b'-', "deletions")?;
+    for d in &record.deletions {
+        put(d.range, Nuc::Gap, "deletions")?;
     }
-    for key in ["missing", "nonACGTNs"] {
-        for m in field(record, name, key)?.as_array().into_iter().flatten() {
-            let ch = letter(m, "character").unwrap_or(b'N');
-            put(range_of(m).ok_or_else(|| bad(key, "no range"))?, ch, key)?;
+    for (key, list) in [("missing", &record.missing), ("nonACGTNs", &record.non_acgtns)] {
+        for m in list {
+            put(m.range, m.symbol, key)?;
         }
     }
 
-    let missing_cdses: Vec<&str> = record
-        .get("missingCdses")
-        .and_then(Json::as_array)
-        .map(|a| a.iter().filter_map(Json::as_str).collect())
-        .unwrap_or_default();
     let mut peptides: Vec<Option<Vec<u8>>> = Vec::with_capacity(layout.genes.len());
     for gene in &layout.genes {
-        if missing_cdses.contains(&gene.name.as_str()) {
+        if record.missing_cdses.contains(&gene.name) {
             peptides.push(None);
             continue;
         }
@@ -188,38 +172,29 @@ pub fn rebuild(record: &Json, name: &str, layout: &SequenceLayout) -> Result<Reb
         peptides.push(Some(p));
     }
     let gene_index = |cds: &str| layout.genes.iter().position(|g| g.name == cds);
-    let mut set = |cds: &str, range: (usize, usize), ch: Option<u8>, what: &str| -> Result<(), IngestError> {
+    let mut set = |cds: &str, range: AaRange, ch: Aa, what: &str| -> Result<(), IngestError> {
         let Some(g) = gene_index(cds) else { return Ok(()) };
         let Some(p) = peptides[g].as_mut() else { return Ok(()) };
-        if range.0 > range.1 || range.1 > p.len() {
-            return Err(bad(what, "range outside the peptide"));
+        let b = usize::try_from(range.begin.0).ok();
+        let e = usize::try_from(range.end.0).ok();
+        match (b, e) {
+            (Some(b), Some(e)) if b <= e && e <= p.len() => {
+                p[b..e].fill(ch.to_byte());
+                Ok(())
+            }
+            _ => Err(bad(what, "range outside the peptide")),
         }
-        p[range.0..range.1].fill(ch.unwrap_or(b'X'));
-        Ok(())
     };
-    for key in ["aaSubstitutions", "aaDeletions"] {
-        for s in field(record, name, key)?.as_array().into_iter().flatten() {
-            let cds = s.get("cdsName").and_then(Json::as_str).ok_or_else(|| bad(key, "no cdsName"))?;
-            let pos = s.get("pos").and_then(Json::as_u64).ok_or_else(|| bad(key, "no pos"))? as usize;
-            // Nextclade writes no qryAa for a deletion.
-            let to = match key {
-                "aaDeletions" => letter(s, "qryAa").unwrap_or(b'-'),
-                _ => letter(s, "qryAa").ok_or_else(|| bad(key, "no qryAa"))?,
-            };
-            set(cds, (pos, pos + 1), Some(to), key)?;
+    for (key, list) in [("aaSubstitutions", &record.aa_substitutions), ("aaDeletions", &record.aa_deletions)]
+    {
+        for s in list {
+            set(&s.cds, AaRange::new(s.pos, s.pos + 1), s.qry_aa, key)?;
         }
     }
-    for u in field(record, name, "unknownAaRanges")?.as_array().into_iter().flatten() {
-        let cds =
-            u.get("cdsName").and_then(Json::as_str).ok_or_else(|| bad("unknownAaRanges", "no cdsName"))?;
-        for r in u.get("ranges").and_then(Json::as_array).into_iter().flatten() {
-            set(
-                cds,
-                range_of(r).ok_or_else(|| bad("unknownAaRanges", "no range"))?,
-                None,
-                "unknownAaRanges",
-            )?;
-        }
+    // Both forms: Nextclade's grouped `ranges` and the one-`range` entries Virion's own writer
+    // produces (the hub's records), so codons translated from N are X, as in Nextclade's peptides.
+    for unknown in record.unknown_aa_cds_ranges() {
+        set(&unknown.cds, unknown.range, Aa::X, "unknownAaRanges")?;
     }
     Ok(Rebuilt { genome: seq, peptides })
 }

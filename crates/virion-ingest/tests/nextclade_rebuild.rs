@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::BufRead;
 
+use virion_analyze::output::NextcladeResult;
 use virion_ingest::{SequenceLayout, rebuild};
 
 #[test]
@@ -21,12 +22,14 @@ fn rebuilt_genomes_equal_nextclade_aligned_fasta() {
                 .collect();
         let reader = virion_io::open_path(&dir.join("nextclade.ndjson.zst")).unwrap();
         for line in reader.lines() {
-            let record: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+            let line = line.unwrap();
+            let record: serde_json::Value = serde_json::from_str(&line).unwrap();
             let name = record["seqName"].as_str().unwrap().to_owned();
             if record.get("alignmentRange").is_none() {
                 continue; // Nextclade could not align it: no aligned sequence either
             }
-            let virion_ingest::Rebuilt { genome, peptides } = rebuild(&record, &name, &layout).unwrap();
+            let typed = NextcladeResult::from_json(&line).unwrap();
+            let virion_ingest::Rebuilt { genome, peptides } = rebuild(&typed, &name, &layout).unwrap();
             let expected = &aligned[&name];
             let (b, e) = (
                 record["alignmentRange"]["begin"].as_u64().unwrap() as usize,
@@ -48,4 +51,53 @@ fn rebuilt_genomes_equal_nextclade_aligned_fasta() {
     }
     assert!(checked > 400, "{checked} genomes compared");
     eprintln!("{checked} genomes rebuilt identical to Nextclade's aligned FASTA");
+}
+
+/// Codons Nextclade could not read (`unknownAaRanges`) are X in the rebuilt peptides whichever
+/// form the record lists them in: Nextclade's (one entry per CDS with its `ranges`) or Virion's
+/// writer's, which the hub stores (one entry per range).
+#[test]
+fn unknown_codons_are_x_in_either_form() {
+    let Some(shared) = virion_testdata::shared_data() else { return };
+    let ds = virion_analyze::Dataset::load(&shared.join("nextclade/sars-cov-2")).unwrap();
+    let layout = SequenceLayout::from_dataset(&ds);
+    let dir = shared.join("nextclade-out/ncov-open-example");
+    let reader = virion_io::open_path(&dir.join("nextclade.ndjson.zst")).unwrap();
+    let mut compared = 0;
+    for line in reader.lines() {
+        let mut record: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let Some(grouped) = record["unknownAaRanges"].as_array().filter(|u| !u.is_empty()).cloned() else {
+            continue;
+        };
+        let name = record["seqName"].as_str().unwrap().to_owned();
+        let nextclade = rebuild(&NextcladeResult::from_value(&record).unwrap(), &name, &layout).unwrap();
+        let mut x = 0;
+        for u in &grouped {
+            let g = layout.genes.iter().position(|g| g.name == u["cdsName"]).unwrap();
+            for r in u["ranges"].as_array().unwrap() {
+                let r = &r["range"];
+                let (b, e) = (r["begin"].as_u64().unwrap() as usize, r["end"].as_u64().unwrap() as usize);
+                let peptide = nextclade.peptides[g].as_ref().unwrap();
+                assert!(peptide[b..e].iter().all(|&a| a == b'X'), "{name} {}", u["cdsName"]);
+                x += e - b;
+            }
+        }
+        assert!(x > 0, "{name}");
+        let one_per_range: Vec<serde_json::Value> = grouped
+            .iter()
+            .flat_map(|u| {
+                let cds = u["cdsName"].clone();
+                u["ranges"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(move |r| serde_json::json!({"cdsName": cds, "range": r["range"]}))
+            })
+            .collect();
+        record["unknownAaRanges"] = serde_json::Value::Array(one_per_range);
+        let virion = rebuild(&NextcladeResult::from_value(&record).unwrap(), &name, &layout).unwrap();
+        assert_eq!(virion.peptides, nextclade.peptides, "{name}");
+        compared += 1;
+    }
+    assert!(compared > 10, "{compared} records with unknown codons");
 }

@@ -1,8 +1,10 @@
 //! Writers for `virion process`'s outputs: nextclade.tsv-compatible table, NDJSON, aligned FASTA
 //! and one peptide FASTA per CDS. Each writes rows as results arrive (already in input order).
+//! [`NextcladeResult`] reads an NDJSON record back, Nextclade's own or ours.
 
 pub mod format;
 pub mod ndjson;
+pub mod nextclade_result;
 pub mod tsv;
 
 use std::fs::File;
@@ -13,6 +15,7 @@ use crate::analysis::{Analysis, AnalyzeError};
 use crate::dataset::Dataset;
 
 pub use ndjson::NdjsonRecord;
+pub use nextclade_result::{NextcladeResult, NextcladeResultError};
 pub use tsv::TsvWriter;
 
 /// Which outputs to write, and where.

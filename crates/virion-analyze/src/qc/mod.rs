@@ -6,14 +6,14 @@
 
 mod rules;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use virion_core::NucRefPos;
 pub use virion_dataset::{FrameShiftLocation, StopCodonLocation};
 
 pub use rules::*;
 
 /// The status Nextclade derives from a score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum QcStatus {
     #[default]
@@ -60,8 +60,9 @@ pub struct QcInput<'a> {
     pub peptides: &'a [(&'a str, &'a [virion_core::Aa])],
 }
 
-/// All rule results plus the overall verdict; disabled rules are `None`.
-#[derive(Debug, Clone, Default, Serialize)]
+/// All rule results plus the overall verdict; disabled rules are `None`. Also read back from
+/// NDJSON records (Nextclade's and Virion's), see [`crate::output::NextcladeResult`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QcResult {
     pub missing_data: Option<MissingDataResult>,
@@ -70,8 +71,15 @@ pub struct QcResult {
     pub snp_clusters: Option<SnpClustersResult>,
     pub frame_shifts: Option<FrameShiftsResult>,
     pub stop_codons: Option<StopCodonsResult>,
+    #[serde(deserialize_with = "f64_or_nan")]
     pub overall_score: f64,
     pub overall_status: QcStatus,
+}
+
+/// serde_json writes a score that is not a finite number as `null`; read back, it is NaN (a
+/// record holding one still reads).
+fn f64_or_nan<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// Runs every enabled rule of `config` on `input`.

@@ -1,6 +1,6 @@
 //! The six QC rules. Each returns `None` when the dataset disables it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use virion_dataset::{
     QcRulesConfigFrameShifts, QcRulesConfigMissingData, QcRulesConfigMixedSites,
     QcRulesConfigPrivateMutations, QcRulesConfigSnpClusters, QcRulesConfigStopCodons,
@@ -8,12 +8,14 @@ use virion_dataset::{
 
 use super::{FrameShiftLocation, QcInput, QcStatus, StopCodonLocation};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MissingDataResult {
+    #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
     pub status: QcStatus,
     pub total_missing: usize,
+    #[serde(deserialize_with = "super::f64_or_nan")]
     pub missing_data_threshold: f64,
 }
 
@@ -30,9 +32,10 @@ pub fn missing_data(input: &QcInput<'_>, c: &QcRulesConfigMissingData) -> Option
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MixedSitesResult {
+    #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
     pub status: QcStatus,
     pub total_mixed_sites: usize,
@@ -52,17 +55,21 @@ pub fn mixed_sites(input: &QcInput<'_>, c: &QcRulesConfigMixedSites) -> Option<M
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PrivateMutationsResult {
+    #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
     pub status: QcStatus,
     pub num_reversion_substitutions: usize,
     pub num_labeled_substitutions: usize,
     pub num_unlabeled_substitutions: usize,
     pub total_deletion_ranges: usize,
+    #[serde(deserialize_with = "super::f64_or_nan")]
     pub weighted_total: f64,
+    #[serde(deserialize_with = "super::f64_or_nan")]
     pub excess: f64,
+    #[serde(deserialize_with = "super::f64_or_nan")]
     pub cutoff: f64,
 }
 
@@ -108,7 +115,7 @@ fn count_runs(positions: impl Iterator<Item = i64>) -> usize {
     runs
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusteredSnp {
     pub start: usize,
@@ -116,8 +123,9 @@ pub struct ClusteredSnp {
     pub number_of_snps: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnpClustersResult {
+    #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
     pub status: QcStatus,
     #[serde(rename = "totalSNPs")]
@@ -166,9 +174,10 @@ fn find_clusters(positions: &[i64], window: i64, cut_off: usize) -> Vec<Clustere
         .collect()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FrameShiftsResult {
+    #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
     pub status: QcStatus,
     pub frame_shifts: Vec<FrameShiftLocation>,
@@ -197,9 +206,10 @@ pub fn frame_shifts(input: &QcInput<'_>, c: &QcRulesConfigFrameShifts) -> Option
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StopCodonsResult {
+    #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
     pub status: QcStatus,
     pub stop_codons: Vec<StopCodonLocation>,

@@ -11,6 +11,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde_json::Value as Json;
+use virion_analyze::output::NextcladeResult;
+use virion_analyze::qc::{QcResult, QcStatus};
 use virion_collections::CollectionError;
 use virion_collections::count;
 use virion_index::{ColumnType, Index};
@@ -948,11 +950,8 @@ fn record_view(
 ) -> Record {
     let processed: Json =
         rec.processed.as_ref().and_then(|p| serde_json::from_str(&p.processed_json).ok()).unwrap_or_default();
-    let nc = &processed["nextclade"];
-    let list = |key: &str| nc[key].as_array().cloned().unwrap_or_default();
-    let pos = |v: &Json, key: &str| v[key].as_i64().map_or(String::new(), |p| (p + 1).to_string());
-    let s = |v: &Json, key: &str| v[key].as_str().unwrap_or_default().to_owned();
-    let cds = |v: &Json| v["cdsName"].as_str().or(v["cds"].as_str()).unwrap_or_default().to_owned();
+    // A record that does not read (none stored, or not a result) shows no Nextclade part.
+    let nc = NextcladeResult::from_value(&processed["nextclade"]).unwrap_or_default();
     let metadata = metadata_of(rec);
     let changes = previous.map_or_else(Vec::new, |p| {
         let before: HashMap<String, String> = metadata_of(p).into_iter().collect();
@@ -964,27 +963,7 @@ fn record_view(
             })
             .collect()
     });
-    let qc = &nc["qc"];
-    let qc_rules =
-        ["missingData", "mixedSites", "privateMutations", "snpClusters", "frameShifts", "stopCodons"]
-            .iter()
-            .filter_map(|rule| {
-                let r = qc.get(*rule)?;
-                let detail = r
-                    .as_object()
-                    .map(|o| {
-                        o.iter()
-                            .filter(|(k, v)| {
-                                !matches!(k.as_str(), "score" | "status") && (v.is_number() || v.is_string())
-                            })
-                            .map(|(k, v)| format!("{k}: {}", text(v)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default();
-                Some(QcRule { name: label(rule), status: s(r, "status"), score: r["score"].as_f64(), detail })
-            })
-            .collect();
+    let qc_rules = nc.qc.as_ref().map(qc_rules).unwrap_or_default();
     Record {
         organism: organism.to_owned(),
         display_name: display_name.to_owned(),
@@ -1007,35 +986,33 @@ fn record_view(
         lineage: processed["lineage"].as_str().map(str::to_owned),
         coverage: processed["coverage"].as_f64(),
         qc_status: processed["qcOverallStatus"].as_str().map(str::to_owned),
-        qc_score: qc["overallScore"].as_f64(),
+        // Not a finite number: written as null, read as NaN; no score to show.
+        qc_score: nc.qc.as_ref().map(|q| q.overall_score).filter(|s| !s.is_nan()),
         qc_rules,
-        nucleotide_substitutions: list("substitutions")
+        // `C241T`, `S:L455S`: 1-based positions, as nextclade.tsv and LAPIS write them.
+        nucleotide_substitutions: nc.substitutions.iter().map(ToString::to_string).collect(),
+        nucleotide_deletions: nc
+            .deletions
             .iter()
-            .map(|v| format!("{}{}{}", s(v, "refNuc"), pos(v, "pos"), s(v, "qryNuc")))
-            .collect(),
-        nucleotide_deletions: list("deletions")
-            .iter()
-            .map(|v| {
-                let (b, e) =
-                    (v["range"]["begin"].as_i64().unwrap_or(0), v["range"]["end"].as_i64().unwrap_or(0));
+            .map(|d| {
+                let (b, e) = (d.range.begin.0, d.range.end.0);
                 if e - b <= 1 { format!("{}", b + 1) } else { format!("{}–{} ({} nt)", b + 1, e, e - b) }
             })
             .collect(),
-        nucleotide_insertions: list("insertions")
+        nucleotide_insertions: nc.insertions.iter().map(|i| format!("ins_{i}")).collect(),
+        amino_acid_substitutions: nc.aa_substitutions.iter().map(ToString::to_string).collect(),
+        amino_acid_deletions: nc
+            .aa_deletions
             .iter()
-            .map(|v| format!("ins_{}:{}", pos(v, "pos"), s(v, "ins")))
+            .map(|d| format!("{}:{}{}-", d.cds, d.ref_aa, d.pos))
             .collect(),
-        amino_acid_substitutions: list("aaSubstitutions")
+        amino_acid_insertions: nc
+            .aa_insertions
             .iter()
-            .map(|v| format!("{}:{}{}{}", cds(v), s(v, "refAa"), pos(v, "pos"), s(v, "qryAa")))
-            .collect(),
-        amino_acid_deletions: list("aaDeletions")
-            .iter()
-            .map(|v| format!("{}:{}{}-", cds(v), s(v, "refAa"), pos(v, "pos")))
-            .collect(),
-        amino_acid_insertions: list("aaInsertions")
-            .iter()
-            .map(|v| format!("ins_{}:{}:{}", cds(v), pos(v, "pos"), s(v, "ins")))
+            .map(|i| {
+                let letters: String = i.ins.iter().map(|a| a.to_char()).collect();
+                format!("ins_{}:{}:{letters}", i.cds, i.pos + 1)
+            })
             .collect(),
         errors: rec.processed.as_ref().map(|p| issue_messages(&p.errors_json)).unwrap_or_default(),
         warnings: rec.processed.as_ref().map(|p| issue_messages(&p.warnings_json)).unwrap_or_default(),
@@ -1053,10 +1030,73 @@ fn record_view(
         base_url,
         curator_csrf: None,
         revise_link: None,
-        placement_node: nc["nearestNodeName"].as_str().filter(|n| !n.is_empty()).map(str::to_owned),
+        placement_node: nc.nearest_node_name.filter(|n| !n.is_empty()),
         // Set by the caller, which knows the organism's collection.
         tree_field: None,
     }
+}
+
+/// The QC table: each rule Nextclade ran, with its counts and thresholds as the record has
+/// them (`totalMissing: 11269, missingDataThreshold: 3000.0`).
+fn qc_rules(qc: &QcResult) -> Vec<QcRule> {
+    let rule = |name: &str, score: f64, status: QcStatus, values: Vec<(&str, Json)>| QcRule {
+        name: label(name),
+        status: status.as_str().to_owned(),
+        score: Some(score).filter(|s| !s.is_nan()),
+        detail: values
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{k}: {}", text(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    // A number that is not finite was written as null, and a null is not listed.
+    let num = |x: f64| serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number);
+    let mut rules = Vec::new();
+    if let Some(r) = &qc.missing_data {
+        let values = vec![
+            ("totalMissing", Json::from(r.total_missing)),
+            ("missingDataThreshold", num(r.missing_data_threshold)),
+        ];
+        rules.push(rule("missingData", r.score, r.status, values));
+    }
+    if let Some(r) = &qc.mixed_sites {
+        let values = vec![
+            ("totalMixedSites", Json::from(r.total_mixed_sites)),
+            ("mixedSitesThreshold", Json::from(r.mixed_sites_threshold)),
+        ];
+        rules.push(rule("mixedSites", r.score, r.status, values));
+    }
+    if let Some(r) = &qc.private_mutations {
+        let values = vec![
+            ("numReversionSubstitutions", Json::from(r.num_reversion_substitutions)),
+            ("numLabeledSubstitutions", Json::from(r.num_labeled_substitutions)),
+            ("numUnlabeledSubstitutions", Json::from(r.num_unlabeled_substitutions)),
+            ("totalDeletionRanges", Json::from(r.total_deletion_ranges)),
+            ("weightedTotal", num(r.weighted_total)),
+            ("excess", num(r.excess)),
+            ("cutoff", num(r.cutoff)),
+        ];
+        rules.push(rule("privateMutations", r.score, r.status, values));
+    }
+    if let Some(r) = &qc.snp_clusters {
+        rules.push(rule("snpClusters", r.score, r.status, vec![("totalSNPs", Json::from(r.total_snps))]));
+    }
+    if let Some(r) = &qc.frame_shifts {
+        let values = vec![
+            ("totalFrameShifts", Json::from(r.total_frame_shifts)),
+            ("totalFrameShiftsIgnored", Json::from(r.total_frame_shifts_ignored)),
+        ];
+        rules.push(rule("frameShifts", r.score, r.status, values));
+    }
+    if let Some(r) = &qc.stop_codons {
+        let values = vec![
+            ("totalStopCodons", Json::from(r.total_stop_codons)),
+            ("totalStopCodonsIgnored", Json::from(r.total_stop_codons_ignored)),
+        ];
+        rules.push(rule("stopCodons", r.score, r.status, values));
+    }
+    rules
 }
 
 #[cfg(test)]
@@ -1069,6 +1109,47 @@ mod tests {
         assert_eq!(label("country"), "Country");
         assert_eq!(label("host_scientific_name"), "Host scientific name");
         assert_eq!(label("nextcladePangoLineage"), "Pango lineage");
+    }
+
+    /// The rule lines of a record Nextclade 3.21 wrote (OY754528 in its dataset examples), as
+    /// the page showed them when it walked the JSON: numbers as written, a disabled rule left out.
+    #[test]
+    fn qc_rules_show_the_numbers_as_written() {
+        let qc: QcResult = serde_json::from_str(
+            r#"{"missingData": {"score": 406.25925925925924, "status": "bad", "totalMissing": 11269, "missingDataThreshold": 3000.0},
+            "mixedSites": null,
+            "privateMutations": {"score": 0.0, "status": "good", "numReversionSubstitutions": 0, "numLabeledSubstitutions": 0, "numUnlabeledSubstitutions": 5, "totalDeletionRanges": 0, "weightedTotal": 5.0, "excess": -3.0, "cutoff": 24.0},
+            "snpClusters": {"score": 0.0, "status": "good", "totalSNPs": 0, "clusteredSNPs": []},
+            "frameShifts": {"score": 0.0, "status": "good", "frameShifts": [], "totalFrameShifts": 0, "frameShiftsIgnored": [], "totalFrameShiftsIgnored": 0},
+            "stopCodons": {"score": 0.0, "status": "good", "stopCodons": [], "totalStopCodons": 0, "stopCodonsIgnored": [], "totalStopCodonsIgnored": 0},
+            "overallScore": 1846.4658573388201, "overallStatus": "bad"}"#,
+        )
+        .unwrap();
+        // Scores to four places: serde_json reads a float to within one unit in the last place.
+        let rules: Vec<(String, String, Option<i64>, String)> = qc_rules(&qc)
+            .into_iter()
+            .map(|r| (r.name, r.status, r.score.map(|s| (s * 1e4).round() as i64), r.detail))
+            .collect();
+        let expected = [
+            (
+                "missingData",
+                "bad",
+                406.25925925925924_f64,
+                "totalMissing: 11269, missingDataThreshold: 3000.0",
+            ),
+            (
+                "privateMutations",
+                "good",
+                0.0,
+                "numReversionSubstitutions: 0, numLabeledSubstitutions: 0, numUnlabeledSubstitutions: 5, \
+                 totalDeletionRanges: 0, weightedTotal: 5.0, excess: -3.0, cutoff: 24.0",
+            ),
+            ("snpClusters", "good", 0.0, "totalSNPs: 0"),
+            ("frameShifts", "good", 0.0, "totalFrameShifts: 0, totalFrameShiftsIgnored: 0"),
+            ("stopCodons", "good", 0.0, "totalStopCodons: 0, totalStopCodonsIgnored: 0"),
+        ]
+        .map(|(n, s, score, d)| (label(n), s.to_owned(), Some((score * 1e4).round() as i64), d.to_owned()));
+        assert_eq!(rules, expected);
     }
 
     #[test]
