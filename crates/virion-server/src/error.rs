@@ -35,13 +35,16 @@ pub struct Problem {
 #[allow(dead_code)] // only its schema is used; handlers return `ApiError`
 pub(crate) struct ProblemResponse(Problem);
 
-/// The schema of `virion_schema::Issue` (a crate without OpenAPI); a test below checks that
-/// an issue serialises to exactly these fields.
+/// One finding about the submitted files: its severity (`error` rejects the submission,
+/// `warning` is reported and stored), kind, place and message. (The schema of
+/// `virion_schema::Issue`, a crate without OpenAPI; a test below checks that an issue
+/// serialises to exactly these fields.)
 #[derive(ToSchema)]
 #[schema(as = Issue)]
 #[allow(dead_code)] // only its schema is used
 pub(crate) struct IssueSchema {
-    /// `error` rejects the submission; `warning` is reported and stored.
+    // No doc here: a described field would wrap the inlined enum in `allOf`. `error` rejects
+    // the submission; `warning` is reported and stored (said in the struct's description).
     #[schema(inline)]
     severity: SeveritySchema,
     /// What kind of problem, e.g. `unknown_column`, `invalid_date`.
@@ -58,14 +61,14 @@ pub(crate) struct IssueSchema {
     message: String,
 }
 
-/// The schema of `virion_schema::Severity`.
+// The schema of `virion_schema::Severity`. Plain comments, not docs: utoipa would turn a
+// described enum (or described variants) into `allOf`/`oneOf` wrappers instead of the plain
+// `enum` clients expect; the field that holds it carries the description.
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
 #[allow(dead_code)] // only its schema is used
 enum SeveritySchema {
-    /// Blocks the submission.
     Error,
-    /// Reported; the submission goes ahead.
     Warning,
 }
 
@@ -200,6 +203,10 @@ mod tests {
         let schema = serde_json::to_value(<IssueSchema as utoipa::PartialSchema>::schema()).unwrap();
         let documented: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
         assert_eq!(written, documented);
-        assert_eq!(schema["properties"]["severity"]["enum"], serde_json::json!(["error", "warning"]));
+        assert_eq!(
+            schema["properties"]["severity"]["enum"],
+            serde_json::json!(["error", "warning"]),
+            "{schema}"
+        );
     }
 }
