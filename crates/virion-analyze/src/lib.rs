@@ -3,8 +3,6 @@
 //! [`analyze`] is the whole per-genome pipeline; [`batch::run_batch`] runs it over a FASTA
 //! stream on many threads; [`output`] writes the results in Nextclade's formats.
 
-#![warn(missing_docs)]
-
 mod analysis;
 pub mod batch;
 mod dataset;

@@ -20,8 +20,6 @@
 //! goes on. Lineage-definition files (the hierarchy behind a `generateLineageIndex` column) are
 //! found and read by [`LineageDefinitions`], as SILO finds and reads them.
 
-#![warn(missing_docs)]
-
 mod alphabet;
 mod error;
 mod json;

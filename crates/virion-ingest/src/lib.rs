@@ -10,8 +10,6 @@
 //! deletions applied, unknown ranges as X, codons outside the alignment as X, and a CDS
 //! Nextclade could not translate left out (no peptide).
 
-#![warn(missing_docs)]
-
 pub mod hub;
 
 use virion_analyze::Dataset;
