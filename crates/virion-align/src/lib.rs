@@ -6,8 +6,6 @@
 //! the band's edge, the band is widened and the alignment retried. Gap placement and scores
 //! follow Nextclade's tie-breaking exactly.
 
-#![warn(missing_docs)]
-
 mod band;
 mod error;
 mod gap_open;

@@ -17,10 +17,18 @@ use crate::qc::{QcInput, QcResult, run_qc};
 /// Why one genome could not be analysed. The batch goes on; the genome gets an error row.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AnalyzeError {
+    /// A letter that is not an IUPAC nucleotide code, and its 0-based position in the input.
     #[error("sequence contains '{letter}' at position {position}, which is not a nucleotide (IUPAC) letter")]
-    InvalidLetter { letter: char, position: usize },
+    InvalidLetter {
+        /// The letter as read.
+        letter: char,
+        /// Its 0-based position in the sequence.
+        position: usize,
+    },
+    /// No alignment could start: too few seeds of the reference match (Nextclade's "When calculating seed matches" error).
     #[error("When calculating seed matches: {0}")]
     Seeds(AlignError),
+    /// The alignment itself failed (e.g. the band needed is too wide).
     #[error("{0}")]
     Align(AlignError),
 }
@@ -37,19 +45,29 @@ impl From<AlignError> for AnalyzeError {
 /// Everything Virion finds about one genome.
 #[derive(Debug, Clone)]
 pub struct Analysis {
+    /// The FASTA record's name (Nextclade's `seqName`).
     pub seq_name: String,
+    /// The aligner's score of the best alignment (`alignmentScore`).
     pub alignment_score: i32,
+    /// Whether the query aligned only after reverse-complementing (`isReverseComplement`).
     pub is_reverse_complement: bool,
     /// Substitutions, deletions and the aligned range.
     pub nuc: NucChanges,
+    /// Nucleotide insertions relative to the reference, removed from `aligned_query` (`insertions`).
     pub insertions: Vec<Insertion<Nuc>>,
+    /// Runs of `N` in the aligned query (`missing`).
     pub missing: Vec<SymbolRange<Nuc>>,
+    /// Runs of ambiguity codes other than `N` (`nonACGTNs`).
     pub non_acgtns: Vec<SymbolRange<Nuc>>,
+    /// Number of `N` bases over all `missing` ranges (`totalMissing`).
     pub total_missing: usize,
+    /// Number of bases over all `non_acgtns` ranges (`totalNonACGTNs`).
     pub total_non_acgtns: usize,
     /// Aligned, non-missing, unambiguous bases over the reference length.
     pub coverage: f64,
+    /// The query's peptides per CDS, with their insertions, frame shifts and translation warnings.
     pub translation: Translation,
+    /// Amino-acid substitutions and deletions per CDS (`aaSubstitutions`, `aaDeletions`).
     pub aa: AaChanges,
     /// Nearest reference-tree node, clade and private mutations (absent without a tree).
     pub placement: Option<Placement>,
@@ -57,6 +75,7 @@ pub struct Analysis {
     pub phenotype_values: Option<Vec<PhenotypeValue>>,
     /// Amino-acid motifs found, by motif name (pathogen.json `aaMotifs`).
     pub aa_motifs: Vec<(String, Vec<AaMotif>)>,
+    /// The six QC rules' results and the overall score and status (`qc`).
     pub qc: QcResult,
     /// The query aligned to the reference, insertions removed (reference length).
     pub aligned_query: Vec<Nuc>,

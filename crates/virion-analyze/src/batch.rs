@@ -16,14 +16,17 @@ const IN_FLIGHT_PER_WORKER: usize = 8;
 /// Totals of a finished batch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchStats {
+    /// Number of FASTA records read and passed to the sink.
     pub records: usize,
 }
 
 /// Why a batch stopped early. Per-record failures are not here: they are results.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError<E: std::error::Error + 'static> {
+    /// The FASTA input could not be read.
     #[error(transparent)]
     Input(#[from] FastaError),
+    /// The sink refused a result (e.g. an output file could not be written).
     #[error("writing results: {0}")]
     Sink(#[source] E),
 }

@@ -10,23 +10,33 @@ use virion_tree::{NucMutLabels, RefTree};
 /// Why a dataset cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The dataset directory itself cannot be read (missing file, bad JSON, bad annotation).
     #[error(transparent)]
     Dataset(#[from] DatasetError),
+    /// `tree.json` cannot be read or prepared against the reference.
     #[error("{path}: {source}")]
     Tree {
+        /// The tree file's path.
         path: std::path::PathBuf,
+        /// What is wrong with the tree.
         #[source]
         source: virion_tree::TreeError,
     },
+    /// A pattern in pathogen.json's `aaMotifs` is invalid.
     #[error("{path}: {source}")]
     AaMotifs {
+        /// The path of pathogen.json.
         path: std::path::PathBuf,
+        /// Which pattern is invalid, and why.
         #[source]
         source: InvalidMotif,
     },
+    /// pathogen.json's `alignmentParams` are not usable.
     #[error("{path}: alignmentParams: {source}")]
     AlignParams {
+        /// The path of pathogen.json.
         path: std::path::PathBuf,
+        /// Which parameter is wrong.
         #[source]
         source: AlignError,
     },
@@ -35,11 +45,17 @@ pub enum LoadError {
 /// A loaded dataset plus the reference's seed index, gap-open costs, peptides and prepared tree.
 #[derive(Debug)]
 pub struct Dataset {
+    /// The dataset as read from its directory: reference, annotation, pathogen.json, tree text.
     pub data: virion_dataset::Dataset,
+    /// Alignment parameters, pathogen.json's `alignmentParams` over Nextclade's defaults.
     pub align_params: AlignParams,
+    /// Gap-open cost at each reference position (cheaper between codons inside CDSs).
     pub gap_open_close: Vec<i32>,
+    /// The reference's k-mer index, for finding seed matches.
     pub seed_index: SeedIndex,
+    /// The reference peptides of every CDS.
     pub ref_translation: RefTranslation,
+    /// The reference tree (`tree.json`), prepared for placement; `None` if the dataset has none.
     pub tree: Option<RefTree>,
     /// pathogen.json's nucleotide mutation labels, for labeled private mutations.
     pub nuc_labels: NucMutLabels,
@@ -53,6 +69,8 @@ impl Dataset {
         Self::prepare(virion_dataset::Dataset::load(dir)?)
     }
 
+    /// Prepares an already loaded dataset: compiles motifs and alignment parameters, indexes the
+    /// reference, translates it and prepares the tree.
     pub fn prepare(data: virion_dataset::Dataset) -> Result<Dataset, LoadError> {
         let pathogen_path = data.path.join("pathogen.json");
         let align_params = AlignParams::from_json(&data.pathogen.alignment_params)

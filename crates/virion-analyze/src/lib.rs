@@ -3,9 +3,9 @@
 //! [`analyze`] is the whole per-genome pipeline; [`batch::run_batch`] runs it over a FASTA
 //! stream on many threads; [`output`] writes the results in Nextclade's formats.
 
-pub mod analysis;
+mod analysis;
 pub mod batch;
-pub mod dataset;
+mod dataset;
 pub mod nuc_changes;
 pub mod output;
 pub mod placement;

@@ -8,7 +8,9 @@ use virion_core::{Nuc, NucDelRange, NucRange, NucRefPos, NucSub, SymbolRange};
 /// What `find_nuc_changes` finds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NucChanges {
+    /// A/C/G/T query letters that differ from the reference, ascending.
     pub substitutions: Vec<NucSub>,
+    /// Runs of gaps strictly inside the alignment range, ascending.
     pub deletions: Vec<NucDelRange>,
     /// From the first to one past the last non-gap query letter; empty if the query is all gaps.
     pub alignment_range: NucRange,

@@ -19,15 +19,19 @@ use crate::nuc_changes::NucChanges;
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Placement {
+    /// The nearest node's name (`nearestNodeName`).
     pub nearest_node_name: String,
     /// Index of the node in the tree's pre-order.
     pub nearest_node: usize,
     /// Nextclade's placement distance to that node.
     pub distance: i64,
+    /// The nearest node's clade (`clade`); `None` if the tree has no clade attribute.
     pub clade: Option<String>,
     /// The tree's clade-like attributes (`Nextclade_pango`, `clade_who`, …) of the nearest node,
     /// in the tree's declaration order.
     pub clade_attrs: IndexMap<String, String>,
+    /// Private nucleotide mutations: the query's mutations not on the path to the nearest node,
+    /// split into reversions, labeled and unlabeled (`privateNucMutations`).
     pub private_nuc: PrivateNucMutations,
     /// Per CDS, sorted by name (the order nextclade.tsv lists them in).
     pub private_aa: BTreeMap<String, PrivateAaMutations>,
@@ -48,18 +52,23 @@ pub struct Placement {
 pub struct Founder {
     /// `clade` or the attribute key.
     pub key: String,
+    /// The attribute's value at the nearest node (a clade, a lineage).
     pub value: String,
+    /// The founder node and the query's mutations relative to it.
     pub muts: NodeMutations,
 }
 
 /// A tree node by name and the query's mutations relative to it.
 #[derive(Debug, Clone)]
 pub struct NodeMutations {
+    /// The node's name in the tree.
     pub node_name: String,
+    /// The query's substitutions and deletions relative to the node.
     pub muts: RelativeMutations,
 }
 
 impl Placement {
+    /// The nearest node's value of clade-like attribute `key`.
     pub fn clade_attr(&self, key: &str) -> Option<&str> {
         self.clade_attrs.get(key).map(String::as_str)
     }
@@ -72,6 +81,7 @@ impl Placement {
         self.private_aa.values().flat_map(field)
     }
 
+    /// The founder for `clade` or attribute `key`, if the nearest node has a value for it.
     pub fn founder(&self, key: &str) -> Option<&Founder> {
         self.founders.iter().find(|f| f.key == key)
     }
@@ -179,14 +189,20 @@ pub fn place(
 /// What the QC rules need from placement.
 #[derive(Debug, Clone, Default)]
 pub struct QcCounts {
+    /// Private substitution positions, ascending.
     pub substitution_positions: Vec<NucRefPos>,
+    /// Private deleted positions, ascending (one per base).
     pub deletion_positions: Vec<NucRefPos>,
+    /// Private substitutions that revert to the root's letter.
     pub reversions: usize,
+    /// Private substitutions the dataset labels (pathogen.json's `nucMutLabelMap`).
     pub labeled: usize,
+    /// The other private substitutions.
     pub unlabeled: usize,
 }
 
 impl Placement {
+    /// The private-mutation counts and positions the QC rules score.
     pub fn qc_counts(&self) -> QcCounts {
         let n = &self.private_nuc;
         QcCounts {

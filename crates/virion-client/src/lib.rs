@@ -2,8 +2,6 @@
 //! `virion submit` command and tests): text fields, then files read straight from disk, never
 //! whole in memory.
 
-#![warn(missing_docs)]
-
 use std::io::{self, Cursor, Read};
 
 /// The parts of a form, in order.

@@ -10,8 +10,6 @@
 //! table or whatever the caller's closure computes from the parts. Errors are
 //! [`CollectionError`]s; the LAPIS routes and the portal each map them once.
 
-#![warn(missing_docs)]
-
 mod collections;
 mod error;
 mod hub_tree;

@@ -4,8 +4,6 @@
 //! printed (`C241T` is 0-based position 240). Each coordinate space has its own type so that a
 //! reference position can never be used where an alignment column or a codon index is meant.
 
-#![warn(missing_docs)]
-
 mod alphabet;
 mod coord;
 mod letter;

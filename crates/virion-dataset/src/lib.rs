@@ -4,8 +4,6 @@
 //! GFF3 genome annotation ([`GeneMap`]) and an Auspice tree; [`Dataset::load`] reads and checks
 //! them together. [`download`] fetches a dataset from a Nextclade dataset server.
 
-#![warn(missing_docs)]
-
 mod aa_motifs;
 mod dataset;
 mod download;

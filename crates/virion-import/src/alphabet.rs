@@ -12,7 +12,9 @@ use crate::error::{FieldProblem, InsertionProblem};
 /// Which letters a sequence may hold, and which one stands for "unknown".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Alphabet {
+    /// Nucleotides as `virion-core` reads them (IUPAC codes and gap, `U` as `T`); `N` is unknown.
     Nucleotide,
+    /// Amino acids as `virion-core` reads them (with stop and gap); `X` is unknown.
     AminoAcid,
 }
 

@@ -54,8 +54,11 @@ use virion_ingest::SequenceLayout;
 /// Which of the three input layouts a file has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
+    /// Loculus's released data: metadata and sequences nested by kind.
     Loculus,
+    /// SILO's flat input lines.
     Silo,
+    /// `nextclade run --output-ndjson` results, sequences rebuilt from each record.
     Nextclade,
 }
 
@@ -126,15 +129,18 @@ impl Importer {
         Importer { inner: Arc::new(Inner { schema, parser }), options: ReadOptions::default() }
     }
 
+    /// The same importer with `options` for the readers it opens.
     pub fn with_options(mut self, options: ReadOptions) -> Importer {
         self.options = options;
         self
     }
 
+    /// The columns every record has.
     pub fn schema(&self) -> &ImportSchema {
         &self.inner.schema
     }
 
+    /// Which layout the importer reads.
     pub fn layout(&self) -> Layout {
         match self.inner.parser {
             Parser::Loculus(_) => Layout::Loculus,

@@ -21,14 +21,18 @@ use crate::error::LineageFileError;
 /// One lineage: its label, direct parents and aliases, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineageDefinition {
+    /// The lineage's name.
     pub label: String,
+    /// Its direct parents, as written.
     pub parents: Vec<String>,
+    /// Other names that mean this lineage.
     pub aliases: Vec<String>,
 }
 
 /// All lineages of one file, in file order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LineageDefinitions {
+    /// Every lineage, in file order.
     pub lineages: Vec<LineageDefinition>,
 }
 
@@ -97,12 +101,15 @@ impl LineageDefinitions {
             .ok_or_else(|| LineageFileError::NotFound { name: name.to_owned(), dir: dir.to_owned() })
     }
 
+    /// Reads and checks the lineage-definitions file at `path`.
     pub fn from_path(path: &Path) -> Result<LineageDefinitions, LineageFileError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| LineageFileError::Io { path: path.to_owned(), source })?;
         LineageDefinitions::from_yaml(&text)
     }
 
+    /// Reads and checks lineage definitions from YAML text: unique labels and aliases, defined
+    /// parents, no cycles.
     pub fn from_yaml(text: &str) -> Result<LineageDefinitions, LineageFileError> {
         let entries: Entries = if text.trim().is_empty() {
             Entries(Vec::new())

@@ -42,6 +42,7 @@ use crate::error::{FieldProblem, LineProblem};
 use crate::record::{ImportRecord, UnknownCounter};
 use crate::schema::{ImportSchema, MetadataField, MetadataKind};
 
+/// The column holding each Nextclade record's `seqName`: the primary key of a Nextclade import.
 pub const SEQ_NAME: &str = "seqName";
 
 /// Column name, type and per-value index; [`metadata`] reads the values in this order.

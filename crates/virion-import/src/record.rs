@@ -45,7 +45,9 @@ impl ImportRecord {
 /// A key of the input that the schema does not know, counted once per line it appears on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnknownKey {
+    /// On how many lines the key appears.
     pub lines: u64,
+    /// The 1-based first line it appears on.
     pub first_line: u64,
 }
 

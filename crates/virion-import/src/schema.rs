@@ -20,11 +20,17 @@ use crate::error::{ReferenceProblem, SchemaError};
 /// A metadata column's type. SILO's `int` is 32-bit; `int64` (newer SILO) is 64-bit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetadataKind {
+    /// SILO's `string`.
     String,
+    /// SILO's `int`: 32-bit.
     Int32,
+    /// SILO's `int64`.
     Int64,
+    /// SILO's `float`.
     Float,
+    /// SILO's `date`: `YYYY-MM-DD`.
     Date,
+    /// SILO's `boolean`.
     Boolean,
 }
 
@@ -39,12 +45,16 @@ pub enum LineageSource {
     Default,
 }
 
+/// One metadata column of the database config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetadataField {
+    /// The column's name, as the input's keys spell it.
     pub name: String,
+    /// The column's type.
     pub kind: MetadataKind,
     /// Keep a row bitmap per distinct value (`generateIndex`; implied by a lineage index).
     pub indexed: bool,
+    /// Where the hierarchy of a `generateLineageIndex` column comes from; `None`: no lineage index.
     pub lineage: Option<LineageSource>,
     /// `isPhyloTreeField`: values name nodes of the instance's phylogenetic tree.
     pub phylo_tree: bool,
@@ -53,14 +63,19 @@ pub struct MetadataField {
 /// The columns every record of one import has, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportSchema {
+    /// The instance's name (`schema.instanceName`).
     pub instance_name: String,
+    /// The primary-key column (`schema.primaryKey`).
     pub primary_key: String,
+    /// The metadata columns, in the database config's order.
     pub metadata: Vec<MetadataField>,
     /// Nucleotide segments: (name, reference letters, upper-case).
     pub segments: Vec<(String, Vec<u8>)>,
     /// Genes: (name, reference peptide, upper-case).
     pub genes: Vec<(String, Vec<u8>)>,
+    /// The date column rows are sorted by (`dateToSortBy`).
     pub date_to_sort_by: Option<String>,
+    /// The column rows are partitioned by (`partitionBy`).
     pub partition_by: Option<String>,
     /// LAPIS feature names (`sarsCoV2VariantQuery`, `generalizedAdvancedQuery`, …).
     pub features: Vec<String>,
@@ -259,14 +274,17 @@ impl ImportSchema {
         Ok(())
     }
 
+    /// The position of metadata column `name`.
     pub fn metadata_index(&self, name: &str) -> Option<usize> {
         self.metadata.iter().position(|f| f.name == name)
     }
 
+    /// The position of nucleotide segment `name`.
     pub fn segment_index(&self, name: &str) -> Option<usize> {
         self.segments.iter().position(|(n, _)| n == name)
     }
 
+    /// The position of gene `name`.
     pub fn gene_index(&self, name: &str) -> Option<usize> {
         self.genes.iter().position(|(n, _)| n == name)
     }

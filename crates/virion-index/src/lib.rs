@@ -15,8 +15,6 @@
 //! nodes of a phylogenetic tree ([`PhyloColumn`], SILO's `isPhyloTreeField`), which answers
 //! [`Filter::PhyloDescendantOf`].
 
-#![warn(missing_docs)]
-
 pub mod blobs;
 mod builder;
 mod dictionary;

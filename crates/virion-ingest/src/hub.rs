@@ -12,19 +12,28 @@ use crate::{IngestError, SequenceLayout, rebuild};
 
 /// Column names shared by every organism (LAPIS-style camelCase, as Loculus instances use).
 pub const ACCESSION: &str = "accession";
+/// `accession.version`, the key of one released version.
 pub const ACCESSION_VERSION: &str = "accessionVersion";
+/// The version number within the accession.
 pub const VERSION: &str = "version";
+/// The Nextclade clade processing assigned.
 pub const CLADE: &str = "nextcladeClade";
+/// The Pango lineage processing assigned (the column the lineage index is built on).
 pub const LINEAGE: &str = "nextcladePangoLineage";
+/// Nextclade's overall QC status (`good`, `mediocre`, `bad`).
 pub const QC_STATUS: &str = "qcOverallStatus";
+/// Nextclade's coverage: aligned, non-missing, unambiguous bases over the reference length.
 pub const COVERAGE: &str = "coverage";
 /// `OPEN` or `RESTRICTED` as in force when the index was built (Loculus's LAPIS names).
 pub const DATA_USE_TERMS: &str = "dataUseTerms";
+/// The date a `RESTRICTED` version becomes open (null for open data).
 pub const DATA_USE_TERMS_UNTIL: &str = "dataUseTermsRestrictedUntil";
 
 /// The index schema of an organism and how its configured fields map onto it.
 #[derive(Debug, Clone)]
 pub struct HubSchema {
+    /// The index schema: accession columns, the organism's fields, the processing calls, the
+    /// nucleotide segment and the genes.
     pub schema: Schema,
     fields: Vec<(String, FieldType)>,
     /// The column holding Pango lineages (for the lineage index).
@@ -34,6 +43,7 @@ pub struct HubSchema {
 }
 
 impl HubSchema {
+    /// The schema for `config`'s fields and `layout`'s segment and genes.
     pub fn new(config: &OrganismConfig, layout: &SequenceLayout) -> HubSchema {
         let mut metadata = vec![
             (ACCESSION.to_owned(), ColumnType::String { indexed: false }),
@@ -162,7 +172,9 @@ impl HubSchema {
 /// units).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Placement {
+    /// Nextclade's `nearestNodeName`.
     pub nearest_node: String,
+    /// Nextclade's `divergence`; `None` when the record has none.
     pub divergence: Option<f64>,
 }
 

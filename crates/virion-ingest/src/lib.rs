@@ -22,23 +22,38 @@ use virion_translate::{CdsLayout, Strand};
 /// nucleotide extent.
 #[derive(Debug, Clone)]
 pub struct SequenceLayout {
+    /// The nucleotide segment's name (`main`: Nextclade datasets have one segment).
     pub segment_name: String,
+    /// The reference genome, upper-case letters.
     pub reference: Vec<u8>,
+    /// Each CDS of the dataset's annotation, in its order.
     pub genes: Vec<GeneLayout>,
 }
 
+/// One CDS: its name, reference peptide and the reference positions each codon reads.
 #[derive(Debug, Clone)]
 pub struct GeneLayout {
+    /// The CDS name, as Nextclade names it in `aaSubstitutions` and the peptide files.
     pub name: String,
+    /// The reference peptide, one letter per codon.
     pub peptide: Vec<u8>,
     /// For each codon, the reference range `[first, last]` of the nucleotides it reads.
     codon_extent: Vec<(u32, u32)>,
 }
 
+/// Why a Nextclade record could not be rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IngestError {
     #[error("record {record}: field {field}: {reason}")]
-    Field { record: String, field: String, reason: String },
+    /// A field of the record is missing or does not fit the reference.
+    Field {
+        /// The record's name.
+        record: String,
+        /// The Nextclade field, such as `alignmentRange` or `aaSubstitutions`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl SequenceLayout {
@@ -86,7 +101,9 @@ fn span(r: NucRange) -> Option<(usize, usize)> {
 /// Nextclade could not translate).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rebuilt {
+    /// The aligned genome, reference length; `N` outside the alignment range.
     pub genome: Vec<u8>,
+    /// One peptide per gene of the layout, `None` where Nextclade could not translate the CDS.
     pub peptides: Vec<Option<Vec<u8>>>,
 }
 

@@ -3,8 +3,6 @@
 //! Every reader takes a caller-owned record buffer so that reading a million genomes allocates
 //! once; `open_path` detects gzip, zstd, xz and bzip2 from the file's magic bytes.
 
-#![warn(missing_docs)]
-
 mod compression;
 mod fasta;
 

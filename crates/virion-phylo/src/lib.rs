@@ -44,8 +44,6 @@
 //! index range and the leaves below a node a range of leaf ordinals ([`PhyloTree::leaf_range`]).
 //! Names share one buffer, found through a hash table of node indices.
 
-#![warn(missing_docs)]
-
 mod builder;
 mod error;
 mod mrca;

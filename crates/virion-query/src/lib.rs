@@ -7,8 +7,6 @@
 //! from several nodes add up. [`silo_filter`] translates an advancedQuery into the SILO filter expression
 //! LAPIS's `/query/parse` answers.
 
-#![warn(missing_docs)]
-
 mod advanced;
 mod aggregate;
 mod error;

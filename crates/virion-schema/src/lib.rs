@@ -7,8 +7,6 @@
 //! submission, warnings do not), each naming file, line, column and value. [`cross_check`] pairs
 //! FASTA records with rows, and [`template_tsv`] gives submitters an empty sheet to fill in.
 
-#![warn(missing_docs)]
-
 mod config;
 mod crosscheck;
 mod date;

@@ -6,8 +6,6 @@
 //! (RECEIVED → IN_PROCESSING → PROCESSED → APPROVED → RELEASED) and only on the entry's newest
 //! version. Both rules are enforced in code and again by database triggers.
 
-#![warn(missing_docs)]
-
 mod accession;
 mod accounts;
 mod codec;

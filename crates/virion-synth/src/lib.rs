@@ -29,8 +29,6 @@
 //! Everything is drawn from one seeded [`rand::rngs::StdRng`], so a seed fixes the sequence of
 //! genomes.
 
-#![warn(missing_docs)]
-
 mod error;
 mod genome;
 mod metadata;

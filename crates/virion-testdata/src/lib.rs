@@ -3,8 +3,6 @@
 //! Dev-only: the agreement tests of several crates compare with Nextclade's own outputs on the
 //! same genomes, and all of them find, skip on and read that data the same way.
 
-#![warn(missing_docs)]
-
 #[cfg(feature = "postgres")]
 pub mod postgres;
 

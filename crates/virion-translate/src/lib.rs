@@ -11,8 +11,6 @@
 //! Coordinates: [`virion_core::AaPos`] is a codon of a CDS, counted from its start in reading
 //! order; CDS-local nucleotide positions are plain `i64` offsets from the first base read.
 
-#![warn(missing_docs)]
-
 mod aa_motifs;
 mod changes;
 mod codon;

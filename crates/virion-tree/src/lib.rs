@@ -7,8 +7,6 @@
 //! The same functions, applied to other nodes, give mutations relative to clade founders
 //! ([`RefTree::attr_founder`]) and to reference nodes of interest ([`RefTree::find_ref_node`]).
 
-#![warn(missing_docs)]
-
 mod divergence;
 mod error;
 mod founders;

@@ -2,8 +2,6 @@
 //! runtime, store the outcome. A pool ([`spawn_pool`]) runs inside `virion serve` and alone in
 //! `virion worker`; each process registers the pipeline its code and datasets produce first.
 
-#![warn(missing_docs)]
-
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

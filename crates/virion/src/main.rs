@@ -1,8 +1,6 @@
 //! The `virion` command line. Thin: it parses flags, sets up logging and progress, and calls the
 //! library crates.
 
-#![warn(missing_docs)]
-
 mod bench;
 mod bench_generate;
 mod bench_hub;

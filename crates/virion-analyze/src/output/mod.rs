@@ -3,9 +3,9 @@
 //! [`NextcladeResult`] reads an NDJSON record back, Nextclade's own or ours.
 
 pub mod format;
-pub mod ndjson;
-pub mod nextclade_result;
-pub mod tsv;
+mod ndjson;
+mod nextclade_result;
+mod tsv;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -14,21 +14,25 @@ use std::path::{Path, PathBuf};
 use crate::analysis::{Analysis, AnalyzeError};
 use crate::dataset::Dataset;
 
-pub use ndjson::NdjsonRecord;
-pub use nextclade_result::{NextcladeResult, NextcladeResultError};
+pub use ndjson::{NdjsonRecord, Record};
+pub use nextclade_result::{AaInsertionRecord, NextcladeResult, NextcladeResultError, UnknownAaRanges};
 pub use tsv::TsvWriter;
 
 /// Which outputs to write, and where.
 #[derive(Debug, Clone, Default)]
 pub struct OutputPaths {
+    /// nextclade.tsv-compatible table (`--output-tsv`).
     pub tsv: Option<PathBuf>,
+    /// One Nextclade NDJSON record per line (`--output-ndjson`).
     pub ndjson: Option<PathBuf>,
+    /// Aligned genomes, insertions removed (`--output-fasta`).
     pub fasta: Option<PathBuf>,
     /// A path template containing `{cds}`.
     pub translations: Option<String>,
 }
 
 impl OutputPaths {
+    /// Whether no output is requested.
     pub fn is_empty(&self) -> bool {
         self.tsv.is_none() && self.ndjson.is_none() && self.fasta.is_none() && self.translations.is_none()
     }
@@ -37,14 +41,21 @@ impl OutputPaths {
 /// An output that could not be created or written, with its path.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
+    /// A file or directory could not be created or written.
     #[error("cannot write {path}: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The translations template has no `{cds}` placeholder, so every CDS would write the same file.
     #[error("--output-translations must contain {{cds}} (one file is written per CDS), got '{template}'")]
-    TranslationsTemplate { template: String },
+    TranslationsTemplate {
+        /// The template as given.
+        template: String,
+    },
 }
 
 type Sink = BufWriter<File>;
@@ -82,6 +93,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 }
 
 impl Outputs {
+    /// Creates every requested file (and missing parent directories) and writes the TSV header.
     pub fn create(paths: &OutputPaths, ds: &Dataset) -> Result<Outputs, OutputError> {
         let tsv = match &paths.tsv {
             Some(p) => Some(Named { path: p.clone(), w: TsvWriter::new(create(p)?, ds).map_err(io_err(p))? }),

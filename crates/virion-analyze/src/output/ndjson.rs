@@ -15,15 +15,22 @@ use virion_tree::{PrivateAaMutations, PrivateNucMutations};
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum NdjsonRecord<'a> {
+    /// An analysed genome, in Nextclade's NDJSON record shape.
     Ok(Box<Record<'a>>),
+    /// A genome that could not be analysed, as Nextclade writes it: index, name and the errors.
     Err {
+        /// The record's 0-based position in the input (`index`).
         index: usize,
+        /// The FASTA record's name (`seqName`).
         #[serde(rename = "seqName")]
         seq_name: &'a str,
+        /// Why the genome could not be analysed (`errors`).
         errors: Vec<String>,
     },
 }
 
+/// One analysed genome in the shape of Nextclade 3's NDJSON record (camelCase fields, the
+/// same names and nesting); built by [`NdjsonRecord::new`], only to be serialised.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Record<'a> {
@@ -90,6 +97,7 @@ struct AaInsertionJson<'a> {
 }
 
 impl<'a> NdjsonRecord<'a> {
+    /// The record for the `index`-th input genome named `name`, from its analysis or its error.
     pub fn new(index: usize, name: &'a str, result: &'a Result<Analysis, AnalyzeError>) -> Self {
         match result {
             Err(e) => NdjsonRecord::Err {

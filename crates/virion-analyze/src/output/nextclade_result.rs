@@ -30,39 +30,62 @@ use crate::qc::QcResult;
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NextcladeResult {
+    /// The genome's 0-based position in the input (`index`).
     pub index: Option<usize>,
+    /// The FASTA record's name (`seqName`).
     pub seq_name: Option<String>,
     /// Why the sequence could not be analysed (then most other fields are absent).
     pub errors: Vec<String>,
+    /// Length of the input sequence, before alignment (`lenUnaligned`).
     pub len_unaligned: Option<i64>,
     /// The part of the reference the sequence covers; `None`: not aligned.
     pub alignment_range: Option<NucRange>,
+    /// Nucleotide substitutions (`substitutions`).
     pub substitutions: Vec<NucSub>,
+    /// `totalSubstitutions`.
     pub total_substitutions: Option<i64>,
+    /// Deleted ranges (`deletions`).
     pub deletions: Vec<NucDelRange>,
+    /// `totalDeletions`: deleted bases, summed over the ranges.
     pub total_deletions: Option<i64>,
+    /// Nucleotide insertions (`insertions`): the letters after a 0-based reference position.
     pub insertions: Vec<Insertion<Nuc>>,
+    /// `totalInsertions`: inserted bases, summed.
     pub total_insertions: Option<i64>,
+    /// Runs of `N` (`missing`).
     pub missing: Vec<SymbolRange<Nuc>>,
+    /// `totalMissing`: bases over all `missing` ranges.
     pub total_missing: Option<i64>,
+    /// Runs of ambiguity codes other than `N` (`nonACGTNs`).
     #[serde(rename = "nonACGTNs")]
     pub non_acgtns: Vec<SymbolRange<Nuc>>,
+    /// `totalNonACGTNs`: bases over all `nonACGTNs` ranges.
     #[serde(rename = "totalNonACGTNs")]
     pub total_non_acgtns: Option<i64>,
+    /// `totalFrameShifts`.
     pub total_frame_shifts: Option<i64>,
+    /// Amino-acid substitutions, each with its CDS (`aaSubstitutions`).
     pub aa_substitutions: Vec<AaSub>,
+    /// Amino-acid deletions, each with its CDS (`aaDeletions`; `qryAa` may be absent, it is `-`).
     #[serde(deserialize_with = "aa_deletions")]
     pub aa_deletions: Vec<AaDel>,
+    /// Amino-acid insertions (`aaInsertions`).
     pub aa_insertions: Vec<AaInsertionRecord>,
+    /// Codons translated from unknown letters, per CDS (`unknownAaRanges`), in either form.
     pub unknown_aa_ranges: Vec<UnknownAaRanges>,
     /// CDSs that could not be translated (no peptide).
     pub missing_cdses: Vec<String>,
+    /// The nearest node's clade (`clade`); `None` without a tree.
     pub clade: Option<String>,
     /// The other clade-like attributes of the nearest node (`Nextclade_pango`, …).
     pub custom_node_attributes: BTreeMap<String, String>,
+    /// The nearest reference-tree node (`nearestNodeName`).
     pub nearest_node_name: Option<String>,
+    /// The nearest node's divergence plus the query's own branch (`divergence`).
     pub divergence: Option<f64>,
+    /// Aligned, non-missing, unambiguous bases over the reference length (`coverage`).
     pub coverage: Option<f64>,
+    /// The QC results (`qc`), read back into the writer's own type.
     pub qc: Option<QcResult>,
 }
 
@@ -70,9 +93,12 @@ pub struct NextcladeResult {
 /// first codon), as Nextclade writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct AaInsertionRecord {
+    /// The CDS (`cds` in Nextclade 3, `cdsName` in older records).
     #[serde(alias = "cdsName")]
     pub cds: String,
+    /// The 0-based codon after which the letters sit (-1: before the first).
     pub pos: i64,
+    /// The inserted amino acids.
     #[serde(deserialize_with = "aa_letters")]
     pub ins: Vec<Aa>,
 }
@@ -80,6 +106,7 @@ pub struct AaInsertionRecord {
 /// Codons of one CDS whose amino acid is unknown (`X`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct UnknownAaRanges {
+    /// The CDS (`cdsName`).
     #[serde(rename = "cdsName")]
     pub cds: String,
     /// Nextclade's form: every unknown range of the CDS.
@@ -100,7 +127,9 @@ pub enum NextcladeResultError {
     /// record itself).
     #[error("field {field}: {}", without_position(source))]
     Field {
+        /// The path of the field, such as `aaInsertions[2].pos`.
         field: String,
+        /// serde_json's error.
         #[source]
         source: serde_json::Error,
     },

@@ -106,6 +106,8 @@ const COLUMNS_AFTER_CLADES: &[&str] = &[
 ];
 
 impl<W: Write> TsvWriter<W> {
+    /// Writes the header row: Nextclade's fixed columns with the dataset's clade-like attributes,
+    /// phenotypes, founders and reference nodes in Nextclade's places.
     pub fn new(mut out: W, ds: &Dataset) -> std::io::Result<Self> {
         // Nextclade lists the dynamic columns after `clade`: clade-like attributes, phenotypes and
         // motifs, each group last defined first; then founder and reference-node columns after
@@ -149,10 +151,12 @@ impl<W: Write> TsvWriter<W> {
         })
     }
 
+    /// The column names, in the order rows are written.
     pub fn columns(&self) -> &[String] {
         &self.columns
     }
 
+    /// Writes one row: the genome's analysis, or its error in the `errors` column.
     pub fn write(
         &mut self,
         index: usize,
@@ -180,6 +184,7 @@ impl<W: Write> TsvWriter<W> {
         self.out.write_all(b"\n")
     }
 
+    /// Flushes the underlying writer.
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
     }

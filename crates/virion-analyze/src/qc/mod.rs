@@ -16,13 +16,17 @@ pub use rules::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum QcStatus {
+    /// Score below 30.
     #[default]
     Good,
+    /// Score from 30 up to 100.
     Mediocre,
+    /// Score 100 or more.
     Bad,
 }
 
 impl QcStatus {
+    /// The status of a score: bad from 100, mediocre from 30.
     pub fn from_score(score: f64) -> Self {
         if score >= 100.0 {
             QcStatus::Bad
@@ -33,6 +37,7 @@ impl QcStatus {
         }
     }
 
+    /// Nextclade's name of the status: `good`, `mediocre` or `bad`.
     pub fn as_str(self) -> &'static str {
         match self {
             QcStatus::Good => "good",
@@ -45,16 +50,21 @@ impl QcStatus {
 /// Everything the rules look at, gathered from the earlier steps.
 #[derive(Debug, Clone, Copy)]
 pub struct QcInput<'a> {
+    /// Bases in `N` runs.
     pub total_missing: usize,
     /// Ambiguity codes other than N in the aligned query.
     pub total_mixed_sites: usize,
     /// Private substitutions' positions, ascending.
     pub private_substitutions: &'a [NucRefPos],
+    /// Private substitutions that revert to the root's letter.
     pub total_reversion_substitutions: usize,
+    /// Private substitutions the dataset labels.
     pub total_labeled_substitutions: usize,
+    /// The other private substitutions.
     pub total_unlabeled_substitutions: usize,
     /// Private deleted positions, ascending (one entry per base).
     pub private_deletions: &'a [NucRefPos],
+    /// Frame shifts found by translation, every CDS.
     pub frame_shifts: &'a [FrameShiftLocation],
     /// Each translated CDS: its name and peptide (aligned, insertions stripped).
     pub peptides: &'a [(&'a str, &'a [virion_core::Aa])],
@@ -65,14 +75,22 @@ pub struct QcInput<'a> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QcResult {
+    /// `qc.missingData`; `None` if the dataset disables the rule.
     pub missing_data: Option<MissingDataResult>,
+    /// `qc.mixedSites`; `None` if disabled.
     pub mixed_sites: Option<MixedSitesResult>,
+    /// `qc.privateMutations`; `None` if disabled.
     pub private_mutations: Option<PrivateMutationsResult>,
+    /// `qc.snpClusters`; `None` if disabled.
     pub snp_clusters: Option<SnpClustersResult>,
+    /// `qc.frameShifts`; `None` if disabled.
     pub frame_shifts: Option<FrameShiftsResult>,
+    /// `qc.stopCodons`; `None` if disabled.
     pub stop_codons: Option<StopCodonsResult>,
+    /// `qc.overallScore`: the sum of the rule scores' squares over 100 (NaN read from `null`).
     #[serde(deserialize_with = "f64_or_nan")]
     pub overall_score: f64,
+    /// `qc.overallStatus`.
     pub overall_status: QcStatus,
 }
 

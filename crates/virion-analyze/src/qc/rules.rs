@@ -8,13 +8,19 @@ use virion_dataset::{
 
 use super::{FrameShiftLocation, QcInput, QcStatus, StopCodonLocation};
 
+/// Nextclade's `qc.missingData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MissingDataResult {
+    /// The rule's score (`score`).
     #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
+    /// The score's status (`status`).
     pub status: QcStatus,
+    /// Bases in `N` runs (`totalMissing`).
     pub total_missing: usize,
+    /// Missing bases at which the score reaches 100, the dataset's threshold plus its bias
+    /// (`missingDataThreshold`).
     #[serde(deserialize_with = "super::f64_or_nan")]
     pub missing_data_threshold: f64,
 }
@@ -32,13 +38,18 @@ pub fn missing_data(input: &QcInput<'_>, c: &QcRulesConfigMissingData) -> Option
     })
 }
 
+/// Nextclade's `qc.mixedSites`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MixedSitesResult {
+    /// The rule's score (`score`).
     #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
+    /// The score's status (`status`).
     pub status: QcStatus,
+    /// Ambiguous letters other than `N` (`totalMixedSites`).
     pub total_mixed_sites: usize,
+    /// Ambiguous letters at which the score reaches 100 (`mixedSitesThreshold`).
     pub mixed_sites_threshold: usize,
 }
 
@@ -55,20 +66,30 @@ pub fn mixed_sites(input: &QcInput<'_>, c: &QcRulesConfigMixedSites) -> Option<M
     })
 }
 
+/// Nextclade's `qc.privateMutations`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PrivateMutationsResult {
+    /// The rule's score (`score`).
     #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
+    /// The score's status (`status`).
     pub status: QcStatus,
+    /// Private reversions (`numReversionSubstitutions`).
     pub num_reversion_substitutions: usize,
+    /// Private labeled substitutions (`numLabeledSubstitutions`).
     pub num_labeled_substitutions: usize,
+    /// Other private substitutions (`numUnlabeledSubstitutions`).
     pub num_unlabeled_substitutions: usize,
+    /// Runs of private deleted bases, each counted once (`totalDeletionRanges`).
     pub total_deletion_ranges: usize,
+    /// The substitutions weighted by kind, plus the deletion runs (`weightedTotal`).
     #[serde(deserialize_with = "super::f64_or_nan")]
     pub weighted_total: f64,
+    /// `weightedTotal` minus the dataset's typical number (`excess`; negative when below).
     #[serde(deserialize_with = "super::f64_or_nan")]
     pub excess: f64,
+    /// The excess that scores 100 (`cutoff`).
     #[serde(deserialize_with = "super::f64_or_nan")]
     pub cutoff: f64,
 }
@@ -115,21 +136,30 @@ fn count_runs(positions: impl Iterator<Item = i64>) -> usize {
     runs
 }
 
+/// One cluster of private substitutions (an entry of `qc.snpClusters.clusteredSNPs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusteredSnp {
+    /// Position of the cluster's first substitution (0-based).
     pub start: usize,
+    /// Position of its last substitution (0-based).
     pub end: usize,
+    /// Private substitutions in the cluster.
     pub number_of_snps: usize,
 }
 
+/// Nextclade's `qc.snpClusters`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnpClustersResult {
+    /// The rule's score (`score`): the number of clusters times the rule's weight.
     #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
+    /// The score's status (`status`).
     pub status: QcStatus,
+    /// Private substitutions over all clusters (`totalSNPs`).
     #[serde(rename = "totalSNPs")]
     pub total_snps: usize,
+    /// The clusters (`clusteredSNPs`).
     #[serde(rename = "clusteredSNPs")]
     pub clustered_snps: Vec<ClusteredSnp>,
 }
@@ -174,15 +204,22 @@ fn find_clusters(positions: &[i64], window: i64, cut_off: usize) -> Vec<Clustere
         .collect()
 }
 
+/// Nextclade's `qc.frameShifts`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FrameShiftsResult {
+    /// The rule's score (`score`).
     #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
+    /// The score's status (`status`).
     pub status: QcStatus,
+    /// Frame shifts counted (not listed as known by the dataset) (`frameShifts`).
     pub frame_shifts: Vec<FrameShiftLocation>,
+    /// `totalFrameShifts`.
     pub total_frame_shifts: usize,
+    /// Frame shifts the dataset lists as known, not counted (`frameShiftsIgnored`).
     pub frame_shifts_ignored: Vec<FrameShiftLocation>,
+    /// `totalFrameShiftsIgnored`.
     pub total_frame_shifts_ignored: usize,
 }
 
@@ -206,15 +243,22 @@ pub fn frame_shifts(input: &QcInput<'_>, c: &QcRulesConfigFrameShifts) -> Option
     })
 }
 
+/// Nextclade's `qc.stopCodons`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StopCodonsResult {
+    /// The rule's score (`score`).
     #[serde(deserialize_with = "super::f64_or_nan")]
     pub score: f64,
+    /// The score's status (`status`).
     pub status: QcStatus,
+    /// Premature stop codons counted (`stopCodons`).
     pub stop_codons: Vec<StopCodonLocation>,
+    /// `totalStopCodons`.
     pub total_stop_codons: usize,
+    /// Premature stop codons the dataset lists as known, not counted (`stopCodonsIgnored`).
     pub stop_codons_ignored: Vec<StopCodonLocation>,
+    /// `totalStopCodonsIgnored`.
     pub total_stop_codons_ignored: usize,
 }
 
