@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use virion_store::{TokenId, User};
 
-use crate::error::{ApiError, ProblemResponse};
+use crate::error::{ApiError, ApiJson, ProblemResponse};
 use crate::state::AppState;
 
 /// The caller, if a valid token was sent (`None`: the public).
@@ -76,7 +76,7 @@ pub struct LoginResponse {
         (status = 401, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn login(
     State(state): State<AppState>,
-    Json(req): Json<LoginRequest>,
+    ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let user =
         state.store().verify_password(&req.name, &req.password).await?.ok_or(ApiError::Unauthenticated)?;
@@ -109,7 +109,7 @@ pub struct NewToken {
 pub async fn create_token(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Json(req): Json<TokenRequest>,
+    ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     let (id, token) = state.store().create_token(user.id, &req.name).await?;
     Ok((StatusCode::CREATED, Json(NewToken { token_id: id.0, token })))

@@ -14,7 +14,7 @@ use virion_store::{
 };
 
 use crate::auth::{AuthUser, MaybeUser};
-use crate::error::{ApiError, ProblemResponse};
+use crate::error::{ApiError, ApiJson, ProblemResponse};
 use crate::state::{AppState, HubOrganism};
 use crate::views::{TermsJson, VersionView, version_json};
 
@@ -360,7 +360,7 @@ pub async fn approve(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(OrganismPath { organism }): Path<OrganismPath>,
-    Json(req): Json<ReviewRequest>,
+    ApiJson(req): ApiJson<ReviewRequest>,
 ) -> Result<Json<Approved>, ApiError> {
     let (approved, released) = approve_versions(&state, user.id, &organism, &req).await?;
     Ok(Json(Approved { approved: av_list(&approved), released }))
@@ -410,7 +410,7 @@ pub async fn discard(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(OrganismPath { organism }): Path<OrganismPath>,
-    Json(req): Json<ReviewRequest>,
+    ApiJson(req): ApiJson<ReviewRequest>,
 ) -> Result<Json<Discarded>, ApiError> {
     let discarded = discard_versions(&state, user.id, &organism, &req).await?;
     Ok(Json(Discarded { discarded: av_list(&discarded) }))
@@ -505,7 +505,7 @@ pub async fn revise(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(OrganismPath { organism }): Path<OrganismPath>,
-    Json(req): Json<ReviseRequest>,
+    ApiJson(req): ApiJson<ReviseRequest>,
 ) -> Result<Json<Revised>, ApiError> {
     let org = state.organism(&organism)?;
     let mut revisions = Vec::with_capacity(req.revisions.len());
@@ -563,7 +563,7 @@ pub async fn edit(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(OrganismPath { organism }): Path<OrganismPath>,
-    Json(req): Json<EditRequest>,
+    ApiJson(req): ApiJson<EditRequest>,
 ) -> Result<Json<Edited>, ApiError> {
     let org = state.organism(&organism)?;
     let av = parse_av(org, &req.accession_version)?;
@@ -603,7 +603,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(OrganismPath { organism }): Path<OrganismPath>,
-    Json(req): Json<RevokeRequest>,
+    ApiJson(req): ApiJson<RevokeRequest>,
 ) -> Result<Json<Revoked>, ApiError> {
     let org = state.organism(&organism)?;
     let accessions = req.accessions.iter().map(|a| parse_accession(org, a)).collect::<Result<Vec<_>, _>>()?;
@@ -657,7 +657,7 @@ pub async fn change_terms(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(OrganismPath { organism }): Path<OrganismPath>,
-    Json(req): Json<TermsRequest>,
+    ApiJson(req): ApiJson<TermsRequest>,
 ) -> Result<Json<TermsChanged>, ApiError> {
     let org = state.organism(&organism)?;
     let accessions = req.accessions.iter().map(|a| parse_accession(org, a)).collect::<Result<Vec<_>, _>>()?;

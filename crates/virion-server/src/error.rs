@@ -1,9 +1,12 @@
 //! One error type for every handler, rendered as RFC 7807 `application/problem+json`.
 
 use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use utoipa::{ToResponse, ToSchema};
 use virion_schema::Issue;
 use virion_store::StoreError;
@@ -101,6 +104,15 @@ pub enum ApiError {
     /// An uploaded file cannot be read at all (format, encoding, damaged compression).
     #[error("{0}")]
     Unreadable(String),
+    /// A JSON request body that could not be read: not JSON (400), JSON of the wrong shape
+    /// (422) or not sent as `application/json` (415); the text is axum's, naming the field.
+    #[error("the request body: {detail}")]
+    Body {
+        /// The status axum's JSON extractor chose for the failure.
+        status: StatusCode,
+        /// What was wrong, e.g. `missing field \`group\` at line 1 column 2`.
+        detail: String,
+    },
     /// Logged with the request id, never shown to the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -121,6 +133,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) | ApiError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Body { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -149,6 +162,26 @@ impl From<StoreError> for ApiError {
 impl From<axum::extract::multipart::MultipartError> for ApiError {
     fn from(e: axum::extract::multipart::MultipartError) -> Self {
         ApiError::BadRequest(format!("multipart body: {}", e.body_text()))
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        ApiError::Body { status: rejection.status(), detail: rejection.body_text() }
+    }
+}
+
+/// A JSON request body, read as axum's `Json` reads it, whose failures are answered as a
+/// problem document like every other hub error (axum's own answer is plain text).
+#[derive(Debug)]
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(value))
     }
 }
 

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use virion_store::{Action, Membership, Role};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ProblemResponse};
+use crate::error::{ApiError, ApiJson, ProblemResponse};
 use crate::state::AppState;
 
 /// One user's role in one group.
@@ -75,7 +75,7 @@ pub struct GroupCreated {
 pub async fn create(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Json(req): Json<NewGroup>,
+    ApiJson(req): ApiJson<NewGroup>,
 ) -> Result<(StatusCode, Json<GroupCreated>), ApiError> {
     let id = state.store().create_group(&req.name, user.id).await?;
     Ok((StatusCode::CREATED, Json(GroupCreated { group_id: id.0, name: req.name })))
@@ -137,7 +137,7 @@ pub async fn set_role(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Path(MemberPath { group, user: member }): Path<MemberPath>,
-    Json(req): Json<RoleRequest>,
+    ApiJson(req): ApiJson<RoleRequest>,
 ) -> Result<StatusCode, ApiError> {
     let role = Role::parse(&req.role).ok_or_else(|| {
         ApiError::BadRequest(format!("role {:?} is not one of submitter, curator, consumer", req.role))

@@ -266,6 +266,26 @@ async fn roles_and_visibility(hub: &Hub) {
     let (code, login) =
         hub.json(Method::POST, "/api/login", None, json!({ "name": "curator", "password": "wrong" })).await;
     assert_eq!(code, StatusCode::UNAUTHORIZED, "{login}");
+    // A body that cannot be read is a problem document naming what is wrong, as every hub error.
+    let json_type = [("content-type", "application/json")];
+    for (headers, body, status, says) in [
+        (&json_type[..], "{\"name\": ", StatusCode::BAD_REQUEST, "EOF"),
+        (
+            &json_type[..],
+            "{\"name\": \"curator\"}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing field `password`",
+        ),
+        (&[][..], "{}", StatusCode::UNSUPPORTED_MEDIA_TYPE, "application/json"),
+    ] {
+        let (code, headers, bytes) =
+            hub.call(Method::POST, "/api/login", None, headers, Body::from(body)).await;
+        assert_eq!(code, status, "{body}");
+        assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json", "{body}");
+        let problem: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(problem["status"], status.as_u16(), "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains(says), "{problem}");
+    }
     let (code, login) = hub
         .json(Method::POST, "/api/login", None, json!({ "name": "curator", "password": "curator-password" }))
         .await;
