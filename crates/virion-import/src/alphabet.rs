@@ -23,28 +23,27 @@ type Table = [u8; 256];
 
 // The tables are `virion-core`'s letters (`Nuc::from_byte`, `Aa::from_byte`: either case, `U`
 // read as `T`), laid out once for a lookup per byte.
-const NUC: Table = {
+const fn letter_table(amino_acid: bool) -> Table {
     let mut t = [0u8; 256];
     let mut b = 0;
     while b < 256 {
-        if let Some(n) = Nuc::from_byte(b as u8) {
-            t[b] = n.to_byte();
-        }
+        t[b] = if amino_acid {
+            match Aa::from_byte(b as u8) {
+                Some(a) => a.to_byte(),
+                None => 0,
+            }
+        } else {
+            match Nuc::from_byte(b as u8) {
+                Some(n) => n.to_byte(),
+                None => 0,
+            }
+        };
         b += 1;
     }
     t
-};
-const AA: Table = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        if let Some(a) = Aa::from_byte(b as u8) {
-            t[b] = a.to_byte();
-        }
-        b += 1;
-    }
-    t
-};
+}
+const NUC: Table = letter_table(false);
+const AA: Table = letter_table(true);
 
 impl Alphabet {
     fn table(self) -> &'static Table {

@@ -230,6 +230,9 @@ mod tests {
             assert_eq!(alphabet.slot(b'a'), None, "letters are upper-cased before lookup");
         }
         assert_eq!(Alphabet::Nucleotide.slot(b'E'), None);
+        // The slot order is the snapshot format: snapshots written before must read the same.
+        assert_eq!(Alphabet::Nucleotide.letters(), b"-ACGTRYSWKMBDHVN");
+        assert_eq!(Alphabet::AminoAcid.letters(), b"-ACDEFGHIKLMNPQRSTVWYOUBJZ*X");
         assert_eq!(Alphabet::Nucleotide.normalise(b'u'), b'T');
         let k = key(29_902, 4);
         assert_eq!((key_position(k), key_slot(k)), (29_902, 4));
