@@ -103,6 +103,28 @@ const fn slot_table(letters: &[u8]) -> [u8; 256] {
 }
 
 const NUCLEOTIDE_SLOTS: [u8; 256] = slot_table(&NUCLEOTIDES);
+// Which letters are definite, per byte (mutation counts ask it for every position and letter):
+// core's A, C, G, T and gap; every amino-acid letter but X and the ambiguity codes.
+const NUCLEOTIDE_DEFINITE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < NUCLEOTIDE_ORDER.len() {
+        let n = NUCLEOTIDE_ORDER[i];
+        table[n.to_byte() as usize] = n.is_acgt() || n.is_gap();
+        i += 1;
+    }
+    table
+};
+const AMINO_ACID_DEFINITE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < AMINO_ACID_ORDER.len() {
+        let a = AMINO_ACID_ORDER[i];
+        table[a.to_byte() as usize] = a.is_definite();
+        i += 1;
+    }
+    table
+};
 /// Each byte's normal form as a nucleotide (`virion-core`'s reading: either case, `U` as `T`;
 /// other bytes upper-cased), one lookup per letter while an index is built.
 const NUCLEOTIDE_NORMAL: [u8; 256] = {
@@ -153,13 +175,11 @@ impl Alphabet {
     }
 
     /// Letters that name one residue (or a deletion): what coverage counts.
+    #[inline]
     pub fn is_definite(self, symbol: u8) -> bool {
-        if self.slot(symbol).is_none() {
-            return false;
-        }
         match self {
-            Alphabet::Nucleotide => Nuc::from_byte(symbol).is_some_and(|n| n.is_acgt() || n.is_gap()),
-            Alphabet::AminoAcid => Aa::from_byte(symbol).is_some_and(Aa::is_definite),
+            Alphabet::Nucleotide => NUCLEOTIDE_DEFINITE[symbol as usize],
+            Alphabet::AminoAcid => AMINO_ACID_DEFINITE[symbol as usize],
         }
     }
 
