@@ -32,7 +32,7 @@ pub struct Part<'a> {
 }
 
 /// The table endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Endpoint {
     /// `/aggregated`: counts grouped by `fields`.
     Aggregated,
@@ -112,22 +112,37 @@ pub fn table(
 ) -> Result<Table, QueryError> {
     let selected = select_parts(parts, req, budget)?;
     budget.check()?;
-    // Mutations and insertions are ordered on every column (`orderBy=mutation` means its
-    // sequence, reference letter, position and new letter, as LAPIS expands it), then the
-    // fields asked for are kept.
-    let (mut table, keep) = match endpoint {
-        Endpoint::Aggregated => (aggregated(parts, &selected, req)?, None),
+    let table = match endpoint {
+        Endpoint::Aggregated => aggregated(parts, &selected, req)?,
         Endpoint::Details => return details(parts, &selected, req, budget),
         Endpoint::NucleotideMutations | Endpoint::AminoAcidMutations => {
-            let keep = keep_fields(&MUTATION_FIELDS, req)?;
-            (mutations(parts, &selected, req, endpoint == Endpoint::AminoAcidMutations)?, Some(keep))
+            keep_fields(&MUTATION_FIELDS, req)?;
+            mutations(parts, &selected, req, endpoint == Endpoint::AminoAcidMutations)?
         }
         Endpoint::NucleotideInsertions | Endpoint::AminoAcidInsertions => {
-            let keep = keep_fields(&INSERTION_FIELDS, req)?;
-            (insertions(parts, &selected, endpoint == Endpoint::AminoAcidInsertions), Some(keep))
+            keep_fields(&INSERTION_FIELDS, req)?;
+            insertions(parts, &selected, endpoint == Endpoint::AminoAcidInsertions)
         }
     };
     budget.check()?;
+    finish(endpoint, table, req)
+}
+
+/// Orders, pages and projects a whole answer table as `req` asks: the last step of
+/// [`table`], also taken by a federated answer once the nodes' parts are merged. A mutation or
+/// insertion table holds all of [`MUTATION_FIELDS`] or [`INSERTION_FIELDS`]: its rows are
+/// ordered on every column (`orderBy=mutation` means its sequence, reference letter, position
+/// and new letter, as LAPIS expands it), then the fields asked for are kept.
+pub fn finish(endpoint: Endpoint, mut table: Table, req: &LapisRequest) -> Result<Table, QueryError> {
+    let keep = match endpoint {
+        Endpoint::Aggregated | Endpoint::Details => None,
+        Endpoint::NucleotideMutations | Endpoint::AminoAcidMutations => {
+            Some(keep_fields(&MUTATION_FIELDS, req)?)
+        }
+        Endpoint::NucleotideInsertions | Endpoint::AminoAcidInsertions => {
+            Some(keep_fields(&INSERTION_FIELDS, req)?)
+        }
+    };
     table.order_and_page(req)?;
     Ok(match keep {
         Some(keep) => project(table, &keep),
@@ -228,8 +243,12 @@ fn full(all: &[&str], rows: Vec<Vec<Cell>>) -> Table {
     Table { columns: all.iter().map(|c| (*c).to_owned()).collect(), rows }
 }
 
-const MUTATION_FIELDS: [&str; 8] =
+/// The columns of a mutation table, in LAPIS's order.
+pub const MUTATION_FIELDS: [&str; 8] =
     ["mutation", "count", "coverage", "proportion", "sequenceName", "mutationFrom", "mutationTo", "position"];
+
+/// LAPIS's `minProportion` when a request gives none.
+pub const DEFAULT_MIN_PROPORTION: f64 = 0.05;
 
 fn mutations(
     parts: &[Part<'_>],
@@ -238,8 +257,15 @@ fn mutations(
     amino_acid: bool,
 ) -> Result<Table, QueryError> {
     let pairs: Vec<_> = parts.iter().zip(selected).map(|(p, r)| (&p.index.index, r)).collect();
-    let found = mutation_proportions_of(&pairs, amino_acid, req.min_proportion.unwrap_or(0.05))?;
-    let named = segment_named(parts, amino_acid);
+    let found =
+        mutation_proportions_of(&pairs, amino_acid, req.min_proportion.unwrap_or(DEFAULT_MIN_PROPORTION))?;
+    Ok(mutation_table(found, segment_named(parts, amino_acid)))
+}
+
+/// The whole mutation table (all of [`MUTATION_FIELDS`]) of mutations in the order given;
+/// `named`: rows name their sequence (see LAPIS: not the one segment of a single-segment
+/// organism).
+pub fn mutation_table(found: Vec<crate::MutationProportion>, named: bool) -> Table {
     let rows = found
         .into_iter()
         .map(|m| {
@@ -255,7 +281,7 @@ fn mutations(
             ]
         })
         .collect();
-    Ok(full(&MUTATION_FIELDS, rows))
+    full(&MUTATION_FIELDS, rows)
 }
 
 /// Whether rows name their sequence: LAPIS answers `sequenceName: null` (and writes mutations
@@ -264,7 +290,8 @@ fn segment_named(parts: &[Part<'_>], amino_acid: bool) -> bool {
     amino_acid || parts.iter().any(|p| p.index.index.segments.len() > 1)
 }
 
-const INSERTION_FIELDS: [&str; 5] = ["insertion", "count", "insertedSymbols", "position", "sequenceName"];
+/// The columns of an insertion table, in LAPIS's order.
+pub const INSERTION_FIELDS: [&str; 5] = ["insertion", "count", "insertedSymbols", "position", "sequenceName"];
 
 fn insertions(parts: &[Part<'_>], selected: &[RoaringBitmap], amino_acid: bool) -> Table {
     let mut merged: Vec<(String, String, u32, String, u64)> = Vec::new();

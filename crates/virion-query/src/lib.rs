@@ -29,7 +29,9 @@ pub use aggregate::{
 };
 pub use error::QueryError;
 pub use filters::sequence_filter;
-pub use proportions::{MutationProportion, mutation_proportions, mutation_proportions_of};
+pub use proportions::{
+    MutationProportion, coverage_at, mutation_proportions, mutation_proportions_of, silo_order,
+};
 pub use request::{Compression, LapisRequest, MAX_LIMIT, OrderBy, Values};
 pub use select::QueryIndex;
 pub use table::{Cell, Table, mix};

@@ -98,6 +98,39 @@ pub fn mutation_proportions_of(
     Ok(out)
 }
 
+/// The coverage of `rows` at each of `sites` (a segment or gene by name, or `None` for the
+/// only segment of a single-segment organism; a 1-based position): rows with a definite letter
+/// there. A federated mutation answer asks a node for it where another node found a mutation
+/// and this one did not, so that the sums of count and coverage are exact.
+pub fn coverage_at(
+    index: &Index,
+    rows: &RoaringBitmap,
+    amino_acid: bool,
+    sites: &[(Option<&str>, u32)],
+) -> Result<Vec<u64>, QueryError> {
+    let columns = if amino_acid { &index.genes } else { &index.segments };
+    sites
+        .iter()
+        .map(|&(name, position)| {
+            let column = match name {
+                Some(name) => columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)),
+                None if columns.len() == 1 => columns.first(),
+                None => None,
+            };
+            let unknown = || QueryError::BadValue {
+                parameter: "sites".into(),
+                value: format!("{}:{position}", name.unwrap_or("")),
+                reason: format!("no such {} position here", if amino_acid { "gene" } else { "segment" }),
+            };
+            let column = column.ok_or_else(unknown)?;
+            if position == 0 || position as usize > column.reference().len() {
+                return Err(unknown());
+            }
+            Ok(column.coverage(position - 1, rows))
+        })
+        .collect()
+}
+
 /// SILO's order of mutations: by sequence name (its schema is a map keyed by name, so byte
 /// order, not the reference's order), then position, then the letter in SILO's symbol order
 /// (the gap first, letters alphabetically, the stop `*` last).

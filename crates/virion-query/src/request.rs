@@ -1,6 +1,7 @@
 //! A LAPIS request once decoded from GET, POST JSON or a form: the sequence filters and the
 //! special properties (LAPIS's `SpecialProperties`), each checked as it is read.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value as JsonValue;
 
 use crate::error::QueryError;
@@ -9,7 +10,7 @@ use crate::error::QueryError;
 pub const MAX_LIMIT: usize = 100_000_000;
 
 /// How result rows are ordered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrderBy {
     /// By these fields, each ascending (`false`) or descending (`true`).
     Fields(Vec<(String, bool)>),
@@ -19,7 +20,7 @@ pub enum OrderBy {
 }
 
 /// The compression a response should use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Compression {
     /// gzip (`compression=gzip`).
     Gzip,
@@ -30,8 +31,9 @@ pub enum Compression {
 /// One parameter's values as decoded; `None` is a JSON `null` (for a filter: the field is null).
 pub type Values = Vec<Option<String>>;
 
-/// Filters plus the special properties LAPIS defines.
-#[derive(Debug, Clone, PartialEq)]
+/// Filters plus the special properties LAPIS defines. It (de)serialises as is: federated nodes
+/// pass requests to each other in this form, never as query strings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LapisRequest {
     /// Sequence filters: field (with operator suffix) → values (several values: any of them;
     /// `None`: the field is null).

@@ -3,13 +3,14 @@
 
 use std::cmp::Ordering;
 
+use serde::{Deserialize, Serialize};
 use virion_index::Value;
 
 use crate::error::QueryError;
 use crate::request::{LapisRequest, OrderBy};
 
 /// One cell of an answer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Cell {
     /// No value (`null`).
     Null,
@@ -67,8 +68,8 @@ impl Cell {
     }
 }
 
-/// An answer table.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// An answer table (federated nodes send each other their parts of an answer in this form).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Table {
     /// Column names, in order.
     pub columns: Vec<String>,

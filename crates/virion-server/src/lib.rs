@@ -7,6 +7,7 @@
 mod auth;
 mod entries;
 mod error;
+pub mod federation;
 mod groups;
 pub mod lapis;
 mod openapi;
@@ -58,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{organism}/data-use-terms", post(entries::change_terms))
         .route("/api/{organism}/released", get(released::released))
         .merge(lapis::routes())
+        .merge(federation::routes())
         .merge(portal::routes());
     api.with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

@@ -81,6 +81,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     for (path, item) in lapis_paths(components) {
         api.paths.paths.insert(path, item);
     }
+    for (path, item) in federation_paths(components) {
+        api.paths.paths.insert(path, item);
+    }
     api
 }
 
@@ -258,6 +261,13 @@ fn lapis_operation(path: &str, doc: Doc, components: &mut Components) -> Operati
             .summary(Some("Parse advancedQuery strings without running them (always 200; failures per query)."))
             .request_body(body(schema_ref::<QueryParseRequest>(components)))
             .response("200", json_ok("{data: [{type: success, filter} | {type: failure, error}]}", any_object())),
+        Doc::NodePart => OperationBuilder::new()
+            .summary(Some(
+                "A peer node's question (signed, RFC 9421 Ed25519 over @method, @target-uri, content-digest): this node's part of a federated answer, as much as it shares with that peer.",
+            ))
+            .request_body(body(any_object()))
+            .response("200", json_ok("{node, data_version, level, body}", any_object()))
+            .response("401", json_ok("Unsigned, unknown, forged, stale or replayed: {status, detail}", any_object())),
         Doc::Health => OperationBuilder::new()
             .summary(Some("Whether the node is up, with each collection's data version and size"))
             .response(
@@ -296,8 +306,27 @@ fn lapis_operation(path: &str, doc: Doc, components: &mut Components) -> Operati
 impl Doc {
     /// Whether the route answers LAPIS problems (all but the health check).
     fn has_problems(self) -> bool {
-        !matches!(self, Doc::Health)
+        !matches!(self, Doc::Health | Doc::NodePart)
     }
+}
+
+fn http_methods(methods: Methods) -> Vec<HttpMethod> {
+    match methods {
+        Methods::Get => vec![HttpMethod::Get],
+        Methods::Post => vec![HttpMethod::Post],
+        Methods::GetPost => vec![HttpMethod::Get, HttpMethod::Post],
+    }
+}
+
+/// Every federation route from the table that builds their router.
+fn federation_paths(components: &mut Components) -> Vec<(String, PathItem)> {
+    crate::federation::table()
+        .into_iter()
+        .map(|route| {
+            let op = lapis_operation(route.path, route.doc, components);
+            (route.path.to_owned(), PathItem::from_http_methods(http_methods(route.methods), op))
+        })
+        .collect()
 }
 
 /// Every LAPIS route from the table that builds their router, under `/{organism}` and at the

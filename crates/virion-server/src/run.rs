@@ -32,6 +32,8 @@ pub struct HubOptions {
     pub job_lease: Duration,
     /// Pango alias table (alias_key.json) for lineage queries with sublineages.
     pub pango_aliases: Option<PathBuf>,
+    /// How long federated answers wait for the nodes (`None`: 20 s).
+    pub federation_deadline: Option<Duration>,
 }
 
 /// Why `virion serve` or `virion worker` could not start or stopped with an error.
@@ -129,8 +131,12 @@ pub async fn serve(
         }
         None => virion_index::PangoAliases::from_json("{}").expect("an empty alias table"),
     };
-    let state =
-        AppState::with_aliases(store.clone(), &registry, &options.data_dir, &datasets, aliases).await?;
+    let query = crate::QueryOptions {
+        aliases,
+        federation_deadline: options.federation_deadline,
+        ..crate::QueryOptions::default()
+    };
+    let state = AppState::with_options(store.clone(), &registry, &options.data_dir, &datasets, query).await?;
     // The query indexes follow the released data: rebuilt when it changes.
     state.collections().spawn_refresher(store.clone(), LAPIS_REFRESH);
     let organisms: Vec<&str> = state.organisms().map(|o| o.config.name.as_str()).collect();

@@ -22,6 +22,9 @@ pub struct QueryOptions {
     pub default_organism: Option<String>,
     /// Longest a query may run (default 60 s).
     pub query_timeout: Option<std::time::Duration>,
+    /// How long a federated answer waits for the nodes (default 20 s); a node later than that
+    /// makes the answer incomplete.
+    pub federation_deadline: Option<std::time::Duration>,
 }
 
 /// One organism as the hub serves it.
@@ -48,6 +51,8 @@ struct Inner {
     data_dir: PathBuf,
     organisms: HashMap<String, HubOrganism>,
     lapis: Collections,
+    verifier: virion_federation::signature::Verifier,
+    federation_deadline: std::time::Duration,
 }
 
 /// Why the hub could not be prepared to serve ([`AppState::new`]).
@@ -182,7 +187,7 @@ impl AppState {
         datasets: &HashMap<String, PathBuf>,
         options: QueryOptions,
     ) -> Result<AppState, SetupError> {
-        let QueryOptions { aliases, default_organism, query_timeout } = options;
+        let QueryOptions { aliases, default_organism, query_timeout, federation_deadline } = options;
         let uploads = data_dir.join("uploads");
         std::fs::create_dir_all(&uploads).map_err(|source| SetupError::DataDir { path: uploads, source })?;
         let organisms = register_organisms(&store, registry, datasets).await?;
@@ -201,7 +206,17 @@ impl AppState {
             Some(t) => lapis.with_query_timeout(t),
             None => lapis,
         };
-        Ok(AppState { inner: Arc::new(Inner { store, data_dir: data_dir.to_owned(), organisms, lapis }) })
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                store,
+                data_dir: data_dir.to_owned(),
+                organisms,
+                lapis,
+                verifier: virion_federation::signature::Verifier::default(),
+                federation_deadline: federation_deadline
+                    .unwrap_or(virion_federation::client::DEFAULT_DEADLINE),
+            }),
+        })
     }
 
     /// The collections served (query indexes).
@@ -217,6 +232,21 @@ impl AppState {
     /// Where submitted files are spooled while a submission is read (`DATA_DIR/uploads`).
     pub fn uploads_dir(&self) -> PathBuf {
         self.inner.data_dir.join("uploads")
+    }
+
+    /// The data directory (database, uploads, indexes, the node's identity and peers).
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// Checks the signatures of peers' requests (and remembers their nonces).
+    pub fn verifier(&self) -> &virion_federation::signature::Verifier {
+        &self.inner.verifier
+    }
+
+    /// How long a federated answer waits for the nodes.
+    pub fn federation_deadline(&self) -> std::time::Duration {
+        self.inner.federation_deadline
     }
 
     /// The served organism called `name`, or [`ApiError::NotFound`].

@@ -32,6 +32,7 @@
 mod error;
 mod genome;
 mod metadata;
+pub mod mix;
 mod nodes;
 mod peptide;
 mod silo;

@@ -58,6 +58,9 @@ pub struct ServeArgs {
     /// Address to listen on (port 0: any free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
+    /// Milliseconds a federated answer waits for the nodes; a later node makes it incomplete.
+    #[arg(long, default_value_t = 20_000)]
+    federation_deadline_ms: u64,
 }
 
 /// Flags of `virion worker`.
@@ -69,7 +72,7 @@ pub struct WorkerArgs {
     organisms: OrganismArgs,
 }
 
-fn options(db: &DbArgs, o: &OrganismArgs) -> HubOptions {
+fn options(db: &DbArgs, o: &OrganismArgs, federation_deadline: Option<std::time::Duration>) -> HubOptions {
     HubOptions {
         data_dir: db.data_dir.clone(),
         database_url: db.database_url.clone(),
@@ -78,6 +81,7 @@ fn options(db: &DbArgs, o: &OrganismArgs) -> HubOptions {
         dataset_dir: o.dataset_dir.clone(),
         job_lease: std::time::Duration::from_secs(o.job_lease_secs.max(1)),
         pango_aliases: o.pango_aliases.clone(),
+        federation_deadline,
     }
 }
 
@@ -92,7 +96,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// `virion serve`: the HTTP API and a worker pool until Ctrl-C or SIGTERM; prints the address
 /// once it listens.
 pub fn run_serve(args: &ServeArgs) -> Result<()> {
-    let options = options(&args.db, &args.organisms);
+    let deadline = std::time::Duration::from_millis(args.federation_deadline_ms.max(1));
+    let options = options(&args.db, &args.organisms, Some(deadline));
     runtime()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
@@ -109,7 +114,7 @@ pub fn run_serve(args: &ServeArgs) -> Result<()> {
 
 /// `virion worker`: processing workers only, until Ctrl-C or SIGTERM.
 pub fn run_worker(args: &WorkerArgs) -> Result<()> {
-    let options = options(&args.db, &args.organisms);
+    let options = options(&args.db, &args.organisms, None);
     runtime()?.block_on(async { Ok(work(&options, worker_count(&args.organisms), shutdown_signal()).await?) })
 }
 
@@ -157,6 +162,14 @@ pub enum AdminCommand {
         #[arg(long)]
         role: String,
     },
+    /// This node's identity in a federation: `init` (name, URL, key pair), `show`.
+    #[command(subcommand)]
+    Node(crate::node_cmd::NodeCommand),
+    /// The node's peers: `add`, `list`, `remove`.
+    #[command(subcommand)]
+    Peer(crate::node_cmd::PeerCommand),
+    /// What this node shares of an organism with a peer: records, aggregates or none.
+    Share(crate::node_cmd::ShareArgs),
     /// Check the store's invariants (every acknowledged entry stored, statuses consistent with
     /// jobs and results); exits non-zero and lists what is broken.
     Verify {
@@ -178,6 +191,12 @@ async fn open(db: &DbArgs) -> Result<Store> {
 
 /// Runs one `virion admin` command.
 pub fn run_admin(cmd: &AdminCommand) -> Result<()> {
+    match cmd {
+        AdminCommand::Node(c) => return crate::node_cmd::run_node(c),
+        AdminCommand::Peer(c) => return crate::node_cmd::run_peer(c),
+        AdminCommand::Share(a) => return crate::node_cmd::run_share(a),
+        _ => {}
+    }
     runtime()?.block_on(async {
         match cmd {
             AdminCommand::CreateUser { db, name, admin } => {
@@ -223,6 +242,9 @@ pub fn run_admin(cmd: &AdminCommand) -> Result<()> {
                 store.set_role(owner.user, group_id, member.id, role).await?;
                 eprintln!("{user} is now {} of {group}", role.as_str());
                 store.close().await;
+            }
+            AdminCommand::Node(_) | AdminCommand::Peer(_) | AdminCommand::Share(_) => {
+                unreachable!("answered above, without the runtime")
             }
             AdminCommand::Verify { db, deep } => {
                 let store = open(db).await?;

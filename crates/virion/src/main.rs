@@ -10,6 +10,7 @@ mod client_cmd;
 mod dataset_cmd;
 mod hub_cmd;
 mod import_cmd;
+mod node_cmd;
 mod process;
 mod progress;
 

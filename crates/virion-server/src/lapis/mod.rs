@@ -10,7 +10,7 @@
 // are: boxing them would only move the size.
 #![allow(clippy::result_large_err)]
 
-mod call;
+pub(crate) mod call;
 pub(crate) mod decode;
 pub mod handlers;
 pub(crate) mod respond;
@@ -71,6 +71,8 @@ pub(crate) enum Doc {
     /// Its body is read as `series::QueryParseRequest`.
     QueryParse,
     Health,
+    /// The node-to-node route of federation (a signed part request).
+    NodePart,
 }
 
 /// One LAPIS route: its path under a root, the methods it answers and its handler, and what

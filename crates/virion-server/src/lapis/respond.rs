@@ -26,6 +26,8 @@ pub(crate) struct Info {
     pub request_id: String,
     /// "<instance> on <host> at <UTC time>", as LAPIS says where and when it answered.
     pub request_info: Option<String>,
+    /// A federated answer's nodes and completeness (`info.federation`).
+    pub federation: Option<JsonValue>,
 }
 
 /// The `info` object of every LAPIS answer, fields in LAPIS's order.
@@ -85,7 +87,11 @@ impl Info {
     }
 
     pub(crate) fn json(&self) -> JsonValue {
-        serde_json::to_value(self.typed()).expect("info serialises")
+        let mut info = serde_json::to_value(self.typed()).expect("info serialises");
+        if let (Some(federation), Some(map)) = (&self.federation, info.as_object_mut()) {
+            map.insert("federation".into(), federation.clone());
+        }
+        info
     }
 }
 

@@ -1,0 +1,336 @@
+//! Adding up the nodes' parts into one answer, exactly as one node holding all their data
+//! would answer: group counts add by key; mutation counts add, and so do coverages (each
+//! node's coverage of a site once, with a second round asking the nodes that saw no mutation
+//! at a site for their coverage there), before proportions are taken and `minProportion`
+//! applied; insertion counts add; detail rows are pooled; then the merged table is ordered,
+//! paged and projected as on one node ([`virion_query::execute::finish`]). The virtual field
+//! `node` is the answering node's name.
+
+use std::collections::{BTreeSet, HashMap};
+
+use virion_query::execute::{DEFAULT_MIN_PROPORTION, Endpoint, finish, mutation_table};
+use virion_query::{Cell, LapisRequest, MutationProportion, QueryError, Table, silo_order};
+
+use crate::wire::Site;
+
+/// The name of the virtual field holding the answering node.
+pub const NODE_FIELD: &str = "node";
+
+/// Whether a field name is the virtual `node` field.
+pub fn is_node_field(name: &str) -> bool {
+    name.eq_ignore_ascii_case(NODE_FIELD)
+}
+
+fn key(cells: &[Cell]) -> String {
+    format!("{cells:?}")
+}
+
+fn int(cell: &Cell) -> u64 {
+    match cell {
+        Cell::Int(n) => (*n).max(0) as u64,
+        _ => 0,
+    }
+}
+
+fn text(cell: &Cell) -> Option<&str> {
+    match cell {
+        Cell::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn column(table: &Table, name: &str) -> Result<usize, QueryError> {
+    table.columns.iter().position(|c| c == name).ok_or_else(|| QueryError::BadValue {
+        parameter: "part".into(),
+        value: table.columns.join(","),
+        reason: format!("a node's part has no {name} column"),
+    })
+}
+
+/// `/aggregated`: `parts` are (node, table grouped by `req.fields` without `node`); `req` is
+/// the asker's request (its `fields` may name `node`).
+pub fn aggregated(parts: &[(String, Table)], req: &LapisRequest) -> Result<Table, QueryError> {
+    let node_at = req.fields.iter().position(|f| is_node_field(f));
+    let mut columns: Vec<String> = req.fields.iter().filter(|f| !is_node_field(f)).cloned().collect();
+    let mut merged: Vec<(Vec<Cell>, u64)> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (node, table) in parts {
+        let count = column(table, "count")?;
+        // The node's names (LAPIS's spelling of the fields it resolved) win over the asker's.
+        columns = table.columns.iter().filter(|c| *c != "count").cloned().collect();
+        for row in &table.rows {
+            let mut cells: Vec<Cell> =
+                row.iter().enumerate().filter(|&(i, _)| i != count).map(|(_, c)| c.clone()).collect();
+            if let Some(i) = node_at {
+                cells.insert(i.min(cells.len()), Cell::Str(node.clone()));
+            }
+            let n = int(&row[count]);
+            match at.get(&key(&cells)) {
+                Some(&i) => merged[i].1 += n,
+                None => {
+                    at.insert(key(&cells), merged.len());
+                    merged.push((cells, n));
+                }
+            }
+        }
+    }
+    if let Some(i) = node_at {
+        columns.insert(i.min(columns.len()), NODE_FIELD.to_owned());
+    }
+    if req.fields.is_empty() {
+        merged = vec![(Vec::new(), merged.iter().map(|m| m.1).sum())];
+    }
+    columns.push("count".into());
+    let rows = merged
+        .into_iter()
+        .filter(|(_, n)| *n > 0 || req.fields.is_empty())
+        .map(|(mut cells, n)| {
+            cells.push(Cell::Int(n as i64));
+            cells
+        })
+        .collect();
+    finish(Endpoint::Aggregated, Table { columns, rows }, req)
+}
+
+/// The sums of the mutation endpoints' parts, kept between the two rounds.
+#[derive(Debug, Default)]
+pub struct Mutations {
+    /// By mutation text: (sequence name, from, to, position, count).
+    found: HashMap<String, (Option<String>, String, String, u32, u64)>,
+    /// By site: the coverage summed over the nodes that told it.
+    coverage: HashMap<Site, u64>,
+    /// Per node (in the order added), the sites it told the coverage of.
+    told: Vec<BTreeSet<Site>>,
+    /// Sites a node withheld its coverage of: their proportions are not exact.
+    withheld: BTreeSet<Site>,
+}
+
+impl Mutations {
+    /// Adds one node's part (a whole mutation table with every mutation it saw); returns the
+    /// node's number for [`Mutations::missing`].
+    pub fn add(&mut self, table: &Table) -> Result<usize, QueryError> {
+        let [mutation, count, coverage, sequence, from, to, position] =
+            ["mutation", "count", "coverage", "sequenceName", "mutationFrom", "mutationTo", "position"]
+                .map(|c| column(table, c));
+        let (mutation, count, coverage, sequence, from, to, position) =
+            (mutation?, count?, coverage?, sequence?, from?, to?, position?);
+        let mut told = BTreeSet::new();
+        for row in &table.rows {
+            let name = text(&row[sequence]).map(str::to_owned);
+            let site =
+                Site { sequence: name.clone().unwrap_or_default(), position: int(&row[position]) as u32 };
+            if told.insert(site.clone()) {
+                *self.coverage.entry(site).or_default() += int(&row[coverage]);
+            }
+            let entry =
+                self.found.entry(text(&row[mutation]).unwrap_or_default().to_owned()).or_insert_with(|| {
+                    (
+                        name,
+                        text(&row[from]).unwrap_or_default().to_owned(),
+                        text(&row[to]).unwrap_or_default().to_owned(),
+                        int(&row[position]) as u32,
+                        0,
+                    )
+                });
+            entry.4 += int(&row[count]);
+        }
+        self.told.push(told);
+        Ok(self.told.len() - 1)
+    }
+
+    /// The sites where some node saw a mutation and node `node` told no coverage.
+    pub fn missing(&self, node: usize) -> Vec<Site> {
+        let sites: BTreeSet<&Site> = self.coverage.keys().collect();
+        sites.into_iter().filter(|s| !self.told[node].contains(*s)).cloned().collect()
+    }
+
+    /// Adds node `node`'s coverage at `sites` (the second round).
+    pub fn add_coverage(&mut self, node: usize, sites: &[Site], coverage: &[Option<u64>]) {
+        for (site, c) in sites.iter().zip(coverage) {
+            match c {
+                Some(c) => *self.coverage.entry(site.clone()).or_default() += c,
+                None => {
+                    self.withheld.insert(site.clone());
+                }
+            }
+            self.told[node].insert(site.clone());
+        }
+    }
+
+    /// Sites whose coverage a node withheld (below its minimum cell): their proportions are
+    /// over the coverage the other nodes told.
+    pub fn withheld_sites(&self) -> usize {
+        self.withheld.len()
+    }
+
+    /// The merged answer: proportions from the summed count and coverage, `minProportion`
+    /// applied to them, SILO's order, then ordered, paged and projected as `req` asks.
+    pub fn finish(self, endpoint: Endpoint, req: &LapisRequest) -> Result<Table, QueryError> {
+        let min = req.min_proportion.unwrap_or(DEFAULT_MIN_PROPORTION);
+        let mut named = endpoint == Endpoint::AminoAcidMutations;
+        let mut found = Vec::new();
+        for (mutation, (sequence, from, to, position, count)) in self.found {
+            let site = Site { sequence: sequence.clone().unwrap_or_default(), position };
+            let coverage = self.coverage.get(&site).copied().unwrap_or(0);
+            if coverage == 0 || count == 0 {
+                continue;
+            }
+            let proportion = count as f64 / coverage as f64;
+            if proportion < min {
+                continue;
+            }
+            named |= sequence.is_some();
+            found.push(MutationProportion {
+                mutation,
+                sequence_name: sequence.unwrap_or_default(),
+                mutation_from: from.chars().next().unwrap_or('?'),
+                mutation_to: to.chars().next().unwrap_or('?'),
+                position,
+                count,
+                coverage,
+                proportion,
+            });
+        }
+        found.sort_by(silo_order);
+        finish(endpoint, mutation_table(found, named), req)
+    }
+}
+
+/// The insertion endpoints: counts add by insertion.
+pub fn insertions(
+    parts: &[(String, Table)],
+    endpoint: Endpoint,
+    req: &LapisRequest,
+) -> Result<Table, QueryError> {
+    let mut columns = virion_query::execute::INSERTION_FIELDS.map(str::to_owned).to_vec();
+    let mut merged: Vec<Vec<Cell>> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (_, table) in parts {
+        let insertion = column(table, "insertion")?;
+        let count = column(table, "count")?;
+        columns.clone_from(&table.columns);
+        for row in &table.rows {
+            let id = text(&row[insertion]).unwrap_or_default().to_owned();
+            match at.get(&id) {
+                Some(&i) => {
+                    let n = int(&merged[i][count]) + int(&row[count]);
+                    merged[i][count] = Cell::Int(n as i64);
+                }
+                None => {
+                    at.insert(id, merged.len());
+                    merged.push(row.clone());
+                }
+            }
+        }
+    }
+    // Without an order, SILO's: by sequence, position, inserted letters.
+    let (sequence, position, symbols) = (4, 3, 2);
+    merged.sort_by(|a, b| {
+        (text(&a[sequence]), int(&a[position]), text(&a[symbols])).cmp(&(
+            text(&b[sequence]),
+            int(&b[position]),
+            text(&b[symbols]),
+        ))
+    });
+    finish(endpoint, Table { columns, rows: merged }, req)
+}
+
+/// `/details`: rows of the nodes that share records, on the columns they all have (plus
+/// `node` where asked), ordered and paged over all of them.
+pub fn details(parts: &[(String, Table)], req: &LapisRequest) -> Result<Table, QueryError> {
+    let node_at = req.fields.iter().position(|f| is_node_field(f));
+    let Some((_, first)) = parts.first() else {
+        let columns = req.fields.clone();
+        return finish(Endpoint::Details, Table { columns, rows: Vec::new() }, req);
+    };
+    let mut columns: Vec<String> =
+        first.columns.iter().filter(|c| parts.iter().all(|(_, t)| t.columns.contains(c))).cloned().collect();
+    let mut rows = Vec::new();
+    for (node, table) in parts {
+        let at: Vec<usize> = columns
+            .iter()
+            .map(|c| table.columns.iter().position(|t| t == c).expect("a common column"))
+            .collect();
+        for row in &table.rows {
+            let mut cells: Vec<Cell> = at.iter().map(|&i| row[i].clone()).collect();
+            if let Some(i) = node_at {
+                cells.insert(i.min(cells.len()), Cell::Str(node.clone()));
+            }
+            rows.push(cells);
+        }
+    }
+    if let Some(i) = node_at {
+        columns.insert(i.min(columns.len()), NODE_FIELD.to_owned());
+    }
+    finish(Endpoint::Details, Table { columns, rows }, req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mutations(rows: &[(&str, u32, i64, i64)]) -> Table {
+        Table {
+            columns: virion_query::execute::MUTATION_FIELDS.map(str::to_owned).to_vec(),
+            rows: rows
+                .iter()
+                .map(|&(to, position, count, coverage)| {
+                    vec![
+                        Cell::Str(format!("C{position}{to}")),
+                        Cell::Int(count),
+                        Cell::Int(coverage),
+                        Cell::Float(count as f64 / coverage as f64),
+                        Cell::Null,
+                        Cell::Str("C".into()),
+                        Cell::Str(to.into()),
+                        Cell::Int(position.into()),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    /// A mutation under 5% on every node that saw it, and over 5% overall once the coverage
+    /// of the node that did not see it is known... and one that is the other way round.
+    #[test]
+    fn min_proportion_applies_to_the_merged_count_and_coverage() {
+        let mut m = Mutations::default();
+        // Node 0: 4 of 100 at 10 (4%); node 1: 4 of 100 at 10 (4%) → 8 of 200 = 4%: out.
+        // Node 0: 4 of 100 at 20 (4%); node 1: 8 of 100 at 20 (8%) → 12 of 200 = 6%: in.
+        // Node 1 alone: 6 of 100 at 30 (6%), node 0 covers 100 there and has none → 3%: out.
+        let a = m.add(&mutations(&[("T", 10, 4, 100), ("T", 20, 4, 100)])).unwrap();
+        let b = m.add(&mutations(&[("T", 10, 4, 100), ("T", 20, 8, 100), ("T", 30, 6, 100)])).unwrap();
+        assert!(m.missing(b).is_empty());
+        let missing = m.missing(a);
+        assert_eq!(missing, [Site { sequence: String::new(), position: 30 }]);
+        m.add_coverage(a, &missing, &[Some(100)]);
+        let table = m.finish(Endpoint::NucleotideMutations, &LapisRequest::default()).unwrap();
+        let rows: Vec<(Cell, Cell, Cell)> =
+            table.rows.iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone())).collect();
+        assert_eq!(rows, [(Cell::Str("C20T".into()), Cell::Int(12), Cell::Int(200))]);
+    }
+
+    #[test]
+    fn groups_add_up_and_node_is_a_field() {
+        let part = |rows: &[(&str, i64)]| Table {
+            columns: vec!["country".into(), "count".into()],
+            rows: rows.iter().map(|&(c, n)| vec![Cell::Str(c.into()), Cell::Int(n)]).collect(),
+        };
+        let parts =
+            vec![("de".to_owned(), part(&[("DE", 5), ("FR", 1)])), ("fr".to_owned(), part(&[("FR", 7)]))];
+        let req = LapisRequest { fields: vec!["country".into()], ..LapisRequest::default() };
+        let t = aggregated(&parts, &req).unwrap();
+        assert_eq!(
+            t.rows,
+            [vec![Cell::Str("DE".into()), Cell::Int(5)], vec![Cell::Str("FR".into()), Cell::Int(8)]]
+        );
+        let req = LapisRequest { fields: vec!["node".into(), "country".into()], ..LapisRequest::default() };
+        let t = aggregated(&parts, &req).unwrap();
+        assert_eq!(t.columns, ["node", "country", "count"]);
+        assert_eq!(t.rows.len(), 3);
+        let total = aggregated(&parts, &LapisRequest::default()).unwrap();
+        assert_eq!(total.rows, [vec![Cell::Int(13)]]);
+        let none = aggregated(&[], &LapisRequest::default()).unwrap();
+        assert_eq!(none.rows, [vec![Cell::Int(0)]]);
+    }
+}

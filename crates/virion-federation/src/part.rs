@@ -1,0 +1,116 @@
+//! One node's part of a federated answer, under what it shares with the asker. A part is what
+//! the merge needs to be exact: every group's count (not a page of them), every mutation seen
+//! at least once with its count and coverage (not only those above `minProportion`: a mutation
+//! may be under the threshold on every node and over it overall), every insertion; detail rows
+//! up to the asker's `offset + limit` in the asked order. At `aggregates`, groups counting
+//! fewer genomes than the share's minimum cell are withheld and counted, and no detail row
+//! leaves the node.
+
+use virion_index::ColumnType;
+use virion_query::execute::{Budget, Endpoint, Part, select_parts};
+use virion_query::{Cell, LapisRequest, OrderBy, QueryError, Table};
+
+use crate::peers::{Level, Share};
+use crate::wire::{PartBody, Question, Site};
+
+/// What a node shares with itself (its own part of a federated answer).
+pub const OWN: Share = Share { level: Level::Records, min_cell: 1 };
+
+/// The request a node runs for its part of `endpoint`'s answer to `req`.
+pub fn part_request(endpoint: Endpoint, req: &LapisRequest) -> LapisRequest {
+    let mut part = LapisRequest {
+        filters: req.filters.clone(),
+        advanced: req.advanced.clone(),
+        ..LapisRequest::default()
+    };
+    part.variant_query = req.variant_query.clone();
+    match endpoint {
+        Endpoint::Aggregated => part.fields = req.fields.clone(),
+        Endpoint::Details => {
+            part.fields = req.fields.clone();
+            // Random orders are drawn over the merged rows; a node returns its rows to be drawn from.
+            if matches!(req.order_by, OrderBy::Fields(_)) {
+                part.order_by = req.order_by.clone();
+                part.limit = req.limit.map(|l| l.saturating_add(req.offset));
+            }
+        }
+        // Every mutation seen at least once, with every column.
+        Endpoint::NucleotideMutations | Endpoint::AminoAcidMutations => part.min_proportion = Some(0.0),
+        Endpoint::NucleotideInsertions | Endpoint::AminoAcidInsertions => {}
+    }
+    part
+}
+
+/// Withholds the rows of `table` whose count column is below `min_cell` (a count of 0 says
+/// nothing about anyone and stays); returns how many were withheld.
+fn withhold(table: &mut Table, min_cell: u64) -> u64 {
+    let Some(at) = table.columns.iter().position(|c| c == "count") else { return 0 };
+    let before = table.rows.len();
+    table.rows.retain(|r| match r[at] {
+        Cell::Int(n) => n == 0 || n as u64 >= min_cell,
+        _ => true,
+    });
+    (before - table.rows.len()) as u64
+}
+
+/// Whether grouping by `field` would list genomes one by one: the collection's primary key and
+/// its unindexed text columns (accessions, strain names, submitters' ids: SILO schemas index
+/// the categorical fields a count is grouped by and leave identifiers unindexed).
+fn identifying(parts: &[Part<'_>], field: &str, primary_key: &str) -> bool {
+    field.eq_ignore_ascii_case(primary_key)
+        || parts.iter().any(|p| {
+            p.index.index.columns.iter().any(|c| {
+                c.name.eq_ignore_ascii_case(field) && c.kind == ColumnType::String { indexed: false }
+            })
+        })
+}
+
+/// This node's part of the answer to `question`, over its `parts`, as it shares it.
+/// `primary_key` names the collection's identifying column: at `aggregates`, a count grouped
+/// by it or by another identifier is withheld whatever its size, since it would name genomes.
+pub fn answer(
+    parts: &[Part<'_>],
+    question: &Question,
+    share: Share,
+    primary_key: &str,
+    budget: &Budget,
+) -> Result<PartBody, QueryError> {
+    if share.level == Level::None {
+        return Ok(PartBody::Withheld);
+    }
+    let aggregates_only = share.level == Level::Aggregates;
+    match question {
+        Question::Table { endpoint: Endpoint::Details, .. } if aggregates_only => Ok(PartBody::Withheld),
+        Question::Table { endpoint: Endpoint::Aggregated, request }
+            if aggregates_only && request.fields.iter().any(|f| identifying(parts, f, primary_key)) =>
+        {
+            Ok(PartBody::Withheld)
+        }
+        Question::Table { endpoint, request } => {
+            let mut table = virion_query::execute::table(parts, *endpoint, request, budget)?;
+            let withheld = if aggregates_only { withhold(&mut table, share.min_cell) } else { 0 };
+            Ok(PartBody::Table { table, withheld })
+        }
+        Question::Coverage { amino_acid, request, sites } => {
+            let selected = select_parts(parts, request, budget)?;
+            let asked: Vec<(Option<&str>, u32)> = sites
+                .iter()
+                .map(|s: &Site| ((!s.sequence.is_empty()).then_some(s.sequence.as_str()), s.position))
+                .collect();
+            let mut sums = vec![0u64; sites.len()];
+            for (part, rows) in parts.iter().zip(&selected) {
+                let found = virion_query::coverage_at(&part.index.index, rows, *amino_acid, &asked)?;
+                for (sum, n) in sums.iter_mut().zip(found) {
+                    *sum += n;
+                }
+            }
+            let min = if aggregates_only { share.min_cell } else { 1 };
+            Ok(PartBody::Coverage(sums.into_iter().map(|n| (n == 0 || n >= min).then_some(n)).collect()))
+        }
+        Question::About => Err(QueryError::BadValue {
+            parameter: "question".into(),
+            value: "About".into(),
+            reason: "answered by the server from the collection, not from its rows".into(),
+        }),
+    }
+}

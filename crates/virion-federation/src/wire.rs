@@ -1,0 +1,105 @@
+//! What nodes send each other: a node's question about one organism and its part of the
+//! answer, as typed JSON (never a query string or a LAPIS answer to re-read).
+
+use serde::{Deserialize, Serialize};
+use virion_query::execute::Endpoint;
+use virion_query::{LapisRequest, Table};
+
+use crate::peers::Level;
+
+/// The path every node answers its peers at (POST, signed).
+pub const PART_PATH: &str = "/federation/node/part";
+
+/// A peer's question about one organism.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartRequest {
+    /// The organism (a hub organism or an imported collection).
+    pub organism: String,
+    /// What is asked.
+    pub question: Question,
+}
+
+/// What a node can be asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Question {
+    /// A table endpoint's part (see [`crate::part`] for what a part holds).
+    Table {
+        /// Which endpoint.
+        endpoint: Endpoint,
+        /// The request as the node should run it (the `node` field taken out).
+        request: LapisRequest,
+    },
+    /// The coverage of the rows `request` selects at these sites (the second round of the
+    /// mutation endpoints: sites where another node found a mutation and this one did not).
+    Coverage {
+        /// Amino acids (genes) rather than nucleotides (segments).
+        amino_acid: bool,
+        /// The filters.
+        request: LapisRequest,
+        /// The sites.
+        sites: Vec<Site>,
+    },
+    /// The node's facts about the organism (for `info` and the network page).
+    About,
+}
+
+/// A position of a segment or gene.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Site {
+    /// The segment or gene.
+    pub sequence: String,
+    /// 1-based.
+    pub position: u32,
+}
+
+/// A node's part of an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartAnswer {
+    /// The answering node.
+    pub node: String,
+    /// Its data version of the organism (Unix seconds).
+    pub data_version: i64,
+    /// What it shares with the asker.
+    pub level: Level,
+    /// The part itself.
+    pub body: PartBody,
+}
+
+/// The body of a node's part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PartBody {
+    /// A table part, with how many of its groups were withheld (below the share's minimum cell).
+    Table {
+        /// The rows the node shares.
+        table: Table,
+        /// Groups (rows) withheld.
+        withheld: u64,
+    },
+    /// Coverage at the asked sites, in their order; `None`: withheld (below the minimum cell).
+    Coverage(Vec<Option<u64>>),
+    /// The node shares nothing of this kind with the asker (details at `aggregates`, anything
+    /// at `none`): not an error, the answer is complete without it.
+    Withheld,
+    /// Facts about the organism.
+    About(About),
+}
+
+/// A node's facts about one organism.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct About {
+    /// Genomes it holds (released, visible to the public), or `None` when withheld.
+    pub genomes: Option<u64>,
+    /// Metadata fields and their LAPIS types.
+    pub fields: Vec<(String, String)>,
+    /// The processing pipeline or dataset version its data comes from, if known.
+    pub pipeline: Option<String>,
+}
+
+/// A node's refusal or failure, as it answers it (with an HTTP status).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartProblem {
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong, in a sentence.
+    pub detail: String,
+}

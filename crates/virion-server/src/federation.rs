@@ -1,0 +1,657 @@
+//! Federation over HTTP: the federated LAPIS root (`/federation/{organism}/sample/…`), which
+//! answers over this node and all its peers, and the route peers ask (`POST
+//! /federation/node/part`, signed). `virion_federation` holds the identity, the peers and what
+//! is shared with each, the signatures, the parts and their exact merge; this module asks the
+//! nodes (this one through its collections, the peers over HTTP, all at once under one
+//! deadline) and writes the answer with every node's status in `info.federation`.
+
+// Handlers' errors are finished responses, returned as they are.
+#![allow(clippy::result_large_err)]
+
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, get, on, post};
+use serde::Serialize;
+use serde_json::json;
+use virion_collections::CollectionError;
+use virion_federation::client::{self, PeerError};
+use virion_federation::merge::{self, Mutations, is_node_field};
+use virion_federation::signature::{Refusal, SignedHeaders};
+use virion_federation::wire::{About, PartAnswer, PartBody, PartProblem, PartRequest, Question, Site};
+use virion_federation::{Identity, Level, Peer, Peers, part};
+use virion_index::ColumnType;
+use virion_query::execute::Endpoint;
+use virion_query::{LapisRequest, Table};
+
+use crate::lapis::call::LapisCall;
+use crate::lapis::decode;
+use crate::lapis::handlers::read_request;
+use crate::lapis::respond::{self, Info};
+use crate::lapis::{Doc, Methods};
+use crate::state::AppState;
+
+/// One federation route: its path, methods, what the API document says and its handler. The
+/// router and the document are both built from [`table`].
+pub(crate) struct FederationRoute {
+    pub(crate) path: &'static str,
+    pub(crate) methods: Methods,
+    pub(crate) doc: Doc,
+    router: MethodRouter<AppState>,
+}
+
+/// Every federation route.
+pub(crate) fn table() -> Vec<FederationRoute> {
+    let rows = |endpoint: Endpoint| move |call: LapisCall| federated_table(call, endpoint);
+    let route = |path, methods: Methods, doc, router| FederationRoute { path, methods, doc, router };
+    let both = || MethodFilter::GET.or(MethodFilter::POST);
+    let sample = |path, endpoint, summary| {
+        route(path, Methods::GetPost, Doc::Table(summary), on(both(), rows(endpoint)))
+    };
+    vec![
+        route(virion_federation::wire::PART_PATH, Methods::Post, Doc::NodePart, post(node_part)),
+        sample(
+            "/federation/{organism}/sample/aggregated",
+            Endpoint::Aggregated,
+            "Counts over this node and its peers, added up exactly; `node` can be filtered and grouped by; info.federation lists every node's status (incomplete: a node failed or passed the deadline; requireAllNodes=true makes that a 503).",
+        ),
+        sample(
+            "/federation/{organism}/sample/details",
+            Endpoint::Details,
+            "Metadata rows of the nodes that share records with this one, ordered and paged over all of them.",
+        ),
+        sample(
+            "/federation/{organism}/sample/nucleotideMutations",
+            Endpoint::NucleotideMutations,
+            "Nucleotide mutations over the network: counts and coverage added, then proportions and minProportion.",
+        ),
+        sample(
+            "/federation/{organism}/sample/aminoAcidMutations",
+            Endpoint::AminoAcidMutations,
+            "Amino-acid mutations over the network: counts and coverage added, then proportions and minProportion.",
+        ),
+        sample(
+            "/federation/{organism}/sample/nucleotideInsertions",
+            Endpoint::NucleotideInsertions,
+            "Nucleotide insertions over the network, counts added.",
+        ),
+        sample(
+            "/federation/{organism}/sample/aminoAcidInsertions",
+            Endpoint::AminoAcidInsertions,
+            "Amino-acid insertions over the network, counts added.",
+        ),
+        route(
+            "/federation/{organism}/sample/info",
+            Methods::Get,
+            Doc::About(
+                "Every node of the network: status, data version, level shared, genomes where shared, and the fields all nodes have.",
+            ),
+            get(federated_info),
+        ),
+    ]
+}
+
+/// The federation routes.
+pub(crate) fn routes() -> Router<AppState> {
+    table().into_iter().fold(Router::new(), |r, route| r.route(route.path, route.router))
+}
+
+/// The federation routes' paths and methods (for the API document's completeness check).
+pub fn route_paths() -> Vec<(&'static str, &'static [&'static str])> {
+    table().into_iter().map(|r| (r.path, r.methods.names())).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The route peers ask.
+
+fn part_problem(status: StatusCode, detail: impl Into<String>) -> Response {
+    (status, Json(PartProblem { status: status.as_u16(), detail: detail.into() })).into_response()
+}
+
+fn header(headers: &HeaderMap, name: &'static str) -> Result<String, Refusal> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned).ok_or(Refusal::Missing(name))
+}
+
+/// `POST /federation/node/part`: a peer's signed question; the answer is this node's part, as
+/// much as it shares with that peer.
+async fn node_part(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let data_dir = state.data_dir().to_owned();
+    let (identity, peers) = match (Identity::load(&data_dir), Peers::load(&data_dir)) {
+        (Ok(i), Ok(p)) => (i, p),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "a peer asked, but this node's federation setup is unusable");
+            return part_problem(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+        }
+    };
+    // The signed URI is the one the peer was told: this node's public URL and the path.
+    let target = format!("{}{}", identity.url, uri.path_and_query().map_or(uri.path(), |p| p.as_str()));
+    let signed = (|| {
+        Ok::<_, Refusal>(SignedHeaders {
+            content_digest: header(&headers, "content-digest")?,
+            signature_input: header(&headers, "signature-input")?,
+            signature: header(&headers, "signature")?,
+        })
+    })();
+    let verified = signed.and_then(|signed| {
+        state
+            .verifier()
+            .verify("POST", &target, &body, &signed, |name| peers.get(name).and_then(|p| p.public_key().ok()))
+    });
+    let peer = match verified {
+        Ok(name) => peers.get(&name).cloned().expect("a verified peer is known"),
+        Err(refusal) => {
+            tracing::warn!(event = "federation.refused", reason = %refusal, "a node request was refused");
+            return part_problem(StatusCode::UNAUTHORIZED, refusal.to_string());
+        }
+    };
+    let request: PartRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return part_problem(StatusCode::BAD_REQUEST, format!("the request is not a part request: {e}"));
+        }
+    };
+    let share = peer.share(&request.organism);
+    let kind = match &request.question {
+        Question::Table { endpoint, .. } => format!("{endpoint:?}"),
+        Question::Coverage { sites, .. } => format!("coverage of {} sites", sites.len()),
+        Question::About => "about".into(),
+    };
+    let answer = own_part(&state, &identity, &request.organism, None, request.question, share).await;
+    match answer {
+        Ok(answer) => {
+            let withheld = match &answer.body {
+                PartBody::Table { withheld, .. } => *withheld,
+                _ => 0,
+            };
+            tracing::info!(
+                event = "federation.answered",
+                peer = %peer.name,
+                organism = %request.organism,
+                question = %kind,
+                level = %share.level,
+                withheld,
+                "answered a peer"
+            );
+            Json(answer).into_response()
+        }
+        Err(PeerError::Answered { status, detail }) => {
+            part_problem(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), detail)
+        }
+        Err(e) => part_problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+fn collection_failure(e: &CollectionError) -> PeerError {
+    PeerError::Answered { status: respond::collection_status(e).as_u16(), detail: e.to_string() }
+}
+
+/// This node's part of `question` about `organism`, for `viewer` (a peer: the public), as
+/// `share` allows.
+async fn own_part(
+    state: &AppState,
+    identity: &Identity,
+    organism: &str,
+    viewer: Option<virion_store::UserId>,
+    question: Question,
+    share: virion_federation::Share,
+) -> Result<PartAnswer, PeerError> {
+    let view = state
+        .collections()
+        .view(state.store(), Some(organism), viewer)
+        .await
+        .map_err(|e| collection_failure(&e))?;
+    let body = if share.level == Level::None {
+        PartBody::Withheld
+    } else if question == Question::About {
+        let ix = view.collection();
+        let genomes = ix.visible.len();
+        let fields = ix
+            .index()
+            .columns
+            .iter()
+            .map(|c| {
+                let kind = match c.kind {
+                    ColumnType::String { .. } => "string",
+                    ColumnType::Date => "date",
+                    ColumnType::Int => "int",
+                    ColumnType::Float => "float",
+                    ColumnType::Boolean => "boolean",
+                };
+                (c.name.clone(), kind.to_owned())
+            })
+            .collect();
+        let shown = share.level == Level::Records || genomes == 0 || genomes >= share.min_cell;
+        PartBody::About(About { genomes: shown.then_some(genomes), fields, pipeline: None })
+    } else {
+        let primary_key = view.collection().info.primary_key.clone();
+        view.run(move |parts, _, budget| part::answer(parts, &question, share, &primary_key, budget))
+            .await
+            .map_err(|e| collection_failure(&e))?
+    };
+    Ok(PartAnswer {
+        node: identity.name.clone(),
+        data_version: view.data_version(),
+        level: share.level,
+        body,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The federated root.
+
+/// One node's status in a federated answer (`info.federation.nodes`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeStatus {
+    node: String,
+    /// `ok`, `withheld` (shares nothing of this kind with this node), `failed` or `timeout`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<Level>,
+    /// Groups the node withheld (below its minimum cell for this node).
+    withheld_groups: u64,
+    millis: u64,
+}
+
+/// Who answers a federated request.
+#[derive(Debug, Clone)]
+enum Node {
+    /// This node, through its own collections, as the caller sees them.
+    Own,
+    Peer(Peer),
+}
+
+/// A federated request's setup: who asks, which nodes, until when.
+struct Federation {
+    identity: std::sync::Arc<Identity>,
+    nodes: Vec<(String, Node)>,
+    deadline: Instant,
+    deadline_len: Duration,
+}
+
+/// The parts of a federated request: the asker's filters without `node` and
+/// `requireAllNodes`, which name the nodes asked and whether all must answer.
+struct Split {
+    request: LapisRequest,
+    nodes: Option<Vec<String>>,
+    require_all: bool,
+}
+
+fn split(mut req: LapisRequest) -> Result<Split, String> {
+    let (mut nodes, mut require_all) = (None, false);
+    let mut kept = Vec::new();
+    for (name, values) in std::mem::take(&mut req.filters) {
+        if is_node_field(&name) {
+            nodes.get_or_insert_with(Vec::new).extend(values.into_iter().flatten());
+        } else if name.eq_ignore_ascii_case("requireAllNodes") {
+            require_all = match values.first().cloned().flatten().as_deref() {
+                Some("true") => true,
+                Some("false") | None => false,
+                Some(other) => return Err(format!("requireAllNodes={other:?} is not true or false")),
+            };
+        } else {
+            kept.push((name, values));
+        }
+    }
+    req.filters = kept;
+    Ok(Split { request: req, nodes, require_all })
+}
+
+fn federation(state: &AppState, organism: &str, only: Option<&[String]>) -> Result<Federation, String> {
+    let data_dir = state.data_dir();
+    let identity = Identity::load(data_dir).map_err(|e| e.to_string())?;
+    let peers = Peers::load(data_dir).map_err(|e| e.to_string())?;
+    let mut nodes = Vec::new();
+    // A node without the organism is an aggregator over its peers (it holds none of its own).
+    if state.collections().get(organism).is_some() || state.collections().is_hub_organism(organism) {
+        nodes.push((identity.name.clone(), Node::Own));
+    }
+    nodes.extend(peers.peers.into_iter().map(|p| (p.name.clone(), Node::Peer(p))));
+    if let Some(only) = only {
+        let unknown: Vec<&String> = only.iter().filter(|n| !nodes.iter().any(|(m, _)| m == *n)).collect();
+        if !unknown.is_empty() {
+            let known: Vec<&str> = nodes.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(format!("node {unknown:?} is not in this network (nodes: {})", known.join(", ")));
+        }
+        nodes.retain(|(n, _)| only.contains(n));
+    }
+    let deadline_len = state.federation_deadline();
+    Ok(Federation {
+        identity: std::sync::Arc::new(identity),
+        nodes,
+        deadline: Instant::now() + deadline_len,
+        deadline_len,
+    })
+}
+
+/// Asks every node of `fed` its part of `question(node)` at once; each result with its time.
+async fn ask_all(
+    state: &AppState,
+    fed: &Federation,
+    organism: &str,
+    viewer: Option<virion_store::UserId>,
+    question: impl Fn(usize) -> Option<Question>,
+) -> Vec<Option<(Result<PartAnswer, PeerError>, u64)>> {
+    let mut tasks = Vec::new();
+    for (i, (_, node)) in fed.nodes.iter().enumerate() {
+        let Some(question) = question(i) else {
+            tasks.push(None);
+            continue;
+        };
+        let started = Instant::now();
+        let (state, identity, organism, node, deadline, len) = (
+            state.clone(),
+            fed.identity.clone(),
+            organism.to_owned(),
+            node.clone(),
+            fed.deadline,
+            fed.deadline_len,
+        );
+        tasks.push(Some(tokio::spawn(async move {
+            let result = match node {
+                Node::Own => {
+                    let own = own_part(&state, &identity, &organism, viewer, question, part::OWN);
+                    match tokio::time::timeout_at(deadline.into(), own).await {
+                        Ok(r) => r,
+                        Err(_) => Err(PeerError::Timeout(len)),
+                    }
+                }
+                Node::Peer(peer) => {
+                    let request = PartRequest { organism, question };
+                    tokio::task::spawn_blocking(move || client::ask(&identity, &peer, &request, deadline))
+                        .await
+                        .unwrap_or_else(|e| Err(PeerError::Unreachable(e.to_string())))
+                }
+            };
+            (result, started.elapsed().as_millis() as u64)
+        })));
+    }
+    let mut out = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        out.push(match task {
+            Some(t) => Some(t.await.unwrap_or_else(|e| (Err(PeerError::Unreachable(e.to_string())), 0))),
+            None => None,
+        });
+    }
+    out
+}
+
+/// What came back from the nodes: each node's table (if it gave one) and status.
+struct Gathered {
+    tables: Vec<Option<Table>>,
+    statuses: Vec<NodeStatus>,
+    /// A node judged the request wrong: (node, its words).
+    bad_request: Option<(String, String)>,
+}
+
+fn gather(fed: &Federation, results: Vec<Option<(Result<PartAnswer, PeerError>, u64)>>) -> Gathered {
+    let mut g = Gathered { tables: Vec::new(), statuses: Vec::new(), bad_request: None };
+    for ((name, _), result) in fed.nodes.iter().zip(results) {
+        let Some((result, millis)) = result else {
+            g.tables.push(None);
+            continue;
+        };
+        let mut status = NodeStatus {
+            node: name.clone(),
+            status: "ok",
+            detail: None,
+            data_version: None,
+            level: None,
+            withheld_groups: 0,
+            millis,
+        };
+        let table = match result {
+            Ok(answer) => {
+                status.data_version = Some(answer.data_version);
+                status.level = Some(answer.level);
+                match answer.body {
+                    PartBody::Table { table, withheld } => {
+                        status.withheld_groups = withheld;
+                        Some(table)
+                    }
+                    PartBody::Withheld => {
+                        status.status = "withheld";
+                        None
+                    }
+                    _ => {
+                        status.status = "failed";
+                        status.detail = Some("it answered another question".into());
+                        None
+                    }
+                }
+            }
+            Err(e) => {
+                if e.is_bad_request() && g.bad_request.is_none() {
+                    g.bad_request = Some((name.clone(), e.to_string()));
+                }
+                status.status = if matches!(e, PeerError::Timeout(_)) { "timeout" } else { "failed" };
+                status.detail = Some(e.to_string());
+                tracing::warn!(event = "federation.node_failed", node = %name, error = %e, "a node gave no part");
+                None
+            }
+        };
+        g.tables.push(table);
+        g.statuses.push(status);
+    }
+    g
+}
+
+fn incomplete(statuses: &[NodeStatus]) -> Vec<String> {
+    statuses
+        .iter()
+        .filter(|s| s.status == "failed" || s.status == "timeout")
+        .map(|s| s.node.clone())
+        .collect()
+}
+
+fn federation_info(info: &mut Info, statuses: &[NodeStatus], withheld_sites: usize) {
+    let missing = incomplete(statuses);
+    let mut value = json!({
+        "incomplete": !missing.is_empty(),
+        "nodes": statuses,
+    });
+    if !missing.is_empty() {
+        value["missingNodes"] = json!(missing);
+    }
+    if withheld_sites > 0 {
+        value["withheldCoverageSites"] = json!(withheld_sites);
+    }
+    info.federation = Some(value);
+    info.data_version = statuses.iter().filter_map(|s| s.data_version).max();
+}
+
+/// A federated table endpoint.
+async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
+    let mut info = Info { request_id: call.request_id.0.clone(), ..Info::default() };
+    let Some(organism) = call.organism.clone() else {
+        return respond::problem(StatusCode::NOT_FOUND, "no organism", &info);
+    };
+    info.request_info = Some(respond::request_info(&format!("federation of {organism}"), &call.headers));
+    let req = match read_request(call.query.as_deref(), &call.headers, &call.body, &info) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let route = format!("{endpoint:?}");
+    let output = match decode::output(&req, &call.headers, false, &route) {
+        Ok(o) => o,
+        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
+    };
+    let Split { request: asked, nodes, require_all } = match split(req) {
+        Ok(s) => s,
+        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
+    };
+    let fed = match federation(&call.state, &organism, nodes.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return respond::problem(StatusCode::SERVICE_UNAVAILABLE, e, &info),
+    };
+    let viewer = call.user.0.as_ref().map(|u| u.id);
+    // Nodes are asked without `node` among the fields; the merge puts it back.
+    let mut node_request = asked.clone();
+    node_request.fields.retain(|f| !is_node_field(f));
+    let question = Question::Table { endpoint, request: part::part_request(endpoint, &node_request) };
+    let results = ask_all(&call.state, &fed, &organism, viewer, |_| Some(question.clone())).await;
+    let mut g = gather(&fed, results);
+    if let Some((node, detail)) = g.bad_request {
+        return respond::problem(StatusCode::BAD_REQUEST, format!("node {node}: {detail}"), &info);
+    }
+    let named = |g: &Gathered| -> Vec<(String, Table)> {
+        fed.nodes.iter().zip(&g.tables).filter_map(|((n, _), t)| t.clone().map(|t| (n.clone(), t))).collect()
+    };
+    let mut withheld_sites = 0;
+    let merged = match endpoint {
+        Endpoint::Aggregated => merge::aggregated(&named(&g), &asked),
+        Endpoint::Details => merge::details(&named(&g), &asked),
+        Endpoint::NucleotideInsertions | Endpoint::AminoAcidInsertions => {
+            merge::insertions(&named(&g), endpoint, &asked)
+        }
+        Endpoint::NucleotideMutations | Endpoint::AminoAcidMutations => {
+            let mut sums = Mutations::default();
+            let mut number = vec![None; fed.nodes.len()];
+            for (i, t) in g.tables.iter().enumerate() {
+                if let Some(t) = t {
+                    match sums.add(t) {
+                        Ok(k) => number[i] = Some(k),
+                        Err(e) => return respond::problem(StatusCode::BAD_GATEWAY, e.to_string(), &info),
+                    }
+                }
+            }
+            // Round two: each node's coverage where others saw a mutation and it did not.
+            let missing: Vec<Vec<Site>> =
+                number.iter().map(|k| k.map(|k| sums.missing(k)).unwrap_or_default()).collect();
+            let amino_acid = endpoint == Endpoint::AminoAcidMutations;
+            let second = ask_all(&call.state, &fed, &organism, viewer, |i| {
+                (!missing[i].is_empty()).then(|| Question::Coverage {
+                    amino_acid,
+                    request: node_request.clone(),
+                    sites: missing[i].clone(),
+                })
+            })
+            .await;
+            for (i, result) in second.into_iter().enumerate() {
+                let (Some((result, _)), Some(k)) = (result, number[i]) else { continue };
+                match result {
+                    Ok(PartAnswer { body: PartBody::Coverage(coverage), .. }) => {
+                        sums.add_coverage(k, &missing[i], &coverage);
+                    }
+                    other => {
+                        // A node that answered round one and failed round two leaves the
+                        // answer incomplete like one that failed at once.
+                        let detail = match other {
+                            Err(e) => e.to_string(),
+                            Ok(_) => "it answered another question".into(),
+                        };
+                        if let Some(s) = g.statuses.iter_mut().find(|s| s.node == fed.nodes[i].0) {
+                            s.status = "failed";
+                            s.detail = Some(format!("coverage round: {detail}"));
+                        }
+                        g.tables[i] = None;
+                    }
+                }
+            }
+            withheld_sites = sums.withheld_sites();
+            sums.finish(endpoint, &asked)
+        }
+    };
+    federation_info(&mut info, &g.statuses, withheld_sites);
+    let missing = incomplete(&g.statuses);
+    if require_all && !missing.is_empty() {
+        let mut r = respond::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("requireAllNodes: no complete answer from {}", missing.join(", ")),
+            &info,
+        );
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+        return r;
+    }
+    match merged {
+        Ok(table) => {
+            let mut r = respond::bytes_response(
+                respond::table_bytes(&table, &output, &info),
+                &output,
+                info.data_version,
+            );
+            if !missing.is_empty()
+                && let Ok(v) = axum::http::HeaderValue::from_str(&missing.join(","))
+            {
+                // CSV and TSV have no `info`: say it in a header.
+                r.headers_mut().insert("virion-federation-incomplete", v);
+            }
+            r
+        }
+        Err(e) => respond::problem(StatusCode::BAD_REQUEST, e.to_string(), &info),
+    }
+}
+
+/// `GET /federation/{organism}/sample/info`: every node asked, its status, data version,
+/// genome count (where shared) and fields; `fields` the nodes have in common.
+async fn federated_info(call: LapisCall) -> Response {
+    let mut info = Info { request_id: call.request_id.0.clone(), ..Info::default() };
+    let Some(organism) = call.organism.clone() else {
+        return respond::problem(StatusCode::NOT_FOUND, "no organism", &info);
+    };
+    let fed = match federation(&call.state, &organism, None) {
+        Ok(f) => f,
+        Err(e) => return respond::problem(StatusCode::SERVICE_UNAVAILABLE, e, &info),
+    };
+    let viewer = call.user.0.as_ref().map(|u| u.id);
+    let results = ask_all(&call.state, &fed, &organism, viewer, |_| Some(Question::About)).await;
+    let mut statuses = Vec::new();
+    let mut common: Option<Vec<(String, String)>> = None;
+    let mut genomes = Vec::new();
+    for ((name, _), result) in fed.nodes.iter().zip(results) {
+        let Some((result, millis)) = result else { continue };
+        let mut status = NodeStatus {
+            node: name.clone(),
+            status: "ok",
+            detail: None,
+            data_version: None,
+            level: None,
+            withheld_groups: 0,
+            millis,
+        };
+        match result {
+            Ok(answer) => {
+                status.data_version = Some(answer.data_version);
+                status.level = Some(answer.level);
+                match answer.body {
+                    PartBody::About(about) => {
+                        genomes.push(json!({ "node": name, "genomes": about.genomes }));
+                        common = Some(match common {
+                            None => about.fields,
+                            Some(c) => c.into_iter().filter(|f| about.fields.contains(f)).collect(),
+                        });
+                    }
+                    _ => status.status = "withheld",
+                }
+            }
+            Err(e) => {
+                status.status = if matches!(e, PeerError::Timeout(_)) { "timeout" } else { "failed" };
+                status.detail = Some(e.to_string());
+            }
+        }
+        statuses.push(status);
+    }
+    federation_info(&mut info, &statuses, 0);
+    let fields: Vec<serde_json::Value> = common
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, kind)| json!({ "name": name, "type": kind }))
+        .collect();
+    let body = json!({
+        "organism": organism,
+        "asker": fed.identity.name,
+        "fields": fields,
+        "genomes": genomes,
+        "info": info.json(),
+    });
+    respond::with_version(Json(body).into_response(), info.data_version)
+}

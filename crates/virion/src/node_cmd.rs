@@ -1,0 +1,159 @@
+//! `virion admin node|peer|share`: this node's identity, its peers and what it shares with
+//! each, kept in the data directory (read by `virion serve` at every federated request, so a
+//! change takes effect without a restart).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Subcommand;
+use virion_federation::{Identity, Level, Peers, Share};
+
+use virion_server::run::default_data_dir;
+
+/// `virion admin node …`.
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Give this node its name, public URL and a new Ed25519 key pair; prints the public key
+    /// to give to peers.
+    Init {
+        /// Data directory of the node.
+        #[arg(long, default_value = default_data_dir().as_os_str())]
+        data_dir: PathBuf,
+        /// The node's name, as peers and answers know it (letters, digits, '-', '_', '.').
+        #[arg(long)]
+        name: String,
+        /// The node's public base URL (peers send their requests there).
+        #[arg(long)]
+        url: String,
+    },
+    /// Print this node's name, URL and public key.
+    Show {
+        /// Data directory of the node.
+        #[arg(long, default_value = default_data_dir().as_os_str())]
+        data_dir: PathBuf,
+    },
+}
+
+/// `virion admin peer …`.
+#[derive(Debug, Subcommand)]
+pub enum PeerCommand {
+    /// Add a peer (or change the URL and key of one); it gets aggregates with cells below 5
+    /// withheld until `virion admin share` says otherwise.
+    Add {
+        /// Data directory of the node.
+        #[arg(long, default_value = default_data_dir().as_os_str())]
+        data_dir: PathBuf,
+        /// The peer's name (as its `virion admin node show` prints it).
+        #[arg(long)]
+        name: String,
+        /// The peer's public base URL.
+        #[arg(long)]
+        url: String,
+        /// The peer's public key (as its `virion admin node show` prints it).
+        #[arg(long)]
+        key: String,
+    },
+    /// List the peers and what is shared with each.
+    List {
+        /// Data directory of the node.
+        #[arg(long, default_value = default_data_dir().as_os_str())]
+        data_dir: PathBuf,
+    },
+    /// Remove a peer: its requests are refused from now on.
+    Remove {
+        /// Data directory of the node.
+        #[arg(long, default_value = default_data_dir().as_os_str())]
+        data_dir: PathBuf,
+        /// The peer's name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Flags of `virion admin share`.
+#[derive(Debug, clap::Args)]
+pub struct ShareArgs {
+    /// Data directory of the node.
+    #[arg(long, default_value = default_data_dir().as_os_str())]
+    data_dir: PathBuf,
+    /// The organism (or imported collection).
+    #[arg(long)]
+    organism: String,
+    /// The peer.
+    #[arg(long)]
+    peer: String,
+    /// records (rows, sequences and aggregates), aggregates (counts only, small cells
+    /// withheld) or none.
+    #[arg(long)]
+    level: Level,
+    /// At `aggregates`: groups counting fewer genomes than this are withheld.
+    #[arg(long, default_value_t = 5)]
+    min_cell: u64,
+}
+
+/// Runs `virion admin node …`.
+pub fn run_node(cmd: &NodeCommand) -> Result<()> {
+    match cmd {
+        NodeCommand::Init { data_dir, name, url } => {
+            let node = Identity::init(data_dir, name, url)?;
+            eprintln!("node {} at {} (key in {})", node.name, node.url, data_dir.join("node").display());
+            eprintln!(
+                "give peers this line: virion admin peer add --name {} --url {} --key KEY",
+                node.name, node.url
+            );
+            println!("{}", node.public_key());
+        }
+        NodeCommand::Show { data_dir } => {
+            let node = Identity::load(data_dir)?;
+            println!("name: {}\nurl:  {}\nkey:  {}", node.name, node.url, node.public_key());
+        }
+    }
+    Ok(())
+}
+
+/// Runs `virion admin peer …`.
+pub fn run_peer(cmd: &PeerCommand) -> Result<()> {
+    match cmd {
+        PeerCommand::Add { data_dir, name, url, key } => {
+            let mut peers = Peers::load(data_dir)?;
+            peers.add(name, url, key)?;
+            peers.save(data_dir)?;
+            eprintln!(
+                "peer {name} added; it sees aggregates (cells below 5 withheld) until `virion admin share` says otherwise"
+            );
+        }
+        PeerCommand::List { data_dir } => {
+            let peers = Peers::load(data_dir)?;
+            if peers.peers.is_empty() {
+                eprintln!("no peers yet: virion admin peer add --name NAME --url URL --key KEY");
+            }
+            for p in &peers.peers {
+                println!("{}\t{}\t{}", p.name, p.url, p.key);
+                for (organism, share) in &p.shares {
+                    println!("\t{organism}: {} (min cell {})", share.level, share.min_cell);
+                }
+                println!(
+                    "\tother organisms: {} (min cell {})",
+                    Share::default().level,
+                    Share::default().min_cell
+                );
+            }
+        }
+        PeerCommand::Remove { data_dir, name } => {
+            let mut peers = Peers::load(data_dir)?;
+            peers.remove(name)?;
+            peers.save(data_dir)?;
+            eprintln!("peer {name} removed");
+        }
+    }
+    Ok(())
+}
+
+/// Runs `virion admin share`.
+pub fn run_share(args: &ShareArgs) -> Result<()> {
+    let mut peers = Peers::load(&args.data_dir)?;
+    peers.set_share(&args.peer, &args.organism, Share { level: args.level, min_cell: args.min_cell })?;
+    peers.save(&args.data_dir)?;
+    eprintln!("this node now shares {} of {} with {}", args.level, args.organism, args.peer);
+    Ok(())
+}
