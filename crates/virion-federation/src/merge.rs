@@ -235,6 +235,48 @@ pub fn insertions(
     finish(endpoint, Table { columns, rows: merged }, req)
 }
 
+/// A merged time series and how many cells a node withheld.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedSeries {
+    /// The series: per item and range, counts and coverages added.
+    pub series: virion_query::execute::Series,
+    /// Cells (and totals) a node withheld: those sums lack that node's small counts.
+    pub withheld: u64,
+}
+
+/// The time-series parts of the nodes, added cell by cell (every node answers the same items
+/// and ranges, in the order asked).
+pub fn series(parts: &[(Vec<String>, Vec<Vec<Option<(u64, u64)>>>, Vec<Option<u64>>)]) -> MergedSeries {
+    let mut merged =
+        virion_query::execute::Series { labels: Vec::new(), cells: Vec::new(), totals: Vec::new() };
+    let mut withheld = 0;
+    for (labels, cells, totals) in parts {
+        if merged.labels.is_empty() {
+            merged.labels.clone_from(labels);
+            merged.cells = cells.iter().map(|row| vec![(0, 0); row.len()]).collect();
+            merged.totals = vec![0; totals.len()];
+        }
+        for (sum, row) in merged.cells.iter_mut().zip(cells) {
+            for (s, cell) in sum.iter_mut().zip(row) {
+                match cell {
+                    Some((c, v)) => {
+                        s.0 += c;
+                        s.1 += v;
+                    }
+                    None => withheld += 1,
+                }
+            }
+        }
+        for (sum, t) in merged.totals.iter_mut().zip(totals) {
+            match t {
+                Some(t) => *sum += t,
+                None => withheld += 1,
+            }
+        }
+    }
+    MergedSeries { series: merged, withheld }
+}
+
 /// `/details`: rows of the nodes that share records, on the columns they all have (plus
 /// `node` where asked), ordered and paged over all of them.
 pub fn details(parts: &[(String, Table)], req: &LapisRequest) -> Result<Table, QueryError> {

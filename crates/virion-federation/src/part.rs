@@ -11,7 +11,7 @@ use virion_query::execute::{Budget, Endpoint, Part, select_parts};
 use virion_query::{Cell, LapisRequest, OrderBy, QueryError, Table};
 
 use crate::peers::{Level, Share};
-use crate::wire::{PartBody, Question, Site};
+use crate::wire::{PartBody, Question, SeriesItems, Site};
 
 /// What a node shares with itself (its own part of a federated answer).
 pub const OWN: Share = Share { level: Level::Records, min_cell: 1 };
@@ -107,10 +107,62 @@ pub fn answer(
             let min = if aggregates_only { share.min_cell } else { 1 };
             Ok(PartBody::Coverage(sums.into_iter().map(|n| (n == 0 || n >= min).then_some(n)).collect()))
         }
+        Question::Series { request, date_field, ranges, items } => {
+            let ranges = parse_ranges(ranges)?;
+            let series = match items {
+                SeriesItems::Mutations { amino_acid, mutations } => {
+                    virion_query::execute::mutations_over_time(
+                        parts,
+                        request,
+                        mutations,
+                        date_field,
+                        &ranges,
+                        *amino_acid,
+                        budget,
+                    )?
+                }
+                SeriesItems::Queries(queries) => virion_query::execute::queries_over_time(
+                    parts, request, queries, date_field, &ranges, budget,
+                )?,
+            };
+            let min = if aggregates_only { share.min_cell } else { 1 };
+            // A cell is withheld if either of its counts is small: the coverage is a count of
+            // genomes too.
+            let shown = |n: u64| n == 0 || n >= min;
+            Ok(PartBody::Series {
+                labels: series.labels,
+                cells: series
+                    .cells
+                    .into_iter()
+                    .map(|row| {
+                        row.into_iter().map(|(c, v)| (shown(c) && shown(v)).then_some((c, v))).collect()
+                    })
+                    .collect(),
+                totals: series.totals.into_iter().map(|n| shown(n).then_some(n)).collect(),
+            })
+        }
         Question::About => Err(QueryError::BadValue {
             parameter: "question".into(),
             value: "About".into(),
             reason: "answered by the server from the collection, not from its rows".into(),
         }),
     }
+}
+
+/// Date ranges as sent (`YYYY-MM-DD`, either bound open).
+fn parse_ranges(
+    ranges: &[(Option<String>, Option<String>)],
+) -> Result<Vec<virion_query::execute::DateRange>, QueryError> {
+    let day = |t: &Option<String>| -> Result<Option<chrono::NaiveDate>, QueryError> {
+        t.as_deref()
+            .map(|t| {
+                chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| QueryError::BadValue {
+                    parameter: "dateRanges".into(),
+                    value: t.to_owned(),
+                    reason: "not a date YYYY-MM-DD".into(),
+                })
+            })
+            .transpose()
+    };
+    ranges.iter().map(|(from, to)| Ok((day(from)?, day(to)?))).collect()
 }

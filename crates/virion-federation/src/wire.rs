@@ -39,8 +39,34 @@ pub enum Question {
         /// The sites.
         sites: Vec<Site>,
     },
+    /// A time series (the `component/…OverTime` routes): per item and date range, count and
+    /// coverage.
+    Series {
+        /// The filters.
+        request: LapisRequest,
+        /// The date field the ranges apply to.
+        date_field: String,
+        /// The date ranges, `YYYY-MM-DD` bounds, either open.
+        ranges: Vec<(Option<String>, Option<String>)>,
+        /// What is counted.
+        items: SeriesItems,
+    },
     /// The node's facts about the organism (for `info` and the network page).
     About,
+}
+
+/// The rows of a time series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SeriesItems {
+    /// One row per mutation.
+    Mutations {
+        /// Amino-acid mutations rather than nucleotide ones.
+        amino_acid: bool,
+        /// The mutations as LAPIS writes them.
+        mutations: Vec<String>,
+    },
+    /// One row per query: (display label, countQuery, coverageQuery).
+    Queries(Vec<(String, String, String)>),
 }
 
 /// A position of a segment or gene.
@@ -82,6 +108,16 @@ pub enum PartBody {
     Withheld,
     /// Facts about the organism.
     About(About),
+    /// A time series part: `cells[item][range]` is (count, coverage), `None` where withheld
+    /// (below the share's minimum cell); `totals` the rows per range.
+    Series {
+        /// One label per item.
+        labels: Vec<String>,
+        /// Per item and range.
+        cells: Vec<Vec<Option<(u64, u64)>>>,
+        /// Per range; `None` where withheld.
+        totals: Vec<Option<u64>>,
+    },
 }
 
 /// A node's facts about one organism.

@@ -610,7 +610,7 @@ pub fn value(part: &Part<'_>, column: usize, row: u32) -> Value {
 }
 
 /// A time series: per item (mutation or query), per date range, a count and a coverage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Series {
     /// One label per item: the mutation or the query's display name.
     pub labels: Vec<String>,

@@ -23,7 +23,9 @@ use virion_collections::CollectionError;
 use virion_federation::client::{self, PeerError};
 use virion_federation::merge::{self, Mutations, is_node_field};
 use virion_federation::signature::{Refusal, SignedHeaders};
-use virion_federation::wire::{About, PartAnswer, PartBody, PartProblem, PartRequest, Question, Site};
+use virion_federation::wire::{
+    About, PartAnswer, PartBody, PartProblem, PartRequest, Question, SeriesItems, Site,
+};
 use virion_federation::{Identity, Level, Peer, Peers, part};
 use virion_index::ColumnType;
 use virion_query::execute::Endpoint;
@@ -33,6 +35,7 @@ use crate::lapis::call::LapisCall;
 use crate::lapis::decode;
 use crate::lapis::handlers::read_request;
 use crate::lapis::respond::{self, Info};
+use crate::lapis::series;
 use crate::lapis::{Doc, Methods};
 use crate::state::AppState;
 
@@ -84,6 +87,24 @@ pub(crate) fn table() -> Vec<FederationRoute> {
             "/federation/{organism}/sample/aminoAcidInsertions",
             Endpoint::AminoAcidInsertions,
             "Amino-acid insertions over the network, counts added.",
+        ),
+        route(
+            "/federation/{organism}/component/nucleotideMutationsOverTime",
+            Methods::Post,
+            Doc::MutationsOverTime,
+            post(|call: LapisCall| federated_series(call, SeriesKind::Mutations { amino_acid: false })),
+        ),
+        route(
+            "/federation/{organism}/component/aminoAcidMutationsOverTime",
+            Methods::Post,
+            Doc::MutationsOverTime,
+            post(|call: LapisCall| federated_series(call, SeriesKind::Mutations { amino_acid: true })),
+        ),
+        route(
+            "/federation/{organism}/component/queriesOverTime",
+            Methods::Post,
+            Doc::QueriesOverTime,
+            post(|call: LapisCall| federated_series(call, SeriesKind::Queries)),
         ),
         route(
             "/federation/{organism}/sample/info",
@@ -159,6 +180,7 @@ async fn node_part(State(state): State<AppState>, uri: Uri, headers: HeaderMap, 
     let kind = match &request.question {
         Question::Table { endpoint, .. } => format!("{endpoint:?}"),
         Question::Coverage { sites, .. } => format!("coverage of {} sites", sites.len()),
+        Question::Series { ranges, .. } => format!("time series over {} ranges", ranges.len()),
         Question::About => "about".into(),
     };
     let answer = own_part(&state, &identity, &request.organism, None, request.question, share).await;
@@ -654,4 +676,113 @@ async fn federated_info(call: LapisCall) -> Response {
         "info": info.json(),
     });
     respond::with_version(Json(body).into_response(), info.data_version)
+}
+
+/// Which time series.
+#[derive(Debug, Clone, Copy)]
+enum SeriesKind {
+    Mutations { amino_acid: bool },
+    Queries,
+}
+
+/// `POST /federation/{organism}/component/…OverTime`: every node's counts and coverages per
+/// item and date range, added cell by cell.
+async fn federated_series(call: LapisCall, kind: SeriesKind) -> Response {
+    let mut info = Info { request_id: call.request_id.0.clone(), ..Info::default() };
+    let Some(organism) = call.organism.clone() else {
+        return respond::problem(StatusCode::NOT_FOUND, "no organism", &info);
+    };
+    info.request_info = Some(respond::request_info(&format!("federation of {organism}"), &call.headers));
+    let read = match kind {
+        SeriesKind::Mutations { amino_acid } => series::read_mutations_series(&call.body)
+            .map(|(req, mutations)| (req, SeriesItems::Mutations { amino_acid, mutations })),
+        SeriesKind::Queries => {
+            series::read_queries_series(&call.body).map(|(req, queries)| (req, SeriesItems::Queries(queries)))
+        }
+    };
+    let (req, items) = match read {
+        Ok(r) => r,
+        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
+    };
+    let Split { request: filters, nodes, require_all } = match split(req.filters.clone()) {
+        Ok(s) => s,
+        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
+    };
+    let fed = match federation(&call.state, &organism, nodes.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return respond::problem(StatusCode::SERVICE_UNAVAILABLE, e, &info),
+    };
+    let question = Question::Series {
+        request: filters,
+        date_field: req.date_field.clone(),
+        ranges: req.date_ranges.iter().map(|r| (r.date_from.clone(), r.date_to.clone())).collect(),
+        items,
+    };
+    let viewer = call.user.0.as_ref().map(|u| u.id);
+    let results = ask_all(&call.state, &fed, &organism, viewer, |_| Some(question.clone())).await;
+    let mut parts = Vec::new();
+    let mut statuses = Vec::new();
+    let mut bad_request = None;
+    for ((name, _), result) in fed.nodes.iter().zip(results) {
+        let Some((result, millis)) = result else { continue };
+        let mut status = NodeStatus {
+            node: name.clone(),
+            status: "ok",
+            detail: None,
+            data_version: None,
+            level: None,
+            withheld_groups: 0,
+            millis,
+        };
+        match result {
+            Ok(answer) => {
+                status.data_version = Some(answer.data_version);
+                status.level = Some(answer.level);
+                match answer.body {
+                    PartBody::Series { labels, cells, totals } => {
+                        status.withheld_groups =
+                            cells.iter().flatten().filter(|c| c.is_none()).count() as u64;
+                        parts.push((labels, cells, totals));
+                    }
+                    PartBody::Withheld => status.status = "withheld",
+                    _ => {
+                        status.status = "failed";
+                        status.detail = Some("it answered another question".into());
+                    }
+                }
+            }
+            Err(e) => {
+                if e.is_bad_request() && bad_request.is_none() {
+                    bad_request = Some(format!("node {name}: {e}"));
+                }
+                status.status = if matches!(e, PeerError::Timeout(_)) { "timeout" } else { "failed" };
+                status.detail = Some(e.to_string());
+            }
+        }
+        statuses.push(status);
+    }
+    if let Some(detail) = bad_request {
+        return respond::problem(StatusCode::BAD_REQUEST, detail, &info);
+    }
+    federation_info(&mut info, &statuses, 0);
+    let missing = incomplete(&statuses);
+    if require_all && !missing.is_empty() {
+        let detail = format!("requireAllNodes: no complete answer from {}", missing.join(", "));
+        return respond::problem(StatusCode::SERVICE_UNAVAILABLE, detail, &info);
+    }
+    let mut merged = merge::series(&parts);
+    if parts.is_empty() {
+        // No node answered: every cell is an empty count, labelled as asked.
+        merged.series.labels = match &question {
+            Question::Series { items: SeriesItems::Mutations { mutations, .. }, .. } => mutations.clone(),
+            Question::Series { items: SeriesItems::Queries(q), .. } => {
+                q.iter().map(|q| q.0.clone()).collect()
+            }
+            _ => Vec::new(),
+        };
+        merged.series.cells = vec![vec![(0, 0); req.ranges.len()]; merged.series.labels.len()];
+        merged.series.totals = vec![0; req.ranges.len()];
+    }
+    let label_key = if matches!(kind, SeriesKind::Queries) { "queries" } else { "mutations" };
+    series::series_body(label_key, merged.series, &req.date_ranges, &info)
 }

@@ -53,6 +53,18 @@ pub const MIX: &[(&str, &str, &str)] = &[
     ("random sample of 100", "details", "orderBy=random(42)&limit=100&fields=accession,date"),
 ];
 
+/// The mutations of the mix's time series (`aminoAcidMutationsOverTime`): LAPIS-COMPAT's
+/// matrix, S:L455S and S:F456L within JN.1*.
+pub const MATRIX_MUTATIONS: [&str; 2] = ["S:L455S", "S:F456L"];
+
+/// The date ranges of the mix's time series: four weeks of January 2024.
+pub const MATRIX_WEEKS: [(&str, &str); 4] = [
+    ("2024-01-01", "2024-01-07"),
+    ("2024-01-08", "2024-01-14"),
+    ("2024-01-15", "2024-01-21"),
+    ("2024-01-22", "2024-01-28"),
+];
+
 /// Decodes a mix entry like a query string; an `advancedQuery` (which contains `&` and `,`)
 /// comes last and takes the rest of the text.
 pub fn decode(query: &str) -> Vec<(String, Vec<Option<String>>)> {

@@ -11,7 +11,7 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use virion_synth::mix::{MIX, decode};
+use virion_synth::mix::{MATRIX_MUTATIONS, MATRIX_WEEKS, MIX, decode};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -100,16 +100,9 @@ fn run(q: &QueryIndex, visible: &virion_index::RoaringBitmap, query: &Query) -> 
         "aminoAcidMutations" => Endpoint::AminoAcidMutations,
         "aminoAcidMutationsOverTime" => {
             let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
-            let ranges: Vec<virion_query::execute::DateRange> = [
-                ("2024-01-01", "2024-01-07"),
-                ("2024-01-08", "2024-01-14"),
-                ("2024-01-15", "2024-01-21"),
-                ("2024-01-22", "2024-01-28"),
-            ]
-            .iter()
-            .map(|(a, b)| (day(a), day(b)))
-            .collect();
-            let mutations = ["S:L455S".to_owned(), "S:F456L".to_owned()];
+            let ranges: Vec<virion_query::execute::DateRange> =
+                MATRIX_WEEKS.iter().map(|(a, b)| (day(a), day(b))).collect();
+            let mutations = MATRIX_MUTATIONS.map(str::to_owned);
             let s = virion_query::execute::mutations_over_time(
                 &parts, &query.req, &mutations, "date", &ranges, true, &budget,
             )?;

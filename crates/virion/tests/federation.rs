@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use virion_federation::signature;
 use virion_federation::wire::{PART_PATH, PartRequest, Question};
-use virion_synth::mix::{MIX, decode};
+use virion_synth::mix::{MATRIX_MUTATIONS, MATRIX_WEEKS, MIX, decode};
 use virion_testdata::shared_data;
 
 const BIN: &str = env!("CARGO_BIN_EXE_virion");
@@ -129,6 +129,13 @@ fn body(query: &str) -> Value {
         out.insert(key, v);
     }
     Value::Object(out)
+}
+
+/// The mix's time series as a component body: its filters, LAPIS-COMPAT's mutations and weeks.
+fn series_body(query: &str) -> Value {
+    let ranges: Vec<Value> =
+        MATRIX_WEEKS.iter().map(|(from, to)| json!({"dateFrom": from, "dateTo": to})).collect();
+    json!({"filters": body(query), "includeMutations": MATRIX_MUTATIONS, "dateRanges": ranges})
 }
 
 /// An answer's rows as sorted JSON texts (the order of unordered answers is free).
@@ -293,13 +300,18 @@ fn three_nodes_answer_as_one_holding_their_union() {
         .collect();
     let (mut compared, mut non_empty) = (0, 0);
     for (name, endpoint, query) in MIX {
+        let (req, route) = if endpoint.ends_with("OverTime") {
+            (series_body(query), format!("component/{endpoint}"))
+        } else {
+            (body(query), format!("sample/{endpoint}"))
+        };
+        let fed = a.ok(&format!("/federation/covid/{route}"), &req);
+        let one = union.ok(&format!("/covid/{route}"), &req);
         if endpoint.ends_with("OverTime") {
-            // The time-series components are not federated yet.
+            assert_eq!(fed["data"], one["data"], "{name}");
+            compared += 1;
             continue;
         }
-        let req = body(query);
-        let fed = a.ok(&format!("/federation/covid/sample/{endpoint}"), &req);
-        let one = union.ok(&format!("/covid/sample/{endpoint}"), &req);
         assert_eq!(federation(&fed)["incomplete"], false, "{name}: {fed}");
         if *endpoint == "details" {
             let got = fed["data"].as_array().unwrap();
@@ -316,6 +328,25 @@ fn three_nodes_answer_as_one_holding_their_union() {
     }
     assert!(compared >= 20, "{compared} queries compared");
     assert!(non_empty >= 15, "only {non_empty} of the mix's answers hold something");
+    // Time series with something in them: the commonest amino-acid mutations per year, and
+    // two queries per year.
+    let common = union.ok("/covid/sample/aminoAcidMutations", &json!({"minProportion": 0.3}));
+    let mutations: Vec<&str> =
+        common["data"].as_array().unwrap().iter().take(4).map(|r| r["mutation"].as_str().unwrap()).collect();
+    assert!(!mutations.is_empty(), "{common}");
+    let years: Vec<Value> =
+        (2020..=2024).map(|y| json!({"dateFrom": format!("{y}-01-01"), "dateTo": format!("{y}-12-31")})).collect();
+    let over_time = json!({"filters": {}, "includeMutations": mutations, "dateRanges": years});
+    let fed = a.ok("/federation/covid/component/aminoAcidMutationsOverTime", &over_time);
+    let one = union.ok("/covid/component/aminoAcidMutationsOverTime", &over_time);
+    assert_eq!(fed["data"], one["data"]);
+    assert!(one["data"]["totalCountsByDateRange"].as_array().unwrap().iter().any(|n| n != 0), "{one}");
+    let queries = json!({"filters": {"country": "USA"}, "dateRanges": years, "queries": [
+        {"displayLabel": "first", "countQuery": mutations[0], "coverageQuery": "date.isNull=false"},
+        {"countQuery": "country=USA", "coverageQuery": "country=USA"}]});
+    let fed = a.ok("/federation/covid/component/queriesOverTime", &queries);
+    assert_eq!(fed["data"], union.ok("/covid/component/queriesOverTime", &queries)["data"]);
+
     // The insertion routes and a paged, ordered detail table.
     for endpoint in ["nucleotideInsertions", "aminoAcidInsertions"] {
         let fed = a.ok(&format!("/federation/covid/sample/{endpoint}"), &json!({}));
@@ -376,14 +407,19 @@ fn three_nodes_answer_as_one_holding_their_union() {
     // No genome of `b` reaches `a`, on any route, even grouped by accession.
     let mut routes: Vec<(String, Value)> = MIX
         .iter()
-        .filter(|(_, e, _)| !e.ends_with("OverTime"))
-        .map(|(_, e, q)| (e.to_string(), body(q)))
+        .map(|(_, e, q)| {
+            if e.ends_with("OverTime") {
+                (format!("component/{e}"), series_body(q))
+            } else {
+                (format!("sample/{e}"), body(q))
+            }
+        })
         .collect();
-    routes.push(("aggregated".into(), json!({"fields": ["accession"]})));
-    routes.push(("details".into(), json!({})));
-    routes.push(("nucleotideInsertions".into(), json!({})));
+    routes.push(("sample/aggregated".into(), json!({"fields": ["accession"]})));
+    routes.push(("sample/details".into(), json!({})));
+    routes.push(("sample/nucleotideInsertions".into(), json!({})));
     for (endpoint, req) in &routes {
-        let text = a.ok(&format!("/federation/covid/sample/{endpoint}"), req).to_string();
+        let text = a.ok(&format!("/federation/covid/{endpoint}"), req).to_string();
         for accession in &b_accessions {
             assert!(!text.contains(accession.as_str()), "{endpoint} {req} leaks {accession}");
         }

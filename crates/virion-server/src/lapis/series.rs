@@ -66,11 +66,11 @@ pub(crate) struct DateRangeBody {
     /// First day of the range, YYYY-MM-DD; omitted: open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = Date, example = "2020-01-01")]
-    date_from: Option<String>,
+    pub(crate) date_from: Option<String>,
     /// Last day of the range (included), YYYY-MM-DD; omitted: open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = Date, example = "2020-03-31")]
-    date_to: Option<String>,
+    pub(crate) date_to: Option<String>,
 }
 
 /// One row of `/component/queriesOverTime`.
@@ -112,11 +112,34 @@ fn typed_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, String> {
     })
 }
 
-struct SeriesRequest {
-    filters: LapisRequest,
-    date_ranges: Vec<DateRangeBody>,
-    ranges: Vec<DateRange>,
-    date_field: String,
+/// A time series request as read: its filters, ranges (as sent and parsed) and date field.
+pub(crate) struct SeriesRequest {
+    pub(crate) filters: LapisRequest,
+    pub(crate) date_ranges: Vec<DateRangeBody>,
+    pub(crate) ranges: Vec<DateRange>,
+    pub(crate) date_field: String,
+}
+
+/// Reads a `…MutationsOverTime` body: the series request and its mutations.
+pub(crate) fn read_mutations_series(body: &Bytes) -> Result<(SeriesRequest, Vec<String>), String> {
+    let body = typed_body::<MutationsOverTimeRequest>(body)?;
+    let n = body.include_mutations.len();
+    Ok((series_request(body.common, n)?, body.include_mutations))
+}
+
+/// Reads a `queriesOverTime` body: the series request and its queries as (display label,
+/// countQuery, coverageQuery).
+pub(crate) fn read_queries_series(
+    body: &Bytes,
+) -> Result<(SeriesRequest, Vec<(String, String, String)>), String> {
+    let body = typed_body::<QueriesOverTimeRequest>(body)?;
+    let n = body.queries.len();
+    let queries = body
+        .queries
+        .into_iter()
+        .map(|q| (q.display_label.unwrap_or_else(|| q.count_query.clone()), q.count_query, q.coverage_query))
+        .collect();
+    Ok((series_request(body.common, n)?, queries))
 }
 
 fn series_request(common: SeriesCommon, items: usize) -> Result<SeriesRequest, String> {
@@ -147,7 +170,12 @@ fn series_request(common: SeriesCommon, items: usize) -> Result<SeriesRequest, S
     })
 }
 
-fn series_body(label_key: &str, series: Series, ranges: &[DateRangeBody], info: &Info) -> Response {
+pub(crate) fn series_body(
+    label_key: &str,
+    series: Series,
+    ranges: &[DateRangeBody],
+    info: &Info,
+) -> Response {
     let data: Vec<JsonValue> = series
         .cells
         .into_iter()
@@ -168,10 +196,7 @@ pub(crate) async fn mutations_over_time(call: LapisCall, amino_acid: bool) -> Re
         Ok(t) => t,
         Err(r) => return r,
     };
-    let (req, mutations) = match typed_body::<MutationsOverTimeRequest>(&call.body).and_then(|body| {
-        let n = body.include_mutations.len();
-        Ok((series_request(body.common, n)?, body.include_mutations))
-    }) {
+    let (req, mutations) = match read_mutations_series(&call.body) {
         Ok(r) => r,
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &t.info),
     };
@@ -200,17 +225,10 @@ pub(crate) async fn queries_over_time(call: LapisCall) -> Response {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let (req, queries) = match typed_body::<QueriesOverTimeRequest>(&call.body).and_then(|body| {
-        let n = body.queries.len();
-        Ok((series_request(body.common, n)?, body.queries))
-    }) {
+    let (req, queries) = match read_queries_series(&call.body) {
         Ok(r) => r,
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &t.info),
     };
-    let queries: Vec<(String, String, String)> = queries
-        .into_iter()
-        .map(|q| (q.display_label.unwrap_or_else(|| q.count_query.clone()), q.count_query, q.coverage_query))
-        .collect();
     let info = t.info.clone();
     let result = t
         .run(move |parts, _, budget| {
