@@ -93,6 +93,14 @@ pub fn aggregated(parts: &[(String, Table)], req: &LapisRequest) -> Result<Table
 }
 
 /// The sums of the mutation endpoints' parts, kept between the two rounds.
+///
+/// Round one: each node reports the mutations at or over `minProportion` among its rows, with
+/// count and coverage. A mutation over the threshold overall is over it on at least one node
+/// (the overall proportion is the nodes' proportions averaged with their coverages as weights,
+/// never above the largest), so the union of the reports holds every mutation of the answer.
+/// Round two: each node gives count and coverage of the candidates it did not report (under
+/// the threshold there, or absent: count 0 and its coverage of the site). Coverage is a
+/// property of a site, so each node's coverage of a site is added once.
 #[derive(Debug, Default)]
 pub struct Mutations {
     /// By mutation text: (sequence name, from, to, position, count).
@@ -101,20 +109,22 @@ pub struct Mutations {
     coverage: HashMap<Site, u64>,
     /// Per node (in the order added), the sites it told the coverage of.
     told: Vec<BTreeSet<Site>>,
-    /// Sites a node withheld its coverage of: their proportions are not exact.
-    withheld: BTreeSet<Site>,
+    /// Per node, the mutations it gave a count of.
+    counted: Vec<BTreeSet<String>>,
+    /// Mutations a node withheld its count or coverage of: not exact.
+    withheld: BTreeSet<String>,
 }
 
 impl Mutations {
-    /// Adds one node's part (a whole mutation table with every mutation it saw); returns the
-    /// node's number for [`Mutations::missing`].
+    /// Adds one node's part (a whole mutation table of the mutations at or over the
+    /// threshold there); returns the node's number for [`Mutations::missing`].
     pub fn add(&mut self, table: &Table) -> Result<usize, QueryError> {
         let [mutation, count, coverage, sequence, from, to, position] =
             ["mutation", "count", "coverage", "sequenceName", "mutationFrom", "mutationTo", "position"]
                 .map(|c| column(table, c));
         let (mutation, count, coverage, sequence, from, to, position) =
             (mutation?, count?, coverage?, sequence?, from?, to?, position?);
-        let mut told = BTreeSet::new();
+        let (mut told, mut counted) = (BTreeSet::new(), BTreeSet::new());
         for row in &table.rows {
             let name = text(&row[sequence]).map(str::to_owned);
             let site =
@@ -122,44 +132,58 @@ impl Mutations {
             if told.insert(site.clone()) {
                 *self.coverage.entry(site).or_default() += int(&row[coverage]);
             }
-            let entry =
-                self.found.entry(text(&row[mutation]).unwrap_or_default().to_owned()).or_insert_with(|| {
-                    (
-                        name,
-                        text(&row[from]).unwrap_or_default().to_owned(),
-                        text(&row[to]).unwrap_or_default().to_owned(),
-                        int(&row[position]) as u32,
-                        0,
-                    )
-                });
+            let id = text(&row[mutation]).unwrap_or_default().to_owned();
+            counted.insert(id.clone());
+            let entry = self.found.entry(id).or_insert_with(|| {
+                (
+                    name,
+                    text(&row[from]).unwrap_or_default().to_owned(),
+                    text(&row[to]).unwrap_or_default().to_owned(),
+                    int(&row[position]) as u32,
+                    0,
+                )
+            });
             entry.4 += int(&row[count]);
         }
         self.told.push(told);
+        self.counted.push(counted);
         Ok(self.told.len() - 1)
     }
 
-    /// The sites where some node saw a mutation and node `node` told no coverage.
-    pub fn missing(&self, node: usize) -> Vec<Site> {
-        let sites: BTreeSet<&Site> = self.coverage.keys().collect();
-        sites.into_iter().filter(|s| !self.told[node].contains(*s)).cloned().collect()
+    /// The candidates node `node` did not report, with their sites, in a fixed order.
+    pub fn missing(&self, node: usize) -> Vec<(String, Site)> {
+        let mut out: Vec<(String, Site)> = self
+            .found
+            .iter()
+            .filter(|(m, _)| !self.counted[node].contains(*m))
+            .map(|(m, (sequence, _, _, position, _))| {
+                (m.clone(), Site { sequence: sequence.clone().unwrap_or_default(), position: *position })
+            })
+            .collect();
+        out.sort();
+        out
     }
 
-    /// Adds node `node`'s coverage at `sites` (the second round).
-    pub fn add_coverage(&mut self, node: usize, sites: &[Site], coverage: &[Option<u64>]) {
-        for (site, c) in sites.iter().zip(coverage) {
-            match c {
-                Some(c) => *self.coverage.entry(site.clone()).or_default() += c,
-                None => {
-                    self.withheld.insert(site.clone());
-                }
+    /// Adds node `node`'s (count, coverage) of `asked` (the second round); `None`: withheld.
+    pub fn add_counts(&mut self, node: usize, asked: &[(String, Site)], answers: &[Option<(u64, u64)>]) {
+        for ((mutation, site), answer) in asked.iter().zip(answers) {
+            let Some((count, coverage)) = answer else {
+                self.withheld.insert(mutation.clone());
+                continue;
+            };
+            if let Some(entry) = self.found.get_mut(mutation) {
+                entry.4 += count;
             }
-            self.told[node].insert(site.clone());
+            self.counted[node].insert(mutation.clone());
+            if self.told[node].insert(site.clone()) {
+                *self.coverage.entry(site.clone()).or_default() += coverage;
+            }
         }
     }
 
-    /// Sites whose coverage a node withheld (below its minimum cell): their proportions are
-    /// over the coverage the other nodes told.
-    pub fn withheld_sites(&self) -> usize {
+    /// Mutations whose count or coverage a node withheld (below its minimum cell): their
+    /// figures lack that node's.
+    pub fn withheld(&self) -> usize {
         self.withheld.len()
     }
 
@@ -332,21 +356,23 @@ mod tests {
         }
     }
 
-    /// A mutation under 5% on every node that saw it, and over 5% overall once the coverage
-    /// of the node that did not see it is known... and one that is the other way round.
+    /// Candidates come from the nodes where a mutation reaches the threshold; the second round
+    /// adds the others' counts, and the threshold applies to the sums.
     #[test]
     fn min_proportion_applies_to_the_merged_count_and_coverage() {
         let mut m = Mutations::default();
-        // Node 0: 4 of 100 at 10 (4%); node 1: 4 of 100 at 10 (4%) → 8 of 200 = 4%: out.
-        // Node 0: 4 of 100 at 20 (4%); node 1: 8 of 100 at 20 (8%) → 12 of 200 = 6%: in.
-        // Node 1 alone: 6 of 100 at 30 (6%), node 0 covers 100 there and has none → 3%: out.
-        let a = m.add(&mutations(&[("T", 10, 4, 100), ("T", 20, 4, 100)])).unwrap();
-        let b = m.add(&mutations(&[("T", 10, 4, 100), ("T", 20, 8, 100), ("T", 30, 6, 100)])).unwrap();
+        // At 5%: node 0 reports nothing (C10T, C20T at 4% there); node 1 reports C20T (8%) and
+        // C30T (6%). C20T: 4 + 8 of 200 = 6%: in. C30T: 0 + 6 of 200 = 3%: out. C10T is 4% on
+        // both, so 4% overall: never a candidate, rightly.
+        let a = m.add(&mutations(&[])).unwrap();
+        let b = m.add(&mutations(&[("T", 20, 8, 100), ("T", 30, 6, 100)])).unwrap();
         assert!(m.missing(b).is_empty());
         let missing = m.missing(a);
-        assert_eq!(missing, [Site { sequence: String::new(), position: 30 }]);
-        m.add_coverage(a, &missing, &[Some(100)]);
-        let table = m.finish(Endpoint::NucleotideMutations, &LapisRequest::default()).unwrap();
+        let site = |position| Site { sequence: String::new(), position };
+        assert_eq!(missing, [("C20T".to_owned(), site(20)), ("C30T".to_owned(), site(30))]);
+        m.add_counts(a, &missing, &[Some((4, 100)), Some((0, 100))]);
+        let req = LapisRequest { min_proportion: Some(0.05), ..LapisRequest::default() };
+        let table = m.finish(Endpoint::NucleotideMutations, &req).unwrap();
         let rows: Vec<(Cell, Cell, Cell)> =
             table.rows.iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone())).collect();
         assert_eq!(rows, [(Cell::Str("C20T".into()), Cell::Int(12), Cell::Int(200))]);

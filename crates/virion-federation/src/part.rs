@@ -1,7 +1,8 @@
 //! One node's part of a federated answer, under what it shares with the asker. A part is what
-//! the merge needs to be exact: every group's count (not a page of them), every mutation seen
-//! at least once with its count and coverage (not only those above `minProportion`: a mutation
-//! may be under the threshold on every node and over it overall), every insertion; detail rows
+//! the merge needs to be exact: every group's count (not a page of them), every mutation at or
+//! over `minProportion` here with its count and coverage (the candidates: see
+//! [`part_request`]), then the count and coverage of candidates other nodes found; every
+//! insertion; detail rows
 //! up to the asker's `offset + limit` in the asked order. At `aggregates`, groups counting
 //! fewer genomes than the share's minimum cell are withheld and counted, and no detail row
 //! leaves the node.
@@ -11,7 +12,9 @@ use virion_query::execute::{Budget, Endpoint, Part, select_parts};
 use virion_query::{Cell, LapisRequest, OrderBy, QueryError, Table};
 
 use crate::peers::{Level, Share};
-use crate::wire::{PartBody, Question, SeriesItems, Site};
+use std::collections::HashMap;
+
+use crate::wire::{PartBody, Question, SeriesItems};
 
 /// What a node shares with itself (its own part of a federated answer).
 pub const OWN: Share = Share { level: Level::Records, min_cell: 1 };
@@ -34,8 +37,14 @@ pub fn part_request(endpoint: Endpoint, req: &LapisRequest) -> LapisRequest {
                 part.limit = req.limit.map(|l| l.saturating_add(req.offset));
             }
         }
-        // Every mutation seen at least once, with every column.
-        Endpoint::NucleotideMutations | Endpoint::AminoAcidMutations => part.min_proportion = Some(0.0),
+        // Every mutation at or over the threshold here, with every column: one over it
+        // overall is over it on some node (the merged proportion is a mean of the nodes'
+        // proportions weighted by coverage, never above the largest), so these are all the
+        // candidates; a second round asks each node for the candidates it did not report.
+        Endpoint::NucleotideMutations | Endpoint::AminoAcidMutations => {
+            part.min_proportion =
+                Some(req.min_proportion.unwrap_or(virion_query::execute::DEFAULT_MIN_PROPORTION));
+        }
         Endpoint::NucleotideInsertions | Endpoint::AminoAcidInsertions => {}
     }
     part
@@ -91,21 +100,35 @@ pub fn answer(
             let withheld = if aggregates_only { withhold(&mut table, share.min_cell) } else { 0 };
             Ok(PartBody::Table { table, withheld })
         }
-        Question::Coverage { amino_acid, request, sites } => {
+        Question::Mutations { amino_acid, request, mutations } => {
             let selected = select_parts(parts, request, budget)?;
-            let asked: Vec<(Option<&str>, u32)> = sites
-                .iter()
-                .map(|s: &Site| ((!s.sequence.is_empty()).then_some(s.sequence.as_str()), s.position))
-                .collect();
-            let mut sums = vec![0u64; sites.len()];
-            for (part, rows) in parts.iter().zip(&selected) {
-                let found = virion_query::coverage_at(&part.index.index, rows, *amino_acid, &asked)?;
-                for (sum, n) in sums.iter_mut().zip(found) {
-                    *sum += n;
-                }
-            }
+            let pairs: Vec<_> = parts.iter().zip(&selected).map(|(p, r)| (&p.index.index, r)).collect();
+            let found: HashMap<String, (u64, u64)> =
+                virion_query::mutation_proportions_of(&pairs, *amino_acid, 0.0)?
+                    .into_iter()
+                    .map(|m| (m.mutation, (m.count, m.coverage)))
+                    .collect();
             let min = if aggregates_only { share.min_cell } else { 1 };
-            Ok(PartBody::Coverage(sums.into_iter().map(|n| (n == 0 || n >= min).then_some(n)).collect()))
+            let shown = |n: u64| n == 0 || n >= min;
+            let mut answers = Vec::with_capacity(mutations.len());
+            for (text, site) in mutations {
+                let (count, coverage) = match found.get(text) {
+                    Some(&c) => c,
+                    // Not carried here: no count, but the coverage of its site still adds.
+                    None => {
+                        let at =
+                            [((!site.sequence.is_empty()).then_some(site.sequence.as_str()), site.position)];
+                        let mut coverage = 0;
+                        for (part, rows) in parts.iter().zip(&selected) {
+                            coverage +=
+                                virion_query::coverage_at(&part.index.index, rows, *amino_acid, &at)?[0];
+                        }
+                        (0, coverage)
+                    }
+                };
+                answers.push((shown(count) && shown(coverage)).then_some((count, coverage)));
+            }
+            Ok(PartBody::Counts(answers))
         }
         Question::Series { request, date_field, ranges, items } => {
             let ranges = parse_ranges(ranges)?;

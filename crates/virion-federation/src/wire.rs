@@ -29,15 +29,15 @@ pub enum Question {
         /// The request as the node should run it (the `node` field taken out).
         request: LapisRequest,
     },
-    /// The coverage of the rows `request` selects at these sites (the second round of the
-    /// mutation endpoints: sites where another node found a mutation and this one did not).
-    Coverage {
+    /// The count and coverage of these mutations among the rows `request` selects (the second
+    /// round of the mutation endpoints: candidates another node reported and this one did not).
+    Mutations {
         /// Amino acids (genes) rather than nucleotides (segments).
         amino_acid: bool,
         /// The filters.
         request: LapisRequest,
-        /// The sites.
-        sites: Vec<Site>,
+        /// The mutations as LAPIS writes them, with their sites.
+        mutations: Vec<(String, Site)>,
     },
     /// A time series (the `component/…OverTime` routes): per item and date range, count and
     /// coverage.
@@ -69,7 +69,8 @@ pub enum SeriesItems {
     Queries(Vec<(String, String, String)>),
 }
 
-/// A position of a segment or gene.
+/// A position of a segment or gene (the empty name: the one segment of a single-segment
+/// organism, which LAPIS leaves unnamed).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Site {
     /// The segment or gene.
@@ -101,8 +102,9 @@ pub enum PartBody {
         /// Groups (rows) withheld.
         withheld: u64,
     },
-    /// Coverage at the asked sites, in their order; `None`: withheld (below the minimum cell).
-    Coverage(Vec<Option<u64>>),
+    /// (count, coverage) of the asked mutations, in their order; `None`: withheld (below the
+    /// minimum cell).
+    Counts(Vec<Option<(u64, u64)>>),
     /// The node shares nothing of this kind with the asker (details at `aggregates`, anything
     /// at `none`): not an error, the answer is complete without it.
     Withheld,

@@ -179,7 +179,7 @@ async fn node_part(State(state): State<AppState>, uri: Uri, headers: HeaderMap, 
     let share = peer.share(&request.organism);
     let kind = match &request.question {
         Question::Table { endpoint, .. } => format!("{endpoint:?}"),
-        Question::Coverage { sites, .. } => format!("coverage of {} sites", sites.len()),
+        Question::Mutations { mutations, .. } => format!("counts of {} mutations", mutations.len()),
         Question::Series { ranges, .. } => format!("time series over {} ranges", ranges.len()),
         Question::About => "about".into(),
     };
@@ -485,7 +485,7 @@ fn federation_info(info: &mut Info, statuses: &[NodeStatus], withheld_sites: usi
         value["missingNodes"] = json!(missing);
     }
     if withheld_sites > 0 {
-        value["withheldCoverageSites"] = json!(withheld_sites);
+        value["withheldMutations"] = json!(withheld_sites);
     }
     info.federation = Some(value);
     info.data_version = statuses.iter().filter_map(|s| s.data_version).max();
@@ -546,23 +546,23 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
                     }
                 }
             }
-            // Round two: each node's coverage where others saw a mutation and it did not.
-            let missing: Vec<Vec<Site>> =
+            // Round two: each node's count and coverage of the candidates it did not report.
+            let missing: Vec<Vec<(String, Site)>> =
                 number.iter().map(|k| k.map(|k| sums.missing(k)).unwrap_or_default()).collect();
             let amino_acid = endpoint == Endpoint::AminoAcidMutations;
             let second = ask_all(&call.state, &fed, &organism, viewer, |i| {
-                (!missing[i].is_empty()).then(|| Question::Coverage {
+                (!missing[i].is_empty()).then(|| Question::Mutations {
                     amino_acid,
                     request: node_request.clone(),
-                    sites: missing[i].clone(),
+                    mutations: missing[i].clone(),
                 })
             })
             .await;
             for (i, result) in second.into_iter().enumerate() {
                 let (Some((result, _)), Some(k)) = (result, number[i]) else { continue };
                 match result {
-                    Ok(PartAnswer { body: PartBody::Coverage(coverage), .. }) => {
-                        sums.add_coverage(k, &missing[i], &coverage);
+                    Ok(PartAnswer { body: PartBody::Counts(counts), .. }) => {
+                        sums.add_counts(k, &missing[i], &counts);
                     }
                     other => {
                         // A node that answered round one and failed round two leaves the
@@ -573,13 +573,13 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
                         };
                         if let Some(s) = g.statuses.iter_mut().find(|s| s.node == fed.nodes[i].0) {
                             s.status = "failed";
-                            s.detail = Some(format!("coverage round: {detail}"));
+                            s.detail = Some(format!("second round: {detail}"));
                         }
                         g.tables[i] = None;
                     }
                 }
             }
-            withheld_sites = sums.withheld_sites();
+            withheld_sites = sums.withheld();
             sums.finish(endpoint, &asked)
         }
     };

@@ -31,6 +31,9 @@ pub enum BenchCommand {
     /// attached): build time, memory, mostRecentCommonAncestor/phyloSubtree/phyloDescendantOf
     /// times, catch-up and snapshot.
     Phylo(crate::bench_phylo::BenchPhyloArgs),
+    /// Split synthetic genomes over K real nodes on loopback and time the query mix at the
+    /// federated root against each node's own: the cost of asking the network.
+    Federation(crate::bench_federation::BenchFederationArgs),
 }
 
 /// Flags of `virion bench process`.
@@ -62,6 +65,7 @@ pub fn run(cmd: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Query(args) => crate::bench_query::bench_query(args),
         BenchCommand::Generate(args) => crate::bench_generate::generate(args),
         BenchCommand::Phylo(args) => crate::bench_phylo::bench_phylo(args),
+        BenchCommand::Federation(args) => crate::bench_federation::bench_federation(args),
     }
 }
 

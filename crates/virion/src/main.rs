@@ -2,6 +2,7 @@
 //! library crates.
 
 mod bench;
+mod bench_federation;
 mod bench_generate;
 mod bench_hub;
 mod bench_phylo;

@@ -334,8 +334,9 @@ fn three_nodes_answer_as_one_holding_their_union() {
     let mutations: Vec<&str> =
         common["data"].as_array().unwrap().iter().take(4).map(|r| r["mutation"].as_str().unwrap()).collect();
     assert!(!mutations.is_empty(), "{common}");
-    let years: Vec<Value> =
-        (2020..=2024).map(|y| json!({"dateFrom": format!("{y}-01-01"), "dateTo": format!("{y}-12-31")})).collect();
+    let years: Vec<Value> = (2020..=2024)
+        .map(|y| json!({"dateFrom": format!("{y}-01-01"), "dateTo": format!("{y}-12-31")}))
+        .collect();
     let over_time = json!({"filters": {}, "includeMutations": mutations, "dateRanges": years});
     let fed = a.ok("/federation/covid/component/aminoAcidMutationsOverTime", &over_time);
     let one = union.ok("/covid/component/aminoAcidMutationsOverTime", &over_time);
