@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use virion_query::execute::{DEFAULT_MIN_PROPORTION, Endpoint, finish, mutation_table};
 use virion_query::{Cell, LapisRequest, MutationProportion, QueryError, Table, silo_order};
 
-use crate::wire::Site;
+use crate::wire::{SeriesPart, Site};
 
 /// The name of the virtual field holding the answering node.
 pub const NODE_FIELD: &str = "node";
@@ -270,11 +270,11 @@ pub struct MergedSeries {
 
 /// The time-series parts of the nodes, added cell by cell (every node answers the same items
 /// and ranges, in the order asked).
-pub fn series(parts: &[(Vec<String>, Vec<Vec<Option<(u64, u64)>>>, Vec<Option<u64>>)]) -> MergedSeries {
+pub fn series(parts: &[SeriesPart]) -> MergedSeries {
     let mut merged =
         virion_query::execute::Series { labels: Vec::new(), cells: Vec::new(), totals: Vec::new() };
     let mut withheld = 0;
-    for (labels, cells, totals) in parts {
+    for SeriesPart { labels, cells, totals } in parts {
         if merged.labels.is_empty() {
             merged.labels.clone_from(labels);
             merged.cells = cells.iter().map(|row| vec![(0, 0); row.len()]).collect();

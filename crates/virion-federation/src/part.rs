@@ -14,7 +14,7 @@ use virion_query::{Cell, LapisRequest, OrderBy, QueryError, Table};
 use crate::peers::{Level, Share};
 use std::collections::HashMap;
 
-use crate::wire::{PartBody, Question, SeriesItems};
+use crate::wire::{PartBody, Question, SeriesItems, SeriesPart};
 
 /// What a node shares with itself (its own part of a federated answer).
 pub const OWN: Share = Share { level: Level::Records, min_cell: 1 };
@@ -152,7 +152,7 @@ pub fn answer(
             // A cell is withheld if either of its counts is small: the coverage is a count of
             // genomes too.
             let shown = |n: u64| n == 0 || n >= min;
-            Ok(PartBody::Series {
+            Ok(PartBody::Series(SeriesPart {
                 labels: series.labels,
                 cells: series
                     .cells
@@ -162,7 +162,7 @@ pub fn answer(
                     })
                     .collect(),
                 totals: series.totals.into_iter().map(|n| shown(n).then_some(n)).collect(),
-            })
+            }))
         }
         Question::About => Err(QueryError::BadValue {
             parameter: "question".into(),

@@ -110,16 +110,20 @@ pub enum PartBody {
     Withheld,
     /// Facts about the organism.
     About(About),
-    /// A time series part: `cells[item][range]` is (count, coverage), `None` where withheld
-    /// (below the share's minimum cell); `totals` the rows per range.
-    Series {
-        /// One label per item.
-        labels: Vec<String>,
-        /// Per item and range.
-        cells: Vec<Vec<Option<(u64, u64)>>>,
-        /// Per range; `None` where withheld.
-        totals: Vec<Option<u64>>,
-    },
+    /// A time series part.
+    Series(SeriesPart),
+}
+
+/// A node's part of a time series: `cells[item][range]` is (count, coverage), `None` where
+/// withheld (below the share's minimum cell); `totals` the rows per range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPart {
+    /// One label per item.
+    pub labels: Vec<String>,
+    /// Per item and range.
+    pub cells: Vec<Vec<Option<(u64, u64)>>>,
+    /// Per range; `None` where withheld.
+    pub totals: Vec<Option<u64>>,
 }
 
 /// A node's facts about one organism.

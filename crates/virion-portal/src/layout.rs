@@ -64,6 +64,7 @@ pub fn page(chrome: &Chrome, body: Markup) -> String {
                                     }
                                 }
                             }
+                            li { a href="/network" { "Network" } }
                             li { a href="/api/docs" { "API" } }
                             @if let Some(u) = &chrome.user {
                                 li.account { a href="/account" { "Account (" (u) ")" } }

@@ -11,6 +11,7 @@ pub mod api_docs;
 pub mod dashboard;
 pub mod home;
 mod layout;
+pub mod network;
 pub mod record;
 pub mod search;
 pub mod submission;

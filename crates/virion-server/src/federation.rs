@@ -183,6 +183,16 @@ async fn node_part(State(state): State<AppState>, uri: Uri, headers: HeaderMap, 
         Question::Series { ranges, .. } => format!("time series over {} ranges", ranges.len()),
         Question::About => "about".into(),
     };
+    // What a peer asked is kept in the log with its filters: min-cell suppression does not stop
+    // differencing (two questions whose difference is a small group), an audit can.
+    let filters = match &request.question {
+        Question::Table { request, .. }
+        | Question::Mutations { request, .. }
+        | Question::Series { request, .. } => {
+            serde_json::to_string(&(&request.filters, &request.advanced, &request.fields)).unwrap_or_default()
+        }
+        Question::About => String::new(),
+    };
     let answer = own_part(&state, &identity, &request.organism, None, request.question, share).await;
     match answer {
         Ok(answer) => {
@@ -195,6 +205,7 @@ async fn node_part(State(state): State<AppState>, uri: Uri, headers: HeaderMap, 
                 peer = %peer.name,
                 organism = %request.organism,
                 question = %kind,
+                filters = %filters,
                 level = %share.level,
                 withheld,
                 "answered a peer"
@@ -269,19 +280,19 @@ async fn own_part(
 /// One node's status in a federated answer (`info.federation.nodes`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct NodeStatus {
-    node: String,
+pub(crate) struct NodeStatus {
+    pub(crate) node: String,
     /// `ok`, `withheld` (shares nothing of this kind with this node), `failed` or `timeout`.
-    status: &'static str,
+    pub(crate) status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<String>,
+    pub(crate) detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    data_version: Option<i64>,
+    pub(crate) data_version: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    level: Option<Level>,
+    pub(crate) level: Option<Level>,
     /// Groups the node withheld (below its minimum cell for this node).
-    withheld_groups: u64,
-    millis: u64,
+    pub(crate) withheld_groups: u64,
+    pub(crate) millis: u64,
 }
 
 /// Who answers a federated request.
@@ -613,22 +624,16 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
     }
 }
 
-/// `GET /federation/{organism}/sample/info`: every node asked, its status, data version,
-/// genome count (where shared) and fields; `fields` the nodes have in common.
-async fn federated_info(call: LapisCall) -> Response {
-    let mut info = Info { request_id: call.request_id.0.clone(), ..Info::default() };
-    let Some(organism) = call.organism.clone() else {
-        return respond::problem(StatusCode::NOT_FOUND, "no organism", &info);
-    };
-    let fed = match federation(&call.state, &organism, None) {
-        Ok(f) => f,
-        Err(e) => return respond::problem(StatusCode::SERVICE_UNAVAILABLE, e, &info),
-    };
-    let viewer = call.user.0.as_ref().map(|u| u.id);
-    let results = ask_all(&call.state, &fed, &organism, viewer, |_| Some(Question::About)).await;
-    let mut statuses = Vec::new();
-    let mut common: Option<Vec<(String, String)>> = None;
-    let mut genomes = Vec::new();
+/// Every node's facts about `organism`, as `viewer` on this node sees them: each node's status
+/// and, where it answered, its facts.
+pub(crate) async fn about_nodes(
+    state: &AppState,
+    organism: &str,
+    viewer: Option<virion_store::UserId>,
+) -> Result<Vec<(NodeStatus, Option<About>)>, String> {
+    let fed = federation(state, organism, None)?;
+    let results = ask_all(state, &fed, organism, viewer, |_| Some(Question::About)).await;
+    let mut out = Vec::new();
     for ((name, _), result) in fed.nodes.iter().zip(results) {
         let Some((result, millis)) = result else { continue };
         let mut status = NodeStatus {
@@ -640,18 +645,13 @@ async fn federated_info(call: LapisCall) -> Response {
             withheld_groups: 0,
             millis,
         };
+        let mut about = None;
         match result {
             Ok(answer) => {
                 status.data_version = Some(answer.data_version);
                 status.level = Some(answer.level);
                 match answer.body {
-                    PartBody::About(about) => {
-                        genomes.push(json!({ "node": name, "genomes": about.genomes }));
-                        common = Some(match common {
-                            None => about.fields,
-                            Some(c) => c.into_iter().filter(|f| about.fields.contains(f)).collect(),
-                        });
-                    }
+                    PartBody::About(a) => about = Some(a),
                     _ => status.status = "withheld",
                 }
             }
@@ -659,6 +659,35 @@ async fn federated_info(call: LapisCall) -> Response {
                 status.status = if matches!(e, PeerError::Timeout(_)) { "timeout" } else { "failed" };
                 status.detail = Some(e.to_string());
             }
+        }
+        out.push((status, about));
+    }
+    Ok(out)
+}
+
+/// `GET /federation/{organism}/sample/info`: every node asked, its status, data version,
+/// genome count (where shared) and fields; `fields` the nodes have in common.
+async fn federated_info(call: LapisCall) -> Response {
+    let mut info = Info { request_id: call.request_id.0.clone(), ..Info::default() };
+    let Some(organism) = call.organism.clone() else {
+        return respond::problem(StatusCode::NOT_FOUND, "no organism", &info);
+    };
+    let viewer = call.user.0.as_ref().map(|u| u.id);
+    let nodes = match about_nodes(&call.state, &organism, viewer).await {
+        Ok(n) => n,
+        Err(e) => return respond::problem(StatusCode::SERVICE_UNAVAILABLE, e, &info),
+    };
+    let asker = Identity::load(call.state.data_dir()).map(|i| i.name).unwrap_or_default();
+    let mut common: Option<Vec<(String, String)>> = None;
+    let mut genomes = Vec::new();
+    let mut statuses = Vec::new();
+    for (status, about) in nodes {
+        if let Some(about) = about {
+            genomes.push(json!({ "node": status.node, "genomes": about.genomes }));
+            common = Some(match common {
+                None => about.fields,
+                Some(c) => c.into_iter().filter(|f| about.fields.contains(f)).collect(),
+            });
         }
         statuses.push(status);
     }
@@ -670,7 +699,7 @@ async fn federated_info(call: LapisCall) -> Response {
         .collect();
     let body = json!({
         "organism": organism,
-        "asker": fed.identity.name,
+        "asker": asker,
         "fields": fields,
         "genomes": genomes,
         "info": info.json(),
@@ -739,10 +768,10 @@ async fn federated_series(call: LapisCall, kind: SeriesKind) -> Response {
                 status.data_version = Some(answer.data_version);
                 status.level = Some(answer.level);
                 match answer.body {
-                    PartBody::Series { labels, cells, totals } => {
+                    PartBody::Series(part) => {
                         status.withheld_groups =
-                            cells.iter().flatten().filter(|c| c.is_none()).count() as u64;
-                        parts.push((labels, cells, totals));
+                            part.cells.iter().flatten().filter(|c| c.is_none()).count() as u64;
+                        parts.push(part);
                     }
                     PartBody::Withheld => status.status = "withheld",
                     _ => {

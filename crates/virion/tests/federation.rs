@@ -388,6 +388,15 @@ fn three_nodes_answer_as_one_holding_their_union() {
     assert_eq!(status, 400, "{bad}");
     assert!(bad["error"]["detail"].as_str().unwrap().contains("node "), "{bad}");
 
+    // The portal's network page: this node, its peers, and every node's answer about `covid`.
+    let page = ureq::get(format!("{}/network", a.1)).call().unwrap().body_mut().read_to_string().unwrap();
+    for expected in
+        ["This node is", "<strong>a</strong>", &keys["b"].1, &keys["c"].1, "/federation/covid/", "records"]
+    {
+        assert!(page.contains(expected), "the network page lacks {expected}: {page}");
+    }
+    assert_eq!(page.matches("<td>ok").count(), 3, "{page}");
+
     // 3. `b` withholds cells below 5: each grouped count is the union's less `b`'s small cells.
     share(1, "aggregates", "5");
     for query in ["fields=country", "fields=pangoLineage", "fields=date.isoWeek&country=Germany,France"] {

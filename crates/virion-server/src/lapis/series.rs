@@ -120,6 +120,9 @@ pub(crate) struct SeriesRequest {
     pub(crate) date_field: String,
 }
 
+/// A row of `queriesOverTime`: (display label, countQuery, coverageQuery).
+pub(crate) type QueryItem = (String, String, String);
+
 /// Reads a `…MutationsOverTime` body: the series request and its mutations.
 pub(crate) fn read_mutations_series(body: &Bytes) -> Result<(SeriesRequest, Vec<String>), String> {
     let body = typed_body::<MutationsOverTimeRequest>(body)?;
@@ -131,7 +134,7 @@ pub(crate) fn read_mutations_series(body: &Bytes) -> Result<(SeriesRequest, Vec<
 /// countQuery, coverageQuery).
 pub(crate) fn read_queries_series(
     body: &Bytes,
-) -> Result<(SeriesRequest, Vec<(String, String, String)>), String> {
+) -> Result<(SeriesRequest, Vec<QueryItem>), String> {
     let body = typed_body::<QueriesOverTimeRequest>(body)?;
     let n = body.queries.len();
     let queries = body
