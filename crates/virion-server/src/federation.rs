@@ -106,6 +106,26 @@ pub(crate) fn table() -> Vec<FederationRoute> {
             Doc::QueriesOverTime,
             post(|call: LapisCall| federated_series(call, SeriesKind::Queries)),
         ),
+        // The organism's schema as this node holds it (its own collection's): what LAPIS
+        // clients such as GenSpectrum's components read before they ask for data.
+        route(
+            "/federation/{organism}/sample/referenceGenome",
+            Methods::Get,
+            Doc::About("The reference genome of this node's collection (the network's must agree)."),
+            get(crate::lapis::handlers::reference_genome),
+        ),
+        route(
+            "/federation/{organism}/sample/databaseConfig",
+            Methods::Get,
+            Doc::About("The database config of this node's collection."),
+            get(crate::lapis::handlers::database_config),
+        ),
+        route(
+            "/federation/{organism}/sample/lineageDefinition/{column}",
+            Methods::Get,
+            Doc::About("The lineage definition of a column of this node's collection."),
+            get(crate::lapis::handlers::lineage_definition),
+        ),
         route(
             "/federation/{organism}/sample/info",
             Methods::Get,

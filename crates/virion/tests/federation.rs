@@ -397,6 +397,18 @@ fn three_nodes_answer_as_one_holding_their_union() {
     }
     assert_eq!(page.matches("<td>ok").count(), 3, "{page}");
 
+    // The dashboards can ask the network: GenSpectrum's components get the federated root, and
+    // what they read first (the reference genome) is there.
+    let dashboard = ureq::get(format!("{}/covid/dashboard?scope=network", a.1))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(dashboard.contains(&format!(r#"lapis="{}/federation/covid""#, a.1)), "{dashboard}");
+    let reference = a.ok_get("/federation/covid/sample/referenceGenome");
+    assert_eq!(reference, union.ok_get("/covid/sample/referenceGenome"));
+
     // 3. `b` withholds cells below 5: each grouped count is the union's less `b`'s small cells.
     share(1, "aggregates", "5");
     for query in ["fields=country", "fields=pangoLineage", "fields=date.isoWeek&country=Germany,France"] {
