@@ -550,6 +550,16 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
     // Nodes are asked without `node` among the fields; the merge puts it back.
     let mut node_request = asked.clone();
     node_request.fields.retain(|f| !is_node_field(f));
+    if endpoint == Endpoint::Details && matches!(asked.order_by, virion_query::OrderBy::Random(_)) {
+        let (statuses, merged) =
+            random_details(&call.state, &fed, &organism, viewer, &asked, &node_request).await;
+        let table = match merged {
+            Ok(t) => t,
+            Err(detail) => return respond::problem(StatusCode::BAD_REQUEST, detail, &info),
+        };
+        federation_info(&mut info, &statuses, 0);
+        return table_answer(info, &statuses, require_all, Ok(table), &output);
+    }
     let question = Question::Table { endpoint, request: part::part_request(endpoint, &node_request) };
     let results = ask_all(&call.state, &fed, &organism, viewer, |_| Some(question.clone())).await;
     let mut g = gather(&fed, results);
@@ -615,7 +625,19 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
         }
     };
     federation_info(&mut info, &g.statuses, withheld_sites);
-    let missing = incomplete(&g.statuses);
+    table_answer(info, &g.statuses, require_all, merged, &output)
+}
+
+/// A merged table as the asked format, with every node's status in `info`; a 503 when all
+/// nodes were required and some are missing.
+fn table_answer(
+    info: Info,
+    statuses: &[NodeStatus],
+    require_all: bool,
+    merged: Result<Table, virion_query::QueryError>,
+    output: &decode::Output,
+) -> Response {
+    let missing = incomplete(statuses);
     if require_all && !missing.is_empty() {
         let mut r = respond::problem(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -628,8 +650,8 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
     match merged {
         Ok(table) => {
             let mut r = respond::bytes_response(
-                respond::table_bytes(&table, &output, &info),
-                &output,
+                respond::table_bytes(&table, output, &info),
+                output,
                 info.data_version,
             );
             if !missing.is_empty()
@@ -834,4 +856,100 @@ async fn federated_series(call: LapisCall, kind: SeriesKind) -> Response {
     }
     let label_key = if matches!(kind, SeriesKind::Queries) { "queries" } else { "mutations" };
     series::series_body(label_key, merged.series, &req.date_ranges, &info)
+}
+
+/// A seed of its own for each node, from the request's seed and the node's name: the nodes'
+/// random orders are independent.
+fn node_seed(seed: u64, name: &str) -> u64 {
+    name.bytes().fold(seed, |h, b| virion_query::mix(h, u64::from(b)))
+}
+
+/// `details` in a random order without every node sending every row: round one counts each
+/// node's matching rows (nodes sharing records only), [`merge::random_draw`] decides from which
+/// node each row of the page comes, round two asks each node for that many rows in its own
+/// random order. `Err`: a node judged the request wrong (its words, naming it).
+async fn random_details(
+    state: &AppState,
+    fed: &Federation,
+    organism: &str,
+    viewer: Option<virion_store::UserId>,
+    asked: &LapisRequest,
+    node_request: &LapisRequest,
+) -> (Vec<NodeStatus>, Result<Table, String>) {
+    let seed = virion_query::seed_of(&asked.order_by).unwrap_or(0);
+    let counting = Question::Table {
+        endpoint: Endpoint::Aggregated,
+        request: part::part_request(
+            Endpoint::Aggregated,
+            &LapisRequest { fields: Vec::new(), ..node_request.clone() },
+        ),
+    };
+    let results = ask_all(state, fed, organism, viewer, |_| Some(counting.clone())).await;
+    let mut g = gather(fed, results);
+    if let Some((node, detail)) = g.bad_request {
+        return (g.statuses, Err(format!("node {node}: {detail}")));
+    }
+    let counts: Vec<u64> =
+        g.tables
+            .iter()
+            .zip(&mut g.statuses)
+            .map(|(t, status)| match t {
+                Some(t) if status.level == Some(Level::Records) => {
+                    t.rows.first().and_then(|r| r.last()).map_or(0, |c| {
+                        if let virion_query::Cell::Int(n) = c { (*n).max(0) as u64 } else { 0 }
+                    })
+                }
+                Some(_) => {
+                    // Counts are shared, rows are not.
+                    status.status = "withheld";
+                    0
+                }
+                None => 0,
+            })
+            .collect();
+    let total: u64 = counts.iter().sum();
+    let wanted = asked.limit.map_or(total as usize, |l| l.saturating_add(asked.offset));
+    let draw = merge::random_draw(seed, &counts, wanted);
+    let mut take = vec![0usize; counts.len()];
+    for &n in &draw {
+        take[n] += 1;
+    }
+    let results = ask_all(state, fed, organism, viewer, |i| {
+        (take[i] > 0).then(|| Question::Table {
+            endpoint: Endpoint::Details,
+            request: LapisRequest {
+                order_by: virion_query::OrderBy::Random(Some(node_seed(seed, &fed.nodes[i].0))),
+                limit: Some(take[i]),
+                offset: 0,
+                ..node_request.clone()
+            },
+        })
+    })
+    .await;
+    // The parts that came, and where each node's rows sit among them.
+    let mut parts = Vec::new();
+    let mut at = vec![None; fed.nodes.len()];
+    for (i, result) in results.into_iter().enumerate() {
+        let Some((result, _)) = result else { continue };
+        match result {
+            Ok(PartAnswer { body: PartBody::Table { table, .. }, .. }) => {
+                at[i] = Some(parts.len());
+                parts.push((fed.nodes[i].0.clone(), table));
+            }
+            other => {
+                let detail = match other {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "it answered another question".into(),
+                };
+                if let Some(s) = g.statuses.iter_mut().find(|s| s.node == fed.nodes[i].0) {
+                    s.status = "failed";
+                    s.detail = Some(format!("second round: {detail}"));
+                }
+            }
+        }
+    }
+    // Rows of a node that failed round two are left out: the answer says it is incomplete.
+    let draw: Vec<usize> = draw.into_iter().filter_map(|n| at[n]).collect();
+    let table = merge::details_random(&parts, &draw, asked);
+    (g.statuses, Ok(table))
 }

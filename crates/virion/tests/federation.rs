@@ -372,6 +372,22 @@ fn three_nodes_answer_as_one_holding_their_union() {
     expected = expected.into_iter().skip(5).take(7).collect();
     assert_eq!(fed["data"].as_array().unwrap(), &expected);
 
+    // A random sample is drawn over the pooled rows: fixed by its seed, paged consistently, and
+    // from both nodes that share records.
+    let sample = |offset: u64, limit: u64| {
+        let req = json!({"fields": ["accession", "node"], "orderBy": "random(5)", "offset": offset, "limit": limit});
+        a.ok("/federation/covid/sample/details", &req)["data"].as_array().unwrap().clone()
+    };
+    let twenty = sample(0, 20);
+    assert_eq!(twenty.len(), 20);
+    assert_eq!(sample(0, 20), twenty, "a seed fixes the sample");
+    assert_eq!([sample(0, 10), sample(10, 10)].concat(), twenty, "pages of one order");
+    let nodes: BTreeSet<&str> = twenty.iter().map(|r| r["node"].as_str().unwrap()).collect();
+    assert_eq!(nodes, BTreeSet::from(["a", "c"]), "{twenty:?}");
+    for row in &twenty {
+        assert!(ac_accessions.contains(row["accession"].as_str().unwrap()), "{row}");
+    }
+
     // 2. `node` is a field: per-node counts are each node's own totals.
     let per_node = a.ok("/federation/covid/sample/aggregated", &json!({"fields": ["node"]}));
     let got = counts(&per_node, "count");
