@@ -228,13 +228,18 @@ fn three_nodes_answer_as_one_holding_their_union() {
         ]);
     }
 
-    // Identities: `c` is known by its proxy's address (its public URL, as behind a reverse proxy).
+    // Identities: `b` and `c` are known by their proxies' addresses (their public URLs, as
+    // behind reverse proxies), which can slow them down.
     let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
-    let c_public = free_port();
+    let (b_public, c_public) = (free_port(), free_port());
     let url = |port: u16| format!("http://127.0.0.1:{port}");
     let mut keys = BTreeMap::new();
     for (i, name) in names[..3].iter().enumerate() {
-        let public = if *name == "c" { url(c_public) } else { url(ports[i]) };
+        let public = match *name {
+            "b" => url(b_public),
+            "c" => url(c_public),
+            _ => url(ports[i]),
+        };
         let key =
             virion(&["admin", "node", "init", "--data-dir", s(&dirs[i]), "--name", name, "--url", &public]);
         keys.insert(*name, (key.trim().to_owned(), public));
@@ -284,6 +289,8 @@ fn three_nodes_answer_as_one_holding_their_union() {
 
     let delay = Arc::new(AtomicU64::new(0));
     proxy(c_public, ports[2], delay.clone());
+    let b_delay = Arc::new(AtomicU64::new(0));
+    proxy(b_public, ports[1], b_delay.clone());
     let deadline = ["--federation-deadline-ms", "3000"];
     let a = Serve::start(&dirs[0], ports[0], &deadline);
     let mut b = Serve::start(&dirs[1], ports[1], &[]);
@@ -513,11 +520,19 @@ fn three_nodes_answer_as_one_holding_their_union() {
     assert!(refused["error"]["detail"].as_str().unwrap().contains('c'), "{refused}");
     delay.store(0, Ordering::SeqCst);
 
-    // 6. `b` killed: incomplete, naming it; the others still answer.
-    let _ = b.0.kill();
-    let _ = b.0.wait();
-    let dead = a.ok("/federation/covid/sample/aggregated", &json!({}));
+    // 6. `b` killed while a question to it is on its way: incomplete, naming it as failed (not
+    //    late); the others still answer.
+    b_delay.store(2_000, Ordering::SeqCst);
+    let dead = std::thread::scope(|scope| {
+        let asking = scope.spawn(|| a.ok("/federation/covid/sample/aggregated", &json!({})));
+        std::thread::sleep(Duration::from_millis(500));
+        let _ = b.0.kill();
+        let _ = b.0.wait();
+        asking.join().unwrap()
+    });
     assert_eq!(federation(&dead)["missingNodes"], json!(["b"]), "{dead}");
+    let b_status = federation(&dead)["nodes"].as_array().unwrap().iter().find(|n| n["node"] == "b").unwrap();
+    assert_eq!(b_status["status"], "failed", "{dead}");
     let expected = (shards[0].lines().count() + shards[2].lines().count()) as u64;
     assert_eq!(dead["data"][0]["count"], expected);
 
