@@ -13,7 +13,7 @@ use crate::wire::{PART_PATH, PartAnswer, PartProblem, PartRequest};
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(20);
 
 /// Largest part a node reads from a peer (detail rows of a big page).
-const MAX_PART_BYTES: u64 = 1 << 30;
+const MAX_PART_BYTES: u64 = 256 << 20;
 
 /// Why a peer gave no part.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
