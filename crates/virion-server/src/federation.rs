@@ -26,7 +26,7 @@ use virion_federation::signature::{Refusal, SignedHeaders};
 use virion_federation::wire::{
     About, PartAnswer, PartBody, PartProblem, PartRequest, Question, SeriesItems, Site,
 };
-use virion_federation::{Identity, Level, Peer, Peers, part};
+use virion_federation::{Identity, Level, Peer, part};
 use virion_index::ColumnType;
 use virion_query::execute::Endpoint;
 use virion_query::{LapisRequest, Table};
@@ -161,10 +161,9 @@ fn header(headers: &HeaderMap, name: &'static str) -> Result<String, Refusal> {
 /// `POST /federation/node/part`: a peer's signed question; the answer is this node's part, as
 /// much as it shares with that peer.
 async fn node_part(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let data_dir = state.data_dir().to_owned();
-    let (identity, peers) = match (Identity::load(&data_dir), Peers::load(&data_dir)) {
-        (Ok(i), Ok(p)) => (i, p),
-        (Err(e), _) | (_, Err(e)) => {
+    let (identity, peers) = match state.federation_setup() {
+        Ok(setup) => (setup.identity, setup.peers),
+        Err(e) => {
             tracing::error!(error = %e, "a peer asked, but this node's federation setup is unusable");
             return part_problem(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
         }
@@ -360,15 +359,14 @@ fn split(mut req: LapisRequest) -> Result<Split, String> {
 }
 
 fn federation(state: &AppState, organism: &str, only: Option<&[String]>) -> Result<Federation, String> {
-    let data_dir = state.data_dir();
-    let identity = Identity::load(data_dir).map_err(|e| e.to_string())?;
-    let peers = Peers::load(data_dir).map_err(|e| e.to_string())?;
+    let setup = state.federation_setup().map_err(|e| e.to_string())?;
+    let identity = setup.identity;
     let mut nodes = Vec::new();
     // A node without the organism is an aggregator over its peers (it holds none of its own).
     if state.collections().get(organism).is_some() || state.collections().is_hub_organism(organism) {
         nodes.push((identity.name.clone(), Node::Own));
     }
-    nodes.extend(peers.peers.into_iter().map(|p| (p.name.clone(), Node::Peer(p))));
+    nodes.extend(setup.peers.peers.iter().map(|p| (p.name.clone(), Node::Peer(p.clone()))));
     if let Some(only) = only {
         let unknown: Vec<&String> = only.iter().filter(|n| !nodes.iter().any(|(m, _)| m == *n)).collect();
         if !unknown.is_empty() {
@@ -378,12 +376,7 @@ fn federation(state: &AppState, organism: &str, only: Option<&[String]>) -> Resu
         nodes.retain(|(n, _)| only.contains(n));
     }
     let deadline_len = state.federation_deadline();
-    Ok(Federation {
-        identity: std::sync::Arc::new(identity),
-        nodes,
-        deadline: Instant::now() + deadline_len,
-        deadline_len,
-    })
+    Ok(Federation { identity, nodes, deadline: Instant::now() + deadline_len, deadline_len })
 }
 
 /// Asks every node of `fed` its part of `question(node)` at once; each result with its time.
@@ -719,7 +712,7 @@ async fn federated_info(call: LapisCall) -> Response {
         Ok(n) => n,
         Err(e) => return respond::problem(StatusCode::SERVICE_UNAVAILABLE, e, &info),
     };
-    let asker = Identity::load(call.state.data_dir()).map(|i| i.name).unwrap_or_default();
+    let asker = call.state.federation_setup().map(|s| s.identity.name.clone()).unwrap_or_default();
     let mut common: Option<Vec<(String, String)>> = None;
     let mut genomes = Vec::new();
     let mut statuses = Vec::new();

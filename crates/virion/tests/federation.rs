@@ -7,7 +7,7 @@
 //! incomplete, naming them; forged, unknown and replayed node requests are refused.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -90,8 +90,9 @@ impl Drop for Serve {
     }
 }
 
-/// A TCP proxy that waits `delay` milliseconds before passing on each connection's first bytes
-/// (a slow network or node, as the asking node sees it).
+/// A TCP proxy that holds every chunk a client sends for `delay` milliseconds (read at that
+/// moment) before passing it on: a slow network or node, as the asking node sees it, on new and
+/// kept-alive connections alike.
 fn proxy(listen: u16, upstream: u16, delay: Arc<AtomicU64>) {
     let listener = TcpListener::bind(("127.0.0.1", listen)).unwrap();
     std::thread::spawn(move || {
@@ -100,15 +101,23 @@ fn proxy(listen: u16, upstream: u16, delay: Arc<AtomicU64>) {
             std::thread::spawn(move || {
                 let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
                 let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                let wait = delay.load(Ordering::SeqCst);
                 std::thread::spawn(move || {
-                    std::thread::sleep(Duration::from_millis(wait));
-                    let _ = std::io::copy(&mut c_read, &mut s_write);
+                    let mut buf = [0u8; 1 << 16];
+                    loop {
+                        let n = match c_read.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        std::thread::sleep(Duration::from_millis(delay.load(Ordering::SeqCst)));
+                        if s_write.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
                     let _ = s_write.shutdown(std::net::Shutdown::Write);
                 });
                 let (mut s_read, mut c_write) = (server, client);
                 let _ = std::io::copy(&mut s_read, &mut c_write);
-                let _ = c_write.shutdown(std::net::Shutdown::Write);
+                let _ = c_write.shutdown(std::net::Shutdown::Both);
             });
         }
     });
