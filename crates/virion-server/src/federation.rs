@@ -314,6 +314,56 @@ pub(crate) struct NodeStatus {
     pub(crate) millis: u64,
 }
 
+impl NodeStatus {
+    fn new(node: &str, millis: u64) -> NodeStatus {
+        NodeStatus {
+            node: node.to_owned(),
+            status: "ok",
+            detail: None,
+            data_version: None,
+            level: None,
+            withheld_groups: 0,
+            millis,
+        }
+    }
+
+    fn failed(&mut self, detail: String) {
+        self.status = "failed";
+        self.detail = Some(detail);
+    }
+
+    /// Takes a node's answer: its data version and level into the status and its body out, or
+    /// its failure into the status (logged) and out.
+    fn take(&mut self, result: Result<PartAnswer, PeerError>) -> Result<PartBody, PeerError> {
+        match result {
+            Ok(answer) => {
+                self.data_version = Some(answer.data_version);
+                self.level = Some(answer.level);
+                Ok(answer.body)
+            }
+            Err(e) => {
+                self.failed(e.to_string());
+                if matches!(e, PeerError::Timeout(_)) {
+                    self.status = "timeout";
+                }
+                tracing::warn!(event = "federation.node_failed", node = %self.node, error = %e, "a node gave no part");
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Marks a node that answered a first round and not the second as failed.
+fn second_round_failed(statuses: &mut [NodeStatus], node: &str, answer: Result<PartAnswer, PeerError>) {
+    let detail = match answer {
+        Err(e) => e.to_string(),
+        Ok(_) => "it answered another question".into(),
+    };
+    if let Some(s) = statuses.iter_mut().find(|s| s.node == node) {
+        s.failed(format!("second round: {detail}"));
+    }
+}
+
 /// Who answers a federated request.
 #[derive(Debug, Clone)]
 enum Node {
@@ -446,42 +496,24 @@ fn gather(fed: &Federation, results: Vec<Option<(Result<PartAnswer, PeerError>, 
             g.tables.push(None);
             continue;
         };
-        let mut status = NodeStatus {
-            node: name.clone(),
-            status: "ok",
-            detail: None,
-            data_version: None,
-            level: None,
-            withheld_groups: 0,
-            millis,
-        };
-        let table = match result {
-            Ok(answer) => {
-                status.data_version = Some(answer.data_version);
-                status.level = Some(answer.level);
-                match answer.body {
-                    PartBody::Table { table, withheld } => {
-                        status.withheld_groups = withheld;
-                        Some(table)
-                    }
-                    PartBody::Withheld => {
-                        status.status = "withheld";
-                        None
-                    }
-                    _ => {
-                        status.status = "failed";
-                        status.detail = Some("it answered another question".into());
-                        None
-                    }
-                }
+        let mut status = NodeStatus::new(name, millis);
+        let table = match status.take(result) {
+            Ok(PartBody::Table { table, withheld }) => {
+                status.withheld_groups = withheld;
+                Some(table)
+            }
+            Ok(PartBody::Withheld) => {
+                status.status = "withheld";
+                None
+            }
+            Ok(_) => {
+                status.failed("it answered another question".into());
+                None
             }
             Err(e) => {
                 if e.is_bad_request() && g.bad_request.is_none() {
                     g.bad_request = Some((name.clone(), e.to_string()));
                 }
-                status.status = if matches!(e, PeerError::Timeout(_)) { "timeout" } else { "failed" };
-                status.detail = Some(e.to_string());
-                tracing::warn!(event = "federation.node_failed", node = %name, error = %e, "a node gave no part");
                 None
             }
         };
@@ -601,14 +633,7 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
                     other => {
                         // A node that answered round one and failed round two leaves the
                         // answer incomplete like one that failed at once.
-                        let detail = match other {
-                            Err(e) => e.to_string(),
-                            Ok(_) => "it answered another question".into(),
-                        };
-                        if let Some(s) = g.statuses.iter_mut().find(|s| s.node == fed.nodes[i].0) {
-                            s.status = "failed";
-                            s.detail = Some(format!("second round: {detail}"));
-                        }
+                        second_round_failed(&mut g.statuses, &fed.nodes[i].0, other);
                         g.tables[i] = None;
                     }
                 }
@@ -671,30 +696,15 @@ pub(crate) async fn about_nodes(
     let mut out = Vec::new();
     for ((name, _), result) in fed.nodes.iter().zip(results) {
         let Some((result, millis)) = result else { continue };
-        let mut status = NodeStatus {
-            node: name.clone(),
-            status: "ok",
-            detail: None,
-            data_version: None,
-            level: None,
-            withheld_groups: 0,
-            millis,
+        let mut status = NodeStatus::new(name, millis);
+        let about = match status.take(result) {
+            Ok(PartBody::About(a)) => Some(a),
+            Ok(_) => {
+                status.status = "withheld";
+                None
+            }
+            Err(_) => None,
         };
-        let mut about = None;
-        match result {
-            Ok(answer) => {
-                status.data_version = Some(answer.data_version);
-                status.level = Some(answer.level);
-                match answer.body {
-                    PartBody::About(a) => about = Some(a),
-                    _ => status.status = "withheld",
-                }
-            }
-            Err(e) => {
-                status.status = if matches!(e, PeerError::Timeout(_)) { "timeout" } else { "failed" };
-                status.detail = Some(e.to_string());
-            }
-        }
         out.push((status, about));
     }
     Ok(out)
@@ -789,38 +799,18 @@ async fn federated_series(call: LapisCall, kind: SeriesKind) -> Response {
     let mut bad_request = None;
     for ((name, _), result) in fed.nodes.iter().zip(results) {
         let Some((result, millis)) = result else { continue };
-        let mut status = NodeStatus {
-            node: name.clone(),
-            status: "ok",
-            detail: None,
-            data_version: None,
-            level: None,
-            withheld_groups: 0,
-            millis,
-        };
-        match result {
-            Ok(answer) => {
-                status.data_version = Some(answer.data_version);
-                status.level = Some(answer.level);
-                match answer.body {
-                    PartBody::Series(part) => {
-                        status.withheld_groups =
-                            part.cells.iter().flatten().filter(|c| c.is_none()).count() as u64;
-                        parts.push(part);
-                    }
-                    PartBody::Withheld => status.status = "withheld",
-                    _ => {
-                        status.status = "failed";
-                        status.detail = Some("it answered another question".into());
-                    }
-                }
+        let mut status = NodeStatus::new(name, millis);
+        match status.take(result) {
+            Ok(PartBody::Series(part)) => {
+                status.withheld_groups = part.cells.iter().flatten().filter(|c| c.is_none()).count() as u64;
+                parts.push(part);
             }
+            Ok(PartBody::Withheld) => status.status = "withheld",
+            Ok(_) => status.failed("it answered another question".into()),
             Err(e) => {
                 if e.is_bad_request() && bad_request.is_none() {
                     bad_request = Some(format!("node {name}: {e}"));
                 }
-                status.status = if matches!(e, PeerError::Timeout(_)) { "timeout" } else { "failed" };
-                status.detail = Some(e.to_string());
             }
         }
         statuses.push(status);
@@ -929,16 +919,7 @@ async fn random_details(
                 at[i] = Some(parts.len());
                 parts.push((fed.nodes[i].0.clone(), table));
             }
-            other => {
-                let detail = match other {
-                    Err(e) => e.to_string(),
-                    Ok(_) => "it answered another question".into(),
-                };
-                if let Some(s) = g.statuses.iter_mut().find(|s| s.node == fed.nodes[i].0) {
-                    s.status = "failed";
-                    s.detail = Some(format!("second round: {detail}"));
-                }
-            }
+            other => second_round_failed(&mut g.statuses, &fed.nodes[i].0, other),
         }
     }
     // Rows of a node that failed round two are left out: the answer says it is incomplete.

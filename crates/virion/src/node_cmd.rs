@@ -10,15 +10,22 @@ use virion_federation::{Identity, Level, Peers, Share};
 
 use virion_server::run::default_data_dir;
 
+/// The node's data directory (every node, peer and share command takes it).
+#[derive(Debug, clap::Args)]
+pub struct NodeDir {
+    /// Data directory of the node.
+    #[arg(long, default_value = default_data_dir().as_os_str())]
+    data_dir: PathBuf,
+}
+
 /// `virion admin node …`.
 #[derive(Debug, Subcommand)]
 pub enum NodeCommand {
     /// Give this node its name, public URL and a new Ed25519 key pair; prints the public key
     /// to give to peers.
     Init {
-        /// Data directory of the node.
-        #[arg(long, default_value = default_data_dir().as_os_str())]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        dir: NodeDir,
         /// The node's name, as peers and answers know it (letters, digits, '-', '_', '.').
         #[arg(long)]
         name: String,
@@ -28,9 +35,8 @@ pub enum NodeCommand {
     },
     /// Print this node's name, URL and public key.
     Show {
-        /// Data directory of the node.
-        #[arg(long, default_value = default_data_dir().as_os_str())]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        dir: NodeDir,
     },
 }
 
@@ -40,9 +46,8 @@ pub enum PeerCommand {
     /// Add a peer (or change the URL and key of one); it gets aggregates with cells below 5
     /// withheld until `virion admin share` says otherwise.
     Add {
-        /// Data directory of the node.
-        #[arg(long, default_value = default_data_dir().as_os_str())]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        dir: NodeDir,
         /// The peer's name (as its `virion admin node show` prints it).
         #[arg(long)]
         name: String,
@@ -55,15 +60,13 @@ pub enum PeerCommand {
     },
     /// List the peers and what is shared with each.
     List {
-        /// Data directory of the node.
-        #[arg(long, default_value = default_data_dir().as_os_str())]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        dir: NodeDir,
     },
     /// Remove a peer: its requests are refused from now on.
     Remove {
-        /// Data directory of the node.
-        #[arg(long, default_value = default_data_dir().as_os_str())]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        dir: NodeDir,
         /// The peer's name.
         #[arg(long)]
         name: String,
@@ -73,9 +76,8 @@ pub enum PeerCommand {
 /// Flags of `virion admin share`.
 #[derive(Debug, clap::Args)]
 pub struct ShareArgs {
-    /// Data directory of the node.
-    #[arg(long, default_value = default_data_dir().as_os_str())]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    dir: NodeDir,
     /// The organism (or imported collection).
     #[arg(long)]
     organism: String,
@@ -94,7 +96,7 @@ pub struct ShareArgs {
 /// Runs `virion admin node …`.
 pub fn run_node(cmd: &NodeCommand) -> Result<()> {
     match cmd {
-        NodeCommand::Init { data_dir, name, url } => {
+        NodeCommand::Init { dir: NodeDir { data_dir }, name, url } => {
             let node = Identity::init(data_dir, name, url)?;
             eprintln!("node {} at {} (key in {})", node.name, node.url, data_dir.join("node").display());
             eprintln!(
@@ -103,7 +105,7 @@ pub fn run_node(cmd: &NodeCommand) -> Result<()> {
             );
             println!("{}", node.public_key());
         }
-        NodeCommand::Show { data_dir } => {
+        NodeCommand::Show { dir: NodeDir { data_dir } } => {
             let node = Identity::load(data_dir)?;
             println!("name: {}\nurl:  {}\nkey:  {}", node.name, node.url, node.public_key());
         }
@@ -114,7 +116,7 @@ pub fn run_node(cmd: &NodeCommand) -> Result<()> {
 /// Runs `virion admin peer …`.
 pub fn run_peer(cmd: &PeerCommand) -> Result<()> {
     match cmd {
-        PeerCommand::Add { data_dir, name, url, key } => {
+        PeerCommand::Add { dir: NodeDir { data_dir }, name, url, key } => {
             let mut peers = Peers::load(data_dir)?;
             peers.add(name, url, key)?;
             peers.save(data_dir)?;
@@ -122,7 +124,7 @@ pub fn run_peer(cmd: &PeerCommand) -> Result<()> {
                 "peer {name} added; it sees aggregates (cells below 5 withheld) until `virion admin share` says otherwise"
             );
         }
-        PeerCommand::List { data_dir } => {
+        PeerCommand::List { dir: NodeDir { data_dir } } => {
             let peers = Peers::load(data_dir)?;
             if peers.peers.is_empty() {
                 eprintln!("no peers yet: virion admin peer add --name NAME --url URL --key KEY");
@@ -139,7 +141,7 @@ pub fn run_peer(cmd: &PeerCommand) -> Result<()> {
                 );
             }
         }
-        PeerCommand::Remove { data_dir, name } => {
+        PeerCommand::Remove { dir: NodeDir { data_dir }, name } => {
             let mut peers = Peers::load(data_dir)?;
             peers.remove(name)?;
             peers.save(data_dir)?;
@@ -151,9 +153,10 @@ pub fn run_peer(cmd: &PeerCommand) -> Result<()> {
 
 /// Runs `virion admin share`.
 pub fn run_share(args: &ShareArgs) -> Result<()> {
-    let mut peers = Peers::load(&args.data_dir)?;
+    let data_dir = &args.dir.data_dir;
+    let mut peers = Peers::load(data_dir)?;
     peers.set_share(&args.peer, &args.organism, Share { level: args.level, min_cell: args.min_cell })?;
-    peers.save(&args.data_dir)?;
+    peers.save(data_dir)?;
     eprintln!("this node now shares {} of {} with {}", args.level, args.organism, args.peer);
     Ok(())
 }
