@@ -150,14 +150,16 @@ impl Mutations {
         Ok(self.told.len() - 1)
     }
 
-    /// The candidates node `node` did not report, with their sites, in a fixed order.
-    pub fn missing(&self, node: usize) -> Vec<(String, Site)> {
-        let mut out: Vec<(String, Site)> = self
+    /// The candidates node `node` did not report, with their sites and mutated letters, in a
+    /// fixed order.
+    pub fn missing(&self, node: usize) -> Vec<(String, Site, char)> {
+        let mut out: Vec<(String, Site, char)> = self
             .found
             .iter()
             .filter(|(m, _)| !self.counted[node].contains(*m))
-            .map(|(m, (sequence, _, _, position, _))| {
-                (m.clone(), Site { sequence: sequence.clone().unwrap_or_default(), position: *position })
+            .map(|(m, (sequence, _, to, position, _))| {
+                let site = Site { sequence: sequence.clone().unwrap_or_default(), position: *position };
+                (m.clone(), site, to.chars().next().unwrap_or('?'))
             })
             .collect();
         out.sort();
@@ -165,8 +167,13 @@ impl Mutations {
     }
 
     /// Adds node `node`'s (count, coverage) of `asked` (the second round); `None`: withheld.
-    pub fn add_counts(&mut self, node: usize, asked: &[(String, Site)], answers: &[Option<(u64, u64)>]) {
-        for ((mutation, site), answer) in asked.iter().zip(answers) {
+    pub fn add_counts(
+        &mut self,
+        node: usize,
+        asked: &[(String, Site, char)],
+        answers: &[Option<(u64, u64)>],
+    ) {
+        for ((mutation, site, _), answer) in asked.iter().zip(answers) {
             let Some((count, coverage)) = answer else {
                 self.withheld.insert(mutation.clone());
                 continue;
@@ -423,7 +430,7 @@ mod tests {
         assert!(m.missing(b).is_empty());
         let missing = m.missing(a);
         let site = |position| Site { sequence: String::new(), position };
-        assert_eq!(missing, [("C20T".to_owned(), site(20)), ("C30T".to_owned(), site(30))]);
+        assert_eq!(missing, [("C20T".to_owned(), site(20), 'T'), ("C30T".to_owned(), site(30), 'T')]);
         m.add_counts(a, &missing, &[Some((4, 100)), Some((0, 100))]);
         let req = LapisRequest { min_proportion: Some(0.05), ..LapisRequest::default() };
         let table = m.finish(Endpoint::NucleotideMutations, &req).unwrap();

@@ -12,8 +12,6 @@ use virion_query::execute::{Budget, Endpoint, Part, select_parts};
 use virion_query::{Cell, LapisRequest, OrderBy, QueryError, Table};
 
 use crate::peers::{Level, Share};
-use std::collections::HashMap;
-
 use crate::wire::{PartBody, Question, SeriesItems, SeriesPart};
 
 /// What a node shares with itself (its own part of a federated answer).
@@ -102,33 +100,30 @@ pub fn answer(
         }
         Question::Mutations { amino_acid, request, mutations } => {
             let selected = select_parts(parts, request, budget)?;
-            let pairs: Vec<_> = parts.iter().zip(&selected).map(|(p, r)| (&p.index.index, r)).collect();
-            let found: HashMap<String, (u64, u64)> =
-                virion_query::mutation_proportions_of(&pairs, *amino_acid, 0.0)?
-                    .into_iter()
-                    .map(|m| (m.mutation, (m.count, m.coverage)))
-                    .collect();
+            let asked: Vec<virion_query::MutationSite<'_>> = mutations
+                .iter()
+                .map(|(_, site, to)| {
+                    ((!site.sequence.is_empty()).then_some(site.sequence.as_str()), site.position, *to as u8)
+                })
+                .collect();
+            let mut sums = vec![(0u64, 0u64); asked.len()];
+            for (part, rows) in parts.iter().zip(&selected) {
+                budget.check()?;
+                for (sum, (c, v)) in sums.iter_mut().zip(virion_query::counts_at(
+                    &part.index.index,
+                    rows,
+                    *amino_acid,
+                    &asked,
+                )?) {
+                    sum.0 += c;
+                    sum.1 += v;
+                }
+            }
             let min = if aggregates_only { share.min_cell } else { 1 };
             let shown = |n: u64| n == 0 || n >= min;
-            let mut answers = Vec::with_capacity(mutations.len());
-            for (text, site) in mutations {
-                let (count, coverage) = match found.get(text) {
-                    Some(&c) => c,
-                    // Not carried here: no count, but the coverage of its site still adds.
-                    None => {
-                        let at =
-                            [((!site.sequence.is_empty()).then_some(site.sequence.as_str()), site.position)];
-                        let mut coverage = 0;
-                        for (part, rows) in parts.iter().zip(&selected) {
-                            coverage +=
-                                virion_query::coverage_at(&part.index.index, rows, *amino_acid, &at)?[0];
-                        }
-                        (0, coverage)
-                    }
-                };
-                answers.push((shown(count) && shown(coverage)).then_some((count, coverage)));
-            }
-            Ok(PartBody::Counts(answers))
+            Ok(PartBody::Counts(
+                sums.into_iter().map(|(c, v)| (shown(c) && shown(v)).then_some((c, v))).collect(),
+            ))
         }
         Question::Series { request, date_field, ranges, items } => {
             let ranges = parse_ranges(ranges)?;

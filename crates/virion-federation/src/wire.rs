@@ -36,8 +36,8 @@ pub enum Question {
         amino_acid: bool,
         /// The filters.
         request: LapisRequest,
-        /// The mutations as LAPIS writes them, with their sites.
-        mutations: Vec<(String, Site)>,
+        /// The mutations as LAPIS writes them, with their sites and mutated letters.
+        mutations: Vec<(String, Site, char)>,
     },
     /// A time series (the `component/…OverTime` routes): per item and date range, count and
     /// coverage.

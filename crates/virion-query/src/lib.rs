@@ -30,7 +30,7 @@ pub use aggregate::{
 pub use error::QueryError;
 pub use filters::sequence_filter;
 pub use proportions::{
-    MutationProportion, coverage_at, mutation_proportions, mutation_proportions_of, silo_order,
+    MutationProportion, MutationSite, counts_at, mutation_proportions, mutation_proportions_of, silo_order,
 };
 pub use request::{Compression, LapisRequest, MAX_LIMIT, OrderBy, Values};
 pub use select::QueryIndex;

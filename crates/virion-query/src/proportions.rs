@@ -98,35 +98,41 @@ pub fn mutation_proportions_of(
     Ok(out)
 }
 
-/// The coverage of `rows` at each of `sites` (a segment or gene by name, or `None` for the
-/// only segment of a single-segment organism; a 1-based position): rows with a definite letter
-/// there. A federated mutation answer asks a node for it where another node found a mutation
-/// and this one did not, so that the sums of count and coverage are exact.
-pub fn coverage_at(
+/// A mutation asked for by site: the segment or gene by name (`None`: the only segment of a
+/// single-segment organism), the 1-based position and the mutated letter.
+pub type MutationSite<'a> = (Option<&'a str>, u32, u8);
+
+/// The count and coverage among `rows` of each of `mutations`: rows with that letter at the
+/// position, and rows with a definite letter there. A federated mutation answer asks a node
+/// for them where another node found a mutation over the threshold and this one did not, so
+/// that the sums of count and coverage are exact; one bitmap per mutation, not a count of
+/// every letter at every position.
+pub fn counts_at(
     index: &Index,
     rows: &RoaringBitmap,
     amino_acid: bool,
-    sites: &[(Option<&str>, u32)],
-) -> Result<Vec<u64>, QueryError> {
+    mutations: &[MutationSite<'_>],
+) -> Result<Vec<(u64, u64)>, QueryError> {
     let columns = if amino_acid { &index.genes } else { &index.segments };
-    sites
+    mutations
         .iter()
-        .map(|&(name, position)| {
+        .map(|&(name, position, symbol)| {
             let column = match name {
                 Some(name) => columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)),
                 None if columns.len() == 1 => columns.first(),
                 None => None,
             };
             let unknown = || QueryError::BadValue {
-                parameter: "sites".into(),
-                value: format!("{}:{position}", name.unwrap_or("")),
+                parameter: "mutations".into(),
+                value: format!("{}:{position}{}", name.unwrap_or(""), symbol as char),
                 reason: format!("no such {} position here", if amino_acid { "gene" } else { "segment" }),
             };
             let column = column.ok_or_else(unknown)?;
             if position == 0 || position as usize > column.reference().len() {
                 return Err(unknown());
             }
-            Ok(column.coverage(position - 1, rows))
+            let count = column.rows_with(position - 1, symbol.to_ascii_uppercase()).intersection_len(rows);
+            Ok((count, column.coverage(position - 1, rows)))
         })
         .collect()
 }

@@ -613,7 +613,7 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
                 }
             }
             // Round two: each node's count and coverage of the candidates it did not report.
-            let missing: Vec<Vec<(String, Site)>> =
+            let missing: Vec<Vec<(String, Site, char)>> =
                 number.iter().map(|k| k.map(|k| sums.missing(k)).unwrap_or_default()).collect();
             let amino_acid = endpoint == Endpoint::AminoAcidMutations;
             let second = ask_all(&call.state, &fed, &organism, viewer, |i| {
