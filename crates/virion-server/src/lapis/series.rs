@@ -132,9 +132,7 @@ pub(crate) fn read_mutations_series(body: &Bytes) -> Result<(SeriesRequest, Vec<
 
 /// Reads a `queriesOverTime` body: the series request and its queries as (display label,
 /// countQuery, coverageQuery).
-pub(crate) fn read_queries_series(
-    body: &Bytes,
-) -> Result<(SeriesRequest, Vec<QueryItem>), String> {
+pub(crate) fn read_queries_series(body: &Bytes) -> Result<(SeriesRequest, Vec<QueryItem>), String> {
     let body = typed_body::<QueriesOverTimeRequest>(body)?;
     let n = body.queries.len();
     let queries = body
