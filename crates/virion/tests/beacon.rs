@@ -90,11 +90,15 @@ fn verifier() -> Option<PathBuf> {
 
 /// A scratch copy of `../shared/data/beacon` the verifier can load offline: every schema gets
 /// its file URL as `$id` (the verifier compiles schemas without a base URI) and the absolute
-/// GitHub and w3id references point into the copy (see the folder's PROVENANCE.md).
+/// GitHub and w3id references point into the copy (see the folder's PROVENANCE.md). The
+/// model's records refer to `../common/info.json`, which v2.1.1 has only in the framework's
+/// `common/` (the model's has none): that reference points there, to the one `info` schema.
 fn offline_schemas(shared: &Path, scratch: &Path) -> PathBuf {
     let root = scratch.join("beacon");
     let spec = format!("file://{}/beacon-v2/", s(&root));
     let vrs = format!("file://{}/ga4gh-vrs-1.3.0/schema/vrs.json", s(&root));
+    let info = format!("file://{}/beacon-v2/framework/json/common/info.json", s(&root));
+    let model = shared.join("beacon/beacon-v2/models");
     let mut stack = vec![shared.join("beacon")];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -104,10 +108,13 @@ fn offline_schemas(shared: &Path, scratch: &Path) -> PathBuf {
                 std::fs::create_dir_all(&target).unwrap();
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "json") {
-                let text = std::fs::read_to_string(&path)
+                let mut text = std::fs::read_to_string(&path)
                     .unwrap()
                     .replace("https://raw.githubusercontent.com/ga4gh-beacon/beacon-v2/main/", &spec)
                     .replace("https://w3id.org/ga4gh/schema/vrs/1.3/vrs.json", &vrs);
+                if path.starts_with(&model) {
+                    text = text.replace("\"../common/info.json\"", &format!("\"{info}\""));
+                }
                 let mut json: Value = serde_json::from_str(&text).unwrap();
                 if let Some(o) = json.as_object_mut() {
                     o.insert("$id".into(), Value::String(format!("file://{}", s(&target))));
@@ -191,9 +198,11 @@ fn assert_valid(report: &Value, base: &str, records_expected: bool) {
             }
         }
     }
-    // Records give the verifier ids to ask single entries and related entries with.
+    // Records give the verifier ids to ask single entries and related entries with (biosample
+    // ids only: it reads a variant's id as `variant_internal_id`, not the schema's
+    // `variantInternalId`, so it never asks a single variant).
     if records_expected {
-        assert!(single_entries >= 4, "single and related entries checked: {single_entries}: {report}");
+        assert!(single_entries >= 2, "single and related entries checked: {single_entries}: {report}");
     }
     eprintln!("{base}: {}", serde_json::to_string(&summary(report)).unwrap());
 }
