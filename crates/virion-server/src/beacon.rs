@@ -479,6 +479,7 @@ async fn entries(
                 continue;
             };
             statuses.push(status(name, &ds.id, "ok", None, millis, w));
+            returned = returned.max(granted(req.granularity, ceiling));
             let (count, rows) = match entry {
                 EntryType::GenomicVariant => {
                     let rows: Vec<MutationRow> = MutationRow::rows(&table, &only_segment)?
@@ -502,7 +503,6 @@ async fn entries(
                     (count, Vec::new())
                 }
             };
-            returned = returned.max(granted(req.granularity, ceiling));
             found[i] = Some((count, ceiling, rows));
         }
         let wants_records = granted(req.granularity, Granularity::Record) == Granularity::Record;
