@@ -13,7 +13,7 @@ use crate::wire::{PART_PATH, PartAnswer, PartProblem, PartRequest};
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(20);
 
 /// Largest part a node reads from a peer (detail rows of a big page).
-const MAX_PART_BYTES: u64 = 1 << 30;
+const MAX_PART_BYTES: u64 = 256 << 20;
 
 /// Why a peer gave no part.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -45,6 +45,19 @@ impl PeerError {
     }
 }
 
+/// One agent for every peer call of the process: its pool keeps connections to the peers open
+/// between questions (a new TCP connection per question cost more than a small question).
+fn agent() -> &'static ureq::Agent {
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_idle_connections_per_host(16)
+            .build()
+            .new_agent()
+    })
+}
+
 /// Asks `peer` for its part of `request`, signed by `identity`, waiting until `deadline`.
 pub fn ask(
     identity: &Identity,
@@ -59,14 +72,12 @@ pub fn ask(
     let body = serde_json::to_vec(request).expect("a part request serialises");
     let url = format!("{}{PART_PATH}", peer.url);
     let signed = signature::sign(identity, "POST", &url, &body);
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
+    let started = Instant::now();
+    let mut response = agent()
+        .post(&url)
+        .config()
         .timeout_global(Some(left))
         .build()
-        .new_agent();
-    let started = Instant::now();
-    let mut response = agent
-        .post(&url)
         .header("content-type", "application/json")
         .header("content-digest", &signed.content_digest)
         .header("signature-input", &signed.signature_input)

@@ -13,9 +13,11 @@ mod identity;
 pub mod merge;
 pub mod part;
 mod peers;
+mod setup;
 pub mod signature;
 pub mod wire;
 
 pub use error::FederationError;
 pub use identity::{Identity, PublicKey};
 pub use peers::{Level, Peer, Peers, Share};
+pub use setup::{Setup, SetupCache};

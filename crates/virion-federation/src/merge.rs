@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use virion_query::execute::{DEFAULT_MIN_PROPORTION, Endpoint, finish, mutation_table};
-use virion_query::{Cell, LapisRequest, MutationProportion, QueryError, Table, silo_order};
+use virion_query::{Cell, LapisRequest, MutationProportion, QueryError, Table, mix, silo_order};
 
 use crate::wire::{SeriesPart, Site};
 
@@ -301,34 +301,88 @@ pub fn series(parts: &[SeriesPart]) -> MergedSeries {
     MergedSeries { series: merged, withheld }
 }
 
-/// `/details`: rows of the nodes that share records, on the columns they all have (plus
-/// `node` where asked), ordered and paged over all of them.
-pub fn details(parts: &[(String, Table)], req: &LapisRequest) -> Result<Table, QueryError> {
+/// The nodes' detail rows on the columns they all have, `node` inserted where asked: per node,
+/// its rows in its order; and the columns.
+fn common_rows(parts: &[(String, Table)], req: &LapisRequest) -> (Vec<String>, Vec<Vec<Vec<Cell>>>) {
     let node_at = req.fields.iter().position(|f| is_node_field(f));
-    let Some((_, first)) = parts.first() else {
-        let columns = req.fields.clone();
-        return finish(Endpoint::Details, Table { columns, rows: Vec::new() }, req);
-    };
+    let Some((_, first)) = parts.first() else { return (req.fields.clone(), Vec::new()) };
     let mut columns: Vec<String> =
         first.columns.iter().filter(|c| parts.iter().all(|(_, t)| t.columns.contains(c))).cloned().collect();
-    let mut rows = Vec::new();
+    let mut per_node = Vec::with_capacity(parts.len());
     for (node, table) in parts {
         let at: Vec<usize> = columns
             .iter()
             .map(|c| table.columns.iter().position(|t| t == c).expect("a common column"))
             .collect();
-        for row in &table.rows {
-            let mut cells: Vec<Cell> = at.iter().map(|&i| row[i].clone()).collect();
-            if let Some(i) = node_at {
-                cells.insert(i.min(cells.len()), Cell::Str(node.clone()));
-            }
-            rows.push(cells);
-        }
+        let rows = table
+            .rows
+            .iter()
+            .map(|row| {
+                let mut cells: Vec<Cell> = at.iter().map(|&i| row[i].clone()).collect();
+                if let Some(i) = node_at {
+                    cells.insert(i.min(cells.len()), Cell::Str(node.clone()));
+                }
+                cells
+            })
+            .collect();
+        per_node.push(rows);
     }
     if let Some(i) = node_at {
         columns.insert(i.min(columns.len()), NODE_FIELD.to_owned());
     }
+    (columns, per_node)
+}
+
+/// `/details`: rows of the nodes that share records, on the columns they all have (plus
+/// `node` where asked), ordered and paged over all of them.
+pub fn details(parts: &[(String, Table)], req: &LapisRequest) -> Result<Table, QueryError> {
+    let (columns, per_node) = common_rows(parts, req);
+    let rows = per_node.into_iter().flatten().collect();
     finish(Endpoint::Details, Table { columns, rows }, req)
+}
+
+/// For a random order over nodes holding `counts` matching rows: for each of the first `n`
+/// rows of the pooled order, the node it comes from. Drawing each next row's node with
+/// probability (its rows left) / (all rows left), then taking that node's next row in its own
+/// uniformly random order, reads a uniformly random permutation of the pooled rows; so each
+/// node sends only its share of the page, never all its rows.
+pub fn random_draw(seed: u64, counts: &[u64], n: usize) -> Vec<usize> {
+    let mut left = counts.to_vec();
+    let mut total: u64 = left.iter().sum();
+    let mut out = Vec::with_capacity(n.min(total as usize));
+    while out.len() < n && total > 0 {
+        let mut r = mix(seed, out.len() as u64) % total;
+        let node = left
+            .iter()
+            .position(|&l| {
+                if r < l {
+                    true
+                } else {
+                    r -= l;
+                    false
+                }
+            })
+            .expect("r < total");
+        left[node] -= 1;
+        total -= 1;
+        out.push(node);
+    }
+    out
+}
+
+/// `/details` in a random order: `parts` hold each node's first rows in its own random order
+/// (as many as `draw` takes from it), `draw` is [`random_draw`]'s; `offset` and `limit` of
+/// `req` apply to the drawn order.
+pub fn details_random(parts: &[(String, Table)], draw: &[usize], req: &LapisRequest) -> Table {
+    let (columns, per_node) = common_rows(parts, req);
+    let mut next: Vec<std::vec::IntoIter<Vec<Cell>>> = per_node.into_iter().map(Vec::into_iter).collect();
+    let rows = draw
+        .iter()
+        .filter_map(|&node| next.get_mut(node).and_then(Iterator::next))
+        .skip(req.offset)
+        .take(req.limit.unwrap_or(usize::MAX))
+        .collect();
+    Table { columns, rows }
 }
 
 #[cfg(test)]
@@ -376,6 +430,20 @@ mod tests {
         let rows: Vec<(Cell, Cell, Cell)> =
             table.rows.iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone())).collect();
         assert_eq!(rows, [(Cell::Str("C20T".into()), Cell::Int(12), Cell::Int(200))]);
+    }
+
+    /// The pooled random order takes from each node in proportion to what it holds, and as
+    /// many rows as asked, never more than there are.
+    #[test]
+    fn random_draws_follow_the_counts() {
+        let draw = random_draw(7, &[900, 100, 0], 10_000);
+        assert_eq!(draw.len(), 1000);
+        assert_eq!(draw.iter().filter(|&&n| n == 1).count(), 100);
+        let first: Vec<usize> = random_draw(7, &[900, 100, 0], 500);
+        let from_second = first.iter().filter(|&&n| n == 1).count();
+        assert!((25..=75).contains(&from_second), "{from_second} of 500 from the node with a tenth");
+        assert_eq!(random_draw(7, &[900, 100, 0], 500), first, "a seed fixes the order");
+        assert_ne!(random_draw(8, &[900, 100, 0], 500), first);
     }
 
     #[test]

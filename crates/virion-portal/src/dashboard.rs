@@ -33,6 +33,9 @@ pub struct Dashboard {
     pub location_field: Option<String>,
     /// Whether the organism has a nucleotide sequence (mutation components need one).
     pub has_sequences: bool,
+    /// `None`: the node is in no network. `Some(true)`: the charts ask the network (the
+    /// federated LAPIS root); `Some(false)`: this node only. The page offers the other.
+    pub network: Option<bool>,
 }
 
 fn attr(v: &Value) -> String {
@@ -45,6 +48,25 @@ fn section(title: &str, id: &str, body: Markup) -> Markup {
             h2 #(id) { (title) }
             (body)
         }
+    }
+}
+
+/// The dashboard's own URL with its filters and `scope` (the page's filters stay when the scope
+/// is switched).
+fn scope_link(d: &Dashboard, scope: Option<&str>) -> String {
+    let mut pairs: Vec<(String, String)> = d
+        .filter
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+        .collect();
+    if let Some(s) = scope {
+        pairs.push(("scope".into(), s.into()));
+    }
+    let query = crate::query_string(&pairs);
+    if query.is_empty() {
+        format!("/{}/dashboard", d.organism)
+    } else {
+        format!("/{}/dashboard?{query}", d.organism)
     }
 }
 
@@ -69,7 +91,19 @@ pub fn render(chrome: &Chrome, d: &Dashboard) -> String {
                 p.note { "Filtered by " code { (filter.to_string()) } ". " a href={ "/" (d.organism) "/dashboard" } { "Show everything" } }
             }
             script type="module" src=(DASHBOARD_JS_PATH) {}
-            p.hint { "Charts by GenSpectrum's dashboard components, asking this node's LAPIS API. "
+            @if let Some(network) = d.network {
+                nav.scope aria-label="Data shown" {
+                    "Showing: "
+                    @if network {
+                        a href=(scope_link(d, None)) { "this node" } " | " strong { "the network" }
+                    } @else {
+                        strong { "this node" } " | " a href=(scope_link(d, Some("network"))) { "the network" }
+                    }
+                }
+            }
+            p.hint {
+                "Charts by GenSpectrum's dashboard components, asking "
+                @if d.network == Some(true) { "every node of the network (this node's federated LAPIS root). " } @else { "this node's LAPIS API. " }
                 a href=(crate::DASHBOARD_LEGAL_PATH) { "Third-party licenses" } }
             gs-app lapis=(d.lapis_url) {
                 div.dashboard {
@@ -136,13 +170,31 @@ mod tests {
             lineages: vec!["JN.1".into()],
             location_field: Some("country".into()),
             has_sequences: true,
+            network: None,
         };
         let html = render(&Chrome::default(), &d);
+        assert!(!html.contains("the network"), "no scope switch for a node in no network");
         assert!(html.contains(r#"<gs-app lapis="http://localhost:8080/sars-cov-2">"#));
         assert!(html.contains("gs-prevalence-over-time") && html.contains("JN.1*"));
         // Attribute values are JSON, escaped for HTML; the filter reaches every component.
         assert!(html.contains("&quot;country&quot;:&quot;Switzerland&quot;"));
         assert!(html.contains("&quot;dateFrom&quot;:&quot;2020-01-01&quot;"));
         assert!(html.contains(r#"lapisDateField="date""#));
+
+        // A node in a network offers the other scope, keeping the page's filters.
+        let network = Dashboard { network: Some(false), ..d.clone() };
+        let html = render(&Chrome::default(), &network);
+        assert!(
+            html.contains(r#"href="/sars-cov-2/dashboard?country=Switzerland&amp;scope=network""#),
+            "{html}"
+        );
+        let network = Dashboard {
+            network: Some(true),
+            lapis_url: "http://localhost:8080/federation/sars-cov-2".into(),
+            ..d
+        };
+        let html = render(&Chrome::default(), &network);
+        assert!(html.contains(r#"href="/sars-cov-2/dashboard?country=Switzerland">this node"#), "{html}");
+        assert!(html.contains(r#"<gs-app lapis="http://localhost:8080/federation/sars-cov-2">"#));
     }
 }

@@ -34,4 +34,4 @@ pub use proportions::{
 };
 pub use request::{Compression, LapisRequest, MAX_LIMIT, OrderBy, Values};
 pub use select::QueryIndex;
-pub use table::{Cell, Table, mix};
+pub use table::{Cell, Table, mix, seed_of};

@@ -26,7 +26,7 @@ use virion_federation::signature::{Refusal, SignedHeaders};
 use virion_federation::wire::{
     About, PartAnswer, PartBody, PartProblem, PartRequest, Question, SeriesItems, Site,
 };
-use virion_federation::{Identity, Level, Peer, Peers, part};
+use virion_federation::{Identity, Level, Peer, part};
 use virion_index::ColumnType;
 use virion_query::execute::Endpoint;
 use virion_query::{LapisRequest, Table};
@@ -106,6 +106,26 @@ pub(crate) fn table() -> Vec<FederationRoute> {
             Doc::QueriesOverTime,
             post(|call: LapisCall| federated_series(call, SeriesKind::Queries)),
         ),
+        // The organism's schema as this node holds it (its own collection's): what LAPIS
+        // clients such as GenSpectrum's components read before they ask for data.
+        route(
+            "/federation/{organism}/sample/referenceGenome",
+            Methods::Get,
+            Doc::About("The reference genome of this node's collection (the network's must agree)."),
+            get(crate::lapis::handlers::reference_genome),
+        ),
+        route(
+            "/federation/{organism}/sample/databaseConfig",
+            Methods::Get,
+            Doc::About("The database config of this node's collection."),
+            get(crate::lapis::handlers::database_config),
+        ),
+        route(
+            "/federation/{organism}/sample/lineageDefinition/{column}",
+            Methods::Get,
+            Doc::About("The lineage definition of a column of this node's collection."),
+            get(crate::lapis::handlers::lineage_definition),
+        ),
         route(
             "/federation/{organism}/sample/info",
             Methods::Get,
@@ -141,10 +161,9 @@ fn header(headers: &HeaderMap, name: &'static str) -> Result<String, Refusal> {
 /// `POST /federation/node/part`: a peer's signed question; the answer is this node's part, as
 /// much as it shares with that peer.
 async fn node_part(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let data_dir = state.data_dir().to_owned();
-    let (identity, peers) = match (Identity::load(&data_dir), Peers::load(&data_dir)) {
-        (Ok(i), Ok(p)) => (i, p),
-        (Err(e), _) | (_, Err(e)) => {
+    let (identity, peers) = match state.federation_setup() {
+        Ok(setup) => (setup.identity, setup.peers),
+        Err(e) => {
             tracing::error!(error = %e, "a peer asked, but this node's federation setup is unusable");
             return part_problem(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
         }
@@ -338,15 +357,14 @@ fn split(mut req: LapisRequest) -> Result<Split, String> {
 }
 
 fn federation(state: &AppState, organism: &str, only: Option<&[String]>) -> Result<Federation, String> {
-    let data_dir = state.data_dir();
-    let identity = Identity::load(data_dir).map_err(|e| e.to_string())?;
-    let peers = Peers::load(data_dir).map_err(|e| e.to_string())?;
+    let setup = state.federation_setup().map_err(|e| e.to_string())?;
+    let identity = setup.identity;
     let mut nodes = Vec::new();
     // A node without the organism is an aggregator over its peers (it holds none of its own).
     if state.collections().get(organism).is_some() || state.collections().is_hub_organism(organism) {
         nodes.push((identity.name.clone(), Node::Own));
     }
-    nodes.extend(peers.peers.into_iter().map(|p| (p.name.clone(), Node::Peer(p))));
+    nodes.extend(setup.peers.peers.iter().map(|p| (p.name.clone(), Node::Peer(p.clone()))));
     if let Some(only) = only {
         let unknown: Vec<&String> = only.iter().filter(|n| !nodes.iter().any(|(m, _)| m == *n)).collect();
         if !unknown.is_empty() {
@@ -358,7 +376,7 @@ fn federation(state: &AppState, organism: &str, only: Option<&[String]>) -> Resu
     let deadline_len = state.federation_deadline();
     Ok(Federation {
         own_name: identity.name.clone(),
-        identity: Some(std::sync::Arc::new(identity)),
+        identity: Some(identity),
         nodes,
         deadline: Instant::now() + deadline_len,
         deadline_len,
@@ -376,7 +394,7 @@ impl Network {
             Ok(f) => Ok(Network(f)),
             Err(_)
                 if matches!(
-                    Identity::load(state.data_dir()),
+                    state.federation_setup(),
                     Err(virion_federation::FederationError::NoIdentity)
                 ) =>
             {
@@ -415,10 +433,12 @@ impl Network {
 /// This node's name in the network (`local` outside any network), its public URL if it has an
 /// identity, and whether it has peers.
 pub(crate) fn own_node(state: &AppState) -> (String, Option<String>, bool) {
-    let (name, url) = Identity::load(state.data_dir())
-        .map_or_else(|_| ("local".to_owned(), None), |i| (i.name, Some(i.url)));
-    let peers = Peers::load(state.data_dir()).is_ok_and(|p| !p.peers.is_empty());
-    (name, url, peers)
+    match state.federation_setup() {
+        Ok(setup) => {
+            (setup.identity.name.clone(), Some(setup.identity.url.clone()), !setup.peers.peers.is_empty())
+        }
+        Err(_) => ("local".to_owned(), None, false),
+    }
 }
 
 /// Asks every node of `fed` its part of `question(node)` at once; each result with its time.
@@ -589,6 +609,16 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
     // Nodes are asked without `node` among the fields; the merge puts it back.
     let mut node_request = asked.clone();
     node_request.fields.retain(|f| !is_node_field(f));
+    if endpoint == Endpoint::Details && matches!(asked.order_by, virion_query::OrderBy::Random(_)) {
+        let (statuses, merged) =
+            random_details(&call.state, &fed, &organism, viewer, &asked, &node_request).await;
+        let table = match merged {
+            Ok(t) => t,
+            Err(detail) => return respond::problem(StatusCode::BAD_REQUEST, detail, &info),
+        };
+        federation_info(&mut info, &statuses, 0);
+        return table_answer(info, &statuses, require_all, Ok(table), &output);
+    }
     let question = Question::Table { endpoint, request: part::part_request(endpoint, &node_request) };
     let results = ask_all(&call.state, &fed, &organism, viewer, |_| Some(question.clone())).await;
     let mut g = gather(&fed, results);
@@ -654,7 +684,19 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
         }
     };
     federation_info(&mut info, &g.statuses, withheld_sites);
-    let missing = incomplete(&g.statuses);
+    table_answer(info, &g.statuses, require_all, merged, &output)
+}
+
+/// A merged table as the asked format, with every node's status in `info`; a 503 when all
+/// nodes were required and some are missing.
+fn table_answer(
+    info: Info,
+    statuses: &[NodeStatus],
+    require_all: bool,
+    merged: Result<Table, virion_query::QueryError>,
+    output: &decode::Output,
+) -> Response {
+    let missing = incomplete(statuses);
     if require_all && !missing.is_empty() {
         let mut r = respond::problem(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -667,8 +709,8 @@ async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
     match merged {
         Ok(table) => {
             let mut r = respond::bytes_response(
-                respond::table_bytes(&table, &output, &info),
-                &output,
+                respond::table_bytes(&table, output, &info),
+                output,
                 info.data_version,
             );
             if !missing.is_empty()
@@ -736,7 +778,7 @@ async fn federated_info(call: LapisCall) -> Response {
         Ok(n) => n,
         Err(e) => return respond::problem(StatusCode::SERVICE_UNAVAILABLE, e, &info),
     };
-    let asker = Identity::load(call.state.data_dir()).map(|i| i.name).unwrap_or_default();
+    let asker = call.state.federation_setup().map(|s| s.identity.name.clone()).unwrap_or_default();
     let mut common: Option<Vec<(String, String)>> = None;
     let mut genomes = Vec::new();
     let mut statuses = Vec::new();
@@ -873,4 +915,100 @@ async fn federated_series(call: LapisCall, kind: SeriesKind) -> Response {
     }
     let label_key = if matches!(kind, SeriesKind::Queries) { "queries" } else { "mutations" };
     series::series_body(label_key, merged.series, &req.date_ranges, &info)
+}
+
+/// A seed of its own for each node, from the request's seed and the node's name: the nodes'
+/// random orders are independent.
+fn node_seed(seed: u64, name: &str) -> u64 {
+    name.bytes().fold(seed, |h, b| virion_query::mix(h, u64::from(b)))
+}
+
+/// `details` in a random order without every node sending every row: round one counts each
+/// node's matching rows (nodes sharing records only), [`merge::random_draw`] decides from which
+/// node each row of the page comes, round two asks each node for that many rows in its own
+/// random order. `Err`: a node judged the request wrong (its words, naming it).
+async fn random_details(
+    state: &AppState,
+    fed: &Federation,
+    organism: &str,
+    viewer: Option<virion_store::UserId>,
+    asked: &LapisRequest,
+    node_request: &LapisRequest,
+) -> (Vec<NodeStatus>, Result<Table, String>) {
+    let seed = virion_query::seed_of(&asked.order_by).unwrap_or(0);
+    let counting = Question::Table {
+        endpoint: Endpoint::Aggregated,
+        request: part::part_request(
+            Endpoint::Aggregated,
+            &LapisRequest { fields: Vec::new(), ..node_request.clone() },
+        ),
+    };
+    let results = ask_all(state, fed, organism, viewer, |_| Some(counting.clone())).await;
+    let mut g = gather(fed, results);
+    if let Some((node, detail)) = g.bad_request {
+        return (g.statuses, Err(format!("node {node}: {detail}")));
+    }
+    let counts: Vec<u64> =
+        g.tables
+            .iter()
+            .zip(&mut g.statuses)
+            .map(|(t, status)| match t {
+                Some(t) if status.level == Some(Level::Records) => {
+                    t.rows.first().and_then(|r| r.last()).map_or(0, |c| {
+                        if let virion_query::Cell::Int(n) = c { (*n).max(0) as u64 } else { 0 }
+                    })
+                }
+                Some(_) => {
+                    // Counts are shared, rows are not.
+                    status.status = "withheld";
+                    0
+                }
+                None => 0,
+            })
+            .collect();
+    let total: u64 = counts.iter().sum();
+    let wanted = asked.limit.map_or(total as usize, |l| l.saturating_add(asked.offset));
+    let draw = merge::random_draw(seed, &counts, wanted);
+    let mut take = vec![0usize; counts.len()];
+    for &n in &draw {
+        take[n] += 1;
+    }
+    let results = ask_all(state, fed, organism, viewer, |i| {
+        (take[i] > 0).then(|| Question::Table {
+            endpoint: Endpoint::Details,
+            request: LapisRequest {
+                order_by: virion_query::OrderBy::Random(Some(node_seed(seed, &fed.nodes[i].0))),
+                limit: Some(take[i]),
+                offset: 0,
+                ..node_request.clone()
+            },
+        })
+    })
+    .await;
+    // The parts that came, and where each node's rows sit among them.
+    let mut parts = Vec::new();
+    let mut at = vec![None; fed.nodes.len()];
+    for (i, result) in results.into_iter().enumerate() {
+        let Some((result, _)) = result else { continue };
+        match result {
+            Ok(PartAnswer { body: PartBody::Table { table, .. }, .. }) => {
+                at[i] = Some(parts.len());
+                parts.push((fed.nodes[i].0.clone(), table));
+            }
+            other => {
+                let detail = match other {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "it answered another question".into(),
+                };
+                if let Some(s) = g.statuses.iter_mut().find(|s| s.node == fed.nodes[i].0) {
+                    s.status = "failed";
+                    s.detail = Some(format!("second round: {detail}"));
+                }
+            }
+        }
+    }
+    // Rows of a node that failed round two are left out: the answer says it is incomplete.
+    let draw: Vec<usize> = draw.into_iter().filter_map(|n| at[n]).collect();
+    let table = merge::details_random(&parts, &draw, asked);
+    (g.statuses, Ok(table))
 }

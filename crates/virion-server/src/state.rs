@@ -52,6 +52,7 @@ struct Inner {
     organisms: HashMap<String, HubOrganism>,
     lapis: Collections,
     verifier: virion_federation::signature::Verifier,
+    federation_setup: virion_federation::SetupCache,
     federation_deadline: std::time::Duration,
 }
 
@@ -213,6 +214,7 @@ impl AppState {
                 organisms,
                 lapis,
                 verifier: virion_federation::signature::Verifier::default(),
+                federation_setup: virion_federation::SetupCache::default(),
                 federation_deadline: federation_deadline
                     .unwrap_or(virion_federation::client::DEFAULT_DEADLINE),
             }),
@@ -242,6 +244,11 @@ impl AppState {
     /// Checks the signatures of peers' requests (and remembers their nonces).
     pub fn verifier(&self) -> &virion_federation::signature::Verifier {
         &self.inner.verifier
+    }
+
+    /// The node's identity and peers (read again when their files change).
+    pub fn federation_setup(&self) -> Result<virion_federation::Setup, virion_federation::FederationError> {
+        self.inner.federation_setup.get(&self.inner.data_dir)
     }
 
     /// How long a federated answer waits for the nodes.

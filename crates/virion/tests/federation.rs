@@ -7,7 +7,7 @@
 //! incomplete, naming them; forged, unknown and replayed node requests are refused.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -90,8 +90,9 @@ impl Drop for Serve {
     }
 }
 
-/// A TCP proxy that waits `delay` milliseconds before passing on each connection's first bytes
-/// (a slow network or node, as the asking node sees it).
+/// A TCP proxy that holds every chunk a client sends for `delay` milliseconds (read at that
+/// moment) before passing it on: a slow network or node, as the asking node sees it, on new and
+/// kept-alive connections alike.
 fn proxy(listen: u16, upstream: u16, delay: Arc<AtomicU64>) {
     let listener = TcpListener::bind(("127.0.0.1", listen)).unwrap();
     std::thread::spawn(move || {
@@ -100,15 +101,23 @@ fn proxy(listen: u16, upstream: u16, delay: Arc<AtomicU64>) {
             std::thread::spawn(move || {
                 let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
                 let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                let wait = delay.load(Ordering::SeqCst);
                 std::thread::spawn(move || {
-                    std::thread::sleep(Duration::from_millis(wait));
-                    let _ = std::io::copy(&mut c_read, &mut s_write);
+                    let mut buf = [0u8; 1 << 16];
+                    loop {
+                        let n = match c_read.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        std::thread::sleep(Duration::from_millis(delay.load(Ordering::SeqCst)));
+                        if s_write.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
                     let _ = s_write.shutdown(std::net::Shutdown::Write);
                 });
                 let (mut s_read, mut c_write) = (server, client);
                 let _ = std::io::copy(&mut s_read, &mut c_write);
-                let _ = c_write.shutdown(std::net::Shutdown::Write);
+                let _ = c_write.shutdown(std::net::Shutdown::Both);
             });
         }
     });
@@ -228,13 +237,18 @@ fn three_nodes_answer_as_one_holding_their_union() {
         ]);
     }
 
-    // Identities: `c` is known by its proxy's address (its public URL, as behind a reverse proxy).
+    // Identities: `b` and `c` are known by their proxies' addresses (their public URLs, as
+    // behind reverse proxies), which can slow them down.
     let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
-    let c_public = free_port();
+    let (b_public, c_public) = (free_port(), free_port());
     let url = |port: u16| format!("http://127.0.0.1:{port}");
     let mut keys = BTreeMap::new();
     for (i, name) in names[..3].iter().enumerate() {
-        let public = if *name == "c" { url(c_public) } else { url(ports[i]) };
+        let public = match *name {
+            "b" => url(b_public),
+            "c" => url(c_public),
+            _ => url(ports[i]),
+        };
         let key =
             virion(&["admin", "node", "init", "--data-dir", s(&dirs[i]), "--name", name, "--url", &public]);
         keys.insert(*name, (key.trim().to_owned(), public));
@@ -284,6 +298,8 @@ fn three_nodes_answer_as_one_holding_their_union() {
 
     let delay = Arc::new(AtomicU64::new(0));
     proxy(c_public, ports[2], delay.clone());
+    let b_delay = Arc::new(AtomicU64::new(0));
+    proxy(b_public, ports[1], b_delay.clone());
     let deadline = ["--federation-deadline-ms", "3000"];
     let a = Serve::start(&dirs[0], ports[0], &deadline);
     let mut b = Serve::start(&dirs[1], ports[1], &[]);
@@ -372,6 +388,22 @@ fn three_nodes_answer_as_one_holding_their_union() {
     expected = expected.into_iter().skip(5).take(7).collect();
     assert_eq!(fed["data"].as_array().unwrap(), &expected);
 
+    // A random sample is drawn over the pooled rows: fixed by its seed, paged consistently, and
+    // from both nodes that share records.
+    let sample = |offset: u64, limit: u64| {
+        let req = json!({"fields": ["accession", "node"], "orderBy": "random(5)", "offset": offset, "limit": limit});
+        a.ok("/federation/covid/sample/details", &req)["data"].as_array().unwrap().clone()
+    };
+    let twenty = sample(0, 20);
+    assert_eq!(twenty.len(), 20);
+    assert_eq!(sample(0, 20), twenty, "a seed fixes the sample");
+    assert_eq!([sample(0, 10), sample(10, 10)].concat(), twenty, "pages of one order");
+    let nodes: BTreeSet<&str> = twenty.iter().map(|r| r["node"].as_str().unwrap()).collect();
+    assert_eq!(nodes, BTreeSet::from(["a", "c"]), "{twenty:?}");
+    for row in &twenty {
+        assert!(ac_accessions.contains(row["accession"].as_str().unwrap()), "{row}");
+    }
+
     // 2. `node` is a field: per-node counts are each node's own totals.
     let per_node = a.ok("/federation/covid/sample/aggregated", &json!({"fields": ["node"]}));
     let got = counts(&per_node, "count");
@@ -396,6 +428,18 @@ fn three_nodes_answer_as_one_holding_their_union() {
         assert!(page.contains(expected), "the network page lacks {expected}: {page}");
     }
     assert_eq!(page.matches("<td>ok").count(), 3, "{page}");
+
+    // The dashboards can ask the network: GenSpectrum's components get the federated root, and
+    // what they read first (the reference genome) is there.
+    let dashboard = ureq::get(format!("{}/covid/dashboard?scope=network", a.1))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(dashboard.contains(&format!(r#"lapis="{}/federation/covid""#, a.1)), "{dashboard}");
+    let reference = a.ok_get("/federation/covid/sample/referenceGenome");
+    assert_eq!(reference, union.ok_get("/covid/sample/referenceGenome"));
 
     // 3. `b` withholds cells below 5: each grouped count is the union's less `b`'s small cells.
     share(1, "aggregates", "5");
@@ -485,11 +529,19 @@ fn three_nodes_answer_as_one_holding_their_union() {
     assert!(refused["error"]["detail"].as_str().unwrap().contains('c'), "{refused}");
     delay.store(0, Ordering::SeqCst);
 
-    // 6. `b` killed: incomplete, naming it; the others still answer.
-    let _ = b.0.kill();
-    let _ = b.0.wait();
-    let dead = a.ok("/federation/covid/sample/aggregated", &json!({}));
+    // 6. `b` killed while a question to it is on its way: incomplete, naming it as failed (not
+    //    late); the others still answer.
+    b_delay.store(2_000, Ordering::SeqCst);
+    let dead = std::thread::scope(|scope| {
+        let asking = scope.spawn(|| a.ok("/federation/covid/sample/aggregated", &json!({})));
+        std::thread::sleep(Duration::from_millis(500));
+        let _ = b.0.kill();
+        let _ = b.0.wait();
+        asking.join().unwrap()
+    });
     assert_eq!(federation(&dead)["missingNodes"], json!(["b"]), "{dead}");
+    let b_status = federation(&dead)["nodes"].as_array().unwrap().iter().find(|n| n["node"] == "b").unwrap();
+    assert_eq!(b_status["status"], "failed", "{dead}");
     let expected = (shards[0].lines().count() + shards[2].lines().count()) as u64;
     assert_eq!(dead["data"][0]["count"], expected);
 

@@ -361,9 +361,17 @@ async fn dashboard(
     headers: HeaderMap,
 ) -> Response {
     let mut filter = serde_json::Map::new();
+    let mut scope_network = false;
     for (k, v) in filled_params(raw.as_deref()) {
+        // `scope` picks the LAPIS root; it is no filter.
+        if k == "scope" {
+            scope_network = v == "network";
+            continue;
+        }
         filter.insert(k, Json::String(v));
     }
+    let in_network = virion_federation::Identity::load(state.data_dir()).is_ok();
+    let scope_network = scope_network && in_network;
     let filters: Vec<(String, String)> =
         filter.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect();
     let found = query(&state, &organism, move |parts, index, lineage, budget| {
@@ -402,7 +410,11 @@ async fn dashboard(
     };
     let display = display_name(&state, &organism);
     let d = virion_portal::dashboard::Dashboard {
-        lapis_url: format!("{}/{organism}", public_base(&headers)),
+        lapis_url: if scope_network {
+            format!("{}/federation/{organism}", public_base(&headers))
+        } else {
+            format!("{}/{organism}", public_base(&headers))
+        },
         organism: organism.clone(),
         display_name: display.clone(),
         filter,
@@ -412,6 +424,7 @@ async fn dashboard(
         lineages,
         location_field,
         has_sequences,
+        network: in_network.then_some(scope_network),
     };
     let chrome = chrome_for(&state, &headers, format!("{display} dashboard"), Some(&organism)).await;
     html_page(StatusCode::OK, virion_portal::dashboard::render(&chrome, &d))
