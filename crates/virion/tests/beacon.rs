@@ -1,6 +1,6 @@
 //! Beacon v2 end to end: real `virion serve` processes checked by the official verifier
 //! (`beacon-verifier`, run offline against the Beacon v2.1.1 schemas in `../shared`). One node
-//! on its own (a visitor gets counts), and a node `a` with two peers answering as a Beacon
+//! on its own (a visitor gets counts, a logged-in user records), and a node `a` with two peers answering as a Beacon
 //! network: `c` shares records with `a` (its result sets carry records, which the verifier
 //! checks against the default model's record schemas), `b` only aggregates with a minimum
 //! cell (counts, never records, small counts withheld).
@@ -53,13 +53,17 @@ impl Serve {
     }
 
     fn get(&self, path: &str) -> (u16, Value) {
-        let mut r = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .new_agent()
-            .get(format!("{}{path}", self.1))
-            .call()
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        self.get_as(path, None)
+    }
+
+    /// GET with a bearer token (`None`: a visitor).
+    fn get_as(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        let mut request = agent.get(format!("{}{path}", self.1));
+        if let Some(t) = token {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        let mut r = request.call().unwrap_or_else(|e| panic!("{path}: {e}"));
         let status = r.status().as_u16();
         let text = r.body_mut().read_to_string().unwrap();
         (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path}: {text}")))
@@ -334,6 +338,14 @@ fn beacon_verifier_passes_on_a_node_and_on_a_network() {
     };
     share(2, "aggregates", "5");
     share(3, "records", "1");
+    // A local account on `solo`, whose token gets records.
+    let mut create = Command::new(BIN)
+        .args(["admin", "create-user", "--data-dir", s(&dirs[0]), "--name", "reader"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut create.stdin.take().unwrap(), b"reader-password\n").unwrap();
+    assert!(create.wait().unwrap().success());
     let solo = Serve::start(&dirs[0], ports[0]);
     let a = Serve::start(&dirs[1], ports[1]);
     let _b = Serve::start(&dirs[2], ports[2]);
@@ -352,6 +364,28 @@ fn beacon_verifier_passes_on_a_node_and_on_a_network() {
     assert_eq!(v["meta"]["returnedGranularity"], "count");
     assert_eq!(v["responseSummary"]["numTotalResults"], 300);
     assert_eq!(v["response"]["resultSets"][0]["results"], serde_json::json!([]));
+
+    // A logged-in user gets records, and fewer details if asked for.
+    let login: Value = {
+        let body = serde_json::json!({"name": "reader", "password": "reader-password"});
+        let mut r = ureq::post(format!("{}/api/login", solo.1))
+            .header("content-type", "application/json")
+            .send(&serde_json::to_vec(&body).unwrap()[..])
+            .unwrap();
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
+    };
+    let token = login["token"].as_str().unwrap();
+    let (status, v) = solo.get_as("/beacon/v2/biosamples?limit=5&skip=5", Some(token));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["meta"]["returnedGranularity"], "record");
+    assert_eq!(v["response"]["resultSets"][0]["resultsCount"], 300);
+    let records = v["response"]["resultSets"][0]["results"].as_array().unwrap();
+    assert_eq!(records.len(), 5);
+    assert!(records.iter().all(|r| r["id"].is_string() && r["info"]["dataset"] == "covid"), "{v}");
+    let (_, v) = solo.get_as("/beacon/v2/biosamples?requestedGranularity=boolean", Some(token));
+    assert_eq!(v["meta"]["returnedGranularity"], "boolean");
+    assert_eq!(v["responseSummary"], serde_json::json!({"exists": true}));
+    assert!(v.get("response").is_none(), "{v}");
 
     // The network: one result set per node; records only from `c`, counts from `a` (a
     // visitor) and `b` (aggregates), each node's count its third of the genomes.
