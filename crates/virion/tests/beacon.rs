@@ -1,7 +1,7 @@
 //! Beacon v2 end to end: real `virion serve` processes checked by the official verifier
 //! (`beacon-verifier`, run offline against the Beacon v2.1.1 schemas in `../shared`). One node
-//! on its own (a visitor gets counts, a logged-in user records), and a node `a` with two peers answering as a Beacon
-//! network: `c` shares records with `a` (its result sets carry records, which the verifier
+//! on its own (a visitor gets counts, a logged-in user records), and a node `a` with two
+//! peers answering as a Beacon network: `c` shares records with `a` (its result sets carry records, which the verifier
 //! checks against the default model's record schemas), `b` only aggregates with a minimum
 //! cell (counts, never records, small counts withheld).
 
