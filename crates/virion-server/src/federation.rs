@@ -212,7 +212,7 @@ async fn node_part(State(state): State<AppState>, uri: Uri, headers: HeaderMap, 
         }
         Question::About => String::new(),
     };
-    let answer = own_part(&state, &identity, &request.organism, None, request.question, share).await;
+    let answer = own_part(&state, &identity.name, &request.organism, None, request.question, share).await;
     match answer {
         Ok(answer) => {
             let withheld = match &answer.body {
@@ -246,7 +246,7 @@ fn collection_failure(e: &CollectionError) -> PeerError {
 /// `share` allows.
 async fn own_part(
     state: &AppState,
-    identity: &Identity,
+    own_name: &str,
     organism: &str,
     viewer: Option<virion_store::UserId>,
     question: Question,
@@ -285,12 +285,7 @@ async fn own_part(
             .await
             .map_err(|e| collection_failure(&e))?
     };
-    Ok(PartAnswer {
-        node: identity.name.clone(),
-        data_version: view.data_version(),
-        level: share.level,
-        body,
-    })
+    Ok(PartAnswer { node: own_name.to_owned(), data_version: view.data_version(), level: share.level, body })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,7 +369,10 @@ enum Node {
 
 /// A federated request's setup: who asks, which nodes, until when.
 struct Federation {
-    identity: std::sync::Arc<Identity>,
+    /// This node's identity; `None` for a node outside any network (it asks only itself).
+    identity: Option<std::sync::Arc<Identity>>,
+    /// This node's name in answers.
+    own_name: String,
     nodes: Vec<(String, Node)>,
     deadline: Instant,
     deadline_len: Duration,
@@ -426,7 +424,71 @@ fn federation(state: &AppState, organism: &str, only: Option<&[String]>) -> Resu
         nodes.retain(|(n, _)| only.contains(n));
     }
     let deadline_len = state.federation_deadline();
-    Ok(Federation { identity, nodes, deadline: Instant::now() + deadline_len, deadline_len })
+    Ok(Federation {
+        own_name: identity.name.clone(),
+        identity: Some(identity),
+        nodes,
+        deadline: Instant::now() + deadline_len,
+        deadline_len,
+    })
+}
+
+/// The nodes a Beacon query about one organism asks: this node (if it holds the organism) and
+/// its peers; only this node when it has no identity (it is in no network).
+pub(crate) struct Network(Federation);
+
+impl Network {
+    /// The network of `organism` as this node knows it.
+    pub(crate) fn new(state: &AppState, organism: &str) -> Result<Network, String> {
+        match federation(state, organism, None) {
+            Ok(f) => Ok(Network(f)),
+            Err(_)
+                if matches!(
+                    state.federation_setup(),
+                    Err(virion_federation::FederationError::NoIdentity)
+                ) =>
+            {
+                let own = state.collections().get(organism).is_some()
+                    || state.collections().is_hub_organism(organism);
+                let deadline_len = state.federation_deadline();
+                Ok(Network(Federation {
+                    identity: None,
+                    own_name: "local".into(),
+                    nodes: if own { vec![("local".into(), Node::Own)] } else { Vec::new() },
+                    deadline: Instant::now() + deadline_len,
+                    deadline_len,
+                }))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Each node's name and whether it is this node, in the order answers come back.
+    pub(crate) fn nodes(&self) -> Vec<(String, bool)> {
+        self.0.nodes.iter().map(|(n, node)| (n.clone(), matches!(node, Node::Own))).collect()
+    }
+
+    /// Asks each node its part of `question(i)` (`None`: not asked) under one deadline.
+    pub(crate) async fn ask(
+        &self,
+        state: &AppState,
+        organism: &str,
+        viewer: Option<virion_store::UserId>,
+        question: impl Fn(usize) -> Option<Question>,
+    ) -> Vec<Option<(Result<PartAnswer, PeerError>, u64)>> {
+        ask_all(state, &self.0, organism, viewer, question).await
+    }
+}
+
+/// This node's name in the network (`local` outside any network), its public URL if it has an
+/// identity, and whether it has peers.
+pub(crate) fn own_node(state: &AppState) -> (String, Option<String>, bool) {
+    match state.federation_setup() {
+        Ok(setup) => {
+            (setup.identity.name.clone(), Some(setup.identity.url.clone()), !setup.peers.peers.is_empty())
+        }
+        Err(_) => ("local".to_owned(), None, false),
+    }
 }
 
 /// Asks every node of `fed` its part of `question(node)` at once; each result with its time.
@@ -444,9 +506,10 @@ async fn ask_all(
             continue;
         };
         let started = Instant::now();
-        let (state, identity, organism, node, deadline, len) = (
+        let (state, identity, own_name, organism, node, deadline, len) = (
             state.clone(),
             fed.identity.clone(),
+            fed.own_name.clone(),
             organism.to_owned(),
             node.clone(),
             fed.deadline,
@@ -455,18 +518,21 @@ async fn ask_all(
         tasks.push(Some(tokio::spawn(async move {
             let result = match node {
                 Node::Own => {
-                    let own = own_part(&state, &identity, &organism, viewer, question, part::OWN);
+                    let own = own_part(&state, &own_name, &organism, viewer, question, part::OWN);
                     match tokio::time::timeout_at(deadline.into(), own).await {
                         Ok(r) => r,
                         Err(_) => Err(PeerError::Timeout(len)),
                     }
                 }
-                Node::Peer(peer) => {
-                    let request = PartRequest { organism, question };
-                    tokio::task::spawn_blocking(move || client::ask(&identity, &peer, &request, deadline))
-                        .await
-                        .unwrap_or_else(|e| Err(PeerError::Unreachable(e.to_string())))
-                }
+                Node::Peer(peer) => match identity {
+                    Some(identity) => {
+                        let request = PartRequest { organism, question };
+                        tokio::task::spawn_blocking(move || client::ask(&identity, &peer, &request, deadline))
+                            .await
+                            .unwrap_or_else(|e| Err(PeerError::Unreachable(e.to_string())))
+                    }
+                    None => Err(PeerError::Unreachable("this node has no identity to sign with".into())),
+                },
             };
             (result, started.elapsed().as_millis() as u64)
         })));

@@ -5,6 +5,7 @@
 //! [`app`] builds the axum router (tests drive it with `tower::ServiceExt::oneshot`).
 
 mod auth;
+pub mod beacon;
 mod entries;
 mod error;
 pub mod federation;
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{organism}/released", get(released::released))
         .merge(lapis::routes())
         .merge(federation::routes())
+        .merge(beacon::routes())
         .merge(portal::routes());
     api.with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

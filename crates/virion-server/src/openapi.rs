@@ -84,6 +84,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     for (path, item) in federation_paths(components) {
         api.paths.paths.insert(path, item);
     }
+    for (path, item) in beacon_paths() {
+        api.paths.paths.insert(path, item);
+    }
     api
 }
 
@@ -325,6 +328,38 @@ fn federation_paths(components: &mut Components) -> Vec<(String, PathItem)> {
         .map(|route| {
             let op = lapis_operation(route.path, route.doc, components);
             (route.path.to_owned(), PathItem::from_http_methods(http_methods(route.methods), op))
+        })
+        .collect()
+}
+
+/// Every Beacon route from the table that builds their router.
+fn beacon_paths() -> Vec<(String, PathItem)> {
+    crate::beacon::table()
+        .into_iter()
+        .map(|route| {
+            let mut op = OperationBuilder::new()
+                .summary(Some(route.summary))
+                .tag("beacon")
+                .securities(Some([SecurityRequirement::default()]))
+                .response(
+                    "200",
+                    json_ok("A Beacon v2 document (meta, responseSummary, response)", any_object()),
+                );
+            for p in path_params(route.path) {
+                op = op.parameter(p);
+            }
+            if route.methods != Methods::Get {
+                // The body is optional: a POST without one asks like a GET without parameters.
+                let body = RequestBodyBuilder::new()
+                    .required(Some(Required::False))
+                    .content("application/json", ContentBuilder::new().schema(Some(any_object())).build())
+                    .build();
+                op = op.request_body(Some(body)).response(
+                    "400",
+                    json_ok("A Beacon error: {meta, error: {errorCode, errorMessage}}", any_object()),
+                );
+            }
+            (route.path.to_owned(), PathItem::from_http_methods(http_methods(route.methods), op.build()))
         })
         .collect()
 }

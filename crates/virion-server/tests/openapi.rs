@@ -56,6 +56,14 @@ fn every_route_is_documented() {
         }
         served.insert(path.to_owned());
     }
+    // The Beacon routes, from their table in beacon.rs.
+    for (path, methods) in virion_server::beacon::route_paths() {
+        let item = paths.get(path).unwrap_or_else(|| panic!("{path} is not in openapi.json"));
+        for method in METHODS {
+            assert_eq!(item.get(method).is_some(), methods.contains(&method), "{path}: {method}");
+        }
+        served.insert(path.to_owned());
+    }
     let documented: BTreeSet<String> = paths.keys().cloned().collect();
     assert_eq!(documented, served, "documented routes that are not served, or the other way round");
     assert_eq!(spec["openapi"], "3.1.0");
