@@ -5,13 +5,15 @@
 //! checks against the default model's record schemas), `b` only aggregates with a minimum
 //! cell (counts, never records, small counts withheld).
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 use virion_testdata::shared_data;
+
+mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_virion");
 
@@ -228,28 +230,7 @@ fn beacon_verifier_passes_on_a_node_and_on_a_network() {
     let tmp = tempfile::tempdir().unwrap();
     let schemas = offline_schemas(&shared, tmp.path());
     let generated = tmp.path().join("generated");
-    virion(&[
-        "bench",
-        "generate",
-        "--organism",
-        "sars-cov-2",
-        "--dataset-dir",
-        s(&shared.join("nextclade")),
-        "--pango-aliases",
-        s(&shared.join("pango/alias_key.json")),
-        "--sequences",
-        "300",
-        "--seed",
-        "17",
-        "--output",
-        s(&generated),
-        "--no-mutations",
-    ]);
-    let mut text = String::new();
-    zstd::Decoder::new(std::fs::File::open(generated.join("silo.ndjson.zst")).unwrap())
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = common::generate_synthetic(&shared, &generated, 300, 17);
     // `solo` holds all genomes and is in no network; a, b and c a third each.
     let names = ["solo", "a", "b", "c"];
     let mut shards = vec![text.clone(), String::new(), String::new(), String::new()];
@@ -264,24 +245,7 @@ fn beacon_verifier_passes_on_a_node_and_on_a_network() {
     }
     let dirs: Vec<PathBuf> = names.iter().map(|n| tmp.path().join(n)).collect();
     for (dir, shard) in dirs.iter().zip(&shards) {
-        std::fs::create_dir_all(dir).unwrap();
-        let input = dir.join("covid.ndjson.zst");
-        std::fs::write(&input, zstd::encode_all(shard.as_bytes(), 3).unwrap()).unwrap();
-        virion(&[
-            "import",
-            "--organism",
-            "covid",
-            "--input",
-            s(&input),
-            "--silo-config",
-            s(&generated.join("database_config.yaml")),
-            "--reference-genomes",
-            s(&generated.join("reference_genomes.json")),
-            "--pango-aliases",
-            s(&shared.join("pango/alias_key.json")),
-            "--data-dir",
-            s(dir),
-        ]);
+        common::import_silo(&shared, &generated, dir, "covid", shard);
     }
     let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
     let url = |i: usize| format!("http://127.0.0.1:{}", ports[i]);

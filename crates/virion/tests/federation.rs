@@ -21,6 +21,8 @@ use virion_federation::wire::{PART_PATH, PartRequest, Question};
 use virion_synth::mix::{MATRIX_MUTATIONS, MATRIX_WEEKS, MIX, decode};
 use virion_testdata::shared_data;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_virion");
 
 fn s(p: &Path) -> &str {
@@ -180,29 +182,8 @@ fn three_nodes_answer_as_one_holding_their_union() {
     let Some(shared) = shared_data() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let generated = tmp.path().join("generated");
-    virion(&[
-        "bench",
-        "generate",
-        "--organism",
-        "sars-cov-2",
-        "--dataset-dir",
-        s(&shared.join("nextclade")),
-        "--pango-aliases",
-        s(&shared.join("pango/alias_key.json")),
-        "--sequences",
-        "1500",
-        "--seed",
-        "11",
-        "--output",
-        s(&generated),
-        "--no-mutations",
-    ]);
+    let text = common::generate_synthetic(&shared, &generated, 1500, 11);
     // Three shards and their union, each imported as collection `covid`.
-    let mut text = String::new();
-    zstd::Decoder::new(std::fs::File::open(generated.join("silo.ndjson.zst")).unwrap())
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
     let names = ["a", "b", "c", "union"];
     let mut shards = vec![String::new(); 3];
     let mut b_accessions = BTreeSet::new();
@@ -217,24 +198,7 @@ fn three_nodes_answer_as_one_holding_their_union() {
     shards.push(text.clone());
     let dirs: Vec<_> = names.iter().map(|n| tmp.path().join(n)).collect();
     for (dir, shard) in dirs.iter().zip(&shards) {
-        std::fs::create_dir_all(dir).unwrap();
-        let input = dir.join("covid.ndjson.zst");
-        std::fs::write(&input, zstd::encode_all(shard.as_bytes(), 3).unwrap()).unwrap();
-        virion(&[
-            "import",
-            "--organism",
-            "covid",
-            "--input",
-            s(&input),
-            "--silo-config",
-            s(&generated.join("database_config.yaml")),
-            "--reference-genomes",
-            s(&generated.join("reference_genomes.json")),
-            "--pango-aliases",
-            s(&shared.join("pango/alias_key.json")),
-            "--data-dir",
-            s(dir),
-        ]);
+        common::import_silo(&shared, &generated, dir, "covid", shard);
     }
 
     // Identities: `b` and `c` are known by their proxies' addresses (their public URLs, as

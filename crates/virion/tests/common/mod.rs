@@ -82,3 +82,62 @@ pub fn stop(child: &mut Child) {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// `virion bench generate`: `n` synthetic SARS-CoV-2 genomes of `seed` as SILO input in `out`
+/// (with its database config and reference genomes); returns the NDJSON text.
+pub fn generate_synthetic(shared: &Path, out: &Path, n: usize, seed: u64) -> String {
+    run(
+        &[
+            "bench",
+            "generate",
+            "--organism",
+            "sars-cov-2",
+            "--dataset-dir",
+            path(&shared.join("nextclade")),
+            "--pango-aliases",
+            path(&shared.join("pango/alias_key.json")),
+            "--sequences",
+            &n.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--output",
+            path(out),
+            "--no-mutations",
+        ],
+        "",
+    );
+    let mut text = String::new();
+    let file = std::fs::File::open(out.join("silo.ndjson.zst")).unwrap();
+    std::io::Read::read_to_string(&mut zstd::Decoder::new(file).unwrap(), &mut text).unwrap();
+    text
+}
+
+/// `virion import` of SILO NDJSON lines (of genomes from [`generate_synthetic`] into
+/// `generated`) as collection `name` in `data_dir`.
+pub fn import_silo(shared: &Path, generated: &Path, data_dir: &Path, name: &str, ndjson: &str) {
+    std::fs::create_dir_all(data_dir).unwrap();
+    let input = data_dir.join(format!("{name}.ndjson.zst"));
+    std::fs::write(&input, zstd::encode_all(ndjson.as_bytes(), 3).unwrap()).unwrap();
+    run(
+        &[
+            "import",
+            "--organism",
+            name,
+            "--input",
+            path(&input),
+            "--silo-config",
+            path(&generated.join("database_config.yaml")),
+            "--reference-genomes",
+            path(&generated.join("reference_genomes.json")),
+            "--pango-aliases",
+            path(&shared.join("pango/alias_key.json")),
+            "--data-dir",
+            path(data_dir),
+        ],
+        "",
+    );
+}
