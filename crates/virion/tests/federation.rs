@@ -23,6 +23,8 @@ use virion_testdata::shared_data;
 
 mod common;
 
+use common::free_port;
+
 const BIN: &str = env!("CARGO_BIN_EXE_virion");
 
 fn s(p: &Path) -> &str {
@@ -30,14 +32,7 @@ fn s(p: &Path) -> &str {
 }
 
 fn virion(args: &[&str]) -> String {
-    let o = Command::new(BIN).args(args).output().expect("virion runs");
-    assert!(o.status.success(), "virion {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout).unwrap()
-}
-
-/// A free loopback port (bound, then released for the server to take).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    common::run(args, "")
 }
 
 /// `virion serve` on `data_dir` at `port`, killed on drop.

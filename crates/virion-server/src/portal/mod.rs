@@ -370,7 +370,7 @@ async fn dashboard(
         }
         filter.insert(k, Json::String(v));
     }
-    let in_network = virion_federation::Identity::load(state.data_dir()).is_ok();
+    let in_network = state.federation_setup().is_ok();
     let scope_network = scope_network && in_network;
     let filters: Vec<(String, String)> =
         filter.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect();
@@ -442,8 +442,10 @@ async fn api_docs(State(state): State<AppState>, headers: HeaderMap) -> Response
 async fn network(State(state): State<AppState>, headers: HeaderMap) -> Response {
     use virion_portal::network as view;
     let chrome = chrome_for(&state, &headers, "Network", None).await;
-    let identity = virion_federation::Identity::load(state.data_dir()).ok();
-    let peers = virion_federation::Peers::load(state.data_dir()).unwrap_or_default();
+    // The cached setup: read from disk only when its files changed.
+    let setup = state.federation_setup().ok();
+    let identity = setup.as_ref().map(|s| s.identity.clone());
+    let peers = setup.map(|s| s.peers).unwrap_or_default();
     let mut model = view::Network {
         identity: identity.as_ref().map(|i| view::Identity {
             name: i.name.clone(),

@@ -141,3 +141,8 @@ pub fn import_silo(shared: &Path, generated: &Path, data_dir: &Path, name: &str,
         "",
     );
 }
+
+/// A free loopback port (bound, then released for a server to take).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
