@@ -113,6 +113,8 @@ pub struct Collection {
     pub info: CollectionInfo,
     /// Where the collection's unaligned sequences are read from.
     pub unaligned: Unaligned,
+    /// Where an imported or mirrored collection came from (`None`: this hub's own releases).
+    pub source: Option<String>,
     pub(crate) hub: Option<HubState>,
 }
 
@@ -611,6 +613,7 @@ impl Collections {
             data_version: now_secs(),
             info: source.info(name),
             unaligned: Unaligned::Store { organism: source.organism },
+            source: None,
             hub: Some(HubState {
                 accession_column,
                 row_of,
@@ -749,6 +752,7 @@ impl Collections {
                 data_version: state.data_version,
                 info: state.info,
                 unaligned: Unaligned::Store { organism: source_organism },
+                source: None,
                 hub: Some(HubState {
                     accession_column,
                     row_of,
@@ -812,6 +816,16 @@ impl Collections {
                 tokio::time::sleep(every).await;
             }
         });
+    }
+
+    /// The directory holding the snapshots (none for a node without a data directory).
+    pub(crate) fn index_dir(&self) -> Option<PathBuf> {
+        self.dir.clone()
+    }
+
+    /// Serves `collection` as `name`, in place of the collection of that name.
+    pub(crate) fn install(&self, name: &str, collection: Arc<RwLock<Collection>>) {
+        self.current.write().expect("index lock").insert(name.to_owned(), collection);
     }
 
     /// The rows and the schema of an organism's hub source (for member overlays).
@@ -936,6 +950,7 @@ pub fn load_imported(dir: &Path, organism: &str, aliases: &PangoAliases) -> Resu
         data_version: state.data_version,
         info: state.info,
         unaligned,
+        source: Some(state.source),
         hub: None,
     })
 }

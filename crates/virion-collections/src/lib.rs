@@ -14,6 +14,7 @@ mod collections;
 mod error;
 mod hub_tree;
 mod members;
+mod mirror;
 mod view;
 
 pub use collections::{
@@ -23,4 +24,5 @@ pub use collections::{
 pub use error::CollectionError;
 pub use hub_tree::{Grown, HubTree, Place};
 pub use members::Overlay;
+pub use mirror::{MirrorBuildError, MirroredVersion};
 pub use view::{View, count};

@@ -11,6 +11,7 @@ pub mod client;
 mod error;
 mod identity;
 pub mod merge;
+pub mod mirror;
 pub mod part;
 mod peers;
 mod setup;

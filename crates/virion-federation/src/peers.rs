@@ -78,6 +78,10 @@ pub struct Peer {
     /// What this node shares with it, by organism; an organism not listed: [`Share::default`].
     #[serde(default)]
     pub shares: BTreeMap<String, Share>,
+    /// Organisms of the peer this node keeps a read-only copy of (`virion admin mirror add`),
+    /// each with the name of the local collection that serves the copy.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mirrors: BTreeMap<String, String>,
 }
 
 impl Peer {
@@ -161,7 +165,13 @@ impl Peers {
                 p.url = url;
                 p.key = key;
             }
-            None => self.peers.push(Peer { name: name.to_owned(), url, key, shares: BTreeMap::new() }),
+            None => self.peers.push(Peer {
+                name: name.to_owned(),
+                url,
+                key,
+                shares: BTreeMap::new(),
+                mirrors: BTreeMap::new(),
+            }),
         }
         Ok(())
     }
@@ -185,6 +195,52 @@ impl Peers {
         let peer = self.peers.iter_mut().find(|p| p.name == name).ok_or(unknown)?;
         peer.shares.insert(organism.to_owned(), share);
         Ok(())
+    }
+}
+
+impl Peers {
+    /// Starts mirroring `organism` of the peer `name` into the local collection `local`
+    /// (default `ORGANISM-PEER`); returns the local name. A local name is taken only once.
+    pub fn add_mirror(&mut self, name: &str, organism: &str, local: Option<&str>) -> Result<String, FederationError> {
+        check_name(organism).map_err(|_| FederationError::Invalid {
+            field: "organism",
+            value: organism.to_owned(),
+            reason: "letters, digits, '-' and '_'".into(),
+        })?;
+        let local = local.map_or_else(|| format!("{organism}-{name}"), str::to_owned);
+        check_name(&local).map_err(|_| FederationError::Invalid {
+            field: "as",
+            value: local.clone(),
+            reason: "letters, digits, '-' and '_' (it becomes a URL path)".into(),
+        })?;
+        if let Some((peer, theirs)) = self.mirrors().find(|(p, o, l)| *l == local && (p.name != name || *o != organism)).map(|(p, o, _)| (p.name.clone(), o.to_owned())) {
+            return Err(FederationError::Invalid {
+                field: "as",
+                value: local,
+                reason: format!("already the mirror of {peer}'s {theirs}"),
+            });
+        }
+        let unknown = self.unknown(name);
+        let peer = self.peers.iter_mut().find(|p| p.name == name).ok_or(unknown)?;
+        peer.mirrors.insert(organism.to_owned(), local.clone());
+        Ok(local)
+    }
+
+    /// Stops mirroring `organism` of the peer `name`; returns the local collection's name (its
+    /// copy stays on disk until removed).
+    pub fn remove_mirror(&mut self, name: &str, organism: &str) -> Result<String, FederationError> {
+        let unknown = self.unknown(name);
+        let peer = self.peers.iter_mut().find(|p| p.name == name).ok_or(unknown)?;
+        peer.mirrors.remove(organism).ok_or_else(|| FederationError::Invalid {
+            field: "organism",
+            value: organism.to_owned(),
+            reason: format!("not mirrored from {name}"),
+        })
+    }
+
+    /// Every mirror: (peer, organism at the peer, local collection name).
+    pub fn mirrors(&self) -> impl Iterator<Item = (&Peer, &str, &str)> {
+        self.peers.iter().flat_map(|p| p.mirrors.iter().map(move |(o, l)| (p, o.as_str(), l.as_str())))
     }
 }
 

@@ -10,6 +10,7 @@ mod entries;
 mod error;
 pub mod federation;
 mod groups;
+mod mirror;
 pub mod lapis;
 mod openapi;
 mod portal;

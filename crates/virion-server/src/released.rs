@@ -5,7 +5,7 @@ use std::io::Write;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
+use virion_federation::mirror::BASIS_HEADER;
 use virion_store::{OrganismId, ReleasedVersion, Store};
 
 use crate::entries::OrganismPath;
@@ -30,7 +31,14 @@ pub struct ReleasedQuery {
     /// zstd or none; without it, `Accept-Encoding: zstd` decides.
     #[param(example = "zstd")]
     compression: Option<String>,
+    /// Only the versions released after this release number (`releaseSeq`), in release order
+    /// instead of accession order: how a mirror follows the stream.
+    #[serde(rename = "afterReleaseSeq")]
+    #[param(rename = "afterReleaseSeq", minimum = 0)]
+    after_release_seq: Option<i64>,
 }
+
+
 
 /// Every released version of an organism as NDJSON, streamed from the store; answers 304 when
 /// `If-None-Match` names the current ETag.
@@ -59,19 +67,25 @@ pub async fn released(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("zstd"))),
     };
-    let etag = etag(state.store(), org.id, zstd).await?;
+    if q.after_release_seq.is_some_and(|n| n < 0) {
+        return Err(ApiError::BadRequest("afterReleaseSeq must be 0 or more".into()));
+    }
+    let released_state = state.store().released_state(org.id).await?;
+    let etag = etag(org.id, &released_state, zstd, q.after_release_seq);
+    let basis = HeaderValue::from_str(&basis(&released_state)).map_err(ApiError::internal)?;
     let etag_value = HeaderValue::from_str(&etag).map_err(ApiError::internal)?;
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     if matches {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response());
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value), (HeaderName::from_static(BASIS_HEADER), basis)])
+            .into_response());
     }
 
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let store = state.store().clone();
-    tokio::spawn(stream_released(store, org.id, zstd, tx));
+    tokio::spawn(stream_released(store, org.id, zstd, q.after_release_seq, tx));
     let mut rx = rx;
     let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
     let mut response = Response::new(body);
@@ -79,19 +93,24 @@ pub async fn released(
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
     h.insert(header::ETAG, etag_value);
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    h.insert(BASIS_HEADER, basis);
     if zstd {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("zstd"));
     }
     Ok(response)
 }
 
-/// The tag covers what the stream holds: released versions, their processing and terms, and
-/// the day (restrictions lapse at midnight).
-async fn etag(store: &Store, organism: OrganismId, zstd: bool) -> Result<String, ApiError> {
-    let state = store.released_state(organism).await?;
-    let digest = Sha256::digest(format!("{}|{state}|{zstd}", organism.0).as_bytes());
+/// The tag covers what the stream holds: released versions, their processing and terms, the
+/// day (restrictions lapse at midnight), and where it starts.
+fn etag(organism: OrganismId, released_state: &str, zstd: bool, after: Option<i64>) -> String {
+    let digest = Sha256::digest(format!("{}|{released_state}|{zstd}|{after:?}", organism.0).as_bytes());
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    Ok(format!("\"{hex}\""))
+    format!("\"{hex}\"")
+}
+
+/// The pipeline and terms parts of `Store::released_state` (`count|seq|pipeline|terms|day`).
+fn basis(released_state: &str) -> String {
+    released_state.split('|').skip(2).take(2).collect::<Vec<_>>().join("|")
 }
 
 /// One NDJSON line; processed data is stored JSON and is copied in as is.
@@ -125,9 +144,13 @@ async fn stream_released(
     store: Store,
     organism: OrganismId,
     zstd: bool,
+    after: Option<i64>,
     tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
-    let mut stream = std::pin::pin!(store.released_stream(organism));
+    let mut stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = _> + Send + '_>> = match after {
+        Some(n) => Box::pin(store.released_since_with_sequences(organism, n)),
+        None => Box::pin(store.released_stream(organism)),
+    };
     let mut encoder = if zstd {
         match zstd::stream::write::Encoder::new(Vec::new(), 3) {
             Ok(e) => Some(e),

@@ -34,6 +34,8 @@ pub struct HubOptions {
     pub pango_aliases: Option<PathBuf>,
     /// How long federated answers wait for the nodes (`None`: 20 s).
     pub federation_deadline: Option<Duration>,
+    /// How often the node's mirrors of peers' released data are synced (`None`: every minute).
+    pub mirror_every: Option<Duration>,
 }
 
 /// Why `virion serve` or `virion worker` could not start or stopped with an error.
@@ -110,6 +112,8 @@ pub async fn shutdown_signal() {
 
 /// How often the query indexes check the released data for changes.
 const LAPIS_REFRESH: Duration = Duration::from_secs(5);
+/// How often mirrors ask their peers for new releases unless told otherwise.
+const MIRROR_EVERY: Duration = Duration::from_secs(60);
 
 /// Serves the API on `listener` with `workers` processing tasks until `shutdown` resolves;
 /// `on_ready` is called with the address once the hub is set up and accepting.
@@ -139,6 +143,7 @@ pub async fn serve(
     let state = AppState::with_options(store.clone(), &registry, &options.data_dir, &datasets, query).await?;
     // The query indexes follow the released data: rebuilt when it changes.
     state.collections().spawn_refresher(store.clone(), LAPIS_REFRESH);
+    crate::mirror::spawn(state.clone(), options.mirror_every.unwrap_or(MIRROR_EVERY));
     let organisms: Vec<&str> = state.organisms().map(|o| o.config.name.as_str()).collect();
     tracing::info!(address = %listener.local_addr()?, organisms = ?organisms, workers, "virion hub listening");
     let (stop, stopped) = watch::channel(false);

@@ -370,6 +370,16 @@ impl Store {
         self.released_where(organism, "AND v.release_seq > $2 ORDER BY v.release_seq", after, false)
     }
 
+    /// [`Store::released_since`] with each version's submitted sequence: what a mirror of the
+    /// released stream appends, in release order so that it can resume after any version.
+    pub fn released_since_with_sequences(
+        &self,
+        organism: OrganismId,
+        after: i64,
+    ) -> impl Stream<Item = Result<ReleasedVersion>> + Send + '_ {
+        self.released_where(organism, "AND v.release_seq > $2 ORDER BY v.release_seq", after, true)
+    }
+
     /// The newest versions of `organism`, in the groups `user` belongs to, that are processed
     /// without errors but not released yet (PROCESSED or APPROVED): what a member's query view
     /// adds to the released data. In accession order.

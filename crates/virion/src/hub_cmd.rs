@@ -61,6 +61,9 @@ pub struct ServeArgs {
     /// Milliseconds a federated answer waits for the nodes; a later node makes it incomplete.
     #[arg(long, default_value_t = 20_000)]
     federation_deadline_ms: u64,
+    /// Milliseconds between syncs of the node's mirrors of peers' released data.
+    #[arg(long, default_value_t = 60_000)]
+    mirror_every_ms: u64,
 }
 
 /// Flags of `virion worker`.
@@ -73,6 +76,7 @@ pub struct WorkerArgs {
 }
 
 fn options(db: &DbArgs, o: &OrganismArgs, federation_deadline: Option<std::time::Duration>) -> HubOptions {
+    // `virion worker` syncs no mirrors; `run_serve` sets how often `serve` does.
     HubOptions {
         data_dir: db.data_dir.clone(),
         database_url: db.database_url.clone(),
@@ -82,6 +86,7 @@ fn options(db: &DbArgs, o: &OrganismArgs, federation_deadline: Option<std::time:
         job_lease: std::time::Duration::from_secs(o.job_lease_secs.max(1)),
         pango_aliases: o.pango_aliases.clone(),
         federation_deadline,
+        mirror_every: None,
     }
 }
 
@@ -97,7 +102,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// once it listens.
 pub fn run_serve(args: &ServeArgs) -> Result<()> {
     let deadline = std::time::Duration::from_millis(args.federation_deadline_ms.max(1));
-    let options = options(&args.db, &args.organisms, Some(deadline));
+    let options = HubOptions {
+        mirror_every: Some(std::time::Duration::from_millis(args.mirror_every_ms.max(100))),
+        ..options(&args.db, &args.organisms, Some(deadline))
+    };
     runtime()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
@@ -170,6 +178,9 @@ pub enum AdminCommand {
     Peer(crate::node_cmd::PeerCommand),
     /// What this node shares of an organism with a peer: records, aggregates or none.
     Share(crate::node_cmd::ShareArgs),
+    /// Keep read-only copies of peers' released data: add, list, remove.
+    #[command(subcommand)]
+    Mirror(crate::node_cmd::MirrorCommand),
     /// Check the store's invariants (every acknowledged entry stored, statuses consistent with
     /// jobs and results); exits non-zero and lists what is broken.
     Verify {
@@ -195,6 +206,7 @@ pub fn run_admin(cmd: &AdminCommand) -> Result<()> {
         AdminCommand::Node(c) => return crate::node_cmd::run_node(c),
         AdminCommand::Peer(c) => return crate::node_cmd::run_peer(c),
         AdminCommand::Share(a) => return crate::node_cmd::run_share(a),
+        AdminCommand::Mirror(c) => return crate::node_cmd::run_mirror(c),
         _ => {}
     }
     runtime()?.block_on(async {
@@ -243,7 +255,7 @@ pub fn run_admin(cmd: &AdminCommand) -> Result<()> {
                 eprintln!("{user} is now {} of {group}", role.as_str());
                 store.close().await;
             }
-            AdminCommand::Node(_) | AdminCommand::Peer(_) | AdminCommand::Share(_) => {
+            AdminCommand::Node(_) | AdminCommand::Peer(_) | AdminCommand::Share(_) | AdminCommand::Mirror(_) => {
                 unreachable!("answered above, without the runtime")
             }
             AdminCommand::Verify { db, deep } => {

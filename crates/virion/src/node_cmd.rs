@@ -1,6 +1,7 @@
-//! `virion admin node|peer|share`: this node's identity, its peers and what it shares with
-//! each, kept in the data directory (read by `virion serve` at every federated request, so a
-//! change takes effect without a restart).
+//! `virion admin node|peer|share|mirror`: this node's identity, its peers, what it shares with
+//! each and which of their organisms it mirrors, kept in the data directory (read by `virion
+//! serve` at every federated request and mirror cycle, so a change takes effect without a
+//! restart).
 
 use std::path::PathBuf;
 
@@ -91,6 +92,88 @@ pub struct ShareArgs {
     /// At `aggregates`: groups counting fewer genomes than this are withheld.
     #[arg(long, default_value_t = 5)]
     min_cell: u64,
+}
+
+/// `virion admin mirror …`.
+#[derive(Debug, Subcommand)]
+pub enum MirrorCommand {
+    /// Keep a read-only copy of a peer's released data of an organism, served here as its own
+    /// collection (default name ORGANISM-PEER). `virion serve` syncs it every minute
+    /// (`--mirror-every-ms`), resuming where it stopped; it needs the organism's dataset
+    /// (`--dataset ORGANISM=DIR`) to index the copy.
+    Add {
+        #[command(flatten)]
+        dir: NodeDir,
+        /// The peer whose data is mirrored.
+        #[arg(long)]
+        peer: String,
+        /// The organism at the peer (one it takes submissions for).
+        #[arg(long)]
+        organism: String,
+        /// The local collection's name: queries go to /NAME/sample/….
+        #[arg(long = "as")]
+        local: Option<String>,
+    },
+    /// List the mirrors, with how far each copy goes.
+    List {
+        #[command(flatten)]
+        dir: NodeDir,
+    },
+    /// Stop mirroring (the copy and its collection stay until their files are removed).
+    Remove {
+        #[command(flatten)]
+        dir: NodeDir,
+        /// The peer.
+        #[arg(long)]
+        peer: String,
+        /// The organism at the peer.
+        #[arg(long)]
+        organism: String,
+    },
+}
+
+/// Runs `virion admin mirror …`.
+pub fn run_mirror(cmd: &MirrorCommand) -> Result<()> {
+    use virion_federation::mirror::{Journal, journal_dir};
+    match cmd {
+        MirrorCommand::Add { dir: NodeDir { data_dir }, peer, organism, local } => {
+            let mut peers = Peers::load(data_dir)?;
+            let local = peers.add_mirror(peer, organism, local.as_deref())?;
+            peers.save(data_dir)?;
+            eprintln!(
+                "mirroring {organism} of {peer} as {local}: `virion serve` copies it and answers /{local}/sample/…"
+            );
+        }
+        MirrorCommand::List { dir: NodeDir { data_dir } } => {
+            let peers = Peers::load(data_dir)?;
+            let mut any = false;
+            for (peer, organism, local) in peers.mirrors() {
+                any = true;
+                let state = Journal::new(journal_dir(data_dir, local)).state()?;
+                let synced = state
+                    .synced_at
+                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+                println!(
+                    "{local}	{}:{organism}	{} lines, releases up to {}	last synced {synced}",
+                    peer.name, state.lines, state.last_release_seq
+                );
+            }
+            if !any {
+                eprintln!("no mirrors yet: virion admin mirror add --peer NAME --organism ORGANISM");
+            }
+        }
+        MirrorCommand::Remove { dir: NodeDir { data_dir }, peer, organism } => {
+            let mut peers = Peers::load(data_dir)?;
+            let local = peers.remove_mirror(peer, organism)?;
+            peers.save(data_dir)?;
+            eprintln!(
+                "no longer mirroring {organism} of {peer}; its copy stays in {} and index/{local}.vix until removed",
+                journal_dir(data_dir, &local).display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Runs `virion admin node …`.

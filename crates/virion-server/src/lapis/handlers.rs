@@ -602,6 +602,10 @@ pub(crate) async fn sample_info(call: LapisCall) -> Response {
     let mut body = target.info.json();
     body["sequenceCount"] = json!(ix.visible.len());
     body["instanceName"] = json!(ix.info.instance_name);
+    // Where an imported or mirrored collection's rows come from (a mirror names its home node).
+    if let Some(source) = &ix.source {
+        body["dataSource"] = json!(source);
+    }
     respond::with_version(Json(body).into_response(), target.info.data_version)
 }
 

@@ -1,0 +1,139 @@
+//! Keeping the node's mirrors of peers' released data current (`virion admin mirror add`):
+//! every cycle each mirror named in the peers file is synced (its journal appended with what
+//! the peer released since) and, when its copy changed, when it is not served yet, or when the
+//! day changed (restrictions lapse at midnight), indexed again and swapped in.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use virion_collections::MirroredVersion;
+use virion_federation::Peers;
+use virion_federation::mirror::{Journal, MirrorError, ReleasedLine, journal_dir, latest_versions, sync};
+
+use crate::state::AppState;
+
+/// How long one sync may read the peer's stream.
+const SYNC_LIMIT: Duration = Duration::from_secs(3600);
+
+/// Why a mirror cycle failed for one mirror (logged; the next cycle tries again).
+#[derive(Debug, thiserror::Error)]
+enum CycleError {
+    #[error(transparent)]
+    Mirror(#[from] MirrorError),
+    #[error(transparent)]
+    Build(#[from] virion_collections::MirrorBuildError),
+}
+
+/// Runs the mirrors' cycle every `every` until the process ends (the first at once).
+pub fn spawn(state: AppState, every: Duration) {
+    tokio::spawn(async move {
+        // Local collection name → the day it was last indexed.
+        let mut indexed: HashMap<String, NaiveDate> = HashMap::new();
+        loop {
+            cycle(&state, &mut indexed).await;
+            tokio::time::sleep(every).await;
+        }
+    });
+}
+
+async fn cycle(state: &AppState, indexed: &mut HashMap<String, NaiveDate>) {
+    let peers = match Peers::load(state.data_dir()) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "mirrors not synced: the peers file is unreadable");
+            return;
+        }
+    };
+    let mirrors: Vec<(String, String, String, String)> = peers
+        .mirrors()
+        .map(|(p, o, l)| (p.name.clone(), p.url.clone(), o.to_owned(), l.to_owned()))
+        .collect();
+    for (peer, url, organism, local) in mirrors {
+        let state = state.clone();
+        let last = indexed.get(&local).copied();
+        let task_local = local.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            one(&state, &peer, &url, &organism, &task_local, last)
+        })
+        .await;
+        match outcome {
+            Ok(Ok(Some(day))) => {
+                indexed.insert(local, day);
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::warn!(event = "mirror.failed", mirror = %local, error = %e, "mirror not brought up to date"),
+            Err(e) => tracing::error!(event = "mirror.failed", mirror = %local, error = %e, "mirror task failed"),
+        }
+    }
+}
+
+/// Syncs one mirror and indexes it again if needed; returns the day it was indexed.
+fn one(
+    state: &AppState,
+    peer: &str,
+    url: &str,
+    organism: &str,
+    local: &str,
+    last_indexed: Option<NaiveDate>,
+) -> Result<Option<NaiveDate>, CycleError> {
+    let journal = Journal::new(journal_dir(state.data_dir(), local));
+    let started = Instant::now();
+    // An unreachable peer leaves the copy as it is: it is still served, and indexed if it was
+    // not yet (after a restart, say).
+    let report = match sync(&journal, url, organism, SYNC_LIMIT) {
+        Ok(report) => {
+            tracing::info!(
+                event = "mirror.synced",
+                mirror = %local,
+                peer = %peer,
+                organism = %organism,
+                appended = report.appended,
+                restarted = report.restarted,
+                last_release_seq = report.state.last_release_seq,
+                ms = started.elapsed().as_millis() as u64,
+                "mirror synced"
+            );
+            Some(report)
+        }
+        Err(e) => {
+            tracing::warn!(event = "mirror.failed", mirror = %local, peer = %peer, error = %e, "mirror sync failed");
+            None
+        }
+    };
+    let today = chrono::Utc::now().date_naive();
+    let served = state.collections().get(local).is_some();
+    let changed = report.as_ref().is_some_and(|r| r.changed());
+    let empty = journal.state()?.lines == 0;
+    if (served && !changed && last_indexed == Some(today)) || (empty && report.is_none()) {
+        return Ok(None);
+    }
+    let latest = latest_versions(journal.lines()?)?;
+    let seq = journal.state()?.last_release_seq;
+    let origin = format!("mirror of {organism} at node {peer} ({url}), its releases up to {seq}");
+    let versions = journal.lines()?.filter_map(|line| match line {
+        Ok(line) => served_version(line, &latest, today).map(Ok),
+        Err(e) => Some(Err(e.to_string())),
+    });
+    state.collections().build_mirror(local, organism, &origin, versions)?;
+    Ok(Some(today))
+}
+
+/// The version a line holds if the mirror serves it: its entry's newest, not revoked, open
+/// `today`.
+fn served_version(line: ReleasedLine, latest: &HashMap<String, i64>, today: NaiveDate) -> Option<MirroredVersion> {
+    if line.is_revocation
+        || latest.get(&line.accession) != Some(&line.version)
+        || line.data_use_terms.restricted_until(today).is_some()
+    {
+        return None;
+    }
+    Some(MirroredVersion {
+        metadata_json: line.metadata.to_string(),
+        processed_json: line.processed.as_ref().map_or_else(|| "{}".to_owned(), ToString::to_string),
+        sequence: line.sequence.into_bytes(),
+        accession: line.accession,
+        version: line.version,
+        restricted_until: None,
+    })
+}
