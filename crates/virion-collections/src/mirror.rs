@@ -83,7 +83,9 @@ impl Collections {
         if self.is_hub_organism(local) {
             return Err(MirrorBuildError::NameTaken { name: local.to_owned() });
         }
-        let source = self.source(organism).ok_or_else(|| MirrorBuildError::NoSchema { organism: organism.to_owned() })?;
+        let source = self
+            .source(organism)
+            .ok_or_else(|| MirrorBuildError::NoSchema { organism: organism.to_owned() })?;
         let dir = self.index_dir().ok_or_else(|| MirrorBuildError::Failed {
             name: local.to_owned(),
             reason: "this node has no data directory to keep the mirror in".into(),
@@ -146,7 +148,6 @@ impl Collections {
                 }
             }
             flush(&mut batch)?;
-            drop(flush);
             let (index, arrival) = builder.finish_with_order(&|_| {}).map_err(|e| e.to_string())?;
             blobs.finish(&arrival).map_err(|e| e.to_string())?;
             let state = ImportedState {
@@ -169,7 +170,8 @@ impl Collections {
             // sequences: the old snapshot goes first (the mirror is indexed again at start-up).
             let _ = std::fs::remove_file(&vix);
             std::fs::rename(work.join("seqs"), &seqs).map_err(|e| e.to_string())?;
-            std::fs::rename(work.join("seqs.idx"), seqs.with_extension("seqs.idx")).map_err(|e| e.to_string())?;
+            std::fs::rename(work.join("seqs.idx"), seqs.with_extension("seqs.idx"))
+                .map_err(|e| e.to_string())?;
             std::fs::rename(&tmp, &vix).map_err(|e| e.to_string())?;
             Ok::<u64, String>(rows)
         })();

@@ -282,7 +282,10 @@ impl Iterator for JournalLines {
 
 impl std::fmt::Debug for JournalLines {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JournalLines").field("name", &self.name).field("line", &self.line).finish_non_exhaustive()
+        f.debug_struct("JournalLines")
+            .field("name", &self.name)
+            .field("line", &self.line)
+            .finish_non_exhaustive()
     }
 }
 
@@ -300,11 +303,8 @@ fn trim_newline(buf: &[u8]) -> &[u8] {
 /// Reads one line of at most [`MAX_LINE_BYTES`] into `buf` (cleared first); 0 at the end.
 fn read_bounded_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<usize, String> {
     buf.clear();
-    let n = reader
-        .by_ref()
-        .take(MAX_LINE_BYTES as u64 + 1)
-        .read_until(b'\n', buf)
-        .map_err(|e| e.to_string())?;
+    let n =
+        reader.by_ref().take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', buf).map_err(|e| e.to_string())?;
     if n > MAX_LINE_BYTES {
         return Err(format!("longer than {} MiB", MAX_LINE_BYTES >> 20));
     }
@@ -360,7 +360,12 @@ fn agent() -> &'static ureq::Agent {
 /// Brings the journal up to date with the released stream of `organism` at `peer_url`: what
 /// was released since its newest line, or the whole stream again when the peer's basis
 /// changed. The whole read must end within `limit`.
-pub fn sync(journal: &Journal, peer_url: &str, organism: &str, limit: Duration) -> Result<SyncReport, MirrorError> {
+pub fn sync(
+    journal: &Journal,
+    peer_url: &str,
+    organism: &str,
+    limit: Duration,
+) -> Result<SyncReport, MirrorError> {
     let mut state = journal.state()?;
     let base = format!("{}/api/{organism}/released", peer_url.trim_end_matches('/'));
     let after = state.last_release_seq;
@@ -529,12 +534,15 @@ mod tests {
 
     #[test]
     fn newest_versions_win_and_revocations_hide_their_entry() {
-        let lines = [line("A", 1, 1, false), line("B", 1, 2, false), line("A", 2, 3, false), line("B", 2, 4, true)];
-        let parsed = lines.iter().map(|l| parse_line(l.as_bytes()).map_err(|r| MirrorError::BadLine {
-            source_name: "t".into(),
-            line: 0,
-            reason: r,
-        }));
+        let lines =
+            [line("A", 1, 1, false), line("B", 1, 2, false), line("A", 2, 3, false), line("B", 2, 4, true)];
+        let parsed = lines.iter().map(|l| {
+            parse_line(l.as_bytes()).map_err(|r| MirrorError::BadLine {
+                source_name: "t".into(),
+                line: 0,
+                reason: r,
+            })
+        });
         let latest = latest_versions(parsed).unwrap();
         assert_eq!(latest, HashMap::from([("A".to_owned(), 2)]));
     }
@@ -564,7 +572,10 @@ mod tests {
     #[test]
     fn restrictions_in_force_are_told_from_lapsed_ones() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
-        let until = |d| LineTerms { kind: "RESTRICTED".into(), restricted_until: NaiveDate::from_ymd_opt(2026, 12, d) };
+        let until = |d| LineTerms {
+            kind: "RESTRICTED".into(),
+            restricted_until: NaiveDate::from_ymd_opt(2026, 12, d),
+        };
         assert_eq!(until(7).restricted_until(today), NaiveDate::from_ymd_opt(2026, 12, 7));
         assert_eq!(until(6).restricted_until(today), None);
         assert_eq!(LineTerms { kind: "OPEN".into(), restricted_until: None }.restricted_until(today), None);

@@ -159,9 +159,12 @@ pub fn answer(
                 totals: series.totals.into_iter().map(|n| shown(n).then_some(n)).collect(),
             }))
         }
-        Question::About => Err(QueryError::BadValue {
+        // Sequences may live outside the index (a hub's store): the server reads them for an
+        // asker sharing records; to anyone else this node shows none.
+        Question::Sequences { .. } if aggregates_only => Ok(PartBody::Withheld),
+        Question::About | Question::Sequences { .. } => Err(QueryError::BadValue {
             parameter: "question".into(),
-            value: "About".into(),
+            value: format!("{question:?}").chars().take(40).collect(),
             reason: "answered by the server from the collection, not from its rows".into(),
         }),
     }

@@ -201,7 +201,12 @@ impl Peers {
 impl Peers {
     /// Starts mirroring `organism` of the peer `name` into the local collection `local`
     /// (default `ORGANISM-PEER`); returns the local name. A local name is taken only once.
-    pub fn add_mirror(&mut self, name: &str, organism: &str, local: Option<&str>) -> Result<String, FederationError> {
+    pub fn add_mirror(
+        &mut self,
+        name: &str,
+        organism: &str,
+        local: Option<&str>,
+    ) -> Result<String, FederationError> {
         check_name(organism).map_err(|_| FederationError::Invalid {
             field: "organism",
             value: organism.to_owned(),
@@ -213,7 +218,11 @@ impl Peers {
             value: local.clone(),
             reason: "letters, digits, '-' and '_' (it becomes a URL path)".into(),
         })?;
-        if let Some((peer, theirs)) = self.mirrors().find(|(p, o, l)| *l == local && (p.name != name || *o != organism)).map(|(p, o, _)| (p.name.clone(), o.to_owned())) {
+        if let Some((peer, theirs)) = self
+            .mirrors()
+            .find(|(p, o, l)| *l == local && (p.name != name || *o != organism))
+            .map(|(p, o, _)| (p.name.clone(), o.to_owned()))
+        {
             return Err(FederationError::Invalid {
                 field: "as",
                 value: local,

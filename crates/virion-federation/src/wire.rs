@@ -53,6 +53,39 @@ pub enum Question {
     },
     /// The node's facts about the organism (for `info` and the network page).
     About,
+    /// The sequences of the genomes named by their primary key (the sequence routes' second
+    /// round: the first chose and ordered the rows as `/details` does). Only a node sharing
+    /// records answers it.
+    Sequences {
+        /// Which sequences.
+        kind: SequenceKind,
+        /// The segments or genes (empty: every one, in the reference's order).
+        names: Vec<String>,
+        /// Primary keys of the genomes.
+        keys: Vec<String>,
+    },
+}
+
+/// Which sequences a sequence route returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SequenceKind {
+    /// Aligned nucleotide sequences of segments.
+    AlignedNucleotide,
+    /// Unaligned (submitted) nucleotide sequences of segments.
+    UnalignedNucleotide,
+    /// Aligned amino-acid sequences of genes.
+    AlignedAminoAcid,
+}
+
+/// A node's sequences of the asked genomes: the segment or gene names, and per asked key (in
+/// the asked order) each name's sequence, `None` where absent; a key the node does not show
+/// has no sequences at all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SequencesPart {
+    /// The segments or genes, in the order of each row's sequences.
+    pub names: Vec<String>,
+    /// Per asked key: `None` when the node does not show that genome.
+    pub rows: Vec<Option<Vec<Option<String>>>>,
 }
 
 /// The rows of a time series.
@@ -112,6 +145,8 @@ pub enum PartBody {
     About(About),
     /// A time series part.
     Series(SeriesPart),
+    /// Sequences of genomes.
+    Sequences(SequencesPart),
 }
 
 /// A node's part of a time series: `cells[item][range]` is (count, coverage), `None` where

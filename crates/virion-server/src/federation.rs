@@ -24,7 +24,7 @@ use virion_federation::client::{self, PeerError};
 use virion_federation::merge::{self, Mutations, is_node_field};
 use virion_federation::signature::{Refusal, SignedHeaders};
 use virion_federation::wire::{
-    About, PartAnswer, PartBody, PartProblem, PartRequest, Question, SeriesItems, Site,
+    About, PartAnswer, PartBody, PartProblem, PartRequest, Question, SequenceKind, SeriesItems, Site,
 };
 use virion_federation::{Identity, Level, Peer, part};
 use virion_index::ColumnType;
@@ -38,6 +38,8 @@ use crate::lapis::respond::{self, Info};
 use crate::lapis::series;
 use crate::lapis::{Doc, Methods};
 use crate::state::AppState;
+
+mod sequences;
 
 /// One federation route: its path, methods, what the API document says and its handler. The
 /// router and the document are both built from [`table`].
@@ -55,6 +57,10 @@ pub(crate) fn table() -> Vec<FederationRoute> {
     let both = || MethodFilter::GET.or(MethodFilter::POST);
     let sample = |path, endpoint, summary| {
         route(path, Methods::GetPost, Doc::Table(summary), on(both(), rows(endpoint)))
+    };
+    let seqs = |path, kind: SequenceKind, summary| {
+        let handler = move |call: LapisCall| sequences::federated_sequences(call, kind);
+        route(path, Methods::GetPost, Doc::Sequences(summary), on(both(), handler))
     };
     vec![
         route(virion_federation::wire::PART_PATH, Methods::Post, Doc::NodePart, post(node_part)),
@@ -87,6 +93,36 @@ pub(crate) fn table() -> Vec<FederationRoute> {
             "/federation/{organism}/sample/aminoAcidInsertions",
             Endpoint::AminoAcidInsertions,
             "Amino-acid insertions over the network, counts added.",
+        ),
+        seqs(
+            "/federation/{organism}/sample/alignedNucleotideSequences",
+            SequenceKind::AlignedNucleotide,
+            "Aligned nucleotide sequences of every segment, of the rows /details lists over the nodes sharing records.",
+        ),
+        seqs(
+            "/federation/{organism}/sample/alignedNucleotideSequences/{name}",
+            SequenceKind::AlignedNucleotide,
+            "The aligned sequence of one segment, of the rows /details lists over the nodes sharing records.",
+        ),
+        seqs(
+            "/federation/{organism}/sample/unalignedNucleotideSequences",
+            SequenceKind::UnalignedNucleotide,
+            "Unaligned (as submitted) nucleotide sequences, of the rows /details lists over the nodes sharing records.",
+        ),
+        seqs(
+            "/federation/{organism}/sample/unalignedNucleotideSequences/{name}",
+            SequenceKind::UnalignedNucleotide,
+            "The unaligned sequence of one segment, of the rows /details lists over the nodes sharing records.",
+        ),
+        seqs(
+            "/federation/{organism}/sample/alignedAminoAcidSequences",
+            SequenceKind::AlignedAminoAcid,
+            "Aligned amino-acid sequences of every gene, of the rows /details lists over the nodes sharing records.",
+        ),
+        seqs(
+            "/federation/{organism}/sample/alignedAminoAcidSequences/{name}",
+            SequenceKind::AlignedAminoAcid,
+            "The aligned sequence of one gene, of the rows /details lists over the nodes sharing records.",
         ),
         route(
             "/federation/{organism}/component/nucleotideMutationsOverTime",
@@ -201,6 +237,7 @@ async fn node_part(State(state): State<AppState>, uri: Uri, headers: HeaderMap, 
         Question::Mutations { mutations, .. } => format!("counts of {} mutations", mutations.len()),
         Question::Series { ranges, .. } => format!("time series over {} ranges", ranges.len()),
         Question::About => "about".into(),
+        Question::Sequences { kind, keys, .. } => format!("{kind:?} sequences of {} genomes", keys.len()),
     };
     // What a peer asked is kept in the log with its filters: min-cell suppression does not stop
     // differencing (two questions whose difference is a small group), an audit can.
@@ -211,6 +248,7 @@ async fn node_part(State(state): State<AppState>, uri: Uri, headers: HeaderMap, 
             serde_json::to_string(&(&request.filters, &request.advanced, &request.fields)).unwrap_or_default()
         }
         Question::About => String::new(),
+        Question::Sequences { keys, .. } => serde_json::to_string(keys).unwrap_or_default(),
     };
     let answer = own_part(&state, &identity.name, &request.organism, None, request.question, share).await;
     match answer {
@@ -279,6 +317,10 @@ async fn own_part(
             .collect();
         let shown = share.level == Level::Records || genomes == 0 || genomes >= share.min_cell;
         PartBody::About(About { genomes: shown.then_some(genomes), fields, pipeline: None })
+    } else if let Question::Sequences { kind, names, keys } = &question
+        && share.level == Level::Records
+    {
+        sequences::own_sequences(state, &view, organism, viewer, *kind, names, keys).await?
     } else {
         let primary_key = view.collection().info.primary_key.clone();
         view.run(move |parts, _, budget| part::answer(parts, &question, share, &primary_key, budget))

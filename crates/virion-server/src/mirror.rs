@@ -53,17 +53,19 @@ async fn cycle(state: &AppState, indexed: &mut HashMap<String, NaiveDate>) {
         let state = state.clone();
         let last = indexed.get(&local).copied();
         let task_local = local.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
-            one(&state, &peer, &url, &organism, &task_local, last)
-        })
-        .await;
+        let outcome =
+            tokio::task::spawn_blocking(move || one(&state, &peer, &url, &organism, &task_local, last)).await;
         match outcome {
             Ok(Ok(Some(day))) => {
                 indexed.insert(local, day);
             }
             Ok(Ok(None)) => {}
-            Ok(Err(e)) => tracing::warn!(event = "mirror.failed", mirror = %local, error = %e, "mirror not brought up to date"),
-            Err(e) => tracing::error!(event = "mirror.failed", mirror = %local, error = %e, "mirror task failed"),
+            Ok(Err(e)) => {
+                tracing::warn!(event = "mirror.failed", mirror = %local, error = %e, "mirror not brought up to date")
+            }
+            Err(e) => {
+                tracing::error!(event = "mirror.failed", mirror = %local, error = %e, "mirror task failed")
+            }
         }
     }
 }
@@ -121,7 +123,11 @@ fn one(
 
 /// The version a line holds if the mirror serves it: its entry's newest, not revoked, open
 /// `today`.
-fn served_version(line: ReleasedLine, latest: &HashMap<String, i64>, today: NaiveDate) -> Option<MirroredVersion> {
+fn served_version(
+    line: ReleasedLine,
+    latest: &HashMap<String, i64>,
+    today: NaiveDate,
+) -> Option<MirroredVersion> {
     if line.is_revocation
         || latest.get(&line.accession) != Some(&line.version)
         || line.data_use_terms.restricted_until(today).is_some()

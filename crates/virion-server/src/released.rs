@@ -38,8 +38,6 @@ pub struct ReleasedQuery {
     after_release_seq: Option<i64>,
 }
 
-
-
 /// Every released version of an organism as NDJSON, streamed from the store; answers 304 when
 /// `If-None-Match` names the current ETag.
 #[utoipa::path(get, path = "/api/{organism}/released",
@@ -79,7 +77,10 @@ pub async fn released(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     if matches {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value), (HeaderName::from_static(BASIS_HEADER), basis)])
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag_value), (HeaderName::from_static(BASIS_HEADER), basis)],
+        )
             .into_response());
     }
 

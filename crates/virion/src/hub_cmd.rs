@@ -255,7 +255,10 @@ pub fn run_admin(cmd: &AdminCommand) -> Result<()> {
                 eprintln!("{user} is now {} of {group}", role.as_str());
                 store.close().await;
             }
-            AdminCommand::Node(_) | AdminCommand::Peer(_) | AdminCommand::Share(_) | AdminCommand::Mirror(_) => {
+            AdminCommand::Node(_)
+            | AdminCommand::Peer(_)
+            | AdminCommand::Share(_)
+            | AdminCommand::Mirror(_) => {
                 unreachable!("answered above, without the runtime")
             }
             AdminCommand::Verify { db, deep } => {

@@ -69,7 +69,8 @@ impl Serve {
             .send(&serde_json::to_vec(body).unwrap()[..])
             .unwrap_or_else(|e| panic!("{path}: {e}"));
         let status = r.status().as_u16();
-        let text = r.body_mut().read_to_string().unwrap();
+        // Sequence answers of the whole union pass ureq's default 10 MiB.
+        let text = r.body_mut().with_config().limit(1 << 30).read_to_string().unwrap();
         (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path}: {text}")))
     }
 
@@ -347,6 +348,42 @@ fn three_nodes_answer_as_one_holding_their_union() {
     expected = expected.into_iter().skip(5).take(7).collect();
     assert_eq!(fed["data"].as_array().unwrap(), &expected);
 
+    // The sequence routes list the same page, with the sequences of the nodes holding them.
+    for route in ["alignedNucleotideSequences", "unalignedNucleotideSequences", "alignedAminoAcidSequences/S"]
+    {
+        let order = json!({"orderBy": ["date", "accession"], "country": "USA", "dataFormat": "JSON"});
+        let mut page = order.clone();
+        page["limit"] = json!(7);
+        page["offset"] = json!(5);
+        let fed = a.ok(&format!("/federation/covid/sample/{route}"), &page);
+        let all = union.ok(&format!("/covid/sample/{route}"), &order);
+        let expected: Vec<&Value> = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| ac_accessions.contains(r["accession"].as_str().unwrap()))
+            .skip(5)
+            .take(7)
+            .collect();
+        assert_eq!(expected.len(), 7, "{route}");
+        assert_eq!(fed.as_array().unwrap().iter().collect::<Vec<_>>(), expected, "{route}");
+    }
+    let fasta = ureq::get(format!(
+        "{}/federation/covid/sample/alignedAminoAcidSequences/S?orderBy=date,accession&country=USA&limit=7&offset=5&fastaHeaderTemplate={{accession}}|{{date}}",
+        a.1
+    ))
+    .call()
+    .unwrap()
+    .body_mut()
+    .read_to_string()
+    .unwrap();
+    let headers: Vec<&str> = fasta.lines().filter_map(|l| l.strip_prefix('>')).collect();
+    let wanted: Vec<String> = expected
+        .iter()
+        .map(|r| format!("{}|{}", r["accession"].as_str().unwrap(), r["date"].as_str().unwrap_or("null")))
+        .collect();
+    assert_eq!(headers, wanted, "FASTA headers from the template, in the page's order");
+
     // A random sample is drawn over the pooled rows: fixed by its seed, paged consistently, and
     // from both nodes that share records.
     let sample = |offset: u64, limit: u64| {
@@ -431,6 +468,7 @@ fn three_nodes_answer_as_one_holding_their_union() {
     routes.push(("sample/aggregated".into(), json!({"fields": ["accession"]})));
     routes.push(("sample/details".into(), json!({})));
     routes.push(("sample/nucleotideInsertions".into(), json!({})));
+    routes.push(("sample/alignedAminoAcidSequences/ORF7a".into(), json!({"dataFormat": "JSON"})));
     for (endpoint, req) in &routes {
         let text = a.ok(&format!("/federation/covid/{endpoint}"), req).to_string();
         for accession in &b_accessions {

@@ -146,15 +146,35 @@ fn a_mirror_answers_as_its_home_node_and_follows_it() {
     let until = (chrono::Utc::now().date_naive() + chrono::Days::new(300)).to_string();
     let restricted = submit(&metadata, &sequences, &["--restricted-until", &until]);
     process_and_approve(&home, &token, 10);
-    let restricted: Vec<String> =
-        restricted.lines().map(|l| l.split('\t').nth(1).unwrap().split('.').next().unwrap().to_owned()).collect();
+    let restricted: Vec<String> = restricted
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap().split('.').next().unwrap().to_owned())
+        .collect();
     assert_eq!(restricted.len(), 2);
     wait_until("h's index", Duration::from_secs(30), || count(&format!("{home}/sars-cov-2")) == 10);
 
     // Node m mirrors h.
     let h_key = run(&["admin", "node", "init", "--data-dir", s(&h_dir), "--name", "h", "--url", &home], "");
-    run(&["admin", "node", "init", "--data-dir", s(&m_dir), "--name", "m", "--url", "http://127.0.0.1:9"], "");
-    run(&["admin", "peer", "add", "--data-dir", s(&m_dir), "--name", "h", "--url", &home, "--key", h_key.trim()], "");
+    run(
+        &["admin", "node", "init", "--data-dir", s(&m_dir), "--name", "m", "--url", "http://127.0.0.1:9"],
+        "",
+    );
+    run(
+        &[
+            "admin",
+            "peer",
+            "add",
+            "--data-dir",
+            s(&m_dir),
+            "--name",
+            "h",
+            "--url",
+            &home,
+            "--key",
+            h_key.trim(),
+        ],
+        "",
+    );
     run(&["admin", "mirror", "add", "--data-dir", s(&m_dir), "--peer", "h", "--organism", "sars-cov-2"], "");
     let m_args = ["--workers", "0", "--pango-aliases", s(&aliases), "--mirror-every-ms", "300"];
     let (m, mirror) = serve(s(&m_dir), &dataset, &m_args);
@@ -193,7 +213,8 @@ fn a_mirror_answers_as_its_home_node_and_follows_it() {
         count(&format!("{mirror}/sars-cov-2-h")) == 7
     });
     assert_same(&home, &mirror);
-    let iceland = get(&format!("{mirror}/sars-cov-2-h/sample/details?country=Iceland&fields=accession,version"));
+    let iceland =
+        get(&format!("{mirror}/sars-cov-2-h/sample/details?country=Iceland&fields=accession,version"));
     assert_eq!(iceland["data"], json!([{"accession": revised, "version": 2}]));
     assert!(mirror_lines(s(&m_dir)).contains("12 lines"), "{}", mirror_lines(s(&m_dir)));
 
@@ -216,7 +237,9 @@ fn a_mirror_answers_as_its_home_node_and_follows_it() {
     wait_until("h's index after the terms change", Duration::from_secs(30), || {
         get(&format!("{home}/sars-cov-2/sample/aggregated?dataUseTerms=OPEN"))["data"][0]["count"] == 8
     });
-    wait_until("the opened entry mirrored", Duration::from_secs(60), || count(&format!("{mirror}/sars-cov-2-h")) == 8);
+    wait_until("the opened entry mirrored", Duration::from_secs(60), || {
+        count(&format!("{mirror}/sars-cov-2-h")) == 8
+    });
     assert_same(&home, &mirror);
     drop(m);
 

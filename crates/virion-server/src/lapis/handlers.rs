@@ -167,26 +167,20 @@ pub(crate) async fn phylo_subtree(call: LapisCall) -> Response {
 }
 
 /// Which sequences a sequence endpoint returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SequenceKind {
-    AlignedNucleotide,
-    UnalignedNucleotide,
-    AlignedAminoAcid,
-}
+pub(crate) use virion_federation::wire::SequenceKind;
 
-impl SequenceKind {
-    fn route(self) -> &'static str {
-        match self {
-            SequenceKind::AlignedNucleotide => "alignedNucleotideSequences",
-            SequenceKind::UnalignedNucleotide => "unalignedNucleotideSequences",
-            SequenceKind::AlignedAminoAcid => "alignedAminoAcidSequences",
-        }
+/// The route of a sequence kind, as errors name it.
+pub(crate) fn route_of(kind: SequenceKind) -> &'static str {
+    match kind {
+        SequenceKind::AlignedNucleotide => "alignedNucleotideSequences",
+        SequenceKind::UnalignedNucleotide => "unalignedNucleotideSequences",
+        SequenceKind::AlignedAminoAcid => "alignedAminoAcidSequences",
     }
 }
 
 /// The sequence columns (indices) asked for: the path's, else `segments`/`genes`, else every
 /// segment or gene, in the reference's order (as LAPIS answers without a name).
-fn sequence_columns(
+pub(crate) fn sequence_columns(
     ix: &Collection,
     kind: SequenceKind,
     path: Option<&str>,
@@ -215,7 +209,7 @@ fn sequence_columns(
 
 /// One piece of a FASTA header template.
 #[derive(Debug, Clone, PartialEq)]
-enum HeaderPiece {
+pub(crate) enum HeaderPiece {
     Text(String),
     /// A metadata column (its index), written as LAPIS writes the value (`null` when null).
     Field(usize),
@@ -229,7 +223,7 @@ enum HeaderPiece {
 /// regard to case; `{.segment}` is allowed for nucleotides only and `{.gene}` for amino acids.
 /// Without a template the header is the primary key, followed by `|` and the sequence's name
 /// when the answer holds every segment or gene.
-fn header_template(
+pub(crate) fn header_template(
     template: Option<&str>,
     ix: &Collection,
     kind: SequenceKind,
@@ -296,18 +290,19 @@ fn header_template(
     Ok(pieces)
 }
 
-/// One answer record: the id and the header values of its row.
-struct Record {
-    part: usize,
-    row: u32,
-    id: String,
+/// One answer record: where its row is (the collection's part: 0, or a member's overlay) and
+/// its primary key.
+pub(crate) struct Record {
+    pub(crate) part: usize,
+    pub(crate) row: u32,
+    pub(crate) id: String,
 }
 
 /// A sequence endpoint: rows selected, ordered and paged like details, then their sequences
 /// streamed as FASTA, JSON or NDJSON.
 pub(crate) async fn sequences(call: LapisCall, kind: SequenceKind) -> Response {
     let (target, req, output) =
-        match prepare(&call, |req, headers| decode::output(req, headers, true, kind.route())).await {
+        match prepare(&call, |req, headers| decode::output(req, headers, true, route_of(kind))).await {
             Ok(x) => x,
             Err(r) => return r,
         };
@@ -379,7 +374,7 @@ pub(crate) async fn sequences(call: LapisCall, kind: SequenceKind) -> Response {
     })
 }
 
-fn cell_text(v: &Value) -> String {
+pub(crate) fn cell_text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
@@ -406,7 +401,7 @@ fn write_sequences(
     format: Format,
     header: &[HeaderPiece],
     view: &View,
-    hub: Option<&(virion_store::Store, String, Option<virion_store::UserId>, tokio::runtime::Handle)>,
+    hub: Option<&Hub>,
 ) -> std::io::Result<()> {
     if format == Format::Json {
         out.write_all(b"[")?;
@@ -414,70 +409,8 @@ fn write_sequences(
     // LAPIS names the id by the schema's primary key, so clients read the same key as in /details.
     let key_name = view.collection().info.primary_key.clone();
     let mut first = true;
-    let mut buf = Vec::new();
     for chunk in records.chunks(ROWS_PER_HOLD) {
-        // (record, per column: name and sequence)
-        let mut batch: Vec<(&Record, Sequences, Fields)> = Vec::with_capacity(chunk.len());
-        {
-            let ix = view.collection();
-            for r in chunk {
-                let query = if r.part == 0 {
-                    &ix.query
-                } else {
-                    &view.overlay().expect("overlay rows come from an overlay").query
-                };
-                let index = &query.index;
-                let mut seqs = Vec::with_capacity(columns.len());
-                for &c in columns {
-                    let column = if kind == SequenceKind::AlignedAminoAcid {
-                        &index.genes[c]
-                    } else {
-                        &index.segments[c]
-                    };
-                    let seq = match kind {
-                        SequenceKind::AlignedNucleotide | SequenceKind::AlignedAminoAcid => {
-                            column.aligned(r.row, &mut buf);
-                            Some(buf.clone())
-                        }
-                        SequenceKind::UnalignedNucleotide => None,
-                    };
-                    seqs.push((column.name.clone(), seq));
-                }
-                let fields: Fields = header
-                    .iter()
-                    .filter_map(|p| match p {
-                        HeaderPiece::Field(c) => Some((*c, header_value(&index.columns[*c].get(r.row)))),
-                        _ => None,
-                    })
-                    .collect();
-                batch.push((r, seqs, fields));
-            }
-            if kind == SequenceKind::UnalignedNucleotide
-                && let Unaligned::Blobs(blobs) = &ix.unaligned
-            {
-                for (r, seqs, _) in batch.iter_mut() {
-                    for (i, &c) in columns.iter().enumerate() {
-                        seqs[i].1 = blobs.get(r.row, c).map_err(std::io::Error::other)?;
-                    }
-                }
-            }
-        }
-        if kind == SequenceKind::UnalignedNucleotide && !batch.is_empty() {
-            let from_store = matches!(view.collection().unaligned, Unaligned::Store { .. });
-            if let (true, Some((store, prefix, viewer, runtime))) = (from_store, hub) {
-                for (r, seqs, _) in batch.iter_mut() {
-                    let Ok(av) = virion_store::AccessionVersion::parse(&r.id, &[prefix.as_str()]) else {
-                        continue;
-                    };
-                    let sequence =
-                        runtime.block_on(store.get_sequence(*viewer, &av)).map_err(std::io::Error::other)?;
-                    // The hub stores one segment per version.
-                    if let Some(slot) = seqs.first_mut() {
-                        slot.1 = Some(sequence);
-                    }
-                }
-            }
-        }
+        let batch = read_chunk(chunk, columns, kind, header, view, hub)?;
         for (r, seqs, fields) in batch {
             match format {
                 Format::Fasta => {
@@ -523,8 +456,84 @@ fn write_sequences(
     Ok(())
 }
 
+/// The hub's store, accession prefix, viewer and runtime: where a hub organism's unaligned
+/// sequences are read from.
+pub(crate) type Hub = (virion_store::Store, String, Option<virion_store::UserId>, tokio::runtime::Handle);
+
+/// Reads the sequences of `chunk`'s rows in `columns` (and the values its header needs), under
+/// one hold of the index lock; unaligned sequences of a hub organism come from its store.
+pub(crate) fn read_chunk<'r>(
+    chunk: &'r [Record],
+    columns: &[usize],
+    kind: SequenceKind,
+    header: &[HeaderPiece],
+    view: &View,
+    hub: Option<&Hub>,
+) -> std::io::Result<Vec<(&'r Record, Sequences, Fields)>> {
+    let mut buf = Vec::new();
+    let mut batch: Vec<(&Record, Sequences, Fields)> = Vec::with_capacity(chunk.len());
+    {
+        let ix = view.collection();
+        for r in chunk {
+            let query = if r.part == 0 {
+                &ix.query
+            } else {
+                &view.overlay().expect("overlay rows come from an overlay").query
+            };
+            let index = &query.index;
+            let mut seqs = Vec::with_capacity(columns.len());
+            for &c in columns {
+                let column =
+                    if kind == SequenceKind::AlignedAminoAcid { &index.genes[c] } else { &index.segments[c] };
+                let seq = match kind {
+                    SequenceKind::AlignedNucleotide | SequenceKind::AlignedAminoAcid => {
+                        column.aligned(r.row, &mut buf);
+                        Some(buf.clone())
+                    }
+                    SequenceKind::UnalignedNucleotide => None,
+                };
+                seqs.push((column.name.clone(), seq));
+            }
+            let fields: Fields = header
+                .iter()
+                .filter_map(|p| match p {
+                    HeaderPiece::Field(c) => Some((*c, header_value(&index.columns[*c].get(r.row)))),
+                    _ => None,
+                })
+                .collect();
+            batch.push((r, seqs, fields));
+        }
+        if kind == SequenceKind::UnalignedNucleotide
+            && let Unaligned::Blobs(blobs) = &ix.unaligned
+        {
+            for (r, seqs, _) in batch.iter_mut() {
+                for (i, &c) in columns.iter().enumerate() {
+                    seqs[i].1 = blobs.get(r.row, c).map_err(std::io::Error::other)?;
+                }
+            }
+        }
+    }
+    if kind == SequenceKind::UnalignedNucleotide && !batch.is_empty() {
+        let from_store = matches!(view.collection().unaligned, Unaligned::Store { .. });
+        if let (true, Some((store, prefix, viewer, runtime))) = (from_store, hub) {
+            for (r, seqs, _) in batch.iter_mut() {
+                let Ok(av) = virion_store::AccessionVersion::parse(&r.id, &[prefix.as_str()]) else {
+                    continue;
+                };
+                let sequence =
+                    runtime.block_on(store.get_sequence(*viewer, &av)).map_err(std::io::Error::other)?;
+                // The hub stores one segment per version.
+                if let Some(slot) = seqs.first_mut() {
+                    slot.1 = Some(sequence);
+                }
+            }
+        }
+    }
+    Ok(batch)
+}
+
 /// Writes a FASTA header from its pieces.
-fn write_header(
+pub(crate) fn write_header(
     out: &mut dyn Write,
     header: &[HeaderPiece],
     id: &str,
