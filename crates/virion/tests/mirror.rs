@@ -155,7 +155,7 @@ fn a_mirror_answers_as_its_home_node_and_follows_it() {
 
     // Node m mirrors h.
     let h_key = run(&["admin", "node", "init", "--data-dir", s(&h_dir), "--name", "h", "--url", &home], "");
-    run(
+    let m_key = run(
         &["admin", "node", "init", "--data-dir", s(&m_dir), "--name", "m", "--url", "http://127.0.0.1:9"],
         "",
     );
@@ -191,6 +191,44 @@ fn a_mirror_answers_as_its_home_node_and_follows_it() {
         let accession = row["accession"].as_str().unwrap();
         assert!(!restricted.iter().any(|r| r == accession), "restricted {accession} was mirrored");
     }
+
+    // m's federated root asks h itself: the mirrored copy is a collection of its own, and h's
+    // genomes are counted once.
+    run(
+        &[
+            "admin",
+            "peer",
+            "add",
+            "--data-dir",
+            s(&h_dir),
+            "--name",
+            "m",
+            "--url",
+            "http://127.0.0.1:9",
+            "--key",
+            m_key.trim(),
+        ],
+        "",
+    );
+    run(
+        &[
+            "admin",
+            "share",
+            "--data-dir",
+            s(&h_dir),
+            "--organism",
+            "sars-cov-2",
+            "--peer",
+            "m",
+            "--level",
+            "records",
+        ],
+        "",
+    );
+    let per_node = get(&format!("{mirror}/federation/sars-cov-2/sample/aggregated?fields=node&orderBy=node"));
+    let total: u64 = per_node["data"].as_array().unwrap().iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 10, "{per_node}");
+    assert_eq!(per_node["info"]["federation"]["incomplete"], false, "{per_node}");
 
     // A revision and a revocation at h reach the mirror.
     let released = get_text(&format!("{home}/api/sars-cov-2/released"));
