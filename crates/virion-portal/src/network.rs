@@ -25,6 +25,32 @@ pub struct Peer {
     pub url: String,
     /// Per organism set explicitly: (organism, level, minimum cell).
     pub shares: Vec<(String, String, u64)>,
+    /// Its organisms this node mirrors.
+    pub mirrors: Vec<Mirror>,
+}
+
+/// A peer's organism this node keeps a copy of.
+#[derive(Debug, Clone)]
+pub struct Mirror {
+    /// The organism at the peer.
+    pub organism: String,
+    /// The local collection serving the copy.
+    pub local: String,
+    /// Released versions copied.
+    pub lines: u64,
+    /// The peer's newest release number copied.
+    pub last_release: i64,
+    /// When a sync last reached the peer.
+    pub synced: Option<String>,
+}
+
+/// What an instance administrator's forms need.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// Organisms served here (to choose what is shared).
+    pub organisms: Vec<String>,
 }
 
 /// One node's answer about one organism.
@@ -55,6 +81,10 @@ pub struct Network {
     pub peers: Vec<Peer>,
     /// Per organism served here, every node's answer.
     pub organisms: Vec<(String, Vec<NodeRow>)>,
+    /// The forms, for an instance administrator.
+    pub admin: Option<Admin>,
+    /// What the last form did (`Err`: why it was refused).
+    pub notice: Option<Result<String, String>>,
 }
 
 /// The network page.
@@ -74,12 +104,21 @@ pub fn render(chrome: &Chrome, network: &Network) -> String {
                     p { "Public key: " code { (me.key) } }
                 }
             }
+            @match &network.notice {
+                Some(Ok(done)) => p.note role="status" { (done) },
+                Some(Err(why)) => p.problem role="alert" { (why) },
+                None => {}
+            }
             h2 { "Peers" }
             @if network.peers.is_empty() {
                 p { "No peers." }
             } @else {
                 table {
-                    thead { tr { th scope="col" { "Peer" } th scope="col" { "URL" } th scope="col" { "Shared with it" } } }
+                    thead { tr {
+                        th scope="col" { "Peer" } th scope="col" { "URL" } th scope="col" { "Shared with it" }
+                        th scope="col" { "Mirrored here" }
+                        @if network.admin.is_some() { th scope="col" { span.visually-hidden { "Actions" } } }
+                    } }
                     tbody {
                         @for p in &network.peers {
                             tr {
@@ -93,10 +132,38 @@ pub fn render(chrome: &Chrome, network: &Network) -> String {
                                     }
                                     "other organisms: aggregates (cells under 5 withheld)"
                                 }
+                                td {
+                                    @for m in &p.mirrors {
+                                        (m.organism) " as " a href={ "/" (m.local) } { (m.local) } ": "
+                                        (m.lines) " versions, releases up to " (m.last_release) ", last synced "
+                                        (m.synced.as_deref().unwrap_or("never"))
+                                        @if let Some(admin) = &network.admin {
+                                            form.inline method="post" action="/network/mirrors/remove" {
+                                                input type="hidden" name="csrf" value=(admin.csrf);
+                                                input type="hidden" name="peer" value=(p.name);
+                                                input type="hidden" name="organism" value=(m.organism);
+                                                button type="submit" { "Stop mirroring" }
+                                            }
+                                        }
+                                        br;
+                                    }
+                                }
+                                @if let Some(admin) = &network.admin {
+                                    td {
+                                        form.inline method="post" action="/network/peers/remove" {
+                                            input type="hidden" name="csrf" value=(admin.csrf);
+                                            input type="hidden" name="name" value=(p.name);
+                                            button type="submit" { "Remove " (p.name) }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
+            }
+            @if let Some(admin) = &network.admin {
+                (admin_forms(admin, &network.peers))
             }
             @for (organism, rows) in &network.organisms {
                 h2 { (organism) }
@@ -122,4 +189,57 @@ pub fn render(chrome: &Chrome, network: &Network) -> String {
             }
         },
     )
+}
+
+/// The administrator's forms: a peer, a share, a mirror.
+fn admin_forms(admin: &Admin, peers: &[Peer]) -> maud::Markup {
+    let peer_select = |id: &str| {
+        html! {
+            select id=(id) name="peer" required {
+                @for p in peers { option value=(p.name) { (p.name) } }
+            }
+        }
+    };
+    html! {
+        h2 { "Administer the network" }
+        p { "These forms change the node's peers file, as " code { "virion admin peer|share|mirror" } " does; the server follows without a restart." }
+        form method="post" action="/network/peers" {
+            h3 { "Add a peer" }
+            input type="hidden" name="csrf" value=(admin.csrf);
+            label for="peer-name" { "Name" } input id="peer-name" name="name" required pattern="[A-Za-z0-9._-]{1,64}";
+            label for="peer-url" { "URL" } input id="peer-url" name="url" type="url" required placeholder="https://virion.example.org";
+            label for="peer-key" { "Public key" } input id="peer-key" name="key" required;
+            button type="submit" { "Add peer" }
+        }
+        @if !peers.is_empty() {
+            form method="post" action="/network/shares" {
+                h3 { "Share with a peer" }
+                input type="hidden" name="csrf" value=(admin.csrf);
+                label for="share-peer" { "Peer" } (peer_select("share-peer"))
+                label for="share-organism" { "Organism" }
+                select id="share-organism" name="organism" required {
+                    @for o in &admin.organisms { option value=(o) { (o) } }
+                }
+                label for="share-level" { "Level" }
+                select id="share-level" name="level" {
+                    option value="aggregates" selected { "aggregates (counts only)" }
+                    option value="records" { "records (rows and sequences)" }
+                    option value="none" { "none" }
+                }
+                label for="share-min-cell" { "Minimum cell" }
+                input id="share-min-cell" name="min_cell" type="number" min="1" value="5";
+                button type="submit" { "Set share" }
+            }
+            form method="post" action="/network/mirrors" {
+                h3 { "Mirror a peer's released data" }
+                input type="hidden" name="csrf" value=(admin.csrf);
+                label for="mirror-peer" { "Peer" } (peer_select("mirror-peer"))
+                label for="mirror-organism" { "Organism at the peer" }
+                input id="mirror-organism" name="organism" required;
+                label for="mirror-as" { "Served here as (default ORGANISM-PEER)" }
+                input id="mirror-as" name="as";
+                button type="submit" { "Mirror" }
+            }
+        }
+    }
 }

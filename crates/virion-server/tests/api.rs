@@ -17,7 +17,8 @@ hub_tests!(
     revoke_terms_tokens_groups,
     lapis_over_released_data,
     portal_accounts,
-    portal_edit_and_revise
+    portal_edit_and_revise,
+    portal_network_admin
 );
 
 /// The curator approves every processed version of the group.
@@ -1706,4 +1707,100 @@ impl PipeJson for (StatusCode, HeaderMap, axum::body::Bytes) {
     fn pipe_json(self) -> (StatusCode, Value) {
         (self.0, serde_json::from_slice(&self.2).unwrap_or(Value::Null))
     }
+}
+
+/// Logs `name` in through the portal's form; the browser keeps the session.
+async fn log_in(hub: &Hub, name: &str, password: &str) -> Browser {
+    let mut b = Browser::default();
+    let (_, _, page) = b.send(hub, Method::GET, "/login", &[]).await;
+    let csrf = csrf_in(&page);
+    let form = [("name", name), ("password", password), ("csrf", &csrf)];
+    let (code, _, _) = b.send(hub, Method::POST, "/login", &form).await;
+    assert_eq!(code, StatusCode::SEE_OTHER, "{name} logs in");
+    b
+}
+
+/// An instance administrator adds a peer, sets a share, adds and removes a mirror and removes
+/// the peer through the network page's forms; what they change is what `virion admin` reads. A
+/// curator sees no forms and is refused; bad values are named.
+async fn portal_network_admin(hub: &Hub) {
+    use virion_federation::{Identity, Level, Peers};
+    let data_dir = hub.state.data_dir().to_owned();
+    Identity::init(&data_dir, "here", "http://127.0.0.1:9").unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let key = Identity::init(other.path(), "fr", "http://127.0.0.1:8").unwrap().public_key().to_string();
+    hub.store.create_user("root", Some("root's long password"), true).await.unwrap();
+
+    let mut curator = log_in(hub, "curator", "curator-password").await;
+    let (code, _, page) = curator.send(hub, Method::GET, "/network", &[]).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(!page.contains("Administer the network"), "a curator sees no forms");
+    let curator_csrf = {
+        let (_, _, account) = curator.send(hub, Method::GET, "/account", &[]).await;
+        csrf_in(&account)
+    };
+    let add = [("name", "fr"), ("url", "http://127.0.0.1:8"), ("key", key.as_str()), ("csrf", &curator_csrf)];
+    let (code, _, _) = curator.send(hub, Method::POST, "/network/peers", &add).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert!(Peers::load(&data_dir).unwrap().peers.is_empty());
+
+    let mut root = log_in(hub, "root", "root's long password").await;
+    let (_, _, page) = root.send(hub, Method::GET, "/network", &[]).await;
+    assert!(page.contains("Administer the network"), "{page}");
+    let csrf = csrf_in(&page);
+    let forged = [("name", "fr"), ("url", "http://127.0.0.1:8"), ("key", key.as_str()), ("csrf", "forged")];
+    let (code, _, page) = root.send(hub, Method::POST, "/network/peers", &forged).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert!(page.contains("form expired"));
+    let bad = [("name", "fr"), ("url", "http://127.0.0.1:8"), ("key", "not a key"), ("csrf", &csrf)];
+    let (code, _, page) = root.send(hub, Method::POST, "/network/peers", &bad).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("key"), "{page}");
+    let add = [("name", "fr"), ("url", "http://127.0.0.1:8"), ("key", key.as_str()), ("csrf", &csrf)];
+    let (code, _, page) = root.send(hub, Method::POST, "/network/peers", &add).await;
+    assert_eq!(code, StatusCode::OK, "{page}");
+    assert!(page.contains("Peer fr added") && page.contains("http://127.0.0.1:8"), "{page}");
+
+    let share = [
+        ("peer", "fr"),
+        ("organism", "sars-cov-2"),
+        ("level", "records"),
+        ("min_cell", "5"),
+        ("csrf", &csrf),
+    ];
+    let (code, _, page) = root.send(hub, Method::POST, "/network/shares", &share).await;
+    assert_eq!(code, StatusCode::OK, "{page}");
+    assert_eq!(Peers::load(&data_dir).unwrap().get("fr").unwrap().share("sars-cov-2").level, Level::Records);
+    let zero = [
+        ("peer", "fr"),
+        ("organism", "sars-cov-2"),
+        ("level", "aggregates"),
+        ("min_cell", "0"),
+        ("csrf", &csrf),
+    ];
+    let (code, _, page) = root.send(hub, Method::POST, "/network/shares", &zero).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("min-cell"), "{page}");
+
+    let taken = [("peer", "fr"), ("organism", "sars-cov-2"), ("as", "sars-cov-2"), ("csrf", &csrf)];
+    let (code, _, _) = root.send(hub, Method::POST, "/network/mirrors", &taken).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "a hub organism's name is not a mirror's");
+    let mirror = [("peer", "fr"), ("organism", "sars-cov-2"), ("as", ""), ("csrf", &csrf)];
+    let (code, _, page) = root.send(hub, Method::POST, "/network/mirrors", &mirror).await;
+    assert_eq!(code, StatusCode::OK, "{page}");
+    assert!(page.contains("sars-cov-2-fr") && page.contains("Stop mirroring"), "{page}");
+    let peers = Peers::load(&data_dir).unwrap();
+    assert_eq!(
+        peers.mirrors().map(|(_, o, l)| (o, l)).collect::<Vec<_>>(),
+        [("sars-cov-2", "sars-cov-2-fr")]
+    );
+    let stop = [("peer", "fr"), ("organism", "sars-cov-2"), ("csrf", &csrf)];
+    let (code, _, _) = root.send(hub, Method::POST, "/network/mirrors/remove", &stop).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(Peers::load(&data_dir).unwrap().mirrors().count(), 0);
+
+    let remove = [("name", "fr"), ("csrf", &csrf)];
+    let (code, _, page) = root.send(hub, Method::POST, "/network/peers/remove", &remove).await;
+    assert_eq!(code, StatusCode::OK, "{page}");
+    assert!(Peers::load(&data_dir).unwrap().peers.is_empty());
 }

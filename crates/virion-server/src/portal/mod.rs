@@ -26,6 +26,7 @@ use virion_query::{Cell, LapisRequest, OrderBy, QueryError};
 use virion_store::{Accession, AccessionVersion, StoreError, VersionRecord};
 
 mod accounts;
+mod network;
 mod submission;
 
 use crate::auth::MaybeUser;
@@ -49,7 +50,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/seq/{id}", get(record))
         .route("/seq/{accession}/revoke", axum::routing::post(submission::revoke))
         .route("/api/docs", get(api_docs))
-        .route("/network", get(network))
+        .route("/network", get(network::page))
+        .route("/network/peers", axum::routing::post(network::add_peer))
+        .route("/network/peers/remove", axum::routing::post(network::remove_peer))
+        .route("/network/shares", axum::routing::post(network::share))
+        .route("/network/mirrors", axum::routing::post(network::add_mirror))
+        .route("/network/mirrors/remove", axum::routing::post(network::remove_mirror))
         .route(virion_portal::DASHBOARD_JS_PATH, get(dashboard_js))
         .route(virion_portal::DASHBOARD_LEGAL_PATH, get(dashboard_legal))
         .route("/{organism}/dashboard", get(dashboard))
@@ -435,56 +441,6 @@ async fn api_docs(State(state): State<AppState>, headers: HeaderMap) -> Response
     let spec = crate::openapi_spec();
     let chrome = chrome_for(&state, &headers, "API", None).await;
     html_page(StatusCode::OK, virion_portal::api_docs::render(&chrome, &spec))
-}
-
-/// `GET /network`: this node, its peers and what it shares with each, and every node's answer
-/// about each organism served here (asked now, under the federation deadline).
-async fn network(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    use virion_portal::network as view;
-    let chrome = chrome_for(&state, &headers, "Network", None).await;
-    // The cached setup: read from disk only when its files changed.
-    let setup = state.federation_setup().ok();
-    let identity = setup.as_ref().map(|s| s.identity.clone());
-    let peers = setup.map(|s| s.peers).unwrap_or_default();
-    let mut model = view::Network {
-        identity: identity.as_ref().map(|i| view::Identity {
-            name: i.name.clone(),
-            url: i.url.clone(),
-            key: i.public_key().to_string(),
-        }),
-        peers: peers
-            .peers
-            .iter()
-            .map(|p| view::Peer {
-                name: p.name.clone(),
-                url: p.url.clone(),
-                shares: p.shares.iter().map(|(o, s)| (o.clone(), s.level.to_string(), s.min_cell)).collect(),
-            })
-            .collect(),
-        organisms: Vec::new(),
-    };
-    if identity.is_some() {
-        for organism in state.collections().names() {
-            let Ok(nodes) = crate::federation::about_nodes(&state, &organism, None).await else { continue };
-            let rows = nodes
-                .into_iter()
-                .map(|(s, about)| view::NodeRow {
-                    node: s.node,
-                    status: s.status.to_owned(),
-                    detail: s.detail,
-                    data_version: s
-                        .data_version
-                        .and_then(|v| chrono::DateTime::from_timestamp(v, 0))
-                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
-                    genomes: about.and_then(|a| a.genomes),
-                    level: s.level.map(|l| l.to_string()),
-                    millis: s.millis,
-                })
-                .collect();
-            model.organisms.push((organism, rows));
-        }
-    }
-    html_page(StatusCode::OK, view::render(&chrome, &model))
 }
 
 /// `GET /`: the only organism's home page, or each organism with its count of released
