@@ -84,6 +84,9 @@ pub struct Search {
     /// Matching rows under restricted use, by the date the restriction ends. Downloads leave
     /// them out unless their terms are accepted.
     pub restricted: Vec<(String, u64)>,
+    /// For a mirror of a peer's data: the peer's name and URL. Each record then links to its
+    /// page at its home node, which holds its history and files.
+    pub home: Option<(String, String)>,
 }
 
 impl Search {
@@ -266,7 +269,7 @@ fn results(s: &Search) -> Markup {
                         tr {
                             @for (i, cell) in row.iter().enumerate() {
                                 @if i == 0 {
-                                    td { a href={ "/seq/" (cell) } { (cell) } }
+                                    td { a href={ (s.home.as_ref().map_or("", |(_, url)| url.as_str())) "/seq/" (cell) } { (cell) } }
                                 } @else {
                                     td { (cell) }
                                 }
@@ -410,6 +413,9 @@ pub fn render(chrome: &Chrome, s: &Search) -> String {
         html! {
             script type="module" src=(crate::JS_PATH) {}
             h1 { "Search " (s.display_name) }
+            @if let Some((node, url)) = &s.home {
+                p.note { "A copy of node " a href=(url) { (node) } "'s open released data, kept current here; each record links to its home node." }
+            }
             // On a narrow screen the filters come first; this skips them.
             @if s.error.is_none() {
                 p.to-results { a href="#result-count" { "Jump to the " (count(s.total)) " results" } }
@@ -471,6 +477,7 @@ mod tests {
             order: Some(("date".into(), false)),
             error: None,
             restricted: Vec::new(),
+            home: None,
         }
     }
 
@@ -488,5 +495,13 @@ mod tests {
         // Headers read the display name; the column's own name is its title.
         assert!(html.contains(r#"title="accessionVersion">Accession"#), "{html}");
         assert_eq!(s.filters(), vec![("country".to_owned(), "Switzerland".to_owned())]);
+    }
+
+    #[test]
+    fn a_mirror_links_records_to_their_home_node() {
+        let s = Search { home: Some(("fr".into(), "https://virion.example.fr".into())), ..sample() };
+        let html = render(&Chrome::default(), &s);
+        assert!(html.contains(r#"href="https://virion.example.fr/seq/VN000001.1""#), "{html}");
+        assert!(html.contains("A copy of node"));
     }
 }

@@ -192,6 +192,10 @@ fn a_mirror_answers_as_its_home_node_and_follows_it() {
         assert!(!restricted.iter().any(|r| r == accession), "restricted {accession} was mirrored");
     }
 
+    // The mirror's search page links each record to its page at h.
+    let search = get_text(&format!("{mirror}/sars-cov-2-h/search"));
+    assert!(search.contains(&format!("href=\"{home}/seq/")), "{search}");
+
     // m's federated root asks h itself: the mirrored copy is a collection of its own, and h's
     // genomes are counted once.
     run(

@@ -752,6 +752,7 @@ async fn search(
         page,
         page_size,
         order,
+        home: mirror_home(&state, &organism),
         ..Search::default()
     };
     let status = match result {
@@ -784,6 +785,15 @@ async fn search(
             &s,
         ),
     )
+}
+
+/// The home node (name, URL) of a collection that mirrors a peer's data.
+fn mirror_home(state: &AppState, collection: &str) -> Option<(String, String)> {
+    let peers = virion_federation::Peers::load(state.data_dir()).ok()?;
+    peers
+        .mirrors()
+        .find(|(_, _, local)| *local == collection)
+        .map(|(p, _, _)| (p.name.clone(), p.url.clone()))
 }
 
 /// A page's query parameters that have a value (forms send every input; an empty one is no
