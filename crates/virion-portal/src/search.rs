@@ -9,7 +9,7 @@ use crate::layout::{Chrome, Table, page};
 use crate::{count, query_string};
 
 /// View parameters of the search page (everything else in its URL is a LAPIS filter).
-pub const VIEW_PARAMETERS: &[&str] = &["columns", "page", "pageSize", "orderBy", "order", "q"];
+pub const VIEW_PARAMETERS: &[&str] = &["columns", "page", "pageSize", "orderBy", "order", "q", "scope"];
 
 /// How a field is filtered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,18 @@ pub struct Search {
     /// For a mirror of a peer's data: the peer's name and URL. Each record then links to its
     /// page at its home node, which holds its history and files.
     pub home: Option<(String, String)>,
+    /// For a node in a network: whether the counts (total and facets) are the network's, and
+    /// the nodes that gave none. `None`: a node in no network (no switch shown).
+    pub network: Option<NetworkCounts>,
+}
+
+/// Counts over the network instead of this node.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkCounts {
+    /// Whether the counts shown are the network's.
+    pub on: bool,
+    /// Nodes that failed or passed the deadline (the counts leave them out).
+    pub missing: Vec<String>,
 }
 
 impl Search {
@@ -406,6 +418,21 @@ fn downloads(s: &Search) -> Markup {
     }
 }
 
+/// The page's own URL with its filters and view, counting over the network or not.
+fn scope_link(s: &Search, network: bool) -> String {
+    let mut pairs: Vec<(String, String)> =
+        s.params.iter().filter(|(k, _)| k != "scope" && k != "page").cloned().collect();
+    if network {
+        pairs.push(("scope".into(), "network".into()));
+    }
+    let query = crate::query_string(&pairs);
+    if query.is_empty() {
+        format!("/{}/search", s.organism)
+    } else {
+        format!("/{}/search?{query}", s.organism)
+    }
+}
+
 /// The search page: filters with facets, the matching rows, paging, and download links.
 pub fn render(chrome: &Chrome, s: &Search) -> String {
     page(
@@ -413,6 +440,24 @@ pub fn render(chrome: &Chrome, s: &Search) -> String {
         html! {
             script type="module" src=(crate::JS_PATH) {}
             h1 { "Search " (s.display_name) }
+            @if let Some(network) = &s.network {
+                nav.scope aria-label="Counts shown" {
+                    "Counts: "
+                    @if network.on {
+                        a href=(scope_link(s, false)) { "this node" } " | " strong { "the network" }
+                    } @else {
+                        strong { "this node" } " | " a href=(scope_link(s, true)) { "the network" }
+                    }
+                }
+                @if network.on {
+                    p.note {
+                        "The total and the filters' counts are the network's; the rows listed are this node's."
+                        @if !network.missing.is_empty() {
+                            " Incomplete: " (network.missing.join(", ")) " did not answer."
+                        }
+                    }
+                }
+            }
             @if let Some((node, url)) = &s.home {
                 p.note { "A copy of node " a href=(url) { (node) } "'s open released data, kept current here; each record links to its home node." }
             }
@@ -478,6 +523,7 @@ mod tests {
             error: None,
             restricted: Vec::new(),
             home: None,
+            network: None,
         }
     }
 
@@ -503,5 +549,21 @@ mod tests {
         let html = render(&Chrome::default(), &s);
         assert!(html.contains(r#"href="https://virion.example.fr/seq/VN000001.1""#), "{html}");
         assert!(html.contains("A copy of node"));
+    }
+
+    #[test]
+    fn a_node_in_a_network_switches_its_counts_keeping_the_filters() {
+        let s = Search { network: Some(NetworkCounts::default()), ..sample() };
+        let html = render(&Chrome::default(), &s);
+        assert!(
+            html.contains(
+                r#"href="/sars-cov-2/search?country=Switzerland&amp;orderBy=date&amp;scope=network""#
+            ),
+            "{html}"
+        );
+        let on = NetworkCounts { on: true, missing: vec!["nl".into()] };
+        let html = render(&Chrome::default(), &Search { network: Some(on), ..sample() });
+        assert!(html.contains("the network's") && html.contains("Incomplete: nl"), "{html}");
+        assert!(!render(&Chrome::default(), &sample()).contains("Counts:"), "no switch outside a network");
     }
 }

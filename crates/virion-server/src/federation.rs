@@ -522,6 +522,30 @@ impl Network {
     }
 }
 
+/// Counts over the network for the portal's search page: `aggregated` of `request` over every
+/// node, merged as the federated route merges it (the public's view: no user), and the nodes
+/// that failed or passed the deadline.
+pub(crate) async fn network_aggregated(
+    state: &AppState,
+    organism: &str,
+    request: LapisRequest,
+) -> Result<(Table, Vec<String>), String> {
+    let fed = federation(state, organism, None)?;
+    let question = Question::Table {
+        endpoint: Endpoint::Aggregated,
+        request: part::part_request(Endpoint::Aggregated, &request),
+    };
+    let results = ask_all(state, &fed, organism, None, |_| Some(question.clone())).await;
+    let g = gather(&fed, results);
+    if let Some((node, detail)) = g.bad_request {
+        return Err(format!("node {node}: {detail}"));
+    }
+    let named: Vec<(String, Table)> =
+        fed.nodes.iter().zip(&g.tables).filter_map(|((n, _), t)| t.clone().map(|t| (n.clone(), t))).collect();
+    let table = merge::aggregated(&named, &request).map_err(|e| e.to_string())?;
+    Ok((table, incomplete(&g.statuses)))
+}
+
 /// This node's name in the network (`local` outside any network), its public URL if it has an
 /// identity, and whether it has peers.
 pub(crate) fn own_node(state: &AppState) -> (String, Option<String>, bool) {

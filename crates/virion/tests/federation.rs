@@ -437,6 +437,30 @@ fn three_nodes_answer_as_one_holding_their_union() {
     let reference = a.ok_get("/federation/covid/sample/referenceGenome");
     assert_eq!(reference, union.ok_get("/covid/sample/referenceGenome"));
 
+    // The search page counts over the network on request (the rows listed stay this node's).
+    let count_of = |node: &Serve| {
+        node.ok("/covid/sample/aggregated", &json!({"country": "USA"}))["data"][0]["count"].as_u64().unwrap()
+    };
+    let shown = |n: u64| {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!(r#"data-testid="result-count">{out}<"#)
+    };
+    let search = |scope: &str| {
+        let url = format!("{}/covid/search?country=USA{scope}", a.1);
+        ureq::get(url).call().unwrap().body_mut().read_to_string().unwrap()
+    };
+    let (here, network) = (search(""), search("&scope=network"));
+    assert!(here.contains(&shown(count_of(&a))) && here.contains("scope=network"), "{here}");
+    assert!(network.contains(&shown(count_of(&union))) && network.contains("the network's"), "{network}");
+    assert_ne!(count_of(&a), count_of(&union));
+
     // 3. `b` withholds cells below 5: each grouped count is the union's less `b`'s small cells.
     share(1, "aggregates", "5");
     for query in ["fields=country", "fields=pangoLineage", "fields=date.isoWeek&country=Germany,France"] {

@@ -177,7 +177,12 @@ fn facet(
     budget: &Budget,
 ) -> Result<Facet, QueryError> {
     request.fields = vec![field.to_owned()];
-    let t = table(parts, Endpoint::Aggregated, &request, budget)?;
+    Ok(facet_of(field, &table(parts, Endpoint::Aggregated, &request, budget)?))
+}
+
+/// A facet from the counts of an aggregated table grouped by `field` (this node's or the
+/// network's): its commonest values and how many rows the others hold.
+fn facet_of(field: &str, t: &virion_query::Table) -> Facet {
     let mut total = 0;
     let mut values: Vec<(String, u64)> = t
         .rows
@@ -192,7 +197,31 @@ fn facet(
     values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     values.truncate(FACET_VALUES);
     let listed: u64 = values.iter().map(|v| v.1).sum();
-    Ok(Facet { field: field.to_owned(), label: label(field), values, others: total.saturating_sub(listed) })
+    Facet { field: field.to_owned(), label: label(field), values, others: total.saturating_sub(listed) }
+}
+
+/// The search page's counts over the network: the total and each facet, asked of every node
+/// as the federated `aggregated` route would; the facets keep this node's labels.
+async fn network_counts(
+    state: &AppState,
+    organism: &str,
+    filters: &[(String, String)],
+    fields: &mut [FieldFilter],
+) -> Result<(u64, Vec<String>), String> {
+    let base = request_of(filters, None).map_err(|e| e.to_string())?;
+    let (t, mut missing) = crate::federation::network_aggregated(state, organism, base).await?;
+    let total = t.rows.iter().filter_map(|r| count_cell(r.last()?)).sum();
+    for f in fields.iter_mut() {
+        let Some(local) = &f.facet else { continue };
+        let mut request = request_of(filters, Some(&f.name)).map_err(|e| e.to_string())?;
+        request.fields = vec![f.name.clone()];
+        let (t, more) = crate::federation::network_aggregated(state, organism, request).await?;
+        f.facet = Some(Facet { label: local.label.clone(), ..facet_of(&f.name, &t) });
+        missing.extend(more);
+    }
+    missing.sort();
+    missing.dedup();
+    Ok((total, missing))
 }
 
 /// The `count` cell of an aggregated row.
@@ -742,6 +771,8 @@ async fn search(
         Ok(v) => v,
         Err(page) => return page,
     };
+    let (_, _, in_network) = crate::federation::own_node(&state);
+    let network = in_network && get("scope").as_deref() == Some("network");
     let display = display_name(&state, &organism);
     let mut s = Search {
         organism: organism.clone(),
@@ -755,8 +786,20 @@ async fn search(
         home: mirror_home(&state, &organism),
         ..Search::default()
     };
+    if in_network {
+        s.network = Some(virion_portal::search::NetworkCounts { on: network, missing: Vec::new() });
+    }
     let status = match result {
-        Ok(found) => {
+        Ok(mut found) => {
+            if network {
+                match network_counts(&state, &organism, &filters, &mut found.fields).await {
+                    Ok((total, missing)) => {
+                        found.total = total;
+                        s.network = Some(virion_portal::search::NetworkCounts { on: true, missing });
+                    }
+                    Err(e) => s.error = Some(format!("the network's counts: {e}")),
+                }
+            }
             s.total = found.total;
             s.restricted = found.restricted;
             s.fields = found.fields;
