@@ -2,7 +2,9 @@
 //! driving Debian's Chromium through playwright-core as a newcomer would: sign up, create a
 //! group, upload the shared genomes (a broken table first), fix a row, approve; then find them by
 //! lineage and by mutation, open a record, download FASTA, chart them on the dashboard, download
-//! open and restricted data, revoke one. Screenshots of each page go to docs/screenshots/.
+//! open and restricted data, revoke one; an administrator then adds a peer on the network page
+//! and the search page counts over the network. Screenshots of each page go to
+//! docs/screenshots/.
 //!
 //! Needs `/usr/bin/chromium` (or `$CHROMIUM`), Node.js and `npm ci --prefix web/e2e`; without
 //! them the test prints what to install and skips, unless `VIRION_REQUIRE_BROWSER=1` (CI).
@@ -104,6 +106,30 @@ fn portal_in_chromium() {
     std::fs::write(&restricted_sequences, renamed(&std::fs::read_to_string(&small_sequences).unwrap(), true))
         .unwrap();
 
+    // The node joins a network: an identity, an instance administrator (who adds a peer on the
+    // network page) and the peer's key. The peer itself is never started: the network's counts
+    // name it as missing.
+    common::run(&["admin", "node", "init", "--data-dir", data_dir, "--name", "here", "--url", &url], "");
+    common::run(
+        &["admin", "create-user", "--data-dir", data_dir, "--name", "root", "--admin"],
+        "root's long password\n",
+    );
+    let peer_dir = dir.path().join("peer");
+    let peer_key = common::run(
+        &[
+            "admin",
+            "node",
+            "init",
+            "--data-dir",
+            peer_dir.to_str().unwrap(),
+            "--name",
+            "fr",
+            "--url",
+            "http://127.0.0.1:9",
+        ],
+        "",
+    );
+
     let shots = repo.join("docs/screenshots");
     let out = Command::new("node")
         .arg(e2e.join("portal.mjs"))
@@ -115,6 +141,8 @@ fn portal_in_chromium() {
         .arg(&restricted_metadata)
         .arg(&restricted_sequences)
         .env("CHROMIUM", &chromium)
+        .env("VIRION_E2E_ADMIN", "root:root's long password")
+        .env("VIRION_E2E_PEER_KEY", peer_key.trim())
         .output()
         .unwrap();
     stop(&mut server);

@@ -394,6 +394,15 @@ fn three_nodes_answer_as_one_holding_their_union() {
     assert_eq!(twenty.len(), 20);
     assert_eq!(sample(0, 20), twenty, "a seed fixes the sample");
     assert_eq!([sample(0, 10), sample(10, 10)].concat(), twenty, "pages of one order");
+    // The sequence routes draw the same sample from the same seed.
+    let drawn = a.ok(
+        "/federation/covid/sample/alignedAminoAcidSequences/S",
+        &json!({"orderBy": "random(5)", "limit": 20, "dataFormat": "JSON"}),
+    );
+    let drawn: Vec<&str> =
+        drawn.as_array().unwrap().iter().map(|r| r["accession"].as_str().unwrap()).collect();
+    let listed: Vec<&str> = twenty.iter().map(|r| r["accession"].as_str().unwrap()).collect();
+    assert_eq!(drawn, listed, "one seed, one sample, on details and sequences");
     let nodes: BTreeSet<&str> = twenty.iter().map(|r| r["node"].as_str().unwrap()).collect();
     assert_eq!(nodes, BTreeSet::from(["a", "c"]), "{twenty:?}");
     for row in &twenty {

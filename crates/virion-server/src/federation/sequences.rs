@@ -18,7 +18,7 @@ use virion_query::{Cell, LapisRequest, OrderBy, Table};
 
 use super::{
     Gathered, Split, ask_all, collection_failure, federation, federation_info, gather, incomplete,
-    second_round_failed, split,
+    random_details, second_round_failed, split,
 };
 use crate::lapis::call::LapisCall;
 use crate::lapis::decode::{self, Format};
@@ -148,13 +148,6 @@ pub(super) async fn federated_sequences(call: LapisCall, kind: SequenceKind) -> 
         Ok(s) => s,
         Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
     };
-    if matches!(asked.order_by, OrderBy::Random(_)) {
-        return respond::problem(
-            StatusCode::BAD_REQUEST,
-            "a random order is not federated for sequences yet: order by fields, or ask /details in a random order",
-            &info,
-        );
-    }
     // The schema as this node holds it names the primary key, the sequences and the header's
     // fields (the network's nodes must agree on them).
     let Some(own) = call.state.collections().get(&organism) else {
@@ -214,20 +207,31 @@ pub(super) async fn federated_sequences(call: LapisCall, kind: SequenceKind) -> 
     let listing = LapisRequest { fields, ..asked.clone() };
     let mut node_request = listing.clone();
     node_request.fields.retain(|f| !merge::is_node_field(f));
-    let question = Question::Table {
-        endpoint: Endpoint::Details,
-        request: part::part_request(Endpoint::Details, &node_request),
+    // A random order is drawn over the pooled rows as /details draws it: the same seed lists
+    // the same genomes on both routes.
+    let (mut statuses, merged) = if matches!(asked.order_by, OrderBy::Random(_)) {
+        random_details(&call.state, &fed, &organism, viewer, &listing, &node_request).await
+    } else {
+        let question = Question::Table {
+            endpoint: Endpoint::Details,
+            request: part::part_request(Endpoint::Details, &node_request),
+        };
+        let results = ask_all(&call.state, &fed, &organism, viewer, |_| Some(question.clone())).await;
+        let Gathered { tables, statuses, bad_request } = gather(&fed, results);
+        if let Some((node, detail)) = bad_request {
+            return respond::problem(StatusCode::BAD_REQUEST, format!("node {node}: {detail}"), &info);
+        }
+        let named: Vec<(String, Table)> = fed
+            .nodes
+            .iter()
+            .zip(&tables)
+            .filter_map(|((n, _), t)| t.clone().map(|t| (n.clone(), t)))
+            .collect();
+        (statuses, merge::details(&named, &listing).map_err(|e| e.to_string()))
     };
-    let results = ask_all(&call.state, &fed, &organism, viewer, |_| Some(question.clone())).await;
-    let Gathered { tables, mut statuses, bad_request } = gather(&fed, results);
-    if let Some((node, detail)) = bad_request {
-        return respond::problem(StatusCode::BAD_REQUEST, format!("node {node}: {detail}"), &info);
-    }
-    let named: Vec<(String, Table)> =
-        fed.nodes.iter().zip(&tables).filter_map(|((n, _), t)| t.clone().map(|t| (n.clone(), t))).collect();
-    let merged = match merge::details(&named, &listing) {
+    let merged = match merged {
         Ok(t) => t,
-        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e.to_string(), &info),
+        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
     };
     let column = |name: &str| merged.columns.iter().position(|c| c.eq_ignore_ascii_case(name));
     let (Some(node_at), Some(key_at)) = (column(NODE_FIELD), column(&primary_key)) else {
