@@ -354,6 +354,41 @@ try {
   await page.waitForURL(`${base}/`);
   check(await page.getByRole('link', { name: 'Log in' }).count() === 1, 'logged out');
 
+  // An instance administrator adds a peer on the network page and shares the organism with it;
+  // the search page then counts over the network, naming the peer that did not answer.
+  const [adminName, adminPassword] = (process.env.VIRION_E2E_ADMIN || '').split(/:(.*)/s);
+  const peerKey = process.env.VIRION_E2E_PEER_KEY;
+  check(adminName && adminPassword && peerKey, 'VIRION_E2E_ADMIN and VIRION_E2E_PEER_KEY are set');
+  await page.goto(`${base}/login`);
+  await page.getByLabel('User name').fill(adminName);
+  await page.getByLabel('Password').fill(adminPassword);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${base}/account`);
+  await page.goto(`${base}/network`);
+  check((await page.locator('h1').textContent()).includes('Network'), 'the network page');
+  const addPeer = page.locator('form[action="/network/peers"]');
+  await addPeer.getByLabel('Name').fill('fr');
+  await addPeer.getByLabel('URL').fill('http://127.0.0.1:9');
+  await addPeer.getByLabel('Public key').fill(peerKey);
+  await addPeer.getByRole('button', { name: 'Add peer' }).click();
+  await page.waitForLoadState('domcontentloaded');
+  check((await page.getByRole('status').first().textContent()).includes('Peer fr added'), 'the peer is added');
+  const shareForm = page.locator('form[action="/network/shares"]');
+  await shareForm.getByLabel('Level').selectOption('records');
+  await shareForm.getByRole('button', { name: 'Set share' }).click();
+  await page.waitForLoadState('domcontentloaded');
+  check((await page.getByRole('status').first().textContent()).includes('shares records of sars-cov-2 with fr'), 'the share is set');
+  check((await page.locator('table').first().textContent()).includes('sars-cov-2: records'), 'the peers table shows the share');
+  await shot('network');
+  await page.goto(`${base}/sars-cov-2/search`);
+  const hereCount = number(await page.getByTestId('result-count').textContent());
+  await page.getByRole('navigation', { name: 'Counts shown' }).getByRole('link', { name: 'the network' }).click();
+  await page.waitForURL(/scope=network/);
+  const networkNote = await page.locator('p.note').first().textContent();
+  check(networkNote.includes('Incomplete: fr'), `the unreachable peer is named: ${networkNote}`);
+  check(number(await page.getByTestId('result-count').textContent()) === hereCount, 'the network without fr counts what this node holds');
+  await shot('search-network');
+
   check(outside.length === 0, `nothing fetched from elsewhere: ${outside.join(', ')}`);
   check(failures.length === 0, `no script errors: ${failures.join('; ')}`);
   console.log(`accessibility (axe-core, WCAG 2.1 AA): no violations on ${audited.join(', ')}`);

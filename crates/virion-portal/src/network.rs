@@ -179,7 +179,7 @@ pub fn render(chrome: &Chrome, network: &Network) -> String {
                                 td { (r.node) }
                                 td { (r.status) @if let Some(d) = &r.detail { " — " (d) } }
                                 td { (r.data_version.as_deref().unwrap_or("")) }
-                                td { @match r.genomes { Some(n) => (n), None => "withheld" } }
+                                td { @match r.genomes { Some(n) => (n), None if r.status == "ok" || r.status == "withheld" => "withheld", None => "" } }
                                 td { (r.level.as_deref().unwrap_or("")) }
                                 td { (r.millis) }
                             }
@@ -203,7 +203,7 @@ fn admin_forms(admin: &Admin, peers: &[Peer]) -> maud::Markup {
     html! {
         h2 { "Administer the network" }
         p { "These forms change the node's peers file, as " code { "virion admin peer|share|mirror" } " does; the server follows without a restart." }
-        form method="post" action="/network/peers" {
+        form.admin method="post" action="/network/peers" {
             h3 { "Add a peer" }
             input type="hidden" name="csrf" value=(admin.csrf);
             label for="peer-name" { "Name" } input id="peer-name" name="name" required pattern="[A-Za-z0-9._-]{1,64}";
@@ -212,7 +212,7 @@ fn admin_forms(admin: &Admin, peers: &[Peer]) -> maud::Markup {
             button type="submit" { "Add peer" }
         }
         @if !peers.is_empty() {
-            form method="post" action="/network/shares" {
+            form.admin method="post" action="/network/shares" {
                 h3 { "Share with a peer" }
                 input type="hidden" name="csrf" value=(admin.csrf);
                 label for="share-peer" { "Peer" } (peer_select("share-peer"))
@@ -230,7 +230,7 @@ fn admin_forms(admin: &Admin, peers: &[Peer]) -> maud::Markup {
                 input id="share-min-cell" name="min_cell" type="number" min="1" value="5";
                 button type="submit" { "Set share" }
             }
-            form method="post" action="/network/mirrors" {
+            form.admin method="post" action="/network/mirrors" {
                 h3 { "Mirror a peer's released data" }
                 input type="hidden" name="csrf" value=(admin.csrf);
                 label for="mirror-peer" { "Peer" } (peer_select("mirror-peer"))
