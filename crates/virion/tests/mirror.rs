@@ -1,10 +1,15 @@
-//! Mirroring a peer's released data, end to end: node `h` takes real SARS-CoV-2 submissions
-//! (processed, approved, two of them under restricted terms); node `m` mirrors `h`'s
-//! sars-cov-2 as collection `sars-cov-2-h`. The mirror answers every LAPIS route exactly as
-//! `h` answers for its open data; it follows a revision and a revocation; it survives being
-//! killed (journal kept, collection served again at start-up, nothing copied twice); and when
-//! `h` opens a restricted entry (a terms change rewrites old lines), the mirror copies the
-//! stream again and serves the entry.
+//! Mirroring a peer's released data, in a network of three real `virion serve` processes:
+//! node `h` takes real SARS-CoV-2 submissions (processed, approved, two of them under restricted
+//! terms); node `m` mirrors `h`'s sars-cov-2 as collection `sars-cov-2-h`; node `x` holds other
+//! genomes and shares only aggregates with `m`; node `u` holds the union of `h`'s and `x`'s.
+//!
+//! The mirror answers every LAPIS route exactly as `h` answers for its open data, and its search
+//! page links records to `h`. `m`'s federated root over h and x answers as `u` does (the mirror
+//! counts nothing twice); with x's minimum cell at 5 it withholds exactly x's small cells, and no
+//! record of x reaches m on any route. The mirror follows a revision and a revocation; it
+//! survives being killed (journal kept, collection served again at start-up, nothing copied
+//! twice); and when `h` opens a restricted entry (a terms change rewrites old lines), the mirror
+//! copies the stream again and serves the entry.
 
 mod common;
 
@@ -122,36 +127,71 @@ fn mirror_lines(data_dir: &str) -> String {
     run(&["admin", "mirror", "list", "--data-dir", data_dir], "")
 }
 
+/// A hub node of its own: an account, `virion serve` with the SARS-CoV-2 dataset, and batches
+/// of the shared genomes submitted ((first, count, restricted until)); `wait` processes and
+/// approves them.
+struct HubNode {
+    _server: Killed,
+    url: String,
+    token: String,
+    submitted: usize,
+}
+
+impl HubNode {
+    fn start(shared: &Path, dir: &Path, batches: &[(usize, usize, Option<&str>)]) -> HubNode {
+        let token = bootstrap(s(dir));
+        let dataset = format!("sars-cov-2={}", shared.join("nextclade/sars-cov-2").display());
+        let aliases = shared.join("pango/alias_key.json");
+        let (server, url) = serve(s(dir), &dataset, &["--workers", "2", "--pango-aliases", s(&aliases)]);
+        let node = HubNode { _server: Killed(server), url, token, submitted: 0 };
+        let mut submitted = 0;
+        for (i, (from, n, until)) in batches.iter().enumerate() {
+            let (metadata, sequences) = later_subset(shared, &dir.join(format!("batch{i}")), *from, *n);
+            let mut args = vec!["submit", "--server", &node.url, "--token", &node.token, "--organism"];
+            args.extend(["sars-cov-2", "--group", "lab", "--metadata", &metadata, "--sequences", &sequences]);
+            if let Some(until) = until {
+                args.extend(["--restricted-until", until]);
+            }
+            submitted += run(&args, "").lines().count();
+        }
+        HubNode { submitted, ..node }
+    }
+
+    /// Processes and approves what was submitted; waits until the index holds it.
+    fn release(&self) {
+        process_and_approve(&self.url, &self.token, self.submitted);
+        let n = self.submitted as u64;
+        wait_until("the index", Duration::from_secs(30), || count(&format!("{}/sars-cov-2", self.url)) == n);
+    }
+}
+
 #[test]
 fn a_mirror_answers_as_its_home_node_and_follows_it() {
     let Some(shared) = virion_testdata::shared_data() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (h_dir, m_dir) = (dir.path().join("h"), dir.path().join("m"));
-    let token = bootstrap(s(&h_dir));
     let dataset = format!("sars-cov-2={}", shared.join("nextclade/sars-cov-2").display());
     let aliases = shared.join("pango/alias_key.json");
-    let (h, home) = serve(s(&h_dir), &dataset, &["--workers", "2", "--pango-aliases", s(&aliases)]);
-    let _h = Killed(h);
 
-    // Eight open genomes and two restricted ones, processed and released.
-    let (metadata, sequences) = write_subset(&shared, dir.path(), 8);
-    let submit = |metadata: &str, sequences: &str, extra: &[&str]| {
-        let mut args = vec!["submit", "--server", &home, "--token", &token, "--organism", "sars-cov-2"];
-        args.extend(["--group", "lab", "--metadata", metadata, "--sequences", sequences]);
-        args.extend(extra);
-        run(&args, "")
-    };
-    submit(&metadata, &sequences, &[]);
-    let (metadata, sequences) = later_subset(&shared, &dir.path().join("restricted"), 8, 2);
+    // h: eight open genomes and two restricted ones; x: six others (it will share only
+    // aggregates); u: all of them, the union the network must answer as.
     let until = (chrono::Utc::now().date_naive() + chrono::Days::new(300)).to_string();
-    let restricted = submit(&metadata, &sequences, &["--restricted-until", &until]);
-    process_and_approve(&home, &token, 10);
-    let restricted: Vec<String> = restricted
-        .lines()
-        .map(|l| l.split('\t').nth(1).unwrap().split('.').next().unwrap().to_owned())
-        .collect();
+    let h_batches = [(0, 8, None), (8, 2, Some(until.as_str()))];
+    let h = HubNode::start(&shared, &h_dir, &h_batches);
+    let x = HubNode::start(&shared, &dir.path().join("x"), &[(10, 6, None)]);
+    let u = HubNode::start(&shared, &dir.path().join("u"), &[h_batches[0], h_batches[1], (10, 6, None)]);
+    let (home, token) = (h.url.clone(), h.token.clone());
+    for node in [&h, &x, &u] {
+        node.release();
+    }
+    let restricted: Vec<String> =
+        get(&format!("{home}/sars-cov-2/sample/details?dataUseTerms=RESTRICTED&fields=accession"))["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["accession"].as_str().unwrap().to_owned())
+            .collect();
     assert_eq!(restricted.len(), 2);
-    wait_until("h's index", Duration::from_secs(30), || count(&format!("{home}/sars-cov-2")) == 10);
 
     // Node m mirrors h.
     let h_key = run(&["admin", "node", "init", "--data-dir", s(&h_dir), "--name", "h", "--url", &home], "");
@@ -233,6 +273,86 @@ fn a_mirror_answers_as_its_home_node_and_follows_it() {
     let total: u64 = per_node["data"].as_array().unwrap().iter().map(|r| r["count"].as_u64().unwrap()).sum();
     assert_eq!(total, 10, "{per_node}");
     assert_eq!(per_node["info"]["federation"]["incomplete"], false, "{per_node}");
+
+    // Three nodes: m (its own sars-cov-2 empty, h's mirrored beside it), h sharing records, x
+    // sharing only aggregates. With x's minimum cell at 1 the network answers as u, which holds
+    // the union; at 5, x's small cells are withheld; no record of x ever reaches m.
+    let x_dir = dir.path().join("x");
+    let x_key = run(&["admin", "node", "init", "--data-dir", s(&x_dir), "--name", "x", "--url", &x.url], "");
+    let add = |at: &Path, name: &str, url: &str, key: &str| {
+        run(
+            &["admin", "peer", "add", "--data-dir", s(at), "--name", name, "--url", url, "--key", key.trim()],
+            "",
+        )
+    };
+    add(&m_dir, "x", &x.url, &x_key);
+    add(&x_dir, "m", "http://127.0.0.1:9", &m_key);
+    let x_share = |min_cell: &str| {
+        let args =
+            ["--organism", "sars-cov-2", "--peer", "m", "--level", "aggregates", "--min-cell", min_cell];
+        run(&[&["admin", "share", "--data-dir", s(&x_dir)][..], &args[..]].concat(), "")
+    };
+    x_share("1");
+    for route in [
+        "aggregated",
+        "aggregated?fields=country&orderBy=country",
+        "aggregated?fields=nextcladePangoLineage,dataUseTerms&orderBy=nextcladePangoLineage,dataUseTerms",
+        "nucleotideMutations?orderBy=mutation",
+        "aminoAcidMutations?minProportion=0.2&orderBy=mutation",
+        "nucleotideInsertions?orderBy=insertion",
+        "aminoAcidInsertions?orderBy=insertion",
+    ] {
+        let fed = get(&format!("{mirror}/federation/sars-cov-2/sample/{route}"));
+        let one = get(&format!("{}/sars-cov-2/sample/{route}", u.url));
+        assert_eq!(fed["info"]["federation"]["incomplete"], false, "{route}: {fed}");
+        assert_eq!(fed["data"], one["data"], "{route}: the network differs from the union");
+    }
+    x_share("5");
+    // Grouped by lineage (x's genomes all come from one country), each count is the union's
+    // less x's cells under 5.
+    let by_lineage = |url: &str| -> std::collections::BTreeMap<String, u64> {
+        get(&format!("{url}/sample/aggregated?fields=nextcladePangoLineage"))["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (r["nextcladePangoLineage"].as_str().unwrap_or("").to_owned(), r["count"].as_u64().unwrap())
+            })
+            .collect()
+    };
+    let x_cells = by_lineage(&format!("{}/sars-cov-2", x.url));
+    let mut expected = by_lineage(&format!("{}/sars-cov-2", u.url));
+    for (lineage, n) in &x_cells {
+        if *n < 5 {
+            let left = expected[lineage] - n;
+            if left == 0 {
+                expected.remove(lineage);
+            } else {
+                expected.insert(lineage.clone(), left);
+            }
+        }
+    }
+    assert!(x_cells.values().any(|n| *n < 5), "x has a small cell to withhold: {x_cells:?}");
+    assert_eq!(by_lineage(&format!("{mirror}/federation/sars-cov-2")), expected);
+    let x_ids: Vec<String> =
+        get(&format!("{}/sars-cov-2/sample/details?fields=submission_id", x.url))["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["submission_id"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(x_ids.len(), 6);
+    for route in [
+        "details",
+        "details?fields=submission_id",
+        "aggregated?fields=submission_id",
+        "unalignedNucleotideSequences",
+    ] {
+        let text = get_text(&format!("{mirror}/federation/sars-cov-2/sample/{route}"));
+        for id in &x_ids {
+            assert!(!text.contains(id.as_str()), "{route} leaks x's {id}");
+        }
+    }
 
     // A revision and a revocation at h reach the mirror.
     let released = get_text(&format!("{home}/api/sars-cov-2/released"));
