@@ -1,7 +1,8 @@
 //! Keeping the node's mirrors of peers' released data current (`virion admin mirror add`):
 //! every cycle each mirror named in the peers file is synced (its journal appended with what
 //! the peer released since) and, when its copy changed, when it is not served yet, or when the
-//! day changed (restrictions lapse at midnight), indexed again and swapped in.
+//! day changed (restrictions lapse at midnight), indexed again and swapped in. A changed copy
+//! is indexed again no sooner than ten times the last build's duration after it.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -25,11 +26,26 @@ enum CycleError {
     Build(#[from] virion_collections::MirrorBuildError),
 }
 
+/// A mirror rebuilt in T is rebuilt again no sooner than this many T later: a large, busy
+/// peer costs its mirror at most a tenth of a core (the copy itself stays current every cycle).
+const REBUILD_SPACING: u32 = 10;
+
+/// What a mirror's index is built from, as of its last build.
+#[derive(Debug, Clone, Copy)]
+struct Indexed {
+    /// The day it was built (restrictions lapse at midnight).
+    day: NaiveDate,
+    /// When it was built and how long that took.
+    at: Instant,
+    took: Duration,
+    /// The copy changed since (the next build is due once the spacing has passed).
+    stale: bool,
+}
+
 /// Runs the mirrors' cycle every `every` until the process ends (the first at once).
 pub fn spawn(state: AppState, every: Duration) {
     tokio::spawn(async move {
-        // Local collection name → the day it was last indexed.
-        let mut indexed: HashMap<String, NaiveDate> = HashMap::new();
+        let mut indexed: HashMap<String, Indexed> = HashMap::new();
         loop {
             cycle(&state, &mut indexed).await;
             tokio::time::sleep(every).await;
@@ -37,7 +53,7 @@ pub fn spawn(state: AppState, every: Duration) {
     });
 }
 
-async fn cycle(state: &AppState, indexed: &mut HashMap<String, NaiveDate>) {
+async fn cycle(state: &AppState, indexed: &mut HashMap<String, Indexed>) {
     let peers = match Peers::load(state.data_dir()) {
         Ok(p) => p,
         Err(e) => {
@@ -56,8 +72,8 @@ async fn cycle(state: &AppState, indexed: &mut HashMap<String, NaiveDate>) {
         let outcome =
             tokio::task::spawn_blocking(move || one(&state, &peer, &url, &organism, &task_local, last)).await;
         match outcome {
-            Ok(Ok(Some(day))) => {
-                indexed.insert(local, day);
+            Ok(Ok(Some(now))) => {
+                indexed.insert(local, now);
             }
             Ok(Ok(None)) => {}
             Ok(Err(e)) => {
@@ -70,15 +86,15 @@ async fn cycle(state: &AppState, indexed: &mut HashMap<String, NaiveDate>) {
     }
 }
 
-/// Syncs one mirror and indexes it again if needed; returns the day it was indexed.
+/// Syncs one mirror and indexes it again if due; returns its index's state when that changed.
 fn one(
     state: &AppState,
     peer: &str,
     url: &str,
     organism: &str,
     local: &str,
-    last_indexed: Option<NaiveDate>,
-) -> Result<Option<NaiveDate>, CycleError> {
+    last: Option<Indexed>,
+) -> Result<Option<Indexed>, CycleError> {
     let journal = Journal::new(journal_dir(state.data_dir(), local));
     let started = Instant::now();
     // An unreachable peer leaves the copy as it is: it is still served, and indexed if it was
@@ -107,8 +123,18 @@ fn one(
     let served = state.collections().get(local).is_some();
     let changed = report.as_ref().is_some_and(|r| r.changed());
     let empty = journal.state()?.lines == 0;
-    if (served && !changed && last_indexed == Some(today)) || (empty && report.is_none()) {
+    if empty && report.is_none() {
         return Ok(None);
+    }
+    let due = match last {
+        // Not built by this process yet, or a new day: now.
+        None => true,
+        Some(_) if !served => true,
+        Some(l) if l.day != today => true,
+        Some(l) => (l.stale || changed) && l.at.elapsed() >= l.took * REBUILD_SPACING,
+    };
+    if !due {
+        return Ok(last.filter(|l| changed && !l.stale).map(|l| Indexed { stale: true, ..l }));
     }
     let latest = latest_versions(journal.lines()?)?;
     let seq = journal.state()?.last_release_seq;
@@ -117,8 +143,9 @@ fn one(
         Ok(line) => served_version(line, &latest, today).map(Ok),
         Err(e) => Some(Err(e.to_string())),
     });
+    let building = Instant::now();
     state.collections().build_mirror(local, organism, &origin, versions)?;
-    Ok(Some(today))
+    Ok(Some(Indexed { day: today, at: Instant::now(), took: building.elapsed(), stale: false }))
 }
 
 /// The version a line holds if the mirror serves it: its entry's newest, not revoked, open
