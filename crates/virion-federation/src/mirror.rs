@@ -1,8 +1,9 @@
 //! A node's read-only copy of a peer's released data (`virion admin mirror add`).
 //!
 //! The copy is a journal: the peer's released NDJSON lines, appended in release order, exactly
-//! as the peer wrote them, in `DATA_DIR/mirror/LOCAL/released.ndjson`, with a state file naming
-//! how many bytes of it are committed, the newest release number in it and the peer's
+//! as the peer wrote them, in `DATA_DIR/mirror/LOCAL/released.ndjson.zst` (one zstd frame per
+//! committed batch; the frames read as one stream), with a state file naming how many bytes of
+//! it are committed, the newest release number in it and the peer's
 //! *basis* (pipeline version and newest terms change). A sync asks the peer only for what was
 //! released after the newest release number it holds (`afterReleaseSeq`), or nothing at all
 //! when the peer's ETag is unchanged. Lines are committed in batches: file synced, then the
@@ -179,7 +180,7 @@ impl Journal {
 
     /// The file of released lines.
     pub fn path(&self) -> PathBuf {
-        self.dir.join("released.ndjson")
+        self.dir.join("released.ndjson.zst")
     }
 
     fn state_path(&self) -> PathBuf {
@@ -239,7 +240,7 @@ impl Journal {
         let state = self.state()?;
         let path = self.path();
         let reader: Box<dyn Read + Send> = match File::open(&path) {
-            Ok(f) => Box::new(f.take(state.committed_bytes)),
+            Ok(f) => Box::new(zstd::Decoder::new(f.take(state.committed_bytes)).map_err(io(&path))?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Box::new(std::io::empty()),
             Err(e) => return Err(io(&path)(e)),
         };
@@ -449,8 +450,10 @@ pub fn sync(
             return Ok(());
         }
         let path = journal.path();
-        file.write_all(pending).and_then(|()| file.sync_data()).map_err(io(&path))?;
-        state.committed_bytes += pending.len() as u64;
+        // A frame per batch: whole frames are what a commit names, so a torn one is cut off.
+        let frame = zstd::encode_all(pending.as_slice(), 3).map_err(io(&path))?;
+        file.write_all(&frame).and_then(|()| file.sync_data()).map_err(io(&path))?;
+        state.committed_bytes += frame.len() as u64;
         state.lines += *lines;
         state.last_release_seq = seq;
         journal.save_state(state)?;
@@ -551,7 +554,11 @@ mod tests {
     fn an_uncommitted_tail_is_cut_off_and_committed_lines_are_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::new(dir.path().join("m"));
-        let whole = format!("{}\n{}\n", line("A", 1, 1, false), line("B", 1, 2, false));
+        let whole = zstd::encode_all(
+            format!("{}\n{}\n", line("A", 1, 1, false), line("B", 1, 2, false)).as_bytes(),
+            3,
+        )
+        .unwrap();
         let state = JournalState {
             committed_bytes: whole.len() as u64,
             lines: 2,
@@ -561,7 +568,8 @@ mod tests {
         };
         fs::create_dir_all(dir.path().join("m")).unwrap();
         // A crash after writing half a batch: the whole lines, then a torn one.
-        fs::write(journal.path(), format!("{whole}{}", &line("C", 1, 3, false)[..20])).unwrap();
+        let torn = zstd::encode_all(line("C", 1, 3, false).as_bytes(), 3).unwrap();
+        fs::write(journal.path(), [whole.as_slice(), &torn[..torn.len() / 2]].concat()).unwrap();
         journal.save_state(&state).unwrap();
         let lines: Vec<ReleasedLine> = journal.lines().unwrap().map(Result::unwrap).collect();
         assert_eq!(lines.iter().map(|l| l.accession.as_str()).collect::<Vec<_>>(), ["A", "B"]);
