@@ -50,7 +50,7 @@ START=$(now)
   --pango-aliases "$SHARED/pango/alias_key.json" --mirror-every-ms 500 >/dev/null 2>"$WORK/m.log" &
 until [ "$(count "$MIRROR_URL/sars-cov-2-h")" -ge "$N" ]; do sleep 0.2; done
 FIRST=$(python3 -c "print(f'{$(now) - $START:.1f}')")
-echo "mirror: first copy served after $FIRST s (process start included)"
+echo "mirror: first copy served after $FIRST s (process start included); its copy is $(stat -c %s "$M/mirror/sars-cov-2-h/released.ndjson.zst") bytes"
 grep -E '"mirror synced"|mirror synced|mirror indexed' "$WORK/m.log" | head -2
 
 # One more genome released at home: how long until the mirror serves it.
