@@ -115,6 +115,9 @@ pub struct Collection {
     pub unaligned: Unaligned,
     /// Where an imported or mirrored collection came from (`None`: this hub's own releases).
     pub source: Option<String>,
+    /// Unaligned sequences of rows appended to a mirror since its blob file was written, by
+    /// row (its one segment); emptied by the next build.
+    pub appended_unaligned: HashMap<u32, Vec<u8>>,
     pub(crate) hub: Option<HubState>,
 }
 
@@ -614,6 +617,7 @@ impl Collections {
             info: source.info(name),
             unaligned: Unaligned::Store { organism: source.organism },
             source: None,
+            appended_unaligned: HashMap::new(),
             hub: Some(HubState {
                 accession_column,
                 row_of,
@@ -753,6 +757,7 @@ impl Collections {
                 info: state.info,
                 unaligned: Unaligned::Store { organism: source_organism },
                 source: None,
+                appended_unaligned: HashMap::new(),
                 hub: Some(HubState {
                     accession_column,
                     row_of,
@@ -951,6 +956,7 @@ pub fn load_imported(dir: &Path, organism: &str, aliases: &PangoAliases) -> Resu
         info: state.info,
         unaligned,
         source: Some(state.source),
+        appended_unaligned: HashMap::new(),
         hub: None,
     })
 }

@@ -24,5 +24,5 @@ pub use collections::{
 pub use error::CollectionError;
 pub use hub_tree::{Grown, HubTree, Place};
 pub use members::Overlay;
-pub use mirror::{MirrorBuildError, MirroredVersion};
+pub use mirror::{MAX_APPENDED_UNALIGNED, MirrorBuildError, MirroredVersion};
 pub use view::{View, count};

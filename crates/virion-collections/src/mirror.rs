@@ -7,13 +7,14 @@
 //! imported collection (snapshot and unaligned sequences beside it), swapped in whole when
 //! built again, and loaded like one at start-up, with its origin in `/sample/info`.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use virion_index::blobs::BlobWriter;
-use virion_index::{IndexBuilder, RowInput};
+use virion_index::{IndexBuilder, LineageIndex, RowInput};
 
 use crate::collections::{CollectionInfo, Collections, ImportedState, collection_paths, load_imported};
 
@@ -181,5 +182,97 @@ impl Collections {
         self.install(local, Arc::new(RwLock::new(collection)));
         tracing::info!(mirror = %local, organism = %organism, rows, ms = started.elapsed().as_millis() as u64, "mirror indexed");
         Ok(rows)
+    }
+}
+
+/// Unaligned sequences kept in memory for appended rows past which a mirror is built again
+/// instead (a build writes them into its blob file).
+pub const MAX_APPENDED_UNALIGNED: usize = 256 << 20;
+
+impl Collections {
+    /// Applies to the served mirror `local` what its copy gained since it was built, in release
+    /// order: each entry's earlier row is hidden, and its new version, if served (`Some`: the
+    /// newest, not a revocation, open today), appended, its unaligned sequence kept in memory
+    /// until the next build. Blocking. Returns the rows now served, or `None` when the mirror
+    /// is not served or holds [`MAX_APPENDED_UNALIGNED`] bytes of appended sequences already
+    /// (build it instead).
+    pub fn append_to_mirror(
+        &self,
+        local: &str,
+        organism: &str,
+        changes: Vec<(String, Option<MirroredVersion>)>,
+    ) -> Result<Option<u64>, MirrorBuildError> {
+        let Some(slot) = self.get(local) else { return Ok(None) };
+        let source = self
+            .source(organism)
+            .ok_or_else(|| MirrorBuildError::NoSchema { organism: organism.to_owned() })?;
+        let failed = |reason: String| MirrorBuildError::Failed { name: local.to_owned(), reason };
+        // Rows are prepared before the write lock is taken: queries wait only for the append.
+        let rows: Vec<Option<RowInput>> = changes
+            .par_iter()
+            .map(|(_, v)| {
+                let v = v.as_ref()?;
+                source
+                    .schema
+                    .row(&source.layout, &v.accession, v.version, &v.metadata_json, &v.processed_json, v.restricted_until)
+                    .map_err(|e| tracing::warn!(mirror = %local, version = %format!("{}.{}", v.accession, v.version), error = %e, "left out of the mirror"))
+                    .ok()
+            })
+            .collect();
+        let mut ix = slot.write().expect("index lock");
+        let held: usize = ix.appended_unaligned.values().map(Vec::len).sum();
+        if held >= MAX_APPENDED_UNALIGNED {
+            return Ok(None);
+        }
+        let accessions = ix
+            .query
+            .index
+            .column(virion_ingest::hub::ACCESSION)
+            .ok_or_else(|| failed("no accession column".into()))?;
+        let mut row_of: HashMap<String, u32> = ix
+            .visible
+            .iter()
+            .filter_map(|r| Some((ix.query.index.columns[accessions].str(r)?.to_owned(), r)))
+            .collect();
+        let lineage_column = ix.info.lineage_column;
+        let lineages_before =
+            lineage_column.and_then(|c| ix.query.index.columns[c].dictionary().map(|d| d.len())).unwrap_or(0);
+        // (accession, still the entry's newest in this batch, unaligned sequence) per new row.
+        let mut owners: Vec<(String, bool, Vec<u8>)> = Vec::new();
+        let mut prepared = Vec::new();
+        for ((accession, version), row) in changes.into_iter().zip(rows) {
+            if let Some(old) = row_of.remove(&accession) {
+                ix.visible.remove(old);
+            }
+            for owner in owners.iter_mut().filter(|o| o.0 == accession) {
+                owner.1 = false;
+            }
+            let (Some(version), Some(row)) = (version, row) else { continue };
+            match ix.query.index.prepare(row) {
+                Ok(p) => {
+                    prepared.push(p);
+                    owners.push((accession, true, version.sequence));
+                }
+                Err(e) => tracing::warn!(mirror = %local, error = %e, "left out of the mirror"),
+            }
+        }
+        if !prepared.is_empty() {
+            let first = ix.query.index.append(prepared).map_err(|e| failed(e.to_string()))?;
+            for (i, (_, newest, sequence)) in owners.into_iter().enumerate() {
+                if newest {
+                    let row = first + i as u32;
+                    ix.visible.insert(row);
+                    ix.appended_unaligned.insert(row, sequence);
+                }
+            }
+        }
+        if let Some(c) = lineage_column
+            && ix.query.index.columns[c].dictionary().map_or(0, |d| d.len()) != lineages_before
+        {
+            let lineage = LineageIndex::build(&self.aliases, &ix.query.index.columns[c].distinct());
+            ix.query.lineage = Some((c, lineage));
+        }
+        ix.data_version = chrono::Utc::now().timestamp();
+        Ok(Some(ix.visible.len()))
     }
 }

@@ -1,8 +1,9 @@
 //! Keeping the node's mirrors of peers' released data current (`virion admin mirror add`):
 //! every cycle each mirror named in the peers file is synced (its journal appended with what
 //! the peer released since) and, when its copy changed, when it is not served yet, or when the
-//! day changed (restrictions lapse at midnight), indexed again and swapped in. A changed copy
-//! is indexed again no sooner than ten times the last build's duration after it.
+//! day changed (restrictions lapse at midnight), indexed again and swapped in. New releases
+//! are appended to the served index instead; a copy read again from the start (its old lines
+//! changed) is indexed again no sooner than ten times the last build's duration after it.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -26,11 +27,11 @@ enum CycleError {
     Build(#[from] virion_collections::MirrorBuildError),
 }
 
-/// A mirror rebuilt in T is rebuilt again no sooner than this many T later: a large, busy
-/// peer costs its mirror at most a tenth of a core (the copy itself stays current every cycle).
+/// A mirror rebuilt in T is rebuilt again no sooner than this many T later when its copy was
+/// copied again from the start (new releases are appended to the index instead).
 const REBUILD_SPACING: u32 = 10;
 
-/// What a mirror's index is built from, as of its last build.
+/// What a mirror's index is built from, as of its last build or append.
 #[derive(Debug, Clone, Copy)]
 struct Indexed {
     /// The day it was built (restrictions lapse at midnight).
@@ -38,7 +39,10 @@ struct Indexed {
     /// When it was built and how long that took.
     at: Instant,
     took: Duration,
-    /// The copy changed since (the next build is due once the spacing has passed).
+    /// Lines of the copy the index holds.
+    lines: u64,
+    /// The copy was copied again since (its old lines changed): a build is due once the
+    /// spacing has passed.
     stale: bool,
 }
 
@@ -121,44 +125,64 @@ fn one(
     };
     let today = chrono::Utc::now().date_naive();
     let served = state.collections().get(local).is_some();
-    let changed = report.as_ref().is_some_and(|r| r.changed());
-    let empty = journal.state()?.lines == 0;
-    if empty && report.is_none() {
+    let restarted = report.as_ref().is_some_and(|r| r.restarted);
+    let copy = journal.state()?;
+    if copy.lines == 0 && report.is_none() {
         return Ok(None);
     }
-    let due = match last {
-        // Not built by this process yet, or a new day: now.
+    let build = match last {
+        // Not built by this process yet, not served, or a new day: now.
         None => true,
         Some(_) if !served => true,
         Some(l) if l.day != today => true,
-        Some(l) => (l.stale || changed) && l.at.elapsed() >= l.took * REBUILD_SPACING,
+        Some(l) if l.stale || restarted => l.at.elapsed() >= l.took * REBUILD_SPACING,
+        Some(_) => false,
     };
-    if !due {
-        return Ok(last.filter(|l| changed && !l.stale).map(|l| Indexed { stale: true, ..l }));
+    if !build {
+        let Some(l) = last else { return Ok(None) };
+        if l.stale || restarted {
+            return Ok(Some(Indexed { stale: true, ..l }));
+        }
+        if copy.lines <= l.lines {
+            return Ok(None);
+        }
+        // New releases: appended to the served index, in release order.
+        let appending = Instant::now();
+        let changes = journal
+            .lines()?
+            .skip(l.lines as usize)
+            .map(|line| line.map(|line| (line.accession.clone(), served_line(line, today))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = changes.len();
+        if let Some(rows) = state.collections().append_to_mirror(local, organism, changes)? {
+            tracing::info!(mirror = %local, appended = n, rows, ms = appending.elapsed().as_millis() as u64, "mirror index appended");
+            return Ok(Some(Indexed { lines: copy.lines, ..l }));
+        }
+        // Too much appended since the last build: build it again below.
     }
     let latest = latest_versions(journal.lines()?)?;
-    let seq = journal.state()?.last_release_seq;
-    let origin = format!("mirror of {organism} at node {peer} ({url}), its releases up to {seq}");
+    let origin =
+        format!("mirror of {organism} at node {peer} ({url}), its releases up to {}", copy.last_release_seq);
     let versions = journal.lines()?.filter_map(|line| match line {
-        Ok(line) => served_version(line, &latest, today).map(Ok),
+        Ok(line) if latest.get(&line.accession) == Some(&line.version) => served_line(line, today).map(Ok),
+        Ok(_) => None,
         Err(e) => Some(Err(e.to_string())),
     });
     let building = Instant::now();
     state.collections().build_mirror(local, organism, &origin, versions)?;
-    Ok(Some(Indexed { day: today, at: Instant::now(), took: building.elapsed(), stale: false }))
+    Ok(Some(Indexed {
+        day: today,
+        at: Instant::now(),
+        took: building.elapsed(),
+        lines: copy.lines,
+        stale: false,
+    }))
 }
 
-/// The version a line holds if the mirror serves it: its entry's newest, not revoked, open
-/// `today`.
-fn served_version(
-    line: ReleasedLine,
-    latest: &HashMap<String, i64>,
-    today: NaiveDate,
-) -> Option<MirroredVersion> {
-    if line.is_revocation
-        || latest.get(&line.accession) != Some(&line.version)
-        || line.data_use_terms.restricted_until(today).is_some()
-    {
+/// The version a line holds if the mirror serves it as its entry's newest: not a revocation,
+/// open `today`.
+fn served_line(line: ReleasedLine, today: NaiveDate) -> Option<MirroredVersion> {
+    if line.is_revocation || line.data_use_terms.restricted_until(today).is_some() {
         return None;
     }
     Some(MirroredVersion {

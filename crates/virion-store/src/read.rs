@@ -327,15 +327,17 @@ impl Store {
     }
 
     /// A text that changes whenever the released stream of `organism` would: the count and
-    /// newest release number of released versions, the current pipeline version, the newest
-    /// terms change, and the day (restrictions lapse at midnight). For ETags and for
-    /// consumers that poll.
+    /// newest release number of released versions, the current pipeline version, how many
+    /// times entries' terms were changed, and the day (restrictions lapse at midnight). For
+    /// ETags and for consumers that poll. The part after the release number (the *basis*)
+    /// changes only when already released lines change: a new entry's first terms do not
+    /// count, so that new releases can be appended rather than everything rebuilt.
     pub async fn released_state(&self, organism: OrganismId) -> Result<String> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, COALESCE(MAX(v.release_seq), 0) AS seq, \
                (SELECT current_version FROM pipeline_state WHERE id = 1) AS pv, \
-               COALESCE((SELECT MAX(d.id) FROM data_use_terms d JOIN entries x ON x.accession = d.accession \
-                         WHERE x.organism_id = $1), 0) AS terms \
+               (SELECT COUNT(*) - COUNT(DISTINCT d.accession) FROM data_use_terms d \
+                  JOIN entries x ON x.accession = d.accession WHERE x.organism_id = $1) AS terms \
              FROM versions v JOIN entries e ON e.accession = v.accession \
              WHERE e.organism_id = $1 AND v.status = 'RELEASED'",
         )

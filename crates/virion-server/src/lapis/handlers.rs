@@ -508,7 +508,11 @@ pub(crate) fn read_chunk<'r>(
         {
             for (r, seqs, _) in batch.iter_mut() {
                 for (i, &c) in columns.iter().enumerate() {
-                    seqs[i].1 = blobs.get(r.row, c).map_err(std::io::Error::other)?;
+                    // A row appended to a mirror since its blob file was written.
+                    seqs[i].1 = match ix.appended_unaligned.get(&r.row) {
+                        Some(seq) => Some(seq.clone()),
+                        None => blobs.get(r.row, c).map_err(std::io::Error::other)?,
+                    };
                 }
             }
         }
