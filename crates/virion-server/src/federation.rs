@@ -679,26 +679,47 @@ fn federation_info(info: &mut Info, statuses: &[NodeStatus], withheld_sites: usi
     info.data_version = statuses.iter().filter_map(|s| s.data_version).max();
 }
 
-/// A federated table endpoint.
-async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
+/// What every federated LAPIS route reads first: the answer's info, the organism, the output
+/// format, and the request with `node` and `requireAllNodes` taken out.
+struct Asked {
+    info: Info,
+    organism: String,
+    output: decode::Output,
+    split: Split,
+}
+
+/// Reads a federated request (`sequences`: a sequence route's formats) or answers its problem.
+fn read_asked(call: &LapisCall, sequences: bool, route: &str) -> Result<Asked, Response> {
     let mut info = Info { request_id: call.request_id.0.clone(), ..Info::default() };
     let Some(organism) = call.organism.clone() else {
-        return respond::problem(StatusCode::NOT_FOUND, "no organism", &info);
+        return Err(respond::problem(StatusCode::NOT_FOUND, "no organism", &info));
     };
     info.request_info = Some(respond::request_info(&format!("federation of {organism}"), &call.headers));
-    let req = match read_request(call.query.as_deref(), &call.headers, &call.body, &info) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let route = format!("{endpoint:?}");
-    let output = match decode::output(&req, &call.headers, false, &route) {
-        Ok(o) => o,
-        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
-    };
-    let Split { request: asked, nodes, require_all } = match split(req) {
-        Ok(s) => s,
-        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
-    };
+    let req = read_request(call.query.as_deref(), &call.headers, &call.body, &info)?;
+    let output = decode::output(&req, &call.headers, sequences, route)
+        .map_err(|e| respond::problem(StatusCode::BAD_REQUEST, e, &info))?;
+    let split = split(req).map_err(|e| respond::problem(StatusCode::BAD_REQUEST, e, &info))?;
+    Ok(Asked { info, organism, output, split })
+}
+
+/// The 503 of `requireAllNodes=true` when `missing` nodes gave no part.
+fn refuse_incomplete(missing: &[String], info: &Info) -> Response {
+    let mut r = respond::problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("requireAllNodes: no complete answer from {}", missing.join(", ")),
+        info,
+    );
+    r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+    r
+}
+
+/// A federated table endpoint.
+async fn federated_table(call: LapisCall, endpoint: Endpoint) -> Response {
+    let Asked { mut info, organism, output, split: Split { request: asked, nodes, require_all } } =
+        match read_asked(&call, false, &format!("{endpoint:?}")) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
     let fed = match federation(&call.state, &organism, nodes.as_deref()) {
         Ok(f) => f,
         Err(e) => return respond::problem(StatusCode::SERVICE_UNAVAILABLE, e, &info),
@@ -789,13 +810,7 @@ fn table_answer(
 ) -> Response {
     let missing = incomplete(statuses);
     if require_all && !missing.is_empty() {
-        let mut r = respond::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("requireAllNodes: no complete answer from {}", missing.join(", ")),
-            &info,
-        );
-        r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
-        return r;
+        return refuse_incomplete(&missing, &info);
     }
     match merged {
         Ok(table) => {

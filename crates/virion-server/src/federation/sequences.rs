@@ -17,16 +17,15 @@ use virion_query::execute::{Endpoint, select_parts};
 use virion_query::{Cell, LapisRequest, OrderBy, Table};
 
 use super::{
-    Gathered, Split, ask_all, collection_failure, federation, federation_info, gather, incomplete,
-    random_details, second_round_failed, split,
+    Asked, Gathered, Split, ask_all, collection_failure, federation, federation_info, gather, incomplete,
+    random_details, read_asked, refuse_incomplete, second_round_failed,
 };
 use crate::lapis::call::LapisCall;
-use crate::lapis::decode::{self, Format};
+use crate::lapis::decode::Format;
 use crate::lapis::handlers::{
-    HeaderPiece, Record, cell_text, header_template, read_chunk, read_request, route_of, sequence_columns,
-    write_header,
+    HeaderPiece, Record, cell_text, header_template, read_chunk, route_of, sequence_columns, write_header,
 };
-use crate::lapis::respond::{self, Info};
+use crate::lapis::respond;
 use crate::state::AppState;
 use virion_collections::View;
 use virion_federation::client::PeerError;
@@ -131,23 +130,11 @@ fn header_text(cell: &Cell) -> String {
 
 /// A federated sequence route.
 pub(super) async fn federated_sequences(call: LapisCall, kind: SequenceKind) -> Response {
-    let mut info = Info { request_id: call.request_id.0.clone(), ..Info::default() };
-    let Some(organism) = call.organism.clone() else {
-        return respond::problem(StatusCode::NOT_FOUND, "no organism", &info);
-    };
-    info.request_info = Some(respond::request_info(&format!("federation of {organism}"), &call.headers));
-    let req = match read_request(call.query.as_deref(), &call.headers, &call.body, &info) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let output = match decode::output(&req, &call.headers, true, route_of(kind)) {
-        Ok(o) => o,
-        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
-    };
-    let Split { request: asked, nodes, require_all } = match split(req) {
-        Ok(s) => s,
-        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
-    };
+    let Asked { mut info, organism, output, split: Split { request: asked, nodes, require_all } } =
+        match read_asked(&call, true, route_of(kind)) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
     // The schema as this node holds it names the primary key, the sequences and the header's
     // fields (the network's nodes must agree on them).
     let Some(own) = call.state.collections().get(&organism) else {
@@ -287,13 +274,7 @@ pub(super) async fn federated_sequences(call: LapisCall, kind: SequenceKind) -> 
     federation_info(&mut info, &statuses, 0);
     let missing = incomplete(&statuses);
     if require_all && !missing.is_empty() {
-        let mut r = respond::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("requireAllNodes: no complete answer from {}", missing.join(", ")),
-            &info,
-        );
-        r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
-        return r;
+        return refuse_incomplete(&missing, &info);
     }
     let format = output.format;
     let mut response = respond::streaming_response(&output, info.data_version, move |out| {
