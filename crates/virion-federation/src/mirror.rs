@@ -237,10 +237,22 @@ impl Journal {
 
     /// Every committed line, in the order it was released.
     pub fn lines(&self) -> Result<JournalLines, MirrorError> {
+        self.lines_from(0)
+    }
+
+    /// The committed lines after the first `offset` bytes, which must be the committed size
+    /// of an earlier state (a frame boundary): what was appended since.
+    pub fn lines_from(&self, offset: u64) -> Result<JournalLines, MirrorError> {
+        use std::io::{Seek, SeekFrom};
         let state = self.state()?;
         let path = self.path();
         let reader: Box<dyn Read + Send> = match File::open(&path) {
-            Ok(f) => Box::new(zstd::Decoder::new(f.take(state.committed_bytes)).map_err(io(&path))?),
+            // Nothing committed past `offset` (a zstd decoder wants at least one frame).
+            Ok(_) if offset >= state.committed_bytes => Box::new(std::io::empty()),
+            Ok(mut f) => {
+                f.seek(SeekFrom::Start(offset)).map_err(io(&path))?;
+                Box::new(zstd::Decoder::new(f.take(state.committed_bytes - offset)).map_err(io(&path))?)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Box::new(std::io::empty()),
             Err(e) => return Err(io(&path)(e)),
         };
@@ -573,6 +585,7 @@ mod tests {
         journal.save_state(&state).unwrap();
         let lines: Vec<ReleasedLine> = journal.lines().unwrap().map(Result::unwrap).collect();
         assert_eq!(lines.iter().map(|l| l.accession.as_str()).collect::<Vec<_>>(), ["A", "B"]);
+        assert_eq!(journal.lines_from(whole.len() as u64).unwrap().count(), 0, "nothing committed after");
         drop(journal.open_for_append(&state).unwrap());
         assert_eq!(fs::metadata(journal.path()).unwrap().len(), whole.len() as u64);
     }

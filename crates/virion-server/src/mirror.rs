@@ -39,8 +39,10 @@ struct Indexed {
     /// When it was built and how long that took.
     at: Instant,
     took: Duration,
-    /// Lines of the copy the index holds.
+    /// Lines of the copy the index holds, and the copy's committed bytes then (a frame
+    /// boundary: appends read on from there).
     lines: u64,
+    bytes: u64,
     /// The copy was copied again since (its old lines changed): a build is due once the
     /// spacing has passed.
     stale: bool,
@@ -149,14 +151,13 @@ fn one(
         // New releases: appended to the served index, in release order.
         let appending = Instant::now();
         let changes = journal
-            .lines()?
-            .skip(l.lines as usize)
+            .lines_from(l.bytes)?
             .map(|line| line.map(|line| (line.accession.clone(), served_line(line, today))))
             .collect::<Result<Vec<_>, _>>()?;
         let n = changes.len();
         if let Some(rows) = state.collections().append_to_mirror(local, organism, changes)? {
             tracing::info!(mirror = %local, appended = n, rows, ms = appending.elapsed().as_millis() as u64, "mirror index appended");
-            return Ok(Some(Indexed { lines: copy.lines, ..l }));
+            return Ok(Some(Indexed { lines: copy.lines, bytes: copy.committed_bytes, ..l }));
         }
         // Too much appended since the last build: build it again below.
     }
@@ -175,6 +176,7 @@ fn one(
         at: Instant::now(),
         took: building.elapsed(),
         lines: copy.lines,
+        bytes: copy.committed_bytes,
         stale: false,
     }))
 }
