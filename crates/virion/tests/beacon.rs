@@ -5,16 +5,15 @@
 //! checks against the default model's record schemas), `b` only aggregates with a minimum
 //! cell (counts, never records, small counts withheld).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use virion_testdata::shared_data;
 
 mod common;
 
-use common::free_port;
+use common::{Serve, free_port};
 
 const BIN: &str = env!("CARGO_BIN_EXE_virion");
 
@@ -26,29 +25,7 @@ fn virion(args: &[&str]) -> String {
     common::run(args, "")
 }
 
-/// `virion serve` on `data_dir` at `port`, killed on drop.
-struct Serve(Child, String);
-
 impl Serve {
-    fn start(data_dir: &Path, port: u16) -> Serve {
-        let log = std::fs::File::create(data_dir.join("serve.log")).unwrap();
-        let bind = format!("127.0.0.1:{port}");
-        let mut child = Command::new(BIN)
-            .args(["serve", "--bind", &bind, "--workers", "1", "--data-dir", s(data_dir)])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert!(
-            line.contains("listening"),
-            "virion serve did not start: {}",
-            data_dir.join("serve.log").display()
-        );
-        Serve(child, format!("http://{bind}"))
-    }
-
     fn get(&self, path: &str) -> (u16, Value) {
         self.get_as(path, None)
     }
@@ -64,13 +41,6 @@ impl Serve {
         let status = r.status().as_u16();
         let text = r.body_mut().read_to_string().unwrap();
         (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path}: {text}")))
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -305,10 +275,10 @@ fn beacon_verifier_passes_on_a_node_and_on_a_network() {
         .unwrap();
     std::io::Write::write_all(&mut create.stdin.take().unwrap(), b"reader-password\n").unwrap();
     assert!(create.wait().unwrap().success());
-    let solo = Serve::start(&dirs[0], ports[0]);
-    let a = Serve::start(&dirs[1], ports[1]);
-    let _b = Serve::start(&dirs[2], ports[2]);
-    let _c = Serve::start(&dirs[3], ports[3]);
+    let solo = Serve::start(&dirs[0], ports[0], &[]);
+    let a = Serve::start(&dirs[1], ports[1], &[]);
+    let _b = Serve::start(&dirs[2], ports[2], &[]);
+    let _c = Serve::start(&dirs[3], ports[3], &[]);
 
     let started = std::time::Instant::now();
     let base = format!("{}/beacon/v2", solo.1);

@@ -7,10 +7,9 @@
 //! incomplete, naming them; forged, unknown and replayed node requests are refused.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -23,9 +22,7 @@ use virion_testdata::shared_data;
 
 mod common;
 
-use common::free_port;
-
-const BIN: &str = env!("CARGO_BIN_EXE_virion");
+use common::{Serve, free_port};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -35,30 +32,7 @@ fn virion(args: &[&str]) -> String {
     common::run(args, "")
 }
 
-/// `virion serve` on `data_dir` at `port`, killed on drop.
-struct Serve(Child, String);
-
 impl Serve {
-    fn start(data_dir: &Path, port: u16, extra: &[&str]) -> Serve {
-        let log = std::fs::File::create(data_dir.join("serve.log")).unwrap();
-        let bind = format!("127.0.0.1:{port}");
-        let mut child = Command::new(BIN)
-            .args(["serve", "--bind", &bind, "--workers", "1", "--data-dir", s(data_dir)])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert!(
-            line.contains("listening"),
-            "virion serve did not start: {}",
-            data_dir.join("serve.log").display()
-        );
-        Serve(child, format!("http://{bind}"))
-    }
-
     fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let mut r = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -78,13 +52,6 @@ impl Serve {
         let (status, v) = self.post(path, body);
         assert_eq!(status, 200, "{path} {body}: {v}");
         v
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 

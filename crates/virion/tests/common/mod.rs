@@ -146,3 +146,36 @@ pub fn import_silo(shared: &Path, generated: &Path, data_dir: &Path, name: &str,
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
+
+/// `virion serve` on `data_dir` at `port` with `extra` arguments (its log in
+/// `data_dir/serve.log`), killed on drop; `.1` is its URL.
+pub struct Serve(pub Child, pub String);
+
+impl Serve {
+    pub fn start(data_dir: &Path, port: u16, extra: &[&str]) -> Serve {
+        let log = std::fs::File::create(data_dir.join("serve.log")).unwrap();
+        let bind = format!("127.0.0.1:{port}");
+        let mut child = Command::new(BIN)
+            .args(["serve", "--bind", &bind, "--workers", "1", "--data-dir", path(data_dir)])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert!(
+            line.contains("listening"),
+            "virion serve did not start: {}",
+            data_dir.join("serve.log").display()
+        );
+        Serve(child, format!("http://{bind}"))
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
