@@ -287,9 +287,9 @@ pub struct Collections {
     /// Serialises refreshes (the timer and a test may both call `refresh`).
     refreshing: Arc<tokio::sync::Mutex<()>>,
     pub(crate) default_organism: Option<String>,
-    /// Queries running at once (each on a blocking thread): a few heavy queries cannot
-    /// take every thread, and cheap ones keep flowing.
-    slots: Arc<tokio::sync::Semaphore>,
+    /// Queries running at once (each on a blocking thread), in a cheap and a heavy class: heavy
+    /// queries cannot take every thread, and cheap ones keep flowing.
+    slots: crate::QuerySlots,
     timeout: Duration,
     overlays: Arc<crate::members::OverlayCache>,
     /// Hub organisms asked for, indexed or not (one whose dataset failed stays unavailable).
@@ -345,7 +345,7 @@ impl Collections {
             dir: dir.clone(),
             refreshing: Arc::default(),
             default_organism: None,
-            slots: Arc::new(tokio::sync::Semaphore::new((2 * cores).max(4))),
+            slots: crate::QuerySlots::new(2 * cores),
             timeout: DEFAULT_QUERY_TIMEOUT,
             hub_names: Arc::new(organisms.iter().map(|o| o.0.clone()).collect()),
             overlays: Arc::default(),
@@ -396,8 +396,9 @@ impl Collections {
         self
     }
 
-    pub(crate) fn query_slots(&self) -> Arc<tokio::sync::Semaphore> {
-        self.slots.clone()
+    /// The query slots (their use is reported by `/metrics`).
+    pub fn query_slots(&self) -> &crate::QuerySlots {
+        &self.slots
     }
 
     pub(crate) fn query_timeout(&self) -> Duration {

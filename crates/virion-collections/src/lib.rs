@@ -15,6 +15,7 @@ mod error;
 mod hub_tree;
 mod members;
 mod mirror;
+mod slots;
 mod view;
 
 pub use collections::{
@@ -25,4 +26,5 @@ pub use error::CollectionError;
 pub use hub_tree::{Grown, HubTree, Place};
 pub use members::Overlay;
 pub use mirror::{MAX_APPENDED_UNALIGNED, MirrorBuildError, MirroredVersion};
+pub use slots::{Cost, QuerySlots};
 pub use view::{View, count};

@@ -5,6 +5,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
+use virion_index::CancelOnDrop;
 use virion_query::execute::{Budget, Endpoint, Part};
 use virion_query::{LapisRequest, QueryError, Table};
 use virion_store::{Store, UserId};
@@ -12,6 +13,12 @@ use virion_store::{Store, UserId};
 use crate::collections::{Collection, Collections};
 use crate::error::CollectionError;
 use crate::members::{self, Overlay};
+use crate::slots::Cost;
+
+/// Most rows a details page may ask for and still count as cheap.
+const CHEAP_PAGE: usize = 1_000;
+/// Most passes over all rows (as the index estimates a filter's cost) a cheap question makes.
+const CHEAP_PASSES: u64 = 4;
 
 /// A collection as one caller sees it.
 #[derive(Debug, Clone)]
@@ -77,16 +84,26 @@ impl View {
     }
 
     /// Runs `f` over the caller's parts (the released rows, minus those the overlay supersedes,
-    /// plus the overlay) on a blocking thread, with a query slot and a deadline.
+    /// plus the overlay) on a blocking thread, with a heavy query slot and a deadline.
     pub async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&[Part<'_>], &Collection, &Budget) -> Result<T, QueryError> + Send + 'static,
     ) -> Result<T, CollectionError> {
-        let permit =
-            self.collections.query_slots().acquire_owned().await.expect("the semaphore is never closed");
+        self.run_as(Cost::Heavy, f).await
+    }
+
+    /// [`View::run`] in a slot of `cost`'s class. The work stops at the deadline, and also
+    /// once this future is dropped (its client went away): the budget's stop is cancelled.
+    pub async fn run_as<T: Send + 'static>(
+        &self,
+        cost: Cost,
+        f: impl FnOnce(&[Part<'_>], &Collection, &Budget) -> Result<T, QueryError> + Send + 'static,
+    ) -> Result<T, CollectionError> {
+        let permit = self.collections.query_slots().acquire(cost).await;
         let (slot, overlay) = (self.slot.clone(), self.overlay.clone());
-        let budget =
-            Budget { deadline: Some(Instant::now() + self.collections.query_timeout()), ..Budget::default() };
+        let (_cancel_when_dropped, stop) =
+            CancelOnDrop::new(Some(Instant::now() + self.collections.query_timeout()));
+        let budget = Budget { stop, ..Budget::default() };
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let ix = slot.read().expect("index lock");
@@ -110,15 +127,38 @@ impl View {
         .map_err(CollectionError::from)
     }
 
+    /// The expected cost of asking `request` of `endpoint` (`None`: another kind of work):
+    /// cheap when the filter's estimated cost is a few passes over the rows and the endpoint
+    /// is a count or a short page of details; heavy otherwise. A request that does not parse
+    /// is cheap: it is refused at once.
+    pub fn cost_of(&self, endpoint: Option<Endpoint>, request: &LapisRequest) -> Cost {
+        let short_page = request.limit.is_some_and(|l| l <= CHEAP_PAGE);
+        match endpoint {
+            Some(Endpoint::Aggregated) => {}
+            Some(Endpoint::Details) if short_page => {}
+            _ => return Cost::Heavy,
+        }
+        let ix = self.collection();
+        let rows = u64::from(ix.query.index.rows()).max(1);
+        match ix.query.filter(request) {
+            Ok(filter) if ix.query.index.estimated_cost(&filter) > CHEAP_PASSES * rows => Cost::Heavy,
+            _ => Cost::Cheap,
+        }
+    }
+
     /// The answer of a table endpoint (aggregated counts, details, mutations, insertions).
     pub async fn table(&self, endpoint: Endpoint, request: LapisRequest) -> Result<Table, CollectionError> {
-        self.run(move |parts, _, budget| virion_query::execute::table(parts, endpoint, &request, budget))
-            .await
+        let cost = self.cost_of(Some(endpoint), &request);
+        self.run_as(cost, move |parts, _, budget| {
+            virion_query::execute::table(parts, endpoint, &request, budget)
+        })
+        .await
     }
 
     /// How many rows `request`'s filters select.
     pub async fn count(&self, request: LapisRequest) -> Result<u64, CollectionError> {
-        self.run(move |parts, _, budget| count(parts, &request, budget)).await
+        let cost = self.cost_of(Some(Endpoint::Aggregated), &request);
+        self.run_as(cost, move |parts, _, budget| count(parts, &request, budget)).await
     }
 }
 

@@ -8,6 +8,7 @@ use crate::insertions::{Insertion, InsertionColumn, InsertionPattern};
 use crate::metadata::{Column, ColumnType, Value, ValueError};
 use crate::phylo::PhyloColumn;
 use crate::sequence::{Alphabet, SequenceColumn, SequenceError, SparseSeq};
+use crate::stop::{Interrupted, Stop};
 
 /// What the index holds: its metadata columns and its sequences (segments, then genes).
 #[derive(Debug, Clone, PartialEq)]
@@ -181,6 +182,19 @@ pub enum Filter {
         /// The node, as its pre-order index in the tree.
         node: u32,
     },
+}
+
+impl Filter {
+    /// How many filter nodes it holds (itself and all its descendants).
+    pub fn size(&self) -> usize {
+        match self {
+            Filter::And(c) | Filter::Or(c) | Filter::NOf { children: c, .. } => {
+                1 + c.iter().map(Filter::size).sum::<usize>()
+            }
+            Filter::Not(inner) => 1 + inner.size(),
+            _ => 1,
+        }
+    }
 }
 
 /// A place in the aligned sequences: a position of a segment or a codon of a gene, each in
@@ -498,7 +512,13 @@ impl Index {
 
     /// The rows matching `filter`.
     pub fn evaluate(&self, filter: &Filter) -> RoaringBitmap {
-        match filter {
+        // `Stop::never()` never interrupts, so there is no error to lose.
+        self.evaluate_within(filter, &Stop::never()).unwrap_or_default()
+    }
+
+    /// The rows matching `filter`, unless `stop` interrupts the evaluation first.
+    pub fn evaluate_within(&self, filter: &Filter, stop: &Stop) -> Result<RoaringBitmap, Interrupted> {
+        Ok(match filter {
             Filter::True => self.all(),
             Filter::StringIn { column, values } => {
                 let c = &self.columns[*column];
@@ -528,25 +548,26 @@ impl Index {
             Filter::Insertion { gene, sequence, position, pattern } => {
                 self.insertions(*gene, *sequence).rows_matching(&InsertionPattern::new(*position, pattern))
             }
-            Filter::And(children) => self.and(children, None),
+            Filter::And(children) => self.and(children, None, stop)?,
             Filter::Or(children) => {
                 let mut rows = RoaringBitmap::new();
                 for child in children {
-                    rows |= self.evaluate(child);
+                    stop.check()?;
+                    rows |= self.evaluate_within(child, stop)?;
                 }
                 rows
             }
             Filter::Not(inner) => {
                 let mut rows = self.all();
-                rows -= self.evaluate(inner);
+                rows -= self.evaluate_within(inner, stop)?;
                 rows
             }
-            Filter::NOf { n, exactly, children } => self.n_of(*n, *exactly, children, None),
+            Filter::NOf { n, exactly, children } => self.n_of(*n, *exactly, children, None, stop)?,
             Filter::PhyloDescendantOf { column, node } => match self.phylo_of(*column, *node) {
                 Some(p) => p.descendant_rows(virion_phylo::NodeId::new(*node)),
                 None => RoaringBitmap::new(),
             },
-        }
+        })
     }
 
     /// The tree of `column`, if it is the phylogenetic tree field and `node` lies in it.
@@ -557,36 +578,72 @@ impl Index {
     /// The rows of `among` matching `filter`: evaluated over the whole index, or, when `among`
     /// is small, checked row by row.
     pub fn refine(&self, filter: &Filter, among: &RoaringBitmap) -> RoaringBitmap {
+        // `Stop::never()` never interrupts, so there is no error to lose.
+        self.refine_within(filter, among, &Stop::never()).unwrap_or_default()
+    }
+
+    /// [`Index::refine`], unless `stop` interrupts the evaluation first.
+    pub fn refine_within(
+        &self,
+        filter: &Filter,
+        among: &RoaringBitmap,
+        stop: &Stop,
+    ) -> Result<RoaringBitmap, Interrupted> {
         if among.is_empty() {
-            return RoaringBitmap::new();
+            return Ok(RoaringBitmap::new());
         }
-        match filter {
+        stop.check()?;
+        Ok(match filter {
             Filter::True => among.clone(),
-            Filter::And(children) => self.and(children, Some(among)),
-            Filter::NOf { n, exactly, children } => self.n_of(*n, *exactly, children, Some(among)),
+            Filter::And(children) => self.and(children, Some(among), stop)?,
+            Filter::NOf { n, exactly, children } => self.n_of(*n, *exactly, children, Some(among), stop)?,
             Filter::Not(inner) => {
                 let mut rows = among.clone();
-                rows -= self.refine(inner, among);
+                rows -= self.refine_within(inner, among, stop)?;
                 rows
             }
             Filter::Or(children) if among.len() <= PROBE_ROWS => {
                 let mut rows = RoaringBitmap::new();
                 for child in children {
-                    rows |= self.refine(child, among);
+                    rows |= self.refine_within(child, among, stop)?;
                 }
                 rows
             }
             _ if among.len() <= PROBE_ROWS
                 || (self.scans(filter) && among.len() * 32 <= u64::from(self.rows)) =>
             {
-                among.iter().filter(|&r| self.matches(filter, r)).collect()
+                self.rows_matching(filter, among, stop)?
             }
             _ => {
-                let mut rows = self.evaluate(filter);
+                let mut rows = self.evaluate_within(filter, stop)?;
                 rows &= among;
                 rows
             }
+        })
+    }
+
+    /// The rows of `among` that match `filter`, checked one by one; `stop` is asked about every
+    /// 65,536 filter nodes visited, so a huge n-of over few rows stops as promptly as a
+    /// one-letter filter over many.
+    fn rows_matching(
+        &self,
+        filter: &Filter,
+        among: &RoaringBitmap,
+        stop: &Stop,
+    ) -> Result<RoaringBitmap, Interrupted> {
+        let every = (65_536 / filter.size()).max(1);
+        let mut rows = RoaringBitmap::new();
+        for (i, r) in among.iter().enumerate() {
+            if i % every == 0 {
+                stop.check()?;
+            }
+            if self.matches(filter, r) {
+                // `among` iterates in ascending order: appending is the cheap insert (and
+                // cannot fail, so its answer says nothing).
+                let _ = rows.try_push(r);
+            }
         }
+        Ok(rows)
     }
 
     /// Whether evaluating `filter` over the whole index reads every row.
@@ -658,7 +715,12 @@ impl Index {
 
     /// AND: children in order of expected cost (indexed lookups and letters before scans and
     /// negations); once the running result is small, the rest are checked row by row.
-    fn and(&self, children: &[Filter], among: Option<&RoaringBitmap>) -> RoaringBitmap {
+    fn and(
+        &self,
+        children: &[Filter],
+        among: Option<&RoaringBitmap>,
+        stop: &Stop,
+    ) -> Result<RoaringBitmap, Interrupted> {
         let merged = merge_ranges(children);
         let mut ordered: Vec<(u64, &Filter)> = merged.iter().map(|f| (self.cost(f), f)).collect();
         ordered.sort_by_key(|&(c, _)| c);
@@ -666,7 +728,7 @@ impl Index {
             Some(a) => a.clone(),
             None => match ordered.first() {
                 Some((_, first)) if !matches!(first, Filter::Not(_)) => {
-                    let r = self.evaluate(first);
+                    let r = self.evaluate_within(first, stop)?;
                     ordered.remove(0);
                     r
                 }
@@ -677,9 +739,15 @@ impl Index {
             if rows.is_empty() {
                 break;
             }
-            rows = self.refine(child, &rows);
+            rows = self.refine_within(child, &rows, stop)?;
         }
-        rows
+        Ok(rows)
+    }
+
+    /// A rough cost of evaluating `filter` over the whole index, in row visits (a pass over
+    /// every row costs [`Index::rows`]): what query slots are chosen by.
+    pub fn estimated_cost(&self, filter: &Filter) -> u64 {
+        self.cost(filter)
     }
 
     /// A rough cost of evaluating a filter over the whole index; for indexed values and
@@ -715,7 +783,10 @@ impl Index {
             Filter::IsNull { .. } => rows,
             Filter::And(c) => c.iter().map(|f| self.cost(f)).min().unwrap_or(rows),
             Filter::True => rows,
-            Filter::Or(_) | Filter::NOf { .. } => rows * 2,
+            // Every child is evaluated: a 5,000-child n-of costs 5,000 children.
+            Filter::Or(c) | Filter::NOf { children: c, .. } => {
+                c.iter().fold(rows, |sum, f| sum.saturating_add(self.cost(f)))
+            }
             Filter::Not(_) => rows * 8,
             _ => rows,
         }
@@ -729,30 +800,44 @@ impl Index {
         exactly: bool,
         children: &[Filter],
         among: Option<&RoaringBitmap>,
-    ) -> RoaringBitmap {
+        stop: &Stop,
+    ) -> Result<RoaringBitmap, Interrupted> {
         let scope = among.cloned().unwrap_or_else(|| self.all());
         if n == 0 && !exactly {
-            return scope;
+            return Ok(scope);
+        }
+        if n > children.len() {
+            // More matches asked for than there are children: no row can have them.
+            return Ok(RoaringBitmap::new());
         }
         // at_least[k]: rows matched by at least k+1 children so far (k < n + 1).
         let levels = n + 1;
         let mut at_least: Vec<RoaringBitmap> = vec![RoaringBitmap::new(); levels];
-        for child in children {
-            let matched = self.refine(child, &scope);
-            for k in (1..levels).rev() {
+        for (i, child) in children.iter().enumerate() {
+            stop.check()?;
+            let matched = self.refine_within(child, &scope, stop)?;
+            // Before child i only levels below i can hold rows: promoting from empty levels is
+            // skipped, which keeps a many-child n-of from costing children × n bitmap steps.
+            for k in (1..levels.min(i + 1)).rev() {
+                if k % 64 == 0 {
+                    stop.check()?;
+                }
+                if at_least[k - 1].is_empty() {
+                    continue;
+                }
                 let promoted = &at_least[k - 1] & &matched;
                 at_least[k] |= promoted;
             }
             at_least[0] |= matched;
         }
         let rows_at_least = |k: usize| if k == 0 { scope.clone() } else { at_least[k - 1].clone() };
-        if exactly {
+        Ok(if exactly {
             let mut rows = rows_at_least(n);
             rows -= &at_least[n];
             rows
         } else {
             rows_at_least(n)
-        }
+        })
     }
 
     /// Approximate heap bytes of every column.

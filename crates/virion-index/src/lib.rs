@@ -26,6 +26,7 @@ mod metadata;
 mod phylo;
 mod sequence;
 pub mod snapshot;
+mod stop;
 
 pub use builder::{BuildError, DEFAULT_BUDGET, IndexBuilder, LineageKey, SortKey, lineage_then_date};
 pub use dictionary::Dictionary;
@@ -39,3 +40,4 @@ pub use roaring::RoaringBitmap;
 pub use sequence::{
     Alphabet, BLOCK_ROWS, LetterCounts, SequenceColumn, SequenceError, SparseError, SparseSeq, SymbolCount,
 };
+pub use stop::{CancelOnDrop, Interrupted, Stop};

@@ -145,9 +145,7 @@ impl<'a> Parser<'a> {
     fn eat_keyword(&mut self, word: &str) -> bool {
         self.skip_space();
         let rest = self.rest();
-        let matches = rest.len() >= word.len()
-            && rest.is_char_boundary(word.len())
-            && rest[..word.len()].eq_ignore_ascii_case(word)
+        let matches = starts_with_ignore_case(rest, word)
             && !rest[word.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_');
         if matches {
             self.at += word.len();
@@ -309,17 +307,17 @@ impl<'a> Parser<'a> {
 
     fn n_of(&mut self) -> Result<Expr, QueryError> {
         self.skip_space();
-        let exactly = self.rest().len() >= 8 && self.rest()[..8].eq_ignore_ascii_case("exactly-");
+        let exactly = starts_with_ignore_case(self.rest(), "exactly-");
         if exactly {
-            self.at += 8;
+            self.at += "exactly-".len();
         }
         let digits: String = self.rest().chars().take_while(char::is_ascii_digit).collect();
         let n: usize = digits.parse().map_err(|_| self.error("expected [N-of: …] with a number N"))?;
         self.at += digits.len();
-        if !(self.rest().len() >= 4 && self.rest()[..4].eq_ignore_ascii_case("-of:")) {
+        if !starts_with_ignore_case(self.rest(), "-of:") {
             return Err(self.error("expected '-of:'"));
         }
-        self.at += 4;
+        self.at += "-of:".len();
         self.enter()?;
         let mut children = vec![self.or()?];
         while self.eat(",") {
@@ -334,7 +332,7 @@ impl<'a> Parser<'a> {
 
     /// A mutation or insertion term.
     fn variant(&self, word: &str) -> Result<Expr, String> {
-        if word.len() > 4 && word[..4].eq_ignore_ascii_case("ins_") {
+        if word.len() > 4 && starts_with_ignore_case(word, "ins_") {
             let (name, position, pattern) =
                 parse_insertion(word, self.parameter).map_err(|e| e.to_string())?;
             return Ok(Expr::Insertion { name, position, pattern });
@@ -347,6 +345,12 @@ impl<'a> Parser<'a> {
         let MutationQuery { sequence, position, target } = q;
         Ok(Expr::Mutation { name: sequence, position, target })
     }
+}
+
+/// Whether `text` begins with the ASCII `prefix`, ignoring ASCII case. Never slices inside a
+/// character: queries are user text and may hold any Unicode.
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 fn flatten(parts: Vec<Expr>, or: bool) -> Vec<Expr> {

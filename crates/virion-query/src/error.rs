@@ -61,3 +61,18 @@ pub enum QueryError {
         reason: String,
     },
 }
+
+impl From<virion_index::Interrupted> for QueryError {
+    fn from(why: virion_index::Interrupted) -> Self {
+        QueryError::OverBudget {
+            reason: match why {
+                virion_index::Interrupted::Deadline => {
+                    "the request ran past its time limit; narrow the filters or page with limit/offset".into()
+                }
+                virion_index::Interrupted::Cancelled => {
+                    "the request was cancelled: its client went away".into()
+                }
+            },
+        }
+    }
+}

@@ -7,9 +7,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
-use std::time::Instant;
-
-use virion_index::{Column, RoaringBitmap, Value};
+use virion_index::{Column, RoaringBitmap, Stop, Value};
 
 use crate::aggregate::{GroupKey, aggregate, parse_group_field_named, parse_position_field};
 use crate::error::QueryError;
@@ -48,31 +46,26 @@ pub enum Endpoint {
     AminoAcidInsertions,
 }
 
-/// Time and size limits of one request; checked between steps and every few thousand rows.
-#[derive(Debug, Clone, Copy)]
+/// Time and size limits of one request; checked between steps, inside every filter
+/// evaluation loop and every few thousand rows.
+#[derive(Debug, Clone)]
 pub struct Budget {
-    /// When the request must stop; `None`: no time limit.
-    pub deadline: Option<Instant>,
+    /// When the request must stop: its deadline, or once its client went away.
+    pub stop: Stop,
     /// Most rows a request may materialise (ordering, details, sequences).
     pub max_rows: u64,
 }
 
 impl Default for Budget {
     fn default() -> Self {
-        Budget { deadline: None, max_rows: 20_000_000 }
+        Budget { stop: Stop::never(), max_rows: 20_000_000 }
     }
 }
 
 impl Budget {
-    /// Refuses with `OverBudget` once the deadline has passed.
+    /// Refuses with `OverBudget` once the deadline has passed or the client went away.
     pub fn check(&self) -> Result<(), QueryError> {
-        if self.deadline.is_some_and(|d| Instant::now() > d) {
-            return Err(QueryError::OverBudget {
-                reason: "the request ran past its time limit; narrow the filters or page with limit/offset"
-                    .into(),
-            });
-        }
-        Ok(())
+        self.stop.check().map_err(QueryError::from)
     }
 
     pub(crate) fn rows(&self, n: u64, what: &str) -> Result<(), QueryError> {
@@ -98,7 +91,7 @@ pub fn select_parts(
         .iter()
         .map(|p| {
             budget.check()?;
-            p.index.select(req, p.visible)
+            p.index.select_within(req, p.visible, &budget.stop)
         })
         .collect()
 }

@@ -45,7 +45,17 @@ impl QueryIndex {
 
     /// The rows of `visible` a request selects.
     pub fn select(&self, req: &LapisRequest, visible: &RoaringBitmap) -> Result<RoaringBitmap, QueryError> {
+        self.select_within(req, visible, &virion_index::Stop::never())
+    }
+
+    /// [`QueryIndex::select`], given up with `OverBudget` once `stop` says so.
+    pub fn select_within(
+        &self,
+        req: &LapisRequest,
+        visible: &RoaringBitmap,
+        stop: &virion_index::Stop,
+    ) -> Result<RoaringBitmap, QueryError> {
         let filter = self.filter(req)?;
-        Ok(self.index.refine(&filter, visible))
+        Ok(self.index.refine_within(&filter, visible, stop)?)
     }
 }

@@ -34,6 +34,9 @@ pub enum BenchCommand {
     /// Split synthetic genomes over K real nodes on loopback and time the query mix at the
     /// federated root against each node's own: the cost of asking the network.
     Federation(crate::bench_federation::BenchFederationArgs),
+    /// One node over synthetic genomes: a cheap count's latency while worst-case questions
+    /// run (query slot classes, deadlines inside evaluation).
+    Fairness(crate::bench_fairness::BenchFairnessArgs),
 }
 
 /// Flags of `virion bench process`.
@@ -66,6 +69,7 @@ pub fn run(cmd: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Generate(args) => crate::bench_generate::generate(args),
         BenchCommand::Phylo(args) => crate::bench_phylo::bench_phylo(args),
         BenchCommand::Federation(args) => crate::bench_federation::bench_federation(args),
+        BenchCommand::Fairness(args) => crate::bench_fairness::bench_fairness(args),
     }
 }
 

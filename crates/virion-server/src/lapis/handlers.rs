@@ -57,6 +57,15 @@ impl Target {
     ) -> Result<T, Response> {
         self.view.run(f).await.map_err(|e| respond::collection_problem(&e, &self.info))
     }
+
+    /// [`Target::run`] in a query slot of `cost`'s class (see [`View::run_as`]).
+    pub(crate) async fn run_as<T: Send + 'static>(
+        &self,
+        cost: virion_collections::Cost,
+        f: impl FnOnce(&[Part<'_>], &Collection, &Budget) -> Result<T, QueryError> + Send + 'static,
+    ) -> Result<T, Response> {
+        self.view.run_as(cost, f).await.map_err(|e| respond::collection_problem(&e, &self.info))
+    }
 }
 
 /// Decodes a request (query string and body), or answers 400.
@@ -95,9 +104,11 @@ async fn prepare(
     Ok((target, req, output))
 }
 
-/// A route answering one body made under the query budget (`make`), in the asked format.
+/// A route answering one body made under the query budget (`make`), in the asked format;
+/// `endpoint` (if it is a table endpoint) decides the query slot's class.
 async fn answer(
     call: LapisCall,
+    endpoint: Option<Endpoint>,
     output: impl FnOnce(&LapisRequest, &HeaderMap) -> Result<Output, String>,
     make: impl FnOnce(&[Part<'_>], &LapisRequest, &Budget, &Output, &Info) -> Result<Vec<u8>, QueryError>
     + Send
@@ -108,7 +119,8 @@ async fn answer(
         Err(r) => return r,
     };
     let (info, shape) = (target.info.clone(), output.clone());
-    let result = target.run(move |parts, _, budget| make(parts, &req, budget, &shape, &info)).await;
+    let cost = target.view.cost_of(endpoint, &req);
+    let result = target.run_as(cost, move |parts, _, budget| make(parts, &req, budget, &shape, &info)).await;
     match result {
         Ok(bytes) => respond::bytes_response(bytes, &output, target.info.data_version),
         Err(r) => r,
@@ -120,6 +132,7 @@ pub(crate) async fn table(call: LapisCall, endpoint: Endpoint) -> Response {
     let route = route_name(endpoint);
     answer(
         call,
+        Some(endpoint),
         |req, headers| decode::output(req, headers, false, route),
         move |parts, req, budget, shape, info| {
             let table = virion_query::execute::table(parts, endpoint, req, budget)?;
@@ -135,6 +148,7 @@ pub(crate) async fn table(call: LapisCall, endpoint: Endpoint) -> Response {
 pub(crate) async fn mrca(call: LapisCall) -> Response {
     answer(
         call,
+        None,
         |req, headers| decode::output(req, headers, false, "mostRecentCommonAncestor"),
         |parts, req, budget, shape, info| {
             let m = virion_query::execute::most_recent_common_ancestor(parts, req, budget)?;
@@ -158,6 +172,7 @@ pub(crate) async fn mrca(call: LapisCall) -> Response {
 pub(crate) async fn phylo_subtree(call: LapisCall) -> Response {
     answer(
         call,
+        None,
         |req, headers| decode::tree_output(req, headers, "phyloSubtree"),
         |parts, req, budget, _, _| {
             Ok(virion_query::execute::phylo_subtree(parts, req, budget)?.newick.into_bytes())
