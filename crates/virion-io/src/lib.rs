@@ -7,4 +7,4 @@ mod compression;
 mod fasta;
 
 pub use compression::{CountedInput, OpenError, decompress, open_path, open_path_counted};
-pub use fasta::{FastaError, FastaReader, FastaRecord};
+pub use fasta::{FastaError, FastaLimits, FastaReader, FastaRecord};

@@ -69,6 +69,9 @@ pub fn validate_reader(
     let mut header_len = reader.header().len();
     let mut row = Row::default();
     while reader.read_row(&mut row)? {
+        if let Some(limit) = validator.max_rows().filter(|&m| summary.rows >= m) {
+            return Err(ReadError::TooManyRows { file: reader.file().to_owned(), limit });
+        }
         if reader.header().len() != header_len {
             header_len = reader.header().len();
             let more = validator.set_header(reader.header());

@@ -32,6 +32,8 @@ pub enum IssueKind {
     MissingSubmissionId,
     /// A submission id already used on an earlier row.
     DuplicateSubmissionId,
+    /// A submission id longer than [`crate::MAX_SUBMISSION_ID_BYTES`].
+    SubmissionIdTooLong,
     /// A country that is not an INSDC country or sea name.
     UnknownCountry,
     /// A value that is not one of the field's allowed terms.

@@ -52,6 +52,8 @@ pub struct Validator<'c> {
     field_columns: Vec<Option<usize>>,
     /// First line of each submission id.
     ids: HashMap<String, u64>,
+    /// Most rows a file may hold (`None`: any number).
+    max_rows: Option<u64>,
 }
 
 /// Column names compare ignoring case, and `_`, `-` and runs of spaces count as one space.
@@ -80,7 +82,20 @@ impl<'c> Validator<'c> {
             header: Vec::new(),
             field_columns: vec![None; config.fields.len()],
             ids: HashMap::new(),
+            max_rows: None,
         }
+    }
+
+    /// Refuses files of more than `rows` rows (their ids are held in memory): reading stops
+    /// with [`crate::ReadError::TooManyRows`] at the first row over.
+    pub fn with_max_rows(mut self, rows: u64) -> Self {
+        self.max_rows = Some(rows);
+        self
+    }
+
+    /// The most rows a file may hold, if limited.
+    pub fn max_rows(&self) -> Option<u64> {
+        self.max_rows
     }
 
     /// Sets the day after which collection dates are in the future (default: today, UTC).
@@ -219,6 +234,24 @@ impl<'c> Validator<'c> {
                 cell.line,
                 Some(cell.column),
                 None,
+                message,
+            ));
+            return;
+        }
+        if cell.raw.len() > crate::MAX_SUBMISSION_ID_BYTES {
+            // Every id is held in memory for the whole submission: their length is bounded.
+            let shown: String = cell.raw.chars().take(60).collect();
+            let message = format!(
+                "a submission id is at most {} bytes long; this one has {}",
+                crate::MAX_SUBMISSION_ID_BYTES,
+                cell.raw.len()
+            );
+            out.issues.push(self.issue(
+                Severity::Error,
+                IssueKind::SubmissionIdTooLong,
+                cell.line,
+                Some(cell.column),
+                Some(&format!("{shown}…")),
                 message,
             ));
             return;

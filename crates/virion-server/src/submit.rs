@@ -15,14 +15,14 @@ use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
-use virion_io::{FastaReader, FastaRecord};
+use virion_io::{FastaLimits, FastaReader, FastaRecord};
 use virion_schema::{Issue, OrganismConfig, Severity, cross_check, validate_file};
 use virion_store::{Action, DataUseTerms, NewEntry, Store, SubmissionReceipt, SubmitRequest};
 
 use crate::auth::AuthUser;
 use crate::entries::{OrganismPath, parse_terms};
 use crate::error::{ApiError, ProblemResponse};
-use crate::state::AppState;
+use crate::state::{AppState, UploadLimits};
 
 /// At most this many issues are returned; the count of the rest is stated.
 const MAX_ISSUES: usize = 1000;
@@ -58,8 +58,26 @@ fn safe_name(name: Option<&str>, fallback: &str) -> String {
     if clean.trim_matches(['.', '_']).is_empty() { fallback.to_owned() } else { clean }
 }
 
-async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, ApiError> {
+/// A text field of the form, refused past `limit` bytes (axum's `text()` would read any size).
+async fn bounded_text(
+    mut field: axum::extract::multipart::Field<'_>,
+    name: &str,
+    limit: usize,
+) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        if bytes.len() + chunk.len() > limit {
+            return Err(ApiError::TooLarge(format!("form field `{name}` is longer than {limit} bytes")));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| ApiError::BadRequest(format!("form field `{name}` is not UTF-8 text")))
+}
+
+async fn read_form(mut multipart: Multipart, dir: &Path, limits: &UploadLimits) -> Result<Form, ApiError> {
     let mut form = Form::default();
+    let mut received = 0u64;
     while let Some(mut field) = multipart.next_field().await? {
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
@@ -72,16 +90,28 @@ async fn read_form(mut multipart: Multipart, dir: &Path) -> Result<Form, ApiErro
                 let path = sub.join(&label);
                 let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
                 while let Some(chunk) = field.chunk().await? {
+                    received += chunk.len() as u64;
+                    if received > limits.upload_bytes {
+                        return Err(ApiError::TooLarge(format!(
+                            "the submission's files are larger than {} bytes (at file {label:?}), the most \
+                             this hub takes at once; split it into several submissions",
+                            limits.upload_bytes
+                        )));
+                    }
                     file.write_all(&chunk).await.map_err(ApiError::internal)?;
                 }
                 file.flush().await.map_err(ApiError::internal)?;
                 let upload = Upload { label, path };
                 if name == "metadata" { form.metadata = Some(upload) } else { form.sequences = Some(upload) }
             }
-            "group" => form.group = Some(field.text().await?),
-            "dataUseTermsType" => form.terms_type = Some(field.text().await?),
-            "restrictedUntil" => form.restricted_until = Some(field.text().await?),
-            "csrf" => form.csrf = Some(field.text().await?),
+            "group" => form.group = Some(bounded_text(field, &name, limits.field_bytes).await?),
+            "dataUseTermsType" => {
+                form.terms_type = Some(bounded_text(field, &name, limits.field_bytes).await?)
+            }
+            "restrictedUntil" => {
+                form.restricted_until = Some(bounded_text(field, &name, limits.field_bytes).await?)
+            }
+            "csrf" => form.csrf = Some(bounded_text(field, &name, limits.field_bytes).await?),
             other => return Err(ApiError::BadRequest(format!("unexpected form field {other:?}"))),
         }
     }
@@ -168,7 +198,7 @@ pub(crate) async fn receive(
         .prefix("submit-")
         .tempdir_in(state.uploads_dir())
         .map_err(ApiError::internal)?;
-    let form = read_form(multipart, dir.path()).await?;
+    let form = read_form(multipart, dir.path(), state.upload_limits()).await?;
     Ok((dir, form))
 }
 
@@ -199,13 +229,22 @@ pub(crate) async fn store_submission(
     }
 
     let config = org.config.clone();
+    let limits = *state.upload_limits();
+    let fasta_limits = FastaLimits {
+        header_bytes: limits.header_bytes,
+        record_bytes: limits.record_bytes(org.reference_len),
+        file_bytes: limits.decompressed_bytes,
+    };
     let index_path = dir.path().join("validated.ndjson");
     let (meta_path, meta_label) = (metadata.path.clone(), metadata.label.clone());
     let (fasta_path, fasta_label) = (sequences.path.clone(), sequences.label.clone());
     let index = {
         let index_path = index_path.clone();
         tokio::task::spawn_blocking(move || {
-            validate(&config, &meta_path, &meta_label, &fasta_path, &fasta_label, &index_path)
+            // The FASTA reader counts its own bytes; metadata is checked in a first pass.
+            check_decompressed_size(&meta_path, &meta_label, limits.decompressed_bytes)?;
+            let files = Files { meta_path, meta_label, fasta_path, fasta_label, fasta_limits };
+            validate(&config, &files, &index_path, limits.records)
         })
         .await
         .map_err(ApiError::internal)??
@@ -214,7 +253,9 @@ pub(crate) async fn store_submission(
 
     let (tx, mut rx) = mpsc::channel::<Result<NewEntry, std::io::Error>>(CHANNEL_DEPTH);
     let fasta_path = sequences.path.clone();
-    let producer = tokio::task::spawn_blocking(move || pair_entries(&fasta_path, &index_path, &index, &tx));
+    let producer = tokio::task::spawn_blocking(move || {
+        pair_entries(&fasta_path, fasta_limits, &index_path, &index, &tx)
+    });
     let entries = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     let request = SubmitRequest { organism: org.id, group, submitter: user.id, terms };
     let receipt = store.submit(&request, entries).await;
@@ -310,16 +351,48 @@ impl RowIndex {
     }
 }
 
+/// A submission's two files on disk, the names their sender gave them, and the FASTA limits.
+struct Files {
+    meta_path: PathBuf,
+    meta_label: String,
+    fasta_path: PathBuf,
+    fasta_label: String,
+    fasta_limits: FastaLimits,
+}
+
+/// Refuses a file whose decompressed contents exceed `limit` bytes, before anything reads it
+/// for real: one streaming pass, constant memory (a 40 KB zstd bomb stops at the limit).
+fn check_decompressed_size(path: &Path, label: &str, limit: u64) -> Result<(), ApiError> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        ApiError::Unreadable(e.to_string().replace(&path.display().to_string(), label))
+    };
+    let reader = virion_io::open_path(path).map_err(|e| unreadable(&e))?;
+    let copied = std::io::copy(&mut reader.take(limit.saturating_add(1)), &mut std::io::sink())
+        .map_err(|e| ApiError::Unreadable(format!("{label}: cannot be read (damaged compression?): {e}")))?;
+    if copied > limit {
+        return Err(ApiError::TooLarge(format!(
+            "{label}: decompressed, it holds more than {limit} bytes, the most this hub takes in one file; \
+             split the submission"
+        )));
+    }
+    Ok(())
+}
+
 /// Validates the metadata rows and pairs them with the FASTA records. Rows without errors are
 /// written as JSON lines to `index_path`.
 fn validate(
     config: &OrganismConfig,
-    meta_path: &Path,
-    meta_label: &str,
-    fasta_path: &Path,
-    fasta_label: &str,
+    files: &Files,
     index_path: &Path,
+    max_records: u64,
 ) -> Result<RowIndex, ApiError> {
+    let Files { meta_path, meta_label, fasta_path, fasta_label, fasta_limits } = files;
+    let (meta_label, fasta_label) = (meta_label.as_str(), fasta_label.as_str());
+    let too_many = |file: &str| {
+        ApiError::TooLarge(format!(
+            "{file}: more than {max_records} records, the most this hub takes in one submission; split it"
+        ))
+    };
     let mut issues: Vec<Issue> = Vec::new();
     let mut error_count = 0usize;
     let mut keep = |issue: &Issue, issues: &mut Vec<Issue>| {
@@ -339,7 +412,7 @@ fn validate(
     let read = validate_file(
         meta_path,
         config,
-        |v| v,
+        |v| v.with_max_rows(max_records),
         |row| {
             for issue in &row.issues {
                 keep(issue, &mut issues);
@@ -373,7 +446,11 @@ fn validate(
         Ok((_, summary)) => summary,
         Err(e) => {
             let message = e.to_string().replace(&meta_path.display().to_string(), meta_label);
-            return Err(ApiError::Unreadable(message));
+            return Err(match e {
+                virion_schema::ReadError::TooManyRows { .. }
+                | virion_schema::ReadError::LineTooLong { .. } => ApiError::TooLarge(message),
+                _ => ApiError::Unreadable(message),
+            });
         }
     };
     if let Some(e) = write_error {
@@ -386,25 +463,32 @@ fn validate(
 
     // The FASTA names stream through the cross-check; a read error stops the stream and is
     // reported instead of the cross-check's findings.
-    let mut reader =
-        FastaReader::from_path(fasta_path).map_err(|e| fasta_problem(e, fasta_path, fasta_label))?;
+    let mut reader = FastaReader::from_path(fasta_path)
+        .map_err(|e| fasta_problem(e, fasta_path, fasta_label))?
+        .with_limits(*fasta_limits);
     let mut record = FastaRecord::default();
     let mut read_error = None;
     let mut records = 0u64;
     let names = std::iter::from_fn(|| match reader.read(&mut record) {
+        Ok(true) if records >= max_records => {
+            read_error = Some(Err(too_many(fasta_label)));
+            None
+        }
         Ok(true) => {
             records += 1;
             Some((std::mem::take(&mut record.name), record.index as u64 + 1))
         }
         Ok(false) => None,
         Err(e) => {
-            read_error = Some(e);
+            read_error = Some(Ok(e));
             None
         }
     });
     let cross_issues = cross_check(fasta_label, names, meta_label, &summary.submission_ids);
-    if let Some(e) = read_error {
-        return Err(fasta_problem(e, fasta_path, fasta_label));
+    match read_error {
+        Some(Ok(e)) => return Err(fasta_problem(e, fasta_path, fasta_label)),
+        Some(Err(too_many)) => return Err(too_many),
+        None => {}
     }
     if records == 0 {
         return Err(ApiError::Unreadable(format!("{fasta_label}: the sequences file holds no FASTA record")));
@@ -432,19 +516,26 @@ fn validate(
 
 fn fasta_problem(e: virion_io::FastaError, path: &Path, label: &str) -> ApiError {
     let message = e.to_string().replace(&path.display().to_string(), label);
-    ApiError::Unreadable(message)
+    match e {
+        virion_io::FastaError::HeaderTooLong { .. }
+        | virion_io::FastaError::RecordTooLong { .. }
+        | virion_io::FastaError::FileTooLarge { .. } => ApiError::TooLarge(message),
+        _ => ApiError::Unreadable(message),
+    }
 }
 
 /// Streams FASTA records, each with its validated metadata line, into the store's channel.
 fn pair_entries(
     fasta_path: &Path,
+    fasta_limits: FastaLimits,
     index_path: &Path,
     index: &RowIndex,
     tx: &mpsc::Sender<Result<NewEntry, std::io::Error>>,
 ) {
     let result = (|| -> std::io::Result<()> {
         let mut metadata = File::open(index_path)?;
-        let mut reader = FastaReader::from_path(fasta_path).map_err(std::io::Error::other)?;
+        let mut reader =
+            FastaReader::from_path(fasta_path).map_err(std::io::Error::other)?.with_limits(fasta_limits);
         let mut record = FastaRecord::default();
         while reader.read(&mut record).map_err(std::io::Error::other)? {
             // Validation matched every record, by its whole name or its first word.

@@ -64,6 +64,18 @@ pub struct ServeArgs {
     /// Milliseconds between syncs of the node's mirrors of peers' released data.
     #[arg(long, default_value_t = 60_000)]
     mirror_every_ms: u64,
+    /// Most bytes of one submission's files as uploaded (compressed or not).
+    #[arg(long, default_value_t = virion_server::UploadLimits::default().upload_bytes)]
+    max_upload_bytes: u64,
+    /// Most bytes of one submitted file once decompressed.
+    #[arg(long, default_value_t = virion_server::UploadLimits::default().decompressed_bytes)]
+    max_decompressed_bytes: u64,
+    /// Most records (genomes, metadata rows) in one submission.
+    #[arg(long, default_value_t = virion_server::UploadLimits::default().records)]
+    max_records: u64,
+    /// A submitted genome may be at most this many times its reference's length.
+    #[arg(long, default_value_t = virion_server::UploadLimits::default().record_reference_factor)]
+    max_record_reference_factor: u64,
 }
 
 /// Flags of `virion worker`.
@@ -87,6 +99,7 @@ fn options(db: &DbArgs, o: &OrganismArgs, federation_deadline: Option<std::time:
         pango_aliases: o.pango_aliases.clone(),
         federation_deadline,
         mirror_every: None,
+        upload_limits: virion_server::UploadLimits::default(),
     }
 }
 
@@ -104,6 +117,13 @@ pub fn run_serve(args: &ServeArgs) -> Result<()> {
     let deadline = std::time::Duration::from_millis(args.federation_deadline_ms.max(1));
     let options = HubOptions {
         mirror_every: Some(std::time::Duration::from_millis(args.mirror_every_ms.max(100))),
+        upload_limits: virion_server::UploadLimits {
+            upload_bytes: args.max_upload_bytes,
+            decompressed_bytes: args.max_decompressed_bytes,
+            records: args.max_records.max(1),
+            record_reference_factor: args.max_record_reference_factor.max(1),
+            ..virion_server::UploadLimits::default()
+        },
         ..options(&args.db, &args.organisms, Some(deadline))
     };
     runtime()?.block_on(async {

@@ -1,9 +1,13 @@
 //! Physical lines of a text table, checked to be UTF-8 as they are read, so that a wrongly
 //! encoded file is reported at its first bad line rather than as garbled values.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use super::ReadError;
+
+/// The longest line of a metadata table: far more than any row of metadata needs, and what
+/// bounds the memory one row (its cells and their count) can take.
+pub const MAX_LINE_BYTES: usize = 4 << 20;
 
 /// Reads one line at a time into a reused buffer.
 pub(crate) struct LineSource {
@@ -25,7 +29,8 @@ impl LineSource {
     /// the end of the input.
     pub(crate) fn next_line(&mut self) -> Result<bool, ReadError> {
         self.buf.clear();
-        let n = self.reader.read_until(b'\n', &mut self.buf).map_err(|source| ReadError::Io {
+        let mut limited = (&mut self.reader).take(MAX_LINE_BYTES as u64 + 1);
+        let n = limited.read_until(b'\n', &mut self.buf).map_err(|source| ReadError::Io {
             file: self.file.clone(),
             after_line: self.line,
             source,
@@ -35,6 +40,14 @@ impl LineSource {
             return Ok(false);
         }
         self.line += 1;
+        if n > MAX_LINE_BYTES {
+            // Stopped at the limit, the rest of the line unread.
+            return Err(ReadError::LineTooLong {
+                file: self.file.clone(),
+                line: self.line,
+                limit: MAX_LINE_BYTES,
+            });
+        }
         while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
             self.buf.pop();
         }

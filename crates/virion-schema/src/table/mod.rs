@@ -4,6 +4,7 @@
 
 mod delimited;
 mod lines;
+pub use lines::MAX_LINE_BYTES;
 mod ndjson;
 mod xlsx;
 
@@ -72,6 +73,26 @@ pub enum ReadError {
         /// The underlying I/O or decompression error.
         #[source]
         source: std::io::Error,
+    },
+    /// More rows than the reader's caller takes.
+    #[error("{file}: more than {limit} rows, the most taken in one submission; split it into several")]
+    TooManyRows {
+        /// The file's name.
+        file: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// A line longer than [`lines::MAX_LINE_BYTES`]: no row of metadata is that long.
+    #[error(
+        "{file}, line {line}: the line is longer than {limit} bytes, the most one row of metadata may take"
+    )]
+    LineTooLong {
+        /// The file's name.
+        file: String,
+        /// 1-based number of the line.
+        line: u64,
+        /// The limit, in bytes.
+        limit: usize,
     },
     /// A line that is not UTF-8 text (or is UTF-16).
     #[error("{file}, line {line}: {problem}")]
