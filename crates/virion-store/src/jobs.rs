@@ -154,6 +154,22 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Ends the leases of every job held by a worker whose name starts with `holder_prefix`, so
+    /// that they can be claimed at once: a process restarting under the same name reclaims what
+    /// its killed predecessor held instead of waiting out the lease. Returns how many.
+    pub async fn reclaim_jobs(&self, holder_prefix: &str) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_expires_at = 0 \
+             WHERE state = 'CLAIMED' AND substr(claimed_by, 1, length($1)) = $1",
+        )
+        .bind(holder_prefix)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
     /// Stores `outcome` for a job `worker` still holds and marks the version PROCESSED, in
     /// one transaction. A job lost to another worker is refused with [`StoreError::LeaseLost`].
     pub async fn complete_job(&self, worker: &str, job: JobId, outcome: &ProcessingOutcome) -> Result<()> {

@@ -292,11 +292,11 @@ async fn edit_unreleased(cx: Ctx) {
     let before = cx.version(av).await;
     assert_eq!(before.processed.as_ref().unwrap().result, Errors);
 
-    // Outsiders and consumers may not edit; a submitter of the group may.
+    // Outsiders and consumers may not edit; a submitter of the group may. The unreleased entry
+    // is hidden from an outsider: it answers as if it did not exist.
     let fixed = "{\"strain\":\"fixed\"}";
-    for who in [cx.outsider, cx.consumer] {
-        assert!(matches!(s.edit(who, av, fixed, None).await, Err(StoreError::Forbidden { .. })));
-    }
+    assert!(matches!(s.edit(cx.outsider, av, fixed, None).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(s.edit(cx.consumer, av, fixed, None).await, Err(StoreError::Forbidden { .. })));
     s.edit(cx.submitter, av, fixed, None).await.unwrap();
     let after = cx.version(av).await;
     assert_eq!(after.status, Status::Received);
@@ -414,10 +414,13 @@ async fn role_action_matrix(cx: Ctx) {
             s.discard(user, cx.group, None, Scope::All).await,
             Err(StoreError::Forbidden { .. })
         ));
-        assert!(matches!(
-            s.change_terms(user, std::slice::from_ref(&avs[0].accession), DataUseTerms::Open).await,
-            Err(StoreError::Forbidden { .. })
-        ));
+        // An outsider cannot see the unreleased entry: it does not exist for them.
+        let refused = s.change_terms(user, std::slice::from_ref(&avs[0].accession), DataUseTerms::Open).await;
+        if user == cx.outsider {
+            assert!(matches!(refused, Err(StoreError::NotFound { .. })), "{refused:?}");
+        } else {
+            assert!(matches!(refused, Err(StoreError::Forbidden { .. })), "{refused:?}");
+        }
     }
     cx.process_all(|_| Clean).await;
     for user in [cx.submitter, cx.consumer, cx.outsider] {
@@ -483,6 +486,15 @@ async fn job_leases(cx: Ctx) {
     }
     assert_eq!(cx.version(&b2[0].accession_version).await.status, Status::Processed);
     assert_eq!(cx.version(&b2[0].accession_version).await.processed.unwrap().result, Clean);
+
+    // A node restarting reclaims at once what its killed process held, and nothing else.
+    cx.submit(2).await;
+    let held = s.claim_jobs("serve@host:/data#41-0-aa", 1, 1, lease).await.unwrap();
+    let other = s.claim_jobs("serve@host:/data2#7-0-bb", 1, 1, lease).await.unwrap();
+    assert_eq!((held.len(), other.len()), (1, 1));
+    assert_eq!(s.reclaim_jobs("serve@host:/data#").await.unwrap(), 1);
+    let again = s.claim_jobs("serve@host:/data#42-0-cc", 1, 5, lease).await.unwrap();
+    assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), [held[0].id]);
 }
 
 async fn concurrent_claims(cx: Ctx) {

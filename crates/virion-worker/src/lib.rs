@@ -27,8 +27,9 @@ pub enum PoolError {
     Io(#[from] std::io::Error),
 }
 
-/// Registers this process's pipeline (queuing reprocessing if it is new) and starts `count`
-/// workers for it, named `{prefix}-{pid}-{i}-{random}`.
+/// Registers this process's pipeline (queuing reprocessing if it is new), reclaims the jobs
+/// workers named `{prefix}#…` held (the same node's previous process), and starts `count`
+/// workers for it, named `{prefix}#{pid}-{i}-{random}`.
 pub async fn spawn_pool(
     store: &Store,
     by_name: &HashMap<String, PathBuf>,
@@ -57,11 +58,17 @@ pub async fn spawn_pool(
         reprocessing = pipeline.reprocessing,
         "processing pipeline registered"
     );
-    let host = std::process::id();
+    // Jobs this node's previous process held when it died are taken back now, not after
+    // their lease.
+    let reclaimed = store.reclaim_jobs(&format!("{prefix}#")).await?;
+    if reclaimed > 0 {
+        tracing::info!(reclaimed, "jobs held by this node's previous process are claimable again");
+    }
+    let pid = std::process::id();
     Ok((0..count)
         .map(|i| {
             let mut config = WorkerConfig::named(
-                format!("{prefix}-{host}-{i}-{:08x}", rand::random::<u32>()),
+                format!("{prefix}#{pid}-{i}-{:08x}", rand::random::<u32>()),
                 pipeline.version,
             );
             config.lease = lease;
