@@ -15,6 +15,20 @@ use crate::state::AppState;
 #[derive(Debug)]
 pub struct MaybeUser(pub Option<User>);
 
+/// The client's IP address, when the server knows it (`virion serve` records each
+/// connection's peer; a router driven directly in tests has none).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientAddr(peer.map(|c| c.0.ip())))
+    }
+}
+
 /// A caller that must be logged in.
 #[derive(Debug)]
 pub struct AuthUser(pub User);
@@ -73,13 +87,22 @@ pub struct LoginResponse {
 #[utoipa::path(post, path = "/api/login", summary = "Log in with a local account; returns a bearer token",
     request_body = LoginRequest, security(()),
     responses((status = 200, description = "A new token", body = LoginResponse),
-        (status = 401, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+        (status = 401, response = ProblemResponse), (status = 429, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let user =
-        state.store().verify_password(&req.name, &req.password).await?.ok_or(ApiError::Unauthenticated)?;
+    let throttle = state.login_throttle();
+    if let Some(wait) = throttle.wait(&req.name, address) {
+        return Err(ApiError::TooManyRequests { retry_after: wait });
+    }
+    let Some(user) = state.store().verify_password(&req.name, &req.password).await? else {
+        throttle.failed(&req.name, address);
+        return Err(ApiError::Unauthenticated);
+    };
+    throttle.succeeded(&req.name);
     let (id, token) = state.store().create_token(user.id, "login").await?;
     Ok(Json(LoginResponse { token, token_id: id.0, user: user.name, is_admin: user.is_admin }))
 }

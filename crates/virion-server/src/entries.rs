@@ -278,9 +278,19 @@ pub struct ReviewRequest {
     /// `all` (default) or `withoutWarnings`; discard also takes `withErrors`.
     #[schema(example = "withoutWarnings")]
     scope: Option<String>,
-    /// Only these versions; omitted: every version of the group in scope.
-    #[schema(example = json!(["VSC000001X.1"]))]
+    /// Only these versions; omitted: every version of the group in scope. (`null` is refused:
+    /// it must not mean "all" by accident.)
+    #[schema(example = json!(["VSC000001X.1"]), nullable = false)]
+    #[serde(default, deserialize_with = "present_not_null")]
     accession_versions: Option<Vec<String>>,
+}
+
+/// An optional field that, when present, must hold a value: `null` is refused rather than
+/// read as "omitted".
+fn present_not_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 impl ReviewRequest {

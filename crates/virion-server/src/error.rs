@@ -113,6 +113,17 @@ pub enum ApiError {
         /// What was wrong, e.g. `missing field \`group\` at line 1 column 2`.
         detail: String,
     },
+    /// An upload, file, record or field over one of the hub's limits (413); the text names the
+    /// file, record or field and the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Too many attempts (failed logins) or too much traffic from one client (429); the answer
+    /// carries `Retry-After`.
+    #[error("too many requests: try again in {} seconds", .retry_after.as_secs() + 1)]
+    TooManyRequests {
+        /// How long the client must wait.
+        retry_after: std::time::Duration,
+    },
     /// Logged with the request id, never shown to the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -134,6 +145,8 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) | ApiError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Body { status, .. } => *status,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -153,6 +166,7 @@ impl From<StoreError> for ApiError {
             StoreError::BadEntry { .. }
             | StoreError::Input { .. }
             | StoreError::Accession(_)
+            | StoreError::BadName { .. }
             | StoreError::Terms(_) => ApiError::BadRequest(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
@@ -185,9 +199,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A problem document with `status` and `detail` (the title is the status's reason phrase).
+pub(crate) fn problem_response(status: StatusCode, detail: String) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let body = Problem { kind: "about:blank", title, status: status.as_u16(), detail, issues: Vec::new() };
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after } => Some(retry_after.as_secs() + 1),
+            _ => None,
+        };
         let (title, detail, issues) = match self {
             ApiError::Internal(message) => {
                 // The span carries the request id; the client gets it in x-request-id.
@@ -210,6 +239,9 @@ impl IntoResponse for ApiError {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        }
         response
     }
 }

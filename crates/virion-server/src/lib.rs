@@ -11,6 +11,7 @@ mod error;
 pub mod federation;
 mod groups;
 pub mod lapis;
+mod layers;
 mod mirror;
 mod openapi;
 mod portal;
@@ -18,19 +19,16 @@ mod released;
 pub mod run;
 mod state;
 mod submit;
+mod throttle;
 mod views;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::HeaderValue;
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
-use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, Problem};
 pub use openapi::spec as openapi_spec;
-pub use state::{AppState, QueryOptions, SetupError, resolve_datasets};
+pub use state::{AppState, QueryOptions, SetupError, UploadLimits, resolve_datasets};
 
 /// Header carrying the id that ties a response to its log lines.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -64,28 +62,5 @@ pub fn app(state: AppState) -> Router {
         .merge(federation::routes())
         .merge(beacon::routes())
         .merge(portal::routes());
-    api.with_state(state)
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let id = req.extensions().get::<RequestId>().map_or("", |r| r.0.as_str());
-            tracing::info_span!("http", method = %req.method(), uri = %req.uri(), request_id = %id)
-        }))
-        .layer(middleware::from_fn(request_id))
-}
-
-/// Gives every request an id (in the span, the extensions and the `x-request-id` header): the
-/// caller's `X-Request-ID` when it sent a sensible one (as LAPIS echoes it), else a new one.
-async fn request_id(mut req: Request, next: Next) -> Response {
-    let sent = req
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned);
-    let id = sent.unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let mut response = next.run(req).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
-    response
+    layers::harden(api.with_state(state))
 }

@@ -36,6 +36,8 @@ pub struct HubOptions {
     pub federation_deadline: Option<Duration>,
     /// How often the node's mirrors of peers' released data are synced (`None`: every minute).
     pub mirror_every: Option<Duration>,
+    /// What one submission may hold.
+    pub upload_limits: crate::UploadLimits,
 }
 
 /// Why `virion serve` or `virion worker` could not start or stopped with an error.
@@ -70,6 +72,22 @@ impl HubOptions {
             Some(url) => Store::connect(url).await?,
             None => Store::open_data_dir(&self.data_dir).await?,
         })
+    }
+
+    /// The name prefix of this process's workers as lease holders: its kind, host and data
+    /// directory. A process restarted with the same kind, host and directory is the same
+    /// node's, and reclaims the jobs its predecessor held. (Two `virion worker` processes on
+    /// one host over one data directory share it: each start would also end the other's leases,
+    /// costing repeated work but never a wrong result, since a lost lease refuses the store.)
+    pub fn worker_holder(&self, kind: &str) -> String {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".to_owned());
+        let dir = std::path::absolute(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
+        format!("{kind}@{host}:{}", dir.display())
     }
 
     /// The organism configs: the built-in ones, plus those in `organisms_dir` if given.
@@ -138,6 +156,7 @@ pub async fn serve(
     let query = crate::QueryOptions {
         aliases,
         federation_deadline: options.federation_deadline,
+        upload_limits: options.upload_limits,
         ..crate::QueryOptions::default()
     };
     let state = AppState::with_options(store.clone(), &registry, &options.data_dir, &datasets, query).await?;
@@ -147,9 +166,12 @@ pub async fn serve(
     let organisms: Vec<&str> = state.organisms().map(|o| o.config.name.as_str()).collect();
     tracing::info!(address = %listener.local_addr()?, organisms = ?organisms, workers, "virion hub listening");
     let (stop, stopped) = watch::channel(false);
-    let pool = spawn_pool(&store, &datasets, workers, options.job_lease, "serve", &stopped).await?;
+    let holder = options.worker_holder("serve");
+    let pool = spawn_pool(&store, &datasets, workers, options.job_lease, &holder, &stopped).await?;
     on_ready(listener.local_addr()?);
-    let result = axum::serve(listener, crate::app(state))
+    // Each connection's peer address is kept for per-address login back-off.
+    let app = crate::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: finishing requests and claimed jobs");
@@ -175,7 +197,8 @@ pub async fn work(
     // Registering here too lets a worker start before the first server.
     crate::state::register_organisms(&store, &registry, &datasets).await?;
     let (stop, stopped) = watch::channel(false);
-    let pool = spawn_pool(&store, &datasets, workers, options.job_lease, "worker", &stopped).await?;
+    let holder = options.worker_holder("worker");
+    let pool = spawn_pool(&store, &datasets, workers, options.job_lease, &holder, &stopped).await?;
     tracing::info!(workers, "virion workers running");
     shutdown.await;
     let _ = stop.send(true);
@@ -191,4 +214,15 @@ pub async fn work(
 /// The data directory's default location.
 pub fn default_data_dir() -> &'static Path {
     Path::new("virion-data")
+}
+
+/// Replaces the default panic printout (a message, and a backtrace when `RUST_BACKTRACE` is
+/// set, on stderr for every panic) with one structured error event: in a request's span, it
+/// carries the request id, and a hostile client cannot fill the log with backtraces.
+pub fn log_panics_as_events() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.payload_as_str().unwrap_or("a panic without a message");
+        let place = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        tracing::error!(panic = %message, at = %place, "a task panicked; its request was answered 500");
+    }));
 }

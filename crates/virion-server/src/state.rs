@@ -25,6 +25,55 @@ pub struct QueryOptions {
     /// How long a federated answer waits for the nodes (default 20 s); a node later than that
     /// makes the answer incomplete.
     pub federation_deadline: Option<std::time::Duration>,
+    /// What one submission may hold.
+    pub upload_limits: UploadLimits,
+}
+
+/// What one submission may hold: each limit bounds memory or disk, and each refusal names the
+/// file, record or cell and the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Most bytes of all files of one submission, as sent (compressed or not).
+    pub upload_bytes: u64,
+    /// Most bytes of one file once decompressed.
+    pub decompressed_bytes: u64,
+    /// Most records (FASTA records, metadata rows) in one submission.
+    pub records: u64,
+    /// A record's sequence may be this many times its organism's reference length (and at
+    /// least [`UploadLimits::MIN_RECORD_BYTES`]).
+    pub record_reference_factor: u64,
+    /// Most bytes of a FASTA header line.
+    pub header_bytes: usize,
+    /// Most bytes of a text form field (group name, terms).
+    pub field_bytes: usize,
+}
+
+impl UploadLimits {
+    /// The smallest record limit, whatever the reference.
+    pub const MIN_RECORD_BYTES: u64 = 100_000;
+
+    /// The most sequence bytes one record of an organism whose reference is `reference_len`
+    /// long may hold.
+    pub fn record_bytes(&self, reference_len: usize) -> usize {
+        let bytes =
+            (reference_len as u64).saturating_mul(self.record_reference_factor).max(Self::MIN_RECORD_BYTES);
+        usize::try_from(bytes).unwrap_or(usize::MAX)
+    }
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits {
+            // A million SARS-CoV-2 genomes are ~30 GB as text, ~1 GB compressed; the limits
+            // leave room for that and stop a decompression bomb long before the disk fills.
+            upload_bytes: 16 << 30,
+            decompressed_bytes: 64 << 30,
+            records: 2_000_000,
+            record_reference_factor: 3,
+            header_bytes: 4096,
+            field_bytes: 4096,
+        }
+    }
 }
 
 /// One organism as the hub serves it.
@@ -36,6 +85,8 @@ pub struct HubOrganism {
     pub config: OrganismConfig,
     /// The Nextclade dataset directory its sequences are processed with.
     pub dataset_dir: PathBuf,
+    /// Length of its reference sequence (what a record's length limit is measured by).
+    pub reference_len: usize,
 }
 
 /// What every handler shares, cheap to clone: the store, the organisms served with their
@@ -54,6 +105,8 @@ struct Inner {
     verifier: virion_federation::signature::Verifier,
     federation_setup: virion_federation::SetupCache,
     federation_deadline: std::time::Duration,
+    login_throttle: crate::throttle::LoginThrottle,
+    upload_limits: UploadLimits,
 }
 
 /// Why the hub could not be prepared to serve ([`AppState::new`]).
@@ -125,10 +178,10 @@ pub async fn register_organisms(
     for (name, dir) in datasets {
         let config =
             registry.get(name).ok_or_else(|| SetupError::UnknownOrganism { organism: name.clone() })?;
+        let reference = read_reference(name, &dir.join("reference.fasta"))?;
         let id = match known.iter().find(|o| &o.name == name) {
             Some(o) => o.id,
             None => {
-                let reference = read_reference(name, &dir.join("reference.fasta"))?;
                 match store.add_organism(name, &config.accession_prefix, &reference).await {
                     Ok(id) => id,
                     // A server and a worker starting together both try; the first one wins.
@@ -137,9 +190,44 @@ pub async fn register_organisms(
                 }
             }
         };
-        out.insert(name.clone(), HubOrganism { id, config: config.clone(), dataset_dir: dir.clone() });
+        out.insert(
+            name.clone(),
+            HubOrganism {
+                id,
+                config: config.clone(),
+                dataset_dir: dir.clone(),
+                reference_len: reference.len(),
+            },
+        );
     }
     Ok(out)
+}
+
+/// How old an unfinished upload must be to count as left behind by a process that died.
+const STALE_UPLOAD: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Removes upload folders left behind by killed processes (an upload folder is removed as soon
+/// as its submission ends; one untouched for an hour belongs to no running upload).
+fn remove_stale_uploads(uploads: &Path) {
+    let Ok(entries) = std::fs::read_dir(uploads) else { return };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_UPLOAD));
+        if stale && entry.file_name().to_string_lossy().starts_with("submit-") {
+            match std::fs::remove_dir_all(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) => {
+                    tracing::warn!(path = %entry.path().display(), error = %e, "stale upload not removed")
+                }
+            }
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "removed upload folders left by a stopped process");
+    }
 }
 
 fn read_reference(organism: &str, path: &Path) -> Result<Vec<u8>, SetupError> {
@@ -188,9 +276,12 @@ impl AppState {
         datasets: &HashMap<String, PathBuf>,
         options: QueryOptions,
     ) -> Result<AppState, SetupError> {
-        let QueryOptions { aliases, default_organism, query_timeout, federation_deadline } = options;
+        let QueryOptions { aliases, default_organism, query_timeout, federation_deadline, upload_limits } =
+            options;
         let uploads = data_dir.join("uploads");
-        std::fs::create_dir_all(&uploads).map_err(|source| SetupError::DataDir { path: uploads, source })?;
+        std::fs::create_dir_all(&uploads)
+            .map_err(|source| SetupError::DataDir { path: uploads.clone(), source })?;
+        remove_stale_uploads(&uploads);
         let organisms = register_organisms(&store, registry, datasets).await?;
         let sources: Vec<_> = organisms
             .iter()
@@ -217,6 +308,8 @@ impl AppState {
                 federation_setup: virion_federation::SetupCache::default(),
                 federation_deadline: federation_deadline
                     .unwrap_or(virion_federation::client::DEFAULT_DEADLINE),
+                login_throttle: crate::throttle::LoginThrottle::default(),
+                upload_limits,
             }),
         })
     }
@@ -224,6 +317,16 @@ impl AppState {
     /// The collections served (query indexes).
     pub fn collections(&self) -> &Collections {
         &self.inner.lapis
+    }
+
+    /// What one submission may hold.
+    pub(crate) fn upload_limits(&self) -> &UploadLimits {
+        &self.inner.upload_limits
+    }
+
+    /// The failed logins remembered for back-off.
+    pub(crate) fn login_throttle(&self) -> &crate::throttle::LoginThrottle {
+        &self.inner.login_throttle
     }
 
     /// The hub's store (entries, versions, accounts, jobs).

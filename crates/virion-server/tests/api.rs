@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use common::{GROUP, Hub, example_subset, lines_of};
+use common::{Browser, GROUP, Hub, csrf_in, example_subset, lines_of};
 use serde_json::{Value, json};
 
 hub_tests!(
@@ -1394,47 +1394,6 @@ async fn portal_pages(hub: &Hub, records: &[Value]) {
     let (code, _, missing) = page(hub, "/seq/VSC999999999.1").await;
     assert_eq!(code, StatusCode::NOT_FOUND);
     assert!(missing.contains("No such sequence"));
-}
-
-/// A browser's session: the cookies it holds, sent back on every request.
-#[derive(Default)]
-struct Browser {
-    cookies: std::collections::BTreeMap<String, String>,
-}
-
-impl Browser {
-    async fn send(
-        &mut self,
-        hub: &Hub,
-        method: Method,
-        uri: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, HeaderMap, String) {
-        let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-        let mut headers = vec![("cookie", cookie.as_str())];
-        let body = serde_urlencoded::to_string(form).unwrap();
-        if method == Method::POST {
-            headers.push(("content-type", "application/x-www-form-urlencoded"));
-        }
-        let (code, h, bytes) = hub.call(method, uri, None, &headers, Body::from(body)).await;
-        for set in h.get_all(header::SET_COOKIE) {
-            let text = set.to_str().unwrap();
-            let (kv, attributes) = text.split_once(';').unwrap_or((text, ""));
-            let (k, v) = kv.split_once('=').unwrap();
-            assert!(attributes.contains("HttpOnly") && attributes.contains("SameSite=Lax"), "{text}");
-            if v.is_empty() {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_owned(), v.to_owned());
-            }
-        }
-        (code, h, String::from_utf8(bytes.to_vec()).unwrap())
-    }
-}
-
-fn csrf_in(page: &str) -> String {
-    let at = page.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
-    page[at..].split('"').next().unwrap().to_owned()
 }
 
 /// Sign up, log in and out, groups, members and tokens through the portal's forms, with

@@ -254,6 +254,7 @@ impl Store {
 
     /// Creates a group with `owner` as its first curator.
     pub async fn create_group(&self, name: &str, owner: UserId) -> Result<GroupId> {
+        check_name("group", name)?;
         let mut tx = self.begin_write().await?;
         let row = sqlx::query("INSERT INTO groups (name, created_at) VALUES ($1, $2) RETURNING id")
             .bind(name)
@@ -407,4 +408,27 @@ impl Store {
             Err(StoreError::Forbidden { user, action, group })
         }
     }
+}
+
+/// Longest user or group name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A user or group name must be shown and typed: not empty or blank, no surrounding spaces,
+/// no control characters, at most [`MAX_NAME_CHARS`] characters.
+fn check_name(what: &'static str, name: &str) -> Result<()> {
+    let bad =
+        |reason| Err(StoreError::BadName { what, name: name.chars().take(MAX_NAME_CHARS).collect(), reason });
+    if name.trim().is_empty() {
+        return bad("it is empty");
+    }
+    if name.trim() != name {
+        return bad("it starts or ends with white space");
+    }
+    if name.chars().any(char::is_control) {
+        return bad("it holds control characters");
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return bad("it is longer than 100 characters");
+    }
+    Ok(())
 }

@@ -58,6 +58,14 @@ impl Store {
             .map_err(|source| StoreError::DataDir { path: data_dir.display().to_string(), source })?;
         let file = std::path::absolute(data_dir.join(SQLITE_FILE))
             .map_err(|source| StoreError::DataDir { path: data_dir.display().to_string(), source })?;
+        make_private(data_dir, true)?;
+        if !file.exists() {
+            // Created empty and private before SQLite opens it: SQLite gives its journal and
+            // WAL files the main file's permissions, so they are private too.
+            std::fs::File::create(&file)
+                .map_err(|source| StoreError::DataDir { path: file.display().to_string(), source })?;
+        }
+        make_private(&file, false)?;
         Store::connect(&format!("sqlite://{}", file.display())).await
     }
 
@@ -245,4 +253,20 @@ pub(crate) fn multi_insert_sql(table_and_columns: &str, columns: usize, rows: us
         sql.push(')');
     }
     sql
+}
+
+/// Makes a data directory (`dir`: owner may list and enter) or a database file readable and
+/// writable by the service's user alone: genomes under embargo, password hashes and tokens
+/// live there.
+fn make_private(path: &Path, dir: bool) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if dir { 0o700 } else { 0o600 };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|source| StoreError::DataDir { path: path.display().to_string(), source })?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, dir);
+    Ok(())
 }

@@ -95,6 +95,16 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A name (of a user or a group) that is empty, too long, or holds control characters.
+    #[error("{what} name {name:?}: {reason}")]
+    BadName {
+        /// What was being named (`group`, `user`).
+        what: &'static str,
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// Reading the submission's input failed; nothing of the submission is stored.
     #[error("submission input failed at row {row}: {source}")]
     Input {

@@ -48,7 +48,9 @@ impl Store {
         .bind(av.version)
         .fetch_optional(&mut **tx)
         .await?
-        .ok_or_else(|| StoreError::NotFound { what: "version", key: av.to_string() })?;
+        // Worded as for another group's version (approve and discard say "in this group"), so
+        // the answer does not tell whether the version exists elsewhere.
+        .ok_or_else(|| StoreError::NotFound { what: "version in this group", key: av.to_string() })?;
         let status: String = get(&row, "status")?;
         let result: Option<String> = get(&row, "result")?;
         Ok(VersionState {
@@ -326,7 +328,7 @@ impl Store {
         for accession in accessions {
             let acc = accession.as_str();
             let head = self.newest(&mut tx, acc).await?;
-            self.require(actor, Action::ChangeTerms, head.group).await?;
+            self.require_on_entry(&mut tx, actor, Action::ChangeTerms, acc, &head).await?;
             let current = self.current_terms(&mut tx, acc).await?.effective(today);
             let next = current.validate_change(terms, today)?;
             let (name, until) = next.to_columns();

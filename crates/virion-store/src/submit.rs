@@ -387,7 +387,7 @@ impl Store {
                 });
             }
             let head = self.newest(&mut tx, &acc).await?;
-            self.require(actor, Action::Revise, head.group).await?;
+            self.require_on_entry(&mut tx, actor, Action::Revise, &acc, &head).await?;
             if head.status != Status::Released {
                 return Err(StoreError::CannotRevise {
                     accession: acc,
@@ -467,7 +467,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let acc = av.accession.as_str();
         let head = self.newest(&mut tx, acc).await?;
-        self.require(actor, Action::Submit, head.group).await?;
+        self.require_on_entry(&mut tx, actor, Action::Submit, acc, &head).await?;
         let refuse = |reason| StoreError::CannotRevise { accession: av.to_string(), reason };
         if head.version != av.version {
             return Err(refuse("only an entry's newest version can be edited"));
@@ -561,7 +561,7 @@ impl Store {
         for accession in accessions {
             let acc = accession.as_str();
             let head = self.newest(&mut tx, acc).await?;
-            self.require(actor, Action::Revoke, head.group).await?;
+            self.require_on_entry(&mut tx, actor, Action::Revoke, acc, &head).await?;
             if head.status != Status::Released {
                 return Err(StoreError::CannotRevise {
                     accession: acc.into(),
@@ -650,6 +650,39 @@ impl Store {
             is_revocation: get::<i64>(&row, "is_revocation")? == 1,
             blob: get(&row, "sequence_blob_id")?,
         })
+    }
+}
+
+impl Store {
+    /// [`Store::require`] for an action on an existing entry, answered so that existence does
+    /// not leak: a caller who may neither act on the entry nor see it (no released version,
+    /// not a member of its group) hears exactly what an accession never given out answers.
+    pub(crate) async fn require_on_entry(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        actor: UserId,
+        action: Action,
+        accession: &str,
+        head: &Head,
+    ) -> Result<()> {
+        if self.can(actor, action, head.group).await? {
+            return Ok(());
+        }
+        let visible = sqlx::query(
+            "SELECT 1 FROM versions WHERE accession = $1 AND status = 'RELEASED' \
+             UNION ALL SELECT 1 FROM memberships WHERE user_id = $2 AND group_id = $3 LIMIT 1",
+        )
+        .bind(accession)
+        .bind(actor.0)
+        .bind(head.group.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some();
+        if visible {
+            Err(StoreError::Forbidden { user: actor, action, group: head.group })
+        } else {
+            Err(StoreError::NotFound { what: "accession", key: accession.to_string() })
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! library crates.
 
 mod bench;
+mod bench_fairness;
 mod bench_federation;
 mod bench_generate;
 mod bench_hub;
@@ -81,6 +82,9 @@ fn main() -> ExitCode {
         logs.json().init();
     } else {
         logs.init();
+    }
+    if matches!(cli.command, Command::Serve(_) | Command::Worker(_)) {
+        virion_server::run::log_panics_as_events();
     }
     let result = match cli.command {
         Command::Process(args) => process::run(&args),

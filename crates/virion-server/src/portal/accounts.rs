@@ -93,13 +93,40 @@ fn visitor_csrf_ok(headers: &HeaderMap, sent: &str) -> bool {
     cookie(headers, CSRF_COOKIE).is_some_and(|c| same(&c, sent))
 }
 
+/// Where a `next` parameter may send the browser: a place on this site only. It is read as
+/// browsers read it (the WHATWG URL parser, against this site as the base), so `/\\evil`,
+/// `//evil`, `https:evil` or a tab inside a scheme cannot leave the site; the answer is the
+/// path, query and fragment it resolves to.
+pub(crate) fn same_site_target(next: &str) -> Option<String> {
+    // A name no real site has (RFC 6761 `.invalid`): only a target that stays on it is ours.
+    let base = url::Url::parse("http://virion.invalid/").expect("a valid base URL");
+    let target = base.join(next).ok()?;
+    let same_origin = target.scheme() == base.scheme()
+        && target.host_str() == base.host_str()
+        && target.port() == base.port()
+        && target.username().is_empty()
+        && target.password().is_none();
+    if !same_origin {
+        return None;
+    }
+    let mut out = target.path().to_owned();
+    if let Some(q) = target.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = target.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
+}
+
 /// Logs `user` in: a new token, its cookie, and a redirect to `next`.
 async fn start_session(state: &AppState, headers: &HeaderMap, user: &User, next: &str) -> Response {
     match state.store().create_token(user.id, "browser session").await {
         Ok((id, token)) => {
-            // Only paths on this site: `next` must not send the browser elsewhere.
-            let next = if next.starts_with('/') && !next.starts_with("//") { next } else { "/account" };
-            let mut r = Redirect::to(next).into_response();
+            let next = same_site_target(next).unwrap_or_else(|| "/account".to_owned());
+            let mut r = Redirect::to(&next).into_response();
             set_cookie(
                 &mut r,
                 format!(
@@ -146,6 +173,7 @@ pub(crate) struct LoginForm {
 pub(crate) async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    crate::auth::ClientAddr(address): crate::auth::ClientAddr,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = f.next.clone().unwrap_or_else(|| "/account".into());
@@ -157,9 +185,23 @@ pub(crate) async fn login(
     if !visitor_csrf_ok(&headers, &f.csrf) {
         return again(StatusCode::FORBIDDEN, "The form expired (or cookies are blocked). Please try again.");
     }
+    let throttle = state.login_throttle();
+    if let Some(wait) = throttle.wait(&f.name, address) {
+        let message =
+            format!("Too many failed logins: please wait {} seconds and try again.", wait.as_secs() + 1);
+        let mut r = again(StatusCode::TOO_MANY_REQUESTS, &message);
+        r.headers_mut().insert(header::RETRY_AFTER, (wait.as_secs() + 1).into());
+        return r;
+    }
     match state.store().verify_password(f.name.trim(), &f.password).await {
-        Ok(Some(user)) => start_session(&state, &headers, &user, &next).await,
-        Ok(None) => again(StatusCode::UNAUTHORIZED, "Unknown user name or wrong password."),
+        Ok(Some(user)) => {
+            throttle.succeeded(&f.name);
+            start_session(&state, &headers, &user, &next).await
+        }
+        Ok(None) => {
+            throttle.failed(&f.name, address);
+            again(StatusCode::UNAUTHORIZED, "Unknown user name or wrong password.")
+        }
         Err(e) => again(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
@@ -441,5 +483,39 @@ mod tests {
         let fields: Vec<&str> = signup_errors(&f).iter().map(|e| e.0).collect();
         assert_eq!(fields, ["name", "password", "confirm"]);
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+    }
+
+    #[test]
+    fn next_targets_stay_on_this_site_as_browsers_read_them() {
+        // Each of these leaves the site in a browser (WHATWG URL parsing).
+        for hostile in [
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "https://evil.example/account",
+            "https:evil.example",
+            "HTTPS:evil.example",
+            "javascript:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "http://user@virion.invalid@evil.example/",
+            "//virion.invalid:8080/",
+            "ftp://evil.example",
+            "http://evil.example",
+        ] {
+            assert_eq!(same_site_target(hostile), None, "{hostile:?} must not be followed");
+        }
+        // These stay here; the answer is the normalised path.
+        assert_eq!(same_site_target("/account").as_deref(), Some("/account"));
+        assert_eq!(
+            same_site_target("/submit?organism=sars-cov-2#x").as_deref(),
+            Some("/submit?organism=sars-cov-2#x")
+        );
+        assert_eq!(same_site_target("/a/../network").as_deref(), Some("/network"));
+        assert_eq!(same_site_target("account").as_deref(), Some("/account"));
+        assert_eq!(same_site_target("http:account").as_deref(), Some("/account"));
+        assert_eq!(same_site_target("/seq/ÄB?x=é").as_deref(), Some("/seq/%C3%84B?x=%C3%A9"));
     }
 }

@@ -36,6 +36,11 @@ pub struct Hub {
 impl Hub {
     /// `None` (with a notice) when the shared data or the PostgreSQL server is missing.
     pub async fn new(postgres: bool) -> Option<Hub> {
+        Hub::new_with(postgres, virion_server::QueryOptions::default()).await
+    }
+
+    /// [`Hub::new`] with other query options and upload limits.
+    pub async fn new_with(postgres: bool, options: virion_server::QueryOptions) -> Option<Hub> {
         let shared = virion_testdata::shared_data()?;
         let dir = tempfile::tempdir().unwrap();
         let (store, drop_pg) = if postgres {
@@ -46,8 +51,15 @@ impl Hub {
         };
         let datasets: HashMap<String, PathBuf> =
             [("sars-cov-2".to_owned(), shared.join("nextclade/sars-cov-2"))].into_iter().collect();
-        let state =
-            AppState::new(store.clone(), &OrganismRegistry::builtin(), dir.path(), &datasets).await.unwrap();
+        let state = AppState::with_options(
+            store.clone(),
+            &OrganismRegistry::builtin(),
+            dir.path(),
+            &datasets,
+            options,
+        )
+        .await
+        .unwrap();
 
         let mut tokens = HashMap::new();
         let curator = store.create_user("curator", Some("curator-password"), false).await.unwrap();
@@ -249,4 +261,46 @@ macro_rules! hub_tests {
             }
         }
     )*};
+}
+
+/// A browser's session: the cookies it holds, sent back on every request.
+#[derive(Default)]
+pub struct Browser {
+    pub cookies: std::collections::BTreeMap<String, String>,
+}
+
+impl Browser {
+    pub async fn send(
+        &mut self,
+        hub: &Hub,
+        method: Method,
+        uri: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, String) {
+        let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let mut headers = vec![("cookie", cookie.as_str())];
+        let body = serde_urlencoded::to_string(form).unwrap();
+        if method == Method::POST {
+            headers.push(("content-type", "application/x-www-form-urlencoded"));
+        }
+        let (code, h, bytes) = hub.call(method, uri, None, &headers, Body::from(body)).await;
+        for set in h.get_all(header::SET_COOKIE) {
+            let text = set.to_str().unwrap();
+            let (kv, attributes) = text.split_once(';').unwrap_or((text, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            assert!(attributes.contains("HttpOnly") && attributes.contains("SameSite=Lax"), "{text}");
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        (code, h, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+}
+
+/// The CSRF token of a page's form.
+pub fn csrf_in(page: &str) -> String {
+    let at = page.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
+    page[at..].split('"').next().unwrap().to_owned()
 }
