@@ -117,6 +117,9 @@ pub enum ApiError {
     /// file, record or field and the limit.
     #[error("{0}")]
     TooLarge(String),
+    /// An `Idempotency-Key` already used for a different request (422).
+    #[error("{0}")]
+    KeyReused(String),
     /// Too many attempts (failed logins) or too much traffic from one client (429); the answer
     /// carries `Retry-After`.
     #[error("too many requests: try again in {} seconds", .retry_after.as_secs() + 1)]
@@ -147,6 +150,7 @@ impl ApiError {
             ApiError::Body { status, .. } => *status,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::KeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

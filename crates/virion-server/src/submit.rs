@@ -23,6 +23,7 @@ use crate::auth::AuthUser;
 use crate::entries::{OrganismPath, parse_terms};
 use crate::error::{ApiError, ProblemResponse};
 use crate::state::{AppState, UploadLimits};
+use sha2::{Digest, Sha256};
 
 /// At most this many issues are returned; the count of the rest is stated.
 const MAX_ISSUES: usize = 1000;
@@ -47,6 +48,9 @@ pub(crate) struct Form {
     restricted_until: Option<String>,
     /// The portal's CSRF token (its upload form posts here too); the API ignores it.
     pub(crate) csrf: Option<String>,
+    /// A hash of every field and file as received, in order (what tells a retry of this
+    /// request from another one under the same `Idempotency-Key`).
+    hash: Sha256,
 }
 
 /// Keeps a client's file name usable (and harmless) as a file name: its last component,
@@ -80,6 +84,8 @@ async fn read_form(mut multipart: Multipart, dir: &Path, limits: &UploadLimits) 
     let mut received = 0u64;
     while let Some(mut field) = multipart.next_field().await? {
         let name = field.name().unwrap_or("").to_owned();
+        form.hash.update((name.len() as u64).to_le_bytes());
+        form.hash.update(name.as_bytes());
         match name.as_str() {
             "metadata" | "sequences" => {
                 let fallback = if name == "metadata" { "metadata.tsv" } else { "sequences.fasta" };
@@ -98,20 +104,27 @@ async fn read_form(mut multipart: Multipart, dir: &Path, limits: &UploadLimits) 
                             limits.upload_bytes
                         )));
                     }
+                    form.hash.update(&chunk);
                     file.write_all(&chunk).await.map_err(ApiError::internal)?;
                 }
                 file.flush().await.map_err(ApiError::internal)?;
                 let upload = Upload { label, path };
                 if name == "metadata" { form.metadata = Some(upload) } else { form.sequences = Some(upload) }
             }
-            "group" => form.group = Some(bounded_text(field, &name, limits.field_bytes).await?),
-            "dataUseTermsType" => {
-                form.terms_type = Some(bounded_text(field, &name, limits.field_bytes).await?)
+            "group" | "dataUseTermsType" | "restrictedUntil" | "csrf" => {
+                let text = bounded_text(field, &name, limits.field_bytes).await?;
+                if name != "csrf" {
+                    form.hash.update((text.len() as u64).to_le_bytes());
+                    form.hash.update(text.as_bytes());
+                }
+                let slot = match name.as_str() {
+                    "group" => &mut form.group,
+                    "dataUseTermsType" => &mut form.terms_type,
+                    "restrictedUntil" => &mut form.restricted_until,
+                    _ => &mut form.csrf,
+                };
+                *slot = Some(text);
             }
-            "restrictedUntil" => {
-                form.restricted_until = Some(bounded_text(field, &name, limits.field_bytes).await?)
-            }
-            "csrf" => form.csrf = Some(bounded_text(field, &name, limits.field_bytes).await?),
             other => return Err(ApiError::BadRequest(format!("unexpected form field {other:?}"))),
         }
     }
@@ -168,14 +181,16 @@ pub struct SubmittedEntry {
 /// entries (as JSON, or NDJSON when asked); processing follows in the workers.
 #[utoipa::path(post, path = "/api/{organism}/submit",
     summary = "Submit genomes: metadata (TSV/CSV/XLSX/NDJSON, optionally gz/zst/xz/bz2/zip) and sequences (FASTA, optionally compressed). Any error rejects the whole submission (422 with every issue).",
-    params(OrganismPath), request_body(content = SubmitForm, content_type = "multipart/form-data"),
+    params(OrganismPath,
+        ("Idempotency-Key" = Option<String>, Header, description = "Any 1-255 visible ASCII characters, new for each submission (a UUID): a retry with the same key and the same files gets the first answer (with `idempotency-replayed: true`) and stores nothing twice; the key with other files is refused (422).")),
+    request_body(content = SubmitForm, content_type = "multipart/form-data"),
     security(("bearer" = [])),
     responses((status = 200, description = "The accessions, streamed in submission order; with `Accept: application/x-ndjson`, one SubmittedEntry per line",
             content((SubmissionAccessions = "application/json"), (SubmittedEntry = "application/x-ndjson"))),
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
-        (status = 409, response = ProblemResponse), (status = 422, response = ProblemResponse),
-        (status = 500, response = ProblemResponse)))]
+        (status = 409, response = ProblemResponse), (status = 413, response = ProblemResponse),
+        (status = 422, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
 pub async fn submit(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -184,9 +199,68 @@ pub async fn submit(
     multipart: Multipart,
 ) -> Result<Response, ApiError> {
     state.organism(&organism)?;
+    let key = idempotency_key(&headers)?;
     let (dir, form) = receive(&state, multipart).await?;
-    let receipt = store_submission(&state, &user, &organism, dir, form).await?;
-    Ok(accessions_response(state.store().clone(), receipt, wants_ndjson(&headers)))
+    let ndjson = wants_ndjson(&headers);
+    let Some(key) = key else {
+        let receipt = store_submission(&state, &user, &organism, dir, form, None).await?;
+        return Ok(accessions_response(state.store().clone(), receipt, ndjson));
+    };
+    let request_hash = format!("{organism}:{:x}", form.hash.clone().finalize());
+    // A retry of a stored submission gets the first answer; nothing is stored twice.
+    if let Some(first) = replay(&state, &user, &key, &request_hash, ndjson).await? {
+        return Ok(first);
+    }
+    let idempotency = virion_store::Idempotency { key: key.clone(), request_hash: request_hash.clone() };
+    match store_submission(&state, &user, &organism, dir, form, Some(idempotency)).await {
+        Ok(receipt) => Ok(accessions_response(state.store().clone(), receipt, ndjson)),
+        // The same key was stored meanwhile by a concurrent retry: answer as it did.
+        Err(ApiError::Conflict(_)) if state.store().submission_by_key(user.id, &key).await?.is_some() => {
+            replay(&state, &user, &key, &request_hash, ndjson)
+                .await?
+                .ok_or_else(|| ApiError::internal("a keyed submission vanished"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Longest `Idempotency-Key` taken.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The request's `Idempotency-Key`, if it sent one: 1–255 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().ok().filter(|k| {
+        !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY && k.bytes().all(|b| b.is_ascii_graphic())
+    });
+    match key {
+        Some(k) => Ok(Some(k.to_owned())),
+        None => Err(ApiError::BadRequest(format!(
+            "the Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters (a UUID, say)"
+        ))),
+    }
+}
+
+/// The first answer to the submission stored under `key`, if there is one; a different
+/// request under the same key is refused (422).
+async fn replay(
+    state: &AppState,
+    user: &virion_store::User,
+    key: &str,
+    request_hash: &str,
+    ndjson: bool,
+) -> Result<Option<Response>, ApiError> {
+    let Some(first) = state.store().submission_by_key(user.id, key).await? else { return Ok(None) };
+    if first.request_hash != request_hash {
+        return Err(ApiError::KeyReused(format!(
+            "Idempotency-Key {key:?} was used for submission {} with other files or fields; use a new key for a new submission",
+            first.receipt.submission.0
+        )));
+    }
+    tracing::info!(submission = first.receipt.submission.0, "submission retried: answered from the first");
+    let mut response = accessions_response(state.store().clone(), first.receipt, ndjson);
+    response.headers_mut().insert("idempotency-replayed", HeaderValue::from_static("true"));
+    Ok(Some(response))
 }
 
 /// Streams a submission's files into a fresh upload directory (removed when dropped).
@@ -210,6 +284,7 @@ pub(crate) async fn store_submission(
     organism: &str,
     dir: tempfile::TempDir,
     form: Form,
+    idempotency: Option<virion_store::Idempotency>,
 ) -> Result<SubmissionReceipt, ApiError> {
     let org = state.organism(organism)?;
     let store = state.store();
@@ -257,7 +332,7 @@ pub(crate) async fn store_submission(
         pair_entries(&fasta_path, fasta_limits, &index_path, &index, &tx)
     });
     let entries = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    let request = SubmitRequest { organism: org.id, group, submitter: user.id, terms };
+    let request = SubmitRequest { organism: org.id, group, submitter: user.id, terms, idempotency };
     let receipt = store.submit(&request, entries).await;
     producer.await.map_err(ApiError::internal)?;
     let receipt = receipt?;

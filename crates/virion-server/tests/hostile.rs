@@ -52,7 +52,7 @@ macro_rules! hostile_tests {
     )*};
 }
 
-hostile_tests!(hostile_uploads, hostile_queries, hostile_web);
+hostile_tests!(hostile_uploads, hostile_queries, hostile_web, retried_submissions);
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -95,6 +95,16 @@ async fn submit_raw(
     fields: &[(&str, &str)],
     files: &[(&str, &str, Vec<u8>)],
 ) -> (StatusCode, HeaderMap, Value) {
+    submit_keyed(hub, None, fields, files).await
+}
+
+/// [`submit_raw`] with an `Idempotency-Key`.
+async fn submit_keyed(
+    hub: &Hub,
+    key: Option<&str>,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, Vec<u8>)],
+) -> (StatusCode, HeaderMap, Value) {
     let mut form = FormBody::new();
     for (k, v) in fields {
         form = form.text(k, v);
@@ -109,16 +119,52 @@ async fn submit_raw(
         .collect();
     let mut body = Vec::new();
     form.into_reader(readers).read_to_end(&mut body).unwrap();
-    let (code, headers, bytes) = hub
-        .call(
-            Method::POST,
-            "/api/sars-cov-2/submit",
-            Some("submitter"),
-            &[("content-type", &content_type)],
-            Body::from(body),
-        )
-        .await;
+    let mut headers = vec![("content-type", content_type.as_str())];
+    if let Some(key) = key {
+        headers.push(("idempotency-key", key));
+    }
+    let (code, headers, bytes) =
+        hub.call(Method::POST, "/api/sars-cov-2/submit", Some("submitter"), &headers, Body::from(body)).await;
     (code, headers, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// A submission whose answer was lost is retried with the same key: the first answer comes
+/// back and nothing is stored twice; the key with other files is refused.
+async fn retried_submissions(hub: &Hub) {
+    let (metadata, sequences, _) = example_subset(&hub.shared, hub.dir.path(), 3);
+    let files = [
+        ("metadata", "metadata.tsv.gz", std::fs::read(&metadata).unwrap()),
+        ("sequences", "sequences.fasta.zst", std::fs::read(&sequences).unwrap()),
+    ];
+    let group = [("group", GROUP)];
+    let (code, _, first) = submit_keyed(hub, Some("retry-1"), &group, &files).await;
+    assert_eq!(code, StatusCode::OK, "{first}");
+    let after_first = stored(hub).await;
+    let (code, headers, again) = submit_keyed(hub, Some("retry-1"), &group, &files).await;
+    assert_eq!(code, StatusCode::OK, "{again}");
+    assert_eq!(again, first, "the retry gets the first answer");
+    assert_eq!(headers["idempotency-replayed"], "true");
+    assert_eq!(stored(hub).await, after_first, "nothing is stored twice");
+    // The same key for other content is a mistake, not a retry.
+    let other = [
+        files[0].clone(),
+        ("sequences", "sequences.fasta.zst", std::fs::read(&sequences).unwrap()[..40].to_vec()),
+    ];
+    let (code, headers, body) = submit_keyed(hub, Some("retry-1"), &group, &other).await;
+    assert_problem(
+        "a key reused",
+        code,
+        &headers,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["retry-1", "new key"],
+    );
+    let (code, headers, body) = submit_keyed(hub, Some("bad key with spaces"), &group, &files).await;
+    assert_problem("a key with spaces", code, &headers, &body, StatusCode::BAD_REQUEST, &["Idempotency-Key"]);
+    // Without a key the same files are a new submission: what the key protects against.
+    let (code, _, body) = submit_keyed(hub, None, &group, &files).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(stored(hub).await, after_first + 3);
 }
 
 /// How many versions the group has (every status).

@@ -14,7 +14,7 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::accession::{Accession, AccessionVersion};
 use crate::codec::SequenceCodec;
-use crate::db::{AuditEntry, Backend, Store, audit, get, multi_insert_sql};
+use crate::db::{AuditEntry, Backend, Store, audit, get, multi_insert_sql, unique_as_exists};
 use crate::error::{Result, StoreError};
 use crate::model::{Action, GroupId, OrganismId, Status, SubmissionId, UserId};
 use crate::terms::DataUseTerms;
@@ -47,6 +47,27 @@ pub struct SubmitRequest {
     pub submitter: UserId,
     /// The data-use terms of the new entries.
     pub terms: DataUseTerms,
+    /// The client's `Idempotency-Key` and the hash of what it sent, stored with the
+    /// submission; `None`: the client sent no key.
+    pub idempotency: Option<Idempotency>,
+}
+
+/// A client's key for one request, and a hash of the request's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    /// The `Idempotency-Key` header's value.
+    pub key: String,
+    /// A hash of the request (its files and fields), to tell a retry from a reuse.
+    pub request_hash: String,
+}
+
+/// A submission found by its idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedSubmission {
+    /// What the first request stored.
+    pub receipt: SubmissionReceipt,
+    /// The first request's hash.
+    pub request_hash: String,
 }
 
 /// One row of a revision: the entry, its new metadata and, unless metadata-only, its sequence.
@@ -91,16 +112,26 @@ impl Store {
         let now = self.now_ms();
 
         let mut tx = self.begin_write().await?;
+        let (key, hash) = match &req.idempotency {
+            Some(i) => (Some(i.key.as_str()), Some(i.request_hash.as_str())),
+            None => (None, None),
+        };
         let row = sqlx::query(
-            "INSERT INTO submissions (organism_id, group_id, submitter_id, kind, created_at) \
-             VALUES ($1, $2, $3, 'submit', $4) RETURNING id",
+            "INSERT INTO submissions (organism_id, group_id, submitter_id, kind, created_at, idempotency_key, request_hash) \
+             VALUES ($1, $2, $3, 'submit', $4, $5, $6) RETURNING id",
         )
         .bind(req.organism.0)
         .bind(req.group.0)
         .bind(req.submitter.0)
         .bind(now)
+        .bind(key)
+        .bind(hash)
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| match key {
+            Some(k) => unique_as_exists(e, "submission with Idempotency-Key", k),
+            None => e.into(),
+        })?;
         let submission = SubmissionId(row.try_get(0)?);
 
         // Keys are remembered by 64-bit hash only (8 bytes each, not the key: a million-row
@@ -654,6 +685,26 @@ impl Store {
 }
 
 impl Store {
+    /// The submission `submitter` made with idempotency key `key`, if any.
+    pub async fn submission_by_key(&self, submitter: UserId, key: &str) -> Result<Option<KeyedSubmission>> {
+        let row = sqlx::query(
+            "SELECT id, entry_count, request_hash FROM submissions \
+             WHERE submitter_id = $1 AND idempotency_key = $2 AND kind = 'submit'",
+        )
+        .bind(submitter.0)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(KeyedSubmission {
+            receipt: SubmissionReceipt {
+                submission: SubmissionId(get(&row, "id")?),
+                entry_count: get::<i64>(&row, "entry_count")? as u64,
+            },
+            request_hash: get::<Option<String>>(&row, "request_hash")?.unwrap_or_default(),
+        }))
+    }
+
     /// [`Store::require`] for an action on an existing entry, answered so that existence does
     /// not leak: a caller who may neither act on the entry nor see it (no released version,
     /// not a member of its group) hears exactly what an accession never given out answers.

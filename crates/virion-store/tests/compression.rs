@@ -70,7 +70,8 @@ async fn bytes_per_genome_sars_cov_2() {
     let organism = s.add_organism("sars-cov-2", "VSC", &reference).await.unwrap();
     let user = s.create_user("u", None, true).await.unwrap();
     let group = s.create_group("g", user).await.unwrap();
-    let req = SubmitRequest { organism, group, submitter: user, terms: DataUseTerms::Open };
+    let req =
+        SubmitRequest { organism, group, submitter: user, terms: DataUseTerms::Open, idempotency: None };
     let rows = genomes.iter().enumerate().map(|(i, g)| {
         Ok::<_, std::io::Error>(NewEntry {
             submission_key: format!("{}#{i}", g.name),

@@ -98,34 +98,26 @@ fn file_name(path: &Path) -> String {
 /// `virion submit`: uploads the metadata and sequences to the hub and prints each entry's
 /// accession.
 pub fn run_submit(args: &SubmitArgs) -> Result<()> {
-    let open = |p: &Path| std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()));
-    let (metadata, sequences) = (open(&args.metadata)?, open(&args.sequences)?);
-    let mut form = FormBody::new().text("group", &args.group);
-    if let Some(until) = &args.restricted_until {
-        form = form.text("dataUseTermsType", "RESTRICTED").text("restrictedUntil", until);
-    }
-    let form = form.file("metadata", &file_name(&args.metadata), metadata.metadata()?.len()).file(
-        "sequences",
-        &file_name(&args.sequences),
-        sequences.metadata()?.len(),
-    );
-    let total = form.len();
-    let content_type = form.content_type();
-    let bar = sequences_bar(Some(total));
-    bar.set_message("uploading");
-    let body = bar.wrap_read(form.into_reader(vec![Box::new(metadata), Box::new(sequences)]));
-    let url = format!("{}/api/{}/submit", args.server.server.trim_end_matches('/'), args.organism);
-    let response = agent()
-        .post(&url)
-        .header("Authorization", format!("Bearer {}", args.server.token))
-        .header("Content-Type", content_type)
-        .header("Content-Length", total.to_string())
-        // One line per entry: printed as it arrives, however large the submission.
-        .header("Accept", "application/x-ndjson")
-        .send(ureq::SendBody::from_owned_reader(ReadOnly(body)))
-        .with_context(|| format!("POST {url}"));
-    bar.finish_and_clear();
-    let mut response = response?;
+    // One key for every attempt: if an answer is lost after the hub stored the submission, the
+    // retry gets that submission's accessions instead of storing the genomes again.
+    let key = format!("virion-submit-{:032x}", rand::random::<u128>());
+    let mut attempt = 1;
+    let mut response = loop {
+        match send_submission(args, &key) {
+            Ok(r) if !RETRY_STATUSES.contains(&r.status().as_u16()) || attempt == SUBMIT_ATTEMPTS => break r,
+            Ok(r) => eprintln!("the hub answered {}; retrying", r.status()),
+            Err(e) if attempt < SUBMIT_ATTEMPTS && is_transient(&e) => eprintln!("{e:#}; retrying"),
+            Err(e) => return Err(e),
+        }
+        let wait = std::time::Duration::from_secs(1 << attempt);
+        eprintln!(
+            "attempt {} of {SUBMIT_ATTEMPTS} in {} s, with the same Idempotency-Key (the hub stores the submission once)",
+            attempt + 1,
+            wait.as_secs()
+        );
+        std::thread::sleep(wait);
+        attempt += 1;
+    };
     if !response.status().is_success() {
         read_reply(response)?;
         unreachable!("read_reply fails on an error status");
@@ -148,6 +140,54 @@ pub fn run_submit(args: &SubmitArgs) -> Result<()> {
     out.flush()?;
     eprintln!("submitted {count} entries");
     Ok(())
+}
+
+/// Attempts of one submission before `virion submit` gives up.
+const SUBMIT_ATTEMPTS: u32 = 5;
+/// Answers after which a submission is retried: the hub or a proxy in front of it was
+/// unavailable, and the request may or may not have been stored.
+const RETRY_STATUSES: [u16; 3] = [502, 503, 504];
+
+/// Whether a failed upload may be retried: the connection failed or was cut, not the request.
+fn is_transient(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<ureq::Error>().is_some_and(|u| {
+            matches!(u, ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed)
+        }) || c.downcast_ref::<std::io::Error>().is_some()
+    })
+}
+
+/// One upload of the submission's files with `key` as its `Idempotency-Key`.
+fn send_submission(args: &SubmitArgs, key: &str) -> Result<ureq::http::Response<ureq::Body>> {
+    let open = |p: &Path| std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()));
+    let (metadata, sequences) = (open(&args.metadata)?, open(&args.sequences)?);
+    let mut form = FormBody::new().text("group", &args.group);
+    if let Some(until) = &args.restricted_until {
+        form = form.text("dataUseTermsType", "RESTRICTED").text("restrictedUntil", until);
+    }
+    let form = form.file("metadata", &file_name(&args.metadata), metadata.metadata()?.len()).file(
+        "sequences",
+        &file_name(&args.sequences),
+        sequences.metadata()?.len(),
+    );
+    let total = form.len();
+    let content_type = form.content_type();
+    let bar = sequences_bar(Some(total));
+    bar.set_message("uploading");
+    let body = bar.wrap_read(form.into_reader(vec![Box::new(metadata), Box::new(sequences)]));
+    let url = format!("{}/api/{}/submit", args.server.server.trim_end_matches('/'), args.organism);
+    let response = agent()
+        .post(&url)
+        .header("Authorization", format!("Bearer {}", args.server.token))
+        .header("Content-Type", content_type)
+        .header("Content-Length", total.to_string())
+        .header("Idempotency-Key", key)
+        // One line per entry: printed as it arrives, however large the submission.
+        .header("Accept", "application/x-ndjson")
+        .send(ureq::SendBody::from_owned_reader(ReadOnly(body)))
+        .with_context(|| format!("POST {url}"));
+    bar.finish_and_clear();
+    response
 }
 
 /// `indicatif`'s wrapped reader is not `'static + Send` friendly in every version; this keeps

@@ -157,7 +157,7 @@ pub(crate) async fn upload(
         )
         .await;
     }
-    match crate::submit::store_submission(&state, &s.user, &organism, dir, form).await {
+    match crate::submit::store_submission(&state, &s.user, &organism, dir, form, None).await {
         Ok(receipt) => {
             let group = group.unwrap_or_default();
             let message = format!("{} genomes received; processing them now.", receipt.entry_count);

@@ -133,7 +133,13 @@ impl Ctx {
     }
 
     pub fn request(&self, terms: DataUseTerms) -> SubmitRequest {
-        SubmitRequest { organism: self.organism, group: self.group, submitter: self.submitter, terms }
+        SubmitRequest {
+            organism: self.organism,
+            group: self.group,
+            submitter: self.submitter,
+            terms,
+            idempotency: None,
+        }
     }
 
     /// Submits `n` entries (open terms) and returns their accession versions in key order.
