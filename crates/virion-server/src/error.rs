@@ -117,6 +117,10 @@ pub enum ApiError {
     /// file, record or field and the limit.
     #[error("{0}")]
     TooLarge(String),
+    /// The node cannot serve this yet or now (503): its store does not answer, an index is
+    /// still being built.
+    #[error("{0}")]
+    Unavailable(String),
     /// An `Idempotency-Key` already used for a different request (422).
     #[error("{0}")]
     KeyReused(String),
@@ -151,6 +155,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::KeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

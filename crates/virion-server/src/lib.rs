@@ -12,6 +12,7 @@ pub mod federation;
 mod groups;
 pub mod lapis;
 mod layers;
+mod metrics;
 mod mirror;
 mod openapi;
 mod portal;
@@ -41,6 +42,9 @@ pub struct RequestId(pub String);
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/openapi.json", get(openapi::document))
+        .route("/metrics", get(metrics::metrics))
+        .route("/healthz", get(metrics::healthz))
+        .route("/readyz", get(metrics::readyz))
         .route("/api/login", post(auth::login))
         .route("/api/tokens", post(auth::create_token))
         .route("/api/tokens/{id}", delete(auth::revoke_token))
@@ -61,6 +65,8 @@ pub fn app(state: AppState) -> Router {
         .merge(lapis::routes())
         .merge(federation::routes())
         .merge(beacon::routes())
-        .merge(portal::routes());
+        .merge(portal::routes())
+        // After every route is added: it times each matched route under its template.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record));
     layers::harden(api.with_state(state))
 }

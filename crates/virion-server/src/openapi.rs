@@ -7,7 +7,6 @@
 //! bodies from the types their handlers read. `tests/openapi.rs` checks that every route of
 //! the router is documented with its methods and that every reference resolves.
 
-use axum::Json;
 use serde_json::Value;
 use utoipa::openapi::path::{
     Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem,
@@ -51,6 +50,9 @@ use crate::{auth, entries, groups, released, submit};
         entries::revoke,
         entries::change_terms,
         released::released,
+        crate::metrics::metrics,
+        crate::metrics::healthz,
+        crate::metrics::readyz,
     ),
     components(
         schemas(crate::error::Problem, crate::error::IssueSchema, crate::views::TermsJson),
@@ -99,8 +101,12 @@ pub fn spec() -> Value {
 /// The hub's OpenAPI document: the hub API and the LAPIS routes.
 #[utoipa::path(get, path = "/api/openapi.json", summary = "This document", security(()),
     responses((status = 200, description = "OpenAPI document", body = Object)))]
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(openapi())
+pub async fn document() -> impl axum::response::IntoResponse {
+    // Built and serialised once: the document does not change while the process runs.
+    static DOCUMENT: std::sync::OnceLock<axum::body::Bytes> = std::sync::OnceLock::new();
+    let bytes = DOCUMENT
+        .get_or_init(|| serde_json::to_vec(&openapi()).expect("the OpenAPI document serialises").into());
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], bytes.clone())
 }
 
 const FILTERS: &str = "Filters: metadata fields (f, f.regex, f.isNull, fFrom, fTo; lineage columns take `*` for \

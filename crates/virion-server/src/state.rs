@@ -107,6 +107,7 @@ struct Inner {
     federation_deadline: std::time::Duration,
     login_throttle: crate::throttle::LoginThrottle,
     upload_limits: UploadLimits,
+    metrics: crate::metrics::Metrics,
 }
 
 /// Why the hub could not be prepared to serve ([`AppState::new`]).
@@ -310,6 +311,7 @@ impl AppState {
                     .unwrap_or(virion_federation::client::DEFAULT_DEADLINE),
                 login_throttle: crate::throttle::LoginThrottle::default(),
                 upload_limits,
+                metrics: crate::metrics::Metrics::default(),
             }),
         })
     }
@@ -317,6 +319,11 @@ impl AppState {
     /// The collections served (query indexes).
     pub fn collections(&self) -> &Collections {
         &self.inner.lapis
+    }
+
+    /// The node's metrics.
+    pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// What one submission may hold.

@@ -79,7 +79,12 @@ async fn bounded_text(
         .map_err(|_| ApiError::BadRequest(format!("form field `{name}` is not UTF-8 text")))
 }
 
-async fn read_form(mut multipart: Multipart, dir: &Path, limits: &UploadLimits) -> Result<Form, ApiError> {
+async fn read_form(
+    mut multipart: Multipart,
+    dir: &Path,
+    limits: &UploadLimits,
+    metrics: &crate::metrics::Metrics,
+) -> Result<Form, ApiError> {
     let mut form = Form::default();
     let mut received = 0u64;
     while let Some(mut field) = multipart.next_field().await? {
@@ -97,6 +102,7 @@ async fn read_form(mut multipart: Multipart, dir: &Path, limits: &UploadLimits) 
                 let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
                 while let Some(chunk) = field.chunk().await? {
                     received += chunk.len() as u64;
+                    metrics.uploaded(chunk.len() as u64);
                     if received > limits.upload_bytes {
                         return Err(ApiError::TooLarge(format!(
                             "the submission's files are larger than {} bytes (at file {label:?}), the most \
@@ -272,7 +278,7 @@ pub(crate) async fn receive(
         .prefix("submit-")
         .tempdir_in(state.uploads_dir())
         .map_err(ApiError::internal)?;
-    let form = read_form(multipart, dir.path(), state.upload_limits()).await?;
+    let form = read_form(multipart, dir.path(), state.upload_limits(), state.metrics()).await?;
     Ok((dir, form))
 }
 

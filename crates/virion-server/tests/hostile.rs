@@ -642,6 +642,29 @@ async fn hostile_web(hub: &Hub) {
     assert_eq!(seen_hidden, seen_missing);
     assert!(seen_hidden.iter().all(|(c, _)| *c == StatusCode::NOT_FOUND), "{seen_hidden:?}");
 
+    // Operations: liveness, readiness (not before the query index is built), metrics.
+    let (code, _, _) = hub.call(Method::GET, "/healthz", None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, headers, _) = hub.call(Method::GET, "/readyz", None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+    hub.state.collections().refresh(&hub.store).await;
+    let (code, _, _) = hub.call(Method::GET, "/readyz", None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, _, bytes) = hub.call(Method::GET, "/metrics", None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::OK);
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    for expected in [
+        "virion_http_request_duration_seconds_bucket{le=",
+        "route=\"/api/login\",status=\"429\"",
+        "virion_upload_bytes_total ",
+        "virion_jobs{name=\"queued\"} 1",
+        "virion_query_slots_busy{name=\"heavy\"} 0",
+        "virion_index_rows{name=\"sars-cov-2\"} 0",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+
     // On SQLite the data directory and the database are the service user's alone.
     #[cfg(unix)]
     if hub.dir.path().join("virion.db").exists() {

@@ -40,6 +40,19 @@ pub struct ProcessingIssue {
     pub message: String,
 }
 
+/// How many jobs are in each state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JobStates {
+    /// Waiting for a worker.
+    pub queued: i64,
+    /// Held by a worker.
+    pub claimed: i64,
+    /// Finished.
+    pub done: i64,
+    /// Claimed, but the lease ran out.
+    pub expired_leases: i64,
+}
+
 /// What a worker hands back for one job.
 #[derive(Debug, Clone)]
 pub struct ProcessingOutcome {
@@ -253,6 +266,27 @@ impl Store {
     }
 
     /// Counts of jobs by state: (queued, claimed, done).
+    /// Jobs by state, and claimed jobs whose lease has run out (their worker presumably died).
+    pub async fn job_states(&self) -> Result<JobStates> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN state = 'QUEUED' THEN 1 ELSE 0 END), 0) AS q, \
+                    COALESCE(SUM(CASE WHEN state = 'CLAIMED' THEN 1 ELSE 0 END), 0) AS c, \
+                    COALESCE(SUM(CASE WHEN state = 'DONE' THEN 1 ELSE 0 END), 0) AS d, \
+                    COALESCE(SUM(CASE WHEN state = 'CLAIMED' AND lease_expires_at <= $1 THEN 1 ELSE 0 END), 0) AS x \
+             FROM jobs",
+        )
+        .bind(self.now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(JobStates {
+            queued: row.try_get(0)?,
+            claimed: row.try_get(1)?,
+            done: row.try_get(2)?,
+            expired_leases: row.try_get(3)?,
+        })
+    }
+
+    /// (queued, claimed, done) jobs.
     pub async fn job_counts(&self) -> Result<(i64, i64, i64)> {
         let row = sqlx::query(
             "SELECT COALESCE(SUM(CASE WHEN state = 'QUEUED' THEN 1 ELSE 0 END), 0) AS q, \

@@ -25,7 +25,7 @@ pub use accounts::{Membership, Organism, TOKEN_PREFIX, User};
 pub use codec::{DEFAULT_LEVEL, SequenceCodec};
 pub use db::{Backend, Clock, SQLITE_FILE, Store};
 pub use error::{Result, StoreError};
-pub use jobs::{ClaimedJob, ProcessingIssue, ProcessingOutcome};
+pub use jobs::{ClaimedJob, JobStates, ProcessingIssue, ProcessingOutcome};
 pub use model::{
     Action, GroupId, JobId, OrganismId, ProcessingResult, Role, Scope, Status, SubmissionId, TokenId, UserId,
 };
