@@ -747,7 +747,18 @@ impl Index {
     /// A rough cost of evaluating `filter` over the whole index, in row visits (a pass over
     /// every row costs [`Index::rows`]): what query slots are chosen by.
     pub fn estimated_cost(&self, filter: &Filter) -> u64 {
-        self.cost(filter)
+        // The planner's `cost` estimates what a filter selects (an AND costs its cheapest
+        // child, which it evaluates first); the work of a whole evaluation is bounded by what
+        // every child may take: an AND of "everything" and a 5,000-child n-of is heavy.
+        match filter {
+            Filter::True => 0,
+            Filter::And(c) => c.iter().fold(0, |sum, f| sum.saturating_add(self.estimated_cost(f))),
+            Filter::Or(c) | Filter::NOf { children: c, .. } => {
+                c.iter().fold(u64::from(self.rows), |sum, f| sum.saturating_add(self.estimated_cost(f)))
+            }
+            Filter::Not(inner) => self.estimated_cost(inner).saturating_add(u64::from(self.rows)),
+            leaf => self.cost(leaf),
+        }
     }
 
     /// A rough cost of evaluating a filter over the whole index; for indexed values and
@@ -911,5 +922,51 @@ mod tests {
             ]
         );
         assert!(matches!(merge_ranges(&merged), std::borrow::Cow::Borrowed(_)));
+    }
+
+    fn tiny() -> Index {
+        let schema = Schema {
+            metadata: vec![("k".into(), ColumnType::String { indexed: false })],
+            segments: vec![("main".into(), b"ACGT".to_vec())],
+            genes: vec![],
+        };
+        let mut ix = Index::new(&schema).unwrap();
+        for (k, g) in [("a", "ACGT"), ("b", "ACGA"), ("c", "TCGT")] {
+            ix.push(RowInput {
+                metadata: vec![Value::String(k.into())],
+                segments: vec![SeqInput::Aligned(g.as_bytes().to_vec())],
+                genes: vec![],
+                ..RowInput::default()
+            })
+            .unwrap();
+        }
+        ix
+    }
+
+    fn many_of(n: usize, children: usize) -> Filter {
+        Filter::NOf { n, exactly: false, children: vec![Filter::IsNull { column: 0, null: false }; children] }
+    }
+
+    #[test]
+    fn evaluation_stops_at_the_deadline_inside_an_n_of() {
+        let ix = tiny();
+        let past = Stop::new(Some(std::time::Instant::now() - std::time::Duration::from_millis(1)), None);
+        let filter = Filter::And(vec![Filter::True, many_of(2, 3000)]);
+        assert_eq!(ix.evaluate_within(&filter, &past), Err(Interrupted::Deadline));
+        assert_eq!(ix.refine_within(&filter, &ix.all(), &past), Err(Interrupted::Deadline));
+        // Without a deadline it answers; more matches asked for than children: none.
+        assert_eq!(ix.evaluate(&filter).len(), 3);
+        assert!(ix.evaluate(&many_of(3001, 3000)).is_empty());
+    }
+
+    #[test]
+    fn the_work_of_an_and_counts_every_child() {
+        let ix = tiny();
+        let rows = u64::from(ix.rows());
+        let heavy = Filter::And(vec![Filter::True, many_of(2, 3000)]);
+        assert!(ix.estimated_cost(&heavy) > 1000 * rows, "{}", ix.estimated_cost(&heavy));
+        let cheap =
+            Filter::And(vec![Filter::True, Filter::StringIn { column: 0, values: vec![Some("a".into())] }]);
+        assert!(ix.estimated_cost(&cheap) <= 4 * rows, "{}", ix.estimated_cost(&cheap));
     }
 }

@@ -7,8 +7,14 @@
 //!   version stuck without a job, no processed version without its result, no approval of an
 //!   errored version, every sequence decompresses);
 //!
+//! An upload cut short by a kill is sent again after the restart with the same
+//! `Idempotency-Key`, as `virion submit` does: it is acknowledged then, and stored once whether
+//! or not the killed process had committed it.
+//!
 //! At the end everything left is processed (killed workers' leases run out and their
-//! jobs are retried), approved and released exactly once.
+//! jobs are retried), approved and released exactly once, and every stored entry is one the
+//! client was told about. `VIRION_SIGKILL_ROUNDS` sets the number of kills (the soak run in
+//! docs/BENCHMARKS.md takes 120).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -23,6 +29,7 @@ use virion_store::{GroupId, ListFilter, Status, Store, UserId};
 use virion_testdata::postgres::PgTestDatabase;
 
 const BIN: &str = env!("CARGO_BIN_EXE_virion");
+/// Kills per backend unless `VIRION_SIGKILL_ROUNDS` says otherwise.
 const ROUNDS: usize = 21;
 const GENOMES_PER_UPLOAD: usize = 60;
 
@@ -149,8 +156,15 @@ fn write_upload(
     (metadata, sequences, sent)
 }
 
-/// POSTs a submission; `Some` with id → accession if the server acknowledged it.
-fn submit(base: &str, token: &str, metadata: &Path, sequences: &Path) -> Option<HashMap<String, String>> {
+/// POSTs a submission under an idempotency key; `Some` with id → accession (and whether the
+/// answer was a replay of an earlier attempt's) if the server acknowledged it.
+fn submit(
+    base: &str,
+    token: &str,
+    metadata: &Path,
+    sequences: &Path,
+    key: &str,
+) -> Option<(HashMap<String, String>, bool)> {
     let (m, s) = (std::fs::File::open(metadata).unwrap(), std::fs::File::open(sequences).unwrap());
     let form = FormBody::new()
         .text("group", "lab")
@@ -162,20 +176,21 @@ fn submit(base: &str, token: &str, metadata: &Path, sequences: &Path) -> Option<
         .header("Authorization", format!("Bearer {token}"))
         .header("Content-Type", content_type)
         .header("Content-Length", len.to_string())
+        .header("Idempotency-Key", key)
         .send(ureq::SendBody::from_owned_reader(body))
         .ok()?;
+    let replayed = response.headers().get("idempotency-replayed").is_some();
     // Acknowledged means the whole answer arrived: a body cut short by the kill is not.
     let text = response.body_mut().read_to_string().ok()?;
     let reply: serde_json::Value = serde_json::from_str(&text).ok()?;
-    Some(
-        reply["entries"]
-            .as_array()?
-            .iter()
-            .map(|e| {
-                (e["submissionId"].as_str().unwrap().to_owned(), e["accession"].as_str().unwrap().to_owned())
-            })
-            .collect(),
-    )
+    let ids = reply["entries"]
+        .as_array()?
+        .iter()
+        .map(|e| {
+            (e["submissionId"].as_str().unwrap().to_owned(), e["accession"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    Some((ids, replayed))
 }
 
 fn approve(base: &str, token: &str) -> bool {
@@ -215,31 +230,47 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
     let mut rng = StdRng::seed_from_u64(seed);
     let mut acknowledged = Acknowledged::new();
     let mut interrupted_uploads = 0;
+    // Retries of cut uploads whose first attempt the killed process had already stored.
+    let mut replayed_retries = 0;
+    let rounds: usize =
+        std::env::var("VIRION_SIGKILL_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS);
     // How long an upload takes here, from the uploads that are not killed: kills during
     // uploads are spread over that time so they land in every stage (receiving, validating,
     // the store transaction, answering).
     let mut upload_ms = 100u64;
     hub.start();
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         let phase = (round + 1) % 3;
         match phase {
             // During an upload: the kill lands anywhere from sending to answering.
             0 => {
                 let (metadata, sequences, sent) = write_upload(dir, round, &header, &pool);
                 let (base, token2) = (hub.base.clone(), token.clone());
-                let upload = std::thread::spawn(move || submit(&base, &token2, &metadata, &sequences));
+                let key = format!("upload-{round}");
+                let (m2, s2, key2) = (metadata.clone(), sequences.clone(), key.clone());
+                let upload = std::thread::spawn(move || submit(&base, &token2, &m2, &s2, &key2));
                 std::thread::sleep(Duration::from_millis(rng.random_range(0..upload_ms * 6 / 5)));
                 hub.kill();
                 match upload.join().unwrap() {
-                    Some(ids) => record(&mut acknowledged, sent, ids),
-                    None => interrupted_uploads += 1,
+                    Some((ids, _)) => record(&mut acknowledged, sent, ids),
+                    None => {
+                        // The answer was lost: send it again under the same key.
+                        interrupted_uploads += 1;
+                        hub.start();
+                        let (ids, replayed) = submit(&hub.base, &token, &metadata, &sequences, &key)
+                            .expect("a retry after the restart is answered");
+                        replayed_retries += usize::from(replayed);
+                        record(&mut acknowledged, sent, ids);
+                        hub.kill();
+                    }
                 }
             }
             // During processing: work is queued (this round's upload completes first).
             1 => {
                 let (metadata, sequences, sent) = write_upload(dir, round, &header, &pool);
                 let started = Instant::now();
-                let ids = submit(&hub.base, &token, &metadata, &sequences).expect("an upload without a kill");
+                let (ids, _) = submit(&hub.base, &token, &metadata, &sequences, &format!("upload-{round}"))
+                    .expect("an upload without a kill");
                 upload_ms = started.elapsed().as_millis().max(1) as u64;
                 record(&mut acknowledged, sent, ids);
                 std::thread::sleep(Duration::from_millis(rng.random_range(300..2500)));
@@ -263,9 +294,10 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
         });
     }
     eprintln!(
-        "{ROUNDS} SIGKILLs survived; {interrupted_uploads} of {} uploads were cut short (uploads take \
-         ~{upload_ms} ms), {} entries acknowledged",
-        ROUNDS / 3,
+        "{rounds} SIGKILLs survived; {interrupted_uploads} of {} uploads were cut short (uploads take \
+         ~{upload_ms} ms) and retried with their key, {replayed_retries} of those answered from a \
+         submission the killed process had stored; {} entries acknowledged",
+        rounds / 3,
         acknowledged.len()
     );
     assert!(interrupted_uploads > 0, "no kill landed during an upload: the test did not test that");
@@ -293,6 +325,10 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
             .list_versions(Some(curator), &ListFilter { group: Some(group), ..Default::default() })
             .await
             .unwrap();
+        // Every stored entry is one the client was told about: no retry stored twice.
+        let entries: std::collections::HashSet<_> =
+            all.iter().map(|v| &v.accession_version.accession).collect();
+        assert_eq!(entries.len(), acknowledged.len(), "entries stored vs acknowledged");
         // One version per entry, released unless processing found errors.
         assert_eq!(
             all.len(),
