@@ -52,7 +52,7 @@ macro_rules! hostile_tests {
     )*};
 }
 
-hostile_tests!(hostile_uploads, hostile_queries, hostile_web, retried_submissions);
+hostile_tests!(hostile_uploads, hostile_queries, hostile_web, retried_submissions, mangled_multipart);
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -704,4 +704,63 @@ async fn stale_upload_folders_are_removed_at_start() {
     assert!(!stale.exists(), "the stale upload folder is removed");
     assert!(fresh.exists(), "a recent one may belong to a running upload");
     store.close().await;
+}
+
+/// Multipart bodies mangled at random (bytes flipped, cut, repeated, boundaries broken): each
+/// is answered with a status below 500 as a problem document, and nothing is stored.
+/// `VIRION_MULTIPART_CASES` raises the count for a long run off CI.
+async fn mangled_multipart(hub: &Hub) {
+    use rand::{Rng, SeedableRng};
+    let (metadata, sequences, _) = example_subset(&hub.shared, hub.dir.path(), 1);
+    let mut form = FormBody::new().text("group", GROUP);
+    let files = [std::fs::read(&metadata).unwrap(), std::fs::read(&sequences).unwrap()];
+    form = form.file("metadata", "metadata.tsv.gz", files[0].len() as u64);
+    form = form.file("sequences", "sequences.fasta.zst", files[1].len() as u64);
+    let content_type = form.content_type();
+    let readers: Vec<Box<dyn Read + Send>> =
+        files.iter().map(|b| Box::new(std::io::Cursor::new(b.clone())) as Box<dyn Read + Send>).collect();
+    let mut valid = Vec::new();
+    form.into_reader(readers).read_to_end(&mut valid).unwrap();
+    let cases: usize =
+        std::env::var("VIRION_MULTIPART_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(60);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let before = stored(hub).await;
+    let mut accepted = 0;
+    for case in 0..cases {
+        let mut body = valid.clone();
+        for _ in 0..rng.random_range(1..6) {
+            let at = rng.random_range(0..body.len());
+            match rng.random_range(0..5) {
+                0 => body[at] = rng.random(),
+                1 => body.truncate(at),
+                2 => body.splice(at..at, std::iter::repeat_n(b'-', rng.random_range(1..80))).for_each(drop),
+                3 => body.splice(at..at, b"\r\n--".iter().copied()).for_each(drop),
+                _ => {
+                    let end = (at + rng.random_range(1..200)).min(body.len());
+                    let chunk = body[at..end].to_vec();
+                    body.splice(at..at, chunk).for_each(drop);
+                }
+            }
+            if body.is_empty() {
+                break;
+            }
+        }
+        let (code, headers, bytes) = hub
+            .call(
+                Method::POST,
+                "/api/sars-cov-2/submit",
+                Some("submitter"),
+                &[("content-type", &content_type)],
+                Body::from(body),
+            )
+            .await;
+        assert!(code.as_u16() < 500, "case {case}: {code} {}", String::from_utf8_lossy(&bytes));
+        if code == StatusCode::OK {
+            accepted += 1;
+        } else {
+            assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json", "case {case}");
+        }
+    }
+    // A mangling may leave a valid body (a flipped byte inside a name, say): those are stored.
+    assert!(stored(hub).await <= before + accepted);
 }
