@@ -16,7 +16,9 @@ use crate::state::AppState;
 pub struct MaybeUser(pub Option<User>);
 
 /// The client's IP address, when the server knows it (`virion serve` records each
-/// connection's peer; a router driven directly in tests has none).
+/// connection's peer; a router driven directly in tests has none). A loopback peer counts as
+/// unknown: it is this machine, usually a reverse proxy speaking for many clients, which must
+/// not share one budget (limit per client in the proxy then).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
@@ -25,7 +27,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-        Ok(ClientAddr(peer.map(|c| c.0.ip())))
+        Ok(ClientAddr(peer.map(|c| c.0.ip()).filter(|ip| !ip.is_loopback())))
     }
 }
 

@@ -30,6 +30,7 @@ use axum::routing::{delete, get, post, put};
 pub use error::{ApiError, Problem};
 pub use openapi::spec as openapi_spec;
 pub use state::{AppState, QueryOptions, SetupError, UploadLimits, resolve_datasets};
+pub use throttle::ClientRate;
 
 /// Header carrying the id that ties a response to its log lines.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

@@ -38,6 +38,8 @@ pub struct HubOptions {
     pub mirror_every: Option<Duration>,
     /// What one submission may hold.
     pub upload_limits: crate::UploadLimits,
+    /// How many LAPIS questions one client may ask.
+    pub client_rate: crate::ClientRate,
 }
 
 /// Why `virion serve` or `virion worker` could not start or stopped with an error.
@@ -157,6 +159,7 @@ pub async fn serve(
         aliases,
         federation_deadline: options.federation_deadline,
         upload_limits: options.upload_limits,
+        client_rate: options.client_rate,
         ..crate::QueryOptions::default()
     };
     let state = AppState::with_options(store.clone(), &registry, &options.data_dir, &datasets, query).await?;

@@ -27,6 +27,8 @@ pub struct QueryOptions {
     pub federation_deadline: Option<std::time::Duration>,
     /// What one submission may hold.
     pub upload_limits: UploadLimits,
+    /// How many LAPIS questions one client may ask.
+    pub client_rate: crate::throttle::ClientRate,
 }
 
 /// What one submission may hold: each limit bounds memory or disk, and each refusal names the
@@ -108,6 +110,7 @@ struct Inner {
     login_throttle: crate::throttle::LoginThrottle,
     upload_limits: UploadLimits,
     metrics: crate::metrics::Metrics,
+    query_budgets: crate::throttle::QueryBudgets,
 }
 
 /// Why the hub could not be prepared to serve ([`AppState::new`]).
@@ -277,8 +280,14 @@ impl AppState {
         datasets: &HashMap<String, PathBuf>,
         options: QueryOptions,
     ) -> Result<AppState, SetupError> {
-        let QueryOptions { aliases, default_organism, query_timeout, federation_deadline, upload_limits } =
-            options;
+        let QueryOptions {
+            aliases,
+            default_organism,
+            query_timeout,
+            federation_deadline,
+            upload_limits,
+            client_rate,
+        } = options;
         let uploads = data_dir.join("uploads");
         std::fs::create_dir_all(&uploads)
             .map_err(|source| SetupError::DataDir { path: uploads.clone(), source })?;
@@ -312,6 +321,7 @@ impl AppState {
                 login_throttle: crate::throttle::LoginThrottle::default(),
                 upload_limits,
                 metrics: crate::metrics::Metrics::default(),
+                query_budgets: crate::throttle::QueryBudgets::new(client_rate),
             }),
         })
     }
@@ -319,6 +329,11 @@ impl AppState {
     /// The collections served (query indexes).
     pub fn collections(&self) -> &Collections {
         &self.inner.lapis
+    }
+
+    /// What each client may still ask.
+    pub(crate) fn query_budgets(&self) -> &crate::throttle::QueryBudgets {
+        &self.inner.query_budgets
     }
 
     /// The node's metrics.

@@ -134,3 +134,94 @@ mod tests {
         assert!(wait <= MAX_WAIT && wait > MAX_WAIT - Duration::from_secs(5), "{wait:?}");
     }
 }
+
+/// How many LAPIS questions one client may ask: a bucket of `burst` questions refilled at
+/// `per_second`, per address for anonymous clients (per user, four times as much, for
+/// logged-in ones). A dashboard's burst of a few dozen questions passes; a client hammering the
+/// node waits and is told how long (429 with `Retry-After`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClientRate {
+    /// Questions refilled per second.
+    pub per_second: f64,
+    /// Questions a client may ask at once.
+    pub burst: f64,
+}
+
+impl Default for ClientRate {
+    fn default() -> Self {
+        ClientRate { per_second: 50.0, burst: 300.0 }
+    }
+}
+
+/// Who a question is counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Client {
+    /// A logged-in user (token or session), by id.
+    User(i64),
+    /// An anonymous client, by address.
+    Address(IpAddr),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// The query budgets of the clients seen lately.
+#[derive(Debug, Default)]
+pub struct QueryBudgets {
+    rate: ClientRate,
+    buckets: Mutex<HashMap<Client, Bucket>>,
+}
+
+impl QueryBudgets {
+    /// Budgets at `rate`.
+    pub fn new(rate: ClientRate) -> QueryBudgets {
+        QueryBudgets { rate, buckets: Mutex::default() }
+    }
+
+    /// Takes one question from `client`'s budget, or says how long until one is free.
+    pub fn take(&self, client: Client) -> Result<(), Duration> {
+        let scale = if matches!(client, Client::User(_)) { 4.0 } else { 1.0 };
+        let (burst, per_second) = (self.rate.burst * scale, self.rate.per_second * scale);
+        let now = Instant::now();
+        let mut map = self.buckets.lock().expect("budget lock");
+        if map.len() >= MAX_KEYS {
+            // Clients whose bucket has filled up again owe nothing: forget them.
+            map.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * per_second < burst);
+        }
+        let b = map.entry(client).or_insert(Bucket { tokens: burst, at: now });
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * per_second).min(burst);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - b.tokens) / per_second.max(f64::MIN_POSITIVE)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn a_client_past_its_burst_waits_and_others_do_not() {
+        let budgets = QueryBudgets::new(ClientRate { per_second: 1.0, burst: 3.0 });
+        let a = Client::Address("192.0.2.7".parse().unwrap());
+        for _ in 0..3 {
+            assert_eq!(budgets.take(a), Ok(()));
+        }
+        let wait = budgets.take(a).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1), "{wait:?}");
+        assert_eq!(budgets.take(Client::Address("192.0.2.8".parse().unwrap())), Ok(()));
+        // A logged-in user has four times the burst.
+        let u = Client::User(1);
+        for _ in 0..12 {
+            assert_eq!(budgets.take(u), Ok(()));
+        }
+        assert!(budgets.take(u).is_err());
+    }
+}

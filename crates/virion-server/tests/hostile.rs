@@ -25,6 +25,9 @@ const LIMITS: UploadLimits = UploadLimits {
     field_bytes: 256,
 };
 
+/// A small query budget, so that one address runs out quickly.
+const RATE: virion_server::ClientRate = virion_server::ClientRate { per_second: 0.5, burst: 20.0 };
+
 /// Peak memory (VmHWM) the whole test process may reach: the hostile files decompress to
 /// gigabytes if read whole.
 const MAX_PEAK_BYTES: u64 = 1 << 30;
@@ -34,7 +37,11 @@ macro_rules! hostile_tests {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let options = virion_server::QueryOptions { upload_limits: super::LIMITS, ..Default::default() };
+                let options = virion_server::QueryOptions {
+                    upload_limits: super::LIMITS,
+                    client_rate: super::RATE,
+                    ..Default::default()
+                };
                 if let Some(hub) = super::common::Hub::new_with(false, options).await {
                     super::$name(&hub).await;
                     hub.finish().await;
@@ -42,7 +49,11 @@ macro_rules! hostile_tests {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let options = virion_server::QueryOptions { upload_limits: super::LIMITS, ..Default::default() };
+                let options = virion_server::QueryOptions {
+                    upload_limits: super::LIMITS,
+                    client_rate: super::RATE,
+                    ..Default::default()
+                };
                 if let Some(hub) = super::common::Hub::new_with(true, options).await {
                     super::$name(&hub).await;
                     hub.finish().await;
@@ -651,6 +662,24 @@ async fn hostile_web(hub: &Hub) {
     hub.state.collections().refresh(&hub.store).await;
     let (code, _, _) = hub.call(Method::GET, "/readyz", None, &[], Body::empty()).await;
     assert_eq!(code, StatusCode::OK);
+    // One address asking faster than its budget waits, and is told how long; another is served.
+    let ask_from = |address: &str| {
+        let mut req =
+            axum::http::Request::builder().uri("/sars-cov-2/sample/info").body(Body::empty()).unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(address.parse::<std::net::SocketAddr>().unwrap()));
+        tower::ServiceExt::oneshot(hub.app.clone(), req)
+    };
+    let mut served = 0;
+    for _ in 0..20 {
+        served += usize::from(ask_from("192.0.2.9:5000").await.unwrap().status() == StatusCode::OK);
+    }
+    assert_eq!(served, 20);
+    let refused = ask_from("192.0.2.9:5001").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(ask_from("192.0.2.10:5000").await.unwrap().status(), StatusCode::OK);
+
     let (code, _, bytes) = hub.call(Method::GET, "/metrics", None, &[], Body::empty()).await;
     assert_eq!(code, StatusCode::OK);
     let text = String::from_utf8(bytes.to_vec()).unwrap();

@@ -5,13 +5,15 @@
 //! p99 with and without the load (the goal: p99 ≤ 50 ms under 8 worst-case queries).
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+
+use crate::bench_federation::{generate, path, run};
 use clap::Args;
 
 /// Flags of `virion bench fairness`.
@@ -51,18 +53,6 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 path")
-}
-
-fn run(exe: &Path, args: &[&str]) -> Result<()> {
-    let out = Command::new(exe).args(args).output().with_context(|| format!("running virion {}", args[0]))?;
-    if !out.status.success() {
-        bail!("virion {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(())
 }
 
 /// The worst-case question: at least half of `terms` nucleotide mutations (positions spread
@@ -113,25 +103,7 @@ pub fn bench_fairness(args: &BenchFairnessArgs) -> Result<()> {
     let generated = work.join("generated");
     let data = work.join("node");
     eprintln!("generating and importing {} genomes", args.genomes);
-    let genomes = args.genomes.to_string();
-    run(
-        &exe,
-        &[
-            "bench",
-            "generate",
-            "--organism",
-            "sars-cov-2",
-            "--dataset-dir",
-            path(&args.dataset_dir),
-            "--pango-aliases",
-            path(&args.pango_aliases),
-            "--sequences",
-            &genomes,
-            "--output",
-            path(&generated),
-            "--no-mutations",
-        ],
-    )?;
+    generate(&exe, &args.dataset_dir, &args.pango_aliases, args.genomes, 1, &generated)?;
     run(
         &exe,
         &[

@@ -55,7 +55,7 @@ fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn run(exe: &Path, args: &[&str]) -> Result<()> {
+pub(crate) fn run(exe: &Path, args: &[&str]) -> Result<()> {
     let out = Command::new(exe).args(args).output().with_context(|| format!("running virion {}", args[0]))?;
     if !out.status.success() {
         bail!("virion {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -63,8 +63,39 @@ fn run(exe: &Path, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-fn path(p: &Path) -> &str {
+pub(crate) fn path(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 path")
+}
+
+/// `virion bench generate`: `genomes` synthetic SARS-CoV-2 genomes as SILO input into `output`.
+pub(crate) fn generate(
+    exe: &Path,
+    dataset_dir: &Path,
+    aliases: &Path,
+    genomes: usize,
+    seed: u64,
+    output: &Path,
+) -> Result<()> {
+    run(
+        exe,
+        &[
+            "bench",
+            "generate",
+            "--organism",
+            "sars-cov-2",
+            "--dataset-dir",
+            path(dataset_dir),
+            "--pango-aliases",
+            path(aliases),
+            "--sequences",
+            &genomes.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--output",
+            path(output),
+            "--no-mutations",
+        ],
+    )
 }
 
 /// A mix entry as a POST JSON body and its route under a root.
@@ -122,26 +153,7 @@ pub fn bench_federation(args: &BenchFederationArgs) -> Result<()> {
     let work = args.work_dir.clone().unwrap_or_else(|| temp.path().to_owned());
     let generated = work.join("generated");
     eprintln!("generating {} genomes", args.genomes);
-    run(
-        &exe,
-        &[
-            "bench",
-            "generate",
-            "--organism",
-            "sars-cov-2",
-            "--dataset-dir",
-            path(&args.dataset_dir),
-            "--pango-aliases",
-            path(&args.pango_aliases),
-            "--sequences",
-            &args.genomes.to_string(),
-            "--seed",
-            &args.seed.to_string(),
-            "--output",
-            path(&generated),
-            "--no-mutations",
-        ],
-    )?;
+    generate(&exe, &args.dataset_dir, &args.pango_aliases, args.genomes, args.seed, &generated)?;
     let mut text = String::new();
     zstd::Decoder::new(std::fs::File::open(generated.join("silo.ndjson.zst"))?)?.read_to_string(&mut text)?;
     let lines: Vec<&str> = text.lines().collect();

@@ -73,6 +73,13 @@ pub struct ServeArgs {
     /// Most records (genomes, metadata rows) in one submission.
     #[arg(long, default_value_t = virion_server::UploadLimits::default().records)]
     max_records: u64,
+    /// LAPIS questions per second one client may ask on average (anonymous: per address;
+    /// logged in: four times as many, per user).
+    #[arg(long, default_value_t = 50.0)]
+    query_rate: f64,
+    /// LAPIS questions one client may ask at once before the rate applies.
+    #[arg(long, default_value_t = 300.0)]
+    query_burst: f64,
     /// A submitted genome may be at most this many times its reference's length.
     #[arg(long, default_value_t = virion_server::UploadLimits::default().record_reference_factor)]
     max_record_reference_factor: u64,
@@ -100,6 +107,7 @@ fn options(db: &DbArgs, o: &OrganismArgs, federation_deadline: Option<std::time:
         federation_deadline,
         mirror_every: None,
         upload_limits: virion_server::UploadLimits::default(),
+        client_rate: virion_server::ClientRate::default(),
     }
 }
 
@@ -123,6 +131,10 @@ pub fn run_serve(args: &ServeArgs) -> Result<()> {
             records: args.max_records.max(1),
             record_reference_factor: args.max_record_reference_factor.max(1),
             ..virion_server::UploadLimits::default()
+        },
+        client_rate: virion_server::ClientRate {
+            per_second: args.query_rate.max(0.01),
+            burst: args.query_burst.max(1.0),
         },
         ..options(&args.db, &args.organisms, Some(deadline))
     };

@@ -3,12 +3,14 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::RequestId;
 use crate::auth::MaybeUser;
+use crate::lapis::respond::{self, Info};
 use crate::state::AppState;
+use crate::throttle::Client;
 
 /// One LAPIS request: the node, the caller, the path's names and the raw query and body.
 pub(crate) struct LapisCall {
@@ -51,6 +53,24 @@ impl FromRequest<AppState> for LapisCall {
         // Always set by the app's middleware; a router without it (a unit test) gets no id.
         let request_id =
             parts.extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId(String::new()));
+        let crate::auth::ClientAddr(address) =
+            crate::auth::ClientAddr::from_request_parts(&mut parts, state).await.map_err(|e| match e {})?;
+        let client = match (&user.0, address) {
+            (Some(u), _) => Some(Client::User(u.id.0)),
+            (None, Some(a)) => Some(Client::Address(a)),
+            (None, None) => None,
+        };
+        if let Some(Err(wait)) = client.map(|c| state.query_budgets().take(c)) {
+            let info = Info { request_id: request_id.0.clone(), ..Info::default() };
+            let seconds = wait.as_secs() + 1;
+            let mut r = respond::problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many questions from this client; ask again in {seconds} s"),
+                &info,
+            );
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+            return Err(r);
+        }
         let query = parts.uri.query().map(str::to_owned);
         let headers = parts.headers.clone();
         let body = Bytes::from_request(Request::from_parts(parts, body), state)
