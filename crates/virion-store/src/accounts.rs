@@ -48,6 +48,9 @@ pub struct Membership {
     pub role: Role,
 }
 
+/// How often a token's last use is written (a write per request would make every read a write).
+const TOKEN_USE_RECORDED_EVERY_MS: i64 = 60_000;
+
 /// Prefix of plain API tokens, so leaked tokens are recognisable.
 pub const TOKEN_PREFIX: &str = "vrn_";
 
@@ -193,6 +196,17 @@ impl Store {
 
     /// Issues an API token for `user`. The plain token is returned once; only its SHA-256 is kept.
     pub async fn create_token(&self, user: UserId, name: &str) -> Result<(TokenId, String)> {
+        self.create_token_with_idle_limit(user, name, None).await
+    }
+
+    /// [`Store::create_token`] for a token that ends once unused for `idle` (a browser
+    /// session); `None`: it lives until revoked.
+    pub async fn create_token_with_idle_limit(
+        &self,
+        user: UserId,
+        name: &str,
+        idle: Option<std::time::Duration>,
+    ) -> Result<(TokenId, String)> {
         let mut secret = [0u8; 32];
         rand::rng().fill_bytes(&mut secret);
         let plain: String = TOKEN_PREFIX
@@ -201,12 +215,14 @@ impl Store {
             .collect();
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "INSERT INTO api_tokens (user_id, name, token_sha256, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO api_tokens (user_id, name, token_sha256, created_at, last_used_at, idle_limit_ms) \
+             VALUES ($1, $2, $3, $4, $4, $5) RETURNING id",
         )
         .bind(user.0)
         .bind(name)
         .bind(sha256_hex(&plain))
         .bind(self.now_ms())
+        .bind(idle.map(|d| d.as_millis() as i64))
         .fetch_one(&mut *tx)
         .await?;
         let id = TokenId(row.try_get(0)?);
@@ -224,16 +240,33 @@ impl Store {
         Ok((id, plain))
     }
 
-    /// The owner of a live token.
+    /// The owner of a live token: not revoked, and, for a token with an idle limit, used
+    /// within it (its use is then recorded, at most once a minute).
     pub async fn authenticate_token(&self, plain: &str) -> Result<Option<User>> {
         let row = sqlx::query(
-            "SELECT u.id, u.name, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id \
+            "SELECT u.id, u.name, u.is_admin, t.id AS token_id, t.created_at, t.last_used_at, t.idle_limit_ms \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL",
         )
         .bind(sha256_hex(plain))
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(user_from_row).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let now = self.now_ms();
+        let last_used = get::<Option<i64>>(&row, "last_used_at")?.unwrap_or(get::<i64>(&row, "created_at")?);
+        if let Some(limit) = get::<Option<i64>>(&row, "idle_limit_ms")?
+            && now - last_used > limit
+        {
+            return Ok(None);
+        }
+        if now - last_used > TOKEN_USE_RECORDED_EVERY_MS {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(get::<i64>(&row, "token_id")?)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(user_from_row(&row)?))
     }
 
     /// Revokes one of `user`'s API tokens; `NotFound` if it is not theirs or already revoked.

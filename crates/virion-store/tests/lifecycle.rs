@@ -712,6 +712,18 @@ async fn accounts_and_tokens(cx: Ctx) {
     assert!(s.authenticate_token("vrn_nope").await.unwrap().is_none());
     s.revoke_token(u, id).await.unwrap();
     assert!(s.authenticate_token(&token).await.unwrap().is_none());
+    // A session ends after its idle limit without use; each use moves the limit on; a plain
+    // API token does not idle out.
+    let hour = std::time::Duration::from_secs(3600);
+    let (_, session) = s.create_token_with_idle_limit(u, "browser session", Some(hour)).await.unwrap();
+    let (_, script) = s.create_token(u, "script").await.unwrap();
+    cx.advance_ms(50 * 60_000);
+    assert!(s.authenticate_token(&session).await.unwrap().is_some());
+    cx.advance_ms(50 * 60_000);
+    assert!(s.authenticate_token(&session).await.unwrap().is_some(), "used 50 min ago");
+    cx.advance_ms(61 * 60_000);
+    assert!(s.authenticate_token(&session).await.unwrap().is_none(), "idle for 61 min");
+    assert!(s.authenticate_token(&script).await.unwrap().is_some());
     assert!(s.user_by_name("ada").await.unwrap().is_admin);
     assert!(matches!(
         s.add_organism("test-virus", "ABC", b"ACGT").await,

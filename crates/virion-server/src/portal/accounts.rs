@@ -24,6 +24,9 @@ const SESSION_COOKIE: &str = "virion_session";
 const CSRF_COOKIE: &str = "virion_csrf";
 /// How long a browser keeps a session (the token itself lasts until logout or revocation).
 const SESSION_SECONDS: u64 = 14 * 24 * 3600;
+/// A browser session ends after this long without a request (the cookie may live on; the
+/// token behind it no longer opens anything).
+const SESSION_IDLE: std::time::Duration = std::time::Duration::from_secs(8 * 3600);
 
 /// A logged-in browser.
 pub(crate) struct Session {
@@ -123,7 +126,7 @@ pub(crate) fn same_site_target(next: &str) -> Option<String> {
 
 /// Logs `user` in: a new token, its cookie, and a redirect to `next`.
 async fn start_session(state: &AppState, headers: &HeaderMap, user: &User, next: &str) -> Response {
-    match state.store().create_token(user.id, "browser session").await {
+    match state.store().create_token_with_idle_limit(user.id, "browser session", Some(SESSION_IDLE)).await {
         Ok((id, token)) => {
             let next = same_site_target(next).unwrap_or_else(|| "/account".to_owned());
             let mut r = Redirect::to(&next).into_response();
