@@ -90,6 +90,8 @@ pub struct LoginResponse {
     request_body = LoginRequest, security(()),
     responses((status = 200, description = "A new token", body = LoginResponse),
         (status = 401, response = ProblemResponse), (status = 429, response = ProblemResponse),
+        (status = 415, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 400, response = ProblemResponse),
         (status = 500, response = ProblemResponse)))]
 pub async fn login(
     State(state): State<AppState>,
@@ -130,7 +132,9 @@ pub struct NewToken {
 #[utoipa::path(post, path = "/api/tokens", summary = "Create an API token for the caller",
     request_body = TokenRequest, security(("bearer" = [])),
     responses((status = 201, description = "The new token", body = NewToken),
-        (status = 401, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+        (status = 401, response = ProblemResponse), (status = 415, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 400, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn create_token(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -145,6 +149,7 @@ pub async fn create_token(
     params(("id" = i64, Path, description = "The token's id (tokenId)")), security(("bearer" = [])),
     responses((status = 204, description = "revoked"), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
+        (status = 400, response = ProblemResponse),
         (status = 500, response = ProblemResponse)))]
 pub async fn revoke_token(
     State(state): State<AppState>,

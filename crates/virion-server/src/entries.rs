@@ -35,7 +35,8 @@ pub struct OrganismView {
 
 /// Every organism the hub serves (those with a dataset), sorted by name.
 #[utoipa::path(get, path = "/api/organisms", summary = "Organisms served", security(()),
-    responses((status = 200, description = "list", body = Vec<OrganismView>), (status = 500, response = ProblemResponse)))]
+    responses((status = 200, description = "list", body = Vec<OrganismView>), (status = 400, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn organisms(State(state): State<AppState>) -> Json<Vec<OrganismView>> {
     let mut list: Vec<OrganismView> = state
         .organisms()
@@ -365,7 +366,8 @@ pub struct Approved {
     responses((status = 200, description = "The approved versions", body = Approved),
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
-        (status = 409, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+        (status = 409, response = ProblemResponse), (status = 415, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn approve(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -415,7 +417,8 @@ pub struct Discarded {
     responses((status = 200, description = "The discarded versions", body = Discarded),
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
-        (status = 409, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+        (status = 409, response = ProblemResponse), (status = 415, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn discard(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -510,6 +513,7 @@ pub struct Revised {
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
         (status = 409, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 415, response = ProblemResponse),
         (status = 500, response = ProblemResponse)))]
 pub async fn revise(
     State(state): State<AppState>,
@@ -568,6 +572,7 @@ pub struct Edited {
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
         (status = 409, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 415, response = ProblemResponse),
         (status = 500, response = ProblemResponse)))]
 pub async fn edit(
     State(state): State<AppState>,
@@ -608,7 +613,8 @@ pub struct Revoked {
     responses((status = 200, description = "The revocation versions", body = Revoked),
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
-        (status = 409, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+        (status = 409, response = ProblemResponse), (status = 415, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn revoke(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -662,7 +668,8 @@ pub struct TermsChanged {
     responses((status = 200, description = "How many entries changed", body = TermsChanged),
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
-        (status = 409, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+        (status = 409, response = ProblemResponse), (status = 415, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn change_terms(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

@@ -40,7 +40,8 @@ impl From<&Membership> for MembershipView {
 /// The caller's memberships.
 #[utoipa::path(get, path = "/api/groups", summary = "The caller's group memberships", security(("bearer" = [])),
     responses((status = 200, description = "The memberships", body = Vec<MembershipView>),
-        (status = 401, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+        (status = 401, response = ProblemResponse), (status = 400, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn mine(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -71,6 +72,8 @@ pub struct GroupCreated {
     request_body = NewGroup, security(("bearer" = [])),
     responses((status = 201, description = "The new group", body = GroupCreated),
         (status = 401, response = ProblemResponse), (status = 409, response = ProblemResponse),
+        (status = 415, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 400, response = ProblemResponse),
         (status = 500, response = ProblemResponse)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -104,7 +107,8 @@ pub struct MemberPath {
     params(GroupPath), security(("bearer" = [])),
     responses((status = 200, description = "The memberships", body = Vec<MembershipView>),
         (status = 401, response = ProblemResponse), (status = 403, response = ProblemResponse),
-        (status = 404, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+        (status = 404, response = ProblemResponse), (status = 400, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn members(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -132,7 +136,8 @@ pub struct RoleRequest {
     params(MemberPath), request_body = RoleRequest, security(("bearer" = [])),
     responses((status = 204, description = "done"), (status = 400, response = ProblemResponse),
         (status = 401, response = ProblemResponse), (status = 403, response = ProblemResponse),
-        (status = 404, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+        (status = 404, response = ProblemResponse), (status = 415, response = ProblemResponse), (status = 422, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn set_role(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
@@ -153,7 +158,8 @@ pub async fn set_role(
     params(MemberPath), security(("bearer" = [])),
     responses((status = 204, description = "done"), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
-        (status = 409, response = ProblemResponse), (status = 500, response = ProblemResponse)))]
+        (status = 409, response = ProblemResponse), (status = 400, response = ProblemResponse),
+        (status = 500, response = ProblemResponse)))]
 pub async fn remove(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,

@@ -293,6 +293,7 @@ fn lapis_operation(path: &str, doc: Doc, components: &mut Components) -> Operati
         for (status, description) in [
             ("400", "The request cannot be read or is refused"),
             ("404", "No such organism, segment, gene or column"),
+            ("429", "Too many questions from this client: ask again after Retry-After seconds"),
             ("500", "The server failed"),
             ("503", "The organism's data is not loaded yet (Retry-After)"),
         ] {
@@ -365,6 +366,10 @@ fn beacon_paths() -> Vec<(String, PathItem)> {
                     json_ok("A Beacon error: {meta, error: {errorCode, errorMessage}}", any_object()),
                 );
             }
+            let op = op.response(
+                "404",
+                json_ok("A Beacon error: no such dataset, record or route part", any_object()),
+            );
             (route.path.to_owned(), PathItem::from_http_methods(http_methods(route.methods), op.build()))
         })
         .collect()
