@@ -71,33 +71,31 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
-/// `n` copies of `byte`, gzip-compressed without holding them in memory.
-fn gzip_repeated(prefix: &[u8], byte: u8, n: usize, suffix: &[u8]) -> Vec<u8> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(prefix).unwrap();
+/// Writes `prefix`, `n` copies of `byte` and `suffix` into an encoder, a megabyte at a time
+/// (the expanded text is never held in memory).
+fn write_repeated<W: Write>(mut w: W, prefix: &[u8], byte: u8, n: usize, suffix: &[u8]) -> W {
+    w.write_all(prefix).unwrap();
     let chunk = vec![byte; 1 << 20];
     let mut left = n;
     while left > 0 {
         let k = left.min(chunk.len());
-        gz.write_all(&chunk[..k]).unwrap();
+        w.write_all(&chunk[..k]).unwrap();
         left -= k;
     }
-    gz.write_all(suffix).unwrap();
-    gz.finish().unwrap()
+    w.write_all(suffix).unwrap();
+    w
 }
 
+/// `n` copies of `byte` between `prefix` and `suffix`, gzip-compressed.
+fn gzip_repeated(prefix: &[u8], byte: u8, n: usize, suffix: &[u8]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    write_repeated(gz, prefix, byte, n, suffix).finish().unwrap()
+}
+
+/// The same, zstd-compressed.
 fn zstd_repeated(prefix: &[u8], byte: u8, n: usize, suffix: &[u8]) -> Vec<u8> {
-    let mut z = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
-    z.write_all(prefix).unwrap();
-    let chunk = vec![byte; 1 << 20];
-    let mut left = n;
-    while left > 0 {
-        let k = left.min(chunk.len());
-        z.write_all(&chunk[..k]).unwrap();
-        left -= k;
-    }
-    z.write_all(suffix).unwrap();
-    z.finish().unwrap()
+    let z = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+    write_repeated(z, prefix, byte, n, suffix).finish().unwrap()
 }
 
 /// Posts a submission form built from in-memory files and fields.

@@ -288,13 +288,7 @@ impl Store {
 
     /// (queued, claimed, done) jobs.
     pub async fn job_counts(&self) -> Result<(i64, i64, i64)> {
-        let row = sqlx::query(
-            "SELECT COALESCE(SUM(CASE WHEN state = 'QUEUED' THEN 1 ELSE 0 END), 0) AS q, \
-                    COALESCE(SUM(CASE WHEN state = 'CLAIMED' THEN 1 ELSE 0 END), 0) AS c, \
-                    COALESCE(SUM(CASE WHEN state = 'DONE' THEN 1 ELSE 0 END), 0) AS d FROM jobs",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+        let s = self.job_states().await?;
+        Ok((s.queued, s.claimed, s.done))
     }
 }
