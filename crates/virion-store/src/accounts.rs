@@ -365,6 +365,133 @@ impl Store {
         Ok(())
     }
 
+    /// The local user an identity provider's account (`issuer`, `subject`) signs in as. Its
+    /// first login creates the user (without a password: it signs in through the provider),
+    /// named `name` if that is free, else `name@host-of-issuer`, else that with a number.
+    pub async fn user_for_identity(&self, issuer: &str, subject: &str, name: &str) -> Result<User> {
+        let known = sqlx::query("SELECT user_id FROM external_identities WHERE issuer = $1 AND subject = $2")
+            .bind(issuer)
+            .bind(subject)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(row) = known {
+            return self.user(UserId(get(&row, "user_id")?)).await;
+        }
+        check_name("user name", name)?;
+        let host = url_host(issuer);
+        let candidates = std::iter::once(name.to_owned())
+            .chain(std::iter::once(format!("{name}@{host}")))
+            .chain((2..100).map(|n| format!("{name}@{host}-{n}")));
+        for candidate in candidates {
+            let mut tx = self.begin_write().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO users (name, password_hash, is_admin, created_at) VALUES ($1, NULL, $2, $3) RETURNING id",
+            )
+            .bind(candidate.clone())
+            .bind(0i64)
+            .bind(self.now_ms())
+            .fetch_one(&mut *tx)
+            .await;
+            let id = match inserted {
+                Ok(row) => UserId(row.try_get(0)?),
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+                Err(e) => return Err(e.into()),
+            };
+            sqlx::query(
+                "INSERT INTO external_identities (issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(issuer)
+            .bind(subject)
+            .bind(id.0)
+            .bind(self.now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| unique_as_exists(e, "identity", subject))?;
+            let detail = serde_json::json!({ "issuer": issuer, "subject": subject }).to_string();
+            let entry = AuditEntry {
+                user: Some(id),
+                action: "sign_up_sso",
+                group: None,
+                accession: None,
+                version: None,
+                detail,
+            };
+            audit(&mut tx, self.now_ms(), entry).await?;
+            tx.commit().await?;
+            return self.user(id).await;
+        }
+        Err(StoreError::AlreadyExists { what: "user", key: name.to_owned() })
+    }
+
+    /// Makes `user`'s memberships granted by `issuer` exactly `grants` (group, role): grants
+    /// are added or set, earlier grants of the issuer that are not among them are withdrawn,
+    /// and memberships given on the node itself in other groups stay. A grant in a group
+    /// where the user already has a local membership takes it over.
+    pub async fn sync_granted_memberships(
+        &self,
+        user: UserId,
+        issuer: &str,
+        grants: &[(GroupId, Role)],
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let held =
+            sqlx::query("SELECT group_id, role FROM memberships WHERE user_id = $1 AND granted_by = $2")
+                .bind(user.0)
+                .bind(issuer)
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut changes = Vec::new();
+        for row in &held {
+            let group = GroupId(get(row, "group_id")?);
+            if !grants.iter().any(|(g, _)| *g == group) {
+                sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND user_id = $2")
+                    .bind(group.0)
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await?;
+                changes.push(serde_json::json!({ "group": group.0, "role": null }));
+            }
+        }
+        for (group, role) in grants {
+            let same = held.iter().any(|row| {
+                get::<i64>(row, "group_id").ok() == Some(group.0)
+                    && get::<String>(row, "role").ok().as_deref() == Some(role.as_str())
+            });
+            if same {
+                continue;
+            }
+            sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND user_id = $2")
+                .bind(group.0)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO memberships (group_id, user_id, role, granted_by) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(group.0)
+            .bind(user.0)
+            .bind(role.as_str())
+            .bind(issuer)
+            .execute(&mut *tx)
+            .await?;
+            changes.push(serde_json::json!({ "group": group.0, "role": role.as_str() }));
+        }
+        if !changes.is_empty() {
+            let detail = serde_json::json!({ "issuer": issuer, "changes": changes }).to_string();
+            let entry = AuditEntry {
+                user: Some(user),
+                action: "sync_sso_roles",
+                group: None,
+                accession: None,
+                version: None,
+                detail,
+            };
+            audit(&mut tx, self.now_ms(), entry).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Removes `member` from `group` (with an audit entry); `actor` must manage members.
     pub async fn remove_member(&self, actor: UserId, group: GroupId, member: UserId) -> Result<()> {
         self.require(actor, Action::ManageMembers, group).await?;
@@ -448,6 +575,12 @@ pub const MAX_NAME_CHARS: usize = 100;
 
 /// A user or group name must be shown and typed: not empty or blank, no surrounding spaces,
 /// no control characters, at most [`MAX_NAME_CHARS`] characters.
+/// The host of an issuer URL (the URL itself when it has none), to tell users apart.
+fn url_host(issuer: &str) -> &str {
+    let rest = issuer.split_once("://").map_or(issuer, |(_, r)| r);
+    rest.split(['/', ':']).next().filter(|h| !h.is_empty()).unwrap_or(issuer)
+}
+
 fn check_name(what: &'static str, name: &str) -> Result<()> {
     let bad =
         |reason| Err(StoreError::BadName { what, name: name.chars().take(MAX_NAME_CHARS).collect(), reason });

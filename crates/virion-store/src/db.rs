@@ -43,6 +43,9 @@ pub struct Store {
     pub(crate) backend: Backend,
     clock: Clock,
     codecs: Arc<Mutex<HashMap<OrganismId, Arc<SequenceCodec>>>>,
+    /// Set on a handle made by [`Store::keyed`]: the request's key, recorded by the next
+    /// approve, revise or revoke in its own transaction.
+    pub(crate) action_key: Option<Arc<crate::submit::PendingKey>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -110,7 +113,13 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Store { pool, backend, clock: Arc::new(Utc::now), codecs: Arc::new(Mutex::new(HashMap::new())) })
+        Ok(Store {
+            pool,
+            backend,
+            clock: Arc::new(Utc::now),
+            codecs: Arc::new(Mutex::new(HashMap::new())),
+            action_key: None,
+        })
     }
 
     /// The same store reading time from `clock`.
@@ -128,6 +137,42 @@ impl Store {
     /// checks (the database triggers still hold).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The newest schema migration applied to this database.
+    pub async fn schema_version(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0))
+    }
+
+    /// The newest schema migration this build of Virion knows for `backend`: a database
+    /// migrated past it was written by a newer Virion.
+    pub fn known_schema_version(backend: Backend) -> i64 {
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// Writes a consistent copy of the SQLite database to `dest` (which must not exist) while
+    /// the store stays in use: `VACUUM INTO` reads one snapshot of the database, so writers
+    /// carry on and the copy holds exactly the commits before it started. PostgreSQL is
+    /// backed up with its own tools (`pg_dump`).
+    pub async fn snapshot_sqlite_into(&self, dest: &Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Unsupported(
+                "a copy of the database by Virion (use pg_dump for PostgreSQL)",
+            ));
+        }
+        let dest = dest.to_str().ok_or_else(|| StoreError::DataDir {
+            path: dest.display().to_string(),
+            source: std::io::Error::other("the path is not UTF-8"),
+        })?;
+        sqlx::query("VACUUM INTO $1").bind(dest.to_owned()).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Closes every pooled connection, waiting for them to be returned.

@@ -10,6 +10,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The operation is not offered on this backend; names it.
+    #[error("{0} is not offered on this database")]
+    Unsupported(&'static str),
     /// A database URL of another scheme; holds the URL.
     #[error("database URL {0:?} is neither sqlite:// nor postgres://")]
     UnsupportedUrl(String),

@@ -32,7 +32,8 @@ pub use model::{
 pub use pipeline::{PipelineRegistration, PipelineStatus};
 pub use read::{AuditEvent, ListFilter, Processed, ReleasedVersion, TermsChange, VersionRecord};
 pub use submit::{
-    BATCH_ROWS, Idempotency, KeyedSubmission, NewEntry, Revision, SubmissionReceipt, SubmitRequest,
+    BATCH_ROWS, Idempotency, KeyedAction, KeyedSubmission, NewEntry, Revision, SubmissionReceipt,
+    SubmitRequest,
 };
 pub use terms::{DataUseTerms, MAX_RESTRICTION_DAYS, TermsError};
 pub use verify::Inconsistency;

@@ -162,8 +162,9 @@ impl Store {
             };
             audit(&mut tx, now, entry).await?;
         }
-        tx.commit().await?;
         approved.sort();
+        self.record_action_key(&mut tx, "approve", &approved).await?;
+        tx.commit().await?;
         Ok(approved)
     }
 

@@ -61,6 +61,25 @@ pub struct Idempotency {
     pub request_hash: String,
 }
 
+/// An approve, revise or revoke made with an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedAction {
+    /// `approve`, `revise` or `revoke`.
+    pub action: String,
+    /// The first request's hash.
+    pub request_hash: String,
+    /// The versions the first request approved or made, as (accession, version).
+    pub versions: Vec<(String, i64)>,
+}
+
+/// The key a [`Store::keyed`] handle records with its action.
+#[derive(Debug)]
+pub(crate) struct PendingKey {
+    user: UserId,
+    action: &'static str,
+    key: Idempotency,
+}
+
 /// A submission found by its idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyedSubmission {
@@ -475,6 +494,7 @@ impl Store {
             audit(&mut tx, now, entry).await?;
             out.push(rev.accession.at(version));
         }
+        self.record_action_key(&mut tx, "revise", &out).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -633,6 +653,7 @@ impl Store {
             audit(&mut tx, now, entry).await?;
             out.push(accession.at(version));
         }
+        self.record_action_key(&mut tx, "revoke", &out).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -685,6 +706,64 @@ impl Store {
 }
 
 impl Store {
+    /// A handle whose next `action` (`approve`, `revise` or `revoke`) by `user` records `key`
+    /// in the action's transaction: committed together, so a retry finds what the first
+    /// request made ([`Store::action_by_key`]); a concurrent second use of the key fails as
+    /// [`StoreError::AlreadyExists`] and changes nothing.
+    pub fn keyed(&self, user: UserId, action: &'static str, key: Idempotency) -> Store {
+        let mut keyed = self.clone();
+        keyed.action_key = Some(Arc::new(PendingKey { user, action, key }));
+        keyed
+    }
+
+    /// The action `user` made with idempotency key `key`, if any.
+    pub async fn action_by_key(&self, user: UserId, key: &str) -> Result<Option<KeyedAction>> {
+        let row = sqlx::query(
+            "SELECT action, request_hash, versions FROM action_keys WHERE user_id = $1 AND idempotency_key = $2",
+        )
+        .bind(user.0)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let versions: String = get(&row, "versions")?;
+        Ok(Some(KeyedAction {
+            action: get(&row, "action")?,
+            request_hash: get(&row, "request_hash")?,
+            versions: serde_json::from_str(&versions)
+                .map_err(|_| StoreError::corrupt("action_keys.versions", versions.clone()))?,
+        }))
+    }
+
+    /// Records this handle's key (if any) for `action`, which made `versions`, inside `tx`.
+    pub(crate) async fn record_action_key(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        action: &'static str,
+        versions: &[AccessionVersion],
+    ) -> Result<()> {
+        let Some(pending) = &self.action_key else { return Ok(()) };
+        if pending.action != action {
+            // A programming error: a handle keyed for one action used for another.
+            return Err(StoreError::Unsupported("an idempotency key recorded for another action"));
+        }
+        let made: Vec<(&str, i64)> = versions.iter().map(|av| (av.accession.as_str(), av.version)).collect();
+        sqlx::query(
+            "INSERT INTO action_keys (user_id, idempotency_key, action, request_hash, versions, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(pending.user.0)
+        .bind(pending.key.key.clone())
+        .bind(action)
+        .bind(pending.key.request_hash.clone())
+        .bind(serde_json::to_string(&made).expect("pairs serialise"))
+        .bind(self.now_ms())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| unique_as_exists(e, "action with Idempotency-Key", &pending.key.key))?;
+        Ok(())
+    }
+
     /// The submission `submitter` made with idempotency key `key`, if any.
     pub async fn submission_by_key(&self, submitter: UserId, key: &str) -> Result<Option<KeyedSubmission>> {
         let row = sqlx::query(

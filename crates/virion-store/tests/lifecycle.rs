@@ -25,6 +25,8 @@ backend_tests!(
     verify_finds_damage,
     reprocessing_switches_atomically,
     accounts_and_tokens,
+    keyed_actions,
+    single_sign_on_identities,
 );
 
 use ProcessingResult::{Errors, Ok as Clean, Warnings};
@@ -731,4 +733,99 @@ async fn accounts_and_tokens(cx: Ctx) {
     ));
     assert!(matches!(s.add_organism("x", "bad1", b"ACGT").await, Err(StoreError::Accession(_))));
     assert_eq!(s.organism_by_name("test-virus").await.unwrap().accession_prefix, "VRN");
+}
+
+/// An approve, revise or revoke on a keyed handle records its key and what it made in its own
+/// transaction; a second action under the same key changes nothing.
+async fn keyed_actions(cx: Ctx) {
+    let s = &cx.store;
+    let avs = cx.submit(2).await;
+    cx.process_all(|_| Clean).await;
+    let key = |k: &str| Idempotency { key: k.into(), request_hash: format!("hash-{k}") };
+    let approved = s
+        .keyed(cx.curator, "approve", key("a1"))
+        .approve(cx.curator, cx.group, None, Scope::All)
+        .await
+        .unwrap();
+    assert_eq!(approved.len(), 2);
+    let first = s.action_by_key(cx.curator, "a1").await.unwrap().unwrap();
+    assert_eq!(first.action, "approve");
+    assert_eq!(first.request_hash, "hash-a1");
+    let made: Vec<(String, i64)> =
+        approved.iter().map(|av| (av.accession.as_str().to_owned(), av.version)).collect();
+    assert_eq!(first.versions, made);
+    s.release_approved().await.unwrap();
+
+    let acc = avs[0].accession.clone();
+    let revision = || Revision { accession: acc.clone(), metadata_json: "{}".into(), sequence: None };
+    let keyed = s.keyed(cx.curator, "revise", key("r1"));
+    let out = keyed
+        .revise(cx.curator, futures_util::stream::iter([Ok::<_, std::io::Error>(revision())]))
+        .await
+        .unwrap();
+    assert_eq!(out, vec![acc.at(2)]);
+    // The same key again (a retry that missed the replay): refused whole, nothing added.
+    let again = s.keyed(cx.curator, "revoke", key("r1"));
+    let other = avs[1].accession.clone();
+    let refused = again.revoke(cx.curator, std::slice::from_ref(&other), "x").await;
+    assert!(matches!(refused, Err(StoreError::AlreadyExists { .. })), "{refused:?}");
+    assert!(cx.version(&other.at(1)).await.is_latest, "the refused revocation left nothing");
+    // Keys are per user: another user's key of the same text is theirs.
+    assert!(s.action_by_key(cx.submitter, "r1").await.unwrap().is_none());
+    // A handle without a key records nothing.
+    s.revoke(cx.curator, std::slice::from_ref(&other), "plain").await.unwrap();
+    assert!(s.action_by_key(cx.curator, "plain").await.unwrap().is_none());
+}
+
+/// An identity provider's account signs in as one local user, created at its first login
+/// under a free name; the memberships its claims grant follow each login, and memberships
+/// given on the node stay.
+async fn single_sign_on_identities(cx: Ctx) {
+    let s = &cx.store;
+    let issuer = "https://login.example.org/oidc/";
+    let ana = s.user_for_identity(issuer, "sub-ana", "ana").await.unwrap();
+    assert_eq!(ana.name, "ana");
+    assert_eq!(
+        s.user_for_identity(issuer, "sub-ana", "ana-renamed").await.unwrap().id,
+        ana.id,
+        "same account"
+    );
+    // A name taken by a local user: the provider's host tells them apart.
+    let other = s.user_for_identity(issuer, "sub-cora", "cora").await.unwrap();
+    assert_eq!(other.name, "cora@login.example.org");
+    let again = s.user_for_identity("https://other.example.net", "sub-cora", "cora").await.unwrap();
+    assert_eq!(again.name, "cora@other.example.net");
+    assert!(matches!(
+        s.user_for_identity(issuer, "sub-x", " padded ").await,
+        Err(StoreError::BadName { .. })
+    ));
+    assert!(s.verify_password("ana", "").await.unwrap().is_none(), "no password: the provider signs her in");
+
+    let second = s.create_group("second", cx.curator).await.unwrap();
+    s.set_role(cx.curator, second, ana.id, Role::Consumer).await.unwrap();
+    let roles = |id| async move {
+        let mut r: Vec<(String, Role)> = s
+            .memberships(Some(id), None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.group_name, m.role))
+            .collect();
+        r.sort_by(|a, b| a.0.cmp(&b.0));
+        r
+    };
+    s.sync_granted_memberships(ana.id, issuer, &[(cx.group, Role::Curator)]).await.unwrap();
+    assert_eq!(roles(ana.id).await, vec![("lab".into(), Role::Curator), ("second".into(), Role::Consumer)]);
+    assert!(s.can(ana.id, Action::Approve, cx.group).await.unwrap());
+    // The claim changed: the grant follows; the local membership stays.
+    s.sync_granted_memberships(ana.id, issuer, &[(cx.group, Role::Submitter)]).await.unwrap();
+    assert_eq!(roles(ana.id).await, vec![("lab".into(), Role::Submitter), ("second".into(), Role::Consumer)]);
+    // The claim is gone: so is what it granted.
+    s.sync_granted_memberships(ana.id, issuer, &[]).await.unwrap();
+    assert_eq!(roles(ana.id).await, vec![("second".into(), Role::Consumer)]);
+    // A grant in a group with a local membership takes it over (and a later login withdraws it).
+    s.sync_granted_memberships(ana.id, issuer, &[(second, Role::Submitter)]).await.unwrap();
+    assert_eq!(roles(ana.id).await, vec![("second".into(), Role::Submitter)]);
+    s.sync_granted_memberships(ana.id, issuer, &[]).await.unwrap();
+    assert!(roles(ana.id).await.is_empty());
 }
