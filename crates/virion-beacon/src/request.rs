@@ -194,8 +194,14 @@ impl BeaconRequest {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(req);
         }
-        let body: Body = serde_json::from_slice(body)
-            .map_err(|e| bad("body", &String::from_utf8_lossy(body), &e.to_string()))?;
+        let text = || String::from_utf8_lossy(body);
+        let value: Value = serde_json::from_slice(body).map_err(|e| bad("body", &text(), &e.to_string()))?;
+        // serde would read a struct from an array too; a Beacon request is an object, and
+        // so is its `query`.
+        if !value.is_object() || value.get("query").is_some_and(|q| !q.is_object() && !q.is_null()) {
+            return Err(bad("body", &text(), "a Beacon request is a JSON object whose query is an object"));
+        }
+        let body: Body = serde_json::from_value(value).map_err(|e| bad("body", &text(), &e.to_string()))?;
         let Some(query) = body.query else { return Ok(req) };
         for f in &query.filters {
             req.filters.push(Filter::from_json(f)?);

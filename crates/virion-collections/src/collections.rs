@@ -162,6 +162,15 @@ fn split_state(state: &str) -> (i64, String) {
     (seq, parts.iter().skip(2).copied().collect::<Vec<_>>().join("|"))
 }
 
+/// Field names a node's collections take as `dateField` and `phyloTreeField`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vocabulary {
+    /// Date columns (any collection).
+    pub date_fields: std::collections::BTreeSet<String>,
+    /// Columns with a phylogenetic tree (any collection).
+    pub tree_fields: std::collections::BTreeSet<String>,
+}
+
 /// What building a hub organism's index needs.
 pub(crate) struct Source {
     pub(crate) name: String,
@@ -422,6 +431,39 @@ impl Collections {
     /// The organism `/sample/…` (without an organism) answers for.
     pub fn default_organism(&self) -> Option<&str> {
         self.default_organism.as_deref()
+    }
+
+    /// The field names this node's collections answer for `dateField` and `phyloTreeField`,
+    /// from the hub organisms' schemas and the imported collections loaded at start (so the
+    /// answer does not wait for an index to be built). The OpenAPI document lists them.
+    pub fn vocabulary(&self) -> Vocabulary {
+        let mut vocabulary = Vocabulary::default();
+        for source in self.sources.values() {
+            for (name, kind) in &source.schema.schema.metadata {
+                if *kind == virion_index::ColumnType::Date {
+                    vocabulary.date_fields.insert(name.clone());
+                }
+            }
+            if source.tree.is_some() {
+                vocabulary.tree_fields.insert(virion_ingest::hub::ACCESSION_VERSION.to_owned());
+            }
+        }
+        for (name, collection) in self.current.read().expect("index lock").iter() {
+            if self.sources.contains_key(name) {
+                continue;
+            }
+            let ix = collection.read().expect("index lock");
+            let index = &ix.query.index;
+            for column in &index.columns {
+                if column.kind == virion_index::ColumnType::Date {
+                    vocabulary.date_fields.insert(column.name.clone());
+                }
+            }
+            if let Some(tree) = index.phylo() {
+                vocabulary.tree_fields.insert(index.columns[tree.column()].name.clone());
+            }
+        }
+        vocabulary
     }
 
     /// Names of every served collection.

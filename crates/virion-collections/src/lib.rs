@@ -20,7 +20,7 @@ mod view;
 
 pub use collections::{
     Collection, CollectionInfo, Collections, DEFAULT_QUERY_TIMEOUT, ImportedState, SNAPSHOT_EVERY, Unaligned,
-    collection_paths, index_dir, load_imported,
+    Vocabulary, collection_paths, index_dir, load_imported,
 };
 pub use error::CollectionError;
 pub use hub_tree::{Grown, HubTree, Place};

@@ -34,12 +34,26 @@ fn field(
 }
 
 /// The log-in page; `next` is where to go afterwards.
-pub fn login(chrome: &Chrome, csrf: &str, name: &str, next: &str, error: Option<&str>) -> String {
+/// The login page; `sso` names the node's identity provider, whose login is offered first.
+pub fn login(
+    chrome: &Chrome,
+    csrf: &str,
+    name: &str,
+    next: &str,
+    error: Option<&str>,
+    sso: Option<&str>,
+) -> String {
+    let sso_href =
+        format!("/login/sso?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default());
     page(
         chrome,
         html! {
             h1 { "Log in" }
             @if let Some(e) = error { p.problem role="alert" { (e) } }
+            @if let Some(provider) = sso {
+                p { a.button #sso-login href=(sso_href) { "Log in with " (provider) } }
+                p { "Or with a local account of this node:" }
+            }
             form.account method="post" action="/login" {
                 (csrf_input(csrf))
                 input type="hidden" name="next" value=(next);

@@ -2,11 +2,12 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::Digest;
 use utoipa::{IntoParams, ToSchema};
 use virion_schema::{Issue, Row, Severity, Validator};
 use virion_store::{
@@ -177,18 +178,31 @@ pub async fn list(
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// json (default), fasta or tsv.
-    #[param(example = "fasta")]
+    #[param(example = "fasta", value_type = Option<EntryFormat>)]
     format: Option<String>,
 }
 
-pub(crate) fn parse_av(org: &HubOrganism, text: &str) -> Result<AccessionVersion, ApiError> {
-    AccessionVersion::parse(text, &[org.config.accession_prefix.as_str()])
-        .map_err(|e| ApiError::BadRequest(format!("{text:?}: {e}")))
+/// The formats of one version (the schema of [`FormatQuery`]'s `format`).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // only its schema is used: the handler reads the format as text
+enum EntryFormat {
+    Json,
+    Fasta,
+    Tsv,
 }
 
+/// An accession.version of the organism. Text that is not one (a wrong prefix, a typo the
+/// check character catches) names no entry: 404, saying why, like an accession never issued.
+pub(crate) fn parse_av(org: &HubOrganism, text: &str) -> Result<AccessionVersion, ApiError> {
+    AccessionVersion::parse(text, &[org.config.accession_prefix.as_str()])
+        .map_err(|e| ApiError::NotFound(format!("no such version {text:?}: {e}")))
+}
+
+/// An accession of the organism; text that is not one names no entry (404), as in [`parse_av`].
 fn parse_accession(org: &HubOrganism, text: &str) -> Result<Accession, ApiError> {
     Accession::parse(text, &[org.config.accession_prefix.as_str()])
-        .map_err(|e| ApiError::BadRequest(format!("{text:?}: {e}")))
+        .map_err(|e| ApiError::NotFound(format!("no such accession {text:?}: {e}")))
 }
 
 /// One version as JSON (default), FASTA or TSV (`?format=`).
@@ -270,14 +284,25 @@ pub(crate) fn tsv_cell(v: &Value) -> String {
     text.replace(['\t', '\n', '\r'], " ")
 }
 
+/// The scopes of a review (the schema of [`ReviewRequest`]'s `scope`).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // only its schema is used: `scope()` reads the text
+enum ReviewScope {
+    All,
+    WithoutWarnings,
+    WithErrors,
+}
+
 /// Which of a group's versions to approve or discard.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewRequest {
     /// The group whose versions are reviewed (its name).
     group: String,
-    /// `all` (default) or `withoutWarnings`; discard also takes `withErrors`.
-    #[schema(example = "withoutWarnings")]
+    /// `all` (default) or `withoutWarnings`; discard also takes `withErrors` (approving
+    /// versions with errors is refused: 409).
+    #[schema(example = "withoutWarnings", value_type = Option<ReviewScope>)]
     scope: Option<String>,
     /// Only these versions; omitted: every version of the group in scope. (`null` is refused:
     /// it must not mean "all" by accident.)
@@ -335,7 +360,7 @@ async fn review_targets(
 }
 
 /// One version of an entry, by accession and version number.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VersionRef {
     /// The entry's accession.
     #[schema(example = "VSC000001X")]
@@ -362,7 +387,7 @@ pub struct Approved {
 /// Approves processed versions; approved versions are released at once.
 #[utoipa::path(post, path = "/api/{organism}/approve",
     summary = "Approve processed versions of a group (all without errors, or only those without warnings); approved versions are released",
-    params(OrganismPath), request_body = ReviewRequest, security(("bearer" = [])),
+    params(OrganismPath, ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "1-255 visible ASCII characters, new for each request (a UUID): a retry with the same key and body gets the first answer (with `idempotency-replayed: true`) and changes nothing again; the key with another body is refused (409).")), request_body = ReviewRequest, security(("bearer" = [])),
     responses((status = 200, description = "The approved versions", body = Approved),
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
@@ -372,22 +397,99 @@ pub async fn approve(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(OrganismPath { organism }): Path<OrganismPath>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<ReviewRequest>,
-) -> Result<Json<Approved>, ApiError> {
-    let (approved, released) = approve_versions(&state, user.id, &organism, &req).await?;
-    Ok(Json(Approved { approved: av_list(&approved), released }))
+) -> Result<Response, ApiError> {
+    let answer = keyed_action(&state, user.id, &headers, "approve", &organism, &req, async |store| {
+        Ok(approve_versions(&state, &store, user.id, &organism, &req).await?.0)
+    })
+    .await?;
+    // Every approved version is released at once (a replay reports the first approval's).
+    let released = answer.versions.len();
+    Ok(answer.respond(Approved { approved: answer.versions.clone(), released }))
 }
 
-/// Approves what `req` selects (and releases it); also the portal's review page.
+/// The versions an approve, revise or revoke made, and whether they are a retry's replay.
+struct KeyedAnswer {
+    versions: Vec<VersionRef>,
+    replayed: bool,
+}
+
+impl KeyedAnswer {
+    fn respond(&self, body: impl Serialize) -> Response {
+        let mut response = Json(body).into_response();
+        if self.replayed {
+            response.headers_mut().insert("idempotency-replayed", header::HeaderValue::from_static("true"));
+        }
+        response
+    }
+}
+
+/// Runs `act` once per `Idempotency-Key`: without a key it simply runs; with one it runs on a
+/// store handle that records the key in the action's own transaction, and a retry of the same
+/// request (same action, organism and body) gets the versions the first one made. The key
+/// with another request is refused (409).
+async fn keyed_action(
+    state: &AppState,
+    user: virion_store::UserId,
+    headers: &HeaderMap,
+    action: &'static str,
+    organism: &str,
+    req: &impl Serialize,
+    act: impl AsyncFnOnce(virion_store::Store) -> Result<Vec<AccessionVersion>, ApiError>,
+) -> Result<KeyedAnswer, ApiError> {
+    let Some(key) = crate::submit::idempotency_key(headers)? else {
+        let made = act(state.store().clone()).await?;
+        return Ok(KeyedAnswer { versions: av_list(&made), replayed: false });
+    };
+    let body = serde_json::to_vec(req).map_err(ApiError::internal)?;
+    let request_hash = format!("{action}:{organism}:{:x}", sha2::Sha256::digest(&body));
+    let replay = async || -> Result<Option<KeyedAnswer>, ApiError> {
+        let Some(first) = state.store().action_by_key(user, &key).await? else { return Ok(None) };
+        if first.request_hash != request_hash {
+            return Err(ApiError::KeyReused(format!(
+                "Idempotency-Key {key:?} was used for another {} request; use a new key for a new request",
+                first.action
+            )));
+        }
+        tracing::info!(action, "request retried: answered from the first");
+        let versions = first
+            .versions
+            .into_iter()
+            .map(|(accession, version)| VersionRef { accession, version })
+            .collect();
+        Ok(Some(KeyedAnswer { versions, replayed: true }))
+    };
+    if let Some(first) = replay().await? {
+        return Ok(first);
+    }
+    let idempotency = virion_store::Idempotency { key: key.clone(), request_hash: request_hash.clone() };
+    match act(state.store().keyed(user, action, idempotency)).await {
+        Ok(made) => Ok(KeyedAnswer { versions: av_list(&made), replayed: false }),
+        // A concurrent retry committed the key first: answer as it did.
+        Err(ApiError::Conflict(_)) if state.store().action_by_key(user, &key).await?.is_some() => {
+            replay().await?.ok_or_else(|| ApiError::internal("a keyed action vanished"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Approves what `req` selects (and releases it) through `store` (the state's, or a keyed
+/// handle); also the portal's review page.
 pub(crate) async fn approve_versions(
     state: &AppState,
+    store: &virion_store::Store,
     user: virion_store::UserId,
     organism: &str,
     req: &ReviewRequest,
 ) -> Result<(Vec<AccessionVersion>, usize), ApiError> {
     let scope = scope(req.scope.as_deref())?;
     if scope == Scope::WithErrors {
-        return Err(ApiError::BadRequest("versions with errors cannot be approved".into()));
+        // A state the versions are in, not a malformed request: as approving one listed
+        // version with errors is (the store's HasErrors).
+        return Err(ApiError::Conflict(
+            "versions with errors cannot be approved: edit them to fix the errors, or discard them".into(),
+        ));
     }
     let (group, only) = review_targets(state, user, organism, req, |r| {
         let result = r.processed.as_ref().map(|p| p.result);
@@ -397,7 +499,7 @@ pub(crate) async fn approve_versions(
                 || (scope == Scope::All && result == Some(ProcessingResult::Warnings)))
     })
     .await?;
-    let approved = state.store().approve(user, group, Some(&only), scope).await?;
+    let approved = store.approve(user, group, Some(&only), scope).await?;
     let released = state.store().release_approved().await?;
     Ok((approved, released.len()))
 }
@@ -447,14 +549,14 @@ pub(crate) async fn discard_versions(
 }
 
 /// Revisions of released entries, checked as a whole: one invalid revision stores none.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ReviseRequest {
     /// One new version per entry.
     revisions: Vec<RevisionJson>,
 }
 
 /// A new version of a released entry.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[schema(as = Revision)]
 pub struct RevisionJson {
     /// The released entry to revise.
@@ -508,7 +610,7 @@ pub struct Revised {
 /// New versions of released entries; metadata is validated like a submission's.
 #[utoipa::path(post, path = "/api/{organism}/revise",
     summary = "New versions of released entries; omit `sequence` for a metadata-only revision",
-    params(OrganismPath), request_body = ReviseRequest, security(("bearer" = [])),
+    params(OrganismPath, ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "1-255 visible ASCII characters, new for each request (a UUID): a retry with the same key and body gets the first answer (with `idempotency-replayed: true`) and changes nothing again; the key with another body is refused (409).")), request_body = ReviseRequest, security(("bearer" = [])),
     responses((status = 200, description = "The new versions", body = Revised),
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
@@ -519,8 +621,9 @@ pub async fn revise(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(OrganismPath { organism }): Path<OrganismPath>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<ReviseRequest>,
-) -> Result<Json<Revised>, ApiError> {
+) -> Result<Response, ApiError> {
     let org = state.organism(&organism)?;
     let mut revisions = Vec::with_capacity(req.revisions.len());
     let mut issues: Vec<Issue> = Vec::new();
@@ -537,8 +640,11 @@ pub async fn revise(
     if !issues.is_empty() {
         return Err(ApiError::Validation(issues));
     }
-    let created = state.store().revise(user.id, futures_util::stream::iter(revisions)).await?;
-    Ok(Json(Revised { revised: av_list(&created) }))
+    let answer = keyed_action(&state, user.id, &headers, "revise", &organism, &req, async |store| {
+        Ok(store.revise(user.id, futures_util::stream::iter(revisions)).await?)
+    })
+    .await?;
+    Ok(answer.respond(Revised { revised: answer.versions.clone() }))
 }
 
 /// New submitted data for an unreleased version.
@@ -589,7 +695,7 @@ pub async fn edit(
 }
 
 /// Entries to revoke, and why.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct RevokeRequest {
     /// The released entries to revoke.
     #[schema(example = json!(["VSC000001X"]))]
@@ -609,7 +715,7 @@ pub struct Revoked {
 /// Adds a revocation version to each entry; like any version it awaits approval, and once
 /// released it hides the entry from the released data.
 #[utoipa::path(post, path = "/api/{organism}/revoke", summary = "Add a revocation version to entries",
-    params(OrganismPath), request_body = RevokeRequest, security(("bearer" = [])),
+    params(OrganismPath, ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "1-255 visible ASCII characters, new for each request (a UUID): a retry with the same key and body gets the first answer (with `idempotency-replayed: true`) and changes nothing again; the key with another body is refused (409).")), request_body = RevokeRequest, security(("bearer" = [])),
     responses((status = 200, description = "The revocation versions", body = Revoked),
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
@@ -619,12 +725,16 @@ pub async fn revoke(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(OrganismPath { organism }): Path<OrganismPath>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<RevokeRequest>,
-) -> Result<Json<Revoked>, ApiError> {
+) -> Result<Response, ApiError> {
     let org = state.organism(&organism)?;
     let accessions = req.accessions.iter().map(|a| parse_accession(org, a)).collect::<Result<Vec<_>, _>>()?;
-    let created = state.store().revoke(user.id, &accessions, &req.comment).await?;
-    Ok(Json(Revoked { revoked: av_list(&created) }))
+    let answer = keyed_action(&state, user.id, &headers, "revoke", &organism, &req, async |store| {
+        Ok(store.revoke(user.id, &accessions, &req.comment).await?)
+    })
+    .await?;
+    Ok(answer.respond(Revoked { revoked: answer.versions.clone() }))
 }
 
 /// Reads `{"type": "OPEN"}` or `{"type": "RESTRICTED", "restrictedUntil": "YYYY-MM-DD"}`.

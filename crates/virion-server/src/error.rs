@@ -121,7 +121,8 @@ pub enum ApiError {
     /// still being built.
     #[error("{0}")]
     Unavailable(String),
-    /// An `Idempotency-Key` already used for a different request (422).
+    /// An `Idempotency-Key` already used for a different request (409: it conflicts with the
+    /// request stored under it).
     #[error("{0}")]
     KeyReused(String),
     /// Too many attempts (failed logins) or too much traffic from one client (429); the answer
@@ -154,7 +155,7 @@ impl ApiError {
             ApiError::Body { status, .. } => *status,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::KeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::KeyReused(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -53,7 +53,13 @@ pub async fn mine(
 /// A group to create.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewGroup {
-    /// The group's name, unique on the hub.
+    /// The group's name, unique on the hub: 1 to 100 characters, no control characters, not
+    /// starting or ending with white space.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+    )]
     name: String,
 }
 
@@ -122,11 +128,21 @@ pub async fn members(
     Ok(Json(list.iter().map(MembershipView::from).collect()))
 }
 
+/// The roles a member may have (the schema of [`RoleRequest`]'s `role`).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // only its schema is used: the handler reads the role as text
+enum RoleName {
+    Submitter,
+    Curator,
+    Consumer,
+}
+
 /// The role a member gets.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RoleRequest {
     /// submitter, curator or consumer.
-    #[schema(example = "submitter")]
+    #[schema(example = "submitter", value_type = RoleName)]
     role: String,
 }
 

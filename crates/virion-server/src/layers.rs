@@ -22,9 +22,32 @@ pub(crate) fn harden(router: Router) -> Router {
         .layer(middleware::from_fn(security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.extensions().get::<RequestId>().map_or("", |r| r.0.as_str());
-            tracing::info_span!("http", method = %req.method(), uri = %req.uri(), request_id = %id)
+            tracing::info_span!("http", method = %req.method(), uri = %loggable_uri(req.uri()), request_id = %id)
         }))
         .layer(middleware::from_fn(request_id))
+}
+
+/// Query parameter names whose values are secrets, wherever a client put them (a token in a
+/// URL, an OpenID Connect `code`): logged as `[redacted]`.
+const SECRET_PARAMS: [&str; 6] = ["token", "password", "secret", "code", "key", "session"];
+
+/// The request's path and query for the log, with the values of secret-looking parameters
+/// replaced: a log line never carries a credential.
+pub(crate) fn loggable_uri(uri: &axum::http::Uri) -> String {
+    let Some(query) = uri.query() else { return uri.path().to_owned() };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(n, _)| n);
+            let lower = name.to_ascii_lowercase();
+            if pair.contains('=') && SECRET_PARAMS.iter().any(|s| lower.contains(s)) {
+                format!("{name}=[redacted]")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    format!("{}?{}", uri.path(), pairs.join("&"))
 }
 
 /// A handler that panicked: a 500 problem document (the request id is added on the way out,
@@ -194,5 +217,24 @@ mod tests {
         assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
         assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(h[header::REFERRER_POLICY], "strict-origin-when-cross-origin");
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::loggable_uri;
+
+    #[test]
+    fn secrets_in_query_strings_are_not_logged() {
+        let uri = "/auth/callback?code=abc123&state=xyz&access_token=vrn_s3cret&fields=country&apiKey=k"
+            .parse()
+            .unwrap();
+        let logged = loggable_uri(&uri);
+        assert_eq!(
+            logged,
+            "/auth/callback?code=[redacted]&state=xyz&access_token=[redacted]&fields=country&apiKey=[redacted]"
+        );
+        assert!(!logged.contains("vrn_s3cret") && !logged.contains("abc123"));
+        assert_eq!(loggable_uri(&"/sample/aggregated".parse().unwrap()), "/sample/aggregated");
     }
 }

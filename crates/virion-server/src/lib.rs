@@ -5,6 +5,7 @@
 //! [`app`] builds the axum router (tests drive it with `tower::ServiceExt::oneshot`).
 
 mod auth;
+pub mod backup;
 pub mod beacon;
 mod entries;
 mod error;

@@ -22,6 +22,7 @@ use crate::lapis::respond::LapisProblem;
 use crate::lapis::series::{MutationsOverTimeRequest, QueriesOverTimeRequest, QueryParseRequest};
 use crate::lapis::{Doc, Methods, table};
 use crate::{auth, entries, groups, released, submit};
+use virion_collections::Vocabulary;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -76,19 +77,28 @@ impl Modify for BearerScheme {
     }
 }
 
-/// Every route of [`crate::app`]: the hub's and the LAPIS routes.
+/// Every route of [`crate::app`]: the hub's and the LAPIS routes, for any node (field
+/// parameters take any name).
 pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi_for(&Vocabulary::default())
+}
+
+/// Every route of [`crate::app`] for a node whose collections take `vocabulary`'s date and
+/// tree fields: those parameters list them, so that a client (or a fuzzer) knows which
+/// values are answered rather than refused.
+pub fn openapi_for(vocabulary: &Vocabulary) -> utoipa::openapi::OpenApi {
     let mut api = HubApi::openapi();
     let components = api.components.get_or_insert_with(Components::new);
-    for (path, item) in lapis_paths(components) {
+    for (path, item) in lapis_paths(components, vocabulary) {
         api.paths.paths.insert(path, item);
     }
-    for (path, item) in federation_paths(components) {
+    for (path, item) in federation_paths(components, vocabulary) {
         api.paths.paths.insert(path, item);
     }
     for (path, item) in beacon_paths() {
         api.paths.paths.insert(path, item);
     }
+    restrict_date_fields(components, vocabulary);
     api
 }
 
@@ -101,12 +111,34 @@ pub fn spec() -> Value {
 /// The hub's OpenAPI document: the hub API and the LAPIS routes.
 #[utoipa::path(get, path = "/api/openapi.json", summary = "This document", security(()),
     responses((status = 200, description = "OpenAPI document", body = Object)))]
-pub async fn document() -> impl axum::response::IntoResponse {
-    // Built and serialised once: the document does not change while the process runs.
-    static DOCUMENT: std::sync::OnceLock<axum::body::Bytes> = std::sync::OnceLock::new();
-    let bytes = DOCUMENT
-        .get_or_init(|| serde_json::to_vec(&openapi()).expect("the OpenAPI document serialises").into());
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], bytes.clone())
+pub async fn document(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+) -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], state.openapi_document())
+}
+
+/// A string schema taking one of `names` (any string when there are none).
+fn one_of_names(names: &std::collections::BTreeSet<String>) -> RefOr<Schema> {
+    let mut schema = ObjectBuilder::new().schema_type(Type::String);
+    if !names.is_empty() {
+        schema = schema.enum_values(Some(names.iter().cloned()));
+    }
+    schema.into()
+}
+
+/// `dateField` of the series requests takes the node's date fields.
+fn restrict_date_fields(components: &mut Components, vocabulary: &Vocabulary) {
+    if vocabulary.date_fields.is_empty() {
+        return;
+    }
+    // The series requests share their common part (a schema of its own).
+    for schema in components.schemas.values_mut() {
+        if let RefOr::T(Schema::Object(object)) = schema
+            && let Some(property) = object.properties.get_mut("dateField")
+        {
+            *property = one_of_names(&vocabulary.date_fields);
+        }
+    }
 }
 
 const FILTERS: &str = "Filters: metadata fields (f, f.regex, f.isNull, fFrom, fTo; lineage columns take `*` for \
@@ -178,7 +210,7 @@ fn json_ok(description: &str, schema: RefOr<Schema>) -> ResponseBuilder {
 }
 
 /// A LAPIS route's operation (without the `{organism}` parameter of the organism's root).
-fn lapis_operation(path: &str, doc: Doc, components: &mut Components) -> Operation {
+fn lapis_operation(path: &str, doc: Doc, components: &mut Components, vocabulary: &Vocabulary) -> Operation {
     let filtered = |summary: &str, extra: &str| {
         OperationBuilder::new().summary(Some(summary)).description(Some(if extra.is_empty() {
             FILTERS.to_owned()
@@ -204,7 +236,7 @@ fn lapis_operation(path: &str, doc: Doc, components: &mut Components) -> Operati
             "phyloTreeField",
             ParameterIn::Query,
             true,
-            text(),
+            one_of_names(&vocabulary.tree_fields),
             "The field that contains the node labels in the phylogenetic tree (isPhyloTreeField in databaseConfig; a hub organism's is accessionVersion).",
         )
     };
@@ -329,11 +361,11 @@ fn http_methods(methods: Methods) -> Vec<HttpMethod> {
 }
 
 /// Every federation route from the table that builds their router.
-fn federation_paths(components: &mut Components) -> Vec<(String, PathItem)> {
+fn federation_paths(components: &mut Components, vocabulary: &Vocabulary) -> Vec<(String, PathItem)> {
     crate::federation::table()
         .into_iter()
         .map(|route| {
-            let op = lapis_operation(route.path, route.doc, components);
+            let op = lapis_operation(route.path, route.doc, components, vocabulary);
             (route.path.to_owned(), PathItem::from_http_methods(http_methods(route.methods), op))
         })
         .collect()
@@ -355,35 +387,47 @@ fn beacon_paths() -> Vec<(String, PathItem)> {
             for p in path_params(route.path) {
                 op = op.parameter(p);
             }
+            let get = op
+                .response(
+                    "404",
+                    json_ok("A Beacon error: no such dataset, record or route part", any_object()),
+                )
+                .build();
+            let mut item = PathItem::from_http_methods([HttpMethod::Get], get.clone());
             if route.methods != Methods::Get {
                 // The body is optional: a POST without one asks like a GET without parameters.
                 let body = RequestBodyBuilder::new()
                     .required(Some(Required::False))
                     .content("application/json", ContentBuilder::new().schema(Some(any_object())).build())
                     .build();
-                op = op.request_body(Some(body)).response(
-                    "400",
-                    json_ok("A Beacon error: {meta, error: {errorCode, errorMessage}}", any_object()),
+                let mut post = get;
+                post.request_body = Some(RefOr::T(body));
+                post.responses.responses.insert(
+                    "400".into(),
+                    RefOr::T(
+                        json_ok("A Beacon error: {meta, error: {errorCode, errorMessage}}", any_object())
+                            .build(),
+                    ),
                 );
+                item.post = Some(post);
+                if route.methods == Methods::Post {
+                    item.get = None;
+                }
             }
-            let op = op.response(
-                "404",
-                json_ok("A Beacon error: no such dataset, record or route part", any_object()),
-            );
-            (route.path.to_owned(), PathItem::from_http_methods(http_methods(route.methods), op.build()))
+            (route.path.to_owned(), item)
         })
         .collect()
 }
 
 /// Every LAPIS route from the table that builds their router, under `/{organism}` and at the
 /// default organism's root, with each method the router answers.
-fn lapis_paths(components: &mut Components) -> Vec<(String, PathItem)> {
+fn lapis_paths(components: &mut Components, vocabulary: &Vocabulary) -> Vec<(String, PathItem)> {
     let organism = param_builder("organism", ParameterIn::Path, true, text(), "")
         .example(Some("sars-cov-2".into()))
         .build();
     let mut paths = Vec::new();
     for route in table() {
-        let op = lapis_operation(route.path, route.doc, components);
+        let op = lapis_operation(route.path, route.doc, components, vocabulary);
         let mut with_organism = op.clone();
         with_organism.parameters.get_or_insert_with(Vec::new).insert(0, RefOr::T(organism.clone()));
         let methods = match route.methods {

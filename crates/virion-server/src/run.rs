@@ -40,6 +40,8 @@ pub struct HubOptions {
     pub upload_limits: crate::UploadLimits,
     /// How many LAPIS questions one client may ask.
     pub client_rate: crate::ClientRate,
+    /// Single sign-on with an OpenID Connect provider (`None`: local accounts only).
+    pub sso: Option<virion_oidc::SsoConfig>,
 }
 
 /// Why `virion serve` or `virion worker` could not start or stopped with an error.
@@ -65,6 +67,9 @@ pub enum RunError {
     /// The processing workers could not be started.
     #[error(transparent)]
     Pool(#[from] PoolError),
+    /// Single sign-on is misconfigured.
+    #[error(transparent)]
+    Sso(#[from] virion_oidc::SsoError),
 }
 
 impl HubOptions {
@@ -160,6 +165,10 @@ pub async fn serve(
         federation_deadline: options.federation_deadline,
         upload_limits: options.upload_limits,
         client_rate: options.client_rate,
+        sso: match &options.sso {
+            Some(config) => Some(std::sync::Arc::new(virion_oidc::Sso::new(config.clone())?)),
+            None => None,
+        },
         ..crate::QueryOptions::default()
     };
     let state = AppState::with_options(store.clone(), &registry, &options.data_dir, &datasets, query).await?;

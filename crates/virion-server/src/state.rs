@@ -29,6 +29,8 @@ pub struct QueryOptions {
     pub upload_limits: UploadLimits,
     /// How many LAPIS questions one client may ask.
     pub client_rate: crate::throttle::ClientRate,
+    /// Single sign-on with an OpenID Connect provider (besides local accounts).
+    pub sso: Option<std::sync::Arc<virion_oidc::Sso>>,
 }
 
 /// What one submission may hold: each limit bounds memory or disk, and each refusal names the
@@ -111,6 +113,10 @@ struct Inner {
     upload_limits: UploadLimits,
     metrics: crate::metrics::Metrics,
     query_budgets: crate::throttle::QueryBudgets,
+    /// Single sign-on, when configured.
+    sso: Option<std::sync::Arc<virion_oidc::Sso>>,
+    /// This node's OpenAPI document, serialised once on first request.
+    openapi: std::sync::OnceLock<axum::body::Bytes>,
 }
 
 /// Why the hub could not be prepared to serve ([`AppState::new`]).
@@ -287,6 +293,7 @@ impl AppState {
             federation_deadline,
             upload_limits,
             client_rate,
+            sso,
         } = options;
         let uploads = data_dir.join("uploads");
         std::fs::create_dir_all(&uploads)
@@ -322,6 +329,8 @@ impl AppState {
                 upload_limits,
                 metrics: crate::metrics::Metrics::default(),
                 query_budgets: crate::throttle::QueryBudgets::new(client_rate),
+                openapi: std::sync::OnceLock::new(),
+                sso,
             }),
         })
     }
@@ -337,6 +346,23 @@ impl AppState {
     }
 
     /// The node's metrics.
+    /// This node's OpenAPI document as served (built from its organisms on first use: the
+    /// document does not change while the process runs).
+    pub(crate) fn openapi_document(&self) -> axum::body::Bytes {
+        self.inner
+            .openapi
+            .get_or_init(|| {
+                let document = crate::openapi::openapi_for(&self.inner.lapis.vocabulary());
+                serde_json::to_vec(&document).expect("the OpenAPI document serialises").into()
+            })
+            .clone()
+    }
+
+    /// The node's identity provider, when single sign-on is configured.
+    pub(crate) fn sso(&self) -> Option<&virion_oidc::Sso> {
+        self.inner.sso.as_deref()
+    }
+
     pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {
         &self.inner.metrics
     }

@@ -137,13 +137,18 @@ async fn read_form(
     Ok(form)
 }
 
-/// The multipart form of a submission, as [`read_form`] reads it.
+/// The multipart form of a submission, as [`read_form`] reads it (other fields are refused).
 #[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code)] // only its schema is used; the form is streamed to disk field by field
 struct SubmitForm {
     /// The group the entries are submitted for (its name); the caller must be allowed to
     /// submit to it.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+    )]
     group: String,
     /// TSV, CSV, XLSX or NDJSON, optionally gz/zst/xz/bz2/zip.
     #[schema(value_type = String, format = Binary)]
@@ -152,9 +157,10 @@ struct SubmitForm {
     #[schema(value_type = String, format = Binary)]
     sequences: Vec<u8>,
     /// OPEN (default) or RESTRICTED.
+    #[schema(value_type = crate::views::TermsType, required = false)]
     data_use_terms_type: Option<String>,
     /// The day the restriction ends, YYYY-MM-DD; RESTRICTED terms only.
-    #[schema(format = Date)]
+    #[schema(value_type = String, format = Date, required = false)]
     restricted_until: Option<String>,
 }
 
@@ -188,7 +194,7 @@ pub struct SubmittedEntry {
 #[utoipa::path(post, path = "/api/{organism}/submit",
     summary = "Submit genomes: metadata (TSV/CSV/XLSX/NDJSON, optionally gz/zst/xz/bz2/zip) and sequences (FASTA, optionally compressed). Any error rejects the whole submission (422 with every issue).",
     params(OrganismPath,
-        ("Idempotency-Key" = Option<String>, Header, description = "Any 1-255 visible ASCII characters, new for each submission (a UUID): a retry with the same key and the same files gets the first answer (with `idempotency-replayed: true`) and stores nothing twice; the key with other files is refused (422).")),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Any 1-255 visible ASCII characters, new for each submission (a UUID): a retry with the same key and the same files gets the first answer (with `idempotency-replayed: true`) and stores nothing twice; the key with other files is refused (409).")),
     request_body(content = SubmitForm, content_type = "multipart/form-data"),
     security(("bearer" = [])),
     responses((status = 200, description = "The accessions, streamed in submission order; with `Accept: application/x-ndjson`, one SubmittedEntry per line",
@@ -234,7 +240,7 @@ pub async fn submit(
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// The request's `Idempotency-Key`, if it sent one: 1–255 visible ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
     let key = value.to_str().ok().filter(|k| {
         !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY && k.bytes().all(|b| b.is_ascii_graphic())
@@ -248,7 +254,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 }
 
 /// The first answer to the submission stored under `key`, if there is one; a different
-/// request under the same key is refused (422).
+/// request under the same key is refused (409).
 async fn replay(
     state: &AppState,
     user: &virion_store::User,

@@ -5,6 +5,16 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use virion_store::{DataUseTerms, VersionRecord};
 
+/// The kinds of data use terms (the schema of the `type` of [`TermsJson`] and of the submit
+/// form's `dataUseTermsType`).
+#[derive(ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+#[allow(dead_code)] // only its schema is used: the handlers read the kind as text
+pub(crate) enum TermsType {
+    Open,
+    Restricted,
+}
+
 /// Data use terms as the API writes and reads them: `{"type": "OPEN"}` or
 /// `{"type": "RESTRICTED", "restrictedUntil": "YYYY-MM-DD"}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -13,7 +23,7 @@ use virion_store::{DataUseTerms, VersionRecord};
 pub struct TermsJson {
     /// `OPEN` or `RESTRICTED` (a string, so that other values get a problem document naming them).
     #[serde(rename = "type")]
-    #[schema(example = "RESTRICTED")]
+    #[schema(example = "RESTRICTED", value_type = TermsType)]
     pub kind: String,
     /// The day the restriction ends, YYYY-MM-DD; RESTRICTED terms only.
     #[serde(default, skip_serializing_if = "Option::is_none")]

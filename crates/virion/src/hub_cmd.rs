@@ -80,6 +80,11 @@ pub struct ServeArgs {
     /// LAPIS questions one client may ask at once before the rate applies.
     #[arg(long, default_value_t = 300.0)]
     query_burst: f64,
+    /// Single sign-on: a TOML file naming an OpenID Connect provider (issuer, client id,
+    /// redirect URL) and which of its group claims grant which role in which group (see the
+    /// README). The client secret may instead be in VIRION_OIDC_CLIENT_SECRET.
+    #[arg(long)]
+    sso_config: Option<PathBuf>,
     /// A submitted genome may be at most this many times its reference's length.
     #[arg(long, default_value_t = virion_server::UploadLimits::default().record_reference_factor)]
     max_record_reference_factor: u64,
@@ -108,6 +113,7 @@ fn options(db: &DbArgs, o: &OrganismArgs, federation_deadline: Option<std::time:
         mirror_every: None,
         upload_limits: virion_server::UploadLimits::default(),
         client_rate: virion_server::ClientRate::default(),
+        sso: None,
     }
 }
 
@@ -123,7 +129,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// once it listens.
 pub fn run_serve(args: &ServeArgs) -> Result<()> {
     let deadline = std::time::Duration::from_millis(args.federation_deadline_ms.max(1));
+    let sso = args.sso_config.as_deref().map(virion_oidc::SsoConfig::from_file).transpose()?;
     let options = HubOptions {
+        sso,
         mirror_every: Some(std::time::Duration::from_millis(args.mirror_every_ms.max(100))),
         upload_limits: virion_server::UploadLimits {
             upload_bytes: args.max_upload_bytes,
@@ -213,6 +221,25 @@ pub enum AdminCommand {
     /// Keep read-only copies of peers' released data: add, list, remove.
     #[command(subcommand)]
     Mirror(crate::node_cmd::MirrorCommand),
+    /// Copy the node's state (database, query indexes, identity, mirrors) into a new directory
+    /// while it keeps running. On PostgreSQL the database is copied with pg_dump (see the
+    /// README) after this command.
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The new directory to write the backup to.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a backup and restore it into a data directory that holds no database yet, then
+    /// check the restored store's invariants.
+    Restore {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup directory (written by `virion admin backup`).
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Check the store's invariants (every acknowledged entry stored, statuses consistent with
     /// jobs and results); exits non-zero and lists what is broken.
     Verify {
@@ -292,6 +319,60 @@ pub fn run_admin(cmd: &AdminCommand) -> Result<()> {
             | AdminCommand::Share(_)
             | AdminCommand::Mirror(_) => {
                 unreachable!("answered above, without the runtime")
+            }
+            AdminCommand::Backup { db, out } => {
+                let store = open(db).await?;
+                let started = std::time::Instant::now();
+                eprintln!("backing up {} to {} …", db.data_dir.display(), out.display());
+                let report = virion_server::backup::backup(&store, &db.data_dir, out).await?;
+                store.close().await;
+                eprintln!(
+                    "backup complete: {} files, {:.1} MiB in {:.1} s; {} lists them with their SHA-256",
+                    report.manifest.files.len(),
+                    report.bytes as f64 / (1 << 20) as f64,
+                    started.elapsed().as_secs_f64(),
+                    out.join(virion_server::backup::MANIFEST).display()
+                );
+                if report.manifest.database == "postgres" {
+                    eprintln!(
+                        "the database is PostgreSQL: copy it now with\n  pg_dump --format=custom --file={} \"$VIRION_DATABASE_URL\"",
+                        out.join("virion.pgdump").display()
+                    );
+                }
+            }
+            AdminCommand::Restore { db, from } => {
+                let manifest = virion_server::backup::read_manifest(from)?;
+                if manifest.database == "sqlite" && db.database_url.is_some() {
+                    bail!(
+                        "the backup holds a SQLite database, restored into --data-dir; drop --database-url (or VIRION_DATABASE_URL)"
+                    );
+                }
+                eprintln!("checking {} and restoring it into {} …", from.display(), db.data_dir.display());
+                let manifest = virion_server::backup::restore(from, &db.data_dir)?;
+                eprintln!(
+                    "restored {} files of the backup made {} by Virion {}",
+                    manifest.files.len(),
+                    manifest.created_at,
+                    manifest.virion_version
+                );
+                if manifest.database == "postgres" {
+                    eprintln!(
+                        "the backup's database is PostgreSQL: restore it with\n  pg_restore --clean --if-exists --dbname=\"$VIRION_DATABASE_URL\" {}",
+                        from.join("virion.pgdump").display()
+                    );
+                    return Ok(());
+                }
+                // Opening brings an older backup's schema up to date; verify proves it whole.
+                let store = open(db).await?;
+                let found = store.verify(false).await?;
+                store.close().await;
+                if !found.is_empty() {
+                    for problem in &found {
+                        println!("{problem}");
+                    }
+                    bail!("the restored store has {} broken invariant(s)", found.len());
+                }
+                eprintln!("restored store consistent: `virion serve --data-dir {}` serves it", db.data_dir.display());
             }
             AdminCommand::Verify { db, deep } => {
                 let store = open(db).await?;

@@ -146,10 +146,12 @@ pub(super) async fn federated_sequences(call: LapisCall, kind: SequenceKind) -> 
             &info,
         );
     };
+    let unknown_name = crate::lapis::handlers::path_name_status(&call);
     let schema = {
         let ix = own.read().expect("index lock");
         (|| {
-            let columns = sequence_columns(&ix, kind, call.name.as_deref(), &asked)?;
+            let columns =
+                sequence_columns(&ix, kind, call.name.as_deref(), &asked).map_err(|e| (unknown_name, e))?;
             let aa = kind == SequenceKind::AlignedAminoAcid;
             let sequences = if aa { &ix.index().genes } else { &ix.index().segments };
             let names: Vec<String> = columns.iter().map(|&c| sequences[c].name.clone()).collect();
@@ -157,12 +159,14 @@ pub(super) async fn federated_sequences(call: LapisCall, kind: SequenceKind) -> 
             if output.format != Format::Fasta
                 && let Some(t) = template
             {
-                return Err(format!(
-                    "fastaHeaderTemplate is only applicable for FASTA format, but received: {t}"
+                return Err((
+                    StatusCode::BAD_REQUEST,
+                    format!("fastaHeaderTemplate is only applicable for FASTA format, but received: {t}"),
                 ));
             }
             let all = call.name.is_none() && (aa || ix.index().segments.len() > 1);
-            let header = header_template(template, &ix, kind, all)?;
+            let header =
+                header_template(template, &ix, kind, all).map_err(|e| (StatusCode::BAD_REQUEST, e))?;
             let field_names: Vec<(usize, String)> = header
                 .iter()
                 .filter_map(|p| match p {
@@ -175,7 +179,7 @@ pub(super) async fn federated_sequences(call: LapisCall, kind: SequenceKind) -> 
     };
     let (primary_key, names, header, field_names) = match schema {
         Ok(s) => s,
-        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &info),
+        Err((status, e)) => return respond::problem(status, e, &info),
     };
     let fed = match federation(&call.state, &organism, nodes.as_deref()) {
         Ok(f) => f,

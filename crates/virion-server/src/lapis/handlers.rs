@@ -222,6 +222,13 @@ pub(crate) fn sequence_columns(
         .collect()
 }
 
+/// The status of an unknown segment or gene: named in the path it is a route that does not
+/// exist (LAPIS has one route per segment and gene), so 404; named in `segments`/`genes` it
+/// is a bad parameter, 400.
+pub(crate) fn path_name_status(call: &LapisCall) -> StatusCode {
+    if call.name.is_some() { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST }
+}
+
 /// One piece of a FASTA header template.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum HeaderPiece {
@@ -323,23 +330,29 @@ pub(crate) async fn sequences(call: LapisCall, kind: SequenceKind) -> Response {
         };
     let checked = {
         let ix = target.view.collection();
-        sequence_columns(&ix, kind, call.name.as_deref(), &req).and_then(|columns| {
-            let template = req.fasta_header_template.as_deref();
-            if output.format != Format::Fasta
-                && let Some(t) = template
-            {
-                return Err(format!(
-                    "fastaHeaderTemplate is only applicable for FASTA format, but received: {t}"
-                ));
-            }
-            let all = call.name.is_none()
-                && (kind == SequenceKind::AlignedAminoAcid || ix.index().segments.len() > 1);
-            Ok((columns, header_template(template, &ix, kind, all)?))
-        })
+        sequence_columns(&ix, kind, call.name.as_deref(), &req)
+            .map_err(|e| (path_name_status(&call), e))
+            .and_then(|columns| {
+                let template = req.fasta_header_template.as_deref();
+                if output.format != Format::Fasta
+                    && let Some(t) = template
+                {
+                    return Err((
+                        StatusCode::BAD_REQUEST,
+                        format!("fastaHeaderTemplate is only applicable for FASTA format, but received: {t}"),
+                    ));
+                }
+                let all = call.name.is_none()
+                    && (kind == SequenceKind::AlignedAminoAcid || ix.index().segments.len() > 1);
+                Ok((
+                    columns,
+                    header_template(template, &ix, kind, all).map_err(|e| (StatusCode::BAD_REQUEST, e))?,
+                ))
+            })
     };
     let (columns, header) = match checked {
         Ok(c) => c,
-        Err(e) => return respond::problem(StatusCode::BAD_REQUEST, e, &target.info),
+        Err((status, e)) => return respond::problem(status, e, &target.info),
     };
     if kind == SequenceKind::UnalignedNucleotide
         && matches!(target.view.collection().unaligned, Unaligned::None)

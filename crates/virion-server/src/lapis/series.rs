@@ -80,12 +80,10 @@ pub(crate) struct QueryOverTime {
     /// The row's label; default: the countQuery.
     display_label: Option<String>,
     /// An advancedQuery: the genomes counted.
-    #[serde(default)]
-    #[schema(example = "S:D614G")]
+    #[schema(example = "S:D614G", min_length = 1)]
     count_query: String,
     /// An advancedQuery: the genomes with coverage.
-    #[serde(default)]
-    #[schema(example = "S:614G | S:614D")]
+    #[schema(example = "S:614G | S:614D", min_length = 1)]
     coverage_query: String,
 }
 

@@ -22,6 +22,8 @@ use crate::state::AppState;
 
 const SESSION_COOKIE: &str = "virion_session";
 const CSRF_COOKIE: &str = "virion_csrf";
+/// The `state` of a single sign-on login this browser started (only it may finish that login).
+const SSO_COOKIE: &str = "virion_sso";
 /// How long a browser keeps a session (the token itself lasts until logout or revocation).
 const SESSION_SECONDS: u64 = 14 * 24 * 3600;
 /// A browser session ends after this long without a request (the cookie may live on; the
@@ -146,6 +148,140 @@ async fn start_session(state: &AppState, headers: &HeaderMap, user: &User, next:
     }
 }
 
+fn sso_name(state: &AppState) -> Option<&str> {
+    state.sso().map(virion_oidc::Sso::name)
+}
+
+/// `GET /login/sso`: sends the browser to the identity provider, remembering the login's
+/// `state` in a cookie.
+pub(crate) async fn sso_begin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<NextQuery>,
+) -> Response {
+    let Some(sso) = state.sso() else {
+        return super::problem_page(
+            &state,
+            StatusCode::NOT_FOUND,
+            "No single sign-on",
+            "This node has no identity provider configured: log in with a local account.",
+        );
+    };
+    let next = q.next.as_deref().and_then(same_site_target).unwrap_or_else(|| "/account".to_owned());
+    match sso.begin(next).await {
+        Ok(started) => {
+            let mut r = Redirect::to(&started.authorize_url).into_response();
+            let max_age = virion_oidc::LOGIN_TIMEOUT.as_secs();
+            set_cookie(
+                &mut r,
+                format!(
+                    "{SSO_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/login/sso; Max-Age={max_age}{}",
+                    started.state,
+                    secure(&headers)
+                ),
+            );
+            r
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "single sign-on could not start");
+            super::problem_page(
+                &state,
+                StatusCode::BAD_GATEWAY,
+                "The identity provider cannot be reached",
+                &format!("{e}. Try again later, or log in with a local account."),
+            )
+        }
+    }
+}
+
+/// What the identity provider sends back.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SsoCallback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /login/sso/callback`: finishes a login the provider answered, signs the user in as
+/// the local user of that identity and sets the memberships its claims grant.
+pub(crate) async fn sso_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(c): axum::extract::Query<SsoCallback>,
+) -> Response {
+    let refuse =
+        |status, heading: &str, detail: String| super::problem_page(&state, status, heading, &detail);
+    let Some(sso) = state.sso() else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "No single sign-on",
+            "This node has no identity provider configured.".into(),
+        );
+    };
+    if let Some(error) = &c.error {
+        let why = c.error_description.as_deref().unwrap_or("");
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "Login refused",
+            format!("The identity provider answered {error}: {why}. Log in again to retry."),
+        );
+    }
+    let (Some(code), Some(login)) = (&c.code, &c.state) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Login incomplete",
+            "The identity provider's answer lacks its code or state: log in again.".into(),
+        );
+    };
+    // A login finishes only in the browser that started it: otherwise a page could sign a
+    // visitor in as someone else (login CSRF).
+    if !cookie(&headers, SSO_COOKIE).is_some_and(|c| same(&c, login)) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Login not started here",
+            "This login was started in another browser, or its cookie expired: log in again.".into(),
+        );
+    }
+    let signed = match sso.finish(login, code).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "single sign-on failed");
+            return refuse(StatusCode::UNAUTHORIZED, "Login failed", e.to_string());
+        }
+    };
+    let store = state.store();
+    let user = match store.user_for_identity(&signed.issuer, &signed.subject, &signed.name).await {
+        Ok(u) => u,
+        Err(e) => {
+            return refuse(
+                StatusCode::CONFLICT,
+                "Login failed",
+                format!("No local user for this account: {e}"),
+            );
+        }
+    };
+    let mut grants = Vec::new();
+    for (group, role) in &signed.grants {
+        match store.group_by_name(group).await {
+            Ok(id) => grants.push((id, *role)),
+            Err(e) => {
+                tracing::warn!(group = %group, error = %e, "a single sign-on grant names no group of this node; create it with `virion admin create-group`")
+            }
+        }
+    }
+    if let Err(e) = store.sync_granted_memberships(user.id, &signed.issuer, &grants).await {
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "Login failed", e.to_string());
+    }
+    tracing::info!(user = %user.name, issuer = %signed.issuer, groups = grants.len(), "signed in with single sign-on");
+    let mut r = start_session(&state, &headers, &user, &signed.next).await;
+    set_cookie(
+        &mut r,
+        format!("{SSO_COOKIE}=; HttpOnly; SameSite=Lax; Path=/login/sso; Max-Age=0{}", secure(&headers)),
+    );
+    r
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct NextQuery {
     next: Option<String>,
@@ -161,7 +297,14 @@ pub(crate) async fn login_page(
     }
     let next = q.next.unwrap_or_else(|| "/account".into());
     visitor_page(&headers, StatusCode::OK, |csrf| {
-        virion_portal::account::login(&chrome(&state, "Log in", None), csrf, "", &next, None)
+        virion_portal::account::login(
+            &chrome(&state, "Log in", None),
+            csrf,
+            "",
+            &next,
+            None,
+            sso_name(&state),
+        )
     })
 }
 
@@ -182,7 +325,14 @@ pub(crate) async fn login(
     let next = f.next.clone().unwrap_or_else(|| "/account".into());
     let again = |status, error: &str| {
         visitor_page(&headers, status, |csrf| {
-            virion_portal::account::login(&chrome(&state, "Log in", None), csrf, &f.name, &next, Some(error))
+            virion_portal::account::login(
+                &chrome(&state, "Log in", None),
+                csrf,
+                &f.name,
+                &next,
+                Some(error),
+                sso_name(&state),
+            )
         })
     };
     if !visitor_csrf_ok(&headers, &f.csrf) {

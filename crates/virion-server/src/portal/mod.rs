@@ -71,6 +71,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{organism}/edit/{accession_version}", get(submission::edit_form).post(submission::edit_save))
         .route("/{organism}/review/{action}", axum::routing::post(submission::review_action))
         .route("/login", get(accounts::login_page).post(accounts::login))
+        .route("/login/sso", get(accounts::sso_begin))
+        .route("/login/sso/callback", get(accounts::sso_callback))
         .route("/signup", get(accounts::signup_page).post(accounts::signup))
         .route("/logout", axum::routing::post(accounts::logout))
         .route("/account", get(accounts::account))

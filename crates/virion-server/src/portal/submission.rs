@@ -307,7 +307,7 @@ pub(crate) async fn review_action(
     }
     let req = ReviewRequest::whole_group(f.group.clone(), f.scope.clone());
     let done = match action.as_str() {
-        "approve" => approve_versions(&state, s.user.id, &organism, &req)
+        "approve" => approve_versions(&state, state.store(), s.user.id, &organism, &req)
             .await
             .map(|(a, released)| format!("{} approved, {released} released.", a.len())),
         "discard" => discard_versions(&state, s.user.id, &organism, &req)
