@@ -42,7 +42,13 @@ const context = await browser.newContext({ acceptDownloads: true, viewport: { wi
 const page = await context.newPage();
 // Nothing may be fetched from outside the server (every asset is served by the binary).
 const outside = [];
-page.on('request', (r) => { if (!r.url().startsWith(base)) outside.push(r.url()); });
+// (The identity provider of the single sign-on step is the one other server it may visit,
+// and what the provider's own pages load is the provider's business.)
+page.on('request', (r) => {
+  const sso = process.env.VIRION_E2E_SSO;
+  const fromProvider = sso && (r.url().startsWith(sso) || r.frame().url().startsWith(sso));
+  if (!r.url().startsWith(base) && !fromProvider) outside.push(r.url());
+});
 const failures = [];
 page.on('pageerror', (e) => failures.push(e.message));
 // Each page is also checked by axe-core (Deque's accessibility engine) against WCAG 2.1 A and
@@ -389,9 +395,32 @@ try {
   check(number(await page.getByTestId('result-count').textContent()) === hereCount, 'the network without fr counts what this node holds');
   await shot('search-network');
 
+  // Single sign-on: "Log in with Test Login" goes to a real OpenID Connect provider (code flow
+  // with PKCE); back on the node, the provider's account is a local user whose group claim made
+  // it curator of sso-lab.
+  const sso = process.env.VIRION_E2E_SSO;
+  check(sso, 'VIRION_E2E_SSO is set');
+  await page.goto(`${base}/account`);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL(`${base}/`);
+  await page.goto(`${base}/login`);
+  await shot('login');
+  await page.getByRole('link', { name: 'Log in with Test Login' }).click();
+  await page.waitForURL((u) => u.toString().startsWith(sso));
+  await page.locator('input[name="login"]').fill('curator-ana');
+  await page.locator('input[name="password"]').fill('any password');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL(`${base}/account`);
+  check((await page.locator('h1').textContent()).includes('curator-ana'), 'signed in as the provider\'s account');
+  const ssoGroup = page.getByRole('region', { name: 'Group sso-lab' });
+  check((await ssoGroup.textContent()).includes('curator'), 'the group claim made her curator of sso-lab');
+  await shot('account-sso');
+
   check(outside.length === 0, `nothing fetched from elsewhere: ${outside.join(', ')}`);
   check(failures.length === 0, `no script errors: ${failures.join('; ')}`);
   console.log(`accessibility (axe-core, WCAG 2.1 AA): no violations on ${audited.join(', ')}`);
+  console.log('single sign-on ok: curator-ana signed in through oidc-provider, curator of sso-lab');
   console.log(`portal ok: ${released} released, ${lineage}* ${byLineage}, S:D614G ${byMutation}, record ${accessionVersion}`);
 } catch (e) {
   await shot('failure').catch(() => {});

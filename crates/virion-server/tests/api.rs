@@ -1257,8 +1257,12 @@ async fn lapis_formats_and_sequences(hub: &Hub, records: &[Value]) {
     assert_eq!(labels.len(), yaml.lines().filter(|l| !l.starts_with(' ') && *l != "---").count(), "{yaml}");
     assert!(labels.values().any(|v| v["parents"].is_array()), "{as_json}");
 
-    // Unknown genes and sequences name what is wrong.
+    // Unknown genes and sequences name what is wrong: in the path a route that does not exist
+    // (LAPIS has one per gene), in `genes` a bad parameter.
     let (code, err) = hub.get_json("/sars-cov-2/sample/alignedAminoAcidSequences/NOSUCH", None).await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "{err}");
+    assert!(err["error"]["detail"].as_str().unwrap().contains("NOSUCH"), "{err}");
+    let (code, err) = hub.get_json("/sars-cov-2/sample/alignedAminoAcidSequences?genes=NOSUCH", None).await;
     assert_eq!(code, StatusCode::BAD_REQUEST, "{err}");
     assert!(err["error"]["detail"].as_str().unwrap().contains("NOSUCH"), "{err}");
     let (code, err) = hub.get_json("/sars-cov-2/sample/aggregated?limit=1000000000000", None).await;

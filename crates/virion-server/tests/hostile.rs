@@ -160,20 +160,39 @@ async fn retried_submissions(hub: &Hub) {
         ("sequences", "sequences.fasta.zst", std::fs::read(&sequences).unwrap()[..40].to_vec()),
     ];
     let (code, headers, body) = submit_keyed(hub, Some("retry-1"), &group, &other).await;
-    assert_problem(
-        "a key reused",
-        code,
-        &headers,
-        &body,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &["retry-1", "new key"],
-    );
+    assert_problem("a key reused", code, &headers, &body, StatusCode::CONFLICT, &["retry-1", "new key"]);
     let (code, headers, body) = submit_keyed(hub, Some("bad key with spaces"), &group, &files).await;
     assert_problem("a key with spaces", code, &headers, &body, StatusCode::BAD_REQUEST, &["Idempotency-Key"]);
     // Without a key the same files are a new submission: what the key protects against.
     let (code, _, body) = submit_keyed(hub, None, &group, &files).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     assert_eq!(stored(hub).await, after_first + 3);
+
+    // Approve (like revise and revoke) takes a key too: the retry is answered from the first
+    // request, the key with another body is refused.
+    let approve = |key: &'static str, scope: &'static str| async move {
+        let body = serde_json::json!({ "group": GROUP, "scope": scope }).to_string();
+        let headers = [("content-type", "application/json"), ("idempotency-key", key)];
+        let (code, headers, bytes) = hub
+            .call(Method::POST, "/api/sars-cov-2/approve", Some("curator"), &headers, Body::from(body))
+            .await;
+        (code, headers, serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null))
+    };
+    let (code, headers, first) = approve("approve-1", "all").await;
+    assert_eq!(code, StatusCode::OK, "{first}");
+    assert!(headers.get("idempotency-replayed").is_none());
+    let (code, headers, again) = approve("approve-1", "all").await;
+    assert_eq!((code, &again), (StatusCode::OK, &first), "the retry gets the first answer");
+    assert_eq!(headers["idempotency-replayed"], "true");
+    let (code, headers, body) = approve("approve-1", "withoutWarnings").await;
+    assert_problem(
+        "an approve key reused",
+        code,
+        &headers,
+        &body,
+        StatusCode::CONFLICT,
+        &["approve-1", "new key"],
+    );
 }
 
 /// How many versions the group has (every status).

@@ -3,8 +3,9 @@
 //! group, upload the shared genomes (a broken table first), fix a row, approve; then find them by
 //! lineage and by mutation, open a record, download FASTA, chart them on the dashboard, download
 //! open and restricted data, revoke one; an administrator then adds a peer on the network page
-//! and the search page counts over the network. Screenshots of each page go to
-//! docs/screenshots/.
+//! and the search page counts over the network; last, a curator logs in through a real OpenID
+//! Connect provider (npm `oidc-provider`, started here) and finds herself curator of the group
+//! her provider's group claim names. Screenshots of each page go to docs/screenshots/.
 //!
 //! Needs `/usr/bin/chromium` (or `$CHROMIUM`), Node.js and `npm ci --prefix web/e2e`; without
 //! them the test prints what to install and skips, unless `VIRION_REQUIRE_BROWSER=1` (CI).
@@ -14,7 +15,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{serve, stop, write_subset};
+use common::{free_port, serve_on, stop, write_subset};
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -53,9 +54,52 @@ fn portal_in_chromium() {
     let data_dir = data.to_str().unwrap();
     let dataset = format!("sars-cov-2={}", shared.join("nextclade/sars-cov-2").display());
     let aliases = shared.join("pango/alias_key.json");
+    // Single sign-on: a real OpenID Connect provider, whose accounts named curator… carry the
+    // group claim value that makes them curators of the node's group sso-lab.
+    let (node_port, provider_port) = (free_port(), free_port());
+    let url = format!("http://127.0.0.1:{node_port}");
+    let issuer = format!("http://127.0.0.1:{provider_port}");
+    let mut provider = Command::new("node")
+        .arg(e2e.join("oidc-provider.mjs"))
+        .env("PORT", provider_port.to_string())
+        .env("REDIRECT_URI", format!("{url}/login/sso/callback"))
+        .env("CLIENT_SECRET", "a test client secret")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(provider.stdout.take().unwrap()));
+    let line = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(line.contains("listening"), "oidc-provider did not start: {line}");
+    // The provider keeps printing notices: read them, or its writes would fail once the pipe
+    // had no reader.
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| eprintln!("oidc-provider: {l}")));
+    let sso_config = dir.path().join("sso.toml");
+    std::fs::write(
+        &sso_config,
+        format!(
+            "name = \"Test Login\"\nissuer = \"{issuer}\"\nclient_id = \"virion\"\nclient_secret = \"a test client secret\"\n\
+             redirect_url = \"{url}/login/sso/callback\"\nscopes = [\"profile\", \"email\", \"groups\"]\n\
+             groups_claim = \"groups\"\n\n[[grant]]\nvalue = \"virion-lab-curators\"\ngroup = \"sso-lab\"\nrole = \"curator\"\n"
+        ),
+    )
+    .unwrap();
+
     // An empty node: the browser signs up and uploads everything itself.
-    let (mut server, url) =
-        serve(data_dir, &dataset, &["--workers", "2", "--pango-aliases", aliases.to_str().unwrap()]);
+    let (mut server, served) = serve_on(
+        data_dir,
+        &dataset,
+        &format!("127.0.0.1:{node_port}"),
+        &[
+            "--workers",
+            "2",
+            "--pango-aliases",
+            aliases.to_str().unwrap(),
+            "--sso-config",
+            sso_config.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(served, url);
 
     // Every shared example genome that has metadata, and the same table broken twice (an
     // impossible date, an unknown country).
@@ -114,6 +158,10 @@ fn portal_in_chromium() {
         &["admin", "create-user", "--data-dir", data_dir, "--name", "root", "--admin"],
         "root's long password\n",
     );
+    common::run(
+        &["admin", "create-group", "--data-dir", data_dir, "--name", "sso-lab", "--owner", "root"],
+        "",
+    );
     let peer_dir = dir.path().join("peer");
     let peer_key = common::run(
         &[
@@ -143,9 +191,12 @@ fn portal_in_chromium() {
         .env("CHROMIUM", &chromium)
         .env("VIRION_E2E_ADMIN", "root:root's long password")
         .env("VIRION_E2E_PEER_KEY", peer_key.trim())
+        .env("VIRION_E2E_SSO", &issuer)
         .output()
         .unwrap();
     stop(&mut server);
+    let _ = provider.kill();
+    let _ = provider.wait();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(
         out.status.success(),

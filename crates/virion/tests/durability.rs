@@ -1,6 +1,6 @@
 //! SIGKILL durability: the real `virion serve` (API + worker pool) is killed with SIGKILL
-//! during uploads, during processing and during approvals, 21 times on each backend, and
-//! restarted each time. After every restart:
+//! during uploads, during processing, during approvals and during revisions, revocations and
+//! edits, 21 times on each backend, and restarted each time. After every restart:
 //! - every acknowledged submission is there whole: each entry under the accession the server
 //!   answered, with the submission id, metadata and sequence that were sent;
 //! - `virion admin verify --deep` finds the store consistent (no partial submission, no
@@ -10,6 +10,9 @@
 //! An upload cut short by a kill is sent again after the restart with the same
 //! `Idempotency-Key`, as `virion submit` does: it is acknowledged then, and stored once whether
 //! or not the killed process had committed it.
+//!
+//! A revision or revocation cut short is sent again with its key too: each makes exactly one
+//! new version. An edit cut short is sent again as it is (it replaces what it replaces).
 //!
 //! At the end everything left is processed (killed workers' leases run out and their
 //! jobs are retried), approved and released exactly once, and every stored entry is one the
@@ -201,6 +204,34 @@ fn approve(base: &str, token: &str) -> bool {
         .is_ok_and(|r| r.status().is_success())
 }
 
+/// POSTs a JSON lifecycle request, with `key` as its Idempotency-Key if given: `Some(status,
+/// body)` when an answer arrived whole.
+fn post_json(
+    base: &str,
+    token: &str,
+    path: &str,
+    body: &serde_json::Value,
+    key: Option<&str>,
+) -> Option<(u16, String)> {
+    let mut request = ureq::post(format!("{base}{path}"))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json");
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let mut response = request.config().http_status_as_error(false).build().send(body.to_string()).ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.body_mut().read_to_string().ok()?))
+}
+
+/// The lifecycle change a round makes on one entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Change {
+    Revise,
+    Revoke,
+    Edit,
+}
+
 fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let data_dir = dir.join("data");
@@ -232,6 +263,10 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
     let mut interrupted_uploads = 0;
     // Retries of cut uploads whose first attempt the killed process had already stored.
     let mut replayed_retries = 0;
+    // Versions each entry gained by revisions and revocations the client was told about.
+    let mut changes: HashMap<String, i64> = HashMap::new();
+    let mut changes_cut = 0;
+    let columns: Vec<&str> = header.split('\t').collect();
     let rounds: usize =
         std::env::var("VIRION_SIGKILL_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS);
     // How long an upload takes here, from the uploads that are not killed: kills during
@@ -240,7 +275,7 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
     let mut upload_ms = 100u64;
     hub.start();
     for round in 0..rounds {
-        let phase = (round + 1) % 3;
+        let phase = (round + 1) % 4;
         match phase {
             // During an upload: the kill lands anywhere from sending to answering.
             0 => {
@@ -276,6 +311,98 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
                 std::thread::sleep(Duration::from_millis(rng.random_range(300..2500)));
                 hub.kill();
             }
+            // During a revision, revocation or edit, each under a key the retry reuses.
+            3 => {
+                let change = [Change::Revise, Change::Revoke, Change::Edit][(round / 4) % 3];
+                let target = runtime.block_on(async {
+                    let store = open().await;
+                    let all = store
+                        .list_versions(
+                            Some(curator),
+                            &ListFilter { group: Some(group), ..Default::default() },
+                        )
+                        .await
+                        .unwrap();
+                    store.close().await;
+                    all.into_iter().find(|v| {
+                        let acc = v.accession_version.accession.as_str();
+                        v.is_latest
+                            && !v.is_revocation
+                            && !changes.contains_key(acc)
+                            && match change {
+                                Change::Edit => matches!(v.status, Status::Received | Status::Processed),
+                                _ => v.status == Status::Released,
+                            }
+                    })
+                });
+                let Some(target) = target else {
+                    // Nothing to change yet: approve instead, so the next rounds have some.
+                    assert!(approve(&hub.base, &token));
+                    hub.kill();
+                    hub.start();
+                    continue;
+                };
+                let acc = target.accession_version.accession.as_str().to_owned();
+                let (_, (_, row, _)) =
+                    acknowledged.iter().find(|(_, (a, _, _))| *a == acc).expect("the entry was acknowledged");
+                let mut metadata: serde_json::Map<String, serde_json::Value> = columns
+                    .iter()
+                    .zip(std::iter::once(target.submission_key.as_str()).chain(row.split('\t')))
+                    .map(|(c, v)| (c.to_string(), serde_json::Value::from(v)))
+                    .collect();
+                metadata.insert("division".into(), format!("changed-{round}").into());
+                let (path, body, key) = match change {
+                    Change::Revise => (
+                        "/api/sars-cov-2/revise",
+                        serde_json::json!({ "revisions": [{ "accession": acc, "metadata": metadata }] }),
+                        Some(format!("revise-{round}")),
+                    ),
+                    Change::Revoke => (
+                        "/api/sars-cov-2/revoke",
+                        serde_json::json!({ "accessions": [acc], "comment": format!("round {round}") }),
+                        Some(format!("revoke-{round}")),
+                    ),
+                    Change::Edit => (
+                        "/api/sars-cov-2/edit",
+                        serde_json::json!({ "accessionVersion": target.accession_version.to_string(), "metadata": metadata }),
+                        None,
+                    ),
+                };
+                let (base, token2, body2, key2) =
+                    (hub.base.clone(), token.clone(), body.clone(), key.clone());
+                let request =
+                    std::thread::spawn(move || post_json(&base, &token2, path, &body2, key2.as_deref()));
+                std::thread::sleep(Duration::from_millis(rng.random_range(0..12)));
+                hub.kill();
+                let answer = match request.join().unwrap() {
+                    Some(answer) => answer,
+                    None => {
+                        changes_cut += 1;
+                        hub.start();
+                        let answer = post_json(&hub.base, &token, path, &body, key.as_deref())
+                            .expect("a retry after the restart is answered");
+                        hub.kill();
+                        answer
+                    }
+                };
+                match change {
+                    Change::Revise | Change::Revoke => {
+                        assert_eq!(answer.0, 200, "round {round}: {change:?} {acc}: {}", answer.1);
+                        changes.insert(acc, 1);
+                    }
+                    // An edit whose first attempt stored it may find the version claimed by
+                    // a worker on the retry: refused, and the entry keeps its one version.
+                    Change::Edit => {
+                        assert!(
+                            matches!(answer.0, 200 | 409),
+                            "round {round}: edit {acc}: {} {}",
+                            answer.0,
+                            answer.1
+                        );
+                        changes.insert(acc, 0);
+                    }
+                }
+            }
             // During approval of whatever is processed by now.
             _ => {
                 let (base, token2) = (hub.base.clone(), token.clone());
@@ -296,8 +423,10 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
     eprintln!(
         "{rounds} SIGKILLs survived; {interrupted_uploads} of {} uploads were cut short (uploads take \
          ~{upload_ms} ms) and retried with their key, {replayed_retries} of those answered from a \
-         submission the killed process had stored; {} entries acknowledged",
-        rounds / 3,
+         submission the killed process had stored; {changes_cut} of {} revisions, revocations and \
+         edits cut short and retried; {} entries acknowledged",
+        rounds / 4,
+        changes.len(),
         acknowledged.len()
     );
     assert!(interrupted_uploads > 0, "no kill landed during an upload: the test did not test that");
@@ -329,14 +458,16 @@ fn run_rounds(shared: &Path, dir: &Path, database_url: Option<&str>, seed: u64) 
         let entries: std::collections::HashSet<_> =
             all.iter().map(|v| &v.accession_version.accession).collect();
         assert_eq!(entries.len(), acknowledged.len(), "entries stored vs acknowledged");
-        // One version per entry, released unless processing found errors.
-        assert_eq!(
-            all.len(),
-            all.iter()
-                .map(|v| &v.accession_version.accession)
-                .collect::<std::collections::HashSet<_>>()
-                .len()
-        );
+        // One version per entry, and one more per acknowledged revision or revocation: no
+        // retried change made a second one.
+        let mut versions: HashMap<&str, i64> = HashMap::new();
+        for v in &all {
+            *versions.entry(v.accession_version.accession.as_str()).or_default() += 1;
+        }
+        for (accession, count) in &versions {
+            let expected = 1 + changes.get(*accession).copied().unwrap_or(0);
+            assert_eq!(*count, expected, "{accession}: versions stored");
+        }
         let released = all.iter().filter(|v| v.status == Status::Released).count();
         let errored = all.iter().filter(|v| v.status == Status::Processed).count();
         assert_eq!(released + errored, all.len(), "versions neither released nor blocked by errors");
@@ -366,7 +497,12 @@ async fn check_acknowledged(
         .list_versions(Some(viewer), &ListFilter { group: Some(group), ..Default::default() })
         .await
         .unwrap();
-    let by_key: HashMap<&str, _> = all.iter().map(|v| (v.submission_key.as_str(), v)).collect();
+    // The versions the uploads made (revisions and revocations add later ones).
+    let by_key: HashMap<&str, _> = all
+        .iter()
+        .filter(|v| v.accession_version.version == 1)
+        .map(|v| (v.submission_key.as_str(), v))
+        .collect();
     for (id, (accession, row, seq)) in acked {
         let v = by_key.get(id.as_str()).unwrap_or_else(|| panic!("round {round}: acknowledged {id} is gone"));
         assert_eq!(v.accession_version.accession.as_str(), accession, "round {round}: {id}");

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -80,7 +81,91 @@ fn serve_admin_submit_approve() {
         get_json(&format!("{url}/sars-cov-2/sample/aggregated?nextcladePangoLineage={root}*"), &token);
     assert!(family["data"][0]["count"].as_u64().unwrap() >= 1, "{root}*: {family}");
 
+    // A backup of the running node (with an identity, so node/ is in it too), restored into
+    // a new data directory, serves the same released data to the same token.
+    run(&["admin", "node", "init", "--data-dir", data_dir, "--name", "hub-a", "--url", &url], "");
+    let backup = dir.path().join("backup");
+    let backup_dir = backup.to_str().unwrap();
+    run(&["admin", "backup", "--data-dir", data_dir, "--out", backup_dir], "");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(backup.join("backup.json")).unwrap()).unwrap();
+    let listed: Vec<&str> =
+        manifest["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    for expected in ["virion.sqlite", "node/node.key", "node/node.toml", "index/sars-cov-2.vix"] {
+        assert!(listed.contains(&expected), "{expected} not backed up: {manifest}");
+    }
+    let restored_released = backup_round_trip(&backup, data_dir, &dataset, &token);
+    assert_eq!(restored_released, text, "the restored node releases other data");
+
     // SIGTERM: graceful shutdown of both processes, exit status 0.
     stop(&mut server);
     stop(&mut worker);
+}
+
+/// Restores `backup` into a new directory, serves it and returns its released stream; checks
+/// that a restore never overwrites a node and that a damaged backup restores nothing.
+fn backup_round_trip(backup: &Path, live_data_dir: &str, dataset: &str, token: &str) -> String {
+    let backup_dir = backup.to_str().unwrap();
+    let failed = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert!(!out.status.success(), "virion {args:?} succeeded");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // Onto a node's own data directory: refused, naming it.
+    let refused = failed(&["admin", "restore", "--data-dir", live_data_dir, "--from", backup_dir]);
+    assert!(refused.contains("already holds a database"), "{refused}");
+    // A second backup into an existing directory: refused.
+    let refused = failed(&["admin", "backup", "--data-dir", live_data_dir, "--out", backup_dir]);
+    assert!(refused.contains("already exists"), "{refused}");
+
+    // A damaged copy (one byte of the node key changed) restores nothing.
+    let parent = backup.parent().unwrap();
+    let damaged = parent.join("damaged");
+    copy_dir(backup, &damaged);
+    let key = damaged.join("node/node.key");
+    let mut bytes = std::fs::read(&key).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&key, bytes).unwrap();
+    let target = parent.join("from-damaged");
+    let refused = failed(&[
+        "admin",
+        "restore",
+        "--data-dir",
+        target.to_str().unwrap(),
+        "--from",
+        damaged.to_str().unwrap(),
+    ]);
+    assert!(refused.contains("node.key") && refused.contains("SHA-256"), "{refused}");
+    assert!(!target.join("virion.sqlite").exists(), "a damaged backup left a database");
+
+    let restored = parent.join("restored");
+    let restored_dir = restored.to_str().unwrap();
+    run(&["admin", "restore", "--data-dir", restored_dir, "--from", backup_dir], "");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(restored.join("node/node.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the restored key is readable by others: {mode:o}");
+    }
+    let node = run(&["admin", "node", "show", "--data-dir", restored_dir], "");
+    assert!(node.contains("hub-a"), "{node}");
+    let (mut server, url) = serve(restored_dir, dataset, &["--workers", "0"]);
+    let mut response = ureq::get(format!("{url}/api/sars-cov-2/released")).call().unwrap();
+    let released = response.body_mut().read_to_string().unwrap();
+    let agg = get_json(&format!("{url}/sars-cov-2/sample/aggregated"), token);
+    assert_eq!(agg["data"][0]["count"], 5, "{agg}");
+    stop(&mut server);
+    released
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
 }

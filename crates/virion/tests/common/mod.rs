@@ -64,7 +64,12 @@ pub fn bootstrap(data_dir: &str) -> String {
 /// `virion serve` on a free port with `extra` arguments; returns the child and its URL (the
 /// first line it prints).
 pub fn serve(data_dir: &str, dataset: &str, extra: &[&str]) -> (Child, String) {
-    let mut args = vec!["serve", "--data-dir", data_dir, "--bind", "127.0.0.1:0", "--dataset", dataset];
+    serve_on(data_dir, dataset, "127.0.0.1:0", extra)
+}
+
+/// [`serve`] listening on `bind`.
+pub fn serve_on(data_dir: &str, dataset: &str, bind: &str, extra: &[&str]) -> (Child, String) {
+    let mut args = vec!["serve", "--data-dir", data_dir, "--bind", bind, "--dataset", dataset];
     args.extend(extra);
     let mut server =
         Command::new(BIN).args(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
