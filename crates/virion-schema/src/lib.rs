@@ -25,7 +25,7 @@ pub use crosscheck::cross_check;
 pub use date::{Date, DateError, DateRange, parse_date};
 pub use file::{FileSummary, validate_file, validate_reader};
 pub use issue::{Issue, IssueKind, Severity};
-pub use table::{MAX_LINE_BYTES, MetadataReader, ReadError, Row, TableFormat};
+pub use table::{MAX_LINE_BYTES, MAX_XLSX_UNPACKED, MetadataReader, ReadError, Row, TableFormat};
 
 /// The longest submission id (bytes): every id of a submission is held in memory while it is
 /// checked, so a hostile file cannot make them unbounded.

@@ -224,3 +224,29 @@ fn from_reader_streams_an_upload() {
     assert_eq!(TableFormat::from_name("META.TSV.ZST"), Some(TableFormat::Tsv));
     assert_eq!(TableFormat::from_name("x.bin"), None);
 }
+
+/// A workbook whose sheet unpacks to far more than a spreadsheet may take (a zip bomb: 96 MiB of
+/// XML in a few hundred kilobytes) is refused by its declared size, before it is unpacked.
+#[test]
+fn xlsx_bombs_are_refused_before_unpacking() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file("xl/workbook.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    w.write_all(br#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>"#).unwrap();
+    w.start_file("xl/worksheets/sheet1.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    let block = vec![b' '; 1 << 20];
+    for _ in 0..96 {
+        w.write_all(&block).unwrap();
+    }
+    let bomb = w.finish().unwrap().into_inner();
+    assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+    let path = write(dir.path(), "bomb.xlsx", &bomb);
+    match read_all(&path) {
+        Err(ReadError::XlsxTooLarge { file, bytes, limit }) => {
+            assert!(file.ends_with("bomb.xlsx"), "{file}");
+            assert!(bytes > 96 << 20, "{bytes}");
+            assert_eq!(limit, virion_schema::MAX_XLSX_UNPACKED);
+        }
+        other => panic!("not refused by size: {other:?}"),
+    }
+}

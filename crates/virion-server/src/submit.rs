@@ -535,7 +535,8 @@ fn validate(
             let message = e.to_string().replace(&meta_path.display().to_string(), meta_label);
             return Err(match e {
                 virion_schema::ReadError::TooManyRows { .. }
-                | virion_schema::ReadError::LineTooLong { .. } => ApiError::TooLarge(message),
+                | virion_schema::ReadError::LineTooLong { .. }
+                | virion_schema::ReadError::XlsxTooLarge { .. } => ApiError::TooLarge(message),
                 _ => ApiError::Unreadable(message),
             });
         }

@@ -5,6 +5,7 @@
 mod delimited;
 mod lines;
 pub use lines::MAX_LINE_BYTES;
+pub use xlsx::MAX_XLSX_UNPACKED;
 mod ndjson;
 mod xlsx;
 
@@ -113,6 +114,19 @@ pub enum ReadError {
         line: u64,
         /// What is wrong, and how to fix it.
         problem: String,
+    },
+    /// An XLSX workbook that unpacks to more than [`MAX_XLSX_UNPACKED`] bytes: its
+    /// sheet is read whole into memory, so a larger one must come as TSV or CSV.
+    #[error(
+        "{file}: the workbook unpacks to {bytes} bytes, more than the {limit} a spreadsheet may take; submit the table as TSV or CSV (streamed, no such limit)"
+    )]
+    XlsxTooLarge {
+        /// The file's name.
+        file: String,
+        /// What its parts declare, unpacked.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
     },
     /// An XLSX file that calamine cannot read.
     #[error("{file}: not a readable XLSX workbook: {source}")]

@@ -1,11 +1,33 @@
 //! The first worksheet of an XLSX workbook as rows of text. The sheet is held in memory (the
-//! format is a zip of XML and cannot be streamed row by row); spreadsheets are the small-upload path.
+//! format is a zip of XML and cannot be streamed row by row); spreadsheets are the small-upload
+//! path, bounded by their unpacked size ([`MAX_XLSX_UNPACKED`]).
 
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, SeekFrom};
 
 use calamine::{Data, Reader, Xlsx};
 
 use super::{ReadError, Row};
+
+/// Most bytes an XLSX workbook may unpack to (every part together). A sheet of 64 MiB of XML
+/// holds some 100,000 rows of metadata; in memory it takes several times that.
+pub const MAX_XLSX_UNPACKED: u64 = 64 << 20;
+
+/// The sum of the unpacked sizes the zip's parts declare (in its central directory), read
+/// before anything is unpacked. The zip reader refuses a part that unpacks to more than it
+/// declares, so a lying size cannot get past the limit.
+fn unpacked_size<RS: Read + Seek>(source: &mut RS, file: &str) -> Result<u64, ReadError> {
+    let not_zip = |e: zip::result::ZipError| ReadError::Syntax {
+        file: file.to_owned(),
+        line: 0,
+        problem: format!("not an XLSX workbook (a zip archive): {e}"),
+    };
+    let mut archive = zip::ZipArchive::new(&mut *source).map_err(not_zip)?;
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        total = total.saturating_add(archive.by_index_raw(i).map_err(not_zip)?.size());
+    }
+    Ok(total)
+}
 
 pub(crate) struct XlsxReader {
     file: String,
@@ -16,6 +38,13 @@ pub(crate) struct XlsxReader {
 impl XlsxReader {
     pub(crate) fn new<RS: Read + Seek>(source: RS, file: String) -> Result<Self, ReadError> {
         let xlsx_error = |e: calamine::XlsxError| ReadError::Xlsx { file: file.clone(), source: Box::new(e) };
+        let mut source = source;
+        let bytes = unpacked_size(&mut source, &file)?;
+        if bytes > MAX_XLSX_UNPACKED {
+            return Err(ReadError::XlsxTooLarge { file, bytes, limit: MAX_XLSX_UNPACKED });
+        }
+        let rewind = |e: std::io::Error| ReadError::Io { file: file.clone(), after_line: 0, source: e };
+        source.seek(SeekFrom::Start(0)).map_err(rewind)?;
         let mut workbook: Xlsx<RS> = Xlsx::new(source).map_err(xlsx_error)?;
         let range = match workbook.worksheet_range_at(0) {
             Some(range) => range.map_err(xlsx_error)?,
