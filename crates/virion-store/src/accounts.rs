@@ -408,15 +408,7 @@ impl Store {
             .await
             .map_err(|e| unique_as_exists(e, "identity", subject))?;
             let detail = serde_json::json!({ "issuer": issuer, "subject": subject }).to_string();
-            let entry = AuditEntry {
-                user: Some(id),
-                action: "sign_up_sso",
-                group: None,
-                accession: None,
-                version: None,
-                detail,
-            };
-            audit(&mut tx, self.now_ms(), entry).await?;
+            audit(&mut tx, self.now_ms(), AuditEntry::account(id, "sign_up_sso", detail)).await?;
             tx.commit().await?;
             return self.user(id).await;
         }
@@ -478,15 +470,7 @@ impl Store {
         }
         if !changes.is_empty() {
             let detail = serde_json::json!({ "issuer": issuer, "changes": changes }).to_string();
-            let entry = AuditEntry {
-                user: Some(user),
-                action: "sync_sso_roles",
-                group: None,
-                accession: None,
-                version: None,
-                detail,
-            };
-            audit(&mut tx, self.now_ms(), entry).await?;
+            audit(&mut tx, self.now_ms(), AuditEntry::account(user, "sync_sso_roles", detail)).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -244,6 +244,13 @@ pub(crate) struct AuditEntry<'a> {
     pub detail: String,
 }
 
+impl<'a> AuditEntry<'a> {
+    /// An entry about `user`'s account itself (no group, entry or version).
+    pub(crate) fn account(user: UserId, action: &'a str, detail: String) -> AuditEntry<'a> {
+        AuditEntry { user: Some(user), action, group: None, accession: None, version: None, detail }
+    }
+}
+
 pub(crate) async fn audit(tx: &mut Transaction<'static, Any>, at: i64, e: AuditEntry<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, user_id, action, group_id, accession, version, detail) \
