@@ -178,7 +178,7 @@ pub async fn list(
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// json (default), fasta or tsv.
-    #[param(example = "fasta", value_type = Option<EntryFormat>)]
+    #[param(example = "fasta", value_type = Option<EntryFormat>, inline)]
     format: Option<String>,
 }
 
