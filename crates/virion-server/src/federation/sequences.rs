@@ -23,7 +23,7 @@ use super::{
 use crate::lapis::call::LapisCall;
 use crate::lapis::decode::Format;
 use crate::lapis::handlers::{
-    HeaderPiece, Record, cell_text, header_template, read_chunk, route_of, sequence_columns, write_header,
+    HeaderPiece, Record, cell_text, read_chunk, route_of, sequence_columns, sequence_output, write_header,
 };
 use crate::lapis::respond;
 use crate::state::AppState;
@@ -146,27 +146,13 @@ pub(super) async fn federated_sequences(call: LapisCall, kind: SequenceKind) -> 
             &info,
         );
     };
-    let unknown_name = crate::lapis::handlers::path_name_status(&call);
     let schema = {
         let ix = own.read().expect("index lock");
         (|| {
-            let columns =
-                sequence_columns(&ix, kind, call.name.as_deref(), &asked).map_err(|e| (unknown_name, e))?;
+            let (columns, header) = sequence_output(&ix, kind, &call, &asked, output.format)?;
             let aa = kind == SequenceKind::AlignedAminoAcid;
             let sequences = if aa { &ix.index().genes } else { &ix.index().segments };
             let names: Vec<String> = columns.iter().map(|&c| sequences[c].name.clone()).collect();
-            let template = asked.fasta_header_template.as_deref();
-            if output.format != Format::Fasta
-                && let Some(t) = template
-            {
-                return Err((
-                    StatusCode::BAD_REQUEST,
-                    format!("fastaHeaderTemplate is only applicable for FASTA format, but received: {t}"),
-                ));
-            }
-            let all = call.name.is_none() && (aa || ix.index().segments.len() > 1);
-            let header =
-                header_template(template, &ix, kind, all).map_err(|e| (StatusCode::BAD_REQUEST, e))?;
             let field_names: Vec<(usize, String)> = header
                 .iter()
                 .filter_map(|p| match p {

@@ -222,10 +222,37 @@ pub(crate) fn sequence_columns(
         .collect()
 }
 
+/// What a sequence route writes, checked against the collection: the sequence columns (the
+/// path's name, `segments`/`genes`, or all) and the FASTA header template. An unknown name in
+/// the path is a 404, any other mistake a 400.
+pub(crate) fn sequence_output(
+    ix: &Collection,
+    kind: SequenceKind,
+    call: &LapisCall,
+    req: &LapisRequest,
+    format: Format,
+) -> Result<(Vec<usize>, Vec<HeaderPiece>), (StatusCode, String)> {
+    let columns =
+        sequence_columns(ix, kind, call.name.as_deref(), req).map_err(|e| (path_name_status(call), e))?;
+    let template = req.fasta_header_template.as_deref();
+    if format != Format::Fasta
+        && let Some(t) = template
+    {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            format!("fastaHeaderTemplate is only applicable for FASTA format, but received: {t}"),
+        ));
+    }
+    let all =
+        call.name.is_none() && (kind == SequenceKind::AlignedAminoAcid || ix.index().segments.len() > 1);
+    let header = header_template(template, ix, kind, all).map_err(|e| (StatusCode::BAD_REQUEST, e))?;
+    Ok((columns, header))
+}
+
 /// The status of an unknown segment or gene: named in the path it is a route that does not
 /// exist (LAPIS has one route per segment and gene), so 404; named in `segments`/`genes` it
 /// is a bad parameter, 400.
-pub(crate) fn path_name_status(call: &LapisCall) -> StatusCode {
+fn path_name_status(call: &LapisCall) -> StatusCode {
     if call.name.is_some() { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST }
 }
 
@@ -328,28 +355,7 @@ pub(crate) async fn sequences(call: LapisCall, kind: SequenceKind) -> Response {
             Ok(x) => x,
             Err(r) => return r,
         };
-    let checked = {
-        let ix = target.view.collection();
-        sequence_columns(&ix, kind, call.name.as_deref(), &req)
-            .map_err(|e| (path_name_status(&call), e))
-            .and_then(|columns| {
-                let template = req.fasta_header_template.as_deref();
-                if output.format != Format::Fasta
-                    && let Some(t) = template
-                {
-                    return Err((
-                        StatusCode::BAD_REQUEST,
-                        format!("fastaHeaderTemplate is only applicable for FASTA format, but received: {t}"),
-                    ));
-                }
-                let all = call.name.is_none()
-                    && (kind == SequenceKind::AlignedAminoAcid || ix.index().segments.len() > 1);
-                Ok((
-                    columns,
-                    header_template(template, &ix, kind, all).map_err(|e| (StatusCode::BAD_REQUEST, e))?,
-                ))
-            })
-    };
+    let checked = sequence_output(&target.view.collection(), kind, &call, &req, output.format);
     let (columns, header) = match checked {
         Ok(c) => c,
         Err((status, e)) => return respond::problem(status, e, &target.info),
