@@ -118,6 +118,24 @@ pub struct OrganismConfig {
     pub blank_values: Vec<String>,
     /// The metadata fields, in column order.
     pub fields: Vec<FieldSpec>,
+    /// How the organism's genomes are deposited at ENA (absent: not offered).
+    #[serde(default)]
+    pub ena: Option<EnaSettings>,
+}
+
+/// What ENA needs to know about an organism beyond its samples' metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnaSettings {
+    /// The organism's scientific name as in the NCBI taxonomy (a sample's SCIENTIFIC_NAME; an
+    /// assembly name must not contain it).
+    pub scientific_name: String,
+    /// Its NCBI taxonomy id (a sample's TAXON_ID when the row has none).
+    pub taxon_id: u32,
+    /// Webin-CLI's ASSEMBLY_TYPE (`COVID-19 outbreak` for SARS-CoV-2, else `clone or isolate`).
+    pub assembly_type: String,
+    /// Webin-CLI's MOLECULETYPE (`genomic RNA` for RNA viruses, `genomic DNA` for mpox).
+    pub molecule_type: String,
 }
 
 /// Why an organism configuration is unusable.

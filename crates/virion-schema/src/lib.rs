@@ -19,7 +19,8 @@ mod value;
 mod vocabulary;
 
 pub use config::{
-    ConfigError, FieldSpec, FieldType, INSDC_COUNTRY, OrganismConfig, OrganismRegistry, VocabularySpec,
+    ConfigError, EnaSettings, FieldSpec, FieldType, INSDC_COUNTRY, OrganismConfig, OrganismRegistry,
+    VocabularySpec,
 };
 pub use crosscheck::cross_check;
 pub use date::{Date, DateError, DateRange, parse_date};

@@ -200,7 +200,7 @@ pub(crate) fn parse_av(org: &HubOrganism, text: &str) -> Result<AccessionVersion
 }
 
 /// An accession of the organism; text that is not one names no entry (404), as in [`parse_av`].
-fn parse_accession(org: &HubOrganism, text: &str) -> Result<Accession, ApiError> {
+pub(crate) fn parse_accession(org: &HubOrganism, text: &str) -> Result<Accession, ApiError> {
     Accession::parse(text, &[org.config.accession_prefix.as_str()])
         .map_err(|e| ApiError::NotFound(format!("no such accession {text:?}: {e}")))
 }

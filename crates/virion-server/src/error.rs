@@ -94,6 +94,10 @@ pub enum ApiError {
     /// errors, or a worker's job lease has lapsed.
     #[error("{0}")]
     Conflict(String),
+    /// None of the media types the request accepts can be served (406); the text lists those
+    /// that can.
+    #[error("{0}")]
+    NotAcceptable(String),
     /// The request itself is wrong (400): a malformed accession, parameter, body or data-use
     /// term, or a submitted entry that breaks a rule.
     #[error("{0}")]
@@ -151,6 +155,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Validation(_) | ApiError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Body { status, .. } => *status,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -7,6 +7,8 @@
 mod auth;
 pub mod backup;
 pub mod beacon;
+pub mod catalog;
+mod ena;
 mod entries;
 mod error;
 pub mod federation;
@@ -63,6 +65,13 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{organism}/edit", post(entries::edit))
         .route("/api/{organism}/revoke", post(entries::revoke))
         .route("/api/{organism}/data-use-terms", post(entries::change_terms))
+        .route("/catalog", get(catalog::catalog))
+        .route("/catalog.{extension}", get(catalog::catalog_file))
+        .route("/api/{organism}/ena/export", post(ena::export))
+        .route(
+            "/api/{organism}/ena/receipt",
+            post(ena::receipt).layer(DefaultBodyLimit::max(ena::MAX_RECEIPT_BYTES)),
+        )
         .route("/api/{organism}/released", get(released::released))
         .merge(lapis::routes())
         .merge(federation::routes())

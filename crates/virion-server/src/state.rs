@@ -31,6 +31,8 @@ pub struct QueryOptions {
     pub client_rate: crate::throttle::ClientRate,
     /// Single sign-on with an OpenID Connect provider (besides local accounts).
     pub sso: Option<std::sync::Arc<virion_oidc::Sso>>,
+    /// Who publishes the node's DCAT-AP catalogue, and its public URL.
+    pub catalog: Option<std::sync::Arc<crate::catalog::CatalogSettings>>,
 }
 
 /// What one submission may hold: each limit bounds memory or disk, and each refusal names the
@@ -115,6 +117,8 @@ struct Inner {
     query_budgets: crate::throttle::QueryBudgets,
     /// Single sign-on, when configured.
     sso: Option<std::sync::Arc<virion_oidc::Sso>>,
+    /// The catalogue's publisher settings, when configured.
+    catalog: Option<std::sync::Arc<crate::catalog::CatalogSettings>>,
     /// This node's OpenAPI document, serialised once on first request.
     openapi: std::sync::OnceLock<axum::body::Bytes>,
 }
@@ -294,6 +298,7 @@ impl AppState {
             upload_limits,
             client_rate,
             sso,
+            catalog,
         } = options;
         let uploads = data_dir.join("uploads");
         std::fs::create_dir_all(&uploads)
@@ -331,6 +336,7 @@ impl AppState {
                 query_budgets: crate::throttle::QueryBudgets::new(client_rate),
                 openapi: std::sync::OnceLock::new(),
                 sso,
+                catalog,
             }),
         })
     }
@@ -361,6 +367,16 @@ impl AppState {
     /// The node's identity provider, when single sign-on is configured.
     pub(crate) fn sso(&self) -> Option<&virion_oidc::Sso> {
         self.inner.sso.as_deref()
+    }
+
+    /// The catalogue's publisher settings, when the node has them.
+    pub(crate) fn catalog_settings(&self) -> Option<&crate::catalog::CatalogSettings> {
+        self.inner.catalog.as_deref()
+    }
+
+    /// This node's name in a federation, when it has one.
+    pub(crate) fn node_name(&self) -> Option<String> {
+        self.federation_setup().ok().map(|s| s.identity.name.clone())
     }
 
     pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {

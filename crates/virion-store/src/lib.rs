@@ -10,6 +10,7 @@ mod accession;
 mod accounts;
 mod codec;
 mod db;
+mod ena;
 mod error;
 mod jobs;
 mod lifecycle;
@@ -24,6 +25,7 @@ pub use accession::{ALPHABET, Accession, AccessionError, AccessionVersion, MIN_D
 pub use accounts::{Membership, Organism, TOKEN_PREFIX, User};
 pub use codec::{DEFAULT_LEVEL, SequenceCodec};
 pub use db::{Backend, Clock, SQLITE_FILE, Store};
+pub use ena::{EnaAccessions, EnaDeposit, EnaExported, EnaRecord, MAX_EXPORT_ENTRIES};
 pub use error::{Result, StoreError};
 pub use jobs::{ClaimedJob, JobStates, ProcessingIssue, ProcessingOutcome};
 pub use model::{

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use futures_util::{Stream, TryStreamExt};
+use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::accession::{Accession, AccessionVersion};
@@ -199,6 +200,23 @@ impl Store {
         record_from_row(&row, self.today())
     }
 
+    /// The entry's newest version that `viewer` may see.
+    pub async fn newest_version(
+        &self,
+        viewer: Option<UserId>,
+        accession: &Accession,
+    ) -> Result<VersionRecord> {
+        let sql =
+            format!("{SELECT_VERSION} WHERE v.accession = $2 AND {VISIBLE} ORDER BY v.version DESC LIMIT 1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(viewer.map_or(-1, |u| u.0))
+            .bind(accession.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "entry", key: accession.to_string() })?;
+        record_from_row(&row, self.today())
+    }
+
     /// The version's sequence as submitted (empty for a revocation).
     pub async fn get_sequence(&self, viewer: Option<UserId>, av: &AccessionVersion) -> Result<Vec<u8>> {
         let record = self.get_version(viewer, av).await?;
@@ -349,6 +367,18 @@ impl Store {
             parts.push(get::<i64>(&row, column)?.to_string());
         }
         Ok(format!("{}|{}", parts.join("|"), self.today()))
+    }
+
+    /// When a version of `organism` was last released (ms since the epoch), if ever.
+    pub async fn last_release(&self, organism: OrganismId) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT MAX(v.released_at) AS at FROM versions v JOIN entries e ON e.accession = v.accession \
+             WHERE e.organism_id = $1 AND v.status = 'RELEASED'",
+        )
+        .bind(organism.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("at")?)
     }
 
     /// Streams every released version of `organism` in accession, version order, with its

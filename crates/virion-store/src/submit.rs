@@ -436,67 +436,86 @@ impl Store {
                     reason: "accession appears twice".into(),
                 });
             }
-            let head = self.newest(&mut tx, &acc).await?;
-            self.require_on_entry(&mut tx, actor, Action::Revise, &acc, &head).await?;
-            if head.status != Status::Released {
-                return Err(StoreError::CannotRevise {
-                    accession: acc,
-                    reason: "its newest version is not released yet",
-                });
-            }
-            let version = head.version + 1;
-            let blob_id = match rev.sequence {
-                Some(seq) => {
-                    let codec = self.codec(head.organism).await?;
-                    let id = format!("{acc}.{version}");
-                    let compressed = codec
-                        .compress(&seq)
-                        .map_err(|source| StoreError::Compression { blob: id.clone(), source })?;
-                    sqlx::query("INSERT INTO sequence_blobs (id, organism_id, raw_length, compressed) VALUES ($1, $2, $3, $4)")
-                        .bind(id.clone())
-                        .bind(head.organism.0)
-                        .bind(seq.len() as i64)
-                        .bind(compressed)
-                        .execute(&mut *tx)
-                        .await?;
-                    id
-                }
-                None => head.blob.ok_or(StoreError::CannotRevise {
-                    accession: acc.clone(),
-                    reason: "a revoked entry needs its sequence sent again",
-                })?,
-            };
-            let submission =
-                self.open_submission(&mut tx, head.organism, head.group, actor, "revise", now).await?;
-            sqlx::query(
-                "INSERT INTO versions (accession, version, is_revocation, submitted_metadata, sequence_blob_id, \
-                 submission_id, submitter_id, submitted_at, status) VALUES ($1, $2, 0, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(acc.clone())
-            .bind(version)
-            .bind(rev.metadata_json)
-            .bind(blob_id)
-            .bind(submission.0)
-            .bind(actor.0)
-            .bind(now)
-            .bind(Status::Received.as_str())
-            .execute(&mut *tx)
-            .await?;
-            self.enqueue_jobs(&mut tx, std::iter::once((acc.as_str(), version)), now).await?;
-            let entry = AuditEntry {
-                user: Some(actor),
-                action: "revise",
-                group: Some(head.group),
-                accession: Some(&acc),
-                version: Some(version),
-                detail: "{}".into(),
-            };
-            audit(&mut tx, now, entry).await?;
-            out.push(rev.accession.at(version));
+            out.push(self.revise_one(&mut tx, actor, rev, None, now).await?);
         }
         self.record_action_key(&mut tx, "revise", &out).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// One revision inside the caller's transaction: a new version of the entry, RECEIVED and
+    /// queued for processing, with `comment` as its version comment (why it was made).
+    pub(crate) async fn revise_one(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        actor: UserId,
+        rev: Revision,
+        comment: Option<&str>,
+        now: i64,
+    ) -> Result<AccessionVersion> {
+        let acc = rev.accession.as_str().to_string();
+        let head = self.newest(&mut *tx, &acc).await?;
+        self.require_on_entry(&mut *tx, actor, Action::Revise, &acc, &head).await?;
+        if head.status != Status::Released {
+            return Err(StoreError::CannotRevise {
+                accession: acc,
+                reason: "its newest version is not released yet",
+            });
+        }
+        let version = head.version + 1;
+        let blob_id = match rev.sequence {
+            Some(seq) => {
+                let codec = self.codec(head.organism).await?;
+                let id = format!("{acc}.{version}");
+                let compressed = codec
+                    .compress(&seq)
+                    .map_err(|source| StoreError::Compression { blob: id.clone(), source })?;
+                sqlx::query("INSERT INTO sequence_blobs (id, organism_id, raw_length, compressed) VALUES ($1, $2, $3, $4)")
+                        .bind(id.clone())
+                        .bind(head.organism.0)
+                        .bind(seq.len() as i64)
+                        .bind(compressed)
+                        .execute(&mut **tx)
+                        .await?;
+                id
+            }
+            None => head.blob.ok_or(StoreError::CannotRevise {
+                accession: acc.clone(),
+                reason: "a revoked entry needs its sequence sent again",
+            })?,
+        };
+        let submission =
+            self.open_submission(&mut *tx, head.organism, head.group, actor, "revise", now).await?;
+        sqlx::query(
+            "INSERT INTO versions (accession, version, is_revocation, submitted_metadata, sequence_blob_id, \
+                 submission_id, submitter_id, submitted_at, status, version_comment) \
+                 VALUES ($1, $2, 0, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(acc.clone())
+        .bind(version)
+        .bind(rev.metadata_json)
+        .bind(blob_id)
+        .bind(submission.0)
+        .bind(actor.0)
+        .bind(now)
+        .bind(Status::Received.as_str())
+        .bind(comment.map(str::to_owned))
+        .execute(&mut **tx)
+        .await?;
+        self.enqueue_jobs(&mut *tx, std::iter::once((acc.as_str(), version)), now).await?;
+        let entry = AuditEntry {
+            user: Some(actor),
+            action: "revise",
+            group: Some(head.group),
+            accession: Some(&acc),
+            version: Some(version),
+            detail: match comment {
+                Some(c) => serde_json::json!({ "comment": c }).to_string(),
+                None => "{}".into(),
+            },
+        };
+        audit(&mut *tx, now, entry).await?;
+        Ok(rev.accession.at(version))
     }
 
     /// Replaces what was submitted for an unreleased version — the fix for a row whose

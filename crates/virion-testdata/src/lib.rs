@@ -5,6 +5,7 @@
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod tools;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read};

@@ -21,6 +21,18 @@ pub struct ServerArgs {
     token: String,
 }
 
+impl ServerArgs {
+    /// The base URL without a trailing slash.
+    pub(crate) fn base(&self) -> &str {
+        self.server.trim_end_matches('/')
+    }
+
+    /// The API token.
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+}
+
 /// Flags of `virion submit`.
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
@@ -59,12 +71,12 @@ pub struct ApproveArgs {
     without_warnings: bool,
 }
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().new_agent()
 }
 
 /// The response body as JSON, or the server's problem document as the error.
-fn read_reply(mut response: ureq::http::Response<ureq::Body>) -> Result<Value> {
+pub(crate) fn read_reply(mut response: ureq::http::Response<ureq::Body>) -> Result<Value> {
     let status = response.status();
     let text = response.body_mut().read_to_string().context("reading the server's reply")?;
     let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));

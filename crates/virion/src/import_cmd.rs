@@ -35,15 +35,43 @@ pub enum LayoutArg {
     Nextclade,
 }
 
-/// Flags of `virion import`.
+/// `virion import`: a collection from NDJSON (the flags below), or `ena-receipt`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ImportCommand {
+    /// What else to import.
+    #[command(subcommand)]
+    pub what: Option<ImportWhat>,
+    /// The collection to import.
+    #[command(flatten)]
+    pub collection: ImportArgs,
+}
+
+/// What `virion import` takes besides LAPIS/SILO data.
+#[derive(Debug, clap::Subcommand)]
+pub enum ImportWhat {
+    /// Record the INSDC accessions in ENA's receipts (study, samples, Webin-CLI genome
+    /// assemblies) on a hub's deposited entries, as new versions.
+    EnaReceipt(crate::ena_cmd::EnaReceiptArgs),
+}
+
+/// Runs `virion import`.
+pub fn run_command(cmd: &ImportCommand) -> Result<()> {
+    match &cmd.what {
+        Some(ImportWhat::EnaReceipt(args)) => crate::ena_cmd::run_receipt(args),
+        None => run(&cmd.collection),
+    }
+}
+
+/// Flags of `virion import` (a collection).
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The collection's name: queries go to /ORGANISM/sample/….
-    #[arg(long)]
-    pub organism: String,
+    #[arg(long, required = true)]
+    pub organism: Option<String>,
     /// NDJSON input (plain, .zst, .xz, .gz, .bz2; `-` for stdin).
-    #[arg(long)]
-    pub input: PathBuf,
+    #[arg(long, required = true)]
+    pub input: Option<PathBuf>,
     /// The input's layout (default: told from its first line).
     #[arg(long, value_enum)]
     pub layout: Option<LayoutArg>,
@@ -113,18 +141,20 @@ fn column_type(kind: MetadataKind, indexed: bool) -> ColumnType {
 /// and unaligned sequences into `DATA_DIR/index`, replacing the collection whole.
 pub fn run(args: &ImportArgs) -> Result<()> {
     let started = Instant::now();
-    if args.organism.is_empty()
-        || !args.organism.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        bail!("--organism {:?}: use letters, digits, '-' and '_' (it becomes a URL path)", args.organism);
+    // clap requires both unless a subcommand was given.
+    let (Some(organism), Some(input)) = (args.organism.as_deref(), args.input.as_deref()) else {
+        bail!("give --organism and --input (or a subcommand such as ena-receipt)");
+    };
+    if organism.is_empty() || !organism.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        bail!("--organism {:?}: use letters, digits, '-' and '_' (it becomes a URL path)", organism);
     }
-    check_not_a_hub_organism(args)?;
+    check_not_a_hub_organism(args, organism)?;
     let layout = match args.layout {
         Some(LayoutArg::Loculus) => Layout::Loculus,
         Some(LayoutArg::Silo) => Layout::Silo,
         Some(LayoutArg::Nextclade) => Layout::Nextclade,
-        None if args.input.as_os_str() == "-" => bail!("reading stdin: name the layout with --layout"),
-        None => sniff(&args.input)?,
+        None if input.as_os_str() == "-" => bail!("reading stdin: name the layout with --layout"),
+        None => sniff(input)?,
     };
     let importer = match layout {
         Layout::Nextclade => {
@@ -207,7 +237,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         .or_else(|| schema.metadata.iter().position(|f| f.kind == MetadataKind::Date));
 
     let dir = index_dir(&args.db.data_dir);
-    let work = dir.join(format!(".import-{}-{}", args.organism, std::process::id()));
+    let work = dir.join(format!(".import-{}-{}", organism, std::process::id()));
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
     let result = build(args, &importer, &index_schema, lineage_key, date_column, &work);
     let (mut index, arrival, blobs, rows) = match result {
@@ -252,9 +282,9 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         },
         data_version: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64,
         lineage_definition: definition,
-        source: format!("{} ({:?} layout)", args.input.display(), layout),
+        source: format!("{} ({:?} layout)", input.display(), layout),
     };
-    let (vix, seqs) = collection_paths(&dir, &args.organism);
+    let (vix, seqs) = collection_paths(&dir, organism);
     let tmp_vix = work.join("index.vix");
     virion_index::snapshot::write(&tmp_vix, &index, &serde_json::to_vec(&state)?)?;
     // The sequences first, the snapshot last: serve sees the new collection only when whole.
@@ -264,12 +294,12 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let _ = std::fs::remove_dir_all(&work);
     eprintln!(
         "imported {rows} genomes into {:?} in {:.1} s: {} ({:.0} MiB) and its sequences; `virion serve --data-dir {}` answers /{}/sample/…",
-        args.organism,
+        organism,
         started.elapsed().as_secs_f64(),
         vix.display(),
         std::fs::metadata(&vix).map_or(0, |m| m.len()) as f64 / (1 << 20) as f64,
         args.db.data_dir.display(),
-        args.organism,
+        organism,
     );
     Ok(())
 }
@@ -288,7 +318,9 @@ fn build(
     let mut builder = IndexBuilder::new(schema, Some(sort), args.build_memory_mib << 20, work)?;
     let references: Vec<&[u8]> = schema.segments.iter().map(|(_, r)| r.as_slice()).collect();
     let mut blobs = BlobWriter::create(&work.join("seqs"), &references)?;
-    let mut reader = importer.open(&args.input)?;
+    // `run` checked that clap gave it.
+    let input = args.input.as_deref().unwrap_or(Path::new("-"));
+    let mut reader = importer.open(input)?;
     let file = reader.file().to_owned();
     let bar = crate::progress::sequences_bar(reader.total_bytes());
     let mut batch = Vec::with_capacity(10_000);
@@ -320,7 +352,7 @@ fn build(
             virion_index::BuildError::Row { at, source } => {
                 anyhow::anyhow!(
                     "{} line {}: {source}",
-                    args.input.display(),
+                    input.display(),
                     lines.get(at).copied().unwrap_or(first_line)
                 )
             }
@@ -362,7 +394,7 @@ fn build(
         eprintln!("warning: {file}: skipped {skipped} invalid records of {}", skipped + rows);
     }
     if rows == 0 {
-        bail!("{}: no records", args.input.display());
+        bail!("{}: no records", input.display());
     }
     let merge = crate::progress::sequences_bar(Some(rows));
     merge.set_message("building the index");
@@ -372,7 +404,7 @@ fn build(
 }
 
 /// An organism the hub takes submissions for cannot also be an imported collection.
-fn check_not_a_hub_organism(args: &ImportArgs) -> Result<()> {
+fn check_not_a_hub_organism(args: &ImportArgs, organism: &str) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         let store = match &args.db.database_url {
@@ -381,11 +413,11 @@ fn check_not_a_hub_organism(args: &ImportArgs) -> Result<()> {
         };
         let hub = store.organisms().await?;
         store.close().await;
-        if hub.iter().any(|o| o.name == args.organism) {
+        if hub.iter().any(|o| o.name == organism) {
             bail!(
                 "{:?} is an organism this hub takes submissions for; import under another name (e.g. {}-imported)",
-                args.organism,
-                args.organism
+                organism,
+                organism
             );
         }
         Ok(())

@@ -10,6 +10,7 @@ mod bench_phylo;
 mod bench_query;
 mod client_cmd;
 mod dataset_cmd;
+mod ena_cmd;
 mod hub_cmd;
 mod import_cmd;
 mod node_cmd;
@@ -61,8 +62,13 @@ enum Command {
     /// Approve a group's processed versions on a hub.
     Approve(client_cmd::ApproveArgs),
     /// Load released, processed data as LAPIS/SILO instances hold it (Loculus, SILO or
-    /// Nextclade NDJSON) into a collection `virion serve` answers LAPIS queries over.
-    Import(import_cmd::ImportArgs),
+    /// Nextclade NDJSON) into a collection `virion serve` answers LAPIS queries over; or,
+    /// with `ena-receipt`, record the INSDC accessions of ENA's receipts on a hub's entries.
+    Import(import_cmd::ImportCommand),
+    /// Files for depositing a hub's released genomes elsewhere (`ena`: Webin XML and
+    /// Webin-CLI manifests for ENA).
+    #[command(subcommand)]
+    Export(ena_cmd::ExportCommand),
 }
 
 fn main() -> ExitCode {
@@ -95,7 +101,8 @@ fn main() -> ExitCode {
         Command::Admin(cmd) => hub_cmd::run_admin(&cmd),
         Command::Submit(args) => client_cmd::run_submit(&args),
         Command::Approve(args) => client_cmd::run_approve(&args),
-        Command::Import(args) => import_cmd::run(&args),
+        Command::Import(cmd) => import_cmd::run_command(&cmd),
+        Command::Export(cmd) => ena_cmd::run_export(&cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

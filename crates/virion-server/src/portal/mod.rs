@@ -344,7 +344,7 @@ async fn dashboard_js() -> Response {
 }
 
 /// The URL the browser reached this server by (behind a proxy: its forwarded scheme).
-fn public_base(headers: &HeaderMap) -> String {
+pub(crate) fn public_base(headers: &HeaderMap) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
     format!("{scheme}://{host}")

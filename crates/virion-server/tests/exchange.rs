@@ -1,0 +1,293 @@
+//! Open science exchange on a hub holding real released genomes, on SQLite and PostgreSQL:
+//! the ENA deposition round trip (Webin files checked against ENA's XSDs with xmllint, receipts
+//! recorded as new versions) and the DCAT-AP catalogue (checked with pySHACL against the
+//! DCAT-AP 3.0.1 and HealthDCAT-AP public shapes).
+
+mod common;
+
+use std::io::Read;
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode, header};
+use common::{GROUP, Hub, example_subset};
+use serde_json::{Value, json};
+use virion_testdata::tools;
+
+hub_tests!(ena_deposit_round_trip, dcat_catalogue_conforms);
+
+const GENOMES: usize = 6;
+/// All but the one already in INSDC.
+const DEPOSITED: usize = GENOMES - 1;
+
+/// Submits, processes and releases `GENOMES` real genomes; returns their accession.versions.
+/// Only the first keeps its GenBank accession: the others are not in INSDC yet.
+async fn release_examples(hub: &Hub) -> Vec<String> {
+    let (metadata, sequences, _) = example_subset(&hub.shared, hub.dir.path(), GENOMES);
+    let mut table = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&metadata).unwrap()).read_to_string(&mut table).unwrap();
+    let column = table.lines().next().unwrap().split('\t').position(|c| c == "genbank_accession").unwrap();
+    let rows: Vec<String> = table
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells: Vec<&str> = line.split('\t').collect();
+            if i > 1 {
+                cells[column] = "";
+            }
+            cells.join("\t")
+        })
+        .collect();
+    let metadata = hub.dir.path().join("metadata.tsv");
+    std::fs::write(&metadata, rows.join("\n") + "\n").unwrap();
+    let (code, body) = hub.submit("submitter", &metadata, &sequences).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    process_and_release(hub, GENOMES).await;
+    body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{}.{}", e["accession"].as_str().unwrap(), e["version"]))
+        .collect()
+}
+
+async fn process_and_release(hub: &Hub, expected: usize) {
+    hub.process_until(2, 600, async || {
+        let (_, body) = hub
+            .get_json(&format!("/api/sars-cov-2/entries?group={GROUP}&status=PROCESSED"), Some("curator"))
+            .await;
+        body["entries"].as_array().map_or(0, Vec::len) == expected
+    })
+    .await;
+    let (code, approved) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/approve",
+            Some("curator"),
+            json!({ "group": GROUP, "scope": "all" }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{approved}");
+    assert_eq!(approved["released"], expected, "{approved}");
+    hub.state.collections().refresh(&hub.store).await;
+}
+
+fn xsd(hub: &Hub, name: &str) -> std::path::PathBuf {
+    hub.shared.join("fair/ena-webin-xsd").join(name)
+}
+
+fn receipt_xml(objects: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<RECEIPT receiptDate="2026-12-07T10:15:00.000Z" submissionFile="submission.xml" success="true">
+{objects}
+<MESSAGES><INFO>This submission is a TEST submission and will be discarded within 24 hours</INFO></MESSAGES>
+<ACTIONS>ADD</ACTIONS>
+</RECEIPT>
+"#
+    )
+}
+
+async fn ena_deposit_round_trip(hub: &Hub) {
+    let released = release_examples(hub).await;
+    let export = json!({
+        "group": GROUP, "platform": "ILLUMINA", "program": "ARTIC nf 1.3", "coverage": 250.0,
+        "centerName": "Test Lab",
+    });
+    // Only members of the group may export.
+    let (code, _) =
+        hub.json(Method::POST, "/api/sars-cov-2/ena/export", Some("outsider"), export.clone()).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, headers, zip_bytes) = hub
+        .call(
+            Method::POST,
+            "/api/sars-cov-2/ena/export",
+            Some("curator"),
+            &[("content-type", "application/json")],
+            Body::from(export.to_string()),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{}", String::from_utf8_lossy(&zip_bytes));
+    assert_eq!(headers[header::CONTENT_TYPE], "application/zip");
+    let out = hub.dir.path().join("ena-export");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes.to_vec())).unwrap();
+    archive.extract(&out).unwrap();
+
+    // Every XML validates against ENA's own schemas.
+    for (file, schema) in [
+        ("study.xml", "ENA.project.xsd"),
+        ("samples.xml", "SRA.sample.xsd"),
+        ("submission.xml", "SRA.submission.xsd"),
+    ] {
+        if let Some(result) = tools::xmllint(&xsd(hub, schema), &out.join(file)) {
+            result.unwrap_or_else(|e| panic!("{file} does not validate against {schema}: {e}"));
+        }
+    }
+    let summary: Value = serde_json::from_slice(&std::fs::read(out.join("export.json")).unwrap()).unwrap();
+    // The genome already in INSDC (a GenBank accession) is left out.
+    let entries = summary["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), DEPOSITED, "{summary}");
+    assert!(entries.iter().all(|e| e["accessionVersion"] != released[0].as_str()), "{summary}");
+    let samples = std::fs::read_to_string(out.join("samples.xml")).unwrap();
+    assert_eq!(samples.matches("<SAMPLE ").count(), DEPOSITED);
+    assert!(samples.contains("<TAG>ENA-CHECKLIST</TAG>") && samples.contains("<VALUE>ERC000033</VALUE>"));
+    assert!(samples.contains("<TAXON_ID>2697049</TAXON_ID>"));
+    let study = std::fs::read_to_string(out.join("study.xml")).unwrap();
+    let study_alias = summary["export"].as_str().unwrap().to_owned() + "-study";
+    assert!(study.contains(&format!("alias=\"{study_alias}\"")), "{study}");
+
+    for entry in entries {
+        let av = entry["accessionVersion"].as_str().unwrap();
+        assert!(released.contains(&av.to_owned()));
+        assert_eq!(entry["sampleAlias"], av);
+        let manifest_path = out.join(entry["manifest"].as_str().unwrap());
+        let manifest = virion_ena::parse_manifest(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+        let m = &manifest.manifest;
+        assert_eq!(m.study, study_alias);
+        assert_eq!(m.sample, av);
+        assert_eq!(m.assembly_name, av);
+        assert_eq!(m.assembly_type, virion_ena::AssemblyType::CovidOutbreak);
+        assert_eq!(m.coverage, 250.0);
+        assert_eq!(m.program, "ARTIC nf 1.3");
+        assert_eq!(m.molecule_type, Some(virion_ena::MoleculeType::GenomicRna));
+        // The platform comes from the row's instrument when it names one, else the export's.
+        assert!(!m.platform.is_empty());
+        let dir = manifest_path.parent().unwrap();
+        let fasta = gunzip(&dir.join(&manifest.fasta));
+        let chromosomes = gunzip(&dir.join(manifest.chromosome_list.as_deref().expect("a chromosome list")));
+        let header = fasta.lines().next().unwrap().trim_start_matches('>').to_owned();
+        let columns: Vec<&str> = chromosomes.trim_end().split('\t').collect();
+        assert_eq!(columns[..3], [header.as_str(), "1", "Monopartite"], "{av}: {chromosomes}");
+        // The sequence is the stored one, without the leading and trailing Ns ENA refuses.
+        let (_, _, stored) = hub
+            .call(
+                Method::GET,
+                &format!("/api/sars-cov-2/entries/{av}?format=fasta"),
+                None,
+                &[],
+                Body::empty(),
+            )
+            .await;
+        let stored: String = String::from_utf8_lossy(&stored).lines().skip(1).collect();
+        let exported: String = fasta.lines().skip(1).collect();
+        assert_eq!(exported, stored.trim_matches('N'), "{av}");
+    }
+
+    // Nothing is exported twice.
+    let (code, again) = hub.json(Method::POST, "/api/sars-cov-2/ena/export", Some("curator"), export).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{again}");
+
+    // ENA's receipt for the study and samples, then Webin-CLI's for each genome.
+    let first = &entries[0]["accessionVersion"].as_str().unwrap().to_owned();
+    // In the receipt schema's order: samples, then the project, then the submission.
+    let mut objects = String::new();
+    for (i, e) in entries.iter().enumerate() {
+        objects.push_str(&format!(
+            r#"<SAMPLE accession="ERS{n}" alias="{a}" status="PRIVATE"><EXT_ID accession="SAMEA{n}" type="biosample"/></SAMPLE>"#,
+            n = 7_000_000 + i,
+            a = e["accessionVersion"].as_str().unwrap()
+        ));
+    }
+    objects.push_str(&format!(r#"<PROJECT accession="PRJEB99999" alias="{study_alias}" status="PRIVATE"/>"#));
+    objects.push_str(r#"<SUBMISSION accession="ERA9999999" alias="virion-test"/>"#);
+    let samples_receipt = receipt_xml(&objects);
+    let receipt_file = hub.dir.path().join("receipt.xml");
+    std::fs::write(&receipt_file, &samples_receipt).unwrap();
+    if let Some(result) = tools::xmllint(&xsd(hub, "SRA.receipt.xsd"), &receipt_file) {
+        result.expect("the test's receipt follows ENA's receipt schema");
+    }
+    let post_receipt = async |xml: &str| {
+        let (code, _, body) = hub
+            .call(
+                Method::POST,
+                "/api/sars-cov-2/ena/receipt",
+                Some("curator"),
+                &[("content-type", "application/xml")],
+                Body::from(xml.to_owned()),
+            )
+            .await;
+        (code, serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null))
+    };
+    let (code, recorded) = post_receipt(&samples_receipt).await;
+    assert_eq!(code, StatusCode::OK, "{recorded}");
+    assert_eq!(recorded["recorded"].as_array().unwrap().len(), DEPOSITED, "{recorded}");
+
+    // The genome receipt waits until the versions carrying the sample accessions are released.
+    let analysis = receipt_xml(&format!(
+        r#"<ANALYSIS accession="ERZ8000000" alias="webin-genome-{first}" status="PRIVATE"/>"#
+    ));
+    let (code, early) = post_receipt(&analysis).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{early}");
+    process_and_release(hub, DEPOSITED).await;
+    let (code, recorded) = post_receipt(&analysis).await;
+    assert_eq!(code, StatusCode::OK, "{recorded}");
+    process_and_release(hub, 1).await;
+
+    // The newest version carries every accession, and says why it was made.
+    let accession = first.split('.').next().unwrap();
+    let (code, newest) = hub.get_json(&format!("/api/sars-cov-2/entries/{accession}.3"), None).await;
+    assert_eq!(code, StatusCode::OK, "{newest}");
+    let metadata = &newest["metadata"];
+    assert_eq!(metadata["ena_study_accession"], "PRJEB99999", "{newest}");
+    assert_eq!(metadata["ena_sample_accession"], "ERS7000000");
+    assert_eq!(metadata["biosample_accession"], "SAMEA7000000");
+    assert_eq!(metadata["ena_assembly_accession"], "ERZ8000000");
+    assert!(newest.to_string().contains("ENA deposition"), "{newest}");
+
+    // A refused submission's receipt, or one naming aliases no export made, records nothing.
+    let refused = receipt_xml("").replace("success=\"true\"", "success=\"false\"").replace(
+        "<MESSAGES>",
+        "<MESSAGES><ERROR>In sample, alias:\"x\". The object being added already exists.</ERROR>",
+    );
+    let (code, problem) = post_receipt(&refused).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("already exists"), "{problem}");
+    let stranger = receipt_xml(r#"<SAMPLE accession="ERS1" alias="not-ours" status="PRIVATE"/>"#);
+    let (code, _) = post_receipt(&stranger).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let (code, _) = post_receipt("<RECEIPT").await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+fn gunzip(path: &std::path::Path) -> String {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()).read_to_string(&mut text).unwrap();
+    text
+}
+
+async fn dcat_catalogue_conforms(hub: &Hub) {
+    release_examples(hub).await;
+    let mut turtle = String::new();
+    for (accept, media) in [
+        ("text/turtle", "text/turtle"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml;q=0.9, text/html", "application/rdf+xml"),
+    ] {
+        let (code, headers, body) =
+            hub.call(Method::GET, "/catalog", None, &[("accept", accept)], Body::empty()).await;
+        assert_eq!(code, StatusCode::OK);
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with(media));
+        if media == "text/turtle" {
+            turtle = String::from_utf8(body.to_vec()).unwrap();
+        }
+    }
+    let (code, _, _) =
+        hub.call(Method::GET, "/catalog", None, &[("accept", "text/html")], Body::empty()).await;
+    assert_eq!(code, StatusCode::NOT_ACCEPTABLE);
+    let (code, _, by_extension) = hub.call(Method::GET, "/catalog.ttl", None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(by_extension, turtle.as_bytes());
+
+    // Computed from the data: the record count and the organism's dataset.
+    assert!(turtle.contains(&format!("\"{GENOMES}\"")), "{turtle}");
+    assert!(turtle.contains("sars-cov-2#dataset"), "{turtle}");
+    let file = hub.dir.path().join("catalog.ttl");
+    std::fs::write(&file, &turtle).unwrap();
+    if let Some(result) = tools::dcat_ap_conforms(&hub.shared, &file) {
+        result.unwrap_or_else(|report| panic!("the catalogue does not conform to DCAT-AP 3.0.1:\n{report}"));
+    }
+    if let Some(result) = tools::healthdcat_ap_conforms(&hub.shared, &file) {
+        result.unwrap_or_else(|report| {
+            panic!("the catalogue does not conform to HealthDCAT-AP (public):\n{report}")
+        });
+    }
+}
