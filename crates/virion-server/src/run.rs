@@ -42,6 +42,8 @@ pub struct HubOptions {
     pub client_rate: crate::ClientRate,
     /// Single sign-on with an OpenID Connect provider (`None`: local accounts only).
     pub sso: Option<virion_oidc::SsoConfig>,
+    /// Who publishes the node's DCAT-AP catalogue (`--catalog-config`).
+    pub catalog: Option<crate::catalog::CatalogSettings>,
 }
 
 /// Why `virion serve` or `virion worker` could not start or stopped with an error.
@@ -169,6 +171,7 @@ pub async fn serve(
             Some(config) => Some(std::sync::Arc::new(virion_oidc::Sso::new(config.clone())?)),
             None => None,
         },
+        catalog: options.catalog.clone().map(std::sync::Arc::new),
         ..crate::QueryOptions::default()
     };
     let state = AppState::with_options(store.clone(), &registry, &options.data_dir, &datasets, query).await?;

@@ -85,6 +85,10 @@ pub struct ServeArgs {
     /// README). The client secret may instead be in VIRION_OIDC_CLIENT_SECRET.
     #[arg(long)]
     sso_config: Option<PathBuf>,
+    /// The node's DCAT-AP catalogue (/catalog): a TOML file naming its public URL, publisher,
+    /// contact point and licence (see the README).
+    #[arg(long)]
+    catalog_config: Option<PathBuf>,
     /// A submitted genome may be at most this many times its reference's length.
     #[arg(long, default_value_t = virion_server::UploadLimits::default().record_reference_factor)]
     max_record_reference_factor: u64,
@@ -114,6 +118,7 @@ fn options(db: &DbArgs, o: &OrganismArgs, federation_deadline: Option<std::time:
         upload_limits: virion_server::UploadLimits::default(),
         client_rate: virion_server::ClientRate::default(),
         sso: None,
+        catalog: None,
     }
 }
 
@@ -130,8 +135,11 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 pub fn run_serve(args: &ServeArgs) -> Result<()> {
     let deadline = std::time::Duration::from_millis(args.federation_deadline_ms.max(1));
     let sso = args.sso_config.as_deref().map(virion_oidc::SsoConfig::from_file).transpose()?;
+    let catalog =
+        args.catalog_config.as_deref().map(virion_server::catalog::CatalogSettings::load).transpose()?;
     let options = HubOptions {
         sso,
+        catalog,
         mirror_every: Some(std::time::Duration::from_millis(args.mirror_every_ms.max(100))),
         upload_limits: virion_server::UploadLimits {
             upload_bytes: args.max_upload_bytes,
