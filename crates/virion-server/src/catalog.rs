@@ -272,6 +272,25 @@ pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     }
 }
 
+/// The licence of the node's open data: its IRI and name (CC BY 4.0 unless the settings say).
+pub(crate) fn open_licence(state: &AppState) -> (String, String) {
+    let licence = licence_of(state);
+    let uri = match licence {
+        Licence::CcBy4 => "https://creativecommons.org/licenses/by/4.0/",
+        Licence::CcBySa4 => "https://creativecommons.org/licenses/by-sa/4.0/",
+        Licence::Cc0 => "https://creativecommons.org/publicdomain/zero/1.0/",
+    };
+    (uri.to_owned(), licence.label().to_owned())
+}
+
+fn licence_of(state: &AppState) -> Licence {
+    state
+        .catalog_settings()
+        .and_then(|s| s.licence.as_deref())
+        .and_then(|l| code_of(Licence::ALL, l, |v| v.code()))
+        .unwrap_or(Licence::CcBy4)
+}
+
 fn agent(settings: &AgentSettings) -> Agent {
     Agent {
         uri: settings.url.clone(),
@@ -311,10 +330,7 @@ async fn build(state: &AppState, headers: &HeaderMap) -> Result<Catalog, ApiErro
     let hdab = settings.and_then(|s| s.hdab.as_ref()).map(agent).unwrap_or_else(|| publisher.clone());
     let language =
         settings.and_then(|s| s.language.as_deref()).and_then(|l| code_of(Language::ALL, l, |v| v.code()));
-    let licence = settings
-        .and_then(|s| s.licence.as_deref())
-        .and_then(|l| code_of(Licence::ALL, l, |v| v.code()))
-        .unwrap_or(Licence::CcBy4);
+    let licence = licence_of(state);
     let lapis_uri = format!("{base}/catalog#lapis");
     let mut datasets = Vec::new();
     let mut organisms: Vec<_> = state.organisms().collect();

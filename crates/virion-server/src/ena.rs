@@ -9,10 +9,10 @@ use std::io::Write;
 use std::path::Path;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -208,28 +208,7 @@ pub async fn export(
     store.record_ena_export(user.id, &export_id, &exported).await?;
     tracing::info!(event = "ena_export", organism = %org.config.name, group = %req.group, export = %export_id,
         entries = exported.len(), "exported genomes for deposition at ENA");
-    let file =
-        tokio::fs::File::from_std(zip.reopen().map_err(|e| ApiError::Internal(format!("export zip: {e}")))?);
-    let length = file.metadata().await.map(|m| m.len()).unwrap_or(0);
-    // The zip's name is removed when `zip` drops; the open file keeps its bytes until sent.
-    let body = Body::from_stream(futures_util::stream::try_unfold(file, |mut file| async move {
-        let mut buf = vec![0u8; 256 << 10];
-        let n = tokio::io::AsyncReadExt::read(&mut file, &mut buf).await?;
-        if n == 0 {
-            return Ok::<_, std::io::Error>(None);
-        }
-        buf.truncate(n);
-        Ok(Some((Bytes::from(buf), file)))
-    }));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip".to_owned()),
-            (header::CONTENT_LENGTH, length.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{export_id}.zip\"")),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::lapis::package::zip_response(zip, &format!("{export_id}.zip")).await)
 }
 
 /// The sample and genome manifest of one entry, or why ENA would refuse them.

@@ -13,7 +13,7 @@ use common::{GROUP, Hub, example_subset};
 use serde_json::{Value, json};
 use virion_testdata::tools;
 
-hub_tests!(ena_deposit_round_trip, dcat_catalogue_conforms);
+hub_tests!(ena_deposit_round_trip, dcat_catalogue_conforms, ro_crate_downloads);
 
 const GENOMES: usize = 6;
 /// All but the one already in INSDC.
@@ -290,4 +290,103 @@ async fn dcat_catalogue_conforms(hub: &Hub) {
             panic!("the catalogue does not conform to HealthDCAT-AP (public):\n{report}")
         });
     }
+}
+
+/// The files of a zip, by name.
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut data = Vec::new();
+            file.read_to_end(&mut data).unwrap();
+            (file.name().unwrap().to_string(), data)
+        })
+        .collect()
+}
+
+async fn ro_crate_downloads(hub: &Hub) {
+    let released = release_examples(hub).await;
+    let crates = hub.dir.path().join("crates");
+    std::fs::create_dir_all(&crates).unwrap();
+    // A details download: the packed file is byte for byte the plain answer.
+    let (code, _, plain) =
+        hub.call(Method::GET, "/sars-cov-2/sample/details?dataFormat=tsv", None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, headers, packed) = hub
+        .call(
+            Method::GET,
+            "/sars-cov-2/sample/details?dataFormat=tsv&package=ro-crate",
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{}", String::from_utf8_lossy(&packed));
+    assert_eq!(headers[header::CONTENT_TYPE], "application/zip");
+    let files = unzip(&packed);
+    let metadata: Value = serde_json::from_slice(&files["ro-crate-metadata.json"]).unwrap();
+    let graph = metadata["@graph"].as_array().unwrap();
+    let data_entity = graph
+        .iter()
+        .find(|e| e["encodingFormat"].as_str().is_some_and(|f| f.starts_with("text/tab-separated-values")))
+        .unwrap_or_else(|| panic!("no TSV file in {metadata}"));
+    let name = data_entity["@id"].as_str().unwrap();
+    assert_eq!(files[name], plain.to_vec(), "the packed file differs from the plain download");
+    use sha2::Digest;
+    assert_eq!(data_entity["sha256"], format!("{:x}", sha2::Sha256::digest(&plain)));
+    assert_eq!(data_entity["contentSize"].to_string().trim_matches('"'), plain.len().to_string());
+    let mut listed: Vec<String> =
+        String::from_utf8(files["accessions.txt"].clone()).unwrap().lines().map(str::to_owned).collect();
+    listed.sort();
+    let mut expected = released.clone();
+    expected.sort();
+    assert_eq!(listed, expected);
+    let text = metadata.to_string();
+    for needle in
+        ["CreateAction", "dataFormat", "SoftwareApplication", "datePublished", "creativecommons.org"]
+    {
+        assert!(text.contains(needle), "the metadata lacks {needle}: {metadata}");
+    }
+    let path = crates.join("details.zip");
+    std::fs::write(&path, &packed).unwrap();
+    if let Some(outcome) = tools::roc_validator(&path) {
+        outcome.assert_passed("the details download");
+    }
+
+    // An aggregate asked by POST: its records are every matching genome.
+    let (code, _, packed) = hub
+        .call(
+            Method::POST,
+            "/sars-cov-2/sample/aggregated",
+            None,
+            &[("content-type", "application/json")],
+            Body::from(json!({ "fields": ["country"], "package": "ro-crate" }).to_string()),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let files = unzip(&packed);
+    assert_eq!(String::from_utf8_lossy(&files["accessions.txt"]).lines().count(), GENOMES);
+    // Sequences, one page of them: its records are the page.
+    let (code, _, packed) = hub
+        .call(
+            Method::GET,
+            "/sars-cov-2/sample/unalignedNucleotideSequences?limit=2&orderBy=accessionVersion&package=ro-crate",
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let files = unzip(&packed);
+    assert_eq!(String::from_utf8_lossy(&files["accessions.txt"]).lines().count(), 2);
+    let path = crates.join("sequences.zip");
+    std::fs::write(&path, &packed).unwrap();
+    if let Some(outcome) = tools::roc_validator(&path) {
+        outcome.assert_passed("the sequences download");
+    }
+    // Only RO-Crate is a package.
+    let (code, _, _) =
+        hub.call(Method::GET, "/sars-cov-2/sample/details?package=tar", None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
 }

@@ -119,3 +119,98 @@ pub fn healthdcat_ap_conforms(shared: &Path, data: &Path) -> Option<Result<(), S
     );
     Some(pyshacl(&shapes, data))
 }
+
+/// What roc-validator said of a crate.
+#[derive(Debug)]
+pub struct RocOutcome {
+    /// The validator's exit code.
+    pub exit: Option<i32>,
+    /// Its JSON report (`passed`, `issues`, `statistics`, …).
+    pub report: serde_json::Value,
+    /// What it wrote to stderr (the offline wrapper names any URL it refused there).
+    pub stderr: String,
+}
+
+impl RocOutcome {
+    /// Panics, with the issues, unless the crate passed every REQUIRED check of RO-Crate 1.2,
+    /// checks really ran, and nothing but the JSON-LD context was asked of the network.
+    pub fn assert_passed(&self, what: &str) {
+        let issues = serde_json::to_string_pretty(&self.report["issues"]).unwrap_or_default();
+        assert_eq!(
+            self.report["passed"],
+            serde_json::Value::Bool(true),
+            "{what} fails ro-crate-1.2:\n{issues}\nstderr:\n{}",
+            self.stderr
+        );
+        assert_eq!(self.exit, Some(0), "stderr:\n{}", self.stderr);
+        assert_eq!(self.report["validation_settings"]["profile_identifier"], "ro-crate-1.2");
+        let checks = &self.report["statistics"]["total_checks"];
+        assert!(checks.as_u64().is_some_and(|n| n > 0), "no checks ran: {}", self.report["statistics"]);
+        assert!(!self.stderr.contains("refused network access"), "stderr:\n{}", self.stderr);
+    }
+}
+
+/// Longest a validation may run: a hang means it is waiting on the network.
+const ROC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// Runs roc-validator 0.13 (PyPI `roc-validator`, command `rocrate-validator`) on `crate_zip`
+/// with the `ro-crate-1.2` profile and no network: `roc_offline.py` (beside this crate's
+/// manifest) answers the RO-Crate context URLs from `../shared/data/fair/ro-crate` and refuses
+/// every other URL. `None` (after a notice) when the validator or the shared data is missing.
+pub fn roc_validator(crate_zip: &Path) -> Option<RocOutcome> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let contexts = crate::shared_data()?.join("fair/ro-crate");
+    let importable = Command::new("python3")
+        .args(["-c", "import rocrate_validator"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !importable {
+        if std::env::var("VIRION_REQUIRE_ROC_VALIDATOR").as_deref() == Ok("1") {
+            panic!(
+                "rocrate-validator (PyPI roc-validator) is not installed but VIRION_REQUIRE_ROC_VALIDATOR=1"
+            );
+        }
+        eprintln!("skipping: rocrate-validator not installed (pip install roc-validator)");
+        return None;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let report_path = work.path().join("report.json");
+    let wrapper = Path::new(env!("CARGO_MANIFEST_DIR")).join("roc_offline.py");
+    let mut child = Command::new("python3")
+        .arg(&wrapper)
+        .arg(&contexts)
+        .args(["-y", "validate", "--no-cache", "-p", "ro-crate-1.2", "--no-paging", "-f", "json", "-o"])
+        .arg(&report_path)
+        .arg(crate_zip)
+        .current_dir(work.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    // Read stderr on a thread so a chatty validator cannot block on a full pipe.
+    let mut pipe = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        pipe.read_to_string(&mut text).ok();
+        text
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > ROC_TIMEOUT {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("rocrate-validator ran longer than {ROC_TIMEOUT:?}: is it waiting on the network?");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let stderr = reader.join().unwrap();
+    let text = std::fs::read_to_string(&report_path)
+        .unwrap_or_else(|e| panic!("no report ({e}); exit {status}; stderr:\n{stderr}"));
+    let report = serde_json::from_str(&text).unwrap_or_else(|e| panic!("report is not JSON ({e}):\n{text}"));
+    Some(RocOutcome { exit: status.code(), report, stderr })
+}

@@ -24,6 +24,8 @@ pub(crate) struct LapisCall {
     pub user: MaybeUser,
     /// The request's id, echoed in the answer's `info`.
     pub request_id: RequestId,
+    /// The request's path, e.g. `/sars-cov-2/sample/details`.
+    pub path: String,
     /// The raw URL query string, if any.
     pub query: Option<String>,
     /// The request headers (content type, `Accept`, `Accept-Encoding`, `Host`).
@@ -72,10 +74,11 @@ impl FromRequest<AppState> for LapisCall {
             return Err(r);
         }
         let query = parts.uri.query().map(str::to_owned);
+        let path = parts.uri.path().to_owned();
         let headers = parts.headers.clone();
         let body = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
-        Ok(LapisCall { state: state.clone(), organism, name, user, request_id, query, headers, body })
+        Ok(LapisCall { state: state.clone(), organism, name, user, request_id, path, query, headers, body })
     }
 }

@@ -13,6 +13,7 @@
 pub(crate) mod call;
 pub(crate) mod decode;
 pub mod handlers;
+pub(crate) mod package;
 pub(crate) mod respond;
 pub mod series;
 
@@ -97,8 +98,19 @@ where
 pub(crate) fn table() -> Vec<LapisRoute> {
     use Methods::{Get, GetPost, Post};
     use handlers as h;
-    let rows = |endpoint: Endpoint| move |call: LapisCall| h::table(call, endpoint);
-    let sequences = |kind: SequenceKind| move |call: LapisCall| h::sequences(call, kind);
+    // Data routes answer `package=ro-crate` too (see `package`).
+    let rows = |endpoint: Endpoint| {
+        move |call: LapisCall| {
+            let kind =
+                if endpoint == Endpoint::Details { package::Rows::Listed } else { package::Rows::Aggregated };
+            package::maybe(call, kind, move |call| h::table(call, endpoint))
+        }
+    };
+    let sequences = |kind: SequenceKind| {
+        move |call: LapisCall| {
+            package::maybe(call, package::Rows::Listed, move |call| h::sequences(call, kind))
+        }
+    };
     vec![
         route(
             "/sample/aggregated",
