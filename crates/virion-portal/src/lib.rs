@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod api_docs;
+pub mod collection;
 pub mod dashboard;
 pub mod home;
 mod layout;

@@ -90,6 +90,9 @@ pub struct Search {
     /// For a node in a network: whether the counts (total and facets) are the network's, and
     /// the nodes that gave none. `None`: a node in no network (no switch shown).
     pub network: Option<NetworkCounts>,
+    /// For a logged-in user: the CSRF token of the form that saves the matches as a citable
+    /// collection. `None`: no form (visitors are asked to log in).
+    pub save_collection: Option<String>,
 }
 
 /// Counts over the network instead of this node.
@@ -387,6 +390,10 @@ fn downloads(s: &Search) -> Markup {
                         a href=(link(file, Some("zstd"))) download { "zstd" }
                         " · "
                         a href=(link(file, Some("gzip"))) download { "gzip" }
+                        " · "
+                        // The file with what it is: query, records, terms, citation.
+                        a href={ (link(file, None)) "&package=ro-crate" } download
+                            title="A zip (RO-Crate) with the file, the query, the records it holds, their terms and how to cite them" { "RO-Crate" }
                     }
                 }
             }
@@ -407,6 +414,10 @@ fn downloads(s: &Search) -> Markup {
                     label { "Compression " select name="compression" {
                         option value="" { "none" } option value="zstd" { "zstd" } option value="gzip" { "gzip" }
                     } }
+                    " "
+                    label { "Package " select name="package" {
+                        option value="" { "none" } option value="ro-crate" { "RO-Crate (with query, records, terms)" }
+                    } }
                     label.check { input type="checkbox" name="acceptTerms" value="yes" required;
                         " I accept the restricted-use terms" }
                     button type="submit" { "Download all " (count(s.total)) ", restricted included" }
@@ -414,6 +425,31 @@ fn downloads(s: &Search) -> Markup {
             }
             p.hint { "The same filters work on the LAPIS API: "
                 code { "/" (s.organism) "/sample/details?" (query_string(&open_filters)) } }
+        }
+    }
+}
+
+/// The form that saves the matches as a citable collection (logged-in users), or how to get it.
+fn save_collection_form(s: &Search) -> Markup {
+    html! {
+        details.save-collection #save-collection {
+            summary { "Save these " (count(s.total)) " sequences as a citable collection" }
+            @if let Some(csrf) = &s.save_collection {
+                form method="post" action={ "/" (s.organism) "/collections" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    @for (k, v) in &s.filters() { input type="hidden" name=(k) value=(v); }
+                    p.hint { "The collection holds exactly the released versions that match now; it gets a landing page, a citation (text, BibTeX, RIS, DataCite) and downloads. A later change is a new version." }
+                    label for="collection-name" { "Name" }
+                    input #collection-name type="text" name="name" required maxlength="300";
+                    label for="collection-description" { "Description" }
+                    textarea #collection-description name="description" required rows="3" {}
+                    label for="collection-authors" { "Authors, one per line: Family, Given (ORCID optional, after a space)" }
+                    textarea #collection-authors name="authors" required rows="3" placeholder="Doe, Jane 0000-0002-1825-0097" {}
+                    button type="submit" { "Save collection" }
+                }
+            } @else {
+                p { a href={ "/login?" (query_string(&[("next", format!("/{}/search?{}", s.organism, query_string(&s.params)))])) } { "Log in" } " to save a collection." }
+            }
         }
     }
 }
@@ -477,6 +513,7 @@ pub fn render(chrome: &Chrome, s: &Search) -> String {
                         }
                         @if s.total > 0 {
                             (downloads(s))
+                            (save_collection_form(s))
                             (results(s))
                         } @else {
                             p { "Nothing matches. Remove a filter, or check a lineage's spelling (add * for sublineages)." }
@@ -524,6 +561,7 @@ mod tests {
             restricted: Vec::new(),
             home: None,
             network: None,
+            save_collection: None,
         }
     }
 

@@ -213,17 +213,22 @@ struct Facts {
     restricted: u64,
 }
 
-async fn facts(state: &AppState, organism: &str) -> Result<Facts, ApiError> {
+async fn facts(
+    state: &AppState,
+    organism: &str,
+    filters: Vec<(String, virion_query::Values)>,
+) -> Result<Facts, ApiError> {
     let view = state
         .collections()
         .view(state.store(), Some(organism), None)
         .await
         .map_err(|e| ApiError::Unavailable(format!("{organism}: {e}")))?;
-    view.run(|parts, ix, budget| {
+    view.run(move |parts, ix, budget| {
         let index = &ix.query.index;
-        let records = count(parts, &LapisRequest::default(), budget)?;
+        let base = LapisRequest { filters, ..LapisRequest::default() };
+        let records = count(parts, &base, budget)?;
         let grouped = |field: &str| -> Result<Vec<(String, u64)>, virion_query::QueryError> {
-            let request = LapisRequest { fields: vec![field.to_owned()], ..LapisRequest::default() };
+            let request = LapisRequest { fields: vec![field.to_owned()], ..base.clone() };
             let t = table(parts, Endpoint::Aggregated, &request, budget)?;
             Ok(t.rows
                 .iter()
@@ -338,7 +343,7 @@ async fn build(state: &AppState, headers: &HeaderMap) -> Result<Catalog, ApiErro
     let mut last_modified: Option<NaiveDate> = None;
     for org in organisms {
         let name = &org.config.name;
-        let facts = facts(state, name).await?;
+        let facts = facts(state, name, Vec::new()).await?;
         let modified = state
             .store()
             .last_release(org.id)
@@ -459,6 +464,7 @@ async fn build(state: &AppState, headers: &HeaderMap) -> Result<Catalog, ApiErro
             population_coverage: None,
         });
     }
+    datasets.extend(collection_datasets(state, &base, licence, &hdab).await?);
     let serves: Vec<String> = datasets.iter().map(|d| d.uri.clone()).collect();
     let services = if serves.is_empty() {
         Vec::new()
@@ -494,4 +500,98 @@ async fn build(state: &AppState, headers: &HeaderMap) -> Result<Catalog, ApiErro
         datasets,
         services,
     })
+}
+
+/// One dataset per citable collection (its newest version), its figures computed from the
+/// members the node serves at their versions.
+async fn collection_datasets(
+    state: &AppState,
+    base: &str,
+    licence: Licence,
+    hdab: &Agent,
+) -> Result<Vec<Dataset>, ApiError> {
+    let mut out = Vec::new();
+    for record in state.store().collections(None).await? {
+        let Some(org) = state.organisms().find(|o| o.id == record.organism) else { continue };
+        let name = org.config.name.clone();
+        let members = state.store().collection_members(&record.id, record.version).await?;
+        let values: virion_query::Values = members.iter().map(|(av, _)| Some(av.to_string())).collect();
+        let facts =
+            facts(state, &name, vec![(virion_ingest::hub::ACCESSION_VERSION.to_owned(), values)]).await?;
+        let landing = format!("{base}/collections/{}", record.id_version());
+        let authors: Vec<crate::citable::AuthorJson> =
+            serde_json::from_str(&record.authors_json).unwrap_or_default();
+        let saved =
+            chrono::DateTime::from_timestamp_millis(record.created_at).unwrap_or_default().date_naive();
+        let restricted = members
+            .iter()
+            .filter(|(_, t)| matches!(t, virion_store::DataUseTerms::Restricted { .. }))
+            .count();
+        let mut description = record.description.clone();
+        if restricted > 0 {
+            description.push_str(&format!(
+                " ({restricted} of its {} genomes are under restricted-use terms for a limited time.)",
+                members.len()
+            ));
+        }
+        out.push(Dataset {
+            uri: format!("{landing}#dataset"),
+            identifier: landing.clone(),
+            title: record.name.clone(),
+            description,
+            keywords: vec![org.config.display_name.clone(), "citable collection".to_owned()],
+            themes: vec![DataTheme::ScienceAndTechnology],
+            landing_page: landing.clone(),
+            temporal: facts.dates,
+            spatial: facts.countries,
+            // Members the node serves at other versions are still members: the count is the
+            // collection's own.
+            record_count: record.member_count as u64,
+            licence,
+            access_rights: AccessRight::Public,
+            issued: Some(saved),
+            modified: saved,
+            version: Some(record.version.to_string()),
+            creators: authors
+                .into_iter()
+                .map(|a| virion_catalog::Person {
+                    uri: a.orcid.map(|o| format!("https://orcid.org/{o}")),
+                    name: a.name,
+                })
+                .collect(),
+            contributors: Vec::new(),
+            is_version_of: None,
+            has_version: Vec::new(),
+            distributions: vec![
+                Distribution {
+                    uri: format!("{landing}#distribution-ro-crate"),
+                    title: "Members' metadata and sequences with their terms and citation (RO-Crate zip)"
+                        .to_owned(),
+                    access_url: landing.clone(),
+                    download_url: Some(format!("{landing}/download")),
+                    media_type: MediaType::Zip,
+                    format: Some(FileType::Zip),
+                    licence: None,
+                    byte_size: None,
+                    access_service: None,
+                },
+                Distribution {
+                    uri: format!("{landing}#distribution-members"),
+                    title: "Members (accession.version list)".to_owned(),
+                    access_url: landing.clone(),
+                    download_url: Some(format!("{landing}/members.txt")),
+                    media_type: MediaType::PlainText,
+                    format: None,
+                    licence: None,
+                    byte_size: None,
+                    access_service: None,
+                },
+            ],
+            health_categories: vec![HealthCategory::PathogenData],
+            hdab: hdab.clone(),
+            variables: None,
+            population_coverage: None,
+        });
+    }
+    Ok(out)
 }

@@ -170,7 +170,9 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Forbidden { .. } => ApiError::Forbidden(e.to_string()),
+            StoreError::Forbidden { .. } | StoreError::NotCollectionOwner { .. } => {
+                ApiError::Forbidden(e.to_string())
+            }
             StoreError::NotFound { .. } => ApiError::NotFound(e.to_string()),
             StoreError::AlreadyExists { .. }
             | StoreError::InvalidTransition { .. }
@@ -178,6 +180,7 @@ impl From<StoreError> for ApiError {
             | StoreError::HasErrors { .. }
             | StoreError::CannotRevise { .. }
             | StoreError::LeaseLost { .. } => ApiError::Conflict(e.to_string()),
+            StoreError::BadCollection { .. } => ApiError::Unreadable(e.to_string()),
             StoreError::BadEntry { .. }
             | StoreError::Input { .. }
             | StoreError::Accession(_)

@@ -8,6 +8,7 @@ mod auth;
 pub mod backup;
 pub mod beacon;
 pub mod catalog;
+mod citable;
 mod ena;
 mod entries;
 mod error;
@@ -65,6 +66,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{organism}/edit", post(entries::edit))
         .route("/api/{organism}/revoke", post(entries::revoke))
         .route("/api/{organism}/data-use-terms", post(entries::change_terms))
+        .route("/api/{organism}/collections", post(citable::create))
+        .route("/api/collections/{id_version}", get(citable::get_one))
         .route("/catalog", get(catalog::catalog))
         .route("/catalog.{extension}", get(catalog::catalog_file))
         .route("/api/{organism}/ena/export", post(ena::export))

@@ -50,6 +50,8 @@ use virion_collections::Vocabulary;
         entries::edit,
         entries::revoke,
         entries::change_terms,
+        crate::citable::create,
+        crate::citable::get_one,
         crate::catalog::catalog,
         crate::catalog::catalog_file,
         crate::ena::export,

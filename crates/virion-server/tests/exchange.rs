@@ -13,7 +13,7 @@ use common::{GROUP, Hub, example_subset};
 use serde_json::{Value, json};
 use virion_testdata::tools;
 
-hub_tests!(ena_deposit_round_trip, dcat_catalogue_conforms, ro_crate_downloads);
+hub_tests!(ena_deposit_round_trip, dcat_catalogue_conforms, ro_crate_downloads, citable_collections);
 
 const GENOMES: usize = 6;
 /// All but the one already in INSDC.
@@ -389,4 +389,174 @@ async fn ro_crate_downloads(hub: &Hub) {
     let (code, _, _) =
         hub.call(Method::GET, "/sars-cov-2/sample/details?package=tar", None, &[], Body::empty()).await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
+}
+
+async fn citable_collections(hub: &Hub) {
+    let released = release_examples(hub).await;
+    let save = |query: Value, of: Option<&str>| {
+        json!({
+            "name": "Early SARS-CoV-2 genomes of the open example",
+            "description": "Genomes from the Nextstrain open example, saved for a test of citations & downloads.",
+            "authors": [{ "name": "Doe, Jane", "orcid": "0000-0002-1825-0097" }, { "name": "Müller, Jürgen" }],
+            "query": query,
+            "newVersionOf": of,
+        })
+    };
+    // Visitors cannot save; any logged-in user can.
+    let (code, _) = hub.json(Method::POST, "/api/sars-cov-2/collections", None, save(json!({}), None)).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+    let (code, saved) =
+        hub.json(Method::POST, "/api/sars-cov-2/collections", Some("consumer"), save(json!({}), None)).await;
+    assert_eq!(code, StatusCode::CREATED, "{saved}");
+    let id_version = saved["idVersion"].as_str().unwrap().to_owned();
+    assert_eq!(id_version, "VC000001.1");
+    assert_eq!(saved["memberCount"], GENOMES);
+    assert_eq!(saved["restrictedCount"], 0);
+    let (code, again) = hub.get_json(&format!("/api/collections/{id_version}"), None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(again["name"], saved["name"]);
+    let (code, _) = hub.get_json("/api/collections/VC999999.1", None).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+
+    // Its members are exactly the released versions, in LAPIS too.
+    let (_, _, members) = hub
+        .call(Method::GET, &format!("/collections/{id_version}/members.txt"), None, &[], Body::empty())
+        .await;
+    let mut members: Vec<String> =
+        String::from_utf8(members.to_vec()).unwrap().lines().map(str::to_owned).collect();
+    members.sort();
+    let mut expected = released.clone();
+    expected.sort();
+    assert_eq!(members, expected);
+    let (code, counted) =
+        hub.get_json(&format!("/sars-cov-2/sample/aggregated?collection={id_version}"), None).await;
+    assert_eq!(code, StatusCode::OK, "{counted}");
+    assert_eq!(counted["data"][0]["count"], GENOMES);
+    let (code, _) = hub.get_json("/sars-cov-2/sample/aggregated?collection=VC000009.1", None).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+
+    // A narrower collection from a search: one country.
+    let (_, one) = hub.get_json("/sars-cov-2/sample/details?fields=country&limit=1", None).await;
+    let country = one["data"][0]["country"].as_str().unwrap().to_owned();
+    let (_, by_country) =
+        hub.get_json(&format!("/sars-cov-2/sample/aggregated?country={country}"), None).await;
+    let (code, narrow) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/collections",
+            Some("curator"),
+            save(json!({ "country": country }), None),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{narrow}");
+    assert_eq!(narrow["idVersion"], "VC000002.1");
+    assert_eq!(narrow["memberCount"], by_country["data"][0]["count"]);
+
+    // Citations in every format.
+    let text = |uri: String| async move {
+        let (code, headers, body) = hub.call(Method::GET, &uri, None, &[], Body::empty()).await;
+        (code, headers, String::from_utf8_lossy(&body).into_owned())
+    };
+    let (code, _, bib) = text(format!("/collections/{id_version}/cite/bib")).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(bib.starts_with("@misc{") && bib.contains("Doe, Jane") && bib.contains("version"), "{bib}");
+    let (_, _, ris) = text(format!("/collections/{id_version}/cite/ris")).await;
+    assert!(ris.starts_with("TY  - DATA") && ris.contains("AU  - Doe, Jane"), "{ris}");
+    let (_, headers, xml) = text(format!("/collections/{id_version}/cite/datacite.xml")).await;
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("application/xml"));
+    assert!(
+        xml.contains("http://datacite.org/schema/kernel-4") && xml.contains("0000-0002-1825-0097"),
+        "{xml}"
+    );
+    let (code, _, _) = text(format!("/collections/{id_version}/cite/datacite.json")).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "a DOI request needs the repository's prefix");
+    let (code, _, doi) = text(format!("/collections/{id_version}/cite/datacite.json?prefix=10.5072")).await;
+    assert_eq!(code, StatusCode::OK);
+    let doi: Value = serde_json::from_str(&doi).unwrap();
+    assert_eq!(doi["data"]["attributes"]["prefix"], "10.5072");
+
+    // The landing page: name, citation, Bioschemas JSON-LD.
+    let (code, _, page) = text(format!("/collections/{id_version}")).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(page.contains("Early SARS-CoV-2 genomes") && page.contains("application/ld+json"), "{page}");
+    let (code, _, _) = text("/collections/VC000001".to_owned()).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+
+    // A new version by its owner only; the first stays as it was.
+    let (code, _) = hub
+        .json(Method::POST, "/api/sars-cov-2/collections", Some("curator"), save(json!({}), Some("VC000001")))
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, v2) = hub
+        .json(
+            Method::POST,
+            "/api/sars-cov-2/collections",
+            Some("consumer"),
+            save(json!({ "country": country }), Some("VC000001")),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{v2}");
+    assert_eq!(v2["idVersion"], "VC000001.2");
+    let (_, v1) = hub.get_json(&format!("/api/collections/{id_version}"), None).await;
+    assert_eq!(v1["memberCount"], GENOMES);
+
+    // The download: exactly the member versions, as an RO-Crate roc-validator accepts.
+    let (code, _, zip) =
+        hub.call(Method::GET, &format!("/collections/{id_version}/download"), None, &[], Body::empty()).await;
+    assert_eq!(code, StatusCode::OK);
+    let files = unzip(&zip);
+    let tsv = String::from_utf8(files["metadata.tsv"].clone()).unwrap();
+    assert_eq!(tsv.lines().count(), GENOMES + 1, "{tsv}");
+    assert_eq!(String::from_utf8_lossy(&files["sequences.fasta"]).matches('>').count(), GENOMES);
+    let metadata = String::from_utf8_lossy(&files["ro-crate-metadata.json"]).into_owned();
+    assert!(metadata.contains(&format!("collections/{id_version}")), "{metadata}");
+    let path = hub.dir.path().join("collection.zip");
+    std::fs::write(&path, &zip).unwrap();
+    if let Some(outcome) = tools::roc_validator(&path) {
+        outcome.assert_passed("the collection's download");
+    }
+
+    // Two more genomes under restricted use: a collection of everything shows their terms,
+    // and its download needs them accepted.
+    let restricted_dir = hub.dir.path().join("restricted");
+    std::fs::create_dir_all(&restricted_dir).unwrap();
+    let (metadata, sequences, _) = example_subset(&hub.shared, &restricted_dir, 2);
+    let until = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    let terms = [("dataUseTermsType", "RESTRICTED"), ("restrictedUntil", until.as_str())];
+    let (code, body) = hub.submit_with("submitter", &metadata, &sequences, &terms).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    process_and_release(hub, 2).await;
+    let (code, everything) =
+        hub.json(Method::POST, "/api/sars-cov-2/collections", Some("consumer"), save(json!({}), None)).await;
+    assert_eq!(code, StatusCode::CREATED, "{everything}");
+    assert_eq!(everything["memberCount"], GENOMES + 2);
+    assert_eq!(everything["restrictedCount"], 2);
+    let all = everything["idVersion"].as_str().unwrap().to_owned();
+    let (code, _, page) = text(format!("/collections/{all}")).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(page.contains("restricted-use terms until"), "{page}");
+    let (code, _, _) = text(format!("/collections/{all}/download")).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _, _) = text(format!("/collections/{all}/download?acceptTerms=yes")).await;
+    assert_eq!(code, StatusCode::OK);
+
+    // The catalogue lists the collections beside the organism.
+    let (_, _, turtle) = text("/catalog".to_owned()).await;
+    assert!(
+        turtle.contains("collections/VC000001.2#dataset")
+            && turtle.contains("collections/VC000002.1#dataset"),
+        "{turtle}"
+    );
+    let file = hub.dir.path().join("catalog-with-collections.ttl");
+    std::fs::write(&file, &turtle).unwrap();
+    if let Some(result) = tools::dcat_ap_conforms(&hub.shared, &file) {
+        result.unwrap_or_else(|report| {
+            panic!("the catalogue with collections does not conform to DCAT-AP:\n{report}")
+        });
+    }
+    if let Some(result) = tools::healthdcat_ap_conforms(&hub.shared, &file) {
+        result.unwrap_or_else(|report| {
+            panic!("the catalogue with collections does not conform to HealthDCAT-AP:\n{report}")
+        });
+    }
 }

@@ -88,6 +88,21 @@ pub enum StoreError {
         /// Why, as a sentence fragment.
         reason: &'static str,
     },
+    /// A collection that cannot be saved as given (no members, too many, one listed twice, one
+    /// not released).
+    #[error("collection: {reason}")]
+    BadCollection {
+        /// What is wrong, saying what to do.
+        reason: String,
+    },
+    /// Only a collection's owner makes new versions of it.
+    #[error("user {} did not save collection {id}: only its owner makes new versions", user.0)]
+    NotCollectionOwner {
+        /// Who tried.
+        user: crate::model::UserId,
+        /// The collection.
+        id: String,
+    },
     /// A submitted entry breaks a rule; nothing of the submission is stored.
     #[error("submission row {row} (submission id {submission_key:?}): {reason}")]
     BadEntry {

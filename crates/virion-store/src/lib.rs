@@ -9,6 +9,7 @@
 mod accession;
 mod accounts;
 mod codec;
+mod collections;
 mod db;
 mod ena;
 mod error;
@@ -24,6 +25,7 @@ mod verify;
 pub use accession::{ALPHABET, Accession, AccessionError, AccessionVersion, MIN_DIGITS};
 pub use accounts::{Membership, Organism, TOKEN_PREFIX, User};
 pub use codec::{DEFAULT_LEVEL, SequenceCodec};
+pub use collections::{COLLECTION_PREFIX, CollectionRecord, MAX_COLLECTION_MEMBERS, NewCollection};
 pub use db::{Backend, Clock, SQLITE_FILE, Store};
 pub use ena::{EnaAccessions, EnaDeposit, EnaExported, EnaRecord, MAX_EXPORT_ENTRIES};
 pub use error::{Result, StoreError};

@@ -98,7 +98,11 @@ async fn prepare(
     output: impl FnOnce(&LapisRequest, &HeaderMap) -> Result<Output, String>,
 ) -> Result<(Target, LapisRequest, Output), Response> {
     let target = target(call).await?;
-    let req = read_request(call.query.as_deref(), &call.headers, &call.body, &target.info)?;
+    let mut req = read_request(call.query.as_deref(), &call.headers, &call.body, &target.info)?;
+    // `collection=ID.VERSION` becomes its members, a typed accessionVersion filter.
+    crate::citable::resolve_filter(&call.state, &mut req)
+        .await
+        .map_err(|e| respond::problem(e.status(), e.to_string(), &target.info))?;
     let output = output(&req, &call.headers)
         .map_err(|e| respond::problem(StatusCode::BAD_REQUEST, e, &target.info))?;
     Ok((target, req, output))

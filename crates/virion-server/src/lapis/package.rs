@@ -59,9 +59,13 @@ where
         Ok(t) => t,
         Err(r) => return r,
     };
-    let request = match read_request(call.query.as_deref(), &call.headers, &call.body, &target.info) {
+    let mut request = match read_request(call.query.as_deref(), &call.headers, &call.body, &target.info) {
         Ok(r) => r,
         Err(r) => return r,
+    };
+    let collection = match crate::citable::resolve_filter(&call.state, &mut request).await {
+        Ok(c) => c,
+        Err(e) => return respond::problem(e.status(), e.to_string(), &target.info),
     };
     let parameters = match parameters(&call) {
         Ok(p) => p,
@@ -158,15 +162,32 @@ where
             end_time: ended,
             agent: viewer_name,
         }),
-        citation: Some(virion_rocrate::Citation {
-            text: format!(
-                "{node_name} ({}). {display} genomes. Virion node, {base}/{organism}. Query {path}, run {}.",
-                ended.format("%Y"),
-                ended.format("%Y-%m-%d %H:%M UTC")
-            ),
-            cite_as: Some(format!("{base}/{organism}")),
+        citation: Some(match &collection {
+            // A collection's query is cited as the collection.
+            Some(c) => virion_rocrate::Citation {
+                text: format!(
+                    "{} (collection {} of {node_name}), {base}/collections/{}",
+                    c.name,
+                    c.id_version(),
+                    c.id_version()
+                ),
+                cite_as: Some(format!("{base}/collections/{}", c.id_version())),
+            },
+            None => virion_rocrate::Citation {
+                text: format!(
+                    "{node_name} ({}). {display} genomes. Virion node, {base}/{organism}. Query {path}, run {}.",
+                    ended.format("%Y"),
+                    ended.format("%Y-%m-%d %H:%M UTC")
+                ),
+                cite_as: Some(format!("{base}/{organism}")),
+            },
         }),
-        collection: None,
+        collection: collection.as_ref().map(|c| virion_rocrate::CollectionRef {
+            id: c.id.clone(),
+            url: format!("{base}/collections/{}", c.id_version()),
+            name: c.name.clone(),
+            version: c.version.to_string(),
+        }),
     };
     let packed = tokio::task::spawn_blocking(move || {
         write_crate(

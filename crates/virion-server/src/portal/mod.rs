@@ -26,6 +26,7 @@ use virion_query::{Cell, LapisRequest, OrderBy, QueryError};
 use virion_store::{Accession, AccessionVersion, StoreError, VersionRecord};
 
 mod accounts;
+mod collections;
 mod network;
 mod submission;
 
@@ -67,6 +68,11 @@ pub(crate) fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/{organism}/download", get(download))
+        .route("/{organism}/collections", axum::routing::post(collections::save))
+        .route("/collections/{id_version}", get(collections::landing))
+        .route("/collections/{id_version}/members.txt", get(collections::members))
+        .route("/collections/{id_version}/cite/{format}", get(collections::cite))
+        .route("/collections/{id_version}/download", get(collections::download))
         .route("/{organism}/review", get(submission::review))
         .route("/{organism}/edit/{accession_version}", get(submission::edit_form).post(submission::edit_save))
         .route("/{organism}/review/{action}", axum::routing::post(submission::review_action))
@@ -786,6 +792,11 @@ async fn search(
         page_size,
         order,
         home: mirror_home(&state, &organism),
+        // Only a hub organism's released genomes can be saved as a collection.
+        save_collection: match state.organism(&organism) {
+            Ok(_) => accounts::session(&state, &headers).await.map(|s| s.csrf),
+            Err(_) => None,
+        },
         ..Search::default()
     };
     if in_network {
