@@ -200,6 +200,34 @@ try {
   check(byLineage > 0 && rows === Math.min(byLineage, 50), `lineage search: ${byLineage} matches, ${rows} rows`);
   check(decodeURIComponent(page.url()).includes(`nextcladePangoLineage=${lineage}*`), 'the URL holds the query');
   await shot('search-lineage');
+
+  // Save the lineage's genomes as a citable collection: its landing page cites it (authors,
+  // Bioschemas JSON-LD), and its RO-Crate holds exactly its members (roc-validator checks the
+  // file afterwards, from crates/virion/tests/browser.rs).
+  const searchUrl = page.url();
+  await page.locator('#save-collection summary').click();
+  await page.locator('#collection-name').fill(`${lineage} genomes of the browser test`);
+  await page.locator('#collection-description').fill('Saved by the browser test from a lineage search.');
+  await page.locator('#collection-authors').fill('Doe, Jane 0000-0002-1825-0097\nRoe, Richard');
+  await page.getByRole('button', { name: 'Save collection' }).click();
+  await page.waitForURL(/\/collections\/VC\d+\.1$/);
+  const collectionId = (await page.getByTestId('collection-id').textContent()).trim();
+  const members = number(await page.getByTestId('collection-members').textContent());
+  check(members === byLineage, `the collection holds the search's ${byLineage} genomes (${members})`);
+  check((await page.getByTestId('citation').textContent()).includes('Doe'), 'the citation names its authors');
+  const collectionLd = JSON.parse(await page.locator('script[type="application/ld+json"]').textContent());
+  check(collectionLd['@type'] === 'Dataset' && String(collectionLd.url).endsWith(collectionId), 'Bioschemas JSON-LD of the collection');
+  await shot('collection');
+  const accept = page.getByLabel(/I accept the restricted-use terms of/);
+  if (await accept.count()) await accept.check();
+  const [crateDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download RO-Crate' }).click(),
+  ]);
+  if (process.env.VIRION_E2E_CRATE) await crateDownload.saveAs(process.env.VIRION_E2E_CRATE);
+  check(fs.statSync(await crateDownload.path()).size > 1000, 'the collection downloads as an RO-Crate');
+  console.log(`collection ${collectionId}: ${members} genomes`);
+  await page.goto(searchUrl);
   // A phone-sized screen: nothing wider than the viewport, filters above the results.
   const phone = await context.newPage();
   await phone.setViewportSize({ width: 390, height: 844 });

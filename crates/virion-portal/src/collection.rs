@@ -54,7 +54,7 @@ pub fn render(chrome: &Chrome, c: &CollectionPage) -> String {
         }
         p { (c.description) }
         dl.facts {
-            dt { "Genomes" } dd data-testid="collection-members" { (count(c.members)) " " (c.organism.1) " genomes, frozen at the versions listed" }
+            dt { "Genomes" } dd { span data-testid="collection-members" { (count(c.members)) } " " (c.organism.1) " genomes, frozen at the versions listed" }
             dt { "Saved" } dd { (c.created) }
             @if !c.query.is_empty() {
                 dt { "From the search" } dd { code { (crate::query_string(&c.query)) } }

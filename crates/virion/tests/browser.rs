@@ -179,6 +179,8 @@ fn portal_in_chromium() {
     );
 
     let shots = repo.join("docs/screenshots");
+    // Where the browser saves the collection's RO-Crate download.
+    let crate_zip = dir.path().join("collection.ro-crate.zip");
     let out = Command::new("node")
         .arg(e2e.join("portal.mjs"))
         .arg(&url)
@@ -192,6 +194,7 @@ fn portal_in_chromium() {
         .env("VIRION_E2E_ADMIN", "root:root's long password")
         .env("VIRION_E2E_PEER_KEY", peer_key.trim())
         .env("VIRION_E2E_SSO", &issuer)
+        .env("VIRION_E2E_CRATE", &crate_zip)
         .output()
         .unwrap();
     stop(&mut server);
@@ -204,4 +207,8 @@ fn portal_in_chromium() {
         shots.display()
     );
     eprintln!("{stdout}");
+    // What the browser downloaded is an RO-Crate the standard's validator accepts.
+    if let Some(outcome) = virion_testdata::tools::roc_validator(&crate_zip) {
+        outcome.assert_passed("the collection's RO-Crate downloaded in the browser");
+    }
 }
