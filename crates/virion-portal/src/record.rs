@@ -64,6 +64,8 @@ pub struct Record {
     pub terms: String,
     /// Submitted metadata in schema order (field, value).
     pub metadata: Vec<(String, String)>,
+    /// The entry's deposition at ENA, as a sentence ("Deposited at ENA …"), if it was exported.
+    pub deposited: Option<String>,
     /// Nextclade's clade.
     pub clade: Option<String>,
     /// The Pango (or the organism's) lineage.
@@ -237,6 +239,7 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
                 dt { "Released" } dd { (r.released.as_deref().unwrap_or("not released")) }
                 dt { "Submitted" } dd { (r.submitted) " by " (r.group) }
                 dt { "Data use terms" } dd { (r.terms) }
+                @if let Some(d) = &r.deposited { dt { "INSDC" } dd data-testid="deposited" { (d) } }
             }
             @if !r.is_revocation {
                 nav.downloads aria-label="Downloads" {
@@ -268,7 +271,11 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
             }
             section aria-labelledby="metadata" {
                 h2 #metadata { "Metadata" }
-                dl.metadata { @for (k, v) in &r.metadata { dt { (k) } dd { @if v.is_empty() { span.none { "—" } } @else { (v) } } } }
+                dl.metadata { @for (k, v) in &r.metadata { dt { (k) } dd {
+                    @if v.is_empty() { span.none { "—" } }
+                    @else if let Some(url) = insdc_url(k, v) { a href=(url) { (v) } }
+                    @else { (v) }
+                } } }
             }
             @if !r.is_revocation {
                 section aria-labelledby="muts" {
@@ -323,6 +330,21 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
             }
         },
     )
+}
+
+/// Where an INSDC accession of the metadata is shown: ENA's browser, or BioSamples for a
+/// BioSample accession.
+fn insdc_url(field: &str, value: &str) -> Option<String> {
+    let safe =
+        !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
+    match field {
+        _ if !safe => None,
+        "biosample_accession" => Some(format!("https://www.ebi.ac.uk/biosamples/samples/{value}")),
+        "ena_study_accession" | "ena_sample_accession" | "ena_assembly_accession" | "insdc_accession" => {
+            Some(format!("https://www.ebi.ac.uk/ena/browser/view/{value}"))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -150,6 +150,53 @@ pub struct Review {
     pub message: Option<String>,
     /// Why the last action failed, shown as an alert.
     pub error: Option<String>,
+    /// Deposition at ENA, for an organism set up for it: (entries exported, entries whose
+    /// INSDC accessions are recorded).
+    pub ena: Option<(i64, i64)>,
+}
+
+/// The review page's deposition panel: the Webin files of the group's released genomes not yet
+/// deposited, and ENA's receipts read back.
+fn ena_panel(r: &Review, exported: i64, recorded: i64) -> maud::Markup {
+    let org = &r.organism;
+    html! {
+        section aria-labelledby="ena" {
+            h2 #ena { "Deposit at ENA" }
+            p data-testid="ena-counts" { (exported) " exported, " (recorded) " with INSDC accessions recorded." }
+            details.ena-export {
+                summary { "Download the Webin files of the released genomes not yet deposited" }
+                form method="post" action={ "/" (org) "/ena/export" } {
+                    input type="hidden" name="csrf" value=(r.csrf);
+                    input type="hidden" name="group" value=(r.group);
+                    p.hint { "Study (PROJECT), samples (checklist ERC000033) and submission as Webin XML, and per genome a Webin-CLI manifest, chromosome list and FASTA. Each genome is exported once." }
+                    label for="ena-study-accession" { "Existing ENA study (PRJEB…), or leave empty to register a new one" }
+                    input #ena-study-accession type="text" name="studyAccession";
+                    label for="ena-center" { "Center name of the Webin account" }
+                    input #ena-center type="text" name="centerName";
+                    label for="ena-platform" { "Platform, for rows that name no instrument (e.g. ILLUMINA)" }
+                    input #ena-platform type="text" name="platform";
+                    label for="ena-program" { "Assembly program, for rows that name none" }
+                    input #ena-program type="text" name="program";
+                    label for="ena-coverage" { "Mean coverage, for rows that give none" }
+                    input #ena-coverage type="text" inputmode="decimal" name="coverage";
+                    label for="ena-hold" { "Keep private until (YYYY-MM-DD, optional)" }
+                    input #ena-hold type="date" name="holdUntil";
+                    button type="submit" { "Download Webin files" }
+                }
+            }
+            details.ena-receipt {
+                summary { "Record ENA's receipts" }
+                form method="post" action={ "/" (org) "/ena/receipt" } enctype="multipart/form-data" {
+                    input type="hidden" name="csrf" value=(r.csrf);
+                    input type="hidden" name="group" value=(r.group);
+                    label for="ena-receipts" { "RECEIPT XML files (the study's and samples', and Webin-CLI's for each genome)" }
+                    input #ena-receipts type="file" name="receipt" multiple required accept=".xml,application/xml,text/xml";
+                    button type="submit" { "Record accessions" }
+                    p.hint { "Each deposited entry gets a new version with its accessions; approve it here to release it." }
+                }
+            }
+        }
+    }
 }
 
 /// The review page: status counts, the entries with their problems, and approve and discard actions.
@@ -190,6 +237,7 @@ pub fn review(chrome: &Chrome, r: &Review) -> String {
                     }
                 }
             }
+            @if let Some((exported, recorded)) = r.ena { (ena_panel(r, exported, recorded)) }
             nav.filters aria-label="Show" {
                 "Show: "
                 a href=(base) aria-current=[r.only.is_none().then_some("page")] { "all" } " · "

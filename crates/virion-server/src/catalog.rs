@@ -464,6 +464,7 @@ async fn build(state: &AppState, headers: &HeaderMap) -> Result<Catalog, ApiErro
             population_coverage: None,
         });
     }
+    datasets.extend(mirror_datasets(state, &base, licence, &hdab, &lapis_uri).await?);
     datasets.extend(collection_datasets(state, &base, licence, &hdab).await?);
     let serves: Vec<String> = datasets.iter().map(|d| d.uri.clone()).collect();
     let services = if serves.is_empty() {
@@ -587,6 +588,70 @@ async fn collection_datasets(
                     access_service: None,
                 },
             ],
+            health_categories: vec![HealthCategory::PathogenData],
+            hdab: hdab.clone(),
+            variables: None,
+            population_coverage: None,
+        });
+    }
+    Ok(out)
+}
+
+/// One dataset per mirror of a peer's released data (an aggregator's view of its peers): its
+/// figures computed from the copy, its landing page at the peer, its downloads through this
+/// node's LAPIS root for the mirror.
+async fn mirror_datasets(
+    state: &AppState,
+    base: &str,
+    licence: Licence,
+    hdab: &Agent,
+    lapis_uri: &str,
+) -> Result<Vec<Dataset>, ApiError> {
+    let Ok(peers) = virion_federation::Peers::load(state.data_dir()) else { return Ok(Vec::new()) };
+    let served = state.collections().names();
+    let mut out = Vec::new();
+    for (peer, organism, local) in peers.mirrors() {
+        if !served.iter().any(|n| n == local) {
+            continue;
+        }
+        let facts = facts(state, local, Vec::new()).await?;
+        let peer_url = peer.url.trim_end_matches('/');
+        let display =
+            state.organism(organism).map(|o| o.config.display_name.clone()).unwrap_or(organism.to_owned());
+        out.push(Dataset {
+            uri: format!("{base}/{local}#dataset"),
+            identifier: format!("{peer_url}/{organism}"),
+            title: format!("{display} genomes of node {}", peer.name),
+            description: format!(
+                "{} released {display} genomes of the Virion node {} ({peer_url}), copied here as a mirror and searchable through this node's LAPIS root /{local}.",
+                facts.records, peer.name
+            ),
+            keywords: vec![display.clone(), "pathogen genomics".to_owned(), format!("node {}", peer.name)],
+            themes: vec![DataTheme::ScienceAndTechnology],
+            landing_page: format!("{peer_url}/{organism}"),
+            temporal: facts.dates,
+            spatial: facts.countries,
+            record_count: facts.records,
+            licence,
+            access_rights: AccessRight::Public,
+            issued: None,
+            modified: chrono::Utc::now().date_naive(),
+            version: None,
+            creators: Vec::new(),
+            contributors: Vec::new(),
+            is_version_of: None,
+            has_version: Vec::new(),
+            distributions: vec![Distribution {
+                uri: format!("{base}/{local}#distribution-metadata-tsv"),
+                title: "Metadata of the mirrored genomes (TSV)".to_owned(),
+                access_url: format!("{base}/{local}/sample/details?dataFormat=tsv&downloadAsFile=true"),
+                download_url: Some(format!("{base}/{local}/sample/details?dataFormat=tsv&downloadAsFile=true")),
+                media_type: MediaType::TabSeparatedValues,
+                format: Some(FileType::Tsv),
+                licence: None,
+                byte_size: None,
+                access_service: Some(lapis_uri.to_owned()),
+            }],
             health_categories: vec![HealthCategory::PathogenData],
             hdab: hdab.clone(),
             variables: None,

@@ -48,36 +48,36 @@ pub(crate) const MAX_RECEIPT_BYTES: usize = 64 << 20;
 pub struct EnaExportRequest {
     /// The group whose released entries are deposited.
     #[schema(example = "dk-ssi")]
-    group: String,
+    pub(crate) group: String,
     /// Only these entries (accessions); default: every released entry of the group not yet
     /// deposited and not already in INSDC.
     #[serde(default)]
-    accessions: Option<Vec<String>>,
+    pub(crate) accessions: Option<Vec<String>>,
     /// Deposit under this existing ENA study instead of registering a new one.
     #[serde(default)]
     #[schema(example = "PRJEB12345")]
-    study_accession: Option<String>,
+    pub(crate) study_accession: Option<String>,
     /// Title of the new study (20–250 characters; default: from the organism and group).
     #[serde(default)]
-    study_title: Option<String>,
+    pub(crate) study_title: Option<String>,
     /// Description of the new study (20–4000 characters; default: from the organism and group).
     #[serde(default)]
-    study_description: Option<String>,
+    pub(crate) study_description: Option<String>,
     /// The Webin account's center name.
     #[serde(default)]
-    center_name: Option<String>,
+    pub(crate) center_name: Option<String>,
     /// Sequencing platform for rows that name no instrument.
     #[serde(default)]
-    platform: Option<String>,
+    pub(crate) platform: Option<String>,
     /// Assembly software for rows that name none.
     #[serde(default)]
-    program: Option<String>,
+    pub(crate) program: Option<String>,
     /// Mean coverage for rows that give none.
     #[serde(default)]
-    coverage: Option<f64>,
+    pub(crate) coverage: Option<f64>,
     /// Keep the new study and samples private until this date (YYYY-MM-DD).
     #[serde(default)]
-    hold_until: Option<String>,
+    pub(crate) hold_until: Option<String>,
 }
 
 /// One exported entry, as `export.json` lists it.
@@ -105,6 +105,46 @@ pub async fn export(
     UrlPath(OrganismPath { organism }): UrlPath<OrganismPath>,
     ApiJson(req): ApiJson<EnaExportRequest>,
 ) -> Result<Response, ApiError> {
+    export_zip(&state, user.id, &organism, req).await
+}
+
+impl EnaExportRequest {
+    /// The request of the review page's form (text fields; empty ones left out).
+    pub(crate) fn from_form(pairs: &[(String, String)]) -> Result<EnaExportRequest, ApiError> {
+        let get = |name: &str| {
+            pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
+        };
+        let coverage = match get("coverage") {
+            Some(c) => Some(
+                c.parse::<f64>()
+                    .map_err(|_| ApiError::BadRequest(format!("coverage {c:?} is not a number")))?,
+            ),
+            None => None,
+        };
+        Ok(EnaExportRequest {
+            group: get("group").ok_or_else(|| ApiError::BadRequest("name the group".into()))?,
+            accessions: None,
+            study_accession: get("studyAccession"),
+            study_title: get("studyTitle"),
+            study_description: get("studyDescription"),
+            center_name: get("centerName"),
+            platform: get("platform"),
+            program: get("program"),
+            coverage,
+            hold_until: get("holdUntil"),
+        })
+    }
+}
+
+/// The Webin files of `req` as a zip answer, the export recorded (the API's and the review
+/// page's export).
+pub(crate) async fn export_zip(
+    state: &AppState,
+    user: virion_store::UserId,
+    organism: &str,
+    req: EnaExportRequest,
+) -> Result<Response, ApiError> {
+    let organism = organism.to_owned();
     let org = state.organism(&organism)?;
     let settings = org.config.ena.as_ref().ok_or_else(|| {
         ApiError::NotFound(format!(
@@ -119,9 +159,8 @@ pub async fn export(
         }
         None => None,
     };
-    let candidates = store
-        .ena_candidates(user.id, org.id, group, only.as_deref(), virion_store::MAX_EXPORT_ENTRIES)
-        .await?;
+    let candidates =
+        store.ena_candidates(user, org.id, group, only.as_deref(), virion_store::MAX_EXPORT_ENTRIES).await?;
     let hold_until = match &req.hold_until {
         Some(text) => Some(
             chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -137,7 +176,7 @@ pub async fn export(
     let mut samples = Vec::new();
     let mut problems = Vec::new();
     for av in &candidates {
-        let record = store.get_version(Some(user.id), av).await?;
+        let record = store.get_version(Some(user), av).await?;
         let metadata: serde_json::Map<String, Value> =
             serde_json::from_str(&record.submitted_metadata_json).unwrap_or_default();
         if metadata.get(INSDC_FIELD).is_some_and(|v| !tsv_cell(v).is_empty()) {
@@ -145,7 +184,7 @@ pub async fn export(
         }
         match prepare(org, settings, &req, av, &metadata, &study_ref) {
             Ok((sample, manifest)) => {
-                let sequence = store.get_sequence(Some(user.id), av).await?;
+                let sequence = store.get_sequence(Some(user), av).await?;
                 samples.push(sample);
                 genomes.push((av.clone(), manifest, sequence));
             }
@@ -205,7 +244,7 @@ pub async fn export(
         .await
         .map_err(|e| ApiError::Internal(format!("export task: {e}")))??
     };
-    store.record_ena_export(user.id, &export_id, &exported).await?;
+    store.record_ena_export(user, &export_id, &exported).await?;
     tracing::info!(event = "ena_export", organism = %org.config.name, group = %req.group, export = %export_id,
         entries = exported.len(), "exported genomes for deposition at ENA");
     Ok(crate::lapis::package::zip_response(zip, &format!("{export_id}.zip")).await)
@@ -376,7 +415,7 @@ fn walk(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
 pub struct Recorded {
     /// The new versions that carry the accessions (processed and reviewed like revisions).
     #[schema(example = json!(["VSC000001X.2"]))]
-    recorded: Vec<String>,
+    pub(crate) recorded: Vec<String>,
     /// Objects of the receipts that name no exported entry (e.g. the study), with their accessions.
     other: Vec<String>,
 }

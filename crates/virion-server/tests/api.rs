@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use common::{Browser, GROUP, Hub, csrf_in, example_subset, lines_of};
+use common::{Browser, GROUP, Hub, csrf_in, example_subset, lines_of, log_in};
 use serde_json::{Value, json};
 
 hub_tests!(
@@ -1545,16 +1545,6 @@ fn form_fields(page: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn login(hub: &Hub, name: &str, password: &str) -> Browser {
-    let mut b = Browser::default();
-    let (_, _, page) = b.send(hub, Method::GET, "/login", &[]).await;
-    let csrf = csrf_in(&page);
-    let (code, _, _) =
-        b.send(hub, Method::POST, "/login", &[("name", name), ("password", password), ("csrf", &csrf)]).await;
-    assert_eq!(code, StatusCode::SEE_OTHER);
-    b
-}
-
 /// Fixing an unreleased row on the portal's edit form (processed again under the same
 /// version), and revising a released one (a new version); bad values are named beside their
 /// fields and change nothing.
@@ -1572,7 +1562,7 @@ async fn portal_edit_and_revise(hub: &Hub) {
         Browser::default().send(hub, Method::GET, &format!("/sars-cov-2/edit/{av}"), &[]).await;
     assert_eq!(code, StatusCode::SEE_OTHER);
     assert!(headers[header::LOCATION].to_str().unwrap().starts_with("/login?next="));
-    let mut b = login(hub, "curator", "curator-password").await;
+    let mut b = log_in(hub, "curator", "curator-password").await;
     let (_, _, review) = b.send(hub, Method::GET, &format!("/sars-cov-2/review?group={GROUP}"), &[]).await;
     assert!(review.contains(&format!("/sars-cov-2/edit/{av}")), "{review}");
     let (code, _, form) = b.send(hub, Method::GET, &format!("/sars-cov-2/edit/{av}"), &[]).await;
@@ -1673,16 +1663,6 @@ impl PipeJson for (StatusCode, HeaderMap, axum::body::Bytes) {
 }
 
 /// Logs `name` in through the portal's form; the browser keeps the session.
-async fn log_in(hub: &Hub, name: &str, password: &str) -> Browser {
-    let mut b = Browser::default();
-    let (_, _, page) = b.send(hub, Method::GET, "/login", &[]).await;
-    let csrf = csrf_in(&page);
-    let form = [("name", name), ("password", password), ("csrf", &csrf)];
-    let (code, _, _) = b.send(hub, Method::POST, "/login", &form).await;
-    assert_eq!(code, StatusCode::SEE_OTHER, "{name} logs in");
-    b
-}
-
 /// An instance administrator adds a peer, sets a share, adds and removes a mirror and removes
 /// the peer through the network page's forms; what they change is what `virion admin` reads. A
 /// curator sees no forms and is refused; bad values are named.

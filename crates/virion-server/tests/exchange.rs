@@ -9,11 +9,17 @@ use std::io::Read;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode, header};
-use common::{GROUP, Hub, example_subset};
+use common::{GROUP, Hub, csrf_in, example_subset, log_in};
 use serde_json::{Value, json};
 use virion_testdata::tools;
 
-hub_tests!(ena_deposit_round_trip, dcat_catalogue_conforms, ro_crate_downloads, citable_collections);
+hub_tests!(
+    ena_deposit_round_trip,
+    ena_from_the_review_page,
+    dcat_catalogue_conforms,
+    ro_crate_downloads,
+    citable_collections
+);
 
 const GENOMES: usize = 6;
 /// All but the one already in INSDC.
@@ -559,4 +565,80 @@ async fn citable_collections(hub: &Hub) {
             panic!("the catalogue with collections does not conform to HealthDCAT-AP:\n{report}")
         });
     }
+}
+
+/// The same deposition from the review page: its panel counts, its form downloads the zip, its
+/// upload form records a receipt, and the record page then says the entry is deposited and
+/// links to ENA.
+async fn ena_from_the_review_page(hub: &Hub) {
+    let released = release_examples(hub).await;
+    let mut browser = log_in(hub, "curator", "curator-password").await;
+    let (code, _, page) =
+        browser.send(hub, Method::GET, &format!("/sars-cov-2/review?group={GROUP}"), &[]).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(
+        page.contains("Deposit at ENA") && page.contains("0 exported, 0 with INSDC accessions recorded"),
+        "{page}"
+    );
+    let csrf = csrf_in(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("group", GROUP),
+        ("platform", "OXFORD_NANOPORE"),
+        ("program", "ARTIC nf 1.3"),
+        ("coverage", "80"),
+    ];
+    // A stale form changes nothing.
+    let stale = [("csrf", "x"), ("group", GROUP), ("coverage", "80")];
+    let (code, headers, _) = browser.send(hub, Method::POST, "/sars-cov-2/ena/export", &stale).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    assert!(headers[header::LOCATION].to_str().unwrap().contains("expired"));
+    let (code, headers, _) = browser.send(hub, Method::POST, "/sars-cov-2/ena/export", &form).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/zip");
+    // Exported once: a second try says so on the review page.
+    let (code, headers, _) = browser.send(hub, Method::POST, "/sars-cov-2/ena/export", &form).await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    let location = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let (_, _, page) = browser.send(hub, Method::GET, &location, &[]).await;
+    assert!(
+        page.contains("Nothing exported") && page.contains(&format!("{DEPOSITED} exported, 0")),
+        "{page}"
+    );
+
+    // The receipt, uploaded as a file of the upload form.
+    let first = released[1].clone();
+    let receipt = receipt_xml(&format!(
+        r#"<SAMPLE accession="ERS4242" alias="{first}" status="PRIVATE"><EXT_ID accession="SAMEA4242" type="biosample"/></SAMPLE>"#
+    ));
+    let form = virion_client::FormBody::new().text("csrf", &csrf).text("group", GROUP).file(
+        "receipt",
+        "receipt.xml",
+        receipt.len() as u64,
+    );
+    let content_type = form.content_type();
+    let mut body = Vec::new();
+    form.into_reader(vec![Box::new(std::io::Cursor::new(receipt.into_bytes()))])
+        .read_to_end(&mut body)
+        .unwrap();
+    let cookie = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let (code, headers, _) = hub
+        .call(
+            Method::POST,
+            "/sars-cov-2/ena/receipt",
+            None,
+            &[("cookie", &cookie), ("content-type", &content_type)],
+            Body::from(body),
+        )
+        .await;
+    assert_eq!(code, StatusCode::SEE_OTHER);
+    let location = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(location.contains("Recorded"), "{location}");
+    process_and_release(hub, 1).await;
+    let accession = first.split('.').next().unwrap();
+    let (code, _, record) = browser.send(hub, Method::GET, &format!("/seq/{accession}.2"), &[]).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(record.contains("INSDC accessions recorded in version 2"), "{record}");
+    assert!(record.contains("https://www.ebi.ac.uk/biosamples/samples/SAMEA4242"), "{record}");
+    assert!(record.contains("https://www.ebi.ac.uk/ena/browser/view/ERS4242"), "{record}");
 }

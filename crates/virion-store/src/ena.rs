@@ -172,6 +172,20 @@ impl Store {
         Ok(())
     }
 
+    /// How many entries of `group` and `organism` were exported for deposition, and how many
+    /// of them have their accessions recorded.
+    pub async fn ena_counts(&self, organism: OrganismId, group: GroupId) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS exported, COUNT(d.recorded_version) AS recorded FROM ena_deposits d \
+             JOIN entries e ON e.accession = d.accession WHERE e.organism_id = $1 AND e.group_id = $2",
+        )
+        .bind(organism.0)
+        .bind(group.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((get(&row, "exported")?, get(&row, "recorded")?))
+    }
+
     /// The deposition of the entry whose sample alias or assembly name is `alias`.
     pub async fn ena_deposit_by_alias(&self, alias: &str) -> Result<Option<EnaDeposit>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -232,6 +232,19 @@ fn a_mirror_answers_as_its_home_node_and_follows_it() {
         assert!(!restricted.iter().any(|r| r == accession), "restricted {accession} was mirrored");
     }
 
+    // An aggregator's catalogue lists the peer's mirrored data as a dataset of its own,
+    // counted from the copy, its landing page at the peer; it still conforms to DCAT-AP.
+    let catalog = get_text(&format!("{mirror}/catalog"));
+    assert!(catalog.contains("genomes of node h"), "{catalog}");
+    assert!(catalog.contains(&format!("\"{}\"", count(&format!("{mirror}/sars-cov-2-h")))), "{catalog}");
+    let catalog_file = dir.path().join("aggregator-catalog.ttl");
+    std::fs::write(&catalog_file, &catalog).unwrap();
+    if let Some(result) = virion_testdata::tools::dcat_ap_conforms(&shared, &catalog_file) {
+        result.unwrap_or_else(|report| {
+            panic!("the aggregator's catalogue does not conform to DCAT-AP:\n{report}")
+        });
+    }
+
     // The mirror's search page links each record to its page at h.
     let search = get_text(&format!("{mirror}/sars-cov-2-h/search"));
     assert!(search.contains(&format!("href=\"{home}/seq/")), "{search}");

@@ -69,6 +69,12 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/{organism}/download", get(download))
         .route("/{organism}/collections", axum::routing::post(collections::save))
+        .route("/{organism}/ena/export", axum::routing::post(submission::ena_export))
+        .route(
+            "/{organism}/ena/receipt",
+            axum::routing::post(submission::ena_receipt)
+                .layer(axum::extract::DefaultBodyLimit::max(16 * crate::ena::MAX_RECEIPT_BYTES)),
+        )
         .route("/collections/{id_version}", get(collections::landing))
         .route("/collections/{id_version}/members.txt", get(collections::members))
         .route("/collections/{id_version}/cite/{format}", get(collections::cite))
@@ -957,6 +963,23 @@ async fn record(
         group,
         public_base(&headers),
     );
+    // Deposited at ENA: when it was exported, and which version carries its INSDC accessions.
+    if let Ok(Some(d)) = store.ena_deposit(&av.accession).await {
+        let day =
+            chrono::DateTime::from_timestamp_millis(d.exported_at).map(|t| t.format("%Y-%m-%d").to_string());
+        r.deposited = Some(match d.recorded_version {
+            Some(v) => format!(
+                "Deposited at ENA (version {} exported on {}); INSDC accessions recorded in version {v}",
+                d.exported_version,
+                day.unwrap_or_default()
+            ),
+            None => format!(
+                "Exported for deposition at ENA on {} (version {}); ENA's receipt not recorded yet",
+                day.unwrap_or_default(),
+                d.exported_version
+            ),
+        });
+    }
     let id_column = &org.config.submission_id_column;
     r.name = ["strain", "isolate", "displayName", id_column.as_str()]
         .iter()
@@ -1068,6 +1091,8 @@ fn record_view(
             virion_store::DataUseTerms::Restricted { until } => format!("Restricted until {until}"),
         },
         metadata,
+        // Set by the caller, which reads the deposition.
+        deposited: None,
         clade: processed["clade"].as_str().map(str::to_owned),
         lineage: processed["lineage"].as_str().map(str::to_owned),
         coverage: processed["coverage"].as_f64(),

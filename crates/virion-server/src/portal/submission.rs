@@ -279,7 +279,15 @@ pub(crate) async fn review(
         only: q.only,
         message: q.message,
         error: None,
+        ena: None,
     };
+    let mut r = r;
+    if let Ok(org) = state.organism(&organism)
+        && org.config.ena.is_some()
+        && let Ok(group) = state.store().group_by_name(&r.group).await
+    {
+        r.ena = state.store().ena_counts(org.id, group).await.ok();
+    }
     let chrome = chrome_for(&state, &headers, format!("Review {display}"), Some(&organism)).await;
     html_page(StatusCode::OK, virion_portal::submission::review(&chrome, &r))
 }
@@ -617,5 +625,95 @@ pub(crate) async fn edit_save(
             let attempt = retry(Vec::new(), Some(format!("Nothing was saved: {e}")));
             edit_page(&state, &headers, &s, &organism, &record, e.status(), attempt).await
         }
+    }
+}
+
+/// `POST /{organism}/ena/export`: the review page's deposition form; answers the zip.
+pub(crate) async fn ena_export(
+    State(state): State<AppState>,
+    Path(organism): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str());
+    let group = get("group").to_owned();
+    let back = |message: String| {
+        let q = virion_portal::query_string(&[("group", group.as_str()), ("message", message.as_str())]);
+        Redirect::to(&format!("/{organism}/review?{q}")).into_response()
+    };
+    let Some(s) = session(&state, &headers).await else { return login_first(&format!("/{organism}/review")) };
+    if !same(get("csrf"), &s.csrf) {
+        return back("The form expired; please try again.".into());
+    }
+    let result = match crate::ena::EnaExportRequest::from_form(&pairs) {
+        Ok(req) => crate::ena::export_zip(&state, s.user.id, &organism, req).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(zip) => zip,
+        Err(e) => back(format!("Nothing exported: {e}")),
+    }
+}
+
+/// `POST /{organism}/ena/receipt`: the review page's receipt upload (several files at once).
+pub(crate) async fn ena_receipt(
+    State(state): State<AppState>,
+    Path(organism): Path<String>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let Some(s) = session(&state, &headers).await else { return login_first(&format!("/{organism}/review")) };
+    let (mut csrf, mut group) = (String::new(), String::new());
+    let mut receipts = Vec::new();
+    let mut problem = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                problem = Some(format!("the upload could not be read: {}", e.body_text()));
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file = field.file_name().unwrap_or("receipt.xml").to_owned();
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                problem = Some(format!("{file}: {}", e.body_text()));
+                break;
+            }
+        };
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "group" => group = String::from_utf8_lossy(&bytes).into_owned(),
+            "receipt" if bytes.len() > crate::ena::MAX_RECEIPT_BYTES => {
+                problem =
+                    Some(format!("{file}: a receipt may be at most {} bytes", crate::ena::MAX_RECEIPT_BYTES));
+            }
+            "receipt" => match virion_ena::parse_receipt(&bytes) {
+                Ok(r) => receipts.push((file, r)),
+                Err(e) => problem = Some(format!("{file}: {e}")),
+            },
+            _ => {}
+        }
+    }
+    let back = |message: String| {
+        let q = virion_portal::query_string(&[("group", group.as_str()), ("message", message.as_str())]);
+        Redirect::to(&format!("/{organism}/review?{q}")).into_response()
+    };
+    if !same(&csrf, &s.csrf) {
+        return back("The form expired; please try again.".into());
+    }
+    if let Some(p) = problem {
+        return back(format!("Nothing recorded: {p}"));
+    }
+    match crate::ena::record_receipts(&state, s.user.id, &organism, &receipts).await {
+        Ok(done) => back(format!(
+            "Recorded INSDC accessions on {} entries as new versions; approve them to release them.",
+            done.recorded.len()
+        )),
+        Err(e) => back(format!("Nothing recorded: {e}")),
     }
 }

@@ -295,8 +295,20 @@ impl Browser {
                 self.cookies.insert(k.to_owned(), v.to_owned());
             }
         }
-        (code, h, String::from_utf8(bytes.to_vec()).unwrap())
+        // Pages are UTF-8; a download (a zip) is read lossily, for its status and headers.
+        (code, h, String::from_utf8_lossy(&bytes).into_owned())
     }
+}
+
+/// A browser logged in as `name` through the login form.
+pub async fn log_in(hub: &Hub, name: &str, password: &str) -> Browser {
+    let mut b = Browser::default();
+    let (_, _, page) = b.send(hub, Method::GET, "/login", &[]).await;
+    let csrf = csrf_in(&page);
+    let form = [("name", name), ("password", password), ("csrf", &csrf)];
+    let (code, _, _) = b.send(hub, Method::POST, "/login", &form).await;
+    assert_eq!(code, StatusCode::SEE_OTHER, "{name} logs in");
+    b
 }
 
 /// The CSRF token of a page's form.
