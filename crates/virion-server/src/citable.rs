@@ -375,7 +375,7 @@ pub(crate) fn citation(
     responses((status = 201, description = "The saved collection version", body = CollectionJson),
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
-        (status = 409, response = ProblemResponse), (status = 422, response = ProblemResponse)))]
+        (status = 409, response = ProblemResponse), (status = 415, response = ProblemResponse), (status = 422, response = ProblemResponse)))]
 pub async fn create(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

@@ -98,7 +98,7 @@ struct ExportedEntry {
     responses((status = 200, description = "The files, as a zip", content_type = "application/zip"),
         (status = 400, response = ProblemResponse), (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse), (status = 404, response = ProblemResponse),
-        (status = 409, response = ProblemResponse), (status = 422, response = ProblemResponse)))]
+        (status = 409, response = ProblemResponse), (status = 415, response = ProblemResponse), (status = 422, response = ProblemResponse)))]
 pub async fn export(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

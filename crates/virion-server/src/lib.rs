@@ -45,6 +45,8 @@ pub struct RequestId(pub String);
 
 /// The whole HTTP API.
 pub fn app(state: AppState) -> Router {
+    // A receipt of ten thousand samples is a few MiB: more than axum's default body limit.
+    let receipt_limit = DefaultBodyLimit::max(ena::MAX_RECEIPT_BYTES);
     let api = Router::new()
         .route("/api/openapi.json", get(openapi::document))
         .route("/metrics", get(metrics::metrics))
@@ -67,14 +69,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{organism}/revoke", post(entries::revoke))
         .route("/api/{organism}/data-use-terms", post(entries::change_terms))
         .route("/api/{organism}/collections", post(citable::create))
-        .route("/api/collections/{id_version}", get(citable::get_one))
+        .route("/api/collections/{idVersion}", get(citable::get_one))
         .route("/catalog", get(catalog::catalog))
         .route("/catalog.{extension}", get(catalog::catalog_file))
         .route("/api/{organism}/ena/export", post(ena::export))
-        .route(
-            "/api/{organism}/ena/receipt",
-            post(ena::receipt).layer(DefaultBodyLimit::max(ena::MAX_RECEIPT_BYTES)),
-        )
+        .route("/api/{organism}/ena/receipt", post(ena::receipt).layer(receipt_limit))
         .route("/api/{organism}/released", get(released::released))
         .merge(lapis::routes())
         .merge(federation::routes())

@@ -34,6 +34,21 @@ fn serve_admin_submit_approve() {
         .unwrap();
 
     let (metadata, sequences) = write_subset(&shared, dir.path(), 5);
+    // Not in INSDC yet (no GenBank accession), so the node deposits them at ENA below.
+    let table = std::fs::read_to_string(&metadata).unwrap();
+    let column = table.lines().next().unwrap().split('\t').position(|c| c == "genbank_accession").unwrap();
+    let blanked: Vec<String> = table
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut cells: Vec<&str> = l.split('\t').collect();
+            if i > 0 {
+                cells[column] = "";
+            }
+            cells.join("\t")
+        })
+        .collect();
+    std::fs::write(&metadata, blanked.join("\n") + "\n").unwrap();
     let submit_args =
         ["submit", "--server", &url, "--token", &token, "--organism", "sars-cov-2", "--group", "lab"];
     let mut args = submit_args.to_vec();
@@ -60,6 +75,65 @@ fn serve_admin_submit_approve() {
     let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 5);
     assert!(lines.iter().all(|l| l["processed"]["clade"].as_str().is_some_and(|c| !c.is_empty())), "{text}");
+
+    // Deposit at ENA from the command line: the Webin files, then ENA's receipt recorded as
+    // new versions of the entries it names.
+    let ena = dir.path().join("ena");
+    run(
+        &[
+            "export",
+            "ena",
+            "--server",
+            &url,
+            "--token",
+            &token,
+            "--organism",
+            "sars-cov-2",
+            "--group",
+            "lab",
+            "--platform",
+            "ILLUMINA",
+            "--program",
+            "ARTIC nf 1.3",
+            "--coverage",
+            "120",
+            "--out",
+            ena.to_str().unwrap(),
+        ],
+        "",
+    );
+    for file in ["study.xml", "samples.xml", "submission.xml", "export.json"] {
+        assert!(ena.join(file).is_file(), "{file} not written");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ena.join("export.json")).unwrap()).unwrap();
+    assert_eq!(summary["entries"].as_array().unwrap().len(), 5, "{summary}");
+    let first = summary["entries"][0]["accessionVersion"].as_str().unwrap().to_owned();
+    assert!(ena.join(summary["entries"][0]["manifest"].as_str().unwrap()).is_file());
+    let receipt = ena.join("receipt.xml");
+    std::fs::write(
+        &receipt,
+        format!(
+            r#"<RECEIPT receiptDate="2026-12-07T10:15:00.000Z" submissionFile="submission.xml" success="true"><SAMPLE accession="ERS100" alias="{first}" status="PRIVATE"><EXT_ID accession="SAMEA100" type="biosample"/></SAMPLE><ACTIONS>ADD</ACTIONS></RECEIPT>"#
+        ),
+    )
+    .unwrap();
+    let recorded = run(
+        &[
+            "import",
+            "ena-receipt",
+            "--server",
+            &url,
+            "--token",
+            &token,
+            "--organism",
+            "sars-cov-2",
+            receipt.to_str().unwrap(),
+        ],
+        "",
+    );
+    let accession = first.split('.').next().unwrap();
+    assert_eq!(recorded.trim(), format!("{accession}.2"), "{recorded}");
 
     // The query API sees the release within 10 s (the index follows the released data).
     let start = Instant::now();

@@ -21,6 +21,23 @@ fn error_page(state: &AppState, e: &ApiError) -> Response {
     problem_page(state, e.status(), "The collection could not be shown or saved", &e.to_string())
 }
 
+/// A collection version with its members and its citation, as its pages need them.
+struct Cited {
+    record: virion_store::CollectionRecord,
+    organism: String,
+    members: Vec<(AccessionVersion, DataUseTerms)>,
+    /// The node's public base URL.
+    base: String,
+    citation: virion_cite::Citation,
+}
+
+async fn cited(state: &AppState, id_version: &str, headers: &HeaderMap) -> Result<Cited, ApiError> {
+    let (record, organism, members) = citable::load(state, id_version).await?;
+    let base = crate::catalog::base_url(state, headers);
+    let citation = citable::citation(state, &base, &record, &organism, &members)?;
+    Ok(Cited { record, organism, members, base, citation })
+}
+
 /// One author per line: `Family, Given` and, optionally, an ORCID iD after a space.
 fn authors_of(text: &str) -> Vec<AuthorJson> {
     text.lines()
@@ -97,12 +114,7 @@ pub(crate) async fn landing(
             _ => error_page(&state, &ApiError::NotFound(format!("no collection {id_version:?}"))),
         };
     }
-    let (record, organism, members) = match citable::load(&state, &id_version).await {
-        Ok(x) => x,
-        Err(e) => return error_page(&state, &e),
-    };
-    let base = crate::catalog::base_url(&state, &headers);
-    let citation = match citable::citation(&state, &base, &record, &organism, &members) {
+    let Cited { record, organism, members, citation, .. } = match cited(&state, &id_version, &headers).await {
         Ok(c) => c,
         Err(e) => return error_page(&state, &e),
     };
@@ -168,12 +180,7 @@ pub(crate) async fn cite(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let (record, organism, members) = match citable::load(&state, &id_version).await {
-        Ok(x) => x,
-        Err(e) => return error_page(&state, &e),
-    };
-    let base = crate::catalog::base_url(&state, &headers);
-    let citation = match citable::citation(&state, &base, &record, &organism, &members) {
+    let Cited { record, citation, .. } = match cited(&state, &id_version, &headers).await {
         Ok(c) => c,
         Err(e) => return error_page(&state, &e),
     };
@@ -227,8 +234,9 @@ pub(crate) async fn download(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let (record, organism, members) = match citable::load(&state, &id_version).await {
-        Ok(x) => x,
+    let Cited { record, organism, members, base, citation } = match cited(&state, &id_version, &headers).await
+    {
+        Ok(c) => c,
         Err(e) => return error_page(&state, &e),
     };
     let params: Vec<(String, String)> =
@@ -247,11 +255,6 @@ pub(crate) async fn download(
             ),
         );
     }
-    let base = crate::catalog::base_url(&state, &headers);
-    let citation = match citable::citation(&state, &base, &record, &organism, &members) {
-        Ok(c) => c,
-        Err(e) => return error_page(&state, &e),
-    };
     match build_crate(&state, &base, &record, &organism, &members, &citation).await {
         Ok(zip) => {
             crate::lapis::package::zip_response(zip, &format!("{}.ro-crate.zip", record.id_version())).await
