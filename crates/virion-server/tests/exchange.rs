@@ -288,10 +288,10 @@ async fn dcat_catalogue_conforms(hub: &Hub) {
     assert!(turtle.contains("sars-cov-2#dataset"), "{turtle}");
     let file = hub.dir.path().join("catalog.ttl");
     std::fs::write(&file, &turtle).unwrap();
-    if let Some(result) = tools::dcat_ap_conforms(&hub.shared, &file) {
+    if let Some(result) = tools::dcat_ap_conforms(&file) {
         result.unwrap_or_else(|report| panic!("the catalogue does not conform to DCAT-AP 3.0.1:\n{report}"));
     }
-    if let Some(result) = tools::healthdcat_ap_conforms(&hub.shared, &file) {
+    if let Some(result) = tools::healthdcat_ap_conforms(&file) {
         result.unwrap_or_else(|report| {
             panic!("the catalogue does not conform to HealthDCAT-AP (public):\n{report}")
         });
@@ -555,12 +555,12 @@ async fn citable_collections(hub: &Hub) {
     );
     let file = hub.dir.path().join("catalog-with-collections.ttl");
     std::fs::write(&file, &turtle).unwrap();
-    if let Some(result) = tools::dcat_ap_conforms(&hub.shared, &file) {
+    if let Some(result) = tools::dcat_ap_conforms(&file) {
         result.unwrap_or_else(|report| {
             panic!("the catalogue with collections does not conform to DCAT-AP:\n{report}")
         });
     }
-    if let Some(result) = tools::healthdcat_ap_conforms(&hub.shared, &file) {
+    if let Some(result) = tools::healthdcat_ap_conforms(&file) {
         result.unwrap_or_else(|report| {
             panic!("the catalogue with collections does not conform to HealthDCAT-AP:\n{report}")
         });

@@ -38,78 +38,98 @@ pub fn xmllint(xsd: &Path, xml: &Path) -> Option<Result<(), String>> {
     }
 }
 
-/// Concatenated Turtle shapes (Turtle allows prefixes to be declared again).
-fn concatenated(files: &[PathBuf], into: &Path) {
-    let mut all = String::new();
-    for f in files {
-        all.push_str(&std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())));
-        all.push('\n');
-    }
-    std::fs::write(into, all).unwrap();
-}
+/// DCAT-AP 3.0.1 as the EU test bed's validator applies it: base shapes, ranges, controlled
+/// vocabularies and deprecated terms.
+const DCAT_AP_SHAPES: &[&str] = &[
+    "fair/dcat-ap-3.0.1/html/shacl/shapes.ttl",
+    "fair/dcat-ap-3.0.1/html/shacl/range.ttl",
+    "fair/dcat-ap-3.0.1/html/shacl/mdr-vocabularies.shape.ttl",
+    "fair/dcat-ap-3.0.1/html/shacl/deprecateduris.ttl",
+];
 
-/// Runs pySHACL with warnings allowed (`-w`); `Err(report)` when the data does not conform.
-fn pyshacl(shapes: &Path, data: &Path) -> Result<(), String> {
-    let out =
-        Command::new("pyshacl").arg("-w").arg("-s").arg(shapes).arg(data).output().expect("running pyshacl");
-    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    match out.status.code() {
-        Some(0) => Ok(()),
-        Some(1) => Err(report),
-        _ => panic!("pyshacl could not validate ({:?}):\n{report}", out.status),
-    }
-}
+/// HealthDCAT-AP release 8's public profile: DCAT-AP's core and range shapes, which the health
+/// files import, then the health files (whose codelist file replaces DCAT-AP's).
+const HEALTH_PUBLIC_SHAPES: &[&str] = &[
+    "fair/dcat-ap-3.0.1/html/shacl/shapes.ttl",
+    "fair/dcat-ap-3.0.1/html/shacl/range.ttl",
+    "fair/healthdcat-ap-r8/validator/shapes/graph-guard.ttl",
+    "fair/healthdcat-ap-r8/validator/shapes/public-shapes.ttl",
+    "fair/healthdcat-ap-r8/validator/ranges/range.ttl",
+    "fair/healthdcat-ap-r8/validator/controlled-vocabularies/mdr-vocabularies.shape.ttl",
+];
 
-/// Whether `data` (Turtle) conforms to DCAT-AP 3.0.1: base shapes, ranges, controlled
-/// vocabularies and deprecated terms (warnings allowed).
-pub fn dcat_ap_conforms(shared: &Path, data: &Path) -> Option<Result<(), String>> {
-    available("pyshacl", "VIRION_REQUIRE_PYSHACL")?;
-    let dir = shared.join("fair/dcat-ap-3.0.1/html/shacl");
-    let work = tempfile::tempdir().unwrap();
-    let shapes = work.path().join("dcat-ap.ttl");
-    let files: Vec<PathBuf> = ["shapes.ttl", "range.ttl", "mdr-vocabularies.shape.ttl", "deprecateduris.ttl"]
-        .iter()
-        .map(|f| dir.join(f))
-        .collect();
-    concatenated(&files, &shapes);
-    Some(pyshacl(&shapes, data))
-}
+/// `public-shapes.ttl` links one property shape without `sh:path` (the rule "hasStructuredData
+/// true ⇒ at least one hasVariables"), which makes pySHACL reject the whole shapes graph
+/// (PROVENANCE.md). Its `sh:or` is a node-level rule, so this moves it onto a node shape of its
+/// own with the same targets: the rule is kept and checked rather than dropped.
+const REPAIR_PATHLESS_SHAPE: &str = r#"
+import sys
+from rdflib import BNode, Graph, Namespace
+from rdflib.namespace import RDF
 
-/// Removes the one property shape of HealthDCAT-AP's public shapes that has no `sh:path` (an
-/// upstream defect that makes pySHACL refuse the whole shapes graph; PROVENANCE.md).
-const REPAIR: &str = r#"
-import sys, rdflib
-from rdflib.namespace import SH
-g = rdflib.Graph(); g.parse(sys.argv[1], format="turtle")
-for shape, _, prop in list(g.triples((None, SH.property, None))):
-    if (prop, SH.path, None) not in g:
-        g.remove((shape, SH.property, prop))
-g.serialize(sys.argv[2], format="turtle")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+shapes = Graph()
+shapes.parse(sys.argv[1], format="turtle")
+repaired = 0
+for shape, prop in list(shapes.subject_objects(SH.property)):
+    if (prop, SH.path, None) in shapes:
+        continue
+    shapes.remove((shape, SH.property, prop))
+    node = BNode()
+    shapes.add((node, RDF.type, SH.NodeShape))
+    for target in list(shapes.objects(shape, SH.targetClass)):
+        shapes.add((node, SH.targetClass, target))
+    for predicate, value in list(shapes.predicate_objects(prop)):
+        shapes.add((node, predicate, value))
+        shapes.remove((prop, predicate, value))
+    repaired += 1
+if repaired != 1:
+    sys.exit(f"expected exactly one property shape without sh:path, found {repaired}")
+shapes.serialize(destination=sys.argv[2], format="turtle")
 "#;
 
-/// Whether `data` (Turtle) conforms to HealthDCAT-AP release 8 at the PUBLIC level: DCAT-AP's
-/// shapes and ranges with the health graph guard, public shapes, ranges and vocabularies.
-pub fn healthdcat_ap_conforms(shared: &Path, data: &Path) -> Option<Result<(), String>> {
+/// The two SHACL profiles a catalogue is checked against, each one Turtle file (pySHACL's
+/// command line takes one shapes file), in a temporary directory kept while this lives.
+#[derive(Debug)]
+pub struct ShaclProfiles {
+    dir: tempfile::TempDir,
+    /// DCAT-AP 3.0.1.
+    pub dcat_ap: PathBuf,
+    /// HealthDCAT-AP release 8, public level (the path-less shape repaired).
+    pub health_public: PathBuf,
+}
+
+impl ShaclProfiles {
+    /// A directory for data files beside the shapes.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The profiles from the shared data, or `None` (after a notice) without pySHACL or the data.
+pub fn shacl_profiles() -> Option<ShaclProfiles> {
     available("pyshacl", "VIRION_REQUIRE_PYSHACL")?;
-    let dcat = shared.join("fair/dcat-ap-3.0.1/html/shacl");
-    let health = shared.join("fair/healthdcat-ap-r8/validator");
-    let work = tempfile::tempdir().unwrap();
-    let raw = work.path().join("health-raw.ttl");
-    let files = vec![
-        dcat.join("shapes.ttl"),
-        dcat.join("range.ttl"),
-        health.join("shapes/graph-guard.ttl"),
-        health.join("shapes/public-shapes.ttl"),
-        health.join("ranges/range.ttl"),
-        health.join("controlled-vocabularies/mdr-vocabularies.shape.ttl"),
-    ];
-    concatenated(&files, &raw);
-    let shapes = work.path().join("health.ttl");
+    let shared = crate::shared_data()?;
+    let dir = tempfile::tempdir().unwrap();
+    // Turtle allows prefixes to be declared again, so the files can simply be appended.
+    let concatenate = |files: &[&str], out: &Path| {
+        let mut all = String::new();
+        for f in files {
+            all.push_str(&std::fs::read_to_string(shared.join(f)).unwrap_or_else(|e| panic!("{f}: {e}")));
+            all.push('\n');
+        }
+        std::fs::write(out, all).unwrap();
+    };
+    let dcat_ap = dir.path().join("dcat-ap.ttl");
+    concatenate(DCAT_AP_SHAPES, &dcat_ap);
+    let raw = dir.path().join("health-public-raw.ttl");
+    concatenate(HEALTH_PUBLIC_SHAPES, &raw);
+    let health_public = dir.path().join("health-public.ttl");
     let out = Command::new("python3")
         .arg("-c")
-        .arg(REPAIR)
+        .arg(REPAIR_PATHLESS_SHAPE)
         .arg(&raw)
-        .arg(&shapes)
+        .arg(&health_public)
         .output()
         .expect("running python3");
     assert!(
@@ -117,7 +137,36 @@ pub fn healthdcat_ap_conforms(shared: &Path, data: &Path) -> Option<Result<(), S
         "repairing the HealthDCAT-AP shapes: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(pyshacl(&shapes, data))
+    Some(ShaclProfiles { dir, dcat_ap, health_public })
+}
+
+/// Runs pySHACL with warnings allowed (`-w`) on `data` (its RDF syntax as pySHACL names it:
+/// `turtle`, `json-ld`, `xml`); `Err(report)` when the data does not conform.
+pub fn pyshacl(shapes: &Path, data: &Path, data_format: &str) -> Result<String, String> {
+    let out = Command::new("pyshacl")
+        .args(["-w", "-sf", "turtle", "-df", data_format, "-s"])
+        .arg(shapes)
+        .arg(data)
+        .output()
+        .expect("running pyshacl");
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    match out.status.code() {
+        Some(0) => Ok(report),
+        Some(1) => Err(report),
+        _ => panic!("pyshacl could not validate ({:?}):\n{report}", out.status),
+    }
+}
+
+/// Whether `data` (Turtle) conforms to DCAT-AP 3.0.1.
+pub fn dcat_ap_conforms(data: &Path) -> Option<Result<(), String>> {
+    let profiles = shacl_profiles()?;
+    Some(pyshacl(&profiles.dcat_ap, data, "turtle").map(|_| ()))
+}
+
+/// Whether `data` (Turtle) conforms to HealthDCAT-AP release 8 at the PUBLIC level.
+pub fn healthdcat_ap_conforms(data: &Path) -> Option<Result<(), String>> {
+    let profiles = shacl_profiles()?;
+    Some(pyshacl(&profiles.health_public, data, "turtle").map(|_| ()))
 }
 
 /// What roc-validator said of a crate.

@@ -239,7 +239,7 @@ fn a_mirror_answers_as_its_home_node_and_follows_it() {
     assert!(catalog.contains(&format!("\"{}\"", count(&format!("{mirror}/sars-cov-2-h")))), "{catalog}");
     let catalog_file = dir.path().join("aggregator-catalog.ttl");
     std::fs::write(&catalog_file, &catalog).unwrap();
-    if let Some(result) = virion_testdata::tools::dcat_ap_conforms(&shared, &catalog_file) {
+    if let Some(result) = virion_testdata::tools::dcat_ap_conforms(&catalog_file) {
         result.unwrap_or_else(|report| {
             panic!("the aggregator's catalogue does not conform to DCAT-AP:\n{report}")
         });
