@@ -24,7 +24,8 @@ use sha2::{Digest, Sha256};
 use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
 
-/// Name of the payload file listing the records included, one `ACCESSION.VERSION` per line.
+/// Name of the payload file listing the records included, one identifier (`ACCESSION.VERSION` on
+/// a hub) per line.
 pub const RECORDS_FILE: &str = "accessions.txt";
 /// Name of the RO-Crate metadata file, written last.
 pub const METADATA_FILE: &str = "ro-crate-metadata.json";
@@ -36,7 +37,8 @@ pub const RO_CRATE_CONTEXT: &str = "https://w3id.org/ro/crate/1.2/context";
 /// Names a crate reader treats specially, so no data file may take them.
 const RESERVED_NAMES: &[&str] = &[METADATA_FILE, "ro-crate-preview.html", RECORDS_FILE];
 const MAX_NAME_LEN: usize = 200;
-const MAX_ACCESSION_LEN: usize = 64;
+/// Longest record identifier (accession.version, or an imported collection's primary key).
+const MAX_RECORD_LEN: usize = 256;
 
 /// What the download is: everything the metadata says besides the files themselves.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,7 +193,7 @@ pub enum CrateError {
         /// The text given.
         media_type: String,
     },
-    /// A record that is not `ACCESSION.VERSION`.
+    /// A record identifier that cannot be one line of the records file.
     #[error("{RECORDS_FILE} record {number} {record:?}: {reason}")]
     BadRecord {
         /// 1-based position among the records.
@@ -336,7 +338,7 @@ impl<W: Write + Seek> CrateWriter<W> {
         self.open_entry(
             RECORDS_FILE,
             "text/plain",
-            "The records included in this download: one ACCESSION.VERSION per line.",
+            "The records included in this download: one identifier (accession.version) per line.",
             Some(0),
         )?;
         // Lines are gathered into blocks so the zip and the hasher see few, large writes.
@@ -544,21 +546,17 @@ fn check_media_type(file: &str, media_type: &str) -> Result<(), CrateError> {
     }
 }
 
+/// A record is the identifier its collection gives a genome: `ACCESSION.VERSION` on a hub,
+/// the primary key of an imported LAPIS/SILO collection otherwise. One per line, so it holds no
+/// whitespace or control character; bounded in length.
 fn check_record(number: u64, record: &str) -> Result<(), CrateError> {
     let bad =
         |reason| Err(CrateError::BadRecord { number, record: record.chars().take(100).collect(), reason });
-    let Some((accession, version)) = record.rsplit_once('.') else {
-        return bad("has no '.VERSION'");
-    };
-    if accession.is_empty() || accession.len() > MAX_ACCESSION_LEN {
-        return bad("accession must be 1 to 64 characters");
+    if record.is_empty() || record.len() > MAX_RECORD_LEN {
+        return bad("a record identifier must be 1 to 256 bytes");
     }
-    if !accession.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return bad("accession may hold only ASCII letters, digits and '_'");
-    }
-    let digits_ok = !version.is_empty() && version.len() <= 18 && version.bytes().all(|b| b.is_ascii_digit());
-    if !digits_ok || version.starts_with('0') {
-        return bad("version must be a whole number from 1, without leading zeros");
+    if record.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("a record identifier may hold no whitespace or control character");
     }
     Ok(())
 }
@@ -595,10 +593,13 @@ mod tests {
 
     #[test]
     fn records() {
-        for good in ["VRN00001AK.1", "MN908947.3", "EPI_ISL_402124.12"] {
+        // Accession.versions, and an imported collection's own keys.
+        for good in
+            ["VRN00001AK.1", "MN908947.3", "EPI_ISL_402124.12", "SYN0004095", "hCoV-19/Denmark/1/2021"]
+        {
             assert!(check_record(1, good).is_ok(), "{good}");
         }
-        for bad in ["", "VRN00001AK", "VRN00001AK.", ".1", "A.0", "A.01", "A.1x", "A B.1", "A.1\n", "A.-1"] {
+        for bad in ["", "A B.1", "A.1\n", "a\tb", "\u{0}", &"x".repeat(257)] {
             assert!(check_record(1, bad).is_err(), "{bad:?}");
         }
     }

@@ -295,9 +295,9 @@ fn bad_files_and_records_are_refused() {
     let e = crate_writer.start_file("A.FASTA", "text/x-fasta", "x").unwrap_err();
     assert!(matches!(e, CrateError::DuplicateFile { name } if name == "A.FASTA"));
 
-    let e = crate_writer.add_records(["VRN00001AK.1", "VRN00002AH"]).unwrap_err();
+    let e = crate_writer.add_records(["VRN00001AK.1", "VRN00002AH .1"]).unwrap_err();
     assert!(
-        matches!(e, CrateError::BadRecord { number: 2, ref record, .. } if record == "VRN00002AH"),
+        matches!(e, CrateError::BadRecord { number: 2, ref record, .. } if record == "VRN00002AH .1"),
         "{e}"
     );
     assert!(matches!(crate_writer.add_records(["VRN00001AK.1"]), Err(CrateError::RecordsAlreadyWritten)));

@@ -177,6 +177,27 @@ fn imported_collections_answer_like_their_input() {
         "{all}"
     );
 
+    // An imported collection's download packs as an RO-Crate too: its records are the
+    // collection's own keys.
+    let url =
+        format!("{}/synth/sample/details?dataFormat=tsv&pangoLineage={lineage}&package=ro-crate", serve.1);
+    let mut response = ureq::get(url).call().unwrap();
+    let mut zip_bytes = Vec::new();
+    std::io::Read::read_to_end(&mut response.body_mut().as_reader(), &mut zip_bytes).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
+    let mut listed = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("accessions.txt").unwrap(), &mut listed).unwrap();
+    let expected: Vec<&str> = silo
+        .iter()
+        .filter(|r| r["pangoLineage"] == lineage)
+        .map(|r| r["accession"].as_str().unwrap())
+        .collect();
+    let mut got: Vec<&str> = listed.lines().collect();
+    got.sort_unstable();
+    let mut expected = expected;
+    expected.sort_unstable();
+    assert_eq!(got, expected);
+
     // The config as the instance wrote it, every key kept.
     let info = serve.get("/synth/sample/databaseConfig");
     let written: serde_json::Value =
