@@ -222,6 +222,10 @@ fn take_package(call: &mut LapisCall) -> Result<Option<String>, String> {
             call.query = Some(serde_urlencoded::to_string(&rest).map_err(|e| e.to_string())?);
         }
     }
+    // Most bodies do not mention it: they are not parsed a second time.
+    if !call.body.windows(PACKAGE.len()).any(|w| w == PACKAGE.as_bytes()) {
+        return Ok(found);
+    }
     match crate::lapis::decode::body(&call.headers, &call.body)? {
         crate::lapis::decode::Body::Json(serde_json::Value::Object(mut object))
             if object.contains_key(PACKAGE) =>
