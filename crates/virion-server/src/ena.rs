@@ -184,7 +184,7 @@ pub(crate) async fn export_zip(
         }
         match prepare(org, settings, &req, av, &metadata, &study_ref) {
             Ok((sample, manifest)) => {
-                let sequence = store.get_sequence(Some(user), av).await?;
+                let sequence = store.sequence_of(&record).await?;
                 samples.push(sample);
                 genomes.push((av.clone(), manifest, sequence));
             }

@@ -220,8 +220,14 @@ impl Store {
     /// The version's sequence as submitted (empty for a revocation).
     pub async fn get_sequence(&self, viewer: Option<UserId>, av: &AccessionVersion) -> Result<Vec<u8>> {
         let record = self.get_version(viewer, av).await?;
-        let Some(blob) = record.sequence_blob_id else { return Ok(Vec::new()) };
-        self.load_blob(record.organism, &blob).await
+        self.sequence_of(&record).await
+    }
+
+    /// The sequence of a version already read (empty for a revocation): one read fewer than
+    /// [`Store::get_sequence`] for a caller that has the record.
+    pub async fn sequence_of(&self, record: &VersionRecord) -> Result<Vec<u8>> {
+        let Some(blob) = &record.sequence_blob_id else { return Ok(Vec::new()) };
+        self.load_blob(record.organism, blob).await
     }
 
     /// The length of a stored sequence, without reading or decompressing it.

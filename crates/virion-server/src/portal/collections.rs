@@ -308,7 +308,7 @@ async fn build_crate(
                 })
                 .collect();
             writeln!(tsv_out, "{av}\t{kind}\t{until}\t{}", cells.join("\t")).map_err(io)?;
-            let sequence = state.store().get_sequence(None, av).await?;
+            let sequence = state.store().sequence_of(&version).await?;
             writeln!(fasta_out, ">{av}").map_err(io)?;
             fasta_out.write_all(&sequence).map_err(io)?;
             writeln!(fasta_out).map_err(io)?;
