@@ -5,7 +5,7 @@ use std::path::Path;
 use virion_align::{AlignError, AlignParams, SeedIndex, gap_open_close_nuc};
 use virion_dataset::DatasetError;
 use virion_translate::{AaMotifFinder, InvalidMotif, RefTranslation, coding_segments, translate_reference};
-use virion_tree::{NucMutLabels, RefTree};
+use virion_tree::{AaMutLabels, NucMutLabels, RefTree};
 
 /// Why a dataset cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,8 @@ pub struct Dataset {
     pub tree: Option<RefTree>,
     /// pathogen.json's nucleotide mutation labels, for labeled private mutations.
     pub nuc_labels: NucMutLabels,
+    /// pathogen.json's amino-acid mutation labels (`aaMutLabelMap`).
+    pub aa_labels: AaMutLabels,
     /// pathogen.json's `aaMotifs`, patterns compiled.
     pub aa_motifs: AaMotifFinder,
 }
@@ -104,7 +106,15 @@ impl Dataset {
                 .iter()
                 .map(|(g, labels)| (g.pos, g.qry, labels.clone())),
         );
+        let aa_labels = AaMutLabels::from_genotypes(
+            data.pathogen
+                .mut_labels
+                .aa_mut_label_map
+                .iter()
+                .map(|(g, labels)| (g.cds.clone(), g.pos, g.qry, labels.clone())),
+        );
         Ok(Dataset {
+            aa_labels,
             data,
             align_params,
             gap_open_close,

@@ -148,6 +148,7 @@ pub fn place(
             .collect(),
         ref_seq: &ds.data.reference,
         labels: &ds.nuc_labels,
+        aa_labels: &ds.aa_labels,
     };
     let relative_to = |i: usize| NodeMutations {
         node_name: tree.node(i).name.clone(),

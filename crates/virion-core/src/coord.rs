@@ -140,8 +140,14 @@ impl fmt::Display for AaRange {
     }
 }
 
+/// Nextclade's text for a range, `empty range` included (a frame shift whose codons are all
+/// masked prints so in nextclade.tsv).
 fn fmt_range_1based(f: &mut fmt::Formatter<'_>, begin: i64, end: i64) -> fmt::Result {
-    if end - begin == 1 { write!(f, "{}", begin + 1) } else { write!(f, "{}-{}", begin + 1, end) }
+    match end - begin {
+        ..=0 => write!(f, "empty range"),
+        1 => write!(f, "{}", begin + 1),
+        _ => write!(f, "{}-{}", begin + 1, end),
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +159,7 @@ mod tests {
         assert_eq!(NucRange::new(NucRefPos(0), NucRefPos(7)).to_string(), "1-7");
         assert_eq!(NucRange::new(NucRefPos(43), NucRefPos(44)).to_string(), "44");
         assert_eq!(NucRefPos(240).to_string(), "241");
+        assert_eq!(AaRange::new(AaPos(89), AaPos(89)).to_string(), "empty range");
     }
 
     #[test]

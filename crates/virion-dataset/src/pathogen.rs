@@ -122,15 +122,16 @@ pub struct NucGenotype {
     pub qry: Nuc,
 }
 
-/// An amino-acid genotype in a CDS, written `S:501Y` (a reference letter may precede the number).
+/// An amino-acid genotype in a CDS, written `S:501Y` (a reference letter may precede the number),
+/// or `NA:119` for any amino acid at that codon (as in Nextclade's `AaGenotype`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AaGenotype {
     /// The CDS name, as in the genome annotation.
     pub cds: String,
     /// The codon index within the CDS.
     pub pos: AaPos,
-    /// The query's amino acid there.
-    pub qry: Aa,
+    /// The query's amino acid there; `None` matches any.
+    pub qry: Option<Aa>,
 }
 
 /// Finds the first `<digits><letter>` in `s` (1-based), like Nextclade's unanchored genotype regex.
@@ -170,11 +171,18 @@ impl std::str::FromStr for AaGenotype {
         let (cds, rest) = s
             .split_once(':')
             .ok_or_else(|| format!("unable to parse amino-acid genotype '{s}': no 'CDS:' prefix"))?;
-        let (pos, letter) =
-            parse_pos_letter(rest).ok_or_else(|| format!("unable to parse amino-acid genotype '{s}'"))?;
-        let qry = Aa::from_byte(letter)
-            .ok_or_else(|| format!("unable to parse amino-acid genotype '{s}': bad letter"))?;
-        Ok(Self { cds: cds.to_owned(), pos: AaPos(pos), qry })
+        if let Some((pos, letter)) = parse_pos_letter(rest) {
+            let qry = Aa::from_byte(letter)
+                .ok_or_else(|| format!("unable to parse amino-acid genotype '{s}': bad letter"))?;
+            return Ok(Self { cds: cds.to_owned(), pos: AaPos(pos), qry: Some(qry) });
+        }
+        // A position alone (`NA:119`): any amino acid there.
+        let pos = rest
+            .parse::<i64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| format!("unable to parse amino-acid genotype '{s}'"))?;
+        Ok(Self { cds: cds.to_owned(), pos: AaPos(pos - 1), qry: None })
     }
 }
 
@@ -186,7 +194,11 @@ impl fmt::Display for NucGenotype {
 
 impl fmt::Display for AaGenotype {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}{}", self.cds, self.pos, self.qry)
+        write!(f, "{}:{}", self.cds, self.pos)?;
+        match self.qry {
+            Some(qry) => write!(f, "{qry}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -326,8 +338,12 @@ mod tests {
         let g: NucGenotype = "100-".parse().unwrap();
         assert_eq!(g.qry, Nuc::Gap);
         let a: AaGenotype = "S:N501Y".parse().unwrap();
-        assert_eq!((a.cds.as_str(), a.pos, a.qry), ("S", AaPos(500), Aa::Y));
+        assert_eq!((a.cds.as_str(), a.pos, a.qry), ("S", AaPos(500), Some(Aa::Y)));
         assert_eq!(a.to_string(), "S:501Y");
+        let any: AaGenotype = "NA:119".parse().unwrap();
+        assert_eq!((any.cds.as_str(), any.pos, any.qry), ("NA", AaPos(118), None));
+        assert_eq!(any.to_string(), "NA:119");
+        assert!("NA:0".parse::<AaGenotype>().is_err());
         assert!("XYZ".parse::<NucGenotype>().is_err());
     }
 

@@ -89,11 +89,68 @@ pub const OTHER_PATHOGEN_SETS: &[OutputSet] = &[
         input: "nextclade/flu-h3n2-ha/sequences.fasta",
     },
     OutputSet {
+        out_dir: "other-pathogens/flu-h3n2-pb2",
+        dataset: "flu-h3n2-pb2",
+        input: "nextclade/flu-h3n2-pb2/sequences.fasta",
+    },
+    OutputSet {
+        out_dir: "other-pathogens/flu-h3n2-pb1",
+        dataset: "flu-h3n2-pb1",
+        input: "nextclade/flu-h3n2-pb1/sequences.fasta",
+    },
+    OutputSet {
+        out_dir: "other-pathogens/flu-h3n2-pa",
+        dataset: "flu-h3n2-pa",
+        input: "nextclade/flu-h3n2-pa/sequences.fasta",
+    },
+    OutputSet {
+        out_dir: "other-pathogens/flu-h3n2-np",
+        dataset: "flu-h3n2-np",
+        input: "nextclade/flu-h3n2-np/sequences.fasta",
+    },
+    OutputSet {
+        out_dir: "other-pathogens/flu-h3n2-na",
+        dataset: "flu-h3n2-na",
+        input: "nextclade/flu-h3n2-na/sequences.fasta",
+    },
+    OutputSet {
+        out_dir: "other-pathogens/flu-h3n2-mp",
+        dataset: "flu-h3n2-mp",
+        input: "nextclade/flu-h3n2-mp/sequences.fasta",
+    },
+    OutputSet {
+        out_dir: "other-pathogens/flu-h3n2-ns",
+        dataset: "flu-h3n2-ns",
+        input: "nextclade/flu-h3n2-ns/sequences.fasta",
+    },
+    OutputSet {
         out_dir: "other-pathogens/sars-cov-2-proteins",
         dataset: "sars-cov-2-proteins",
         input: "nextclade/sars-cov-2-proteins/sequences.fasta",
     },
 ];
+
+/// 9,831 real RSV-A genomes from INSDC with Nextclade's TSV (`nextclade.tsv.zst`, no NDJSON):
+/// processing at scale, beyond a dataset's examples.
+pub const RSV_A_INSDC_SET: OutputSet = OutputSet {
+    out_dir: "other-pathogens/rsv-a-insdc",
+    dataset: "rsv-a",
+    input: "sequences/rsv-a-insdc/sequences.fasta.zst",
+};
+
+/// The influenza A H3N2 segments in genome order, each with its Nextclade dataset
+/// (`nextclade/flu-h3n2-<segment>`).
+pub const FLU_H3N2_SEGMENTS: &[&str] = &["pb2", "pb1", "pa", "ha", "np", "na", "mp", "ns"];
+
+impl OutputSet {
+    /// Nextclade's TSV of this set: `nextclade.tsv`, or `nextclade.tsv.zst` where only that is
+    /// kept.
+    pub fn nextclade_tsv(&self, data: &Path) -> PathBuf {
+        let dir = data.join("nextclade-out").join(self.out_dir);
+        let plain = dir.join("nextclade.tsv");
+        if plain.exists() { plain } else { dir.join("nextclade.tsv.zst") }
+    }
+}
 
 /// Every record of a plain or compressed FASTA file, read as Virion reads its input (letters and
 /// `*` kept, uppercased; gaps dropped).

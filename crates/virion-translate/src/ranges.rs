@@ -67,13 +67,16 @@ pub fn unknown_aa_ranges(peptide: &[Aa]) -> Vec<AaRange> {
 }
 
 /// Fraction of the CDS's codons that are aligned and not `X`.
+///
+/// As in Nextclade, the `X`s are counted over the whole peptide, also outside the aligned
+/// ranges (a codon masked by a frame shift beyond them), and a count below zero is 0.
 pub fn cds_coverage(peptide: &[Aa], alignment_ranges: &[AaRange]) -> f64 {
     if peptide.is_empty() {
         return 0.0;
     }
     let aligned: i64 = alignment_ranges.iter().map(AaRange::len).sum();
     let unknown = peptide.iter().filter(|a| **a == Aa::X).count() as i64;
-    (aligned - unknown) as f64 / peptide.len() as f64
+    (aligned - unknown).max(0) as f64 / peptide.len() as f64
 }
 
 #[cfg(test)]
@@ -118,5 +121,7 @@ mod tests {
         assert_eq!(unknown_aa_ranges(&p), vec![aa(1, 3), aa(5, 7), aa(8, 10)]);
         assert_eq!(cds_coverage(&p, &[aa(0, 10)]), 0.4);
         assert_eq!(cds_coverage(&p, &[aa(0, 8)]), 0.2);
+        // More X than aligned codons (X masked beyond the aligned ranges): 0, never below.
+        assert_eq!(cds_coverage(&p, &[aa(0, 1)]), 0.0);
     }
 }

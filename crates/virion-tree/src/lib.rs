@@ -25,7 +25,7 @@ mod test_tree;
 
 pub use divergence::DivergenceUnits;
 pub use error::TreeError;
-pub use labels::{InvalidLabelKey, NucMutLabels};
+pub use labels::{AaMutLabels, InvalidLabelKey, NucMutLabels};
 pub use parse::{parse_aa_mutation, parse_nuc_mutation};
 pub use placement::{Placement, PlacementScratch, QueryMuts};
 pub use private_aa::{PrivateAaMutations, QueryAaMuts};

@@ -6,8 +6,9 @@
 //! `|S| + |Q| - 2·(same letter at a shared position) - (different letters at a shared position)
 //!  - (positions of S the query did not sequence)`
 //!
-//! where "not sequenced" means outside the alignment range, inside an `N` range, or inside a
-//! placement mask. Ambiguous letters and deletions of the query play no part. The nearest node has
+//! where "not sequenced" means outside the alignment range, inside an `N` range, inside a deletion
+//! of the query, or inside a placement mask (Nextclade 3.21 counts a node substitution the query
+//! deleted as undetermined, like a missing one). Ambiguous letters of the query play no part. The nearest node has
 //! the smallest distance; ties go to the larger placement prior, then to the earlier node in
 //! depth-first pre-order.
 //!
@@ -45,7 +46,7 @@ pub struct Placement {
     /// Nextclade's placement distance from the query to that node: the node's substitutions plus the
     /// query's (outside placement masks), less 2 per shared position with the same letter and 1 per
     /// shared position with different letters, less 1 per node substitution the query did not
-    /// sequence (outside its alignment range, inside an `N` run or a placement mask).
+    /// sequence (outside its alignment range, inside an `N` run, a deletion or a placement mask).
     pub distance: i64,
 }
 
@@ -54,7 +55,7 @@ pub struct Placement {
 pub struct PlacementScratch {
     /// Query substitutions outside placement masks, sorted by position.
     subs: Vec<(NucRefPos, Nuc)>,
-    /// Missing ranges and placement masks, sorted and merged.
+    /// Missing ranges, deletions and placement masks, sorted and merged.
     unsequenced: Vec<NucRange>,
     /// Distance of every node.
     distances: Vec<i64>,
@@ -118,7 +119,17 @@ impl RefTree {
         scratch.subs.sort_unstable_by_key(|s| s.0);
 
         scratch.unsequenced.clear();
-        scratch.unsequenced.extend(query.missing.iter().chain(masks).filter(|r| !r.is_empty()));
+        // A deleted site and an unsequenced one both leave the node's letter undetermined, and a
+        // site that is both counts once: one merged list of ranges says exactly that.
+        scratch.unsequenced.extend(
+            query
+                .missing
+                .iter()
+                .chain(masks)
+                .copied()
+                .chain(query.deletions.iter().map(|d| d.range))
+                .filter(|r| !r.is_empty()),
+        );
         scratch.unsequenced.sort_unstable_by_key(|r| r.begin);
         merge_sorted_ranges(&mut scratch.unsequenced);
 
@@ -178,6 +189,7 @@ impl RefTree {
         let masks = &self.placement_mask_ranges;
         let subs: Vec<&NucSub> = query.substitutions.iter().filter(|s| !in_any(masks, s.pos)).collect();
         let unsequenced: Vec<NucRange> = masks.iter().chain(query.missing).copied().collect();
+        let deleted = |pos: NucRefPos| query.deletions.iter().any(|d| d.range.contains(pos));
 
         let mut scored: Vec<(usize, i64, f64)> = (0..self.nodes.len())
             .map(|i| {
@@ -195,7 +207,11 @@ impl RefTree {
                 }
                 let undetermined = node_subs
                     .iter()
-                    .filter(|m| !query.alignment_range.contains(m.pos) || in_any(&unsequenced, m.pos))
+                    .filter(|m| {
+                        !query.alignment_range.contains(m.pos)
+                            || in_any(&unsequenced, m.pos)
+                            || deleted(m.pos)
+                    })
                     .count() as i64;
                 let d = node_subs.len() as i64 + subs.len() as i64
                     - 2 * shared_differences
@@ -236,9 +252,18 @@ mod tests {
     }
 
     fn place(t: &RefTree, subs: &[NucSub], missing: &[NucRange]) -> Placement {
+        place_with_deletions(t, subs, missing, &[])
+    }
+
+    fn place_with_deletions(
+        t: &RefTree,
+        subs: &[NucSub],
+        missing: &[NucRange],
+        deletions: &[NucDelRange],
+    ) -> Placement {
         let q = QueryMuts {
             substitutions: subs,
-            deletions: &[],
+            deletions,
             missing,
             non_acgtns: &[],
             alignment_range: NucRange::new(NucRefPos(0), NucRefPos(10)),
@@ -273,5 +298,19 @@ mod tests {
         // a (root has the default prior 1e-10)
         let p = place(&t, &[sub(0, Nuc::A, Nuc::T)], &[]);
         assert_eq!((t.node(p.node).name.as_str(), p.distance), ("a", 1));
+    }
+
+    #[test]
+    fn node_substitution_the_query_deleted_is_undetermined() {
+        let t = test_tree::tree();
+        // ruler 0123456789 ; query -CGTACGTAC: position 1 deleted, no substitution. Nextclade
+        // 3.21 counts a's A1G as undetermined (deletion_covering_node_mutations_reduces_distance),
+        // so a ties with the root at 0 and wins on its larger prior.
+        let del0 = [NucDelRange { range: NucRange::new(NucRefPos(0), NucRefPos(1)) }];
+        let p = place_with_deletions(&t, &[], &[], &del0);
+        assert_eq!((t.node(p.node).name.as_str(), p.distance), ("a", 0));
+        // Without the deletion the query is the reference itself.
+        let p = place(&t, &[], &[]);
+        assert_eq!((t.node(p.node).name.as_str(), p.distance), ("root", 0));
     }
 }

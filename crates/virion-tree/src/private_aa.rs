@@ -6,6 +6,7 @@
 
 use virion_core::{Aa, AaPos, AaRange, AaSub};
 
+use crate::labels::AaMutLabels;
 use crate::tree::RefTree;
 
 /// A query's amino-acid changes in one CDS.
@@ -35,7 +36,11 @@ pub struct PrivateAaMutations {
     pub private_deletion_ranges: Vec<AaRange>,
     /// The subset of `private_substitutions` that go back to the reference letter.
     pub reversion_substitutions: Vec<AaSub>,
-    /// Non-reversion substitutions; no amino-acid label map is applied, so all are unlabeled.
+    /// Non-reversion substitutions whose genotype the dataset labels (`aaMutLabelMap`), with
+    /// the labels.
+    #[serde(serialize_with = "labeled_as_objects")]
+    pub labeled_substitutions: Vec<(AaSub, Vec<String>)>,
+    /// Non-reversion substitutions without a label.
     pub unlabeled_substitutions: Vec<AaSub>,
 }
 
@@ -52,6 +57,10 @@ impl PrivateAaMutations {
     pub fn total_reversion_substitutions(&self) -> usize {
         self.reversion_substitutions.len()
     }
+    /// Number of labeled substitutions.
+    pub fn total_labeled_substitutions(&self) -> usize {
+        self.labeled_substitutions.len()
+    }
     /// Number of unlabeled substitutions.
     pub fn total_unlabeled_substitutions(&self) -> usize {
         self.unlabeled_substitutions.len()
@@ -65,7 +74,12 @@ fn in_any(ranges: &[AaRange], pos: AaPos) -> bool {
 impl RefTree {
     /// Private amino-acid mutations of `query` in one CDS relative to `node`. A CDS the prepared
     /// tree does not know yields nothing (Nextclade skips it too).
-    pub fn find_private_aa_mutations(&self, node: usize, query: &QueryAaMuts) -> PrivateAaMutations {
+    pub fn find_private_aa_mutations(
+        &self,
+        node: usize,
+        query: &QueryAaMuts,
+        labels: &AaMutLabels,
+    ) -> PrivateAaMutations {
         let cds = query.cds;
         if !self.cds_names().iter().any(|c| c == cds) {
             return PrivateAaMutations::default();
@@ -119,6 +133,17 @@ impl RefTree {
 
         let mut private_substitutions = reversions.clone();
         private_substitutions.extend(non_reversion.iter().cloned());
+        let (mut labeled, unlabeled): (Vec<_>, Vec<_>) = non_reversion
+            .into_iter()
+            .map(|s| {
+                let l = labels.get(&s).map(<[String]>::to_vec);
+                (s, l)
+            })
+            .partition(|(_, l)| l.is_some());
+        let mut labeled: Vec<(AaSub, Vec<String>)> =
+            labeled.drain(..).map(|(s, l)| (s, l.unwrap_or_default())).collect();
+        labeled.sort();
+        let unlabeled: Vec<AaSub> = unlabeled.into_iter().map(|(s, _)| s).collect();
         private_substitutions.sort();
         private_substitutions.dedup();
 
@@ -135,7 +160,16 @@ impl RefTree {
             private_deletions,
             private_deletion_ranges,
             reversion_substitutions: reversions,
-            unlabeled_substitutions: non_reversion,
+            labeled_substitutions: labeled,
+            unlabeled_substitutions: unlabeled,
         }
     }
+}
+fn labeled_as_objects<S: serde::Serializer>(v: &[(AaSub, Vec<String>)], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Labeled<'a> {
+        substitution: &'a AaSub,
+        labels: &'a [String],
+    }
+    s.collect_seq(v.iter().map(|(substitution, labels)| Labeled { substitution, labels }))
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use virion_core::Nuc;
 
-use crate::labels::NucMutLabels;
+use crate::labels::{AaMutLabels, NucMutLabels};
 use crate::placement::QueryMuts;
 use crate::private_aa::{PrivateAaMutations, QueryAaMuts};
 use crate::private_nuc::PrivateNucMutations;
@@ -22,6 +22,8 @@ pub struct QueryAllMuts<'a> {
     pub ref_seq: &'a [Nuc],
     /// Labels of known nucleotide genotypes, to classify substitutions.
     pub labels: &'a NucMutLabels,
+    /// Labels of known amino-acid genotypes.
+    pub aa_labels: &'a AaMutLabels,
 }
 
 /// The query's mutations relative to `node`.
@@ -49,8 +51,11 @@ impl RefTree {
     /// The query's nucleotide and amino-acid mutations relative to `node`.
     pub fn relative_mutations(&self, node: usize, query: &QueryAllMuts) -> RelativeMutations {
         let nuc = self.find_private_nuc_mutations(node, &query.nuc, query.ref_seq, query.labels);
-        let aa =
-            query.aa.iter().map(|q| (q.cds.to_owned(), self.find_private_aa_mutations(node, q))).collect();
+        let aa = query
+            .aa
+            .iter()
+            .map(|q| (q.cds.to_owned(), self.find_private_aa_mutations(node, q, query.aa_labels)))
+            .collect();
         RelativeMutations { node, nuc, aa }
     }
 }

@@ -210,6 +210,7 @@ fn private_aa_columns(tree: &RefTree, node: usize, rec: &serde_json::Value) -> [
                 unknown: &unknown,
                 unsequenced: &unsequenced,
             },
+            &virion_tree::AaMutLabels::default(),
         );
         rev.extend(p.reversion_substitutions.iter().map(ToString::to_string));
         unl.extend(p.unlabeled_substitutions.iter().map(ToString::to_string));

@@ -244,12 +244,12 @@ impl<W: Write> TsvWriter<W> {
                 r.push(n.total_private_substitutions().to_string());
                 let reversions: Vec<_> = p.private_aa_all(|m| &m.reversion_substitutions).collect();
                 let unlabeled: Vec<_> = p.private_aa_all(|m| &m.unlabeled_substitutions).collect();
+                let labeled_aa: Vec<_> = p.private_aa_all(|m| &m.labeled_substitutions).collect();
                 r.push(join(&reversions, ","));
-                // No dataset defines amino-acid labels; the column stays for compatibility.
-                r.push(String::new());
+                r.push(join(labeled_aa.iter().map(|(s, l)| format!("{s}|{}", l.join("&"))), ","));
                 r.push(join(&unlabeled, ","));
                 r.push(reversions.len().to_string());
-                r.push("0".to_owned());
+                r.push(labeled_aa.len().to_string());
                 r.push(unlabeled.len().to_string());
                 r.push(p.private_aa_all(|m| &m.private_substitutions).count().to_string());
             }
@@ -315,7 +315,9 @@ impl<W: Write> TsvWriter<W> {
             ]
         });
         push_rule(r, qc.stop_codons.as_ref(), 4, |x| {
-            let stops = x.stop_codons.iter().map(|s| format!("{}:{}", s.cds_name, s.codon + 1));
+            // Nextclade writes this column's codons 0-based (its `StopCodonLocation` printed as
+            // is), unlike every other position in the table.
+            let stops = x.stop_codons.iter().map(|s| format!("{}:{}", s.cds_name, s.codon));
             vec![join(stops, ","), x.total_stop_codons.to_string(), qc_number(x.score), status(x.status)]
         });
         // Datasets of Nextclade 3 define no PCR primers: no changes.
