@@ -155,11 +155,12 @@ fn run_sets(data: &Path, sets: &[OutputSet]) -> BTreeMap<String, ColumnAgreement
             theirs.columns.iter().map(String::as_str).filter(|c| ours.has_column(c)).collect();
         println!("== {out_dir} ({} sequences)", theirs.rows.len());
         for (col, agreement) in compare(&theirs, &ours, &columns) {
-            if agreement.same < agreement.total {
+            if agreement.identical < agreement.total {
                 println!(
-                    "   {col:<48} {}/{}  e.g. {}",
+                    "   {col:<48} {}/{} ({} identical text)  e.g. {}",
                     agreement.same,
                     agreement.total,
+                    agreement.identical,
                     agreement.examples.join(" | ")
                 );
             }
@@ -172,10 +173,20 @@ fn run_sets(data: &Path, sets: &[OutputSet]) -> BTreeMap<String, ColumnAgreement
             );
             let t = totals.entry(col).or_default();
             t.same += agreement.same;
+            t.identical += agreement.identical;
             t.total += agreement.total;
         }
     }
     totals
+}
+
+/// Columns whose text is not exactly Nextclade's in every row.
+fn not_identical(totals: &BTreeMap<String, ColumnAgreement>) -> Vec<String> {
+    totals
+        .iter()
+        .filter(|(col, a)| *col != "divergence (NDJSON)" && a.identical < a.total)
+        .map(|(col, a)| format!("{col}: {}/{}", a.identical, a.total))
+        .collect()
 }
 
 fn print_totals(title: &str, totals: &BTreeMap<String, ColumnAgreement>) {
@@ -199,6 +210,8 @@ fn sars_cov_2_agrees_with_nextclade() {
         }
     }
     assert!(failures.is_empty(), "below threshold: {failures:?}");
+    // Beyond the thresholds: every cell is Nextclade's text, byte for byte.
+    assert_eq!(not_identical(&totals), Vec::<String>::new(), "cells whose text differs from Nextclade's");
 }
 
 #[test]
@@ -209,6 +222,7 @@ fn other_pathogens_run_end_to_end_and_agree() {
     // Every example sequence of these datasets is analysed by Nextclade; so must it be here.
     let errors = &totals["errors"];
     assert_eq!(errors.same, errors.total, "sequences failed here that Nextclade analysed");
+    assert_eq!(not_identical(&totals), Vec::<String>::new(), "cells whose text differs from Nextclade's");
     for col in ["substitutions", "deletions", "insertions", "aaSubstitutions", "aaDeletions", "clade"] {
         let a = &totals[col];
         assert!(a.fraction() >= 0.99, "{col}: {}/{}", a.same, a.total);
@@ -229,4 +243,5 @@ fn rsv_a_insdc_agrees_at_scale() {
         .collect();
     assert!(below.is_empty(), "columns below 99.9%: {below:?}");
     assert!(totals["clade"].total == 9_831, "every genome is compared");
+    assert_eq!(not_identical(&totals), Vec::<String>::new(), "cells whose text differs from Nextclade's");
 }

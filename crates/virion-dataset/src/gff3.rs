@@ -93,9 +93,10 @@ impl FeatureGroup {
         self.features.iter().map(|f| f.range.begin).min().unwrap_or_default()
     }
 
-    /// The *minimum* segment end, as Nextclade's ordering uses it.
-    fn min_end(&self) -> NucRefPos {
-        self.features.iter().map(|f| f.range.end).min().unwrap_or_default()
+    /// The furthest segment end, as Nextclade's ordering uses it (flu NS: NEP, whose second
+    /// exon ends at 864, comes before NS1, which ends at 719; both start at 27).
+    fn end(&self) -> NucRefPos {
+        self.features.iter().map(|f| f.range.end).max().unwrap_or_default()
     }
 
     fn name_and_type(&self) -> String {
@@ -459,7 +460,7 @@ pub fn parse_gff3(content: &str, path: &Path) -> Result<GeneMap, GffError> {
     groups.push(FeatureGroup::new(run));
 
     let mut top: Vec<FeatureGroup> = groups.iter().filter(|g| g.parent_ids.is_empty()).cloned().collect();
-    top.sort_by_cached_key(|g| (g.start(), -g.min_end().0, g.name_and_type()));
+    top.sort_by_cached_key(|g| (g.start(), -g.end().0, g.name_and_type()));
     let top = attach_children(top, &groups, 0);
 
     let mut genes = vec![];

@@ -56,7 +56,9 @@ pub struct MixedSitesResult {
 /// Ambiguous letters, 100 at `mixedSitesThreshold`.
 pub fn mixed_sites(input: &QcInput<'_>, c: &QcRulesConfigMixedSites) -> Option<MixedSitesResult> {
     c.enabled.then(|| {
-        let score = (100.0 * input.total_mixed_sites as f64 / c.mixed_sites_threshold as f64).max(0.0);
+        // Divided first, as Nextclade does: 100 × (169 / 10) is 1690.0000000000002, which
+        // nextclade.tsv writes as `1690.000000`, not `1690`.
+        let score = (100.0 * (input.total_mixed_sites as f64 / c.mixed_sites_threshold as f64)).max(0.0);
         MixedSitesResult {
             score,
             status: QcStatus::from_score(score),

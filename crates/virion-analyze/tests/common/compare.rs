@@ -8,6 +8,8 @@ use virion_testdata::Table;
 #[derive(Debug, Default, Clone)]
 pub struct ColumnAgreement {
     pub same: usize,
+    /// Cells with exactly Nextclade's text (list order and number formatting included).
+    pub identical: usize,
     pub total: usize,
     pub examples: Vec<String>,
 }
@@ -42,6 +44,9 @@ pub fn compare(theirs: &Table, ours: &Table, columns: &[&str]) -> BTreeMap<Strin
             entry.total += 1;
             let tv = t.get(c).map(String::as_str).unwrap_or("");
             let ov = o.get(c).map(String::as_str).unwrap_or("");
+            if tv == ov {
+                entry.identical += 1;
+            }
             if same_cell(tv, ov) {
                 entry.same += 1;
             } else if entry.examples.len() < 3 {
