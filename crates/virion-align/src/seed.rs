@@ -254,30 +254,42 @@ fn chain_seeds(matches: &[SeedMatch]) -> Vec<SeedMatch> {
     }
     endpoints.sort_by_key(|e| e.0);
 
-    // Best chains so far, ordered by decreasing ref_end.
+    // Best chains so far. Nextclade keeps them by decreasing ref_end, a newcomer after those of
+    // equal ref_end; this list is that order reversed (increasing ref_end, a newcomer before
+    // its equals), so that the usual newcomer, the furthest piece yet, is pushed at the end
+    // instead of shifting the whole list, and every lookup is a binary search.
     let mut triplets: Vec<Triplet> = Vec::with_capacity(matches.len());
     for &(_, is_end, j) in &endpoints {
         let m = &matches[j];
         if !is_end {
-            let best = triplets.iter().find(|t| t.ref_end <= m.ref_pos);
+            // Nextclade's first triplet with ref_end <= ref_pos: the last one here.
+            let k = triplets.partition_point(|t| t.ref_end <= m.ref_pos);
+            let best = k.checked_sub(1).map(|i| triplets[i]);
             scores[j] = m.length + best.map_or(0, |t| t.score);
             previous[j] = best.map(|t| t.j);
         } else {
             let ref_end = m.ref_pos + m.length;
-            let add = triplets.iter().find(|t| t.ref_end < ref_end).is_none_or(|t| t.score <= scores[j]);
+            let below = triplets.partition_point(|t| t.ref_end < ref_end);
+            let add = below.checked_sub(1).is_none_or(|i| triplets[i].score <= scores[j]);
             if add {
                 let added = Triplet { ref_end, score: scores[j], j };
-                // Same as pushing and stable-sorting by decreasing ref_end: the newcomer goes
-                // after every triplet whose ref_end is not smaller.
-                let at = triplets.partition_point(|t| t.ref_end >= added.ref_end);
-                triplets.insert(at, added);
-                triplets.retain(|t| t.ref_end < added.ref_end || t.score >= added.score);
+                triplets.insert(below, added);
+                // Triplets reaching as far or further with a lower score can no longer start
+                // the best chain: all of them lie after the newcomer.
+                let mut w = below + 1;
+                for r in below + 1..triplets.len() {
+                    if triplets[r].score >= added.score {
+                        triplets[w] = triplets[r];
+                        w += 1;
+                    }
+                }
+                triplets.truncate(w);
             }
         }
     }
 
     let mut chain = Vec::new();
-    let mut at = triplets.first().map(|t| t.j);
+    let mut at = triplets.last().map(|t| t.j);
     while let Some(j) = at {
         chain.push(matches[j]);
         at = previous[j];
