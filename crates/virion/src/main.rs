@@ -16,6 +16,7 @@ mod import_cmd;
 mod node_cmd;
 mod process;
 mod progress;
+mod sort_cmd;
 
 use std::process::ExitCode;
 
@@ -44,6 +45,9 @@ enum Command {
     /// Align, call mutations, translate, place on the reference tree and QC each genome
     /// (Nextclade's `run`), writing nextclade.tsv-compatible outputs.
     Process(process::ProcessArgs),
+    /// Which dataset each sequence belongs to (Nextclade's `sort`), by minimizers of the
+    /// references of a directory of datasets.
+    Sort(sort_cmd::SortArgs),
     /// Find and download pathogen datasets.
     #[command(subcommand)]
     Dataset(dataset_cmd::DatasetCommand),
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Process(args) => process::run(&args),
+        Command::Sort(args) => sort_cmd::run(&args),
         Command::Dataset(cmd) => dataset_cmd::run(&cmd),
         Command::Bench(cmd) => bench::run(&cmd),
         Command::Serve(args) => hub_cmd::run_serve(&args),

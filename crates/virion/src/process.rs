@@ -15,9 +15,13 @@ use crate::progress;
 #[derive(Debug, Args)]
 pub struct ProcessArgs {
     /// Nextclade v3 dataset directory (pathogen.json, reference.fasta, genome_annotation.gff3,
-    /// tree.json). Fetch one with `virion dataset get`.
+    /// tree.json). Fetch one with `virion dataset get`. `auto`: the dataset of
+    /// `--datasets-dir` that the input's sequences match best (as `virion sort` finds it).
     #[arg(long)]
     pub dataset: PathBuf,
+    /// Where `--dataset auto` looks: a directory of dataset directories.
+    #[arg(long, default_value = "datasets")]
+    pub datasets_dir: PathBuf,
     /// FASTA input, plain or gzip/zstd/xz/bzip2-compressed; `-` for stdin.
     #[arg(long)]
     pub input: PathBuf,
@@ -45,8 +49,17 @@ pub struct ProcessArgs {
 /// `virion process`: loads the dataset, analyses every input sequence on `jobs` threads and
 /// writes the asked-for outputs in input order.
 pub fn run(args: &ProcessArgs) -> anyhow::Result<()> {
-    let mut dataset = Dataset::load(&args.dataset)
-        .with_context(|| format!("loading the dataset in {}", args.dataset.display()))?;
+    let dataset_dir = if args.dataset.as_os_str() == "auto" {
+        if args.input.as_os_str() == "-" {
+            anyhow::bail!("--dataset auto reads the input twice, so it needs a file, not stdin");
+        }
+        // The first 100 sequences decide; a file of several pathogens wants `virion sort` first.
+        crate::sort_cmd::detect_dataset(&args.input, &args.datasets_dir, 100)?
+    } else {
+        args.dataset.clone()
+    };
+    let mut dataset = Dataset::load(&dataset_dir)
+        .with_context(|| format!("loading the dataset in {}", dataset_dir.display()))?;
     dataset.align_params.retry_reverse_complement |= args.retry_reverse_complement;
     let paths = OutputPaths {
         tsv: args.output_tsv.clone(),
@@ -67,7 +80,7 @@ pub fn run(args: &ProcessArgs) -> anyhow::Result<()> {
     let bar = progress::sequences_bar(input.total_bytes);
     let mut n_errors = 0usize;
     let mut names = DuplicateNames::default();
-    tracing::info!(dataset = %args.dataset.display(), input = %args.input.display(), jobs, "processing started");
+    tracing::info!(dataset = %dataset_dir.display(), input = %args.input.display(), jobs, "processing started");
 
     let stats = virion_analyze::batch::run_batch(
         reader,

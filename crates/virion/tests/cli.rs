@@ -235,3 +235,68 @@ fn reverse_complemented_input_is_recovered_on_request() {
     assert_eq!(col(fwd, "substitutions"), col(rev, "substitutions"));
     assert_eq!(col(fwd, "aaSubstitutions"), col(rev, "aaSubstitutions"));
 }
+
+#[test]
+fn sort_and_dataset_auto_find_each_sequences_dataset() {
+    let Some(data) = shared_data() else { return };
+    let datasets = data.join("nextclade");
+    let tmp = tempfile::tempdir().unwrap();
+    // RSV-A examples, then mpox ones: `virion sort` names each one's dataset.
+    let mixed = tmp.path().join("mixed.fasta");
+    let rsv = std::fs::read_to_string(datasets.join("rsv-a/sequences.fasta")).unwrap();
+    let mpox = std::fs::read_to_string(datasets.join("mpox-clade-iib/sequences.fasta")).unwrap();
+    std::fs::write(&mixed, format!("{rsv}\n{mpox}\n>not-a-virus\nACGTACGTACGTACGTACGTACGTACGTACGT\n"))
+        .unwrap();
+    let out = tmp.path().join("sort.tsv");
+    let o = virion(&["sort", "--input", s(&mixed), "--datasets-dir", s(&datasets), "--output-tsv", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(&out).unwrap();
+    let mut lines = table.lines();
+    assert_eq!(lines.next(), Some("index\tseqName\tdataset\tscore\tnumHits"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+    let n_rsv = rsv.matches('>').count();
+    let n_mpox = mpox.matches('>').count();
+    assert_eq!(rows.iter().filter(|r| r[2] == "rsv-a").count(), n_rsv, "{table}");
+    assert_eq!(rows.iter().filter(|r| r[2] == "mpox-clade-iib").count(), n_mpox, "{table}");
+    let last = rows.last().unwrap();
+    assert_eq!((last[1], last[2]), ("not-a-virus", ""), "an unmatched record gets an empty row");
+    assert!(stderr(&o).contains("1 matched none"), "{}", stderr(&o));
+
+    // --dataset auto picks mpox for mpox genomes and processes them with it.
+    let tsv = tmp.path().join("auto.tsv");
+    let o = virion(&[
+        "process",
+        "--dataset",
+        "auto",
+        "--datasets-dir",
+        s(&datasets),
+        "--input",
+        s(&datasets.join("mpox-clade-iib/sequences.fasta")),
+        "--output-tsv",
+        s(&tsv),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--dataset auto: mpox-clade-iib"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&tsv).unwrap().lines().count(), n_mpox + 1);
+
+    // Nothing to match: a clear error saying what to do.
+    let junk = tmp.path().join("junk.fasta");
+    std::fs::write(&junk, ">x\nACGTACGTACGTACGTACGTACGTACGTACGTACGT\n").unwrap();
+    let o = virion(&[
+        "process",
+        "--dataset",
+        "auto",
+        "--datasets-dir",
+        s(&datasets),
+        "--input",
+        s(&junk),
+        "--output-tsv",
+        s(&tsv),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("matches a dataset in") && stderr(&o).contains("virion dataset get"),
+        "{}",
+        stderr(&o)
+    );
+}
