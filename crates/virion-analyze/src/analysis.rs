@@ -5,8 +5,8 @@ use std::cell::RefCell;
 use virion_align::{AlignError, align_nuc_with_index, strip_insertions};
 use virion_core::{Insertion, Nuc, SymbolRange};
 use virion_translate::{
-    AaChanges, AaMotif, PhenotypeValue, TranslateBuffers, Translation, find_aa_changes, phenotype_values,
-    translate_query,
+    AaChanges, AaChangesContext, AaMotif, PhenotypeValue, TranslateBuffers, Translation, aa_changes_context,
+    find_aa_changes, phenotype_values, translate_query,
 };
 
 use crate::dataset::Dataset;
@@ -69,6 +69,8 @@ pub struct Analysis {
     pub translation: Translation,
     /// Amino-acid substitutions and deletions per CDS (`aaSubstitutions`, `aaDeletions`).
     pub aa: AaChanges,
+    /// The changes with their codons' context (`aaChangesGroups`, `nucToAaMuts`).
+    pub aa_context: AaChangesContext,
     /// Nearest reference-tree node, clade and private mutations (absent without a tree).
     pub placement: Option<Placement>,
     /// Phenotype scores (pathogen.json `phenotypeData`); computed only with a tree, as in Nextclade.
@@ -138,6 +140,8 @@ fn analyze_nucs(
         tr_buf,
     );
     let aa = find_aa_changes(&ds.ref_translation, &translation);
+    let aa_context =
+        aa_changes_context(reference, &aligned_query, nuc.alignment_range, &ds.ref_translation, &translation);
 
     let placement =
         ds.tree.as_ref().map(|tree| place(ds, tree, &nuc, &missing, &non_acgtns, &aa, &translation));
@@ -166,6 +170,7 @@ fn analyze_nucs(
         coverage,
         translation,
         aa,
+        aa_context,
         placement,
         phenotype_values,
         aa_motifs,

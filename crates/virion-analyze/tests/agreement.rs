@@ -13,28 +13,77 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::compare::{ColumnAgreement, compare};
-use virion_analyze::output::TsvWriter;
+use virion_analyze::output::{NdjsonRecord, TsvWriter};
 use virion_analyze::{Dataset, analyze};
 use virion_io::{FastaReader, FastaRecord};
 use virion_testdata::{
     OTHER_PATHOGEN_SETS, OutputSet, RSV_A_INSDC_SET, SARS_COV_2_SETS, Table, read_ndjson, shared_data,
 };
 
-/// Runs Virion on `input` with `dataset` and returns its TSV text and each record's divergence
-/// (NDJSON only; `None` without placement).
-fn run_virion(ds: &Dataset, input: &Path) -> (String, Vec<Option<f64>>) {
+/// NDJSON fields without a TSV column that are compared with Nextclade's record by record.
+const NDJSON_FIELDS: &[&str] = &["aaChangesGroups", "nucToAaMuts"];
+
+/// What Virion wrote for one input set: the TSV text, each record's divergence (`None` without
+/// placement) and its [`NDJSON_FIELDS`].
+struct VirionRun {
+    tsv: String,
+    divergences: Vec<Option<f64>>,
+    ndjson_fields: Vec<serde_json::Value>,
+}
+
+/// Runs Virion on `input` with `dataset`, as `virion process` writes TSV and NDJSON.
+fn run_virion(ds: &Dataset, input: &Path) -> VirionRun {
     let mut reader = FastaReader::from_path(input).unwrap();
     let mut out = Vec::new();
     let mut divergences = Vec::new();
+    let mut ndjson_fields = Vec::new();
     let mut tsv = TsvWriter::new(&mut out, ds).unwrap();
     let mut rec = FastaRecord::default();
     while reader.read(&mut rec).unwrap() {
         let result = analyze(ds, &rec.name, &rec.seq);
         tsv.write(rec.index, &rec.name, &result).unwrap();
+        let json = serde_json::to_value(NdjsonRecord::new(rec.index, &rec.name, &result)).unwrap();
+        ndjson_fields.push(pick(&json));
         divergences.push(result.ok().and_then(|a| a.placement).map(|p| p.divergence));
     }
     drop(tsv);
-    (String::from_utf8(out).unwrap(), divergences)
+    VirionRun { tsv: String::from_utf8(out).unwrap(), divergences, ndjson_fields }
+}
+
+/// The [`NDJSON_FIELDS`] of one NDJSON record.
+fn pick(record: &serde_json::Value) -> serde_json::Value {
+    NDJSON_FIELDS.iter().map(|f| (f.to_string(), record.get(*f).cloned().unwrap_or_default())).collect()
+}
+
+/// Checks the [`NDJSON_FIELDS`] of every record against Nextclade's; returns how many agree.
+fn compare_ndjson_fields(out_dir: &str, ours: &[serde_json::Value], ndjson_zst: &Path) -> (usize, usize) {
+    let mut theirs: Vec<(u64, serde_json::Value)> =
+        read_ndjson(ndjson_zst).iter().map(|v| (v["index"].as_u64().unwrap(), pick(v))).collect();
+    theirs.sort_by_key(|r| r.0);
+    assert_eq!(ours.len(), theirs.len(), "{out_dir}: NDJSON record count");
+    let with_groups =
+        ours.iter().filter(|o| o["aaChangesGroups"].as_array().is_some_and(|g| !g.is_empty())).count();
+    assert!(
+        with_groups > 0 || ours.len() < 3,
+        "{out_dir}: no record has amino-acid change groups, so the comparison would prove nothing"
+    );
+    let mut same = 0;
+    for (i, (o, (_, t))) in ours.iter().zip(&theirs).enumerate() {
+        if o == t {
+            same += 1;
+        } else {
+            for f in NDJSON_FIELDS {
+                if o[f] != t[f] {
+                    println!(
+                        "   {f} #{i}: nextclade={:.400} virion={:.400}",
+                        t[f].to_string(),
+                        o[f].to_string()
+                    );
+                }
+            }
+        }
+    }
+    (same, ours.len())
 }
 
 /// `divergence` of every NDJSON record Nextclade wrote, in input order (`None` for failures).
@@ -134,15 +183,21 @@ fn run_sets(data: &Path, sets: &[OutputSet]) -> BTreeMap<String, ColumnAgreement
         let ds = datasets
             .entry(dataset)
             .or_insert_with(|| Dataset::load(&data.join("nextclade").join(dataset)).unwrap());
-        let (tsv, divergences) = run_virion(ds, &data.join(input));
-        let ours = Table::parse(&tsv);
+        let run = run_virion(ds, &data.join(input));
+        let ours = Table::parse(&run.tsv);
         let nextclade_out = data.join("nextclade-out").join(out_dir);
         // Divergence is an NDJSON field; a set kept as TSV only has none to compare.
         let ndjson = nextclade_out.join("nextclade.ndjson.zst");
         if ndjson.exists() {
-            let (same, total) = compare_divergence(out_dir, &divergences, &nextclade_divergences(&ndjson));
+            let (same, total) =
+                compare_divergence(out_dir, &run.divergences, &nextclade_divergences(&ndjson));
             assert_eq!(same, total, "{out_dir}: divergence must agree everywhere");
             let d = totals.entry("divergence (NDJSON)".to_owned()).or_default();
+            d.same += same;
+            d.total += total;
+            let (same, total) = compare_ndjson_fields(out_dir, &run.ndjson_fields, &ndjson);
+            assert_eq!(same, total, "{out_dir}: {NDJSON_FIELDS:?} must equal Nextclade's in every record");
+            let d = totals.entry("aaChangesGroups, nucToAaMuts (NDJSON)".to_owned()).or_default();
             d.same += same;
             d.total += total;
         }
@@ -184,7 +239,7 @@ fn run_sets(data: &Path, sets: &[OutputSet]) -> BTreeMap<String, ColumnAgreement
 fn not_identical(totals: &BTreeMap<String, ColumnAgreement>) -> Vec<String> {
     totals
         .iter()
-        .filter(|(col, a)| *col != "divergence (NDJSON)" && a.identical < a.total)
+        .filter(|(col, a)| !col.ends_with("(NDJSON)") && a.identical < a.total)
         .map(|(col, a)| format!("{col}: {}/{}", a.identical, a.total))
         .collect()
 }

@@ -13,6 +13,7 @@
 
 mod aa_motifs;
 mod changes;
+mod changes_groups;
 mod codon;
 pub mod coord_map;
 mod error;
@@ -27,6 +28,9 @@ mod reference;
 
 pub use aa_motifs::{AaMotif, AaMotifFinder, InvalidMotif};
 pub use changes::{AaChanges, AaInsertion, StopCodon, find_aa_changes, premature_stops};
+pub use changes_groups::{
+    AaChangeWithContext, AaChangesContext, AaChangesGroup, NucDel, NucDelRangeJson, aa_changes_context,
+};
 pub use codon::{translate_codon, translate_into};
 pub use error::TranslateError;
 pub use frame_shift::{

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use virion_core::{AaRange, AaSub, CdsRange, Insertion, Nuc, NucDelRange, NucRange, NucSub, SymbolRange};
-use virion_translate::{AaInsertion, AaMotif, PhenotypeValue};
+use virion_translate::{AaChangesGroup, AaInsertion, AaMotif, PhenotypeValue};
 
 use crate::analysis::{Analysis, AnalyzeError};
 use crate::qc::QcResult;
@@ -58,6 +58,8 @@ pub struct Record<'a> {
     total_aminoacid_insertions: usize,
     unknown_aa_ranges: &'a [CdsRange],
     total_unknown_aa: usize,
+    aa_changes_groups: &'a [AaChangesGroup],
+    nuc_to_aa_muts: &'a BTreeMap<String, Vec<AaSub>>,
     alignment_range: NucRange,
     alignment_score: i32,
     clade: Option<&'a str>,
@@ -147,6 +149,8 @@ impl<'a> Record<'a> {
             total_aminoacid_insertions: a.aa.insertions.len(),
             unknown_aa_ranges: &a.aa.unknown_aa_ranges,
             total_unknown_aa: a.aa.total_unknown_aa,
+            aa_changes_groups: &a.aa_context.groups,
+            nuc_to_aa_muts: &a.aa_context.nuc_to_aa_muts,
             alignment_range: a.nuc.alignment_range,
             alignment_score: a.alignment_score,
             clade: p.and_then(|p| p.clade.as_deref()),
