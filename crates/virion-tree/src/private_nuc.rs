@@ -20,9 +20,9 @@ use crate::labels::NucMutLabels;
 use crate::placement::QueryMuts;
 use crate::tree::RefTree;
 
-/// The `privateNucMutations` of a Nextclade result.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The `privateNucMutations` of a Nextclade result; serialised in Nextclade's NDJSON shape
+/// (deletions as `{pos, refNuc}`, the totals after the lists).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrivateNucMutations {
     /// Reversions and non-reversion substitutions, sorted.
     pub private_substitutions: Vec<NucSub>,
@@ -33,7 +33,6 @@ pub struct PrivateNucMutations {
     /// The subset of `private_substitutions` that go back to the reference letter.
     pub reversion_substitutions: Vec<NucSub>,
     /// Non-reversion substitutions whose genotype carries labels, with those labels.
-    #[serde(serialize_with = "labeled_as_objects")]
     pub labeled_substitutions: Vec<(NucSub, Vec<String>)>,
     /// Non-reversion substitutions without labels.
     pub unlabeled_substitutions: Vec<NucSub>,
@@ -188,13 +187,41 @@ fn group_adjacent(dels: &[NucSub]) -> Vec<NucDelRange> {
 }
 
 /// `{"substitution": …, "labels": […]}` objects, as Nextclade's JSON writes them.
-fn labeled_as_objects<S: serde::Serializer>(v: &[(NucSub, Vec<String>)], s: S) -> Result<S::Ok, S::Error> {
-    #[derive(serde::Serialize)]
-    struct Labeled<'a> {
-        substitution: &'a NucSub,
-        labels: &'a [String],
+impl serde::Serialize for PrivateNucMutations {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Deletion {
+            pos: virion_core::NucRefPos,
+            ref_nuc: virion_core::Nuc,
+        }
+        #[derive(serde::Serialize)]
+        struct Labeled<'a> {
+            substitution: &'a NucSub,
+            labels: &'a [String],
+        }
+        let mut st = s.serialize_struct("PrivateNucMutations", 11)?;
+        st.serialize_field("privateSubstitutions", &self.private_substitutions)?;
+        let deletions: Vec<Deletion> =
+            self.private_deletions.iter().map(|d| Deletion { pos: d.pos, ref_nuc: d.ref_nuc }).collect();
+        st.serialize_field("privateDeletions", &deletions)?;
+        st.serialize_field("privateDeletionRanges", &self.private_deletion_ranges)?;
+        st.serialize_field("reversionSubstitutions", &self.reversion_substitutions)?;
+        let labeled: Vec<Labeled> = self
+            .labeled_substitutions
+            .iter()
+            .map(|(substitution, labels)| Labeled { substitution, labels })
+            .collect();
+        st.serialize_field("labeledSubstitutions", &labeled)?;
+        st.serialize_field("unlabeledSubstitutions", &self.unlabeled_substitutions)?;
+        st.serialize_field("totalPrivateSubstitutions", &self.total_private_substitutions())?;
+        st.serialize_field("totalPrivateDeletions", &self.total_private_deletions())?;
+        st.serialize_field("totalReversionSubstitutions", &self.total_reversion_substitutions())?;
+        st.serialize_field("totalLabeledSubstitutions", &self.total_labeled_substitutions())?;
+        st.serialize_field("totalUnlabeledSubstitutions", &self.total_unlabeled_substitutions())?;
+        st.end()
     }
-    s.collect_seq(v.iter().map(|(substitution, labels)| Labeled { substitution, labels }))
 }
 
 #[cfg(test)]
