@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 
 use virion_align::{AlignError, align_nuc_with_index, strip_insertions};
-use virion_core::{Insertion, Nuc, SymbolRange};
+use virion_core::{AaPos, AaRange, Insertion, Nuc, SymbolRange};
 use virion_translate::{
     AaChanges, AaChangesContext, AaMotif, PhenotypeValue, TranslateBuffers, Translation, aa_changes_context,
     find_aa_changes, phenotype_values, translate_query,
@@ -81,6 +81,16 @@ pub struct Analysis {
     pub qc: QcResult,
     /// The query aligned to the reference, insertions removed (reference length).
     pub aligned_query: Vec<Nuc>,
+    /// Letters of the input sequence (`lenUnaligned`).
+    pub len_unaligned: usize,
+    /// Columns of the alignment, insertions included (`lenAligned`).
+    pub len_aligned: usize,
+    /// How often each letter occurs in `aligned_query`, gaps included (`nucleotideComposition`).
+    pub nucleotide_composition: Vec<(Nuc, usize)>,
+    /// Every CDS of the annotation with the codons the alignment covers and those it does not
+    /// (`aaAlignmentRanges`, `aaUnsequencedRanges`); a CDS that could not be translated is
+    /// unsequenced segment by segment, as Nextclade reports it.
+    pub aa_ranges: Vec<(String, Vec<AaRange>, Vec<AaRange>)>,
     /// Problems that did not stop the analysis (e.g. a name used twice in the input); per-CDS
     /// translation problems are in `translation.warnings`.
     pub warnings: Vec<String>,
@@ -140,6 +150,7 @@ fn analyze_nucs(
         tr_buf,
     );
     let aa = find_aa_changes(&ds.ref_translation, &translation);
+    let aa_ranges = cds_aa_ranges(ds, &translation);
     let aa_context =
         aa_changes_context(reference, &aligned_query, nuc.alignment_range, &ds.ref_translation, &translation);
 
@@ -153,6 +164,8 @@ fn analyze_nucs(
     let aa_motifs = ds.aa_motifs.find(&translation);
 
     let composition = letter_composition(&aligned_query);
+    let nucleotide_composition: Vec<(Nuc, usize)> =
+        Nuc::ALL.iter().map(|&n| (n, composition[n as usize])).filter(|&(_, c)| c > 0).collect();
     let total_mixed_sites: usize =
         Nuc::ALL.iter().filter(|n| n.is_ambiguous()).map(|&n| composition[n as usize]).sum();
     let qc = run_qc_for(ds, &aa, &translation, placement.as_ref(), total_missing, total_mixed_sites);
@@ -175,9 +188,41 @@ fn analyze_nucs(
         phenotype_values,
         aa_motifs,
         qc,
+        aa_ranges,
+        len_unaligned: qry.len(),
+        len_aligned: alignment.qry_seq.len(),
+        nucleotide_composition,
         aligned_query,
         warnings: Vec::new(),
     })
+}
+
+fn cds_aa_ranges(ds: &Dataset, translation: &Translation) -> Vec<(String, Vec<AaRange>, Vec<AaRange>)> {
+    let non_empty = |r: &[AaRange]| r.iter().filter(|r| !r.is_empty()).copied().collect::<Vec<_>>();
+    ds.ref_translation
+        .cdses
+        .iter()
+        .map(|ref_cds| {
+            let name = ref_cds.layout.name.clone();
+            match translation.get(&name) {
+                Some(tr) => (name, non_empty(&tr.alignment_ranges), non_empty(&tr.unsequenced_ranges)),
+                None => {
+                    // Whole codons of each segment (a partial codon at either end left out).
+                    let unsequenced = ref_cds
+                        .layout
+                        .segments
+                        .iter()
+                        .map(|seg| {
+                            let begin = seg.local_begin.div_euclid(3);
+                            let end = (seg.local_begin + seg.len()).div_euclid(3);
+                            AaRange::new(AaPos(begin), AaPos(end))
+                        })
+                        .collect();
+                    (name, Vec::new(), unsequenced)
+                }
+            }
+        })
+        .collect()
 }
 
 fn run_qc_for(

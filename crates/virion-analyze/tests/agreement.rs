@@ -21,7 +21,22 @@ use virion_testdata::{
 };
 
 /// NDJSON fields without a TSV column that are compared with Nextclade's record by record.
-const NDJSON_FIELDS: &[&str] = &["aaChangesGroups", "nucToAaMuts", "privateNucMutations"];
+const NDJSON_FIELDS: &[&str] = &[
+    "aaChangesGroups",
+    "nucToAaMuts",
+    "privateNucMutations",
+    "seqId",
+    "seqDesc",
+    "lenUnaligned",
+    "lenAligned",
+    "lenStripped",
+    "nucleotideComposition",
+    "aaAlignmentRanges",
+    "aaUnsequencedRanges",
+    "pcrPrimerChanges",
+    "totalPcrPrimerChanges",
+    "nearestNodeId",
+];
 
 /// What Virion wrote for one input set: the TSV text, each record's divergence (`None` without
 /// placement) and its [`NDJSON_FIELDS`].

@@ -210,6 +210,9 @@ fn cds_groups(
     };
     // Context codons are looked up only inside the CDS: `sequenced` is false past its end.
     let in_cds = |c: i64| c < len && sequenced(c);
+    // The sequenced codons just before a group's first change, in order.
+    let lead_in =
+        |codon: i64| (1..=GROUP_PADDING).rev().map(move |o| codon - o).filter(move |&c| c >= 0 && in_cds(c));
     let first = groups.len();
     let mut current: Vec<AaChangeWithContext> = Vec::new();
     for codon in 0..len {
@@ -217,24 +220,14 @@ fn cds_groups(
             continue;
         }
         match current.last().map(|c| c.pos.0) {
-            None => {
-                for offset in (1..=GROUP_PADDING).rev() {
-                    if codon >= offset && in_cds(codon - offset) {
-                        current.push(context(codon - offset));
-                    }
-                }
-            }
+            None => current.extend(lead_in(codon).map(context)),
             Some(prev) if codon <= prev + GROUP_SPACING => {
                 current.extend((prev + 1..codon).filter(|&c| in_cds(c)).map(context));
             }
             Some(prev) => {
                 current.extend((1..=GROUP_PADDING).map(|o| prev + o).filter(|&c| in_cds(c)).map(context));
                 groups.push(group_of(&cds_tr.name, std::mem::take(&mut current)));
-                for offset in (1..=GROUP_PADDING).rev() {
-                    if codon >= offset && in_cds(codon - offset) {
-                        current.push(context(codon - offset));
-                    }
-                }
+                current.extend(lead_in(codon).map(context));
             }
         }
         current.push(context(codon));

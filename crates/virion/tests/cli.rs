@@ -264,17 +264,20 @@ fn sort_and_dataset_auto_find_each_sequences_dataset() {
 
     // --dataset auto picks mpox for mpox genomes and processes them with it.
     let tsv = tmp.path().join("auto.tsv");
-    let o = virion(&[
-        "process",
-        "--dataset",
-        "auto",
-        "--datasets-dir",
-        s(&datasets),
-        "--input",
-        s(&datasets.join("mpox-clade-iib/sequences.fasta")),
-        "--output-tsv",
-        s(&tsv),
-    ]);
+    let process_auto = |input: &Path| {
+        virion(&[
+            "process",
+            "--dataset",
+            "auto",
+            "--datasets-dir",
+            s(&datasets),
+            "--input",
+            s(input),
+            "--output-tsv",
+            s(&tsv),
+        ])
+    };
+    let o = process_auto(&datasets.join("mpox-clade-iib/sequences.fasta"));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("--dataset auto: mpox-clade-iib"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&tsv).unwrap().lines().count(), n_mpox + 1);
@@ -282,17 +285,7 @@ fn sort_and_dataset_auto_find_each_sequences_dataset() {
     // Nothing to match: a clear error saying what to do.
     let junk = tmp.path().join("junk.fasta");
     std::fs::write(&junk, ">x\nACGTACGTACGTACGTACGTACGTACGTACGTACGT\n").unwrap();
-    let o = virion(&[
-        "process",
-        "--dataset",
-        "auto",
-        "--datasets-dir",
-        s(&datasets),
-        "--input",
-        s(&junk),
-        "--output-tsv",
-        s(&tsv),
-    ]);
+    let o = process_auto(&junk);
     assert!(!o.status.success());
     assert!(
         stderr(&o).contains("matches a dataset in") && stderr(&o).contains("virion dataset get"),

@@ -36,6 +36,12 @@ pub enum NdjsonRecord<'a> {
 pub struct Record<'a> {
     index: usize,
     seq_name: &'a str,
+    seq_id: &'a str,
+    seq_desc: &'a str,
+    len_unaligned: usize,
+    len_aligned: usize,
+    len_stripped: usize,
+    nucleotide_composition: BTreeMap<char, usize>,
     substitutions: &'a [NucSub],
     total_substitutions: usize,
     deletions: &'a [NucDelRange],
@@ -62,9 +68,15 @@ pub struct Record<'a> {
     nuc_to_aa_muts: &'a BTreeMap<String, Vec<AaSub>>,
     alignment_range: NucRange,
     alignment_score: i32,
+    aa_alignment_ranges: BTreeMap<&'a str, &'a [AaRange]>,
+    aa_unsequenced_ranges: BTreeMap<&'a str, &'a [AaRange]>,
+    /// Nextclade 3's datasets define no PCR primers (always empty, as in nextclade.tsv).
+    pcr_primer_changes: [(); 0],
+    total_pcr_primer_changes: usize,
     clade: Option<&'a str>,
     custom_node_attributes: BTreeMap<&'a str, &'a str>,
     nearest_node_name: Option<&'a str>,
+    nearest_node_id: Option<usize>,
     private_nuc_mutations: Option<&'a PrivateNucMutations>,
     private_aa_mutations: Option<&'a BTreeMap<String, PrivateAaMutations>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,6 +130,13 @@ impl<'a> Record<'a> {
         Record {
             index,
             seq_name: name,
+            // Nextclade splits the header at its first space: the id, then the description.
+            seq_id: name.split_once(' ').map_or(name, |(id, _)| id),
+            seq_desc: name.split_once(' ').map_or("", |(_, desc)| desc),
+            len_unaligned: a.len_unaligned,
+            len_aligned: a.len_aligned,
+            len_stripped: a.aligned_query.len(),
+            nucleotide_composition: a.nucleotide_composition.iter().map(|&(n, c)| (n.to_char(), c)).collect(),
             substitutions: &a.nuc.substitutions,
             total_substitutions: a.nuc.substitutions.len(),
             deletions: &a.nuc.deletions,
@@ -153,11 +172,24 @@ impl<'a> Record<'a> {
             nuc_to_aa_muts: &a.aa_context.nuc_to_aa_muts,
             alignment_range: a.nuc.alignment_range,
             alignment_score: a.alignment_score,
+            aa_alignment_ranges: a
+                .aa_ranges
+                .iter()
+                .map(|(n, aligned, _)| (n.as_str(), aligned.as_slice()))
+                .collect(),
+            aa_unsequenced_ranges: a
+                .aa_ranges
+                .iter()
+                .map(|(n, _, uns)| (n.as_str(), uns.as_slice()))
+                .collect(),
+            pcr_primer_changes: [],
+            total_pcr_primer_changes: 0,
             clade: p.and_then(|p| p.clade.as_deref()),
             custom_node_attributes: p
                 .map(|p| p.clade_attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
                 .unwrap_or_default(),
             nearest_node_name: p.map(|p| p.nearest_node_name.as_str()),
+            nearest_node_id: p.map(|p| p.nearest_node),
             private_nuc_mutations: p.map(|p| &p.private_nuc),
             private_aa_mutations: p.map(|p| &p.private_aa),
             divergence: p.map(|p| p.divergence),
