@@ -5,8 +5,8 @@ use std::cell::RefCell;
 use virion_align::{AlignError, align_nuc_with_index, strip_insertions};
 use virion_core::{AaPos, AaRange, Insertion, Nuc, SymbolRange};
 use virion_translate::{
-    AaChanges, AaChangesContext, AaMotif, PhenotypeValue, TranslateBuffers, Translation, aa_changes_context,
-    find_aa_changes, phenotype_values, translate_query,
+    AaChanges, AaChangesContext, AaMotif, PhenotypeValue, RefTranslation, TranslateBuffers, Translation,
+    aa_changes_context, find_aa_changes, phenotype_values, translate_query,
 };
 
 use crate::dataset::Dataset;
@@ -69,8 +69,6 @@ pub struct Analysis {
     pub translation: Translation,
     /// Amino-acid substitutions and deletions per CDS (`aaSubstitutions`, `aaDeletions`).
     pub aa: AaChanges,
-    /// The changes with their codons' context (`aaChangesGroups`, `nucToAaMuts`).
-    pub aa_context: AaChangesContext,
     /// Nearest reference-tree node, clade and private mutations (absent without a tree).
     pub placement: Option<Placement>,
     /// Phenotype scores (pathogen.json `phenotypeData`); computed only with a tree, as in Nextclade.
@@ -151,8 +149,6 @@ fn analyze_nucs(
     );
     let aa = find_aa_changes(&ds.ref_translation, &translation);
     let aa_ranges = cds_aa_ranges(ds, &translation);
-    let aa_context =
-        aa_changes_context(reference, &aligned_query, nuc.alignment_range, &ds.ref_translation, &translation);
 
     let placement =
         ds.tree.as_ref().map(|tree| place(ds, tree, &nuc, &missing, &non_acgtns, &aa, &translation));
@@ -183,7 +179,6 @@ fn analyze_nucs(
         coverage,
         translation,
         aa,
-        aa_context,
         placement,
         phenotype_values,
         aa_motifs,
@@ -195,6 +190,14 @@ fn analyze_nucs(
         aligned_query,
         warnings: Vec::new(),
     })
+}
+
+/// The changes of an analysed genome with their codons' context (`aaChangesGroups`,
+/// `nucToAaMuts`). Computed only where they are written (NDJSON output), not by [`analyze`]:
+/// a hub does not keep them (51 of a SARS-CoV-2 record's 56 KB, and they follow from the
+/// sequence and the dataset).
+pub fn change_context(reference: &[Nuc], ref_translation: &RefTranslation, a: &Analysis) -> AaChangesContext {
+    aa_changes_context(reference, &a.aligned_query, a.nuc.alignment_range, ref_translation, &a.translation)
 }
 
 fn cds_aa_ranges(ds: &Dataset, translation: &Translation) -> Vec<(String, Vec<AaRange>, Vec<AaRange>)> {

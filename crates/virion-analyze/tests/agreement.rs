@@ -14,7 +14,7 @@ use std::path::Path;
 
 use common::compare::{ColumnAgreement, compare};
 use virion_analyze::output::{NdjsonRecord, TsvWriter};
-use virion_analyze::{Dataset, analyze};
+use virion_analyze::{Dataset, analyze, change_context};
 use virion_io::{FastaReader, FastaRecord};
 use virion_testdata::{
     OTHER_PATHOGEN_SETS, OutputSet, RSV_A_INSDC_SET, SARS_COV_2_SETS, Table, read_ndjson, shared_data,
@@ -57,7 +57,10 @@ fn run_virion(ds: &Dataset, input: &Path) -> VirionRun {
     while reader.read(&mut rec).unwrap() {
         let result = analyze(ds, &rec.name, &rec.seq);
         tsv.write(rec.index, &rec.name, &result).unwrap();
-        let json = serde_json::to_value(NdjsonRecord::new(rec.index, &rec.name, &result)).unwrap();
+        let context =
+            result.as_ref().ok().map(|a| change_context(&ds.data.reference, &ds.ref_translation, a));
+        let json =
+            serde_json::to_value(NdjsonRecord::new(rec.index, &rec.name, &result, context.as_ref())).unwrap();
         ndjson_fields.push(pick(&json));
         divergences.push(result.ok().and_then(|a| a.placement).map(|p| p.divergence));
     }

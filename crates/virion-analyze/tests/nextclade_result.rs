@@ -176,7 +176,8 @@ fn what_the_writer_writes_reads_back() {
         let mut n = 0;
         while n < 12 && reader.read(&mut rec).unwrap() {
             let result = analyze(&ds, &rec.name, &rec.seq);
-            let line = serde_json::to_string(&NdjsonRecord::new(rec.index, &rec.name, &result)).unwrap();
+            let line =
+                serde_json::to_string(&NdjsonRecord::new(rec.index, &rec.name, &result, None)).unwrap();
             let r = NextcladeResult::from_json(&line).unwrap_or_else(|e| panic!("{}: {e}", rec.name));
             assert_eq!(r.index, Some(rec.index));
             match &result {
@@ -191,9 +192,10 @@ fn what_the_writer_writes_reads_back() {
     let ds = Dataset::load(&shared.join("nextclade/sars-cov-2")).unwrap();
     let result = analyze(&ds, "short", b"ACGT");
     assert!(result.is_err());
-    let r =
-        NextcladeResult::from_json(&serde_json::to_string(&NdjsonRecord::new(7, "short", &result)).unwrap())
-            .unwrap();
+    let r = NextcladeResult::from_json(
+        &serde_json::to_string(&NdjsonRecord::new(7, "short", &result, None)).unwrap(),
+    )
+    .unwrap();
     assert_eq!((r.index, r.seq_name.as_deref(), r.errors.len()), (Some(7), Some("short"), 1));
     assert!(r.alignment_range.is_none() && r.qc.is_none());
     eprintln!("{checked} records written and read back");

@@ -277,14 +277,10 @@ async fn process(datasets: &Datasets, job: ClaimedJob) -> ProcessingOutcome {
 fn analyze_job(ds: &Dataset, job: &ClaimedJob) -> ProcessingOutcome {
     let name = job.accession_version.to_string();
     let result = analyze(ds, &name, &job.sequence);
-    let record = NdjsonRecord::new(0, &name, &result);
-    let mut nextclade = serde_json::to_value(&record).unwrap_or(serde_json::Value::Null);
-    // The changes with their context are nine tenths of a SARS-CoV-2 record (51 of 56 KB) and
-    // follow from the stored sequence and the dataset: a hub keeps the rest.
-    if let Some(fields) = nextclade.as_object_mut() {
-        fields.remove("aaChangesGroups");
-        fields.remove("nucToAaMuts");
-    }
+    // No change context: it is nine tenths of a SARS-CoV-2 record (51 of 56 KB) and follows from
+    // the stored sequence and the dataset.
+    let record = NdjsonRecord::new(0, &name, &result, None);
+    let nextclade = serde_json::to_value(&record).unwrap_or(serde_json::Value::Null);
     let metadata: serde_json::Value = serde_json::from_str(&job.metadata_json).unwrap_or_default();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();

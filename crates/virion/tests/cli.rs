@@ -56,6 +56,8 @@ fn process_writes_every_output_in_input_order() {
     for line in std::fs::read_to_string(&ndjson).unwrap().lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(v["qc"]["overallStatus"].is_string());
+        // The change context is written where NDJSON is asked for (the hub does not keep it).
+        assert!(v["aaChangesGroups"].is_array() && v["nucToAaMuts"].is_object(), "{line:.300}");
     }
     let aligned = std::fs::read_to_string(&fasta).unwrap();
     let ref_len = std::fs::read_to_string(dataset.join("reference.fasta"))

@@ -69,6 +69,8 @@ struct Named<W> {
 pub struct Outputs {
     tsv: Option<Named<TsvWriter<Sink>>>,
     ndjson: Option<Named<Sink>>,
+    /// The reference and its peptides, for the NDJSON's change context (only with NDJSON).
+    context_data: Option<(Vec<virion_core::Nuc>, virion_translate::RefTranslation)>,
     fasta: Option<Named<Sink>>,
     translations: Vec<(String, Named<Sink>)>,
 }
@@ -113,7 +115,15 @@ impl Outputs {
                 translations.push((cds.layout.name.clone(), Named { w: create(&path)?, path }));
             }
         }
-        Ok(Outputs { tsv, ndjson: ndjson.transpose()?, fasta: fasta.transpose()?, translations })
+        let context_data =
+            paths.ndjson.is_some().then(|| (ds.data.reference.clone(), ds.ref_translation.clone()));
+        Ok(Outputs {
+            tsv,
+            ndjson: ndjson.transpose()?,
+            context_data,
+            fasta: fasta.transpose()?,
+            translations,
+        })
     }
 
     /// Writes one sequence's result to every output. Failed sequences appear in the TSV and
@@ -128,7 +138,11 @@ impl Outputs {
             t.w.write(index, name, result).map_err(io_err(&t.path))?;
         }
         if let Some(n) = &mut self.ndjson {
-            let rec = NdjsonRecord::new(index, name, result);
+            let context = match (&self.context_data, result) {
+                (Some((reference, ref_tr)), Ok(a)) => Some(crate::change_context(reference, ref_tr, a)),
+                _ => None,
+            };
+            let rec = NdjsonRecord::new(index, name, result, context.as_ref());
             serde_json::to_writer(&mut n.w, &rec)
                 .map_err(|e| OutputError::Io { path: n.path.clone(), source: e.into() })?;
             n.w.write_all(b"\n").map_err(io_err(&n.path))?;

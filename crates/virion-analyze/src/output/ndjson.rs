@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use virion_core::{AaRange, AaSub, CdsRange, Insertion, Nuc, NucDelRange, NucRange, NucSub, SymbolRange};
-use virion_translate::{AaChangesGroup, AaInsertion, AaMotif, PhenotypeValue};
+use virion_translate::{AaChangesContext, AaChangesGroup, AaInsertion, AaMotif, PhenotypeValue};
 
 use crate::analysis::{Analysis, AnalyzeError};
 use crate::qc::QcResult;
@@ -64,8 +64,10 @@ pub struct Record<'a> {
     total_aminoacid_insertions: usize,
     unknown_aa_ranges: &'a [CdsRange],
     total_unknown_aa: usize,
-    aa_changes_groups: &'a [AaChangesGroup],
-    nuc_to_aa_muts: &'a BTreeMap<String, Vec<AaSub>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aa_changes_groups: Option<&'a [AaChangesGroup]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nuc_to_aa_muts: Option<&'a BTreeMap<String, Vec<AaSub>>>,
     alignment_range: NucRange,
     alignment_score: i32,
     aa_alignment_ranges: BTreeMap<&'a str, &'a [AaRange]>,
@@ -111,21 +113,27 @@ struct AaInsertionJson<'a> {
 }
 
 impl<'a> NdjsonRecord<'a> {
-    /// The record for the `index`-th input genome named `name`, from its analysis or its error.
-    pub fn new(index: usize, name: &'a str, result: &'a Result<Analysis, AnalyzeError>) -> Self {
+    /// The record for the `index`-th input genome named `name`, from its analysis or its error;
+    /// with `context` ([`crate::change_context`]) it has `aaChangesGroups` and `nucToAaMuts`.
+    pub fn new(
+        index: usize,
+        name: &'a str,
+        result: &'a Result<Analysis, AnalyzeError>,
+        context: Option<&'a AaChangesContext>,
+    ) -> Self {
         match result {
             Err(e) => NdjsonRecord::Err {
                 index,
                 seq_name: name,
                 errors: vec![format!("When processing sequence #{index} '{name}': {e}")],
             },
-            Ok(a) => NdjsonRecord::Ok(Box::new(Record::new(index, name, a))),
+            Ok(a) => NdjsonRecord::Ok(Box::new(Record::new(index, name, a, context))),
         }
     }
 }
 
 impl<'a> Record<'a> {
-    fn new(index: usize, name: &'a str, a: &'a Analysis) -> Self {
+    fn new(index: usize, name: &'a str, a: &'a Analysis, context: Option<&'a AaChangesContext>) -> Self {
         let p = a.placement.as_ref();
         Record {
             index,
@@ -168,8 +176,8 @@ impl<'a> Record<'a> {
             total_aminoacid_insertions: a.aa.insertions.len(),
             unknown_aa_ranges: &a.aa.unknown_aa_ranges,
             total_unknown_aa: a.aa.total_unknown_aa,
-            aa_changes_groups: &a.aa_context.groups,
-            nuc_to_aa_muts: &a.aa_context.nuc_to_aa_muts,
+            aa_changes_groups: context.map(|c| c.groups.as_slice()),
+            nuc_to_aa_muts: context.map(|c| &c.nuc_to_aa_muts),
             alignment_range: a.nuc.alignment_range,
             alignment_score: a.alignment_score,
             aa_alignment_ranges: a
