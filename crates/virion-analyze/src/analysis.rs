@@ -5,8 +5,8 @@ use std::cell::RefCell;
 use virion_align::{AlignError, align_nuc_with_index, strip_insertions};
 use virion_core::{AaPos, AaRange, Insertion, Nuc, SymbolRange};
 use virion_translate::{
-    AaChanges, AaChangesContext, AaMotif, PhenotypeValue, RefTranslation, TranslateBuffers, Translation,
-    aa_changes_context, find_aa_changes, phenotype_values, translate_query,
+    AaChanges, AaChangesContext, AaMotif, PhenotypeValue, TranslateBuffers, Translation, aa_changes_context,
+    find_aa_changes, phenotype_values, translate_query,
 };
 
 use crate::dataset::Dataset;
@@ -196,8 +196,14 @@ fn analyze_nucs(
 /// `nucToAaMuts`). Computed only where they are written (NDJSON output), not by [`analyze`]:
 /// a hub does not keep them (51 of a SARS-CoV-2 record's 56 KB, and they follow from the
 /// sequence and the dataset).
-pub fn change_context(reference: &[Nuc], ref_translation: &RefTranslation, a: &Analysis) -> AaChangesContext {
-    aa_changes_context(reference, &a.aligned_query, a.nuc.alignment_range, ref_translation, &a.translation)
+pub fn change_context(ds: &Dataset, a: &Analysis) -> AaChangesContext {
+    aa_changes_context(
+        &ds.data.reference,
+        &a.aligned_query,
+        a.nuc.alignment_range,
+        &ds.ref_translation,
+        &a.translation,
+    )
 }
 
 fn cds_aa_ranges(ds: &Dataset, translation: &Translation) -> Vec<(String, Vec<AaRange>, Vec<AaRange>)> {

@@ -46,8 +46,9 @@ struct VirionRun {
     ndjson_fields: Vec<serde_json::Value>,
 }
 
-/// Runs Virion on `input` with `dataset`, as `virion process` writes TSV and NDJSON.
-fn run_virion(ds: &Dataset, input: &Path) -> VirionRun {
+/// Runs Virion on `input` with `dataset`, as `virion process` writes TSV and (with `ndjson`)
+/// NDJSON.
+fn run_virion(ds: &Dataset, input: &Path, ndjson: bool) -> VirionRun {
     let mut reader = FastaReader::from_path(input).unwrap();
     let mut out = Vec::new();
     let mut divergences = Vec::new();
@@ -57,11 +58,11 @@ fn run_virion(ds: &Dataset, input: &Path) -> VirionRun {
     while reader.read(&mut rec).unwrap() {
         let result = analyze(ds, &rec.name, &rec.seq);
         tsv.write(rec.index, &rec.name, &result).unwrap();
-        let context =
-            result.as_ref().ok().map(|a| change_context(&ds.data.reference, &ds.ref_translation, a));
-        let json =
-            serde_json::to_value(NdjsonRecord::new(rec.index, &rec.name, &result, context.as_ref())).unwrap();
-        ndjson_fields.push(pick(&json));
+        if ndjson {
+            let context = result.as_ref().ok().map(|a| change_context(ds, a));
+            let record = NdjsonRecord::new(rec.index, &rec.name, &result, context.as_ref());
+            ndjson_fields.push(pick(&serde_json::to_value(record).unwrap()));
+        }
         divergences.push(result.ok().and_then(|a| a.placement).map(|p| p.divergence));
     }
     drop(tsv);
@@ -201,11 +202,11 @@ fn run_sets(data: &Path, sets: &[OutputSet]) -> BTreeMap<String, ColumnAgreement
         let ds = datasets
             .entry(dataset)
             .or_insert_with(|| Dataset::load(&data.join("nextclade").join(dataset)).unwrap());
-        let run = run_virion(ds, &data.join(input));
-        let ours = Table::parse(&run.tsv);
         let nextclade_out = data.join("nextclade-out").join(out_dir);
         // Divergence is an NDJSON field; a set kept as TSV only has none to compare.
         let ndjson = nextclade_out.join("nextclade.ndjson.zst");
+        let run = run_virion(ds, &data.join(input), ndjson.exists());
+        let ours = Table::parse(&run.tsv);
         if ndjson.exists() {
             let (same, total) =
                 compare_divergence(out_dir, &run.divergences, &nextclade_divergences(&ndjson));

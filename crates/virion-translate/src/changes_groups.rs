@@ -126,23 +126,7 @@ impl Aln<'_> {
 
 /// The codon's reference ranges with their strands, in reading order.
 fn codon_ranges(layout: &CdsLayout, codon: AaPos) -> Vec<(NucRange, Strand)> {
-    let (begin, end) = (codon.0 * 3, codon.0 * 3 + 3);
-    layout
-        .segments
-        .iter()
-        .filter_map(|seg| {
-            let b = begin.max(seg.local_begin);
-            let e = end.min(seg.local_begin + seg.len());
-            (b < e).then(|| {
-                let (first, last) = (b - seg.local_begin, e - 1 - seg.local_begin);
-                let range = match seg.strand {
-                    Strand::Forward => NucRange::new(seg.range.begin + first, seg.range.begin + last + 1),
-                    Strand::Reverse => NucRange::new(seg.range.end - 1 - last, seg.range.end - first),
-                };
-                (range, seg.strand)
-            })
-        })
-        .collect()
+    layout.local_range_to_ref_pieces(codon.0 * 3, codon.0 * 3 + 3)
 }
 
 /// Nextclade's `aaChangesGroups` and `nucToAaMuts` for a query: `qry_aln` is its alignment

@@ -104,6 +104,11 @@ impl CdsLayout {
     /// Reference ranges covered by the local range `[begin, end)`, one per segment it touches,
     /// each oriented low-to-high.
     pub fn local_range_to_ref_ranges(&self, begin: i64, end: i64) -> Vec<NucRange> {
+        self.local_range_to_ref_pieces(begin, end).into_iter().map(|(r, _)| r).collect()
+    }
+
+    /// [`CdsLayout::local_range_to_ref_ranges`] with each piece's strand, in reading order.
+    pub fn local_range_to_ref_pieces(&self, begin: i64, end: i64) -> Vec<(NucRange, Strand)> {
         self.segments
             .iter()
             .filter_map(|seg| {
@@ -115,8 +120,8 @@ impl CdsLayout {
                 let first = self.local_to_ref(b)?;
                 let last = self.local_to_ref(e - 1)?;
                 Some(match seg.strand {
-                    Strand::Forward => NucRange::new(first, last + 1),
-                    Strand::Reverse => NucRange::new(last, first + 1),
+                    Strand::Forward => (NucRange::new(first, last + 1), seg.strand),
+                    Strand::Reverse => (NucRange::new(last, first + 1), seg.strand),
                 })
             })
             .collect()

@@ -133,17 +133,15 @@ impl RefTree {
 
         let mut private_substitutions = reversions.clone();
         private_substitutions.extend(non_reversion.iter().cloned());
-        let (mut labeled, unlabeled): (Vec<_>, Vec<_>) = non_reversion
-            .into_iter()
-            .map(|s| {
-                let l = labels.get(&s).map(<[String]>::to_vec);
-                (s, l)
-            })
-            .partition(|(_, l)| l.is_some());
-        let mut labeled: Vec<(AaSub, Vec<String>)> =
-            labeled.drain(..).map(|(s, l)| (s, l.unwrap_or_default())).collect();
+        let mut labeled: Vec<(AaSub, Vec<String>)> = Vec::new();
+        let mut unlabeled: Vec<AaSub> = Vec::new();
+        for sub in non_reversion {
+            match labels.get(&sub) {
+                Some(l) => labeled.push((sub, l.to_vec())),
+                None => unlabeled.push(sub),
+            }
+        }
         labeled.sort();
-        let unlabeled: Vec<AaSub> = unlabeled.into_iter().map(|(s, _)| s).collect();
         private_substitutions.sort();
         private_substitutions.dedup();
 

@@ -66,16 +66,16 @@ struct Named<W> {
 }
 
 /// All requested outputs.
-pub struct Outputs {
+pub struct Outputs<'d> {
     tsv: Option<Named<TsvWriter<Sink>>>,
     ndjson: Option<Named<Sink>>,
-    /// The reference and its peptides, for the NDJSON's change context (only with NDJSON).
-    context_data: Option<(Vec<virion_core::Nuc>, virion_translate::RefTranslation)>,
+    /// The dataset, for the NDJSON's change context.
+    dataset: &'d Dataset,
     fasta: Option<Named<Sink>>,
     translations: Vec<(String, Named<Sink>)>,
 }
 
-impl std::fmt::Debug for Outputs {
+impl std::fmt::Debug for Outputs<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outputs").finish_non_exhaustive()
     }
@@ -94,9 +94,9 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io { path: path.to_owned(), source }
 }
 
-impl Outputs {
+impl<'d> Outputs<'d> {
     /// Creates every requested file (and missing parent directories) and writes the TSV header.
-    pub fn create(paths: &OutputPaths, ds: &Dataset) -> Result<Outputs, OutputError> {
+    pub fn create(paths: &OutputPaths, ds: &'d Dataset) -> Result<Outputs<'d>, OutputError> {
         let tsv = match &paths.tsv {
             Some(p) => Some(Named { path: p.clone(), w: TsvWriter::new(create(p)?, ds).map_err(io_err(p))? }),
             None => None,
@@ -115,15 +115,7 @@ impl Outputs {
                 translations.push((cds.layout.name.clone(), Named { w: create(&path)?, path }));
             }
         }
-        let context_data =
-            paths.ndjson.is_some().then(|| (ds.data.reference.clone(), ds.ref_translation.clone()));
-        Ok(Outputs {
-            tsv,
-            ndjson: ndjson.transpose()?,
-            context_data,
-            fasta: fasta.transpose()?,
-            translations,
-        })
+        Ok(Outputs { tsv, ndjson: ndjson.transpose()?, dataset: ds, fasta: fasta.transpose()?, translations })
     }
 
     /// Writes one sequence's result to every output. Failed sequences appear in the TSV and
@@ -138,10 +130,7 @@ impl Outputs {
             t.w.write(index, name, result).map_err(io_err(&t.path))?;
         }
         if let Some(n) = &mut self.ndjson {
-            let context = match (&self.context_data, result) {
-                (Some((reference, ref_tr)), Ok(a)) => Some(crate::change_context(reference, ref_tr, a)),
-                _ => None,
-            };
+            let context = result.as_ref().ok().map(|a| crate::change_context(self.dataset, a));
             let rec = NdjsonRecord::new(index, name, result, context.as_ref());
             serde_json::to_writer(&mut n.w, &rec)
                 .map_err(|e| OutputError::Io { path: n.path.clone(), source: e.into() })?;
