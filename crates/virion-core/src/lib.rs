@@ -8,8 +8,10 @@ mod alphabet;
 mod coord;
 mod letter;
 mod mutation;
+mod segments;
 
 pub use alphabet::{Aa, InvalidLetter, Nuc, aa_to_string, aas_from_str, nuc_to_string, nucs_from_str};
 pub use coord::{AaPos, AaRange, AlnPos, NucRange, NucRefPos, Range};
 pub use letter::Letter;
 pub use mutation::{AaDel, AaSub, CdsRange, Insertion, NucDelRange, NucSub, SymbolRange};
+pub use segments::{SegmentedSequence, SegmentsError};

@@ -13,6 +13,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("sars-cov-2.toml", include_str!("../organisms/sars-cov-2.toml")),
     ("rsv-a.toml", include_str!("../organisms/rsv-a.toml")),
     ("mpox.toml", include_str!("../organisms/mpox.toml")),
+    ("influenza-a-h3n2.toml", include_str!("../organisms/influenza-a-h3n2.toml")),
 ];
 
 /// How a field's text is read and normalised.
@@ -107,8 +108,18 @@ pub struct OrganismConfig {
     pub name: String,
     /// How people read the organism's name.
     pub display_name: String,
-    /// Nextclade dataset name or path.
+    /// Nextclade dataset name or path (empty for a segmented organism: see `segments`).
+    #[serde(default)]
     pub dataset: String,
+    /// For a segmented organism, the field whose value lists a sample's FASTA record names
+    /// (separated by spaces or commas), when records are named otherwise than `<id>` or
+    /// `<id>_<segment>` (the closest peer's `fastaIds`).
+    #[serde(default)]
+    pub fasta_ids_column: Option<String>,
+    /// The genome segments of a segmented virus (influenza A: 8; CCHF: S, M, L), each with its
+    /// own Nextclade dataset, in genome order. Empty for a virus of one segment (`dataset`).
+    #[serde(default)]
+    pub segments: Vec<SegmentSpec>,
     /// Upper-case letters that begin the organism's accessions (`VRN` in `VRN00001AK.1`).
     pub accession_prefix: String,
     /// The field whose value identifies a row and its FASTA record.
@@ -121,6 +132,43 @@ pub struct OrganismConfig {
     /// How the organism's genomes are deposited at ENA (absent: not offered).
     #[serde(default)]
     pub ena: Option<EnaSettings>,
+}
+
+/// One genome segment of a segmented organism.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentSpec {
+    /// The segment's name as submitters suffix record names (`ha` in `A/Texas/1/2024_ha`) and as
+    /// LAPIS names it (`/alignedNucleotideSequences/ha`, `ha:1700T`): lower-case letters, digits
+    /// and `-`.
+    pub name: String,
+    /// The Nextclade dataset of this segment (a directory name under the dataset root).
+    pub dataset: String,
+}
+
+/// The segment name of a virus of one segment (LAPIS's and Nextclade's `main`).
+pub const SINGLE_SEGMENT: &str = "main";
+
+/// Where an organism's Nextclade datasets are: one per segment, in the organism's segment
+/// order; a virus of one segment has one, named [`SINGLE_SEGMENT`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganismDatasets {
+    /// Whether the organism is segmented (its samples are stored as several named segments).
+    pub segmented: bool,
+    /// (segment name, dataset directory), in genome order.
+    pub segments: Vec<(String, PathBuf)>,
+}
+
+impl OrganismDatasets {
+    /// The one dataset of a virus of one segment.
+    pub fn single(dir: impl Into<PathBuf>) -> Self {
+        OrganismDatasets { segmented: false, segments: vec![(SINGLE_SEGMENT.to_owned(), dir.into())] }
+    }
+
+    /// The dataset directories, one per segment.
+    pub fn dirs(&self) -> impl Iterator<Item = &Path> {
+        self.segments.iter().map(|(_, d)| d.as_path())
+    }
 }
 
 /// What ENA needs to know about an organism beyond its samples' metadata.
@@ -200,6 +248,25 @@ impl OrganismConfig {
         Self::from_toml(&text, &path.display().to_string())
     }
 
+    /// Whether samples of this organism come as several segments.
+    pub fn is_segmented(&self) -> bool {
+        !self.segments.is_empty()
+    }
+
+    /// The organism's datasets under `root` (a directory of datasets named as the config
+    /// names them): `root/<dataset>` for a virus of one segment, `root/<segment dataset>` for
+    /// each segment of a segmented one.
+    pub fn datasets_in(&self, root: &Path) -> OrganismDatasets {
+        if self.is_segmented() {
+            OrganismDatasets {
+                segmented: true,
+                segments: self.segments.iter().map(|s| (s.name.clone(), root.join(&s.dataset))).collect(),
+            }
+        } else {
+            OrganismDatasets::single(root.join(&self.dataset))
+        }
+    }
+
     /// The field called `name`, if any.
     pub fn field(&self, name: &str) -> Option<&FieldSpec> {
         self.fields.iter().find(|f| f.name == name)
@@ -221,6 +288,44 @@ impl OrganismConfig {
                 "accession_prefix",
                 format!("'{}' must be upper-case letters", self.accession_prefix),
             ));
+        }
+        match (self.dataset.is_empty(), self.segments.is_empty()) {
+            (true, true) => {
+                return Err(organism("dataset", "name the Nextclade dataset (or list `segments`)".into()));
+            }
+            (false, false) => {
+                return Err(organism(
+                    "dataset",
+                    "a segmented organism names a dataset per segment, not one `dataset`".into(),
+                ));
+            }
+            _ => {}
+        }
+        let mut segment_names = HashSet::new();
+        for segment in &self.segments {
+            let name = &segment.name;
+            if name.is_empty()
+                || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Err(organism(
+                    "segments",
+                    format!("segment name '{name}' must be lower-case letters, digits and '-'"),
+                ));
+            }
+            if !segment_names.insert(name.as_str()) {
+                return Err(organism("segments", format!("segment '{name}' is listed twice")));
+            }
+            if segment.dataset.is_empty() {
+                return Err(organism("segments", format!("segment '{name}' names no dataset")));
+            }
+        }
+        if let Some(column) = &self.fasta_ids_column {
+            if self.field(column).is_none() {
+                return Err(organism("fasta_ids_column", format!("'{column}' is not one of the fields")));
+            }
+            if !self.is_segmented() {
+                return Err(organism("fasta_ids_column", "only a segmented organism maps FASTA ids".into()));
+            }
         }
         if self.field(&self.submission_id_column).is_none() {
             return Err(organism(

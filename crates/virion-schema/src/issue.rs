@@ -56,8 +56,13 @@ pub enum IssueKind {
     RecordWithoutMetadata,
     /// A row whose submission id names no FASTA record.
     MetadataWithoutRecord,
-    /// Two FASTA records with the same name.
+    /// Two FASTA records with the same name (or, for a segmented organism, two records of the
+    /// same segment of one sample).
     DuplicateRecord,
+    /// A record of a segmented organism whose sequence matches none of its segments.
+    UnknownSegment,
+    /// A record named as one segment (`<id>_<segment>`) whose sequence matches another.
+    SegmentMismatch,
 }
 
 /// One finding: where (file, 1-based line, column), the offending value, and what to do.

@@ -19,10 +19,10 @@ mod value;
 mod vocabulary;
 
 pub use config::{
-    ConfigError, EnaSettings, FieldSpec, FieldType, INSDC_COUNTRY, OrganismConfig, OrganismRegistry,
-    VocabularySpec,
+    ConfigError, EnaSettings, FieldSpec, FieldType, INSDC_COUNTRY, OrganismConfig, OrganismDatasets,
+    OrganismRegistry, SINGLE_SEGMENT, SegmentSpec, VocabularySpec,
 };
-pub use crosscheck::cross_check;
+pub use crosscheck::{SegmentRecord, cross_check, cross_check_segments};
 pub use date::{Date, DateError, DateRange, parse_date};
 pub use file::{FileSummary, validate_file, validate_reader};
 pub use issue::{Issue, IssueKind, Severity};

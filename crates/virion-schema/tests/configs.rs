@@ -14,7 +14,7 @@ fn ena_sample_fields(data: &std::path::Path) -> Vec<serde_json::Value> {
 fn every_shipped_config_loads_with_the_essentials() {
     let registry = OrganismRegistry::builtin();
     let names: Vec<&str> = registry.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["sars-cov-2", "rsv-a", "mpox"]);
+    assert_eq!(names, ["sars-cov-2", "rsv-a", "mpox", "influenza-a-h3n2"]);
     let mut prefixes = std::collections::HashSet::new();
     for config in registry.iter() {
         assert!(prefixes.insert(config.accession_prefix.clone()), "{}: accession prefix reused", config.name);
@@ -122,4 +122,29 @@ fn templates_validate_cleanly_against_their_schema() {
         assert!(out.issues.is_empty(), "{}: the example row has issues: {:#?}", config.name, out.issues);
         assert!(out.issues.iter().all(|i| i.severity != Severity::Error));
     }
+}
+
+#[test]
+fn influenza_is_segmented_with_a_dataset_per_segment() {
+    let config = OrganismRegistry::builtin().get("influenza-a-h3n2").unwrap().clone();
+    let segments: Vec<&str> = config.segments.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(segments, ["pb2", "pb1", "pa", "ha", "np", "na", "mp", "ns"]);
+    let datasets = config.datasets_in(std::path::Path::new("root"));
+    assert!(datasets.segmented);
+    assert_eq!(datasets.segments[3], ("ha".to_owned(), std::path::PathBuf::from("root/flu-h3n2-ha")));
+    assert_eq!(config.fasta_ids_column.as_deref(), Some("fasta_ids"));
+
+    // One dataset or a list of segments, not both, not neither; segment names as LAPIS needs.
+    let head = "name = \"x\"\ndisplay_name = \"X\"\naccession_prefix = \"X\"\nsubmission_id_column = \"id\"\n";
+    let fields = "[[fields]]\nname = \"id\"\ntype = \"string\"\n";
+    let load = |middle: &str| virion_schema::OrganismConfig::from_toml(&format!("{head}{middle}\n{fields}"), "x.toml");
+    let both = load("dataset = \"d\"\nsegments = [{ name = \"s\", dataset = \"d\" }]");
+    assert!(both.unwrap_err().to_string().contains("not one `dataset`"));
+    assert!(load("").unwrap_err().to_string().contains("name the Nextclade dataset"));
+    let bad_name = load("segments = [{ name = \"HA 1\", dataset = \"d\" }]").unwrap_err().to_string();
+    assert!(bad_name.contains("lower-case letters"), "{bad_name}");
+    let twice = load("segments = [{ name = \"s\", dataset = \"d\" }, { name = \"s\", dataset = \"e\" }]");
+    assert!(twice.unwrap_err().to_string().contains("listed twice"));
+    let single = load("dataset = \"d\"\nfasta_ids_column = \"id\"").unwrap_err().to_string();
+    assert!(single.contains("only a segmented organism"), "{single}");
 }
