@@ -26,7 +26,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use virion_index::blobs::SequenceBlobs;
 use virion_index::{Index, IndexBuilder, LineageIndex, PangoAliases, RoaringBitmap, RowInput, snapshot};
-use virion_ingest::SequenceLayout;
+use virion_ingest::{OrganismLayout, SequenceLayout};
+use virion_schema::OrganismDatasets;
 use virion_ingest::hub::HubSchema;
 use virion_query::QueryIndex;
 use virion_store::{DataUseTerms, ReleasedVersion, Store};
@@ -175,7 +176,7 @@ pub struct Vocabulary {
 pub(crate) struct Source {
     pub(crate) name: String,
     pub(crate) organism: virion_store::OrganismId,
-    pub(crate) layout: SequenceLayout,
+    pub(crate) layout: OrganismLayout,
     pub(crate) schema: HubSchema,
     /// The dataset's reference tree, which released genomes are attached to (none without one).
     pub(crate) tree: Option<HubTree>,
@@ -325,18 +326,28 @@ impl Collections {
     /// Prepares the hub organisms' layouts (loading each dataset) and loads imported
     /// collections and snapshots found in `data_dir/index`; builds nothing yet.
     pub fn prepare(
-        organisms: &[(String, virion_store::OrganismId, PathBuf, virion_schema::OrganismConfig)],
+        organisms: &[(String, virion_store::OrganismId, OrganismDatasets, virion_schema::OrganismConfig)],
         aliases: PangoAliases,
         data_dir: Option<&Path>,
         default_organism: Option<String>,
     ) -> Collections {
         let mut sources = HashMap::new();
-        for (name, id, dir, config) in organisms {
-            match virion_analyze::Dataset::load(dir) {
-                Ok(ds) => {
-                    let layout = SequenceLayout::from_dataset(&ds);
+        for (name, id, datasets, config) in organisms {
+            let loaded: Result<Vec<(&str, virion_analyze::Dataset)>, _> = datasets
+                .segments
+                .iter()
+                .map(|(segment, dir)| virion_analyze::Dataset::load(dir).map(|ds| (segment.as_str(), ds)))
+                .collect();
+            match loaded {
+                Ok(loaded) => {
+                    let (layout, tree) = if datasets.segmented {
+                        // The hub's tree is one dataset's tree: a segmented organism has none.
+                        (OrganismLayout::segmented(loaded.iter().map(|(s, ds)| (*s, ds))), None)
+                    } else {
+                        let (_, ds) = &loaded[0];
+                        (OrganismLayout::single(SequenceLayout::from_dataset(ds)), ds.tree.as_ref().map(HubTree::new))
+                    };
                     let schema = HubSchema::new(config, &layout);
-                    let tree = ds.tree.as_ref().map(HubTree::new);
                     sources.insert(
                         name.clone(),
                         Source { name: name.clone(), organism: *id, layout, schema, tree },

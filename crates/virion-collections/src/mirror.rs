@@ -129,7 +129,21 @@ impl Collections {
                                 return Ok(None);
                             }
                         };
-                        let frame = blobs.compress(&[Some(v.sequence.as_slice())])?;
+                        let frame = if source.layout.segmented {
+                            // Stored as the hub stores a segmented sample: one blob per segment
+                            // column (absent where the sample lacks it).
+                            let sample = virion_core::SegmentedSequence::decode(&v.sequence)
+                                .map_err(std::io::Error::other)?;
+                            let per_segment: Vec<Option<&[u8]>> = source
+                                .layout
+                                .segments
+                                .iter()
+                                .map(|s| sample.get(&s.segment_name))
+                                .collect();
+                            blobs.compress(&per_segment)?
+                        } else {
+                            blobs.compress(&[Some(v.sequence.as_slice())])?
+                        };
                         Ok(Some((row, frame)))
                     })
                     .collect::<std::io::Result<_>>()

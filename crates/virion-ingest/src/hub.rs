@@ -8,7 +8,7 @@ use virion_analyze::output::NextcladeResult;
 use virion_index::{ColumnType, RowInput, Schema, SeqInput, Value};
 use virion_schema::{FieldType, OrganismConfig};
 
-use crate::{IngestError, SequenceLayout, rebuild};
+use crate::{IngestError, OrganismLayout, rebuild};
 
 /// Column names shared by every organism (LAPIS-style camelCase, as Loculus instances use).
 pub const ACCESSION: &str = "accession";
@@ -29,13 +29,21 @@ pub const DATA_USE_TERMS: &str = "dataUseTerms";
 /// The date a `RESTRICTED` version becomes open (null for open data).
 pub const DATA_USE_TERMS_UNTIL: &str = "dataUseTermsRestrictedUntil";
 
+/// The per-segment columns of a segmented organism: `nextcladeClade_ha`, `qcOverallStatus_ha`,
+/// `coverage_ha` (the clade, QC status and coverage its dataset gave that segment).
+pub fn segment_column(column: &str, segment: &str) -> String {
+    format!("{column}_{segment}")
+}
+
 /// The index schema of an organism and how its configured fields map onto it.
 #[derive(Debug, Clone)]
 pub struct HubSchema {
     /// The index schema: accession columns, the organism's fields, the processing calls, the
-    /// nucleotide segment and the genes.
+    /// nucleotide segments and the genes.
     pub schema: Schema,
     fields: Vec<(String, FieldType)>,
+    /// Segment names, for a segmented organism's per-segment columns (empty otherwise).
+    segment_names: Vec<String>,
     /// The column holding Pango lineages (for the lineage index).
     pub lineage_column: usize,
     /// The first date column (collection date): rows are ordered by it within a lineage.
@@ -43,8 +51,10 @@ pub struct HubSchema {
 }
 
 impl HubSchema {
-    /// The schema for `config`'s fields and `layout`'s segment and genes.
-    pub fn new(config: &OrganismConfig, layout: &SequenceLayout) -> HubSchema {
+    /// The schema for `config`'s fields and `layout`'s segments and genes. A segmented
+    /// organism's clade, QC status and coverage are per segment ([`segment_column`]); its
+    /// `qcOverallStatus` is its worst segment's.
+    pub fn new(config: &OrganismConfig, layout: &OrganismLayout) -> HubSchema {
         let mut metadata = vec![
             (ACCESSION.to_owned(), ColumnType::String { indexed: false }),
             (ACCESSION_VERSION.to_owned(), ColumnType::String { indexed: false }),
@@ -71,13 +81,23 @@ impl HubSchema {
         metadata.push((COVERAGE.to_owned(), ColumnType::Float));
         metadata.push((DATA_USE_TERMS.to_owned(), ColumnType::String { indexed: true }));
         metadata.push((DATA_USE_TERMS_UNTIL.to_owned(), ColumnType::Date));
+        let segment_names: Vec<String> = if layout.segmented {
+            layout.segments.iter().map(|s| s.segment_name.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        for segment in &segment_names {
+            metadata.push((segment_column(CLADE, segment), ColumnType::String { indexed: true }));
+            metadata.push((segment_column(QC_STATUS, segment), ColumnType::String { indexed: true }));
+            metadata.push((segment_column(COVERAGE, segment), ColumnType::Float));
+        }
         let schema = Schema {
             metadata,
-            segments: vec![(layout.segment_name.clone(), layout.reference.clone())],
-            genes: layout.genes.iter().map(|g| (g.name.clone(), g.peptide.clone())).collect(),
+            segments: layout.segments.iter().map(|s| (s.segment_name.clone(), s.reference.clone())).collect(),
+            genes: layout.gene_names().into_iter().zip(layout.genes()).map(|(n, (_, g))| (n, g.peptide.clone())).collect(),
         };
         let date_column = schema.metadata.iter().position(|(_, kind)| *kind == ColumnType::Date);
-        HubSchema { schema, fields, lineage_column, date_column }
+        HubSchema { schema, fields, segment_names, lineage_column, date_column }
     }
 
     /// One released version as a row. `metadata_json` is the submitted metadata as stored,
@@ -85,7 +105,7 @@ impl HubSchema {
     /// `restricted_until` the end of a restriction in force (`None`: open data).
     pub fn row(
         &self,
-        layout: &SequenceLayout,
+        layout: &OrganismLayout,
         accession: &str,
         version: i64,
         metadata_json: &str,
@@ -96,10 +116,11 @@ impl HubSchema {
             .map(|(row, _)| row)
     }
 
-    /// [`HubSchema::row`], with where processing placed the genome on the reference tree.
+    /// [`HubSchema::row`], with where processing placed the genome on the reference tree (a
+    /// virus of one segment: the hub's tree is its dataset's).
     pub fn row_and_placement(
         &self,
-        layout: &SequenceLayout,
+        layout: &OrganismLayout,
         accession: &str,
         version: i64,
         metadata_json: &str,
@@ -121,48 +142,75 @@ impl HubSchema {
         for (field, kind) in &self.fields {
             values.push(typed(metadata.get(field), *kind));
         }
-        let text = |key: &str| {
-            processed.get(key).and_then(Json::as_str).map_or(Value::Null, |s| Value::String(s.to_owned()))
+        let text = |calls: &Json, key: &str| {
+            calls.get(key).and_then(Json::as_str).map_or(Value::Null, |s| Value::String(s.to_owned()))
         };
-        values.push(text("clade"));
-        values.push(text("lineage"));
-        values.push(text(QC_STATUS));
-        values.push(processed.get(COVERAGE).and_then(Json::as_f64).map_or(Value::Null, Value::Float));
+        let coverage = |calls: &Json| calls.get(COVERAGE).and_then(Json::as_f64).map_or(Value::Null, Value::Float);
+        values.push(text(&processed, "clade"));
+        values.push(text(&processed, "lineage"));
+        values.push(text(&processed, QC_STATUS));
+        values.push(coverage(&processed));
         values.push(Value::String(if restricted_until.is_some() { "RESTRICTED" } else { "OPEN" }.to_owned()));
         values.push(restricted_until.map_or(Value::Null, Value::Date));
-        // Null when the worker could not write the record: as good as none.
-        let nextclade = match processed.get("nextclade") {
-            None | Some(Json::Null) => None,
-            Some(v) => Some(NextcladeResult::from_value(v).map_err(|e| IngestError::Field {
-                record: name.clone(),
-                field: match e.field() {
-                    Some(".") | None => "nextclade".to_owned(),
-                    Some(path) => format!("nextclade.{path}"),
-                },
-                reason: e.reason(),
-            })?),
+        // Each segment's calls: the record itself for a virus of one segment, `segments.<name>`
+        // of a segmented one (absent: the sample lacks that segment).
+        let calls: Vec<Option<&Json>> = if layout.segmented {
+            let per_segment = processed.get("segments");
+            layout.segments.iter().map(|s| per_segment.and_then(|p| p.get(&s.segment_name))).collect()
+        } else {
+            vec![Some(&processed)]
         };
-        let placement = nextclade.as_ref().and_then(Placement::of_record);
-        let row = match &nextclade {
-            Some(record) if record.alignment_range.is_some() => {
-                let rebuilt = rebuild(record, &name, layout)?;
-                let (nucleotide, amino_acid) = crate::insertions(record, layout);
-                RowInput {
-                    metadata: values,
-                    segments: vec![SeqInput::Aligned(rebuilt.genome)],
-                    genes: rebuilt.peptides.into_iter().map(SeqInput::from).collect(),
-                    nucleotide_insertions: vec![nucleotide],
-                    amino_acid_insertions: amino_acid,
+        // Per-segment columns exist only for a segmented organism.
+        for calls in calls.iter().take(self.segment_names.len()) {
+            let calls = calls.unwrap_or(&Json::Null);
+            values.push(text(calls, "clade"));
+            values.push(text(calls, QC_STATUS));
+            values.push(coverage(calls));
+        }
+        let mut row = RowInput { metadata: values, ..RowInput::default() };
+        let mut placement = None;
+        for (layout_segment, calls) in layout.segments.iter().zip(&calls) {
+            let field = |path: &str| {
+                if layout.segmented {
+                    format!("segments.{}.{path}", layout_segment.segment_name)
+                } else {
+                    path.to_owned()
+                }
+            };
+            // Null when the worker could not write the record: as good as none.
+            let nextclade = match calls.and_then(|c| c.get("nextclade")) {
+                None | Some(Json::Null) => None,
+                Some(v) => Some(NextcladeResult::from_value(v).map_err(|e| IngestError::Field {
+                    record: name.clone(),
+                    field: match e.field() {
+                        Some(".") | None => field("nextclade"),
+                        Some(path) => field(&format!("nextclade.{path}")),
+                    },
+                    reason: e.reason(),
+                })?),
+            };
+            if !layout.segmented {
+                placement = nextclade.as_ref().and_then(Placement::of_record);
+            }
+            let genes = layout_segment.genes.len();
+            match &nextclade {
+                Some(record) if record.alignment_range.is_some() => {
+                    let rebuilt = rebuild(record, &name, layout_segment)?;
+                    let (nucleotide, amino_acid) = crate::insertions(record, layout_segment);
+                    row.segments.push(SeqInput::Aligned(rebuilt.genome));
+                    row.genes.extend(rebuilt.peptides.into_iter().map(SeqInput::from));
+                    row.nucleotide_insertions.push(nucleotide);
+                    row.amino_acid_insertions.extend(amino_acid);
+                }
+                // Not aligned (processing failed) or not sent: no sequence.
+                _ => {
+                    row.segments.push(SeqInput::Absent);
+                    row.genes.extend(std::iter::repeat_n(SeqInput::Absent, genes));
+                    row.nucleotide_insertions.push(Vec::new());
+                    row.amino_acid_insertions.extend(std::iter::repeat_n(Vec::new(), genes));
                 }
             }
-            // Not aligned (processing failed): metadata only.
-            _ => RowInput {
-                metadata: values,
-                segments: vec![SeqInput::Absent],
-                genes: vec![SeqInput::Absent; layout.genes.len()],
-                ..RowInput::default()
-            },
-        };
+        }
         Ok((row, placement))
     }
 }

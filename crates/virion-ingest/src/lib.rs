@@ -74,6 +74,57 @@ impl SequenceLayout {
     }
 }
 
+/// The layouts of an organism's segments, in its segment order: one for a virus of one segment
+/// (named `main`), one per segment of a segmented virus (named as the organism names them).
+#[derive(Debug, Clone)]
+pub struct OrganismLayout {
+    /// Whether the organism is segmented (processed records hold one Nextclade record per
+    /// segment under `segments`).
+    pub segmented: bool,
+    /// Each segment's layout; its `segment_name` is the segment's name.
+    pub segments: Vec<SequenceLayout>,
+}
+
+impl OrganismLayout {
+    /// The layout of a virus of one segment.
+    pub fn single(layout: SequenceLayout) -> OrganismLayout {
+        OrganismLayout { segmented: false, segments: vec![layout] }
+    }
+
+    /// The layout of a segmented virus from its segments' datasets, in genome order.
+    pub fn segmented<'a>(segments: impl IntoIterator<Item = (&'a str, &'a Dataset)>) -> OrganismLayout {
+        let segments = segments
+            .into_iter()
+            .map(|(name, ds)| SequenceLayout { segment_name: name.to_owned(), ..SequenceLayout::from_dataset(ds) })
+            .collect();
+        OrganismLayout { segmented: true, segments }
+    }
+
+    /// Every gene of every segment, in segment then annotation order: (segment index, gene).
+    pub fn genes(&self) -> impl Iterator<Item = (usize, &GeneLayout)> {
+        self.segments.iter().enumerate().flat_map(|(i, s)| s.genes.iter().map(move |g| (i, g)))
+    }
+
+    /// The genes' names as the index and LAPIS know them, in [`OrganismLayout::genes`] order:
+    /// the CDS name, or `<segment>-<CDS>` for a name two segments share (LAPIS gene names are
+    /// unique across segments).
+    pub fn gene_names(&self) -> Vec<String> {
+        let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (_, g) in self.genes() {
+            *count.entry(g.name.as_str()).or_default() += 1;
+        }
+        self.genes()
+            .map(|(i, g)| {
+                if count[g.name.as_str()] > 1 {
+                    format!("{}-{}", self.segments[i].segment_name, g.name)
+                } else {
+                    g.name.clone()
+                }
+            })
+            .collect()
+    }
+}
+
 /// Reference positions read by each codon: the CDS's nucleotides in reading order, three at a
 /// time (segments may be on either strand, may overlap at a slippage site).
 fn codon_extents(layout: &CdsLayout, codons: usize) -> Vec<(u32, u32)> {

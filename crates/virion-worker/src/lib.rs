@@ -3,14 +3,15 @@
 //! `virion worker`; each process registers the pipeline its code and datasets produce first.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Mutex, watch};
 use virion_analyze::output::NdjsonRecord;
 use virion_analyze::qc::QcStatus;
-use virion_analyze::{Dataset, analyze};
+use virion_analyze::{Analysis, Dataset, analyze};
+use virion_core::SegmentedSequence;
+use virion_schema::OrganismDatasets;
 use virion_store::{ClaimedJob, OrganismId, ProcessingIssue, ProcessingOutcome, Store};
 
 /// How long a worker's claim on a job lasts before another worker may take it over.
@@ -32,7 +33,7 @@ pub enum PoolError {
 /// workers for it, named `{prefix}#{pid}-{i}-{random}`.
 pub async fn spawn_pool(
     store: &Store,
-    by_name: &HashMap<String, PathBuf>,
+    by_name: &HashMap<String, OrganismDatasets>,
     count: usize,
     lease: Duration,
     prefix: &str,
@@ -105,9 +106,11 @@ impl WorkerConfig {
 pub const MAX_ATTEMPTS: i64 = 5;
 
 /// Names what produces results: this build of the processing code and the exact content of
-/// every organism's dataset. Any change gives a new pipeline version, and reprocessing.
-/// Returns (fingerprint, description as JSON).
-pub fn pipeline_fingerprint(datasets: &HashMap<String, PathBuf>) -> std::io::Result<(String, String)> {
+/// every organism's datasets (each segment's). Any change gives a new pipeline version, and
+/// reprocessing. Returns (fingerprint, description as JSON).
+pub fn pipeline_fingerprint(
+    datasets: &HashMap<String, OrganismDatasets>,
+) -> std::io::Result<(String, String)> {
     use sha2::{Digest, Sha256};
     let mut names: Vec<&String> = datasets.keys().collect();
     names.sort();
@@ -115,23 +118,26 @@ pub fn pipeline_fingerprint(datasets: &HashMap<String, PathBuf>) -> std::io::Res
     hash.update(concat!("virion ", env!("CARGO_PKG_VERSION")).as_bytes());
     let mut described = serde_json::Map::new();
     for name in names {
-        let dir = &datasets[name];
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
-            .collect();
-        files.sort();
-        let mut one = Sha256::new();
-        for file in files {
-            one.update(file.file_name().unwrap_or_default().as_encoded_bytes());
-            one.update(std::fs::read(&file)?);
+        for (segment, dir) in &datasets[name].segments {
+            let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            let mut one = Sha256::new();
+            for file in files {
+                one.update(file.file_name().unwrap_or_default().as_encoded_bytes());
+                one.update(std::fs::read(&file)?);
+            }
+            let digest = one.finalize();
+            // A single-segment organism hashes as it always did (no reprocessing on upgrade).
+            let key = if datasets[name].segmented { format!("{name}/{segment}") } else { name.clone() };
+            hash.update(key.as_bytes());
+            hash.update(digest);
+            let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            described
+                .insert(key, serde_json::json!({ "dir": dir.display().to_string(), "sha256": hex }));
         }
-        let digest = one.finalize();
-        hash.update(name.as_bytes());
-        hash.update(digest);
-        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        described
-            .insert(name.clone(), serde_json::json!({ "dir": dir.display().to_string(), "sha256": hex }));
     }
     let fingerprint: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let description =
@@ -139,29 +145,45 @@ pub fn pipeline_fingerprint(datasets: &HashMap<String, PathBuf>) -> std::io::Res
     Ok((fingerprint, description))
 }
 
+/// One organism's loaded datasets, one per segment, in its segment order.
+#[derive(Debug)]
+pub struct LoadedDatasets {
+    /// Whether the organism is segmented (its stored sequences are [`SegmentedSequence`]s).
+    pub segmented: bool,
+    /// (segment name, its dataset).
+    pub segments: Vec<(String, Dataset)>,
+}
+
 /// Datasets by organism, loaded on first use and shared by every worker of a process.
 #[derive(Debug, Clone)]
 pub struct Datasets {
-    dirs: Arc<HashMap<OrganismId, PathBuf>>,
-    loaded: Arc<Mutex<HashMap<OrganismId, Arc<Dataset>>>>,
+    dirs: Arc<HashMap<OrganismId, OrganismDatasets>>,
+    loaded: Arc<Mutex<HashMap<OrganismId, Arc<LoadedDatasets>>>>,
 }
 
 impl Datasets {
-    /// Datasets read lazily from `dirs`, one directory per organism.
-    pub fn new(dirs: HashMap<OrganismId, PathBuf>) -> Self {
+    /// Datasets read lazily from `dirs`, one set per organism.
+    pub fn new(dirs: HashMap<OrganismId, OrganismDatasets>) -> Self {
         Datasets { dirs: Arc::new(dirs), loaded: Arc::default() }
     }
 
-    /// The organism's dataset, or why there is none.
-    async fn get(&self, organism: OrganismId) -> Result<Arc<Dataset>, String> {
+    /// The organism's datasets, or why there are none.
+    async fn get(&self, organism: OrganismId) -> Result<Arc<LoadedDatasets>, String> {
         let mut loaded = self.loaded.lock().await;
         if let Some(ds) = loaded.get(&organism) {
             return Ok(ds.clone());
         }
-        let dir =
+        let sets =
             self.dirs.get(&organism).ok_or_else(|| format!("no dataset configured for {organism}"))?.clone();
         let ds = tokio::task::spawn_blocking(move || {
-            Dataset::load(&dir).map_err(|e| format!("{}: {e}", dir.display()))
+            let segments = sets
+                .segments
+                .iter()
+                .map(|(segment, dir)| {
+                    Dataset::load(dir).map(|ds| (segment.clone(), ds)).map_err(|e| format!("{}: {e}", dir.display()))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok::<_, String>(LoadedDatasets { segmented: sets.segmented, segments })
         })
         .await
         .map_err(|e| e.to_string())??;
@@ -171,11 +193,11 @@ impl Datasets {
     }
 }
 
-/// Maps the store's organisms to dataset directories by organism name.
+/// Maps the store's organisms to their datasets by organism name.
 pub async fn dataset_dirs(
     store: &Store,
-    by_name: &HashMap<String, PathBuf>,
-) -> Result<HashMap<OrganismId, PathBuf>, virion_store::StoreError> {
+    by_name: &HashMap<String, OrganismDatasets>,
+) -> Result<HashMap<OrganismId, OrganismDatasets>, virion_store::StoreError> {
     Ok(store
         .organisms()
         .await?
@@ -273,38 +295,136 @@ async fn process(datasets: &Datasets, job: ClaimedJob) -> ProcessingOutcome {
 }
 
 /// The processed record: the submitted metadata, the main calls at top level (clade, lineage,
-/// QC) for indexing, and the full analysis in Nextclade's NDJSON form under `nextclade`.
-fn analyze_job(ds: &Dataset, job: &ClaimedJob) -> ProcessingOutcome {
+/// QC) for indexing, and the full analysis in Nextclade's NDJSON form under `nextclade`. A
+/// segmented organism's record holds the same per segment under `segments.<name>`, and the
+/// segments the sample lacks under `missingSegments`.
+fn analyze_job(datasets: &LoadedDatasets, job: &ClaimedJob) -> ProcessingOutcome {
     let name = job.accession_version.to_string();
-    let result = analyze(ds, &name, &job.sequence);
-    // No change context: it is nine tenths of a SARS-CoV-2 record (51 of 56 KB) and follows from
-    // the stored sequence and the dataset.
-    let record = NdjsonRecord::new(0, &name, &result, None);
-    let nextclade = serde_json::to_value(&record).unwrap_or(serde_json::Value::Null);
     let metadata: serde_json::Value = serde_json::from_str(&job.metadata_json).unwrap_or_default();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    let mut processed = serde_json::json!({ "metadata": metadata, "nextclade": nextclade });
-    match &result {
-        Err(e) => errors.push(ProcessingIssue { fields: vec!["sequence".into()], message: e.to_string() }),
-        Ok(a) => {
-            let placement = a.placement.as_ref();
-            processed["clade"] = serde_json::json!(placement.and_then(|p| p.clade.as_deref()));
-            processed["lineage"] =
-                serde_json::json!(placement.and_then(|p| p.clade_attrs.get("Nextclade_pango")));
-            processed["qcOverallStatus"] =
-                serde_json::json!(format!("{:?}", a.qc.overall_status).to_lowercase());
-            processed["coverage"] = serde_json::json!(a.coverage);
-            if a.qc.overall_status == QcStatus::Bad {
-                warnings.push(ProcessingIssue {
-                    fields: vec!["sequence".into()],
-                    message: format!("QC status is bad (overall score {:.1})", a.qc.overall_score),
-                });
-            }
-            for w in &a.warnings {
-                warnings.push(ProcessingIssue { fields: vec!["sequence".into()], message: w.clone() });
-            }
+    if !datasets.segmented {
+        let Some((_, ds)) = datasets.segments.first() else {
+            return no_dataset(&name);
+        };
+        let mut processed = serde_json::json!({ "metadata": metadata });
+        let calls = analyze_segment(ds, &name, &job.sequence, "sequence", &mut errors, &mut warnings);
+        merge(&mut processed, calls);
+        return ProcessingOutcome { dataset_version: ds.name(), processed_json: processed.to_string(), errors, warnings };
+    }
+    let sample = match SegmentedSequence::decode(&job.sequence) {
+        Ok(sample) => sample,
+        Err(e) => {
+            errors.push(ProcessingIssue {
+                fields: vec!["sequence".into()],
+                message: format!("the stored segments cannot be read: {e}"),
+            });
+            SegmentedSequence::default()
+        }
+    };
+    let mut segments = serde_json::Map::new();
+    let mut missing = Vec::new();
+    let mut worst: Option<QcStatus> = None;
+    for (segment, ds) in &datasets.segments {
+        let Some(seq) = sample.get(segment) else {
+            missing.push(segment.clone());
+            continue;
+        };
+        let calls = analyze_segment(ds, &format!("{name}_{segment}"), seq, &format!("sequence_{segment}"), &mut errors, &mut warnings);
+        if let Some(status) = calls.status {
+            // The sample's status is its worst segment's.
+            let rank = |s: QcStatus| [QcStatus::Good, QcStatus::Mediocre, QcStatus::Bad].iter().position(|&x| x == s);
+            worst = Some(worst.map_or(status, |w| if rank(status) > rank(w) { status } else { w }));
+        }
+        segments.insert(segment.clone(), calls.json);
+    }
+    for (segment, _) in &sample.segments {
+        if !datasets.segments.iter().any(|(s, _)| s == segment) {
+            errors.push(ProcessingIssue {
+                fields: vec![format!("sequence_{segment}")],
+                message: format!("segment {segment:?} is not one of this organism's segments"),
+            });
         }
     }
-    ProcessingOutcome { dataset_version: ds.name(), processed_json: processed.to_string(), errors, warnings }
+    if !missing.is_empty() {
+        warnings.push(ProcessingIssue {
+            fields: missing.iter().map(|s| format!("sequence_{s}")).collect(),
+            message: format!("the sample lacks segment(s) {}", missing.join(", ")),
+        });
+    }
+    let processed = serde_json::json!({
+        "metadata": metadata,
+        "segments": segments,
+        "missingSegments": missing,
+        "qcOverallStatus": worst.map(status_text),
+    });
+    let dataset_version =
+        datasets.segments.iter().map(|(s, ds)| format!("{s}: {}", ds.name())).collect::<Vec<_>>().join(", ");
+    ProcessingOutcome { dataset_version, processed_json: processed.to_string(), errors, warnings }
+}
+
+fn no_dataset(name: &str) -> ProcessingOutcome {
+    ProcessingOutcome {
+        dataset_version: String::new(),
+        processed_json: "{}".into(),
+        errors: vec![ProcessingIssue { fields: vec![], message: format!("{name}: no dataset loaded") }],
+        warnings: vec![],
+    }
+}
+
+/// One segment's processed calls: its JSON (`nextclade`, `clade`, `lineage`, `qcOverallStatus`,
+/// `coverage`) and its QC status.
+struct SegmentCalls {
+    json: serde_json::Value,
+    status: Option<QcStatus>,
+}
+
+/// Adds `calls`' keys to `processed`.
+fn merge(processed: &mut serde_json::Value, calls: SegmentCalls) {
+    if let (Some(out), serde_json::Value::Object(calls)) = (processed.as_object_mut(), calls.json) {
+        out.extend(calls);
+    }
+}
+
+fn status_text(status: QcStatus) -> String {
+    format!("{status:?}").to_lowercase()
+}
+
+/// Analyses one genome (or segment) against `ds`; problems are reported on `field`.
+fn analyze_segment(
+    ds: &Dataset,
+    name: &str,
+    sequence: &[u8],
+    field: &str,
+    errors: &mut Vec<ProcessingIssue>,
+    warnings: &mut Vec<ProcessingIssue>,
+) -> SegmentCalls {
+    let result = analyze(ds, name, sequence);
+    // No change context: it is nine tenths of a SARS-CoV-2 record (51 of 56 KB) and follows from
+    // the stored sequence and the dataset.
+    let record = NdjsonRecord::new(0, name, &result, None);
+    let nextclade = serde_json::to_value(&record).unwrap_or(serde_json::Value::Null);
+    let mut json = serde_json::json!({ "nextclade": nextclade });
+    let a: &Analysis = match &result {
+        Err(e) => {
+            errors.push(ProcessingIssue { fields: vec![field.into()], message: e.to_string() });
+            return SegmentCalls { json, status: None };
+        }
+        Ok(a) => a,
+    };
+    let placement = a.placement.as_ref();
+    json["clade"] = serde_json::json!(placement.and_then(|p| p.clade.as_deref()));
+    json["lineage"] = serde_json::json!(placement.and_then(|p| p.clade_attrs.get("Nextclade_pango")));
+    json["qcOverallStatus"] = serde_json::json!(status_text(a.qc.overall_status));
+    json["coverage"] = serde_json::json!(a.coverage);
+    if a.qc.overall_status == QcStatus::Bad {
+        warnings.push(ProcessingIssue {
+            fields: vec![field.into()],
+            message: format!("QC status is bad (overall score {:.1})", a.qc.overall_score),
+        });
+    }
+    for w in &a.warnings {
+        warnings.push(ProcessingIssue { fields: vec![field.into()], message: w.clone() });
+    }
+    SegmentCalls { json, status: Some(a.qc.overall_status) }
 }
