@@ -35,6 +35,37 @@ pub struct VersionLine {
     pub is_revocation: bool,
 }
 
+/// One segment's calls on a segmented organism's record page (influenza's HA, NA, …): its
+/// dataset's clade, QC and coverage, and its mutations (positions on the segment's reference).
+#[derive(Debug, Clone, Default)]
+pub struct SegmentCalls {
+    /// The segment's name (`ha`).
+    pub name: String,
+    /// Its dataset's clade.
+    pub clade: Option<String>,
+    /// Coverage of the segment's reference, 0 to 1.
+    pub coverage: Option<f64>,
+    /// Its QC status.
+    pub qc_status: Option<String>,
+    /// Its QC score.
+    pub qc_score: Option<f64>,
+    /// Each QC rule's outcome.
+    pub qc_rules: Vec<QcRule>,
+    /// Nucleotide substitutions, deletions and insertions; amino-acid substitutions, deletions
+    /// and insertions (as the record's own lists are written).
+    pub mutations: [Vec<String>; 6],
+}
+
+/// The titles of the six mutation lists, in [`SegmentCalls::mutations`] order.
+const MUTATION_LISTS: [&str; 6] = [
+    "Nucleotide substitutions",
+    "Nucleotide deletions",
+    "Nucleotide insertions",
+    "Amino-acid substitutions",
+    "Amino-acid deletions",
+    "Amino-acid insertions",
+];
+
 /// What the record page shows.
 #[derive(Debug, Clone, Default)]
 pub struct Record {
@@ -108,6 +139,11 @@ pub struct Record {
     pub placement_node: Option<String>,
     /// The organism's phylogenetic tree field, when its tree holds this genome.
     pub tree_field: Option<String>,
+    /// A segmented organism's calls per segment the sample has, in genome order (empty for a
+    /// virus of one segment, whose calls are the fields above).
+    pub segments: Vec<SegmentCalls>,
+    /// The organism's segments this sample lacks.
+    pub missing_segments: Vec<String>,
 }
 
 impl Record {
@@ -202,6 +238,66 @@ fn mutation_list(title: &str, items: &[String]) -> Markup {
     }
 }
 
+fn qc_table(rules: &[QcRule]) -> Markup {
+    html! {
+        div.scroll { table {
+            thead { tr { th scope="col" { "Rule" } th scope="col" { "Status" } th scope="col" { "Score" } th scope="col" { "Details" } } }
+            tbody { @for q in rules { tr {
+                td { (q.name) } td { span class={ "badge " (q.status) } { (q.status) } }
+                td { (q.score.map(|s| format!("{s:.1}")).unwrap_or_default()) } td.wrap { (q.detail) }
+            } } }
+        } }
+    }
+}
+
+/// A segmented organism's calls: one row per segment (those the sample lacks say so), then
+/// each segment's mutations and QC, with its aligned sequence from LAPIS.
+fn segments_section(r: &Record) -> Markup {
+    let av = r.accession_version();
+    let aligned = |segment: &str| {
+        format!(
+            "/{}/sample/alignedNucleotideSequences/{segment}?{}",
+            r.organism,
+            crate::query_string(&[("accessionVersion", av.as_str())])
+        )
+    };
+    let released = r.status == "released" && !r.is_revocation;
+    html! {
+        section aria-labelledby="segments" data-testid="segments" {
+            h2 #segments { "Segments" }
+            div.scroll { table {
+                thead { tr {
+                    th scope="col" { "Segment" } th scope="col" { "Clade" } th scope="col" { "QC" }
+                    th scope="col" { "Coverage" } th scope="col" { "Substitutions" } th scope="col" { "Aligned" }
+                } }
+                tbody {
+                    @for s in &r.segments { tr data-segment=(s.name) {
+                        th scope="row" { (s.name) }
+                        td { (s.clade.as_deref().unwrap_or("—")) }
+                        td { @if let Some(q) = &s.qc_status { span class={ "badge " (q) } { (q) }
+                            @if let Some(score) = s.qc_score { " (" (format!("{score:.1}")) ")" } } }
+                        td { (s.coverage.map(percent).unwrap_or_default()) }
+                        td { (s.mutations[0].len()) }
+                        td { @if released { a href=(aligned(&s.name)) { "FASTA" } } }
+                    } }
+                    @for m in &r.missing_segments { tr.missing data-segment=(m) {
+                        th scope="row" { (m) } td colspan="5" { span.none { "not sent" } }
+                    } }
+                }
+            } }
+            @for s in &r.segments {
+                details.segment {
+                    summary { "Segment " (s.name) ": mutations and quality control" }
+                    div.columns {
+                        @for (title, items) in MUTATION_LISTS.iter().zip(&s.mutations) { (mutation_list(title, items)) }
+                    }
+                    @if !s.qc_rules.is_empty() { (qc_table(&s.qc_rules)) }
+                }
+            }
+        }
+    }
+}
+
 fn percent(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
@@ -277,29 +373,26 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
                     @else { (v) }
                 } } }
             }
-            @if !r.is_revocation {
+            @if !r.segments.is_empty() || !r.missing_segments.is_empty() {
+                (segments_section(r))
+            }
+            @if !r.is_revocation && r.segments.is_empty() && r.missing_segments.is_empty() {
                 section aria-labelledby="muts" {
                     h2 #muts { "Mutations" }
                     div.columns {
-                        (mutation_list("Nucleotide substitutions", &r.nucleotide_substitutions))
-                        (mutation_list("Nucleotide deletions", &r.nucleotide_deletions))
-                        (mutation_list("Nucleotide insertions", &r.nucleotide_insertions))
-                        (mutation_list("Amino-acid substitutions", &r.amino_acid_substitutions))
-                        (mutation_list("Amino-acid deletions", &r.amino_acid_deletions))
-                        (mutation_list("Amino-acid insertions", &r.amino_acid_insertions))
+                        @for (title, items) in MUTATION_LISTS.iter().zip([
+                            &r.nucleotide_substitutions, &r.nucleotide_deletions, &r.nucleotide_insertions,
+                            &r.amino_acid_substitutions, &r.amino_acid_deletions, &r.amino_acid_insertions,
+                        ]) {
+                            (mutation_list(title, items))
+                        }
                     }
                 }
             }
             @if !r.qc_rules.is_empty() {
                 section aria-labelledby="qc" {
                     h2 #qc { "Quality control" }
-                    div.scroll { table {
-                        thead { tr { th scope="col" { "Rule" } th scope="col" { "Status" } th scope="col" { "Score" } th scope="col" { "Details" } } }
-                        tbody { @for q in &r.qc_rules { tr {
-                            td { (q.name) } td { span class={ "badge " (q.status) } { (q.status) } }
-                            td { (q.score.map(|s| format!("{s:.1}")).unwrap_or_default()) } td.wrap { (q.detail) }
-                        } } }
-                    } }
+                    (qc_table(&r.qc_rules))
                 }
             }
             section aria-labelledby="history" {
@@ -403,5 +496,31 @@ mod tests {
         assert!(html.contains(
             "/sars-cov-2/sample/phyloSubtree?phyloTreeField=accessionVersion&amp;accessionVersion.phyloDescendantOf=NODE_0000042&amp;downloadAsFile=true"
         ), "{html}");
+    }
+
+    #[test]
+    fn a_segmented_record_lists_its_segments_and_those_it_lacks() {
+        let r = Record {
+            organism: "influenza-a-h3n2".into(),
+            accession: "VFA000001".into(),
+            version: 1,
+            status: "released".into(),
+            segments: vec![SegmentCalls {
+                name: "ha".into(),
+                clade: Some("J.2".into()),
+                qc_status: Some("good".into()),
+                mutations: [vec!["A12G".into()], vec![], vec![], vec!["HA1:N158K".into()], vec![], vec![]],
+                ..Default::default()
+            }],
+            missing_segments: vec!["pb2".into()],
+            ..Default::default()
+        };
+        let html = render(&Chrome::default(), &r);
+        assert!(html.contains(r#"data-segment="ha""#) && html.contains("J.2"), "{html}");
+        assert!(html.contains(r#"data-segment="pb2""#) && html.contains("not sent"), "{html}");
+        assert!(html.contains("<code>HA1:N158K</code>"), "{html}");
+        assert!(html.contains("/influenza-a-h3n2/sample/alignedNucleotideSequences/ha?accessionVersion=VFA000001.1"), "{html}");
+        // The single-genome mutation section is not shown for a segmented record.
+        assert!(!html.contains(r#"id="muts""#), "{html}");
     }
 }

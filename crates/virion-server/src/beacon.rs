@@ -260,21 +260,16 @@ fn datasets(state: &AppState) -> Vec<DatasetModel> {
             let c = collections.get(&name)?;
             let c = c.read().ok()?;
             let ix = c.index();
-            // A hub organism's one segment is named by its Nextclade dataset's reference; an
-            // imported collection's segments by their own names.
-            let hub_reference = state
-                .organisms()
-                .find(|o| o.config.name == name)
-                .and_then(|o| dataset_reference_name(&o.dataset_dir));
+            // A hub organism's segments are named by their Nextclade datasets' references; an
+            // imported collection's by their own names.
+            let hub = state.organisms().find(|o| o.config.name == name);
             let segments = ix
                 .segments
                 .iter()
                 .map(|s| {
-                    let reference = match (&hub_reference, ix.segments.len()) {
-                        (Some(r), 1) => r.clone(),
-                        _ => s.name.clone(),
-                    };
-                    (s.name.clone(), reference)
+                    let dir = hub.and_then(|o| o.datasets.segments.iter().find(|(seg, _)| *seg == s.name));
+                    let reference = dir.and_then(|(_, dir)| dataset_reference_name(dir));
+                    (s.name.clone(), reference.unwrap_or_else(|| s.name.clone()))
                 })
                 .collect();
             let fields = ix

@@ -238,8 +238,9 @@ pub(crate) async fn export_zip(
     let zip = {
         let export_id = export_id.clone();
         let scientific_name = settings.scientific_name.clone();
+        let segmented = org.datasets.segmented;
         tokio::task::spawn_blocking(move || {
-            write_zip(&uploads, &export_id, study.as_ref(), &samples, &genomes, hold_until, &scientific_name)
+            write_zip(&uploads, &export_id, study.as_ref(), &samples, &genomes, hold_until, (&scientific_name, segmented))
         })
         .await
         .map_err(|e| ApiError::Internal(format!("export task: {e}")))??
@@ -334,7 +335,7 @@ fn write_zip(
     samples: &[Sample],
     genomes: &[(AccessionVersion, GenomeManifest, Vec<u8>)],
     hold_until: Option<chrono::NaiveDate>,
-    scientific_name: &str,
+    (scientific_name, segmented): (&str, bool),
 ) -> Result<tempfile::NamedTempFile, ApiError> {
     let bad = |e: virion_ena::EnaError| ApiError::Unreadable(e.to_string());
     let io = |e: std::io::Error| ApiError::Internal(format!("writing the export: {e}"));
@@ -344,8 +345,26 @@ fn write_zip(
     for (av, manifest, sequence) in genomes {
         let dir = work.path().join("genomes").join(&manifest.assembly_name);
         std::fs::create_dir_all(&dir).map_err(io)?;
-        let replicon = Replicon::monopartite(&manifest.assembly_name, sequence);
-        let files = virion_ena::write_genome(&dir, manifest, scientific_name, &[replicon]).map_err(bad)?;
+        let sample;
+        let replicons = if segmented {
+            // One replicon per segment the sample has: `<assembly>_<segment>`, chromosome named
+            // by the segment (upper case, as INSDC names influenza segments: `HA`).
+            sample = virion_core::SegmentedSequence::decode(sequence)
+                .map_err(|e| ApiError::Internal(format!("{av}: stored segments: {e}")))?;
+            sample
+                .segments
+                .iter()
+                .map(|(segment, seq)| Replicon {
+                    object_name: format!("{}_{segment}", manifest.assembly_name),
+                    chromosome_name: segment.to_ascii_uppercase(),
+                    chromosome_type: virion_ena::ChromosomeType::Segmented,
+                    ..Replicon::monopartite(&manifest.assembly_name, seq)
+                })
+                .collect()
+        } else {
+            vec![Replicon::monopartite(&manifest.assembly_name, sequence)]
+        };
+        let files = virion_ena::write_genome(&dir, manifest, scientific_name, &replicons).map_err(bad)?;
         listed.push(ExportedEntry {
             accession_version: av.to_string(),
             sample_alias: manifest.sample.clone(),

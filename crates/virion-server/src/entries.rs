@@ -30,8 +30,11 @@ pub struct OrganismView {
     display_name: String,
     /// The prefix of its accessions (e.g. `VSC` in `VSC000001X`).
     accession_prefix: String,
-    /// The Nextclade dataset its sequences are processed with.
+    /// The Nextclade dataset its sequences are processed with (a segmented organism's: each
+    /// segment's, as `segment=dataset`, comma-separated).
     dataset: String,
+    /// Its genome segments, in genome order (`["main"]` for a virus of one segment).
+    segments: Vec<String>,
 }
 
 /// Every organism the hub serves (those with a dataset), sorted by name.
@@ -45,7 +48,12 @@ pub async fn organisms(State(state): State<AppState>) -> Json<Vec<OrganismView>>
             name: o.config.name.clone(),
             display_name: o.config.display_name.clone(),
             accession_prefix: o.config.accession_prefix.clone(),
-            dataset: o.config.dataset.clone(),
+            dataset: if o.config.is_segmented() {
+                o.config.segments.iter().map(|s| format!("{}={}", s.name, s.dataset)).collect::<Vec<_>>().join(",")
+            } else {
+                o.config.dataset.clone()
+            },
+            segments: o.datasets.segments.iter().map(|(s, _)| s.clone()).collect(),
         })
         .collect();
     list.sort_by(|a, b| a.name.cmp(&b.name));
@@ -240,9 +248,24 @@ pub(crate) async fn version_response(
         "json" => Ok(Json(version_json(record, true)).into_response()),
         "fasta" => {
             let seq = state.store().get_sequence(viewer, av).await?;
-            let mut text = format!(">{av}\n").into_bytes();
-            text.extend_from_slice(&seq);
-            text.push(b'\n');
+            let segmented =
+                state.organisms().find(|o| o.id == record.organism).is_some_and(|o| o.datasets.segmented);
+            let text = if segmented {
+                // One record per segment, named as submitters name them: `<id>_<segment>`.
+                let sample = virion_core::SegmentedSequence::decode(&seq).map_err(ApiError::internal)?;
+                let mut text = Vec::with_capacity(seq.len() + 64);
+                for (segment, seq) in &sample.segments {
+                    text.extend_from_slice(format!(">{av}_{segment}\n").as_bytes());
+                    text.extend_from_slice(seq);
+                    text.push(b'\n');
+                }
+                text
+            } else {
+                let mut text = format!(">{av}\n").into_bytes();
+                text.extend_from_slice(&seq);
+                text.push(b'\n');
+                text
+            };
             Ok(([(header::CONTENT_TYPE, "text/x-fasta")], text).into_response())
         }
         "tsv" => {
@@ -595,6 +618,16 @@ pub(crate) fn validated_metadata(
     Ok(serde_json::to_string(&validated.values).expect("validated values serialise"))
 }
 
+/// A sequence sent in a revision or edit, as the hub stores it: a segmented organism's as FASTA
+/// with one record per segment, any other's as letters.
+fn sequence_of_text(org: &crate::state::HubOrganism, text: &str) -> Result<Vec<u8>, ApiError> {
+    if org.datasets.segmented {
+        org.segments_from_fasta(text).map_err(ApiError::BadRequest)
+    } else {
+        Ok(cleaned_sequence(text))
+    }
+}
+
 /// A sequence as sent: whitespace dropped, letters upper-cased.
 fn cleaned_sequence(text: &str) -> Vec<u8> {
     text.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_uppercase()).collect()
@@ -631,7 +664,10 @@ pub async fn revise(
         let accession = parse_accession(org, &r.accession)?;
         match validated_metadata(org, "revisions", i as u64 + 1, &r.metadata) {
             Ok(metadata_json) => {
-                let sequence = r.sequence.as_deref().map(cleaned_sequence);
+                let sequence = match r.sequence.as_deref() {
+                    Some(text) => Some(sequence_of_text(org, text)?),
+                    None => None,
+                };
                 revisions.push(Ok::<_, std::io::Error>(Revision { accession, metadata_json, sequence }));
             }
             Err(found) => issues.extend(found),
@@ -689,7 +725,10 @@ pub async fn edit(
     let org = state.organism(&organism)?;
     let av = parse_av(org, &req.accession_version)?;
     let metadata_json = validated_metadata(org, "edit", 1, &req.metadata).map_err(ApiError::Validation)?;
-    let sequence = req.sequence.as_deref().map(cleaned_sequence);
+    let sequence = match req.sequence.as_deref() {
+        Some(text) => Some(sequence_of_text(org, text)?),
+        None => None,
+    };
     state.store().edit(user.id, &av, &metadata_json, sequence.as_deref()).await?;
     Ok(Json(Edited { edited: av.to_string() }))
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use virion_io::{FastaReader, FastaRecord};
-use virion_schema::{OrganismConfig, OrganismRegistry};
+use virion_core::SegmentedSequence;
+use virion_schema::{OrganismConfig, OrganismDatasets, OrganismRegistry};
+use virion_sort::MinimizerIndex;
 use virion_store::{OrganismId, Store, StoreError};
 
 use virion_index::PangoAliases;
@@ -89,10 +91,53 @@ pub struct HubOrganism {
     pub id: OrganismId,
     /// Its configuration: name, display name, accession prefix, metadata schema, dataset.
     pub config: OrganismConfig,
-    /// The Nextclade dataset directory its sequences are processed with.
-    pub dataset_dir: PathBuf,
-    /// Length of its reference sequence (what a record's length limit is measured by).
+    /// The Nextclade datasets its sequences are processed with, one per segment.
+    pub datasets: OrganismDatasets,
+    /// Length of its longest segment's reference (what a record's length limit is measured by).
     pub reference_len: usize,
+    /// For a segmented organism, the minimizer index of its segments' references: which
+    /// segment a submitted record is.
+    pub segment_index: Option<Arc<MinimizerIndex>>,
+}
+
+impl HubOrganism {
+    /// A segmented organism's sample from FASTA text (an edit's or a revision's sequence): one
+    /// record per segment, each record's segment detected from its sequence (a name ending in
+    /// `_<segment>` must agree), as the hub stores it. Errors say what to fix.
+    pub fn segments_from_fasta(&self, text: &str) -> Result<Vec<u8>, String> {
+        let Some(sorter) = &self.segment_index else {
+            return Err(format!("{} is not a segmented organism", self.config.name));
+        };
+        let mut reader = FastaReader::new(text.trim().as_bytes(), Path::new("the sequence"));
+        let mut record = FastaRecord::default();
+        let mut found: Vec<(String, Vec<u8>)> = Vec::new();
+        let params = virion_sort::SortParams::for_segments();
+        while reader.read(&mut record).map_err(|e| e.to_string())? {
+            let name = record.name.trim().to_owned();
+            let Some(best) = sorter.search(&record.seq, &params).best().map(|m| m.name.clone()) else {
+                return Err(format!(
+                    "record {name:?} matches no segment of {} ({}); send one FASTA record per segment",
+                    self.config.display_name,
+                    self.datasets.segments.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            };
+            let claimed = name.split_whitespace().next().and_then(|w| w.rsplit_once('_')).map(|(_, s)| s);
+            if let Some(claimed) = claimed.filter(|c| self.config.segments.iter().any(|s| s.name.eq_ignore_ascii_case(c)))
+                && !claimed.eq_ignore_ascii_case(&best)
+            {
+                return Err(format!("record {name:?} is named as segment {claimed}, but its sequence matches {best}"));
+            }
+            if found.iter().any(|(s, _)| *s == best) {
+                return Err(format!("two records of segment {best}; send one per segment"));
+            }
+            found.push((best, std::mem::take(&mut record.seq)));
+        }
+        if found.is_empty() {
+            return Err("no FASTA record: send one record per segment, e.g. `>ha` then its letters".into());
+        }
+        found.sort_by_key(|(s, _)| self.datasets.segments.iter().position(|(n, _)| n == s));
+        Ok(SegmentedSequence { segments: found }.encode())
+    }
 }
 
 /// What every handler shares, cheap to clone: the store, the organisms served with their
@@ -144,6 +189,14 @@ pub enum SetupError {
         /// The organism name the dataset was given for.
         organism: String,
     },
+    /// A segmented organism's segment references could not be indexed for segment detection.
+    #[error("organism {organism:?}: indexing its segments' references: {source}")]
+    SegmentIndex {
+        /// The organism being registered.
+        organism: String,
+        /// Why.
+        source: virion_sort::SortError,
+    },
     /// Listing or registering organisms in the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -157,46 +210,78 @@ pub enum SetupError {
     },
 }
 
-/// Maps each organism to its Nextclade dataset directory: explicit `ORGANISM=DIR` pairs
-/// first, then `dataset_root/<config.dataset>` for organisms whose directory exists there.
+/// Maps each organism to its Nextclade datasets: explicit `ORGANISM=DIR` pairs first (DIR is
+/// the dataset, or for a segmented organism the directory holding its segments' datasets), then
+/// the datasets under `dataset_root` named as the organism's config names them, for organisms
+/// whose every dataset is there.
 pub fn resolve_datasets(
     registry: &OrganismRegistry,
     explicit: &[(String, PathBuf)],
     dataset_root: Option<&Path>,
-) -> HashMap<String, PathBuf> {
-    let mut out: HashMap<String, PathBuf> = HashMap::new();
+) -> HashMap<String, OrganismDatasets> {
+    let mut out: HashMap<String, OrganismDatasets> = HashMap::new();
     if let Some(root) = dataset_root {
         for config in registry.iter() {
-            let dir = root.join(&config.dataset);
-            if dir.join("reference.fasta").exists() {
-                out.insert(config.name.clone(), dir);
+            let datasets = config.datasets_in(root);
+            let present = datasets.dirs().filter(|d| d.join("reference.fasta").exists()).count();
+            if present == datasets.segments.len() {
+                out.insert(config.name.clone(), datasets);
+            } else if present > 0 {
+                tracing::warn!(
+                    organism = %config.name,
+                    present,
+                    segments = datasets.segments.len(),
+                    "not served: some of its segments' datasets are missing under the dataset directory"
+                );
             }
         }
     }
     for (organism, dir) in explicit {
-        out.insert(organism.clone(), dir.clone());
+        let datasets = match registry.get(organism) {
+            Some(config) if config.is_segmented() => config.datasets_in(dir),
+            _ => OrganismDatasets::single(dir.clone()),
+        };
+        out.insert(organism.clone(), datasets);
     }
     out
 }
 
 /// Registers each organism that has a dataset (its reference becomes the compression
-/// dictionary, so it is read from the dataset once, on first registration) and returns
-/// organism name → (id, config, dataset directory).
+/// dictionary, so it is read from the dataset once, on first registration; a segmented
+/// organism's dictionary is its segments' references written as its samples are stored) and
+/// returns organism name → its id, config and datasets.
 pub async fn register_organisms(
     store: &Store,
     registry: &OrganismRegistry,
-    datasets: &HashMap<String, PathBuf>,
+    datasets: &HashMap<String, OrganismDatasets>,
 ) -> Result<HashMap<String, HubOrganism>, SetupError> {
     let known = store.organisms().await?;
     let mut out = HashMap::new();
-    for (name, dir) in datasets {
+    for (name, sets) in datasets {
         let config =
             registry.get(name).ok_or_else(|| SetupError::UnknownOrganism { organism: name.clone() })?;
-        let reference = read_reference(name, &dir.join("reference.fasta"))?;
+        let mut references = SegmentedSequence::default();
+        for (segment, dir) in &sets.segments {
+            references.segments.push((segment.clone(), read_reference(name, &dir.join("reference.fasta"))?));
+        }
+        let reference_len = references.segments.iter().map(|(_, r)| r.len()).max().unwrap_or(0);
+        let segment_index = if sets.segmented {
+            let refs = references.segments.iter().map(|(s, r)| (s.clone(), r.as_slice()));
+            let index = MinimizerIndex::build(refs)
+                .map_err(|source| SetupError::SegmentIndex { organism: name.clone(), source })?;
+            Some(Arc::new(index))
+        } else {
+            None
+        };
+        let dictionary = if sets.segmented {
+            references.encode()
+        } else {
+            references.segments.pop().map(|(_, r)| r).unwrap_or_default()
+        };
         let id = match known.iter().find(|o| &o.name == name) {
             Some(o) => o.id,
             None => {
-                match store.add_organism(name, &config.accession_prefix, &reference).await {
+                match store.add_organism(name, &config.accession_prefix, &dictionary).await {
                     Ok(id) => id,
                     // A server and a worker starting together both try; the first one wins.
                     Err(StoreError::AlreadyExists { .. }) => store.organism_by_name(name).await?.id,
@@ -206,12 +291,7 @@ pub async fn register_organisms(
         };
         out.insert(
             name.clone(),
-            HubOrganism {
-                id,
-                config: config.clone(),
-                dataset_dir: dir.clone(),
-                reference_len: reference.len(),
-            },
+            HubOrganism { id, config: config.clone(), datasets: sets.clone(), reference_len, segment_index },
         );
     }
     Ok(out)
@@ -264,7 +344,7 @@ impl AppState {
         store: Store,
         registry: &OrganismRegistry,
         data_dir: &Path,
-        datasets: &HashMap<String, PathBuf>,
+        datasets: &HashMap<String, OrganismDatasets>,
     ) -> Result<AppState, SetupError> {
         let no_aliases = PangoAliases::from_json("{}").expect("an empty alias table");
         AppState::with_aliases(store, registry, data_dir, datasets, no_aliases).await
@@ -275,7 +355,7 @@ impl AppState {
         store: Store,
         registry: &OrganismRegistry,
         data_dir: &Path,
-        datasets: &HashMap<String, PathBuf>,
+        datasets: &HashMap<String, OrganismDatasets>,
         aliases: PangoAliases,
     ) -> Result<AppState, SetupError> {
         let options = QueryOptions { aliases, ..QueryOptions::default() };
@@ -287,7 +367,7 @@ impl AppState {
         store: Store,
         registry: &OrganismRegistry,
         data_dir: &Path,
-        datasets: &HashMap<String, PathBuf>,
+        datasets: &HashMap<String, OrganismDatasets>,
         options: QueryOptions,
     ) -> Result<AppState, SetupError> {
         let QueryOptions {
@@ -307,7 +387,7 @@ impl AppState {
         let organisms = register_organisms(&store, registry, datasets).await?;
         let sources: Vec<_> = organisms
             .iter()
-            .map(|(name, o)| (name.clone(), o.id, o.dataset_dir.clone(), o.config.clone()))
+            .map(|(name, o)| (name.clone(), o.id, o.datasets.clone(), o.config.clone()))
             .collect();
         // Loading datasets is blocking work.
         let dir = data_dir.to_owned();

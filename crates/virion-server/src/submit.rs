@@ -16,7 +16,10 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use virion_io::{FastaLimits, FastaReader, FastaRecord};
-use virion_schema::{Issue, OrganismConfig, Severity, cross_check, validate_file};
+use virion_schema::{
+    Issue, OrganismConfig, SegmentRecord, Severity, cross_check, cross_check_segments, validate_file,
+};
+use virion_sort::{MinimizerIndex, SortParams};
 use virion_store::{Action, DataUseTerms, NewEntry, Store, SubmissionReceipt, SubmitRequest};
 
 use crate::auth::AuthUser;
@@ -323,6 +326,7 @@ pub(crate) async fn store_submission(
         file_bytes: limits.decompressed_bytes,
     };
     let index_path = dir.path().join("validated.ndjson");
+    let segment_index = org.segment_index.clone();
     let (meta_path, meta_label) = (metadata.path.clone(), metadata.label.clone());
     let (fasta_path, fasta_label) = (sequences.path.clone(), sequences.label.clone());
     let index = {
@@ -331,7 +335,7 @@ pub(crate) async fn store_submission(
             // The FASTA reader counts its own bytes; metadata is checked in a first pass.
             check_decompressed_size(&meta_path, &meta_label, limits.decompressed_bytes)?;
             let files = Files { meta_path, meta_label, fasta_path, fasta_label, fasta_limits };
-            validate(&config, &files, &index_path, limits.records)
+            validate(&config, &files, &index_path, limits.records, segment_index.as_deref())
         })
         .await
         .map_err(ApiError::internal)??
@@ -422,6 +426,18 @@ fn accessions_response(store: Store, receipt: SubmissionReceipt, ndjson: bool) -
 struct RowIndex {
     lines: HashMap<String, u64>,
     offsets: Vec<(u64, u32)>,
+    /// A segmented organism's records, grouped by sample.
+    segments: Option<SegmentPairing>,
+}
+
+/// A segmented organism's FASTA records as validation left them: each record's sequence
+/// written to a plain spill file (the upload may be compressed, and a sample's segments may be
+/// anywhere in it), and each sample's segments in the organism's order, samples in the order
+/// their first record came.
+struct SegmentPairing {
+    spill: PathBuf,
+    /// (submission id, [(segment, byte range in the spill file)]).
+    samples: Vec<(String, Vec<(String, (u64, u64))>)>,
 }
 
 impl RowIndex {
@@ -430,11 +446,14 @@ impl RowIndex {
     fn find(&self, name: &str) -> Option<(&str, (u64, u32))> {
         let name = name.trim();
         let first_word = name.split_whitespace().next().unwrap_or("");
-        [name, first_word].into_iter().find_map(|n| {
-            let (key, &line) = self.lines.get_key_value(n)?;
-            let range = *self.offsets.get(line as usize)?;
-            Some((key.as_str(), range))
-        })
+        [name, first_word].into_iter().find_map(|n| self.metadata_of(n))
+    }
+
+    /// The byte range of submission id `id`'s metadata.
+    fn metadata_of(&self, id: &str) -> Option<(&str, (u64, u32))> {
+        let (key, &line) = self.lines.get_key_value(id)?;
+        let range = *self.offsets.get(line as usize)?;
+        Some((key.as_str(), range))
     }
 }
 
@@ -472,6 +491,7 @@ fn validate(
     files: &Files,
     index_path: &Path,
     max_records: u64,
+    segment_index: Option<&MinimizerIndex>,
 ) -> Result<RowIndex, ApiError> {
     let Files { meta_path, meta_label, fasta_path, fasta_label, fasta_limits } = files;
     let (meta_label, fasta_label) = (meta_label.as_str(), fasta_label.as_str());
@@ -496,6 +516,10 @@ fn validate(
     let mut offsets: Vec<(u64, u32)> = Vec::new();
     let mut offset = 0u64;
     let mut write_error: Option<std::io::Error> = None;
+    // A segmented organism's FASTA-ids column: record name → the row's submission id.
+    let fasta_ids_column = config.fasta_ids_column.as_deref().filter(|_| segment_index.is_some());
+    let mut fasta_ids: HashMap<String, String> = HashMap::new();
+    let mut fasta_id_issues: Vec<Issue> = Vec::new();
     let read = validate_file(
         meta_path,
         config,
@@ -507,8 +531,25 @@ fn validate(
             if row.has_errors() || write_error.is_some() {
                 return;
             }
-            if row.submission_id.is_none() {
-                return;
+            let Some(id) = &row.submission_id else { return };
+            if let Some(virion_schema::Value::Text(listed)) = fasta_ids_column.and_then(|c| row.values.get(c)) {
+                for name in listed.split([' ', ',', ';']).filter(|n| !n.is_empty()) {
+                    if let Some(other) = fasta_ids.insert(name.to_owned(), id.clone())
+                        && other != *id
+                    {
+                        fasta_id_issues.push(Issue {
+                            severity: Severity::Error,
+                            kind: virion_schema::IssueKind::DuplicateRecord,
+                            file: meta_label.to_owned(),
+                            line: Some(row.line),
+                            column: fasta_ids_column.map(str::to_owned),
+                            value: Some(name.to_owned()),
+                            message: format!(
+                                "FASTA record {name:?} is listed by the rows of '{other}' and '{id}'; list it once"
+                            ),
+                        });
+                    }
+                }
             }
             let line = match serde_json::to_string(&row.values) {
                 Ok(line) => line,
@@ -545,7 +586,7 @@ fn validate(
         return Err(ApiError::internal(e));
     }
     out.flush().map_err(ApiError::internal)?;
-    for issue in &summary.header_issues {
+    for issue in summary.header_issues.iter().chain(&fasta_id_issues) {
         keep(issue, &mut issues);
     }
 
@@ -564,7 +605,9 @@ fn validate(
         }
         Ok(true) => {
             records += 1;
-            Some((std::mem::take(&mut record.name), record.index as u64 + 1))
+            // The sequence is only needed to detect a segmented organism's segments.
+            let seq = if segment_index.is_some() { std::mem::take(&mut record.seq) } else { Vec::new() };
+            Some((std::mem::take(&mut record.name), record.index as u64 + 1, seq))
         }
         Ok(false) => None,
         Err(e) => {
@@ -572,7 +615,18 @@ fn validate(
             None
         }
     });
-    let cross_issues = cross_check(fasta_label, names, meta_label, &summary.submission_ids);
+    let mut segments = None;
+    let cross_issues = match segment_index {
+        None => cross_check(fasta_label, names.map(|(n, r, _)| (n, r)), meta_label, &summary.submission_ids),
+        Some(sorter) => {
+            let spill = index_path.with_file_name("segments.raw");
+            let ids = (&summary.submission_ids, &fasta_ids);
+            let (issues, pairing) =
+                segment_records(config, files, &spill, sorter, names, ids).map_err(ApiError::internal)?;
+            segments = Some(pairing);
+            issues
+        }
+    };
     match read_error {
         Some(Ok(e)) => return Err(fasta_problem(e, fasta_path, fasta_label)),
         Some(Err(too_many)) => return Err(too_many),
@@ -599,7 +653,59 @@ fn validate(
         }
         return Err(ApiError::Validation(issues));
     }
-    Ok(RowIndex { lines: summary.submission_ids, offsets })
+    Ok(RowIndex { lines: summary.submission_ids, offsets, segments })
+}
+
+/// The cross-check of a segmented organism's records: each record's segment detected by
+/// minimizer matching against the segments' references (as `nextclade sort` does) and its
+/// sequence spilled to `spill`; then the records paired with samples
+/// ([`cross_check_segments`]).
+fn segment_records(
+    config: &OrganismConfig,
+    files: &Files,
+    spill: &Path,
+    sorter: &MinimizerIndex,
+    records: impl Iterator<Item = (String, u64, Vec<u8>)>,
+    (ids, fasta_ids): (&HashMap<String, u64>, &HashMap<String, String>),
+) -> std::io::Result<(Vec<Issue>, SegmentPairing)> {
+    let segment_names: Vec<String> = config.segments.iter().map(|s| s.name.clone()).collect();
+    let params = SortParams::for_segments();
+    let mut out = BufWriter::new(File::create(spill)?);
+    let mut ranges: Vec<(u64, u64)> = Vec::new();
+    let mut offset = 0u64;
+    let mut write_error = None;
+    let detected = records.map(|(name, record, seq)| {
+        let detected = sorter.search(&seq, &params).best().map(|m| m.name.clone());
+        if write_error.is_none()
+            && let Err(e) = out.write_all(&seq)
+        {
+            write_error = Some(e);
+        }
+        ranges.push((offset, seq.len() as u64));
+        offset += seq.len() as u64;
+        SegmentRecord { name, record, detected }
+    });
+    let (issues, pairing) =
+        cross_check_segments(&files.fasta_label, detected, &files.meta_label, ids, fasta_ids, &segment_names);
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    out.flush()?;
+    // Samples in the order of their first record; segments in the organism's order.
+    let mut order: HashMap<&str, usize> = HashMap::new();
+    let mut samples: Vec<(String, Vec<(String, (u64, u64))>)> = Vec::new();
+    for (pair, range) in pairing.iter().zip(&ranges) {
+        let Some((id, segment)) = pair else { continue };
+        let at = *order.entry(id.as_str()).or_insert_with(|| {
+            samples.push((id.clone(), Vec::new()));
+            samples.len() - 1
+        });
+        samples[at].1.push((segment.clone(), *range));
+    }
+    for (_, segments) in &mut samples {
+        segments.sort_by_key(|(s, _)| segment_names.iter().position(|n| n == s));
+    }
+    Ok((issues, SegmentPairing { spill: spill.to_owned(), samples }))
 }
 
 fn fasta_problem(e: virion_io::FastaError, path: &Path, label: &str) -> ApiError {
@@ -620,6 +726,12 @@ fn pair_entries(
     index: &RowIndex,
     tx: &mpsc::Sender<Result<NewEntry, std::io::Error>>,
 ) {
+    if let Some(pairing) = &index.segments {
+        if let Err(e) = pair_samples(index_path, index, pairing, tx) {
+            let _ = tx.blocking_send(Err(e));
+        }
+        return;
+    }
     let result = (|| -> std::io::Result<()> {
         let mut metadata = File::open(index_path)?;
         let mut reader =
@@ -649,4 +761,37 @@ fn pair_entries(
     if let Err(e) = result {
         let _ = tx.blocking_send(Err(e));
     }
+}
+
+/// Streams a segmented organism's samples, each with its segments read back from the spill
+/// file and stored together ([`virion_core::SegmentedSequence`]), into the store's channel.
+fn pair_samples(
+    index_path: &Path,
+    index: &RowIndex,
+    pairing: &SegmentPairing,
+    tx: &mpsc::Sender<Result<NewEntry, std::io::Error>>,
+) -> std::io::Result<()> {
+    let mut metadata = File::open(index_path)?;
+    let mut spill = File::open(&pairing.spill)?;
+    for (id, segments) in &pairing.samples {
+        let Some((key, (offset, len))) = index.metadata_of(id) else {
+            return Err(std::io::Error::other(format!("sample {id:?} lost its metadata row")));
+        };
+        let mut line = vec![0u8; len as usize];
+        metadata.seek(SeekFrom::Start(offset))?;
+        metadata.read_exact(&mut line)?;
+        let metadata_json = String::from_utf8(line).map_err(std::io::Error::other)?;
+        let mut sample = virion_core::SegmentedSequence::default();
+        for (segment, (at, len)) in segments {
+            let mut seq = vec![0u8; *len as usize];
+            spill.seek(SeekFrom::Start(*at))?;
+            spill.read_exact(&mut seq)?;
+            sample.segments.push((segment.clone(), seq));
+        }
+        let entry = NewEntry { submission_key: key.to_owned(), metadata_json, sequence: sample.encode() };
+        if tx.blocking_send(Ok(entry)).is_err() {
+            return Ok(()); // the store gave up; its error is reported
+        }
+    }
+    Ok(())
 }

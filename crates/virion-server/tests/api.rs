@@ -702,7 +702,7 @@ async fn lapis_over_released_data(hub: &Hub) {
 
 /// The reference tree's parent of each node, by name (tree.json of the dataset).
 fn reference_parents(hub: &Hub) -> std::collections::HashMap<String, Option<String>> {
-    let text = std::fs::read_to_string(hub.datasets["sars-cov-2"].join("tree.json")).unwrap();
+    let text = std::fs::read_to_string(hub.datasets["sars-cov-2"].segments[0].1.join("tree.json")).unwrap();
     let json: Value = serde_json::from_str(&text).unwrap();
     let mut parents = std::collections::HashMap::new();
     let mut stack: Vec<(&Value, Option<String>)> = vec![(&json["tree"], None)];

@@ -544,10 +544,16 @@ pub(crate) fn read_chunk<'r>(
         if kind == SequenceKind::UnalignedNucleotide
             && let Unaligned::Blobs(blobs) = &ix.unaligned
         {
+            let segmented = hub_segmented(view);
             for (r, seqs, _) in batch.iter_mut() {
                 for (i, &c) in columns.iter().enumerate() {
-                    // A row appended to a mirror since its blob file was written.
+                    // A row appended to a mirror since its blob file was written: the sequence
+                    // as the peer's hub stored it.
                     seqs[i].1 = match ix.appended_unaligned.get(&r.row) {
+                        Some(seq) if segmented => virion_core::SegmentedSequence::decode(seq)
+                            .map_err(|e| std::io::Error::other(format!("{}: stored segments: {e}", r.id)))?
+                            .get(&seqs[i].0)
+                            .map(<[u8]>::to_vec),
                         Some(seq) => Some(seq.clone()),
                         None => blobs.get(r.row, c).map_err(std::io::Error::other)?,
                     };
@@ -557,6 +563,7 @@ pub(crate) fn read_chunk<'r>(
     }
     if kind == SequenceKind::UnalignedNucleotide && !batch.is_empty() {
         let from_store = matches!(view.collection().unaligned, Unaligned::Store { .. });
+        let segmented = hub_segmented(view);
         if let (true, Some((store, prefix, viewer, runtime))) = (from_store, hub) {
             for (r, seqs, _) in batch.iter_mut() {
                 let Ok(av) = virion_store::AccessionVersion::parse(&r.id, &[prefix.as_str()]) else {
@@ -564,14 +571,30 @@ pub(crate) fn read_chunk<'r>(
                 };
                 let sequence =
                     runtime.block_on(store.get_sequence(*viewer, &av)).map_err(std::io::Error::other)?;
-                // The hub stores one segment per version.
-                if let Some(slot) = seqs.first_mut() {
-                    slot.1 = Some(sequence);
+                if !segmented {
+                    if let Some(slot) = seqs.first_mut() {
+                        slot.1 = Some(sequence);
+                    }
+                    continue;
+                }
+                let sample = virion_core::SegmentedSequence::decode(&sequence)
+                    .map_err(|e| std::io::Error::other(format!("{}: stored segments: {e}", r.id)))?;
+                // A sample lacking a segment has no sequence for it (the entry is left out).
+                for (name, slot) in seqs.iter_mut() {
+                    *slot = sample.get(name).map(<[u8]>::to_vec);
                 }
             }
         }
     }
     Ok(batch)
+}
+
+/// Whether a hub collection (an organism of this hub, or a mirror of a peer's) holds a
+/// segmented organism: the hub stores a virus of one segment (`main`) as its bare sequence, a
+/// segmented one's segments together ([`virion_core::SegmentedSequence`]).
+fn hub_segmented(view: &View) -> bool {
+    let segments = &view.collection().query.index.segments;
+    !(segments.len() == 1 && segments[0].name == virion_schema::SINGLE_SEGMENT)
 }
 
 /// Writes a FASTA header from its pieces.

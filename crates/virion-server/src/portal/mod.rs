@@ -18,7 +18,7 @@ use virion_collections::count;
 use virion_index::{ColumnType, Index};
 use virion_ingest::hub::{DATA_USE_TERMS, DATA_USE_TERMS_UNTIL};
 use virion_portal::home::Home;
-use virion_portal::record::{QcRule, Record, VersionLine};
+use virion_portal::record::{QcRule, Record, SegmentCalls, VersionLine};
 use virion_portal::search::{Facet, FieldFilter, FieldKind, Search, VIEW_PARAMETERS};
 use virion_portal::{Chrome, Table, query_string};
 use virion_query::execute::{Budget, Endpoint, Part, table};
@@ -980,6 +980,8 @@ async fn record(
             ),
         });
     }
+    // Segments in genome order (the stored object is keyed by name).
+    r.segments.sort_by_key(|s| org.datasets.segments.iter().position(|(n, _)| *n == s.name));
     let id_column = &org.config.submission_id_column;
     r.name = ["strain", "isolate", "displayName", id_column.as_str()]
         .iter()
@@ -1059,8 +1061,18 @@ fn record_view(
 ) -> Record {
     let processed: Json =
         rec.processed.as_ref().and_then(|p| serde_json::from_str(&p.processed_json).ok()).unwrap_or_default();
-    // A record that does not read (none stored, or not a result) shows no Nextclade part.
-    let nc = NextcladeResult::from_value(&processed["nextclade"]).unwrap_or_default();
+    // A segmented organism's calls are per segment; a virus of one segment's are the record's.
+    let segments: Vec<SegmentCalls> = processed["segments"]
+        .as_object()
+        .map(|per| per.iter().map(|(name, calls)| segment_calls(name, calls).0).collect())
+        .unwrap_or_default();
+    let missing_segments: Vec<String> = processed["missingSegments"]
+        .as_array()
+        .map(|m| m.iter().filter_map(Json::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let (main, nearest_node) = segment_calls("main", &processed);
+    let [nucleotide_substitutions, nucleotide_deletions, nucleotide_insertions, amino_acid_substitutions, amino_acid_deletions, amino_acid_insertions] =
+        main.mutations;
     let metadata = metadata_of(rec);
     let changes = previous.map_or_else(Vec::new, |p| {
         let before: HashMap<String, String> = metadata_of(p).into_iter().collect();
@@ -1072,7 +1084,6 @@ fn record_view(
             })
             .collect()
     });
-    let qc_rules = nc.qc.as_ref().map(qc_rules).unwrap_or_default();
     Record {
         organism: organism.to_owned(),
         display_name: display_name.to_owned(),
@@ -1093,38 +1104,18 @@ fn record_view(
         metadata,
         // Set by the caller, which reads the deposition.
         deposited: None,
-        clade: processed["clade"].as_str().map(str::to_owned),
+        clade: main.clade,
         lineage: processed["lineage"].as_str().map(str::to_owned),
-        coverage: processed["coverage"].as_f64(),
-        qc_status: processed["qcOverallStatus"].as_str().map(str::to_owned),
-        // Not a finite number: written as null, read as NaN; no score to show.
-        qc_score: nc.qc.as_ref().map(|q| q.overall_score).filter(|s| !s.is_nan()),
-        qc_rules,
-        // `C241T`, `S:L455S`: 1-based positions, as nextclade.tsv and LAPIS write them.
-        nucleotide_substitutions: nc.substitutions.iter().map(ToString::to_string).collect(),
-        nucleotide_deletions: nc
-            .deletions
-            .iter()
-            .map(|d| {
-                let (b, e) = (d.range.begin.0, d.range.end.0);
-                if e - b <= 1 { format!("{}", b + 1) } else { format!("{}–{} ({} nt)", b + 1, e, e - b) }
-            })
-            .collect(),
-        nucleotide_insertions: nc.insertions.iter().map(|i| format!("ins_{i}")).collect(),
-        amino_acid_substitutions: nc.aa_substitutions.iter().map(ToString::to_string).collect(),
-        amino_acid_deletions: nc
-            .aa_deletions
-            .iter()
-            .map(|d| format!("{}:{}{}-", d.cds, d.ref_aa, d.pos))
-            .collect(),
-        amino_acid_insertions: nc
-            .aa_insertions
-            .iter()
-            .map(|i| {
-                let letters: String = i.ins.iter().map(|a| a.to_char()).collect();
-                format!("ins_{}:{}:{letters}", i.cds, i.pos + 1)
-            })
-            .collect(),
+        coverage: main.coverage,
+        qc_status: main.qc_status,
+        qc_score: main.qc_score,
+        qc_rules: main.qc_rules,
+        nucleotide_substitutions,
+        nucleotide_deletions,
+        nucleotide_insertions,
+        amino_acid_substitutions,
+        amino_acid_deletions,
+        amino_acid_insertions,
         errors: rec.processed.as_ref().map(|p| issue_messages(&p.errors_json)).unwrap_or_default(),
         warnings: rec.processed.as_ref().map(|p| issue_messages(&p.warnings_json)).unwrap_or_default(),
         versions: versions
@@ -1141,10 +1132,51 @@ fn record_view(
         base_url,
         curator_csrf: None,
         revise_link: None,
-        placement_node: nc.nearest_node_name.filter(|n| !n.is_empty()),
+        placement_node: nearest_node,
         // Set by the caller, which knows the organism's collection.
         tree_field: None,
+        segments,
+        missing_segments,
     }
+}
+
+/// One genome's or segment's calls as the worker stored them (`clade`, `coverage`,
+/// `qcOverallStatus` and the Nextclade record under `nextclade`), and its nearest tree node.
+fn segment_calls(name: &str, calls: &Json) -> (SegmentCalls, Option<String>) {
+    // A record that does not read (none stored, or not a result) shows no Nextclade part.
+    let nc = NextcladeResult::from_value(&calls["nextclade"]).unwrap_or_default();
+    let mutations = [
+        // `C241T`, `S:L455S`: 1-based positions, as nextclade.tsv and LAPIS write them.
+        nc.substitutions.iter().map(ToString::to_string).collect(),
+        nc.deletions
+            .iter()
+            .map(|d| {
+                let (b, e) = (d.range.begin.0, d.range.end.0);
+                if e - b <= 1 { format!("{}", b + 1) } else { format!("{}–{} ({} nt)", b + 1, e, e - b) }
+            })
+            .collect(),
+        nc.insertions.iter().map(|i| format!("ins_{i}")).collect(),
+        nc.aa_substitutions.iter().map(ToString::to_string).collect(),
+        nc.aa_deletions.iter().map(|d| format!("{}:{}{}-", d.cds, d.ref_aa, d.pos)).collect(),
+        nc.aa_insertions
+            .iter()
+            .map(|i| {
+                let letters: String = i.ins.iter().map(|a| a.to_char()).collect();
+                format!("ins_{}:{}:{letters}", i.cds, i.pos + 1)
+            })
+            .collect(),
+    ];
+    let segment = SegmentCalls {
+        name: name.to_owned(),
+        clade: calls["clade"].as_str().map(str::to_owned),
+        coverage: calls["coverage"].as_f64(),
+        qc_status: calls["qcOverallStatus"].as_str().map(str::to_owned),
+        // Not a finite number: written as null, read as NaN; no score to show.
+        qc_score: nc.qc.as_ref().map(|q| q.overall_score).filter(|s| !s.is_nan()),
+        qc_rules: nc.qc.as_ref().map(qc_rules).unwrap_or_default(),
+        mutations,
+    };
+    (segment, nc.nearest_node_name.filter(|n| !n.is_empty()))
 }
 
 /// The QC table: each rule Nextclade ran, with its counts and thresholds as the record has

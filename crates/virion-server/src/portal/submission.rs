@@ -580,8 +580,13 @@ pub(crate) async fn edit_save(
         return problem_page(&state, StatusCode::NOT_FOUND, "No such organism", &organism);
     };
     // Both checks run before anything is stored; either sends the form back with its problems.
+    let pasted = if org.datasets.segmented && !sequence_text.trim().is_empty() {
+        org.segments_from_fasta(&sequence_text).map(Some)
+    } else {
+        pasted_sequence(&sequence_text)
+    };
     let checked =
-        pasted_sequence(&sequence_text).map_err(|why| (vec![(String::new(), why)], None)).and_then(|seq| {
+        pasted.map_err(|why| (vec![(String::new(), why)], None)).and_then(|seq| {
             validated_metadata(org, "form", 1, &values).map(|json| (seq, json)).map_err(|issues| {
                 let problems =
                     issues.into_iter().map(|i| (i.column.clone().unwrap_or_default(), i.message)).collect();

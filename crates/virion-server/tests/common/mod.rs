@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use virion_client::FormBody;
-use virion_schema::OrganismRegistry;
+use virion_schema::{OrganismDatasets, OrganismRegistry};
 use virion_server::{AppState, app};
 use virion_store::{Role, Store};
 use virion_testdata::postgres::PgTestDatabase;
@@ -25,7 +25,7 @@ pub struct Hub {
     pub app: Router,
     pub state: AppState,
     pub store: Store,
-    pub datasets: HashMap<String, PathBuf>,
+    pub datasets: HashMap<String, OrganismDatasets>,
     /// Tokens by user: curator (group owner), submitter, consumer, outsider.
     pub tokens: HashMap<&'static str, String>,
     pub shared: PathBuf,
@@ -42,6 +42,20 @@ impl Hub {
     /// [`Hub::new`] with other query options and upload limits.
     pub async fn new_with(postgres: bool, options: virion_server::QueryOptions) -> Option<Hub> {
         let shared = virion_testdata::shared_data()?;
+        let datasets: HashMap<String, OrganismDatasets> =
+            [("sars-cov-2".to_owned(), OrganismDatasets::single(shared.join("nextclade/sars-cov-2")))]
+                .into_iter()
+                .collect();
+        Hub::with_datasets(postgres, options, datasets).await
+    }
+
+    /// A hub serving the organisms of `datasets` (resolved as `virion serve` resolves them).
+    pub async fn with_datasets(
+        postgres: bool,
+        options: virion_server::QueryOptions,
+        datasets: HashMap<String, OrganismDatasets>,
+    ) -> Option<Hub> {
+        let shared = virion_testdata::shared_data()?;
         let dir = tempfile::tempdir().unwrap();
         let (store, drop_pg) = if postgres {
             let db = PgTestDatabase::create().await?;
@@ -49,8 +63,6 @@ impl Hub {
         } else {
             (Store::open_data_dir(dir.path()).await.unwrap(), None)
         };
-        let datasets: HashMap<String, PathBuf> =
-            [("sars-cov-2".to_owned(), shared.join("nextclade/sars-cov-2"))].into_iter().collect();
         let state = AppState::with_options(
             store.clone(),
             &OrganismRegistry::builtin(),
@@ -139,6 +151,18 @@ impl Hub {
         sequences: &Path,
         fields: &[(&str, &str)],
     ) -> (StatusCode, serde_json::Value) {
+        self.submit_to("sars-cov-2", user, metadata, sequences, fields).await
+    }
+
+    /// Submits to `organism`, with extra form fields.
+    pub async fn submit_to(
+        &self,
+        organism: &str,
+        user: &str,
+        metadata: &Path,
+        sequences: &Path,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, serde_json::Value) {
         let name = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
         let len = |p: &Path| std::fs::metadata(p).unwrap().len();
         let mut form = FormBody::new().text("group", GROUP);
@@ -160,7 +184,7 @@ impl Hub {
         let (status, _, bytes) = self
             .call(
                 Method::POST,
-                "/api/sars-cov-2/submit",
+                &format!("/api/{organism}/submit"),
                 Some(user),
                 &[("content-type", &content_type)],
                 Body::from(body),
