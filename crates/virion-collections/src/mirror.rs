@@ -132,8 +132,13 @@ impl Collections {
                         let frame = if source.layout.segmented {
                             // Stored as the hub stores a segmented sample: one blob per segment
                             // column (absent where the sample lacks it).
-                            let sample = virion_core::SegmentedSequence::decode(&v.sequence)
-                                .map_err(std::io::Error::other)?;
+                            let sample = match virion_core::SegmentedSequence::decode(&v.sequence) {
+                                Ok(sample) => sample,
+                                Err(e) => {
+                                    tracing::warn!(mirror = %local, version = %format!("{}.{}", v.accession, v.version), error = %e, "left out of the mirror: its segments cannot be read");
+                                    return Ok(None);
+                                }
+                            };
                             let per_segment: Vec<Option<&[u8]>> = source
                                 .layout
                                 .segments
@@ -262,6 +267,13 @@ impl Collections {
                 owner.1 = false;
             }
             let (Some(version), Some(row)) = (version, row) else { continue };
+            // A segmented sample's blob is read when its sequences are asked for: check it now.
+            if source.layout.segmented
+                && let Err(e) = virion_core::SegmentedSequence::decode(&version.sequence)
+            {
+                tracing::warn!(mirror = %local, accession = %accession, error = %e, "left out of the mirror: its segments cannot be read");
+                continue;
+            }
             match ix.query.index.prepare(row) {
                 Ok(p) => {
                     prepared.push(p);

@@ -29,8 +29,9 @@ pub const DATA_USE_TERMS: &str = "dataUseTerms";
 /// The date a `RESTRICTED` version becomes open (null for open data).
 pub const DATA_USE_TERMS_UNTIL: &str = "dataUseTermsRestrictedUntil";
 
-/// The per-segment columns of a segmented organism: `nextcladeClade_ha`, `qcOverallStatus_ha`,
-/// `coverage_ha` (the clade, QC status and coverage its dataset gave that segment).
+/// The per-segment columns of a segmented organism: `nextcladeClade_ha`, `subclade_ha` (each
+/// clade-like attribute its dataset declares), `qcOverallStatus_ha`, `coverage_ha` (the calls
+/// its dataset gave that segment).
 pub fn segment_column(column: &str, segment: &str) -> String {
     format!("{column}_{segment}")
 }
@@ -42,8 +43,9 @@ pub struct HubSchema {
     /// nucleotide segments and the genes.
     pub schema: Schema,
     fields: Vec<(String, FieldType)>,
-    /// Segment names, for a segmented organism's per-segment columns (empty otherwise).
-    segment_names: Vec<String>,
+    /// A segmented organism's segments (none otherwise), each with the clade-like attributes
+    /// that have a column (`subclade_ha`).
+    segment_attrs: Vec<Vec<String>>,
     /// The column holding Pango lineages (for the lineage index).
     pub lineage_column: usize,
     /// The first date column (collection date): rows are ordered by it within a lineage.
@@ -86,8 +88,16 @@ impl HubSchema {
         } else {
             Vec::new()
         };
-        for segment in &segment_names {
+        let segment_attrs: Vec<Vec<String>> = segment_names
+            .iter()
+            .enumerate()
+            .map(|(i, _)| layout.clade_attrs.get(i).cloned().unwrap_or_default())
+            .collect();
+        for (segment, attrs) in segment_names.iter().zip(&segment_attrs) {
             metadata.push((segment_column(CLADE, segment), ColumnType::String { indexed: true }));
+            for attr in attrs {
+                metadata.push((segment_column(attr, segment), ColumnType::String { indexed: true }));
+            }
             metadata.push((segment_column(QC_STATUS, segment), ColumnType::String { indexed: true }));
             metadata.push((segment_column(COVERAGE, segment), ColumnType::Float));
         }
@@ -97,7 +107,7 @@ impl HubSchema {
             genes: layout.gene_names().into_iter().zip(layout.genes()).map(|(n, (_, g))| (n, g.peptide.clone())).collect(),
         };
         let date_column = schema.metadata.iter().position(|(_, kind)| *kind == ColumnType::Date);
-        HubSchema { schema, fields, segment_names, lineage_column, date_column }
+        HubSchema { schema, fields, segment_attrs, lineage_column, date_column }
     }
 
     /// One released version as a row. `metadata_json` is the submitted metadata as stored,
@@ -161,9 +171,12 @@ impl HubSchema {
             vec![Some(&processed)]
         };
         // Per-segment columns exist only for a segmented organism.
-        for calls in calls.iter().take(self.segment_names.len()) {
+        for (calls, attrs) in calls.iter().zip(&self.segment_attrs) {
             let calls = calls.unwrap_or(&Json::Null);
             values.push(text(calls, "clade"));
+            for attr in attrs {
+                values.push(text(&calls["cladeAttributes"], attr));
+            }
             values.push(text(calls, QC_STATUS));
             values.push(coverage(calls));
         }

@@ -22,7 +22,8 @@ use virion_translate::{CdsLayout, Strand};
 /// nucleotide extent.
 #[derive(Debug, Clone)]
 pub struct SequenceLayout {
-    /// The nucleotide segment's name (`main`: Nextclade datasets have one segment).
+    /// The nucleotide segment's name: `main` for a virus of one segment (a Nextclade dataset
+    /// has one), the organism's segment name for a segment of a segmented virus.
     pub segment_name: String,
     /// The reference genome, upper-case letters.
     pub reference: Vec<u8>,
@@ -83,21 +84,31 @@ pub struct OrganismLayout {
     pub segmented: bool,
     /// Each segment's layout; its `segment_name` is the segment's name.
     pub segments: Vec<SequenceLayout>,
+    /// A segmented organism's clade-like attributes per segment (influenza HA's `subclade`),
+    /// as its dataset's tree declares them; empty for a virus of one segment.
+    pub clade_attrs: Vec<Vec<String>>,
 }
 
 impl OrganismLayout {
     /// The layout of a virus of one segment.
     pub fn single(layout: SequenceLayout) -> OrganismLayout {
-        OrganismLayout { segmented: false, segments: vec![layout] }
+        OrganismLayout { segmented: false, segments: vec![layout], clade_attrs: Vec::new() }
     }
 
     /// The layout of a segmented virus from its segments' datasets, in genome order.
     pub fn segmented<'a>(segments: impl IntoIterator<Item = (&'a str, &'a Dataset)>) -> OrganismLayout {
-        let segments = segments
+        let (segments, clade_attrs) = segments
             .into_iter()
-            .map(|(name, ds)| SequenceLayout { segment_name: name.to_owned(), ..SequenceLayout::from_dataset(ds) })
-            .collect();
-        OrganismLayout { segmented: true, segments }
+            .map(|(name, ds)| {
+                let attrs = ds
+                    .tree
+                    .as_ref()
+                    .map(|t| t.clade_node_attr_descs().iter().map(|d| d.key.clone()).collect())
+                    .unwrap_or_default();
+                (SequenceLayout { segment_name: name.to_owned(), ..SequenceLayout::from_dataset(ds) }, attrs)
+            })
+            .unzip();
+        OrganismLayout { segmented: true, segments, clade_attrs }
     }
 
     /// Every gene of every segment, in segment then annotation order: (segment index, gene).

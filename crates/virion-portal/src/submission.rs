@@ -301,6 +301,9 @@ pub struct EditEntry {
     pub warnings: Vec<String>,
     /// Length of the stored sequence, kept unless a new one is pasted.
     pub sequence_length: usize,
+    /// A segmented organism's stored segments and their lengths (empty otherwise): each is kept
+    /// unless a record of it is pasted.
+    pub segments: Vec<(String, usize)>,
     /// A pasted sequence sent back after a failed attempt.
     pub sequence: String,
     /// Why the last attempt failed, shown as an alert.
@@ -355,7 +358,18 @@ pub fn edit(chrome: &Chrome, e: &EditEntry) -> String {
                 div.field {
                     label for="sequence" { "Sequence" }
                     textarea #sequence name="sequence" rows="4" aria-describedby="sequence-help" { (e.sequence) }
-                    div.hint #sequence-help { "Leave empty to keep the stored sequence (" (count(e.sequence_length as u64)) " bases); paste a FASTA record or plain letters to replace it." }
+                    @if e.segments.is_empty() {
+                        div.hint #sequence-help { "Leave empty to keep the stored sequence (" (count(e.sequence_length as u64)) " bases); paste a FASTA record or plain letters to replace it." }
+                    } @else {
+                        div.hint #sequence-help {
+                            "Stored segments: "
+                            @for (i, (name, len)) in e.segments.iter().enumerate() {
+                                @if i > 0 { ", " } (name) " (" (count(*len as u64)) " bases)"
+                            }
+                            ". Leave empty to keep them; paste one FASTA record per segment to replace (e.g. "
+                            code { ">ha" } " then its letters): each record's segment is recognised from its sequence, and segments not pasted stay."
+                        }
+                    }
                 }
                 button type="submit" { @if e.revise { "Submit revision" } @else { "Save and process again" } }
             }

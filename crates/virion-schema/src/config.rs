@@ -112,7 +112,7 @@ pub struct OrganismConfig {
     #[serde(default)]
     pub dataset: String,
     /// For a segmented organism, the field whose value lists a sample's FASTA record names
-    /// (separated by spaces or commas), when records are named otherwise than `<id>` or
+    /// (separated by spaces, commas or semicolons), when records are named otherwise than `<id>` or
     /// `<id>_<segment>` (the closest peer's `fastaIds`).
     #[serde(default)]
     pub fasta_ids_column: Option<String>,
@@ -139,8 +139,8 @@ pub struct OrganismConfig {
 #[serde(deny_unknown_fields)]
 pub struct SegmentSpec {
     /// The segment's name as submitters suffix record names (`ha` in `A/Texas/1/2024_ha`) and as
-    /// LAPIS names it (`/alignedNucleotideSequences/ha`, `ha:1700T`): lower-case letters, digits
-    /// and `-`.
+    /// LAPIS names it (`/alignedNucleotideSequences/ha`, `ha:1700T`): a letter, then letters,
+    /// digits or `_` (CCHF's `S`, `M`, `L` as well as influenza's `ha`); never `main`.
     pub name: String,
     /// The Nextclade dataset of this segment (a directory name under the dataset root).
     pub dataset: String,
@@ -304,13 +304,26 @@ impl OrganismConfig {
         let mut segment_names = HashSet::new();
         for segment in &self.segments {
             let name = &segment.name;
-            if name.is_empty()
-                || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            // A segment name becomes part of LAPIS field names (`coverage_ha`), mutation syntax
+            // (`ha:A12G`) and ENA's chromosome list, so it follows the strictest of their rules.
+            let lower = name.to_ascii_lowercase();
+            let word = ["chr", "plasmid", "linkage"].into_iter().find(|w| lower.contains(w));
+            if !name.starts_with(|c: char| c.is_ascii_alphabetic())
+                || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                || name.len() > 32
             {
                 return Err(organism(
                     "segments",
-                    format!("segment name '{name}' must be lower-case letters, digits and '-'"),
+                    format!(
+                        "segment name '{name}' must be a letter then letters, digits or '_', at most 32 of them"
+                    ),
                 ));
+            }
+            if lower == SINGLE_SEGMENT || word.is_some() {
+                let why = word.map_or("names the one segment of an unsegmented virus".to_owned(), |w| {
+                    format!("contains '{w}', which ENA refuses in chromosome names")
+                });
+                return Err(organism("segments", format!("segment name '{name}' {why}")));
             }
             if !segment_names.insert(name.as_str()) {
                 return Err(organism("segments", format!("segment '{name}' is listed twice")));
@@ -320,8 +333,14 @@ impl OrganismConfig {
             }
         }
         if let Some(column) = &self.fasta_ids_column {
-            if self.field(column).is_none() {
-                return Err(organism("fasta_ids_column", format!("'{column}' is not one of the fields")));
+            match self.field(column) {
+                None => {
+                    return Err(organism("fasta_ids_column", format!("'{column}' is not one of the fields")));
+                }
+                Some(f) if f.field_type != FieldType::String => {
+                    return Err(organism("fasta_ids_column", format!("'{column}' must be a string field")));
+                }
+                Some(_) => {}
             }
             if !self.is_segmented() {
                 return Err(organism("fasta_ids_column", "only a segmented organism maps FASTA ids".into()));

@@ -81,13 +81,24 @@ pub struct SegmentRecord {
     pub detected: Option<String>,
 }
 
+/// What [`cross_check_segments`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentCheck {
+    /// The issues, at most the `max_issues` asked for.
+    pub issues: Vec<Issue>,
+    /// How many more issues there were.
+    pub unlisted: usize,
+    /// Per record in file order, the (submission id, segment) it is; `None` for a record with
+    /// an issue.
+    pub pairing: Vec<Option<(String, String)>>,
+}
+
 /// The cross-check of a segmented organism's submission: each FASTA record is one segment of
 /// one sample. A record is named by the sample's submission id (its segment is the one its
 /// sequence matched) or `<submission id>_<segment>` (the closest peer's convention; the
 /// sequence must then match that segment), or by a name a row lists in its FASTA-ids column
-/// (`fasta_ids`: record name → submission id). Returns the issues and, per record in file
-/// order, the (submission id, segment) it is, `None` for a record with an issue. A sample may
-/// lack segments (real submissions often do); it needs at least one.
+/// (`fasta_ids`: record name → submission id). A sample may lack segments (real submissions
+/// often do); it needs at least one.
 pub fn cross_check_segments(
     fasta_file: &str,
     records: impl IntoIterator<Item = SegmentRecord>,
@@ -95,8 +106,19 @@ pub fn cross_check_segments(
     metadata_ids: &HashMap<String, u64>,
     fasta_ids: &HashMap<String, String>,
     segments: &[String],
-) -> (Vec<Issue>, Vec<Option<(String, String)>>) {
+    max_issues: usize,
+) -> SegmentCheck {
     let mut issues = Vec::new();
+    let mut unlisted = 0usize;
+    // Millions of bad records must not mean millions of issues held: past `max_issues` they
+    // are only counted.
+    let mut report = |issues: &mut Vec<Issue>, issue: Issue| {
+        if issues.len() < max_issues {
+            issues.push(issue);
+        } else {
+            unlisted += 1;
+        }
+    };
     let mut pairing = Vec::new();
     let mut matched: HashSet<String> = HashSet::new();
     let mut seen: HashMap<(String, String), u64> = HashMap::new();
@@ -126,9 +148,9 @@ pub fn cross_check_segments(
         };
         let Some((id, claimed)) = listed.or_else(by_id).or_else(by_suffix) else {
             let message = format!(
-                "no row of {metadata_file} has this submission id; name the record by its row's id,                  or as <id>_<segment> with a segment of {known}"
+                "no row of {metadata_file} has this submission id; name the record by its row's id, or as <id>_<segment> with a segment of {known}"
             );
-            issues.push(issue(IssueKind::RecordWithoutMetadata, message));
+            report(&mut issues, issue(IssueKind::RecordWithoutMetadata, message));
             pairing.push(None);
             continue;
         };
@@ -136,17 +158,17 @@ pub fn cross_check_segments(
         let segment = match (claimed, detected.as_deref()) {
             (_, None) => {
                 let message = format!(
-                    "its sequence matches no segment of this organism ({known}); check that it is                      this organism's genome, and not too short or too divergent to recognise"
+                    "its sequence matches no segment of this organism ({known}); check that it is this organism's genome, and not too short or too divergent to recognise"
                 );
-                issues.push(issue(IssueKind::UnknownSegment, message));
+                report(&mut issues, issue(IssueKind::UnknownSegment, message));
                 pairing.push(None);
                 continue;
             }
             (Some(claimed), Some(detected)) if claimed != detected => {
                 let message = format!(
-                    "named as segment '{claimed}', but its sequence matches segment '{detected}';                      fix the name or the sequence"
+                    "named as segment '{claimed}', but its sequence matches segment '{detected}'; fix the name or the sequence"
                 );
-                issues.push(issue(IssueKind::SegmentMismatch, message));
+                report(&mut issues, issue(IssueKind::SegmentMismatch, message));
                 pairing.push(None);
                 continue;
             }
@@ -154,9 +176,9 @@ pub fn cross_check_segments(
         };
         if let Some(first) = seen.insert((id.to_owned(), segment.clone()), record) {
             let message = format!(
-                "a second sequence of segment '{segment}' for '{id}' (the first is record {first});                  send one sequence per segment"
+                "a second sequence of segment '{segment}' for '{id}' (the first is record {first}); send one sequence per segment"
             );
-            issues.push(issue(IssueKind::DuplicateRecord, message));
+            report(&mut issues, issue(IssueKind::DuplicateRecord, message));
             pairing.push(None);
             continue;
         }
@@ -166,7 +188,7 @@ pub fn cross_check_segments(
         metadata_ids.iter().filter(|(id, _)| !matched.contains(id.as_str())).collect();
     unmatched.sort_by_key(|&(_, line)| *line);
     for (id, line) in unmatched {
-        issues.push(Issue {
+        report(&mut issues, Issue {
             severity: Severity::Error,
             kind: IssueKind::MetadataWithoutRecord,
             file: metadata_file.to_owned(),
@@ -178,7 +200,7 @@ pub fn cross_check_segments(
             ),
         });
     }
-    (issues, pairing)
+    SegmentCheck { issues, unlisted, pairing }
 }
 
 #[cfg(test)]
@@ -227,7 +249,10 @@ mod tests {
         let listed: HashMap<String, String> = [("seq-9".to_owned(), "s3".to_owned())].into_iter().collect();
         let mut records = records;
         records.push(rec("seq-9", 8, Some("na")));
-        let (issues, pairing) = cross_check_segments("s.fasta", records, "m.tsv", &ids, &listed, &segments);
+        let check = cross_check_segments("s.fasta", records.clone(), "m.tsv", &ids, &listed, &segments, 100);
+        let (issues, pairing) = (check.issues, check.pairing);
+        let capped = cross_check_segments("s.fasta", records, "m.tsv", &ids, &listed, &segments, 2);
+        assert_eq!((capped.issues.len(), capped.unlisted), (2, 2));
         let pair = |id: &str, s: &str| Some((id.to_owned(), s.to_owned()));
         assert_eq!(
             pairing,

@@ -22,7 +22,7 @@ pub use config::{
     ConfigError, EnaSettings, FieldSpec, FieldType, INSDC_COUNTRY, OrganismConfig, OrganismDatasets,
     OrganismRegistry, SINGLE_SEGMENT, SegmentSpec, VocabularySpec,
 };
-pub use crosscheck::{SegmentRecord, cross_check, cross_check_segments};
+pub use crosscheck::{SegmentCheck, SegmentRecord, cross_check, cross_check_segments};
 pub use date::{Date, DateError, DateRange, parse_date};
 pub use file::{FileSummary, validate_file, validate_reader};
 pub use issue::{Issue, IssueKind, Severity};

@@ -142,7 +142,12 @@ fn influenza_is_segmented_with_a_dataset_per_segment() {
     assert!(both.unwrap_err().to_string().contains("not one `dataset`"));
     assert!(load("").unwrap_err().to_string().contains("name the Nextclade dataset"));
     let bad_name = load("segments = [{ name = \"HA 1\", dataset = \"d\" }]").unwrap_err().to_string();
-    assert!(bad_name.contains("lower-case letters"), "{bad_name}");
+    assert!(bad_name.contains("must be a letter then letters"), "{bad_name}");
+    let main = load("segments = [{ name = \"main\", dataset = \"d\" }]").unwrap_err().to_string();
+    assert!(main.contains("unsegmented"), "{main}");
+    let chr = load("segments = [{ name = \"chr1\", dataset = \"d\" }]").unwrap_err().to_string();
+    assert!(chr.contains("ENA refuses"), "{chr}");
+    load("segments = [{ name = \"L\", dataset = \"d\" }, { name = \"M\", dataset = \"e\" }]").unwrap();
     let twice = load("segments = [{ name = \"s\", dataset = \"d\" }, { name = \"s\", dataset = \"e\" }]");
     assert!(twice.unwrap_err().to_string().contains("listed twice"));
     let single = load("dataset = \"d\"\nfasta_ids_column = \"id\"").unwrap_err().to_string();

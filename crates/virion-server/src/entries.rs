@@ -618,16 +618,6 @@ pub(crate) fn validated_metadata(
     Ok(serde_json::to_string(&validated.values).expect("validated values serialise"))
 }
 
-/// A sequence sent in a revision or edit, as the hub stores it: a segmented organism's as FASTA
-/// with one record per segment, any other's as letters.
-fn sequence_of_text(org: &crate::state::HubOrganism, text: &str) -> Result<Vec<u8>, ApiError> {
-    if org.datasets.segmented {
-        org.segments_from_fasta(text).map_err(ApiError::BadRequest)
-    } else {
-        Ok(cleaned_sequence(text))
-    }
-}
-
 /// A sequence as sent: whitespace dropped, letters upper-cased.
 fn cleaned_sequence(text: &str) -> Vec<u8> {
     text.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_uppercase()).collect()
@@ -665,7 +655,13 @@ pub async fn revise(
         match validated_metadata(org, "revisions", i as u64 + 1, &r.metadata) {
             Ok(metadata_json) => {
                 let sequence = match r.sequence.as_deref() {
-                    Some(text) => Some(sequence_of_text(org, text)?),
+                    Some(text) if org.datasets.segmented => {
+                        // Segments not sent stay as the newest version has them.
+                        let newest = state.store().newest_version(Some(user.id), &accession).await?;
+                        let kept = state.store().sequence_of(&newest).await?;
+                        Some(org.segments_from_fasta(text, &kept).map_err(ApiError::BadRequest)?)
+                    }
+                    Some(text) => Some(cleaned_sequence(text)),
                     None => None,
                 };
                 revisions.push(Ok::<_, std::io::Error>(Revision { accession, metadata_json, sequence }));
@@ -726,7 +722,12 @@ pub async fn edit(
     let av = parse_av(org, &req.accession_version)?;
     let metadata_json = validated_metadata(org, "edit", 1, &req.metadata).map_err(ApiError::Validation)?;
     let sequence = match req.sequence.as_deref() {
-        Some(text) => Some(sequence_of_text(org, text)?),
+        Some(text) if org.datasets.segmented => {
+            // Segments not sent stay as stored.
+            let kept = state.store().get_sequence(Some(user.id), &av).await?;
+            Some(org.segments_from_fasta(text, &kept).map_err(ApiError::BadRequest)?)
+        }
+        Some(text) => Some(cleaned_sequence(text)),
         None => None,
     };
     state.store().edit(user.id, &av, &metadata_json, sequence.as_deref()).await?;

@@ -41,7 +41,7 @@ pub struct ReleasedQuery {
 /// Every released version of an organism as NDJSON, streamed from the store; answers 304 when
 /// `If-None-Match` names the current ETag.
 #[utoipa::path(get, path = "/api/{organism}/released",
-    summary = "Every released version as NDJSON (one object per line: accession, version, dataUseTerms, sequence, metadata, processed). zstd with Accept-Encoding: zstd or ?compression=zstd. ETag/If-None-Match.",
+    summary = "Every released version as NDJSON (one object per line: accession, version, dataUseTerms, sequence, metadata, processed; a segmented organism's sequence is its segments as FASTA text, one `>segment` record each, and its processed data has them under `segments`). zstd with Accept-Encoding: zstd or ?compression=zstd. ETag/If-None-Match.",
     params(OrganismPath, ReleasedQuery, ("If-None-Match" = Option<String>, Header, description = "An ETag of an earlier answer")),
     security(()),
     responses((status = 200, description = "NDJSON, one version per line", content((Object = "application/x-ndjson"))),
@@ -126,6 +126,7 @@ fn write_line(out: &mut Vec<u8>, v: &ReleasedVersion) {
         "releasedAtMs": r.released_at_ms,
         "releaseSeq": r.release_seq,
         "dataUseTerms": TermsJson::from(r.terms),
+        // As stored: a segmented organism's segments as FASTA text (`>ha\nACGT…\n`).
         "sequence": String::from_utf8_lossy(&v.sequence),
     })
     .to_string();

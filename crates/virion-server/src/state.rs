@@ -102,9 +102,10 @@ pub struct HubOrganism {
 
 impl HubOrganism {
     /// A segmented organism's sample from FASTA text (an edit's or a revision's sequence): one
-    /// record per segment, each record's segment detected from its sequence (a name ending in
-    /// `_<segment>` must agree), as the hub stores it. Errors say what to fix.
-    pub fn segments_from_fasta(&self, text: &str) -> Result<Vec<u8>, String> {
+    /// record per segment sent, each record's segment detected from its sequence (a name ending
+    /// in `_<segment>` must agree), replacing that segment of `kept` (the stored sample, whose
+    /// other segments stay), as the hub stores it. Errors say what to fix.
+    pub fn segments_from_fasta(&self, text: &str, kept: &[u8]) -> Result<Vec<u8>, String> {
         let Some(sorter) = &self.segment_index else {
             return Err(format!("{} is not a segmented organism", self.config.name));
         };
@@ -133,7 +134,13 @@ impl HubOrganism {
             found.push((best, std::mem::take(&mut record.seq)));
         }
         if found.is_empty() {
-            return Err("no FASTA record: send one record per segment, e.g. `>ha` then its letters".into());
+            return Err("no FASTA record: send one record per segment to replace, e.g. `>ha` then its letters".into());
+        }
+        let stored = SegmentedSequence::decode(kept).map_err(|e| format!("the stored segments cannot be read: {e}"))?;
+        for (segment, seq) in stored.segments {
+            if !found.iter().any(|(s, _)| *s == segment) {
+                found.push((segment, seq));
+            }
         }
         found.sort_by_key(|(s, _)| self.datasets.segments.iter().position(|(n, _)| n == s));
         Ok(SegmentedSequence { segments: found }.encode())

@@ -621,8 +621,9 @@ fn validate(
         Some(sorter) => {
             let spill = index_path.with_file_name("segments.raw");
             let ids = (&summary.submission_ids, &fasta_ids);
-            let (issues, pairing) =
+            let (issues, unlisted, pairing) =
                 segment_records(config, files, &spill, sorter, names, ids).map_err(ApiError::internal)?;
+            error_count += unlisted;
             segments = Some(pairing);
             issues
         }
@@ -667,7 +668,7 @@ fn segment_records(
     sorter: &MinimizerIndex,
     records: impl Iterator<Item = (String, u64, Vec<u8>)>,
     (ids, fasta_ids): (&HashMap<String, u64>, &HashMap<String, String>),
-) -> std::io::Result<(Vec<Issue>, SegmentPairing)> {
+) -> std::io::Result<(Vec<Issue>, usize, SegmentPairing)> {
     let segment_names: Vec<String> = config.segments.iter().map(|s| s.name.clone()).collect();
     let params = SortParams::for_segments();
     let mut out = BufWriter::new(File::create(spill)?);
@@ -685,8 +686,16 @@ fn segment_records(
         offset += seq.len() as u64;
         SegmentRecord { name, record, detected }
     });
-    let (issues, pairing) =
-        cross_check_segments(&files.fasta_label, detected, &files.meta_label, ids, fasta_ids, &segment_names);
+    let check = cross_check_segments(
+        &files.fasta_label,
+        detected,
+        &files.meta_label,
+        ids,
+        fasta_ids,
+        &segment_names,
+        MAX_ISSUES,
+    );
+    let (issues, unlisted, pairing) = (check.issues, check.unlisted, check.pairing);
     if let Some(e) = write_error {
         return Err(e);
     }
@@ -705,7 +714,7 @@ fn segment_records(
     for (_, segments) in &mut samples {
         segments.sort_by_key(|(s, _)| segment_names.iter().position(|n| n == s));
     }
-    Ok((issues, SegmentPairing { spill: spill.to_owned(), samples }))
+    Ok((issues, unlisted, SegmentPairing { spill: spill.to_owned(), samples }))
 }
 
 fn fasta_problem(e: virion_io::FastaError, path: &Path, label: &str) -> ApiError {

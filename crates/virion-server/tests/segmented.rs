@@ -204,22 +204,26 @@ async fn segmented_end_to_end(hub: &Hub) {
     let (code, agg) = hub.get_json(&format!("/{ORGANISM}/sample/aggregated"), None).await;
     assert_eq!((code, &agg["data"]), (StatusCode::OK, &json!([{ "count": n }])), "{agg}");
 
-    // Per-segment clades, as the datasets called them.
-    let (code, clades) = hub.get_json(&format!("/{ORGANISM}/sample/aggregated?fields=nextcladeClade_ha"), None).await;
-    assert_eq!(code, StatusCode::OK, "{clades}");
-    let mut want: BTreeMap<String, u64> = BTreeMap::new();
-    for s in samples.iter().filter(|s| s.segments.iter().any(|(seg, _)| seg == "ha")) {
-        let clade = &expected[&("ha".to_owned(), s.id.clone())]["clade"];
-        if !clade.is_empty() {
-            *want.entry(clade.clone()).or_default() += 1;
+    // Per-segment clades and clade-like attributes (HA's subclade), as the datasets called them.
+    for (column, tsv_column) in [("nextcladeClade_ha", "clade"), ("subclade_ha", "subclade"), ("proposedSubclade_na", "proposedSubclade")] {
+        let segment = column.rsplit('_').next().unwrap();
+        let (code, got) = hub.get_json(&format!("/{ORGANISM}/sample/aggregated?fields={column}"), None).await;
+        assert_eq!(code, StatusCode::OK, "{got}");
+        let mut want: BTreeMap<String, u64> = BTreeMap::new();
+        for s in samples.iter().filter(|s| s.segments.iter().any(|(seg, _)| seg == segment)) {
+            let value = &expected[&(segment.to_owned(), s.id.clone())][tsv_column];
+            if !value.is_empty() {
+                *want.entry(value.clone()).or_default() += 1;
+            }
         }
-    }
-    for row in clades["data"].as_array().unwrap() {
-        if let Some(clade) = row["nextcladeClade_ha"].as_str() {
-            assert_eq!(Some(row["count"].as_u64().unwrap()), want.remove(clade), "{clades}");
+        assert!(!want.is_empty(), "{column}: the examples have values");
+        for row in got["data"].as_array().unwrap() {
+            if let Some(value) = row[column].as_str() {
+                assert_eq!(Some(row["count"].as_u64().unwrap()), want.remove(value), "{column}: {got}");
+            }
         }
+        assert!(want.is_empty(), "{column}: not counted: {want:?} in {got}");
     }
-    assert!(want.is_empty(), "clades not counted: {want:?} in {clades}");
 
     // A nucleotide and an amino-acid mutation of one segment: the samples Nextclade gave them.
     let with_ha: Vec<&Sample> = samples.iter().filter(|s| s.segments.iter().any(|(seg, _)| seg == "ha")).collect();

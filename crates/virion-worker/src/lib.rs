@@ -415,6 +415,8 @@ fn analyze_segment(
     let placement = a.placement.as_ref();
     json["clade"] = serde_json::json!(placement.and_then(|p| p.clade.as_deref()));
     json["lineage"] = serde_json::json!(placement.and_then(|p| p.clade_attrs.get("Nextclade_pango")));
+    // Every clade-like attribute (influenza HA's `subclade`), for per-segment columns.
+    json["cladeAttributes"] = serde_json::json!(placement.map(|p| &p.clade_attrs));
     json["qcOverallStatus"] = serde_json::json!(status_text(a.qc.overall_status));
     json["coverage"] = serde_json::json!(a.coverage);
     if a.qc.overall_status == QcStatus::Bad {

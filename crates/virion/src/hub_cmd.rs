@@ -25,7 +25,8 @@ pub struct OrganismArgs {
     /// Extra organism configs: every *.toml in this directory (added to the built-in ones).
     #[arg(long)]
     pub organisms: Option<PathBuf>,
-    /// Nextclade dataset of an organism, as ORGANISM=DIR (repeatable).
+    /// Nextclade dataset of an organism, as ORGANISM=DIR (repeatable); for a segmented organism, DIR
+    /// holds its segments' datasets, named as its config names them.
     #[arg(long = "dataset", value_parser = parse_pair)]
     pub datasets: Vec<(String, PathBuf)>,
     /// Directory of Nextclade datasets named as the organism configs name them.

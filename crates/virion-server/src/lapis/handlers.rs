@@ -546,16 +546,21 @@ pub(crate) fn read_chunk<'r>(
         {
             let segmented = hub_segmented(view);
             for (r, seqs, _) in batch.iter_mut() {
+                // A row appended to a mirror since its blob file was written: the sequence as
+                // the peer's hub stored it (checked when appended).
+                let appended = ix.appended_unaligned.get(&r.row);
+                let sample = match appended {
+                    Some(seq) if segmented => Some(
+                        virion_core::SegmentedSequence::decode(seq)
+                            .map_err(|e| std::io::Error::other(format!("{}: stored segments: {e}", r.id)))?,
+                    ),
+                    _ => None,
+                };
                 for (i, &c) in columns.iter().enumerate() {
-                    // A row appended to a mirror since its blob file was written: the sequence
-                    // as the peer's hub stored it.
-                    seqs[i].1 = match ix.appended_unaligned.get(&r.row) {
-                        Some(seq) if segmented => virion_core::SegmentedSequence::decode(seq)
-                            .map_err(|e| std::io::Error::other(format!("{}: stored segments: {e}", r.id)))?
-                            .get(&seqs[i].0)
-                            .map(<[u8]>::to_vec),
-                        Some(seq) => Some(seq.clone()),
-                        None => blobs.get(r.row, c).map_err(std::io::Error::other)?,
+                    seqs[i].1 = match (appended, &sample) {
+                        (Some(_), Some(sample)) => sample.get(&seqs[i].0).map(<[u8]>::to_vec),
+                        (Some(seq), None) => Some(seq.clone()),
+                        (None, _) => blobs.get(r.row, c).map_err(std::io::Error::other)?,
                     };
                 }
             }

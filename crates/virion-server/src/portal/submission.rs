@@ -411,6 +411,14 @@ async fn edit_page(
         Some(blob) => state.store().blob_length(blob).await.unwrap_or(0) as usize,
         None => 0,
     };
+    let segments = if org.datasets.segmented {
+        let stored = state.store().sequence_of(record).await.unwrap_or_default();
+        virion_core::SegmentedSequence::decode(&stored)
+            .map(|s| s.segments.into_iter().map(|(name, seq)| (name, seq.len())).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let mut problems = attempt.problems;
     let fields = org
         .config
@@ -442,6 +450,7 @@ async fn edit_page(
         problems: problems.into_iter().map(|(_, m)| m).collect(),
         warnings,
         sequence_length: length,
+        segments,
         sequence: attempt.sequence,
         error: attempt.error,
     };
@@ -581,7 +590,11 @@ pub(crate) async fn edit_save(
     };
     // Both checks run before anything is stored; either sends the form back with its problems.
     let pasted = if org.datasets.segmented && !sequence_text.trim().is_empty() {
-        org.segments_from_fasta(&sequence_text).map(Some)
+        // Segments not pasted stay as stored.
+        match state.store().sequence_of(&record).await {
+            Ok(kept) => org.segments_from_fasta(&sequence_text, &kept).map(Some),
+            Err(e) => Err(format!("the stored segments cannot be read: {e}")),
+        }
     } else {
         pasted_sequence(&sequence_text)
     };
