@@ -126,6 +126,9 @@ impl Workspace {
             let cur = &mut self.cur;
             let qry_gaps = &mut self.qry_gaps;
             let mut ref_gaps = NO_ALIGN;
+            // The score of the cell to the left, carried in a register: read back from `cur`,
+            // it would wait on the store of the previous iteration (the row's serial chain).
+            let mut left = NO_ALIGN;
 
             for qpos in s.begin..s.end {
                 let mut path = 0u8;
@@ -151,9 +154,9 @@ impl Workspace {
 
                     if qpos > s.begin {
                         let (extend, open) = if !last_row || !right_free {
-                            (ref_gaps - ext, cur[qpos - 1] - goc_here)
+                            (ref_gaps - ext, left - goc_here)
                         } else {
-                            (ref_gaps, cur[qpos - 1])
+                            (ref_gaps, left)
                         };
                         let t = if extend >= open && qpos > s.begin + 1 {
                             path += REF_GAP_EXTEND;
@@ -194,6 +197,7 @@ impl Workspace {
                 }
                 row_paths[qpos - s.begin] = path + origin;
                 cur[qpos] = score;
+                left = score;
             }
             std::mem::swap(&mut self.prev, &mut self.cur);
         }

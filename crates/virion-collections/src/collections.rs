@@ -26,10 +26,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use virion_index::blobs::SequenceBlobs;
 use virion_index::{Index, IndexBuilder, LineageIndex, PangoAliases, RoaringBitmap, RowInput, snapshot};
-use virion_ingest::{OrganismLayout, SequenceLayout};
-use virion_schema::OrganismDatasets;
 use virion_ingest::hub::HubSchema;
+use virion_ingest::{OrganismLayout, SequenceLayout};
 use virion_query::QueryIndex;
+use virion_schema::OrganismDatasets;
 use virion_store::{DataUseTerms, ReleasedVersion, Store};
 
 use crate::hub_tree::{HubTree, Place};
@@ -345,7 +345,10 @@ impl Collections {
                         (OrganismLayout::segmented(loaded.iter().map(|(s, ds)| (*s, ds))), None)
                     } else {
                         let (_, ds) = &loaded[0];
-                        (OrganismLayout::single(SequenceLayout::from_dataset(ds)), ds.tree.as_ref().map(HubTree::new))
+                        (
+                            OrganismLayout::single(SequenceLayout::from_dataset(ds)),
+                            ds.tree.as_ref().map(HubTree::new),
+                        )
                     };
                     let schema = HubSchema::new(config, &layout);
                     sources.insert(

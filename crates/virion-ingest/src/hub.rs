@@ -104,7 +104,12 @@ impl HubSchema {
         let schema = Schema {
             metadata,
             segments: layout.segments.iter().map(|s| (s.segment_name.clone(), s.reference.clone())).collect(),
-            genes: layout.gene_names().into_iter().zip(layout.genes()).map(|(n, (_, g))| (n, g.peptide.clone())).collect(),
+            genes: layout
+                .gene_names()
+                .into_iter()
+                .zip(layout.genes())
+                .map(|(n, (_, g))| (n, g.peptide.clone()))
+                .collect(),
         };
         let date_column = schema.metadata.iter().position(|(_, kind)| *kind == ColumnType::Date);
         HubSchema { schema, fields, segment_attrs, lineage_column, date_column }
@@ -155,7 +160,8 @@ impl HubSchema {
         let text = |calls: &Json, key: &str| {
             calls.get(key).and_then(Json::as_str).map_or(Value::Null, |s| Value::String(s.to_owned()))
         };
-        let coverage = |calls: &Json| calls.get(COVERAGE).and_then(Json::as_f64).map_or(Value::Null, Value::Float);
+        let coverage =
+            |calls: &Json| calls.get(COVERAGE).and_then(Json::as_f64).map_or(Value::Null, Value::Float);
         values.push(text(&processed, "clade"));
         values.push(text(&processed, "lineage"));
         values.push(text(&processed, QC_STATUS));

@@ -519,7 +519,12 @@ mod tests {
         assert!(html.contains(r#"data-segment="ha""#) && html.contains("J.2"), "{html}");
         assert!(html.contains(r#"data-segment="pb2""#) && html.contains("not sent"), "{html}");
         assert!(html.contains("<code>HA1:N158K</code>"), "{html}");
-        assert!(html.contains("/influenza-a-h3n2/sample/alignedNucleotideSequences/ha?accessionVersion=VFA000001.1"), "{html}");
+        assert!(
+            html.contains(
+                "/influenza-a-h3n2/sample/alignedNucleotideSequences/ha?accessionVersion=VFA000001.1"
+            ),
+            "{html}"
+        );
         // The single-genome mutation section is not shown for a segmented record.
         assert!(!html.contains(r#"id="muts""#), "{html}");
     }

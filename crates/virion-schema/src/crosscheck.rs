@@ -137,8 +137,10 @@ pub fn cross_check_segments(
         };
         // The whole name or its first word is listed by a row, or is an id, or either is
         // `<id>_<segment>`.
-        let listed = [name, first_word].into_iter().find_map(|n| fasta_ids.get(n)).map(|id| (id.as_str(), None));
-        let by_id = || [name, first_word].into_iter().find(|n| metadata_ids.contains_key(*n)).map(|n| (n, None));
+        let listed =
+            [name, first_word].into_iter().find_map(|n| fasta_ids.get(n)).map(|id| (id.as_str(), None));
+        let by_id =
+            || [name, first_word].into_iter().find(|n| metadata_ids.contains_key(*n)).map(|n| (n, None));
         let by_suffix = || {
             [name, first_word].into_iter().find_map(|n| {
                 let (id, suffix) = n.rsplit_once('_')?;
@@ -188,17 +190,20 @@ pub fn cross_check_segments(
         metadata_ids.iter().filter(|(id, _)| !matched.contains(id.as_str())).collect();
     unmatched.sort_by_key(|&(_, line)| *line);
     for (id, line) in unmatched {
-        report(&mut issues, Issue {
-            severity: Severity::Error,
-            kind: IssueKind::MetadataWithoutRecord,
-            file: metadata_file.to_owned(),
-            line: Some(*line),
-            column: None,
-            value: Some(id.clone()),
-            message: format!(
-                "no sequence in {fasta_file} is named '{id}' or '{id}_<segment>'; add one or remove the row"
-            ),
-        });
+        report(
+            &mut issues,
+            Issue {
+                severity: Severity::Error,
+                kind: IssueKind::MetadataWithoutRecord,
+                file: metadata_file.to_owned(),
+                line: Some(*line),
+                column: None,
+                value: Some(id.clone()),
+                message: format!(
+                    "no sequence in {fasta_file} is named '{id}' or '{id}_<segment>'; add one or remove the row"
+                ),
+            },
+        );
     }
     SegmentCheck { issues, unlisted, pairing }
 }
@@ -256,7 +261,16 @@ mod tests {
         let pair = |id: &str, s: &str| Some((id.to_owned(), s.to_owned()));
         assert_eq!(
             pairing,
-            vec![pair("s1", "ha"), pair("s1", "na"), pair("s2", "pb2"), None, None, None, None, pair("s3", "na")]
+            vec![
+                pair("s1", "ha"),
+                pair("s1", "na"),
+                pair("s2", "pb2"),
+                None,
+                None,
+                None,
+                None,
+                pair("s3", "na")
+            ]
         );
         let kinds: Vec<_> = issues.iter().map(|i| (i.kind, i.value.clone().unwrap())).collect();
         assert_eq!(
@@ -268,6 +282,10 @@ mod tests {
                 (IssueKind::RecordWithoutMetadata, "zz_ha".into()),
             ]
         );
-        assert!(issues[2].message.contains("matches no segment of this organism (pb2, ha, na)"), "{}", issues[2]);
+        assert!(
+            issues[2].message.contains("matches no segment of this organism (pb2, ha, na)"),
+            "{}",
+            issues[2]
+        );
     }
 }

@@ -135,9 +135,12 @@ fn influenza_is_segmented_with_a_dataset_per_segment() {
     assert_eq!(config.fasta_ids_column.as_deref(), Some("fasta_ids"));
 
     // One dataset or a list of segments, not both, not neither; segment names as LAPIS needs.
-    let head = "name = \"x\"\ndisplay_name = \"X\"\naccession_prefix = \"X\"\nsubmission_id_column = \"id\"\n";
+    let head =
+        "name = \"x\"\ndisplay_name = \"X\"\naccession_prefix = \"X\"\nsubmission_id_column = \"id\"\n";
     let fields = "[[fields]]\nname = \"id\"\ntype = \"string\"\n";
-    let load = |middle: &str| virion_schema::OrganismConfig::from_toml(&format!("{head}{middle}\n{fields}"), "x.toml");
+    let load = |middle: &str| {
+        virion_schema::OrganismConfig::from_toml(&format!("{head}{middle}\n{fields}"), "x.toml")
+    };
     let both = load("dataset = \"d\"\nsegments = [{ name = \"s\", dataset = \"d\" }]");
     assert!(both.unwrap_err().to_string().contains("not one `dataset`"));
     assert!(load("").unwrap_err().to_string().contains("name the Nextclade dataset"));

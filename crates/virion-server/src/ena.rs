@@ -240,7 +240,15 @@ pub(crate) async fn export_zip(
         let scientific_name = settings.scientific_name.clone();
         let segmented = org.datasets.segmented;
         tokio::task::spawn_blocking(move || {
-            write_zip(&uploads, &export_id, study.as_ref(), &samples, &genomes, hold_until, (&scientific_name, segmented))
+            write_zip(
+                &uploads,
+                &export_id,
+                study.as_ref(),
+                &samples,
+                &genomes,
+                hold_until,
+                (&scientific_name, segmented),
+            )
         })
         .await
         .map_err(|e| ApiError::Internal(format!("export task: {e}")))??

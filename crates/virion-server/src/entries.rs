@@ -49,7 +49,12 @@ pub async fn organisms(State(state): State<AppState>) -> Json<Vec<OrganismView>>
             display_name: o.config.display_name.clone(),
             accession_prefix: o.config.accession_prefix.clone(),
             dataset: if o.config.is_segmented() {
-                o.config.segments.iter().map(|s| format!("{}={}", s.name, s.dataset)).collect::<Vec<_>>().join(",")
+                o.config
+                    .segments
+                    .iter()
+                    .map(|s| format!("{}={}", s.name, s.dataset))
+                    .collect::<Vec<_>>()
+                    .join(",")
             } else {
                 o.config.dataset.clone()
             },

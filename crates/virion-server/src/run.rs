@@ -110,7 +110,10 @@ impl HubOptions {
 
     /// Each organism's Nextclade dataset directory, from `datasets` and `dataset_dir`
     /// (see [`resolve_datasets`]).
-    pub fn dataset_map(&self, registry: &OrganismRegistry) -> HashMap<String, virion_schema::OrganismDatasets> {
+    pub fn dataset_map(
+        &self,
+        registry: &OrganismRegistry,
+    ) -> HashMap<String, virion_schema::OrganismDatasets> {
         resolve_datasets(registry, &self.datasets, self.dataset_dir.as_deref())
     }
 }

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use virion_io::{FastaReader, FastaRecord};
 use virion_core::SegmentedSequence;
+use virion_io::{FastaReader, FastaRecord};
 use virion_schema::{OrganismConfig, OrganismDatasets, OrganismRegistry};
 use virion_sort::MinimizerIndex;
 use virion_store::{OrganismId, Store, StoreError};
@@ -123,10 +123,13 @@ impl HubOrganism {
                 ));
             };
             let claimed = name.split_whitespace().next().and_then(|w| w.rsplit_once('_')).map(|(_, s)| s);
-            if let Some(claimed) = claimed.filter(|c| self.config.segments.iter().any(|s| s.name.eq_ignore_ascii_case(c)))
+            if let Some(claimed) =
+                claimed.filter(|c| self.config.segments.iter().any(|s| s.name.eq_ignore_ascii_case(c)))
                 && !claimed.eq_ignore_ascii_case(&best)
             {
-                return Err(format!("record {name:?} is named as segment {claimed}, but its sequence matches {best}"));
+                return Err(format!(
+                    "record {name:?} is named as segment {claimed}, but its sequence matches {best}"
+                ));
             }
             if found.iter().any(|(s, _)| *s == best) {
                 return Err(format!("two records of segment {best}; send one per segment"));
@@ -134,9 +137,12 @@ impl HubOrganism {
             found.push((best, std::mem::take(&mut record.seq)));
         }
         if found.is_empty() {
-            return Err("no FASTA record: send one record per segment to replace, e.g. `>ha` then its letters".into());
+            return Err(
+                "no FASTA record: send one record per segment to replace, e.g. `>ha` then its letters".into(),
+            );
         }
-        let stored = SegmentedSequence::decode(kept).map_err(|e| format!("the stored segments cannot be read: {e}"))?;
+        let stored = SegmentedSequence::decode(kept)
+            .map_err(|e| format!("the stored segments cannot be read: {e}"))?;
         for (segment, seq) in stored.segments {
             if !found.iter().any(|(s, _)| *s == segment) {
                 found.push((segment, seq));

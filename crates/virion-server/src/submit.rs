@@ -436,9 +436,13 @@ struct RowIndex {
 /// their first record came.
 struct SegmentPairing {
     spill: PathBuf,
-    /// (submission id, [(segment, byte range in the spill file)]).
-    samples: Vec<(String, Vec<(String, (u64, u64))>)>,
+    /// (submission id, its segments).
+    samples: Vec<(String, Vec<SpilledSegment>)>,
 }
+
+/// One segment of a sample: its name and where its sequence lies in the spill file (offset,
+/// length).
+type SpilledSegment = (String, (u64, u64));
 
 impl RowIndex {
     /// The submission id a FASTA record name matches (whole name, or first word) and the byte
@@ -532,7 +536,8 @@ fn validate(
                 return;
             }
             let Some(id) = &row.submission_id else { return };
-            if let Some(virion_schema::Value::Text(listed)) = fasta_ids_column.and_then(|c| row.values.get(c)) {
+            if let Some(virion_schema::Value::Text(listed)) = fasta_ids_column.and_then(|c| row.values.get(c))
+            {
                 for name in listed.split([' ', ',', ';']).filter(|n| !n.is_empty()) {
                     if let Some(other) = fasta_ids.insert(name.to_owned(), id.clone())
                         && other != *id
@@ -702,7 +707,7 @@ fn segment_records(
     out.flush()?;
     // Samples in the order of their first record; segments in the organism's order.
     let mut order: HashMap<&str, usize> = HashMap::new();
-    let mut samples: Vec<(String, Vec<(String, (u64, u64))>)> = Vec::new();
+    let mut samples: Vec<(String, Vec<SpilledSegment>)> = Vec::new();
     for (pair, range) in pairing.iter().zip(&ranges) {
         let Some((id, segment)) = pair else { continue };
         let at = *order.entry(id.as_str()).or_insert_with(|| {

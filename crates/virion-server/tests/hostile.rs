@@ -736,7 +736,12 @@ async fn stale_upload_folders_are_removed_at_start() {
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 60 * 60);
     std::fs::File::open(&stale).unwrap().set_modified(old).unwrap();
     let store = virion_store::Store::open_data_dir(dir.path()).await.unwrap();
-    let datasets = [("sars-cov-2".to_owned(), virion_schema::OrganismDatasets::single(shared.join("nextclade/sars-cov-2")))].into_iter().collect();
+    let datasets = [(
+        "sars-cov-2".to_owned(),
+        virion_schema::OrganismDatasets::single(shared.join("nextclade/sars-cov-2")),
+    )]
+    .into_iter()
+    .collect();
     let registry = virion_schema::OrganismRegistry::builtin();
     let _state = virion_server::AppState::with_options(
         store.clone(),

@@ -46,7 +46,8 @@ fn samples(shared: &Path) -> (Vec<Sample>, Expected) {
         for rec in read_fasta(&dataset.join("sequences.fasta")) {
             by_isolate.entry(rec.name.clone()).or_default().push((segment.to_string(), rec.seq));
         }
-        let out = shared.join("nextclade-out/other-pathogens").join(format!("flu-h3n2-{segment}/nextclade.tsv"));
+        let out =
+            shared.join("nextclade-out/other-pathogens").join(format!("flu-h3n2-{segment}/nextclade.tsv"));
         for row in Table::read(&out).rows {
             expected.insert((segment.to_string(), row["seqName"].clone()), row);
         }
@@ -67,7 +68,12 @@ fn samples(shared: &Path) -> (Vec<Sample>, Expected) {
 /// Writes the metadata TSV and the FASTA of `samples`, their records named in the three ways a
 /// submitter may: `<id>_<segment>`, the id alone, or any name the row's `fasta_ids` lists.
 /// `extra` records are appended as they are.
-fn write_submission(dir: &Path, tag: &str, samples: &[Sample], extra: &[(&str, &[u8])]) -> (std::path::PathBuf, std::path::PathBuf) {
+fn write_submission(
+    dir: &Path,
+    tag: &str,
+    samples: &[Sample],
+    extra: &[(&str, &[u8])],
+) -> (std::path::PathBuf, std::path::PathBuf) {
     let metadata = dir.join(format!("{tag}-metadata.tsv"));
     let mut tsv = std::fs::File::create(&metadata).unwrap();
     writeln!(tsv, "submission_id\tcollection_date\tcountry\tfasta_ids").unwrap();
@@ -140,13 +146,25 @@ async fn segmented_end_to_end(hub: &Hub) {
     let issues = body["issues"].as_array().unwrap();
     let kinds: Vec<(&str, &str)> =
         issues.iter().map(|i| (i["kind"].as_str().unwrap(), i["value"].as_str().unwrap())).collect();
-    assert_eq!(kinds, [("unknown_segment", bad_rsv.as_str()), ("segment_mismatch", bad_na.as_str())], "{body}");
+    assert_eq!(
+        kinds,
+        [("unknown_segment", bad_rsv.as_str()), ("segment_mismatch", bad_na.as_str())],
+        "{body}"
+    );
     let records_before: usize = samples[..3].iter().map(|s| s.segments.len()).sum();
     assert_eq!(issues[0]["file"], "bad-sequences.fasta", "{body}");
     let message = issues[0]["message"].as_str().unwrap();
     assert!(message.starts_with(&format!("record {}: ", records_before + 1)), "{message}");
-    assert!(message.contains("matches no segment of this organism (pb2, pb1, pa, ha, np, na, mp, ns)"), "{message}");
-    assert!(issues[1]["message"].as_str().unwrap().contains("named as segment 'ha', but its sequence matches segment 'na'"));
+    assert!(
+        message.contains("matches no segment of this organism (pb2, pb1, pa, ha, np, na, mp, ns)"),
+        "{message}"
+    );
+    assert!(
+        issues[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("named as segment 'ha', but its sequence matches segment 'na'")
+    );
     let (_, list) = hub.get_json(&format!("/api/{ORGANISM}/entries?group={GROUP}"), Some("curator")).await;
     assert_eq!(list["entries"].as_array().map_or(0, Vec::len), 0, "{list}");
 
@@ -159,12 +177,15 @@ async fn segmented_end_to_end(hub: &Hub) {
     assert!(entries.iter().all(|e| e["accession"].as_str().unwrap().starts_with("VFA")), "{body}");
     let accession_of: HashMap<String, String> = entries
         .iter()
-        .map(|e| (e["submissionId"].as_str().unwrap().to_owned(), e["accession"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (e["submissionId"].as_str().unwrap().to_owned(), e["accession"].as_str().unwrap().to_owned())
+        })
         .collect();
 
     let processed = async || {
-        let (_, list) =
-            hub.get_json(&format!("/api/{ORGANISM}/entries?group={GROUP}&status=PROCESSED"), Some("curator")).await;
+        let (_, list) = hub
+            .get_json(&format!("/api/{ORGANISM}/entries?group={GROUP}&status=PROCESSED"), Some("curator"))
+            .await;
         list["entries"].as_array().map_or(0, Vec::len) == n
     };
     hub.process_until(2, 600, processed).await;
@@ -176,36 +197,61 @@ async fn segmented_end_to_end(hub: &Hub) {
         assert_eq!(code, StatusCode::OK, "{version}");
         let processed = &version["processed"];
         let have: Vec<&str> = s.segments.iter().map(|(seg, _)| seg.as_str()).collect();
-        let missing: Vec<&str> = FLU_H3N2_SEGMENTS.iter().copied().filter(|seg| !have.contains(seg)).collect();
+        let missing: Vec<&str> =
+            FLU_H3N2_SEGMENTS.iter().copied().filter(|seg| !have.contains(seg)).collect();
         assert_eq!(processed["missingSegments"], json!(missing), "{av}: {processed}");
         let warnings = version["warnings"].to_string();
-        assert!(warnings.contains(&format!("the sample lacks segment(s) {}", missing.join(", "))), "{warnings}");
+        assert!(
+            warnings.contains(&format!("the sample lacks segment(s) {}", missing.join(", "))),
+            "{warnings}"
+        );
         for (segment, _) in &s.segments {
             let theirs = &expected[&(segment.clone(), s.id.clone())];
             let ours = &processed["segments"][segment];
             let clade = theirs["clade"].as_str();
             assert_eq!(ours["clade"].as_str().unwrap_or(""), clade, "{av} {segment} clade");
-            assert_eq!(ours["qcOverallStatus"].as_str().unwrap_or(""), theirs["qc.overallStatus"], "{av} {segment} QC");
+            assert_eq!(
+                ours["qcOverallStatus"].as_str().unwrap_or(""),
+                theirs["qc.overallStatus"],
+                "{av} {segment} QC"
+            );
             let substitutions: Vec<String> = ours["nextclade"]["substitutions"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|s| format!("{}{}{}", s["refNuc"].as_str().unwrap(), s["pos"].as_i64().unwrap() + 1, s["qryNuc"].as_str().unwrap()))
+                .map(|s| {
+                    format!(
+                        "{}{}{}",
+                        s["refNuc"].as_str().unwrap(),
+                        s["pos"].as_i64().unwrap() + 1,
+                        s["qryNuc"].as_str().unwrap()
+                    )
+                })
                 .collect();
             assert_eq!(substitutions.join(","), theirs["substitutions"], "{av} {segment} substitutions");
         }
     }
 
     // Released, the samples are one entry each in LAPIS, with every segment queryable by name.
-    let (code, approved) =
-        hub.json(Method::POST, &format!("/api/{ORGANISM}/approve"), Some("curator"), json!({ "group": GROUP, "scope": "all" })).await;
+    let (code, approved) = hub
+        .json(
+            Method::POST,
+            &format!("/api/{ORGANISM}/approve"),
+            Some("curator"),
+            json!({ "group": GROUP, "scope": "all" }),
+        )
+        .await;
     assert_eq!(code, StatusCode::OK, "{approved}");
     hub.state.collections().refresh(&hub.store).await;
     let (code, agg) = hub.get_json(&format!("/{ORGANISM}/sample/aggregated"), None).await;
     assert_eq!((code, &agg["data"]), (StatusCode::OK, &json!([{ "count": n }])), "{agg}");
 
     // Per-segment clades and clade-like attributes (HA's subclade), as the datasets called them.
-    for (column, tsv_column) in [("nextcladeClade_ha", "clade"), ("subclade_ha", "subclade"), ("proposedSubclade_na", "proposedSubclade")] {
+    for (column, tsv_column) in [
+        ("nextcladeClade_ha", "clade"),
+        ("subclade_ha", "subclade"),
+        ("proposedSubclade_na", "proposedSubclade"),
+    ] {
         let segment = column.rsplit('_').next().unwrap();
         let (code, got) = hub.get_json(&format!("/{ORGANISM}/sample/aggregated?fields={column}"), None).await;
         assert_eq!(code, StatusCode::OK, "{got}");
@@ -226,20 +272,34 @@ async fn segmented_end_to_end(hub: &Hub) {
     }
 
     // A nucleotide and an amino-acid mutation of one segment: the samples Nextclade gave them.
-    let with_ha: Vec<&Sample> = samples.iter().filter(|s| s.segments.iter().any(|(seg, _)| seg == "ha")).collect();
+    let with_ha: Vec<&Sample> =
+        samples.iter().filter(|s| s.segments.iter().any(|(seg, _)| seg == "ha")).collect();
     let ha_row = &expected[&("ha".to_owned(), with_ha[0].id.clone())];
     let nuc = ha_row["substitutions"].split(',').next().unwrap().to_owned();
     let aa = ha_row["aaSubstitutions"].split(',').next().unwrap().to_owned();
     let carriers = |column: &str, mutation: &str| {
-        with_ha.iter().filter(|s| expected[&("ha".to_owned(), s.id.clone())][column].split(',').any(|m| m == mutation)).count()
+        with_ha
+            .iter()
+            .filter(|s| expected[&("ha".to_owned(), s.id.clone())][column].split(',').any(|m| m == mutation))
+            .count()
     };
     let (code, got) =
         hub.get_json(&format!("/{ORGANISM}/sample/aggregated?nucleotideMutations=ha:{nuc}"), None).await;
-    assert_eq!((code, &got["data"]), (StatusCode::OK, &json!([{ "count": carriers("substitutions", &nuc) }])), "ha:{nuc} {got}");
-    let (code, got) = hub.get_json(&format!("/{ORGANISM}/sample/aggregated?aminoAcidMutations={aa}"), None).await;
-    assert_eq!((code, &got["data"]), (StatusCode::OK, &json!([{ "count": carriers("aaSubstitutions", &aa) }])), "{aa} {got}");
+    assert_eq!(
+        (code, &got["data"]),
+        (StatusCode::OK, &json!([{ "count": carriers("substitutions", &nuc) }])),
+        "ha:{nuc} {got}"
+    );
+    let (code, got) =
+        hub.get_json(&format!("/{ORGANISM}/sample/aggregated?aminoAcidMutations={aa}"), None).await;
+    assert_eq!(
+        (code, &got["data"]),
+        (StatusCode::OK, &json!([{ "count": carriers("aaSubstitutions", &aa) }])),
+        "{aa} {got}"
+    );
     // The mutation table names each mutation's segment, counted over the samples that have it.
-    let (code, muts) = hub.get_json(&format!("/{ORGANISM}/sample/nucleotideMutations?minProportion=0"), None).await;
+    let (code, muts) =
+        hub.get_json(&format!("/{ORGANISM}/sample/nucleotideMutations?minProportion=0"), None).await;
     assert_eq!(code, StatusCode::OK, "{muts}");
     let rows = muts["data"].as_array().unwrap();
     assert!(rows.iter().all(|r| r["mutation"].as_str().unwrap().split_once(':').is_some()), "{muts}");
@@ -248,8 +308,15 @@ async fn segmented_end_to_end(hub: &Hub) {
     assert_eq!(row["sequenceName"], "ha", "{row}");
 
     // Unaligned sequences per segment: exactly what was sent, only for samples that have it.
-    let (code, _, fasta) =
-        hub.call(Method::GET, &format!("/{ORGANISM}/sample/unalignedNucleotideSequences/ha"), None, &[], Body::empty()).await;
+    let (code, _, fasta) = hub
+        .call(
+            Method::GET,
+            &format!("/{ORGANISM}/sample/unalignedNucleotideSequences/ha"),
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(code, StatusCode::OK);
     let served: HashMap<String, Vec<u8>> = String::from_utf8(fasta.to_vec())
         .unwrap()
@@ -265,8 +332,15 @@ async fn segmented_end_to_end(hub: &Hub) {
         let sent = &s.segments.iter().find(|(seg, _)| seg == "ha").unwrap().1;
         assert_eq!(&served[&format!("{}.1", accession_of[&s.id])], sent, "{}", s.id);
     }
-    let (code, _, aligned) =
-        hub.call(Method::GET, &format!("/{ORGANISM}/sample/alignedNucleotideSequences/pb2"), None, &[], Body::empty()).await;
+    let (code, _, aligned) = hub
+        .call(
+            Method::GET,
+            &format!("/{ORGANISM}/sample/alignedNucleotideSequences/pb2"),
+            None,
+            &[],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(code, StatusCode::OK);
     let reference_len = read_fasta(&hub.shared.join("nextclade/flu-h3n2-pb2/reference.fasta"))[0].seq.len();
     let first_aligned = String::from_utf8(aligned.to_vec()).unwrap();
@@ -283,7 +357,8 @@ async fn segmented_end_to_end(hub: &Hub) {
     for (segment, _) in &first.segments {
         assert!(page.contains(&format!(r#"<tr data-segment="{segment}">"#)), "{segment}: {page}");
     }
-    let missing = FLU_H3N2_SEGMENTS.iter().find(|s| !first.segments.iter().any(|(seg, _)| seg == *s)).unwrap();
+    let missing =
+        FLU_H3N2_SEGMENTS.iter().find(|s| !first.segments.iter().any(|(seg, _)| seg == *s)).unwrap();
     assert!(page.contains(&format!(r#"<tr class="missing" data-segment="{missing}">"#)), "{page}");
     let (code, _, download) = hub.call(Method::GET, &format!("/seq/{av}.fa"), None, &[], Body::empty()).await;
     assert_eq!(code, StatusCode::OK);

@@ -135,8 +135,7 @@ pub fn pipeline_fingerprint(
             hash.update(key.as_bytes());
             hash.update(digest);
             let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-            described
-                .insert(key, serde_json::json!({ "dir": dir.display().to_string(), "sha256": hex }));
+            described.insert(key, serde_json::json!({ "dir": dir.display().to_string(), "sha256": hex }));
         }
     }
     let fingerprint: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
@@ -180,7 +179,9 @@ impl Datasets {
                 .segments
                 .iter()
                 .map(|(segment, dir)| {
-                    Dataset::load(dir).map(|ds| (segment.clone(), ds)).map_err(|e| format!("{}: {e}", dir.display()))
+                    Dataset::load(dir)
+                        .map(|ds| (segment.clone(), ds))
+                        .map_err(|e| format!("{}: {e}", dir.display()))
                 })
                 .collect::<Result<Vec<_>, String>>()?;
             Ok::<_, String>(LoadedDatasets { segmented: sets.segmented, segments })
@@ -310,7 +311,12 @@ fn analyze_job(datasets: &LoadedDatasets, job: &ClaimedJob) -> ProcessingOutcome
         let mut processed = serde_json::json!({ "metadata": metadata });
         let calls = analyze_segment(ds, &name, &job.sequence, "sequence", &mut errors, &mut warnings);
         merge(&mut processed, calls);
-        return ProcessingOutcome { dataset_version: ds.name(), processed_json: processed.to_string(), errors, warnings };
+        return ProcessingOutcome {
+            dataset_version: ds.name(),
+            processed_json: processed.to_string(),
+            errors,
+            warnings,
+        };
     }
     let sample = match SegmentedSequence::decode(&job.sequence) {
         Ok(sample) => sample,
@@ -330,10 +336,19 @@ fn analyze_job(datasets: &LoadedDatasets, job: &ClaimedJob) -> ProcessingOutcome
             missing.push(segment.clone());
             continue;
         };
-        let calls = analyze_segment(ds, &format!("{name}_{segment}"), seq, &format!("sequence_{segment}"), &mut errors, &mut warnings);
+        let calls = analyze_segment(
+            ds,
+            &format!("{name}_{segment}"),
+            seq,
+            &format!("sequence_{segment}"),
+            &mut errors,
+            &mut warnings,
+        );
         if let Some(status) = calls.status {
             // The sample's status is its worst segment's.
-            let rank = |s: QcStatus| [QcStatus::Good, QcStatus::Mediocre, QcStatus::Bad].iter().position(|&x| x == s);
+            let rank = |s: QcStatus| {
+                [QcStatus::Good, QcStatus::Mediocre, QcStatus::Bad].iter().position(|&x| x == s)
+            };
             worst = Some(worst.map_or(status, |w| if rank(status) > rank(w) { status } else { w }));
         }
         segments.insert(segment.clone(), calls.json);

@@ -1071,8 +1071,14 @@ fn record_view(
         .map(|m| m.iter().filter_map(Json::as_str).map(str::to_owned).collect())
         .unwrap_or_default();
     let (main, nearest_node) = segment_calls("main", &processed);
-    let [nucleotide_substitutions, nucleotide_deletions, nucleotide_insertions, amino_acid_substitutions, amino_acid_deletions, amino_acid_insertions] =
-        main.mutations;
+    let [
+        nucleotide_substitutions,
+        nucleotide_deletions,
+        nucleotide_insertions,
+        amino_acid_substitutions,
+        amino_acid_deletions,
+        amino_acid_insertions,
+    ] = main.mutations;
     let metadata = metadata_of(rec);
     let changes = previous.map_or_else(Vec::new, |p| {
         let before: HashMap<String, String> = metadata_of(p).into_iter().collect();

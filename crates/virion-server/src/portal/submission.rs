@@ -598,14 +598,13 @@ pub(crate) async fn edit_save(
     } else {
         pasted_sequence(&sequence_text)
     };
-    let checked =
-        pasted.map_err(|why| (vec![(String::new(), why)], None)).and_then(|seq| {
-            validated_metadata(org, "form", 1, &values).map(|json| (seq, json)).map_err(|issues| {
-                let problems =
-                    issues.into_iter().map(|i| (i.column.clone().unwrap_or_default(), i.message)).collect();
-                (problems, Some("Nothing was saved: fix the fields marked below.".to_owned()))
-            })
-        });
+    let checked = pasted.map_err(|why| (vec![(String::new(), why)], None)).and_then(|seq| {
+        validated_metadata(org, "form", 1, &values).map(|json| (seq, json)).map_err(|issues| {
+            let problems =
+                issues.into_iter().map(|i| (i.column.clone().unwrap_or_default(), i.message)).collect();
+            (problems, Some("Nothing was saved: fix the fields marked below.".to_owned()))
+        })
+    });
     let (sequence, metadata_json) = match checked {
         Ok(v) => v,
         Err((problems, error)) => {
