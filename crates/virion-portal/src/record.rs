@@ -51,13 +51,12 @@ pub struct SegmentCalls {
     pub qc_score: Option<f64>,
     /// Each QC rule's outcome.
     pub qc_rules: Vec<QcRule>,
-    /// Nucleotide substitutions, deletions and insertions; amino-acid substitutions, deletions
-    /// and insertions (as the record's own lists are written).
+    /// Its mutations, as [`Record::mutations`] lists them.
     pub mutations: [Vec<String>; 6],
 }
 
-/// The titles of the six mutation lists, in [`SegmentCalls::mutations`] order.
-const MUTATION_LISTS: [&str; 6] = [
+/// The titles of the six mutation lists, in [`Record::mutations`] order.
+pub const MUTATION_LISTS: [&str; 6] = [
     "Nucleotide substitutions",
     "Nucleotide deletions",
     "Nucleotide insertions",
@@ -109,18 +108,10 @@ pub struct Record {
     pub qc_score: Option<f64>,
     /// Each QC rule's outcome.
     pub qc_rules: Vec<QcRule>,
-    /// Nucleotide substitutions, as `C241T`.
-    pub nucleotide_substitutions: Vec<String>,
-    /// Deleted positions or ranges, 1-based.
-    pub nucleotide_deletions: Vec<String>,
-    /// Nucleotide insertions, as `ins_22204:GAG`.
-    pub nucleotide_insertions: Vec<String>,
-    /// Amino-acid substitutions, as `S:N501Y`.
-    pub amino_acid_substitutions: Vec<String>,
-    /// Amino-acid deletions, as `S:Y144-`.
-    pub amino_acid_deletions: Vec<String>,
-    /// Amino-acid insertions, as `ins_S:214:EPE`.
-    pub amino_acid_insertions: Vec<String>,
+    /// Mutations, in [`MUTATION_LISTS`] order: nucleotide substitutions (`C241T`), deleted
+    /// positions or ranges (1-based), nucleotide insertions (`ins_22204:GAG`), amino-acid
+    /// substitutions (`S:N501Y`), deletions (`S:Y144-`) and insertions (`ins_S:214:EPE`).
+    pub mutations: [Vec<String>; 6],
     /// Processing errors, as messages.
     pub errors: Vec<String>,
     /// Processing warnings, as messages.
@@ -380,12 +371,7 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
                 section aria-labelledby="muts" {
                     h2 #muts { "Mutations" }
                     div.columns {
-                        @for (title, items) in MUTATION_LISTS.iter().zip([
-                            &r.nucleotide_substitutions, &r.nucleotide_deletions, &r.nucleotide_insertions,
-                            &r.amino_acid_substitutions, &r.amino_acid_deletions, &r.amino_acid_insertions,
-                        ]) {
-                            (mutation_list(title, items))
-                        }
+                        @for (title, items) in MUTATION_LISTS.iter().zip(&r.mutations) { (mutation_list(title, items)) }
                     }
                 }
             }
@@ -460,7 +446,7 @@ mod tests {
                 ("country".into(), "Switzerland".into()),
             ],
             lineage: Some("JN.1".into()),
-            nucleotide_substitutions: vec!["C241T".into()],
+            mutations: [vec!["C241T".into()], vec![], vec![], vec![], vec![], vec![]],
             versions: vec![
                 VersionLine { version: 1, status: "released".into(), ..Default::default() },
                 VersionLine { version: 2, status: "released".into(), ..Default::default() },

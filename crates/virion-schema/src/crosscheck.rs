@@ -24,15 +24,7 @@ pub fn cross_check<S: AsRef<str>>(
         let id = [name, first_word]
             .into_iter()
             .find_map(|n| metadata_ids.get_key_value(n).map(|(k, _)| k.as_str()));
-        let issue = |kind, message: String| Issue {
-            severity: Severity::Error,
-            kind,
-            file: fasta_file.to_owned(),
-            line: None,
-            column: None,
-            value: Some(name.to_owned()),
-            message: format!("record {record}: {message}"),
-        };
+        let issue = |kind, message: String| record_issue(fasta_file, name, record, kind, message);
         match id {
             Some(id) => {
                 if let Some(first) = record_numbers.insert(id, record) {
@@ -81,6 +73,19 @@ pub struct SegmentRecord {
     pub detected: Option<String>,
 }
 
+/// An error about FASTA record number `record` (1-based) called `name`.
+fn record_issue(fasta_file: &str, name: &str, record: u64, kind: IssueKind, message: String) -> Issue {
+    Issue {
+        severity: Severity::Error,
+        kind,
+        file: fasta_file.to_owned(),
+        line: None,
+        column: None,
+        value: Some(name.to_owned()),
+        message: format!("record {record}: {message}"),
+    }
+}
+
 /// What [`cross_check_segments`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SegmentCheck {
@@ -126,15 +131,7 @@ pub fn cross_check_segments(
     for SegmentRecord { name, record, detected } in records {
         let name = name.trim();
         let first_word = name.split_whitespace().next().unwrap_or("");
-        let issue = |kind, message: String| Issue {
-            severity: Severity::Error,
-            kind,
-            file: fasta_file.to_owned(),
-            line: None,
-            column: None,
-            value: Some(name.to_owned()),
-            message: format!("record {record}: {message}"),
-        };
+        let issue = |kind, message: String| record_issue(fasta_file, name, record, kind, message);
         // The whole name or its first word is listed by a row, or is an id, or either is
         // `<id>_<segment>`.
         let listed =

@@ -1071,14 +1071,6 @@ fn record_view(
         .map(|m| m.iter().filter_map(Json::as_str).map(str::to_owned).collect())
         .unwrap_or_default();
     let (main, nearest_node) = segment_calls("main", &processed);
-    let [
-        nucleotide_substitutions,
-        nucleotide_deletions,
-        nucleotide_insertions,
-        amino_acid_substitutions,
-        amino_acid_deletions,
-        amino_acid_insertions,
-    ] = main.mutations;
     let metadata = metadata_of(rec);
     let changes = previous.map_or_else(Vec::new, |p| {
         let before: HashMap<String, String> = metadata_of(p).into_iter().collect();
@@ -1116,12 +1108,7 @@ fn record_view(
         qc_status: main.qc_status,
         qc_score: main.qc_score,
         qc_rules: main.qc_rules,
-        nucleotide_substitutions,
-        nucleotide_deletions,
-        nucleotide_insertions,
-        amino_acid_substitutions,
-        amino_acid_deletions,
-        amino_acid_insertions,
+        mutations: main.mutations,
         errors: rec.processed.as_ref().map(|p| issue_messages(&p.errors_json)).unwrap_or_default(),
         warnings: rec.processed.as_ref().map(|p| issue_messages(&p.warnings_json)).unwrap_or_default(),
         versions: versions
