@@ -43,21 +43,36 @@ pub fn cross_check<S: AsRef<str>>(
             }
         }
     }
-    let mut unmatched: Vec<(&String, &u64)> =
-        metadata_ids.iter().filter(|(id, _)| !matched.contains(id.as_str())).collect();
+    issues.extend(rows_without_record(
+        metadata_file,
+        metadata_ids,
+        |id| matched.contains(id),
+        |id| format!("no sequence in {fasta_file} is named '{id}'; add it or remove the row"),
+    ));
+    issues
+}
+
+/// A `MetadataWithoutRecord` error for each row no record matched, in line order.
+fn rows_without_record(
+    metadata_file: &str,
+    metadata_ids: &HashMap<String, u64>,
+    matched: impl Fn(&str) -> bool,
+    message: impl Fn(&str) -> String,
+) -> Vec<Issue> {
+    let mut unmatched: Vec<(&String, &u64)> = metadata_ids.iter().filter(|(id, _)| !matched(id)).collect();
     unmatched.sort_by_key(|&(_, line)| *line);
-    for (id, line) in unmatched {
-        issues.push(Issue {
+    unmatched
+        .into_iter()
+        .map(|(id, line)| Issue {
             severity: Severity::Error,
             kind: IssueKind::MetadataWithoutRecord,
             file: metadata_file.to_owned(),
             line: Some(*line),
             column: None,
             value: Some(id.clone()),
-            message: format!("no sequence in {fasta_file} is named '{id}'; add it or remove the row"),
-        });
-    }
-    issues
+            message: message(id),
+        })
+        .collect()
 }
 
 /// One FASTA record of a segmented organism as the cross-check needs it: its name, its
@@ -183,24 +198,18 @@ pub fn cross_check_segments(
         }
         pairing.push(Some((id.to_owned(), segment)));
     }
-    let mut unmatched: Vec<(&String, &u64)> =
-        metadata_ids.iter().filter(|(id, _)| !matched.contains(id.as_str())).collect();
-    unmatched.sort_by_key(|&(_, line)| *line);
-    for (id, line) in unmatched {
-        report(
-            &mut issues,
-            Issue {
-                severity: Severity::Error,
-                kind: IssueKind::MetadataWithoutRecord,
-                file: metadata_file.to_owned(),
-                line: Some(*line),
-                column: None,
-                value: Some(id.clone()),
-                message: format!(
-                    "no sequence in {fasta_file} is named '{id}' or '{id}_<segment>'; add one or remove the row"
-                ),
-            },
-        );
+    let unmatched = rows_without_record(
+        metadata_file,
+        metadata_ids,
+        |id| matched.contains(id),
+        |id| {
+            format!(
+                "no sequence in {fasta_file} is named '{id}' or '{id}_<segment>'; add one or remove the row"
+            )
+        },
+    );
+    for issue in unmatched {
+        report(&mut issues, issue);
     }
     SegmentCheck { issues, unlisted, pairing }
 }

@@ -255,22 +255,8 @@ pub(crate) async fn version_response(
             let seq = state.store().get_sequence(viewer, av).await?;
             let segmented =
                 state.organisms().find(|o| o.id == record.organism).is_some_and(|o| o.datasets.segmented);
-            let text = if segmented {
-                // One record per segment, named as submitters name them: `<id>_<segment>`.
-                let sample = virion_core::SegmentedSequence::decode(&seq).map_err(ApiError::internal)?;
-                let mut text = Vec::with_capacity(seq.len() + 64);
-                for (segment, seq) in &sample.segments {
-                    text.extend_from_slice(format!(">{av}_{segment}\n").as_bytes());
-                    text.extend_from_slice(seq);
-                    text.push(b'\n');
-                }
-                text
-            } else {
-                let mut text = format!(">{av}\n").into_bytes();
-                text.extend_from_slice(&seq);
-                text.push(b'\n');
-                text
-            };
+            let mut text = Vec::with_capacity(seq.len() + 64);
+            write_version_fasta(&mut text, av, &seq, segmented)?;
             Ok(([(header::CONTENT_TYPE, "text/x-fasta")], text).into_response())
         }
         "tsv" => {
@@ -621,6 +607,29 @@ pub(crate) fn validated_metadata(
     }
     // Plain JSON values: serialising cannot fail.
     Ok(serde_json::to_string(&validated.values).expect("validated values serialise"))
+}
+
+/// A version's stored sequence as FASTA: one record `>{av}`, or for a segmented organism one
+/// record per segment, `>{av}_{segment}` (named as submitters name them).
+pub(crate) fn write_version_fasta(
+    out: &mut impl std::io::Write,
+    av: &virion_store::AccessionVersion,
+    stored: &[u8],
+    segmented: bool,
+) -> Result<(), ApiError> {
+    let io = |e: std::io::Error| ApiError::Internal(format!("writing FASTA: {e}"));
+    if !segmented {
+        writeln!(out, ">{av}").map_err(io)?;
+        out.write_all(stored).map_err(io)?;
+        return writeln!(out).map_err(io);
+    }
+    let sample = virion_core::SegmentedSequence::decode(stored).map_err(ApiError::internal)?;
+    for (segment, seq) in &sample.segments {
+        writeln!(out, ">{av}_{segment}").map_err(io)?;
+        out.write_all(seq).map_err(io)?;
+        writeln!(out).map_err(io)?;
+    }
+    Ok(())
 }
 
 /// A sequence as sent: whitespace dropped, letters upper-cased.

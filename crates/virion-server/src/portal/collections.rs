@@ -309,19 +309,7 @@ async fn build_crate(
                 .collect();
             writeln!(tsv_out, "{av}\t{kind}\t{until}\t{}", cells.join("\t")).map_err(io)?;
             let sequence = state.store().sequence_of(&version).await?;
-            if org.datasets.segmented {
-                // One record per segment, `<accession.version>_<segment>`.
-                let sample = virion_core::SegmentedSequence::decode(&sequence).map_err(ApiError::internal)?;
-                for (segment, seq) in &sample.segments {
-                    writeln!(fasta_out, ">{av}_{segment}").map_err(io)?;
-                    fasta_out.write_all(seq).map_err(io)?;
-                    writeln!(fasta_out).map_err(io)?;
-                }
-            } else {
-                writeln!(fasta_out, ">{av}").map_err(io)?;
-                fasta_out.write_all(&sequence).map_err(io)?;
-                writeln!(fasta_out).map_err(io)?;
-            }
+            crate::entries::write_version_fasta(&mut fasta_out, av, &sequence, org.datasets.segmented)?;
         }
         tsv_out.flush().map_err(io)?;
         fasta_out.flush().map_err(io)?;
