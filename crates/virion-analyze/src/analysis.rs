@@ -1,13 +1,16 @@
 //! One genome in, its `Analysis` out.
 
 use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use virion_align::{AlignError, align_nuc_with_index, strip_insertions};
-use virion_core::{AaPos, AaRange, Insertion, Nuc, SymbolRange};
+use virion_core::{AaPos, AaRange, AaSub, Insertion, Nuc, SymbolRange};
 use virion_translate::{
-    AaChanges, AaChangesContext, AaMotif, PhenotypeValue, TranslateBuffers, Translation, aa_changes_context,
-    find_aa_changes, phenotype_values, translate_query,
+    AaChanges, AaChangesContext, AaChangesGroup, AaMotif, AaMotifChanges, PhenotypeValue, TranslateBuffers,
+    Translation, aa_changes_context, aa_changes_groups_relative, aa_motifs_changes, find_aa_changes,
+    phenotype_values, translate_query,
 };
+use virion_tree::{PrivateAaMutations, RefNodesDesc, RefTree};
 
 use crate::dataset::Dataset;
 use crate::nuc_changes::{NucChanges, find_missing, find_non_acgtns, find_nuc_changes, letter_composition};
@@ -153,10 +156,11 @@ fn analyze_nucs(
     let placement =
         ds.tree.as_ref().map(|tree| place(ds, tree, &nuc, &missing, &non_acgtns, &aa, &translation));
 
-    let phenotype_values = placement.as_ref().map(|p| {
-        let phenotypes = ds.data.pathogen.phenotype_data.as_deref().unwrap_or_default();
-        phenotype_values(phenotypes, p.clade.as_deref(), &aa.substitutions)
-    });
+    // `None` (Nextclade's `null`) when the dataset defines no phenotypes.
+    let phenotype_values = placement
+        .as_ref()
+        .zip(ds.data.pathogen.phenotype_data.as_deref())
+        .map(|(p, phenotypes)| phenotype_values(phenotypes, p.clade.as_deref(), &aa.substitutions));
     let aa_motifs = ds.aa_motifs.find(&translation);
 
     let composition = letter_composition(&aligned_query);
@@ -192,18 +196,95 @@ fn analyze_nucs(
     })
 }
 
-/// The changes of an analysed genome with their codons' context (`aaChangesGroups`,
-/// `nucToAaMuts`). Computed only where they are written (NDJSON output), not by [`analyze`]:
-/// a hub does not keep them (51 of a SARS-CoV-2 record's 56 KB, and they follow from the
-/// sequence and the dataset).
-pub fn change_context(ds: &Dataset, a: &Analysis) -> AaChangesContext {
-    aa_changes_context(
+/// What an NDJSON record adds to the analysis. Computed only where NDJSON is written, not by
+/// [`analyze`]: a hub does not keep it (the change groups alone are 51 of a SARS-CoV-2 record's
+/// 56 KB, and all of it follows from the sequence and the dataset).
+#[derive(Debug, Clone)]
+pub struct NdjsonContext<'d> {
+    /// The reference sequence's FASTA name (`refName`).
+    pub ref_name: &'d str,
+    /// The tree's reference-node searches (`refNodes`); `None` without a tree.
+    pub ref_nodes: Option<&'d RefNodesDesc>,
+    /// `aaChangesGroups` and `nucToAaMuts`, relative to the reference.
+    pub changes: AaChangesContext,
+    /// Per tree node the query is compared with (the nearest node, the founders, the reference
+    /// nodes), per CDS: the change groups relative to that node.
+    pub node_groups: HashMap<usize, BTreeMap<String, Vec<AaChangesGroup>>>,
+    /// Per motif kind, the query's motifs against the reference's (`aaMotifsChanges`).
+    pub aa_motifs_changes: BTreeMap<String, AaMotifChanges>,
+}
+
+/// The [`NdjsonContext`] of an analysed genome.
+pub fn ndjson_context<'d>(ds: &'d Dataset, a: &Analysis) -> NdjsonContext<'d> {
+    let changes = aa_changes_context(
         &ds.data.reference,
         &a.aligned_query,
         a.nuc.alignment_range,
         &ds.ref_translation,
         &a.translation,
-    )
+    );
+    let mut node_groups = HashMap::new();
+    if let (Some(tree), Some(p)) = (&ds.tree, &a.placement) {
+        let compared = std::iter::once((p.nearest_node, &p.private_aa))
+            .chain(p.founders.iter().map(|f| (f.muts.muts.node, &f.muts.muts.aa)))
+            .chain(p.ref_node_mutations.iter().flatten().map(|r| (r.muts.muts.node, &r.muts.muts.aa)));
+        for (node, aa) in compared {
+            node_groups.entry(node).or_insert_with(|| groups_relative_to_node(ds, tree, a, node, aa));
+        }
+    }
+    NdjsonContext {
+        ref_name: &ds.data.reference_header,
+        ref_nodes: ds.tree.as_ref().map(|t| t.ref_nodes()),
+        changes,
+        node_groups,
+        aa_motifs_changes: aa_motifs_changes(
+            &ds.aa_motifs_ref,
+            &a.aa_motifs,
+            &ds.ref_translation,
+            &a.translation,
+        ),
+    }
+}
+
+/// Per CDS, the query's change groups relative to tree node `node`, whose relative amino-acid
+/// mutations are `aa`: the reference with the node's mutations stands for the reference.
+fn groups_relative_to_node(
+    ds: &Dataset,
+    tree: &RefTree,
+    a: &Analysis,
+    node: usize,
+    aa: &BTreeMap<String, PrivateAaMutations>,
+) -> BTreeMap<String, Vec<AaChangesGroup>> {
+    let mut node_seq = ds.data.reference.clone();
+    for m in tree.node_nuc_mutations(node) {
+        if let Some(slot) = usize::try_from(m.pos.0).ok().and_then(|i| node_seq.get_mut(i)) {
+            *slot = m.qry_nuc;
+        }
+    }
+    let mut out = BTreeMap::new();
+    for cds_tr in &a.translation.cdses {
+        let (Some(muts), Some(ref_cds)) = (aa.get(&cds_tr.name), ds.ref_translation.get(&cds_tr.name)) else {
+            continue;
+        };
+        let mut node_peptide = ref_cds.peptide.clone();
+        for m in tree.node_aa_mutations(node, &cds_tr.name) {
+            if let Some(slot) = usize::try_from(m.pos.0).ok().and_then(|i| node_peptide.get_mut(i)) {
+                *slot = m.qry_aa;
+            }
+        }
+        let changed: Vec<&AaSub> = muts.private_substitutions.iter().chain(&muts.private_deletions).collect();
+        let groups = aa_changes_groups_relative(
+            &node_seq,
+            &a.aligned_query,
+            a.nuc.alignment_range,
+            &ds.ref_translation,
+            &node_peptide,
+            cds_tr,
+            &changed,
+        );
+        out.insert(cds_tr.name.clone(), groups);
+    }
+    out
 }
 
 fn cds_aa_ranges(ds: &Dataset, translation: &Translation) -> Vec<(String, Vec<AaRange>, Vec<AaRange>)> {
@@ -242,11 +323,7 @@ fn run_qc_for(
     total_missing: usize,
     total_mixed_sites: usize,
 ) -> QcResult {
-    let frame_shifts: Vec<_> = aa
-        .frame_shifts
-        .iter()
-        .map(|fs| crate::qc::FrameShiftLocation { cds_name: fs.cds.clone(), codon_range: fs.codon })
-        .collect();
+    let frame_shifts: Vec<crate::qc::QcFrameShift> = aa.frame_shifts.iter().map(Into::into).collect();
     let peptides: Vec<(&str, &[virion_core::Aa])> =
         translation.cdses.iter().map(|c| (c.name.as_str(), c.seq.as_slice())).collect();
     let private = placement.map(Placement::qc_counts).unwrap_or_default();

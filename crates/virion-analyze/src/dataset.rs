@@ -4,7 +4,9 @@ use std::path::Path;
 
 use virion_align::{AlignError, AlignParams, SeedIndex, gap_open_close_nuc};
 use virion_dataset::DatasetError;
-use virion_translate::{AaMotifFinder, InvalidMotif, RefTranslation, coding_segments, translate_reference};
+use virion_translate::{
+    AaMotif, AaMotifFinder, InvalidMotif, RefTranslation, coding_segments, translate_reference,
+};
 use virion_tree::{AaMutLabels, NucMutLabels, RefTree};
 
 /// Why a dataset cannot be used.
@@ -63,6 +65,8 @@ pub struct Dataset {
     pub aa_labels: AaMutLabels,
     /// pathogen.json's `aaMotifs`, patterns compiled.
     pub aa_motifs: AaMotifFinder,
+    /// The motifs of the reference peptides, which queries' motifs are compared with.
+    pub aa_motifs_ref: Vec<(String, Vec<AaMotif>)>,
 }
 
 impl Dataset {
@@ -113,7 +117,9 @@ impl Dataset {
                 .iter()
                 .map(|(g, labels)| (g.cds.clone(), g.pos, g.qry, labels.clone())),
         );
+        let aa_motifs_ref = aa_motifs.find_in_reference(&ref_translation);
         Ok(Dataset {
+            aa_motifs_ref,
             aa_labels,
             data,
             align_params,

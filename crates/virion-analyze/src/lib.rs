@@ -11,5 +11,5 @@ pub mod output;
 pub mod placement;
 pub mod qc;
 
-pub use analysis::{Analysis, AnalyzeError, analyze, change_context};
+pub use analysis::{Analysis, AnalyzeError, NdjsonContext, analyze, ndjson_context};
 pub use dataset::{Dataset, LoadError};

@@ -9,7 +9,8 @@ use serde::Serialize;
 use virion_core::{AaRange, AaSub, Nuc, NucRange, NucRefPos, SymbolRange};
 use virion_translate::{AaChanges, Translation};
 use virion_tree::{
-    PrivateAaMutations, PrivateNucMutations, QueryAaMuts, QueryAllMuts, QueryMuts, RefTree, RelativeMutations,
+    PrivateAaMutations, PrivateNucMutations, QueryAaMuts, QueryAllMuts, QueryMuts, RefNodeMatch, RefTree,
+    RelativeMutations,
 };
 
 use crate::dataset::Dataset;
@@ -44,7 +45,16 @@ pub struct Placement {
     /// Per reference-node search of the tree (`ref_nodes`), in order: the matched node and the
     /// query's mutations relative to it, or `None` when nothing matched.
     #[serde(skip)]
-    pub ref_node_mutations: Vec<Option<NodeMutations>>,
+    pub ref_node_mutations: Vec<Option<RefNodeResult>>,
+}
+
+/// A reference-node search's match and the query's mutations relative to the node found.
+#[derive(Debug, Clone)]
+pub struct RefNodeResult {
+    /// Which criterion found which node, and why.
+    pub found: RefNodeMatch,
+    /// The query's mutations relative to that node.
+    pub muts: NodeMutations,
 }
 
 /// The founder of one attribute value and the query's mutations relative to it.
@@ -170,7 +180,10 @@ pub fn place(
         .ref_nodes()
         .search
         .iter()
-        .map(|s| tree.find_ref_node(nearest.node, s).map(relative_to))
+        .map(|s| {
+            tree.find_ref_node(nearest.node, s)
+                .map(|found| RefNodeResult { muts: relative_to(found.node), found })
+        })
         .collect();
 
     Placement {

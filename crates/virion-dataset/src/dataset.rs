@@ -18,6 +18,8 @@ pub struct Dataset {
     pub pathogen: PathogenJson,
     /// Name of the reference record (header up to the first whitespace).
     pub reference_name: String,
+    /// The reference's whole FASTA header (Nextclade's `refName`).
+    pub reference_header: String,
     /// The reference genome's letters.
     pub reference: Vec<Nuc>,
     /// Empty when the dataset has no genome annotation (then nothing is translated).
@@ -83,6 +85,7 @@ impl Dataset {
             path: dir.to_owned(),
             pathogen,
             reference_name: reference.name,
+            reference_header: reference.header,
             reference: reference.seq,
             gene_map,
             tree_json_raw,

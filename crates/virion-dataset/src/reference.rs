@@ -11,6 +11,8 @@ use crate::DatasetError;
 pub struct Reference {
     /// The FASTA header up to the first whitespace.
     pub name: String,
+    /// The whole FASTA header, description included (Nextclade's `refName`).
+    pub header: String,
     /// The genome's letters, upper-cased.
     pub seq: Vec<Nuc>,
 }
@@ -20,6 +22,7 @@ pub struct Reference {
 pub fn parse_reference_fasta(content: &str, path: &Path) -> Result<Reference, DatasetError> {
     let err = |why: String| DatasetError::Reference { path: path.to_owned(), why };
     let mut name: Option<String> = None;
+    let mut header_line = String::new();
     let mut seq = Vec::new();
     for (i, line) in content.lines().enumerate() {
         let line = line.trim_end_matches('\r');
@@ -31,6 +34,7 @@ pub fn parse_reference_fasta(content: &str, path: &Path) -> Result<Reference, Da
                 )));
             }
             name = Some(header.split_whitespace().next().unwrap_or("").to_owned());
+            header_line = header.trim().to_owned();
             continue;
         }
         if line.trim().is_empty() || line.starts_with(';') {
@@ -53,7 +57,7 @@ pub fn parse_reference_fasta(content: &str, path: &Path) -> Result<Reference, Da
     if seq.is_empty() {
         return Err(err(format!("record '{name}' has an empty sequence")));
     }
-    Ok(Reference { name, seq })
+    Ok(Reference { name, header: header_line, seq })
 }
 
 /// Reads a reference FASTA file.
@@ -71,7 +75,7 @@ mod tests {
     #[test]
     fn one_record_upper_cased() {
         let r = parse_reference_fasta(">ref desc\nacgu\nNN-\n", Path::new("r.fa")).unwrap();
-        assert_eq!(r.name, "ref");
+        assert_eq!((r.name.as_str(), r.header.as_str()), ("ref", "ref desc"));
         assert_eq!(nuc_to_string(&r.seq), "ACGTNN-");
     }
 

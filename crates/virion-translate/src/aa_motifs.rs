@@ -10,6 +10,7 @@ use virion_core::{AaPos, AaRange};
 use virion_dataset::AaMotifsDesc;
 
 use crate::query::{CdsTranslation, Translation};
+use crate::reference::RefTranslation;
 
 /// One motif found in a query peptide.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -97,6 +98,144 @@ impl AaMotifFinder {
         }
         out
     }
+}
+
+/// One motif kind's differences between the reference and a query (Nextclade's
+/// `aaMotifsChanges[name]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AaMotifChanges {
+    /// Motifs at the same place in both.
+    pub preserved: Vec<AaMotifMutation>,
+    /// Motifs only the query has.
+    pub gained: Vec<AaMotifMutation>,
+    /// Reference motifs the query lacks where it is sequenced.
+    pub lost: Vec<AaMotifMutation>,
+    /// Reference motifs the query lacks where it reads `X`.
+    pub ambiguous: Vec<AaMotifMutation>,
+    /// Gained plus preserved.
+    pub total: usize,
+}
+
+/// A motif's place with the reference's and the query's letters there.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AaMotifMutation {
+    /// The motif kind.
+    pub name: String,
+    /// The CDS.
+    pub cds: String,
+    /// First codon (0-based).
+    pub position: AaPos,
+    /// The reference's letters there.
+    pub ref_seq: String,
+    /// The query's letters there.
+    pub qry_seq: String,
+}
+
+impl AaMotifFinder {
+    /// Motifs of the reference peptides (every codon counts as sequenced).
+    pub fn find_in_reference(&self, ref_tr: &RefTranslation) -> Vec<(String, Vec<AaMotif>)> {
+        let translation = Translation {
+            cdses: ref_tr
+                .cdses
+                .iter()
+                .map(|c| CdsTranslation {
+                    name: c.layout.name.clone(),
+                    seq: c.peptide.clone(),
+                    insertions: Vec::new(),
+                    frame_shifts: Vec::new(),
+                    alignment_ranges: vec![AaRange::new(AaPos(0), AaPos(c.peptide.len() as i64))],
+                    unsequenced_ranges: Vec::new(),
+                })
+                .collect(),
+            warnings: Vec::new(),
+            failed_cdses: Vec::new(),
+        };
+        self.find(&translation)
+    }
+}
+
+/// Per motif kind found in the reference or the query: which motifs the query kept, gained,
+/// lost, or cannot tell (reads `X`), compared by kind, CDS and position, as Nextclade does.
+pub fn aa_motifs_changes(
+    ref_motifs: &[(String, Vec<AaMotif>)],
+    qry_motifs: &[(String, Vec<AaMotif>)],
+    ref_tr: &RefTranslation,
+    qry_tr: &Translation,
+) -> std::collections::BTreeMap<String, AaMotifChanges> {
+    use std::collections::BTreeSet;
+    let of = |list: &[(String, Vec<AaMotif>)], name: &str| -> Vec<AaMotif> {
+        list.iter().filter(|(n, _)| n == name).flat_map(|(_, m)| m.iter().cloned()).collect()
+    };
+    let key = |m: &AaMotif| (m.cds.clone(), m.position);
+    let letters = |seq: &[virion_core::Aa]| seq.iter().map(|a| a.to_char()).collect::<String>();
+    let names: BTreeSet<&str> = ref_motifs.iter().chain(qry_motifs).map(|(n, _)| n.as_str()).collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let (in_ref, in_qry) = (of(ref_motifs, name), of(qry_motifs, name));
+            let ref_keys: BTreeSet<_> = in_ref.iter().map(key).collect();
+            let qry_keys: BTreeSet<_> = in_qry.iter().map(key).collect();
+            let mut changes = AaMotifChanges::default();
+            let mut seen = BTreeSet::new();
+            for m in &in_qry {
+                if ref_keys.contains(&key(m)) || !seen.insert(key(m)) {
+                    continue;
+                }
+                let ref_seq = ref_tr.get(&m.cds).map_or_else(String::new, |c| {
+                    let b = m.position.as_usize().min(c.peptide.len());
+                    letters(&c.peptide[b..(b + m.seq.len()).min(c.peptide.len())])
+                });
+                changes.gained.push(mutation(m, ref_seq, m.seq.clone()));
+            }
+            seen.clear();
+            for m in &in_ref {
+                if qry_keys.contains(&key(m)) || !seen.insert(key(m)) {
+                    continue;
+                }
+                // Only where the query covers the whole motif.
+                let Some(tr) = qry_tr.get(&m.cds) else { continue };
+                let span = AaRange::new(m.position, m.position + m.seq.len() as i64);
+                let Some(r) = tr
+                    .alignment_ranges
+                    .iter()
+                    .map(|a| a.intersect(&span))
+                    .find(|r| r.len() >= m.seq.len() as i64)
+                else {
+                    continue;
+                };
+                let qry_seq = letters(&tr.seq[r.begin.as_usize()..r.end.as_usize()]);
+                let target = if qry_seq.contains('X') { &mut changes.ambiguous } else { &mut changes.lost };
+                target.push(mutation(m, m.seq.clone(), qry_seq));
+            }
+            seen.clear();
+            // Nextclade takes both letters of a kept motif from a hash-set intersection, which
+            // yields the smaller set's element: where the query has more motifs of the kind,
+            // its `qrySeq` is the reference's letters too (and the other way round).
+            let (refs_smaller, qrys_smaller) =
+                (ref_keys.len() <= qry_keys.len(), qry_keys.len() <= ref_keys.len());
+            let kept_qry: std::collections::BTreeMap<_, &AaMotif> =
+                in_qry.iter().map(|m| (key(m), m)).collect();
+            for m in &in_ref {
+                if let Some(q) = kept_qry.get(&key(m)).filter(|_| seen.insert(key(m))) {
+                    let ref_seq = if refs_smaller { &m.seq } else { &q.seq };
+                    let qry_seq = if qrys_smaller { &q.seq } else { &m.seq };
+                    changes.preserved.push(mutation(m, ref_seq.clone(), qry_seq.clone()));
+                }
+            }
+            for list in
+                [&mut changes.preserved, &mut changes.gained, &mut changes.lost, &mut changes.ambiguous]
+            {
+                list.sort();
+            }
+            changes.total = changes.gained.len() + changes.preserved.len();
+            (name.to_owned(), changes)
+        })
+        .collect()
+}
+
+fn mutation(m: &AaMotif, ref_seq: String, qry_seq: String) -> AaMotifMutation {
+    AaMotifMutation { name: m.name.clone(), cds: m.cds.clone(), position: m.position, ref_seq, qry_seq }
 }
 
 fn find_in_cds(

@@ -178,6 +178,23 @@ fn cds_groups(
     groups: &mut Vec<AaChangesGroup>,
 ) {
     let len = cds_tr.seq.len().min(ref_peptide.len()) as i64;
+    let sequenced = |c: i64| cds_tr.alignment_ranges.iter().any(|r| r.contains(AaPos(c)));
+    let changed =
+        (0..len).filter(|&c| sequenced(c) && is_change(ref_peptide[c as usize], cds_tr.seq[c as usize]));
+    group_changes(aln, layout, ref_peptide, cds_tr, changed, groups);
+}
+
+/// Groups the changed `codons` (ascending) of one CDS with their context, `ref_peptide` and
+/// `aln.ref_seq` standing for what the query is compared with (the reference, or a tree node).
+fn group_changes(
+    aln: &Aln<'_>,
+    layout: &CdsLayout,
+    ref_peptide: &[Aa],
+    cds_tr: &CdsTranslation,
+    codons: impl Iterator<Item = i64>,
+    groups: &mut Vec<AaChangesGroup>,
+) {
+    let len = cds_tr.seq.len().min(ref_peptide.len()) as i64;
     let sequenced = |c: i64| c >= 0 && cds_tr.alignment_ranges.iter().any(|r| r.contains(AaPos(c)));
     let context = |c: i64| {
         let ranges = codon_ranges(layout, AaPos(c));
@@ -199,10 +216,7 @@ fn cds_groups(
         |codon: i64| (1..=GROUP_PADDING).rev().map(move |o| codon - o).filter(move |&c| c >= 0 && in_cds(c));
     let first = groups.len();
     let mut current: Vec<AaChangeWithContext> = Vec::new();
-    for codon in 0..len {
-        if !(sequenced(codon) && is_change(ref_peptide[codon as usize], cds_tr.seq[codon as usize])) {
-            continue;
-        }
+    for codon in codons.filter(|&c| (0..len).contains(&c)) {
         match current.last().map(|c| c.pos.0) {
             None => current.extend(lead_in(codon).map(context)),
             Some(prev) if codon <= prev + GROUP_SPACING => {
@@ -230,6 +244,34 @@ fn cds_groups(
             i += 1;
         }
     }
+}
+
+/// One CDS's `aaChangesGroups` relative to a tree node, as Nextclade lists them beside the
+/// query's mutations relative to that node (`privateAaMutations`, founders, reference nodes):
+/// `node_seq` is the reference with the node's nucleotide mutations applied, `node_peptide`
+/// the CDS's reference peptide with the node's amino-acid mutations, `changed` the query's
+/// substitutions and deletions relative to the node (any order).
+pub fn aa_changes_groups_relative(
+    node_seq: &[Nuc],
+    qry_aln: &[Nuc],
+    alignment_range: NucRange,
+    ref_tr: &RefTranslation,
+    node_peptide: &[Aa],
+    cds_tr: &CdsTranslation,
+    changed: &[&AaSub],
+) -> Vec<AaChangesGroup> {
+    let Some(ref_cds) = ref_tr.get(&cds_tr.name) else { return Vec::new() };
+    let aln = Aln { ref_seq: node_seq, qry_seq: qry_aln, alignment_range };
+    let mut codons: Vec<i64> = changed
+        .iter()
+        .filter(|m| m.cds == cds_tr.name && is_change(m.ref_aa, m.qry_aa))
+        .map(|m| m.pos.0)
+        .collect();
+    codons.sort_unstable();
+    codons.dedup();
+    let mut groups = Vec::new();
+    group_changes(&aln, &ref_cds.layout, node_peptide, cds_tr, codons.into_iter(), &mut groups);
+    groups
 }
 
 fn group_of(name: &str, changes: Vec<AaChangeWithContext>) -> AaChangesGroup {

@@ -26,10 +26,13 @@ mod query;
 pub mod ranges;
 mod reference;
 
-pub use aa_motifs::{AaMotif, AaMotifFinder, InvalidMotif};
+pub use aa_motifs::{
+    AaMotif, AaMotifChanges, AaMotifFinder, AaMotifMutation, InvalidMotif, aa_motifs_changes,
+};
 pub use changes::{AaChanges, AaInsertion, StopCodon, find_aa_changes, premature_stops};
 pub use changes_groups::{
     AaChangeWithContext, AaChangesContext, AaChangesGroup, NucDel, NucDelRangeJson, aa_changes_context,
+    aa_changes_groups_relative,
 };
 pub use codon::{translate_codon, translate_into};
 pub use error::TranslateError;

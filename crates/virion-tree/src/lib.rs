@@ -30,6 +30,8 @@ pub use parse::{parse_aa_mutation, parse_nuc_mutation};
 pub use placement::{Placement, PlacementScratch, QueryMuts};
 pub use private_aa::{PrivateAaMutations, QueryAaMuts};
 pub use private_nuc::PrivateNucMutations;
-pub use ref_nodes::{NodeCondition, NodeSearch, RefNodeCriteria, RefNodeSearch, RefNodesDesc, SearchAlgo};
+pub use ref_nodes::{
+    NodeCondition, NodeSearch, RefNodeCriteria, RefNodeMatch, RefNodeSearch, RefNodesDesc, SearchAlgo,
+};
 pub use relative::{QueryAllMuts, RelativeMutations};
 pub use tree::{AaState, CLADE_ATTR, CladeNodeAttrDesc, RefTree, TreeNode};

@@ -130,7 +130,7 @@ impl<'d> Outputs<'d> {
             t.w.write(index, name, result).map_err(io_err(&t.path))?;
         }
         if let Some(n) = &mut self.ndjson {
-            let context = result.as_ref().ok().map(|a| crate::change_context(self.dataset, a));
+            let context = result.as_ref().ok().map(|a| crate::ndjson_context(self.dataset, a));
             let rec = NdjsonRecord::new(index, name, result, context.as_ref());
             serde_json::to_writer(&mut n.w, &rec)
                 .map_err(|e| OutputError::Io { path: n.path.clone(), source: e.into() })?;

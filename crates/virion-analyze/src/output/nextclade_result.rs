@@ -5,13 +5,14 @@
 //! shape is spelled out once instead of in every reader.
 //!
 //! Only what those readers use is typed; every other field (`annotation`, `aaChangesGroups`,
-//! `privateNucMutations`, …) is skipped unread. Where the two writers differ, both forms are
-//! read:
-//! - amino-acid insertions name their CDS `cds` (Nextclade) or `cdsName` (Virion);
+//! `privateNucMutations`, …) is skipped unread. Virion now writes Nextclade's shapes; records it
+//! stored before differ in four places, and both forms are read:
+//! - amino-acid insertions name their CDS `cds` (Nextclade) or `cdsName` (earlier Virion);
 //! - amino-acid deletions have no `qryAa` in Nextclade's output (it is the gap);
-//! - `unknownAaRanges` groups a CDS's ranges under `ranges` in Nextclade's output, and has one
-//!   `range` per entry in Virion's (a [`CdsRange`]);
-//! - the frame shifts in `qc.frameShifts` call their codon range `codon` in Nextclade's output.
+//! - `unknownAaRanges` groups a CDS's ranges under `ranges` in Nextclade's output, and had one
+//!   `range` per entry in earlier Virion records (a [`CdsRange`]);
+//! - the frame shifts in `qc.frameShifts` are whole frame-shift objects with `codon`, and were
+//!   `{cdsName, codonRange}` in earlier Virion records.
 //!
 //! A record Nextclade could not align has only `index`, `seqName` and `errors`, so every other
 //! field is optional or empty when absent.
@@ -283,7 +284,7 @@ mod tests {
         let qc = r.qc.unwrap();
         assert!(qc.missing_data.is_none());
         assert_eq!(qc.overall_status, QcStatus::Mediocre);
-        assert_eq!(qc.frame_shifts.unwrap().frame_shifts[0].codon_range, AaRange::new(AaPos(1), AaPos(2)));
+        assert_eq!(qc.frame_shifts.unwrap().frame_shifts[0].codon, AaRange::new(AaPos(1), AaPos(2)));
         assert_eq!(r.custom_node_attributes["Nextclade_pango"], "BA.1");
     }
 

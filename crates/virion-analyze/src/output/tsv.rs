@@ -264,7 +264,7 @@ impl<W: Write> TsvWriter<W> {
         }
         for i in 0..self.ref_node_searches {
             match p.and_then(|p| p.ref_node_mutations.get(i)).and_then(Option::as_ref) {
-                Some(m) => r.extend(relative_cells(m)),
+                Some(m) => r.extend(relative_cells(&m.muts)),
                 // Nextclade's marker for "no such node for this query".
                 None => r.extend(std::iter::repeat_n("N/A".to_owned(), RELATIVE_FIELDS.len())),
             }
@@ -302,8 +302,8 @@ impl<W: Write> TsvWriter<W> {
             vec![join(clusters, ","), qc_number(x.score), status(x.status), x.total_snps.to_string()]
         });
         push_rule(r, qc.frame_shifts.as_ref(), 6, |x| {
-            let fmt = |v: &[crate::qc::FrameShiftLocation]| {
-                join(v.iter().map(|f| format!("{}:{}", f.cds_name, f.codon_range)), ",")
+            let fmt = |v: &[crate::qc::QcFrameShift]| {
+                join(v.iter().map(|f| format!("{}:{}", f.cds_name, f.codon)), ",")
             };
             vec![
                 fmt(&x.frame_shifts),

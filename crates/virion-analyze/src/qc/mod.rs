@@ -65,7 +65,7 @@ pub struct QcInput<'a> {
     /// Private deleted positions, ascending (one entry per base).
     pub private_deletions: &'a [NucRefPos],
     /// Frame shifts found by translation, every CDS.
-    pub frame_shifts: &'a [FrameShiftLocation],
+    pub frame_shifts: &'a [QcFrameShift],
     /// Each translated CDS: its name and peptide (aligned, insertions stripped).
     pub peptides: &'a [(&'a str, &'a [virion_core::Aa])],
 }

@@ -6,7 +6,7 @@ use virion_dataset::{
     QcRulesConfigPrivateMutations, QcRulesConfigSnpClusters, QcRulesConfigStopCodons,
 };
 
-use super::{FrameShiftLocation, QcInput, QcStatus, StopCodonLocation};
+use super::{QcInput, QcStatus, StopCodonLocation};
 
 /// Nextclade's `qc.missingData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +206,44 @@ fn find_clusters(positions: &[i64], window: i64, cut_off: usize) -> Vec<Clustere
         .collect()
 }
 
+/// One frame shift as `qc.frameShifts` lists it: Nextclade's whole frame-shift object. Records
+/// Virion stored before it kept the whole object have only the CDS and the codons (then named
+/// `codonRange`); the other coordinates are absent from them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QcFrameShift {
+    /// The CDS (`cdsName`).
+    pub cds_name: String,
+    /// Columns of the CDS's alignment out of frame (`nucRel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nuc_rel: Option<virion_translate::CdsAlnRange>,
+    /// The same stretch on the reference (`nucAbs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nuc_abs: Option<Vec<virion_core::NucRange>>,
+    /// Codons out of frame (`codon`).
+    #[serde(alias = "codonRange")]
+    pub codon: virion_core::AaRange,
+    /// Codons deleted just before (`gapsLeading`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gaps_leading: Option<virion_core::AaRange>,
+    /// Codons deleted just after (`gapsTrailing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gaps_trailing: Option<virion_core::AaRange>,
+}
+
+impl From<&virion_translate::FrameShift> for QcFrameShift {
+    fn from(f: &virion_translate::FrameShift) -> Self {
+        QcFrameShift {
+            cds_name: f.cds.clone(),
+            nuc_rel: Some(f.nuc_rel),
+            nuc_abs: Some(f.nuc_abs.clone()),
+            codon: f.codon,
+            gaps_leading: Some(f.gaps_leading),
+            gaps_trailing: Some(f.gaps_trailing),
+        }
+    }
+}
+
 /// Nextclade's `qc.frameShifts`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -216,11 +254,11 @@ pub struct FrameShiftsResult {
     /// The score's status (`status`).
     pub status: QcStatus,
     /// Frame shifts counted (not listed as known by the dataset) (`frameShifts`).
-    pub frame_shifts: Vec<FrameShiftLocation>,
+    pub frame_shifts: Vec<QcFrameShift>,
     /// `totalFrameShifts`.
     pub total_frame_shifts: usize,
     /// Frame shifts the dataset lists as known, not counted (`frameShiftsIgnored`).
-    pub frame_shifts_ignored: Vec<FrameShiftLocation>,
+    pub frame_shifts_ignored: Vec<QcFrameShift>,
     /// `totalFrameShiftsIgnored`.
     pub total_frame_shifts_ignored: usize,
 }
@@ -229,9 +267,7 @@ pub struct FrameShiftsResult {
 pub fn frame_shifts(input: &QcInput<'_>, c: &QcRulesConfigFrameShifts) -> Option<FrameShiftsResult> {
     c.enabled.then(|| {
         let (ignored, counted): (Vec<_>, Vec<_>) = input.frame_shifts.iter().cloned().partition(|fs| {
-            c.ignored_frame_shifts
-                .iter()
-                .any(|ig| ig.cds_name == fs.cds_name && ig.codon_range == fs.codon_range)
+            c.ignored_frame_shifts.iter().any(|ig| ig.cds_name == fs.cds_name && ig.codon_range == fs.codon)
         });
         let score = counted.len() as f64 * c.score_weight;
         FrameShiftsResult {
