@@ -9,6 +9,10 @@ pub enum TreeError {
     #[error("tree.json is not valid Auspice v2 JSON: {0}")]
     Json(#[from] serde_json::Error),
 
+    /// The JSON document has no `tree` object at its top level.
+    #[error("tree.json has no `tree` object at its top level (not an Auspice v2 tree)")]
+    NoTree,
+
     /// A branch mutation that does not parse (`C241T`, `N501Y`).
     #[error("tree node '{node}': cannot parse mutation '{mutation}' in branch_attrs.mutations.{cds}")]
     InvalidMutation {

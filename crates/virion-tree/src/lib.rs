@@ -10,6 +10,7 @@
 mod divergence;
 mod error;
 mod founders;
+mod graft;
 mod labels;
 mod parse;
 mod placement;
@@ -25,6 +26,7 @@ mod test_tree;
 
 pub use divergence::DivergenceUnits;
 pub use error::TreeError;
+pub use graft::{GraftedQuery, graft_queries};
 pub use labels::{AaMutLabels, InvalidLabelKey, NucMutLabels};
 pub use parse::{parse_aa_mutation, parse_nuc_mutation};
 pub use placement::{Placement, PlacementScratch, QueryMuts};

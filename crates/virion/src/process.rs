@@ -37,6 +37,10 @@ pub struct ProcessArgs {
     /// Aligned peptides, one file per CDS: a path template containing `{cds}`.
     #[arg(long)]
     pub output_translations: Option<String>,
+    /// The dataset's reference tree with every placed sequence grafted onto its nearest node,
+    /// Auspice v2 JSON (view it in Auspice or auspice.us).
+    #[arg(long)]
+    pub output_tree: Option<PathBuf>,
     /// When seeds are not found, try the reverse complement of the sequence (as Nextclade's
     /// `--retry-reverse-complement`).
     #[arg(long)]
@@ -66,10 +70,11 @@ pub fn run(args: &ProcessArgs) -> anyhow::Result<()> {
         ndjson: args.output_ndjson.clone(),
         fasta: args.output_fasta.clone(),
         translations: args.output_translations.clone(),
+        tree: args.output_tree.clone(),
     };
     if paths.is_empty() {
         anyhow::bail!(
-            "no output requested: add --output-tsv, --output-ndjson, --output-fasta or --output-translations"
+            "no output requested: add --output-tsv, --output-ndjson, --output-fasta, --output-translations or --output-tree"
         );
     }
     let mut outputs = Outputs::create(&paths, &dataset)?;

@@ -11,6 +11,8 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use virion_tree::GraftedQuery;
+
 use crate::analysis::{Analysis, AnalyzeError};
 use crate::dataset::Dataset;
 
@@ -29,12 +31,18 @@ pub struct OutputPaths {
     pub fasta: Option<PathBuf>,
     /// A path template containing `{cds}`.
     pub translations: Option<String>,
+    /// The reference tree with the queries grafted, Auspice v2 JSON (`--output-tree`).
+    pub tree: Option<PathBuf>,
 }
 
 impl OutputPaths {
     /// Whether no output is requested.
     pub fn is_empty(&self) -> bool {
-        self.tsv.is_none() && self.ndjson.is_none() && self.fasta.is_none() && self.translations.is_none()
+        self.tsv.is_none()
+            && self.ndjson.is_none()
+            && self.fasta.is_none()
+            && self.translations.is_none()
+            && self.tree.is_none()
     }
 }
 
@@ -49,6 +57,21 @@ pub enum OutputError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// `--output-tree` with a dataset that has no reference tree.
+    #[error("--output-tree needs a dataset with a reference tree (tree.json); {dataset} has none")]
+    NoTree {
+        /// The dataset directory.
+        dataset: PathBuf,
+    },
+    /// The tree could not be read back for grafting.
+    #[error("cannot graft the queries onto the tree of {dataset}: {source}")]
+    Graft {
+        /// The dataset directory.
+        dataset: PathBuf,
+        /// Why.
+        #[source]
+        source: virion_tree::TreeError,
     },
     /// The translations template has no `{cds}` placeholder, so every CDS would write the same file.
     #[error("--output-translations must contain {{cds}} (one file is written per CDS), got '{template}'")]
@@ -73,6 +96,8 @@ pub struct Outputs<'d> {
     dataset: &'d Dataset,
     fasta: Option<Named<Sink>>,
     translations: Vec<(String, Named<Sink>)>,
+    /// The tree output and the queries placed so far (written at the end, in one piece).
+    tree: Option<Named<Vec<GraftedQuery>>>,
 }
 
 impl std::fmt::Debug for Outputs<'_> {
@@ -115,7 +140,25 @@ impl<'d> Outputs<'d> {
                 translations.push((cds.layout.name.clone(), Named { w: create(&path)?, path }));
             }
         }
-        Ok(Outputs { tsv, ndjson: ndjson.transpose()?, dataset: ds, fasta: fasta.transpose()?, translations })
+        let tree = match &paths.tree {
+            Some(_) if ds.tree.is_none() || ds.data.tree_json_raw.is_none() => {
+                return Err(OutputError::NoTree { dataset: ds.data.path.clone() });
+            }
+            // Created now, so that an unwritable path fails before the run, not after it.
+            Some(path) => {
+                create(path)?;
+                Some(Named { path: path.clone(), w: Vec::new() })
+            }
+            None => None,
+        };
+        Ok(Outputs {
+            tsv,
+            ndjson: ndjson.transpose()?,
+            dataset: ds,
+            fasta: fasta.transpose()?,
+            translations,
+            tree,
+        })
     }
 
     /// Writes one sequence's result to every output. Failed sequences appear in the TSV and
@@ -137,6 +180,9 @@ impl<'d> Outputs<'d> {
             n.w.write_all(b"\n").map_err(io_err(&n.path))?;
         }
         let Ok(a) = result else { return Ok(()) };
+        if let (Some(t), Some(p)) = (&mut self.tree, &a.placement) {
+            t.w.push(grafted_query(name, a, p));
+        }
         if let Some(f) = &mut self.fasta {
             write_fasta_record(&mut f.w, name, a.aligned_query.iter().map(|n| n.to_byte()))
                 .map_err(io_err(&f.path))?;
@@ -161,7 +207,49 @@ impl<'d> Outputs<'d> {
         for (_, out) in &mut self.translations {
             out.w.flush().map_err(io_err(&out.path))?;
         }
+        if let Some(t) = &mut self.tree {
+            let ds = self.dataset;
+            let raw = ds.data.tree_json_raw.as_deref().unwrap_or_default();
+            let doc = virion_tree::graft_queries(raw, &t.w)
+                .map_err(|source| OutputError::Graft { dataset: ds.data.path.clone(), source })?;
+            let mut w = create(&t.path)?;
+            serde_json::to_writer(&mut w, &doc)
+                .map_err(|e| OutputError::Io { path: t.path.clone(), source: e.into() })?;
+            w.flush().map_err(io_err(&t.path))?;
+        }
         Ok(())
+    }
+}
+
+/// A placed genome as its tip in the output tree: its private mutations on its branch.
+fn grafted_query(name: &str, a: &Analysis, p: &crate::placement::Placement) -> GraftedQuery {
+    let mut nuc: Vec<&virion_core::NucSub> =
+        p.private_nuc.private_substitutions.iter().chain(&p.private_nuc.private_deletions).collect();
+    nuc.sort_by_key(|m| m.pos);
+    let aa = p
+        .private_aa
+        .iter()
+        .map(|(cds, m)| {
+            let mut muts: Vec<&virion_core::AaSub> =
+                m.private_substitutions.iter().chain(&m.private_deletions).collect();
+            muts.sort_by_key(|m| m.pos);
+            (cds.clone(), muts.iter().map(|m| format!("{}{}{}", m.ref_aa, m.pos, m.qry_aa)).collect())
+        })
+        .collect();
+    let attrs = p
+        .clade
+        .iter()
+        .map(|c| (virion_tree::CLADE_ATTR.to_owned(), c.clone()))
+        .chain(p.clade_attrs.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .chain(std::iter::once(("QC Status".to_owned(), a.qc.overall_status.as_str().to_owned())))
+        .collect();
+    GraftedQuery {
+        name: name.to_owned(),
+        node: p.nearest_node,
+        nuc_mutations: nuc.iter().map(ToString::to_string).collect(),
+        aa_mutations: aa,
+        divergence: p.divergence,
+        attrs,
     }
 }
 
