@@ -312,12 +312,18 @@ pub fn render(chrome: &Chrome, r: &Record) -> String {
                 @if let Some(l) = &r.lineage { dt { "Lineage" } dd data-testid="lineage" {
                     a href={ "/" (r.organism) "/search?" (crate::query_string(&[("nextcladePangoLineage", l.as_str())])) } { (l) } } }
                 @if let Some(c) = &r.clade { dt { "Clade" } dd { (c) } }
-                @if let (Some(node), Some((search, newick))) = (&r.placement_node, r.tree_links())
-                    && r.status == "released" && !r.is_revocation {
+                @if let Some(node) = &r.placement_node && !r.is_revocation {
                     dt { "Tree" } dd data-testid="tree" {
                         "placed at " code { (node) } " — "
-                        a href=(search) { "genomes placed here or below" } " · "
-                        a href=(newick) { "their subtree (Newick)" }
+                        @if let Some((search, newick)) = r.tree_links().filter(|_| r.status == "released") {
+                            a href=(search) { "genomes placed here or below" } " · "
+                            a href=(newick) { "their subtree (Newick)" } " · "
+                        }
+                        @if r.segments.is_empty() {
+                            a href={ "/seq/" (av) ".auspice.json" } download
+                                title="The reference tree with this genome grafted where it was placed: open it in Auspice (auspice.us)" {
+                                "this genome on the reference tree (Auspice JSON)" }
+                        }
                     }
                 }
                 @if let Some(q) = &r.qc_status { dt { "QC" } dd.qc { span class={ "badge " (q) } { (q) }

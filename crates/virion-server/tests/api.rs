@@ -1362,6 +1362,33 @@ async fn portal_pages(hub: &Hub, records: &[Value]) {
         let (code, _, near) = page(hub, &link).await;
         assert_eq!(code, StatusCode::OK, "{near}");
         assert!(near.contains(&format!(r#"href="/seq/{av}""#)), "{near}");
+        // The genome on the reference tree, for Auspice: a tip below the node it was placed on,
+        // its private mutations on its branch.
+        let tree_link = format!("/seq/{av}.auspice.json");
+        assert!(rec.contains(&format!(r#"href="{tree_link}""#)), "{rec}");
+        let (code, headers, tree) = page(hub, &tree_link).await;
+        assert_eq!(code, StatusCode::OK, "{tree}");
+        assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains(".auspice.json"));
+        let tree: serde_json::Value = serde_json::from_str(&tree).unwrap();
+        fn find<'a>(
+            n: &'a serde_json::Value,
+            name: &str,
+            parent: Option<&'a str>,
+        ) -> Option<(Option<&'a str>, &'a serde_json::Value)> {
+            if n["name"] == name {
+                return Some((parent, n));
+            }
+            n["children"].as_array()?.iter().find_map(|c| find(c, name, n["name"].as_str()))
+        }
+        let (parent, tip) = find(&tree["tree"], &av, None).expect("the genome is a tip of the tree");
+        let parent = parent.unwrap();
+        assert!(parent == node || parent == format!("{node}__with_placed_queries"), "{parent} vs {node}");
+        assert_eq!(tip["node_attrs"]["Node type"]["value"], "New");
+        let private = &records[0]["processed"]["nextclade"]["privateNucMutations"];
+        let branch = tip["branch_attrs"]["mutations"]["nuc"].as_array().unwrap().len();
+        let expected = private["privateSubstitutions"].as_array().unwrap().len()
+            + private["privateDeletions"].as_array().unwrap().len();
+        assert_eq!(branch, expected, "{tip}");
     }
     let (code, headers, fasta) = page(hub, &format!("/seq/{av}.fa")).await;
     assert_eq!(code, StatusCode::OK);

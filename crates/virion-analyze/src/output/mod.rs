@@ -17,7 +17,10 @@ use crate::analysis::{Analysis, AnalyzeError};
 use crate::dataset::Dataset;
 
 pub use ndjson::{NdjsonRecord, Record};
-pub use nextclade_result::{AaInsertionRecord, NextcladeResult, NextcladeResultError, UnknownAaRanges};
+pub use nextclade_result::{
+    AaInsertionRecord, NextcladeResult, NextcladeResultError, PrivateAaDel, PrivateAaRecord, PrivateNucDel,
+    PrivateNucRecord, UnknownAaRanges,
+};
 pub use tsv::TsvWriter;
 
 /// Which outputs to write, and where.
@@ -223,33 +226,69 @@ impl<'d> Outputs<'d> {
 
 /// A placed genome as its tip in the output tree: its private mutations on its branch.
 fn grafted_query(name: &str, a: &Analysis, p: &crate::placement::Placement) -> GraftedQuery {
-    let mut nuc: Vec<&virion_core::NucSub> =
-        p.private_nuc.private_substitutions.iter().chain(&p.private_nuc.private_deletions).collect();
+    let nuc = p.private_nuc.private_substitutions.iter().chain(&p.private_nuc.private_deletions).cloned();
+    let aa = p.private_aa.iter().map(|(cds, m)| {
+        (cds.clone(), m.private_substitutions.iter().chain(&m.private_deletions).cloned().collect())
+    });
+    let attrs = p.clade.iter().map(|c| (virion_tree::CLADE_ATTR.to_owned(), c.clone()));
+    let attrs = attrs.chain(p.clade_attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
+    tip(name, p.nearest_node, nuc.collect(), aa.collect(), p.divergence, attrs, a.qc.overall_status)
+}
+
+impl NextcladeResult {
+    /// This genome as its tip on its reference tree ([`virion_tree::graft_queries`]), from a
+    /// stored record; `None` for a record without placement.
+    pub fn grafted_query(&self, name: &str) -> Option<GraftedQuery> {
+        let node = self.nearest_node_id?;
+        let private = self.private_nuc_mutations.as_ref()?;
+        let gap = |d: &nextclade_result::PrivateNucDel| virion_core::NucSub {
+            pos: d.pos,
+            ref_nuc: d.ref_nuc,
+            qry_nuc: virion_core::Nuc::Gap,
+        };
+        let nuc =
+            private.private_substitutions.iter().cloned().chain(private.private_deletions.iter().map(gap));
+        let aa = self.private_aa_mutations.iter().map(|(cds, m)| {
+            let dels = m.private_deletions.iter().map(|d| virion_core::AaSub {
+                cds: cds.clone(),
+                pos: d.pos,
+                ref_aa: d.ref_aa,
+                qry_aa: virion_core::Aa::Gap,
+            });
+            (cds.clone(), m.private_substitutions.iter().cloned().chain(dels).collect())
+        });
+        let attrs = self.clade.iter().map(|c| (virion_tree::CLADE_ATTR.to_owned(), c.clone()));
+        let attrs = attrs.chain(self.custom_node_attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let status = self.qc.as_ref().map_or(crate::qc::QcStatus::Good, |q| q.overall_status);
+        Some(tip(name, node, nuc.collect(), aa.collect(), self.divergence.unwrap_or_default(), attrs, status))
+    }
+}
+
+/// A tip from its parts: mutations sorted by position and written as Auspice writes them.
+fn tip(
+    name: &str,
+    node: usize,
+    mut nuc: Vec<virion_core::NucSub>,
+    aa: Vec<(String, Vec<virion_core::AaSub>)>,
+    divergence: f64,
+    attrs: impl Iterator<Item = (String, String)>,
+    qc: crate::qc::QcStatus,
+) -> GraftedQuery {
     nuc.sort_by_key(|m| m.pos);
-    let aa = p
-        .private_aa
-        .iter()
-        .map(|(cds, m)| {
-            let mut muts: Vec<&virion_core::AaSub> =
-                m.private_substitutions.iter().chain(&m.private_deletions).collect();
+    let aa = aa
+        .into_iter()
+        .map(|(cds, mut muts)| {
             muts.sort_by_key(|m| m.pos);
-            (cds.clone(), muts.iter().map(|m| format!("{}{}{}", m.ref_aa, m.pos, m.qry_aa)).collect())
+            (cds, muts.iter().map(|m| format!("{}{}{}", m.ref_aa, m.pos, m.qry_aa)).collect())
         })
-        .collect();
-    let attrs = p
-        .clade
-        .iter()
-        .map(|c| (virion_tree::CLADE_ATTR.to_owned(), c.clone()))
-        .chain(p.clade_attrs.iter().map(|(k, v)| (k.clone(), v.clone())))
-        .chain(std::iter::once(("QC Status".to_owned(), a.qc.overall_status.as_str().to_owned())))
         .collect();
     GraftedQuery {
         name: name.to_owned(),
-        node: p.nearest_node,
+        node,
         nuc_mutations: nuc.iter().map(ToString::to_string).collect(),
         aa_mutations: aa,
-        divergence: p.divergence,
-        attrs,
+        divergence,
+        attrs: attrs.chain(std::iter::once(("QC Status".to_owned(), qc.as_str().to_owned()))).collect(),
     }
 }
 

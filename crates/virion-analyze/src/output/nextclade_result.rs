@@ -82,12 +82,59 @@ pub struct NextcladeResult {
     pub custom_node_attributes: BTreeMap<String, String>,
     /// The nearest reference-tree node (`nearestNodeName`).
     pub nearest_node_name: Option<String>,
+    /// The same node by its index in the tree's pre-order (`nearestNodeId`).
+    pub nearest_node_id: Option<usize>,
+    /// The query's nucleotide mutations relative to that node (`privateNucMutations`), as far
+    /// as read.
+    pub private_nuc_mutations: Option<PrivateNucRecord>,
+    /// The same per CDS (`privateAaMutations`).
+    pub private_aa_mutations: BTreeMap<String, PrivateAaRecord>,
     /// The nearest node's divergence plus the query's own branch (`divergence`).
     pub divergence: Option<f64>,
     /// Aligned, non-missing, unambiguous bases over the reference length (`coverage`).
     pub coverage: Option<f64>,
     /// The QC results (`qc`), read back into the writer's own type.
     pub qc: Option<QcResult>,
+}
+
+/// The substitutions and deletions of `privateNucMutations`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PrivateNucRecord {
+    /// `privateSubstitutions`, reversions included.
+    pub private_substitutions: Vec<NucSub>,
+    /// `privateDeletions`: one deleted position each (`qryNuc`, the gap, is not written).
+    pub private_deletions: Vec<PrivateNucDel>,
+}
+
+/// One privately deleted position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateNucDel {
+    /// The position (0-based).
+    pub pos: virion_core::NucRefPos,
+    /// The nearest node's letter there.
+    pub ref_nuc: Nuc,
+}
+
+/// The substitutions and deletions of one CDS of `privateAaMutations`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PrivateAaRecord {
+    /// `privateSubstitutions`.
+    pub private_substitutions: Vec<AaSub>,
+    /// `privateDeletions` (earlier Virion records also wrote `qryAa`, the gap).
+    pub private_deletions: Vec<PrivateAaDel>,
+}
+
+/// One privately deleted codon.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateAaDel {
+    /// The codon (0-based).
+    pub pos: AaPos,
+    /// The nearest node's letter there.
+    pub ref_aa: Aa,
 }
 
 /// An amino-acid insertion: `ins` after codon `pos` of CDS `cds` (0-based; -1: before the

@@ -895,15 +895,65 @@ fn millis_to_date(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The page for `/seq/{accession}[.{version}]`, or its `.fa`, `.tsv`, `.json` download.
+/// The organism's reference tree (its dataset's tree.json) with this genome grafted onto the
+/// node processing placed it on, as Auspice v2 JSON to open in Auspice or auspice.us.
+async fn placed_tree(
+    state: &AppState,
+    org: &crate::state::HubOrganism,
+    rec: &VersionRecord,
+    av: &AccessionVersion,
+) -> Response {
+    let not_found =
+        |detail: String| problem_page(state, StatusCode::NOT_FOUND, "No tree for this sequence", &detail);
+    if org.datasets.segmented {
+        return not_found(format!(
+            "{av} is a sample of a segmented virus: each segment has its own tree, and this download is for viruses of one segment."
+        ));
+    }
+    let processed: Json =
+        rec.processed.as_ref().and_then(|p| serde_json::from_str(&p.processed_json).ok()).unwrap_or_default();
+    let query = serde_json::from_value::<NextcladeResult>(processed["nextclade"].clone())
+        .ok()
+        .and_then(|r| r.grafted_query(&av.to_string()));
+    let Some(query) = query else {
+        return not_found(format!(
+            "{av} has not been placed on a reference tree (not processed yet, or its dataset has no tree)."
+        ));
+    };
+    let Some((_, dir)) = org.datasets.segments.first().cloned() else {
+        return not_found(format!("{av}'s organism has no dataset here."));
+    };
+    let grafted = tokio::task::spawn_blocking(move || {
+        let ds = virion_dataset::Dataset::load(&dir).map_err(|e| e.to_string())?;
+        let raw =
+            ds.tree_json_raw.ok_or_else(|| format!("the dataset in {} has no tree.json", dir.display()))?;
+        virion_tree::graft_queries(&raw, &[query]).map_err(|e| e.to_string())
+    })
+    .await;
+    match grafted {
+        Ok(Ok(doc)) => {
+            let mut r = axum::Json(doc).into_response();
+            if let Ok(v) = format!("attachment; filename=\"{av}.auspice.json\"").parse() {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
+        }
+        Ok(Err(why)) => problem_page(state, StatusCode::INTERNAL_SERVER_ERROR, "Tree unavailable", &why),
+        Err(e) => problem_page(state, StatusCode::INTERNAL_SERVER_ERROR, "Tree unavailable", &e.to_string()),
+    }
+}
+
+/// The page for `/seq/{accession}[.{version}]`, or its `.fa`, `.tsv`, `.json` download, or its
+/// `.auspice.json`: the genome on its reference tree.
 async fn record(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (id, format) = match id.rsplit_once('.') {
-        Some((rest, ext @ ("fa" | "fasta" | "tsv" | "json"))) => (rest.to_owned(), Some(ext)),
+    let (id, format) = match (id.strip_suffix(".auspice.json"), id.rsplit_once('.')) {
+        (Some(rest), _) => (rest.to_owned(), Some("auspice.json")),
+        (None, Some((rest, ext @ ("fa" | "fasta" | "tsv" | "json")))) => (rest.to_owned(), Some(ext)),
         _ => (id.clone(), None),
     };
     let prefixes = accession_prefixes(&state);
@@ -935,6 +985,9 @@ async fn record(
     let Some(org) = state.organisms().find(|o| o.id == rec.organism) else {
         return not_found(format!("{av} belongs to an organism not served here."));
     };
+    if format == Some("auspice.json") {
+        return placed_tree(&state, org, &rec, &av).await;
+    }
     if let Some(ext) = format {
         let format = match ext {
             "fa" | "fasta" => "fasta",
