@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::TreeError;
+use crate::tree::RefTree;
 
 /// One query genome to graft.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,14 +33,46 @@ pub struct GraftedQuery {
     pub nuc_mutations: Vec<String>,
     /// Private amino-acid mutations per CDS, `N501Y` (CDSes without any left out).
     pub aa_mutations: Vec<(String, Vec<String>)>,
-    /// The query's divergence (`div`).
+    /// The query's divergence as the tree counts it: [`RefTree::query_divergence`] over its
+    /// private substitutions and deletions.
     pub divergence: f64,
     /// Node attributes: `clade_membership`, the clade-like attributes, `QC Status`.
     pub attrs: Vec<(String, String)>,
 }
 
-/// Grafts `queries` onto the tree of `tree_json` and returns the whole document.
-pub fn graft_queries(tree_json: &str, queries: &[GraftedQuery]) -> Result<Value, TreeError> {
+/// The `div` of the node inserted above tip `leaf`, and of what hangs below it, as Nextclade
+/// computes them: the parent's `div` plus the tip's own branch as [`RefTree::query_divergence`]
+/// counts a branch, unless that is more than the tip's `div`.
+struct LeafDivs {
+    inserted: f64,
+    leaf: f64,
+}
+
+impl RefTree {
+    /// Grafts `queries` onto this tree, whose text is `tree_json`, and returns the whole
+    /// document. `ref_len` is the reference's length (for trees that count per site).
+    pub fn graft_queries(
+        &self,
+        tree_json: &str,
+        queries: &[GraftedQuery],
+        ref_len: usize,
+    ) -> Result<Value, TreeError> {
+        let leaf_divs = |node: usize| {
+            let n = self.nodes.get(node)?;
+            let leaf = n.div?;
+            let parent = n.parent.and_then(|p| self.nodes[p].div)?;
+            let branch = self.query_divergence(n.parent?, &n.branch_nuc_muts, ref_len) - parent;
+            Some(LeafDivs { inserted: leaf.min(parent + branch), leaf })
+        };
+        graft_queries(tree_json, queries, &leaf_divs)
+    }
+}
+
+fn graft_queries(
+    tree_json: &str,
+    queries: &[GraftedQuery],
+    leaf_divs: &dyn Fn(usize) -> Option<LeafDivs>,
+) -> Result<Value, TreeError> {
     let mut de = serde_json::Deserializer::from_str(tree_json);
     // Reference trees nest deeper than serde_json's default limit (flu: 113 levels).
     de.disable_recursion_limit();
@@ -53,30 +86,44 @@ pub fn graft_queries(tree_json: &str, queries: &[GraftedQuery]) -> Result<Value,
         return Err(TreeError::NoTree);
     };
     let mut next = 0;
-    graft(root, &mut next, &by_node);
+    graft(root, &mut next, &by_node, leaf_divs);
     add_node_type_coloring(&mut doc);
     Ok(doc)
 }
 
 /// Numbers `node` and its subtree in pre-order (original children only) and grafts the queries
 /// of each node below it.
-fn graft(node: &mut Value, next: &mut usize, by_node: &BTreeMap<usize, Vec<&GraftedQuery>>) {
+fn graft(
+    node: &mut Value,
+    next: &mut usize,
+    by_node: &BTreeMap<usize, Vec<&GraftedQuery>>,
+    leaf_divs: &dyn Fn(usize) -> Option<LeafDivs>,
+) {
     let index = *next;
     *next += 1;
     if let Some(children) = node.get_mut("children").and_then(Value::as_array_mut) {
         for child in children {
-            graft(child, next, by_node);
+            graft(child, next, by_node, leaf_divs);
         }
     }
     let Some(queries) = by_node.get(&index) else { return };
-    let tips = queries.iter().map(|q| query_tip(q));
     match node.get_mut("children").and_then(Value::as_array_mut).filter(|c| !c.is_empty()) {
-        Some(children) => children.extend(tips),
+        Some(children) => children.extend(queries.iter().map(|q| query_tip(q, 0.0))),
         None => {
+            // The inserted node may sit a little above the tip (Nextclade recounts the tip's
+            // branch without masked sites); the queries hang from it by their own branches.
+            let divs = leaf_divs(index);
+            let shift = divs.as_ref().map_or(0.0, |d| d.inserted - d.leaf);
+            let tips = queries.iter().map(|q| query_tip(q, shift));
             let mut sample = node.take();
             let mut parent = sample.clone();
             let name = sample.get("name").and_then(Value::as_str).unwrap_or_default();
             parent["name"] = json!(format!("{name}__with_placed_queries"));
+            if let Some(d) = &divs
+                && let Some(attrs) = parent.get_mut("node_attrs").and_then(Value::as_object_mut)
+            {
+                attrs.insert("div".into(), json!(d.inserted));
+            }
             sample["branch_attrs"] = json!({ "mutations": {} });
             parent["children"] = Value::Array(std::iter::once(sample).chain(tips).collect());
             *node = parent;
@@ -84,14 +131,14 @@ fn graft(node: &mut Value, next: &mut usize, by_node: &BTreeMap<usize, Vec<&Graf
     }
 }
 
-fn query_tip(q: &GraftedQuery) -> Value {
+fn query_tip(q: &GraftedQuery, div_shift: f64) -> Value {
     let mut mutations = Map::new();
     mutations.insert("nuc".into(), json!(q.nuc_mutations));
     for (cds, muts) in q.aa_mutations.iter().filter(|(_, m)| !m.is_empty()) {
         mutations.insert(cds.clone(), json!(muts));
     }
     let mut attrs = Map::new();
-    attrs.insert("div".into(), json!(q.divergence));
+    attrs.insert("div".into(), json!(q.divergence + div_shift));
     for (key, value) in &q.attrs {
         attrs.insert(key.clone(), json!({ "value": value }));
     }
@@ -132,7 +179,7 @@ mod tests {
     #[test]
     fn queries_hang_below_their_nodes_and_samples_stay_tips() {
         // Pre-order: root 0, a 1, a1 2, b 3.
-        let doc = graft_queries(TREE, &[query("q1", 1), query("q2", 2)]).unwrap();
+        let doc = graft_queries(TREE, &[query("q1", 1), query("q2", 2)], &|_| None).unwrap();
         let a = &doc["tree"]["children"][0];
         assert_eq!(a["children"][1]["name"], "q1");
         assert_eq!(a["children"][1]["branch_attrs"]["mutations"], json!({"nuc": ["G3A"], "S": ["N1Y"]}));
@@ -150,7 +197,7 @@ mod tests {
 
     #[test]
     fn a_document_without_a_tree_is_refused() {
-        assert!(graft_queries(r#"{"meta": {}}"#, &[]).is_err());
-        assert!(graft_queries("not json", &[]).is_err());
+        assert!(graft_queries(r#"{"meta": {}}"#, &[], &|_| None).is_err());
+        assert!(graft_queries("not json", &[], &|_| None).is_err());
     }
 }

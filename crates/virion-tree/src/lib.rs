@@ -26,7 +26,7 @@ mod test_tree;
 
 pub use divergence::DivergenceUnits;
 pub use error::TreeError;
-pub use graft::{GraftedQuery, graft_queries};
+pub use graft::GraftedQuery;
 pub use labels::{AaMutLabels, InvalidLabelKey, NucMutLabels};
 pub use parse::{parse_aa_mutation, parse_nuc_mutation};
 pub use placement::{Placement, PlacementScratch, QueryMuts};

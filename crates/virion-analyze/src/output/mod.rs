@@ -183,8 +183,8 @@ impl<'d> Outputs<'d> {
             n.w.write_all(b"\n").map_err(io_err(&n.path))?;
         }
         let Ok(a) = result else { return Ok(()) };
-        if let (Some(t), Some(p)) = (&mut self.tree, &a.placement) {
-            t.w.push(grafted_query(name, a, p));
+        if let (Some(t), Some(p), Some(tree)) = (&mut self.tree, &a.placement, &self.dataset.tree) {
+            t.w.push(grafted_query(name, a, p, tree, self.dataset.data.reference.len()));
         }
         if let Some(f) = &mut self.fasta {
             write_fasta_record(&mut f.w, name, a.aligned_query.iter().map(|n| n.to_byte()))
@@ -213,7 +213,10 @@ impl<'d> Outputs<'d> {
         if let Some(t) = &mut self.tree {
             let ds = self.dataset;
             let raw = ds.data.tree_json_raw.as_deref().unwrap_or_default();
-            let doc = virion_tree::graft_queries(raw, &t.w)
+            let tree =
+                ds.tree.as_ref().ok_or_else(|| OutputError::NoTree { dataset: ds.data.path.clone() })?;
+            let doc = tree
+                .graft_queries(raw, &t.w, ds.data.reference.len())
                 .map_err(|source| OutputError::Graft { dataset: ds.data.path.clone(), source })?;
             let mut w = create(&t.path)?;
             serde_json::to_writer(&mut w, &doc)
@@ -225,21 +228,34 @@ impl<'d> Outputs<'d> {
 }
 
 /// A placed genome as its tip in the output tree: its private mutations on its branch.
-fn grafted_query(name: &str, a: &Analysis, p: &crate::placement::Placement) -> GraftedQuery {
+fn grafted_query(
+    name: &str,
+    a: &Analysis,
+    p: &crate::placement::Placement,
+    tree: &virion_tree::RefTree,
+    ref_len: usize,
+) -> GraftedQuery {
     let nuc = p.private_nuc.private_substitutions.iter().chain(&p.private_nuc.private_deletions).cloned();
     let aa = p.private_aa.iter().map(|(cds, m)| {
         (cds.clone(), m.private_substitutions.iter().chain(&m.private_deletions).cloned().collect())
     });
     let attrs = p.clade.iter().map(|c| (virion_tree::CLADE_ATTR.to_owned(), c.clone()));
     let attrs = attrs.chain(p.clade_attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
-    tip(name, p.nearest_node, nuc.collect(), aa.collect(), p.divergence, attrs, a.qc.overall_status)
+    tip(name, p.nearest_node, nuc.collect(), aa.collect(), attrs, a.qc.overall_status, (tree, ref_len))
 }
 
 impl NextcladeResult {
-    /// This genome as its tip on its reference tree ([`virion_tree::graft_queries`]), from a
-    /// stored record; `None` for a record without placement.
-    pub fn grafted_query(&self, name: &str) -> Option<GraftedQuery> {
-        let node = self.nearest_node_id?;
+    /// This genome as its tip on its reference tree `tree` (of a reference `ref_len` long), from
+    /// a stored record, for [`virion_tree::RefTree::graft_queries`]; `None` for a record
+    /// without placement.
+    pub fn grafted_query(
+        &self,
+        name: &str,
+        tree: &virion_tree::RefTree,
+        ref_len: usize,
+    ) -> Option<GraftedQuery> {
+        // A record placed on another tree (its dataset since replaced) has no place on this one.
+        let node = self.nearest_node_id.filter(|&n| n < tree.len())?;
         let private = self.private_nuc_mutations.as_ref()?;
         let gap = |d: &nextclade_result::PrivateNucDel| virion_core::NucSub {
             pos: d.pos,
@@ -260,21 +276,23 @@ impl NextcladeResult {
         let attrs = self.clade.iter().map(|c| (virion_tree::CLADE_ATTR.to_owned(), c.clone()));
         let attrs = attrs.chain(self.custom_node_attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
         let status = self.qc.as_ref().map_or(crate::qc::QcStatus::Good, |q| q.overall_status);
-        Some(tip(name, node, nuc.collect(), aa.collect(), self.divergence.unwrap_or_default(), attrs, status))
+        Some(tip(name, node, nuc.collect(), aa.collect(), attrs, status, (tree, ref_len)))
     }
 }
 
-/// A tip from its parts: mutations sorted by position and written as Auspice writes them.
+/// A tip from its parts: mutations sorted by position and written as Auspice writes them, and
+/// its `div` as the tree counts a branch (deletions too: a branch of deletions alone is not 0).
 fn tip(
     name: &str,
     node: usize,
     mut nuc: Vec<virion_core::NucSub>,
     aa: Vec<(String, Vec<virion_core::AaSub>)>,
-    divergence: f64,
     attrs: impl Iterator<Item = (String, String)>,
     qc: crate::qc::QcStatus,
+    (tree, ref_len): (&virion_tree::RefTree, usize),
 ) -> GraftedQuery {
     nuc.sort_by_key(|m| m.pos);
+    let divergence = tree.query_divergence(node, &nuc, ref_len);
     let aa = aa
         .into_iter()
         .map(|(cds, mut muts)| {

@@ -912,26 +912,29 @@ async fn placed_tree(
     }
     let processed: Json =
         rec.processed.as_ref().and_then(|p| serde_json::from_str(&p.processed_json).ok()).unwrap_or_default();
-    let query = serde_json::from_value::<NextcladeResult>(processed["nextclade"].clone())
-        .ok()
-        .and_then(|r| r.grafted_query(&av.to_string()));
-    let Some(query) = query else {
-        return not_found(format!(
-            "{av} has not been placed on a reference tree (not processed yet, or its dataset has no tree)."
-        ));
+    let Ok(result) = serde_json::from_value::<NextcladeResult>(processed["nextclade"].clone()) else {
+        return not_found(format!("{av} has no processing result to place it with."));
     };
     let Some((_, dir)) = org.datasets.segments.first().cloned() else {
         return not_found(format!("{av}'s organism has no dataset here."));
     };
+    let name = av.to_string();
     let grafted = tokio::task::spawn_blocking(move || {
         let ds = virion_dataset::Dataset::load(&dir).map_err(|e| e.to_string())?;
         let raw =
             ds.tree_json_raw.ok_or_else(|| format!("the dataset in {} has no tree.json", dir.display()))?;
-        virion_tree::graft_queries(&raw, &[query]).map_err(|e| e.to_string())
+        let tree = virion_tree::RefTree::from_json_str(&raw).map_err(|e| e.to_string())?;
+        let Some(query) = result.grafted_query(&name, &tree, ds.reference.len()) else {
+            return Ok(None);
+        };
+        tree.graft_queries(&raw, &[query], ds.reference.len()).map(Some).map_err(|e| e.to_string())
     })
     .await;
     match grafted {
-        Ok(Ok(doc)) => {
+        Ok(Ok(None)) => not_found(format!(
+            "{av} has not been placed on a reference tree (not processed yet, or its dataset has no tree)."
+        )),
+        Ok(Ok(Some(doc))) => {
             let mut r = axum::Json(doc).into_response();
             if let Ok(v) = format!("attachment; filename=\"{av}.auspice.json\"").parse() {
                 r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
