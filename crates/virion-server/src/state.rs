@@ -98,6 +98,31 @@ pub struct HubOrganism {
     /// For a segmented organism, the minimizer index of its segments' references: which
     /// segment a submitted record is.
     pub segment_index: Option<Arc<MinimizerIndex>>,
+    /// Its dataset's reference tree, read on the first record-page tree download and kept (a
+    /// few MB): the text, parsed, and the reference's length; or why there is none.
+    pub placement_tree: std::sync::OnceLock<Result<Arc<PlacementTree>, String>>,
+}
+
+/// A dataset's tree.json as written and as parsed, and its reference's length.
+#[derive(Debug)]
+pub struct PlacementTree {
+    /// tree.json's text (grafting keeps everything in it).
+    pub text: String,
+    /// The same, parsed.
+    pub tree: virion_tree::RefTree,
+    /// Length of the dataset's reference sequence.
+    pub reference_len: usize,
+}
+
+impl PlacementTree {
+    /// Reads the tree of the dataset in `dir`.
+    pub fn load(dir: &Path) -> Result<PlacementTree, String> {
+        let ds = virion_dataset::Dataset::load(dir).map_err(|e| e.to_string())?;
+        let text =
+            ds.tree_json_raw.ok_or_else(|| format!("the dataset in {} has no tree.json", dir.display()))?;
+        let tree = virion_tree::RefTree::from_json_str(&text).map_err(|e| e.to_string())?;
+        Ok(PlacementTree { text, tree, reference_len: ds.reference.len() })
+    }
 }
 
 impl HubOrganism {
@@ -304,7 +329,14 @@ pub async fn register_organisms(
         };
         out.insert(
             name.clone(),
-            HubOrganism { id, config: config.clone(), datasets: sets.clone(), reference_len, segment_index },
+            HubOrganism {
+                id,
+                config: config.clone(),
+                datasets: sets.clone(),
+                reference_len,
+                segment_index,
+                placement_tree: std::sync::OnceLock::new(),
+            },
         );
     }
     Ok(out)

@@ -12,7 +12,7 @@ use virion_translate::{AaChangesGroup, AaInsertion, AaMotif, AaMotifChanges, Cds
 use virion_tree::{PrivateAaMutations, PrivateNucMutations, RefNodeCriteria, RefNodeSearch, RefNodesDesc};
 
 use crate::analysis::{Analysis, AnalyzeError, NdjsonContext};
-use crate::placement::{Founder, Placement};
+use crate::placement::{Founder, Placement, RefNodeResult};
 use crate::qc::QcResult;
 
 /// A sequence's NDJSON line: the analysis, or its error.
@@ -391,10 +391,6 @@ fn tree_context<'a>(c: &'a NdjsonContext<'a>, p: Option<&'a Placement>) -> TreeC
             }
         })
         .collect();
-    let relative = |i: usize, s: &SearchResultJson<'a>| {
-        let found = p.and_then(|p| p.ref_node_mutations.get(i)).and_then(Option::as_ref);
-        (s.result.clone(), found)
-    };
     TreeContext {
         ref_name: c.ref_name,
         aa_motifs_changes: &c.aa_motifs_changes,
@@ -405,38 +401,36 @@ fn tree_context<'a>(c: &'a NdjsonContext<'a>, p: Option<&'a Placement>) -> TreeC
             .map(|f| (f.key.as_str(), founder(f)))
             .collect(),
         ref_nodes: c.ref_nodes.map_or_else(|| Cow::Owned(RefNodesDesc::default()), Cow::Borrowed),
-        relative_nuc_mutations: search_results
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let (m, found) = relative(i, s);
-                RelativeJson {
-                    search: s.clone(),
-                    result: m.zip(found).map(|(m, r)| RelativeResultJson {
-                        criterion: m.criterion,
-                        found: m.found,
-                        muts: &r.muts.muts.nuc,
-                    }),
-                }
-            })
-            .collect(),
-        relative_aa_mutations: search_results
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let (m, found) = relative(i, s);
-                RelativeJson {
-                    search: s.clone(),
-                    result: m.zip(found).map(|(m, r)| RelativeResultJson {
-                        criterion: m.criterion,
-                        found: m.found,
-                        muts: private_aa_json(&r.muts.muts.aa, Some(c), r.muts.muts.node),
-                    }),
-                }
-            })
-            .collect(),
+        relative_nuc_mutations: relative_to_ref_nodes(&search_results, p, |r| &r.muts.muts.nuc),
+        relative_aa_mutations: relative_to_ref_nodes(&search_results, p, |r| {
+            private_aa_json(&r.muts.muts.aa, Some(c), r.muts.muts.node)
+        }),
         ref_node_search_results: search_results,
     }
+}
+
+/// `relativeNucMutations` or `relativeAaMutations`: per reference-node search, the search and,
+/// where it found a node, the query's mutations relative to it (`muts`).
+fn relative_to_ref_nodes<'a, T>(
+    searches: &[SearchResultJson<'a>],
+    p: Option<&'a Placement>,
+    muts: impl Fn(&'a RefNodeResult) -> T,
+) -> Vec<RelativeJson<'a, T>> {
+    searches
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let found = p.and_then(|p| p.ref_node_mutations.get(i)).and_then(Option::as_ref);
+            RelativeJson {
+                search: s.clone(),
+                result: s.result.clone().zip(found).map(|(m, r)| RelativeResultJson {
+                    criterion: m.criterion,
+                    found: m.found,
+                    muts: muts(r),
+                }),
+            }
+        })
+        .collect()
 }
 
 /// Each CDS's mutations relative to tree node `node`, with the node's change groups if known.

@@ -918,31 +918,35 @@ async fn placed_tree(
     let Some((_, dir)) = org.datasets.segments.first().cloned() else {
         return not_found(format!("{av}'s organism has no dataset here."));
     };
+    // Read once per organism, on the first download (a blocking read of a few MB).
+    let loaded = match org.placement_tree.get() {
+        Some(t) => t.clone(),
+        None => {
+            let read = tokio::task::spawn_blocking(move || {
+                crate::state::PlacementTree::load(&dir).map(std::sync::Arc::new)
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            org.placement_tree.get_or_init(|| read).clone()
+        }
+    };
     let name = av.to_string();
-    let grafted = tokio::task::spawn_blocking(move || {
-        let ds = virion_dataset::Dataset::load(&dir).map_err(|e| e.to_string())?;
-        let raw =
-            ds.tree_json_raw.ok_or_else(|| format!("the dataset in {} has no tree.json", dir.display()))?;
-        let tree = virion_tree::RefTree::from_json_str(&raw).map_err(|e| e.to_string())?;
-        let Some(query) = result.grafted_query(&name, &tree, ds.reference.len()) else {
-            return Ok(None);
-        };
-        tree.graft_queries(&raw, &[query], ds.reference.len()).map(Some).map_err(|e| e.to_string())
-    })
-    .await;
+    let grafted = loaded.and_then(|t| match result.grafted_query(&name, &t.tree, t.reference_len) {
+        None => Ok(None),
+        Some(q) => t.tree.graft_queries(&t.text, &[q], t.reference_len).map(Some).map_err(|e| e.to_string()),
+    });
     match grafted {
-        Ok(Ok(None)) => not_found(format!(
+        Ok(None) => not_found(format!(
             "{av} has not been placed on a reference tree (not processed yet, or its dataset has no tree)."
         )),
-        Ok(Ok(Some(doc))) => {
+        Ok(Some(doc)) => {
             let mut r = axum::Json(doc).into_response();
             if let Ok(v) = format!("attachment; filename=\"{av}.auspice.json\"").parse() {
                 r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
             }
             r
         }
-        Ok(Err(why)) => problem_page(state, StatusCode::INTERNAL_SERVER_ERROR, "Tree unavailable", &why),
-        Err(e) => problem_page(state, StatusCode::INTERNAL_SERVER_ERROR, "Tree unavailable", &e.to_string()),
+        Err(why) => problem_page(state, StatusCode::INTERNAL_SERVER_ERROR, "Tree unavailable", &why),
     }
 }
 
