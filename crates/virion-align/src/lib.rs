@@ -146,10 +146,61 @@ pub fn align_aa(
     band_width: usize,
     mean_shift: i32,
 ) -> Alignment<Aa> {
+    if let Some(aln) = ungapped_if_sole_optimum(qry, ref_, gap_open_close, params, band_width, mean_shift) {
+        return aln;
+    }
     WORKSPACE.with(|ws| {
         let ws = &mut *ws.borrow_mut();
         band::simple_stripes(&mut ws.stripes, mean_shift, band_width, ref_.len(), qry.len());
         ws.align(qry, ref_, gap_open_close, params).into_alignment(false)
+    })
+}
+
+/// The alignment without gaps of two peptides of equal length, when no alignment with gaps
+/// can score as much: then it is the banded fill's only optimum, and so what the fill would
+/// return, without filling the band.
+///
+/// Any other path through the matrix has at least one gap in each peptide, so at most
+/// `n - 1` letter pairs (each scoring at most the best substitution score) and two gap
+/// openings (each costing at least the cheapest one; extensions cost no less than nothing).
+/// The ungapped alignment must beat that bound strictly, so that no tie is left for the
+/// fill's tie-breaking to decide. Free terminal gaps would void the bound, so they rule the
+/// shortcut out, as does a band that does not hold the diagonal.
+fn ungapped_if_sole_optimum<L: AlignLetter>(
+    qry: &[L],
+    ref_: &[L],
+    gap_open_close: &[i32],
+    params: &AlignParams,
+    band_width: usize,
+    mean_shift: i32,
+) -> Option<Alignment<L>> {
+    let n = ref_.len();
+    if n == 0
+        || qry.len() != n
+        || mean_shift != 0
+        || band_width == 0
+        || params.left_terminal_gaps_free
+        || params.right_terminal_gaps_free
+        || params.penalty_gap_extend < 0
+        || gap_open_close.len() <= n
+    {
+        return None;
+    }
+    let cheapest_open = i64::from(*gap_open_close[..=n].iter().min()?);
+    let mut table = Vec::new();
+    scoring::substitution_table::<L>(params.score_match, params.penalty_mismatch, &mut table);
+    let best_pair = i64::from(*table.iter().max()?);
+    if cheapest_open < 0 || best_pair < 0 {
+        return None;
+    }
+    let size = L::ALPHABET_SIZE;
+    let score: i64 = ref_.iter().zip(qry).map(|(r, q)| i64::from(table[r.code() * size + q.code()])).sum();
+    let best_gapped = best_pair * (n as i64 - 1) - 2 * cheapest_open;
+    (score > best_gapped).then(|| Alignment {
+        qry_seq: qry.to_vec(),
+        ref_seq: ref_.to_vec(),
+        score: score as i32,
+        is_reverse_complement: false,
     })
 }
 

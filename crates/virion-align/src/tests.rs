@@ -133,3 +133,51 @@ fn peptides_align_with_penalised_terminal_gaps() {
     assert_eq!(virion_core::aa_to_string(&a.ref_seq), "MFVFLVLLPL-");
     assert_eq!(virion_core::aa_to_string(&a.qry_seq), "MFV-LVLLPLX");
 }
+
+/// Wherever the ungapped shortcut answers, the banded fill gives the same alignment and score;
+/// random peptides with a few substitutions and unknown letters, where it answers often.
+#[test]
+fn ungapped_peptide_shortcut_equals_the_fill() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use virion_core::Aa;
+    let mut rng = StdRng::seed_from_u64(7);
+    let letters = [Aa::A, Aa::C, Aa::D, Aa::E, Aa::F, Aa::G, Aa::L, Aa::K, Aa::X, Aa::Stop, Aa::B];
+    let mut answered = 0;
+    for round in 0..4000 {
+        let n = rng.random_range(1..200);
+        // Unknown letters cost a point each: the reference has none, substitutions may add some.
+        // Every other round, short runs of one letter: shifted alignments score close to the
+        // bound there, so ties with it occur.
+        let rf: Vec<Aa> = if round % 2 == 0 {
+            (0..n).map(|_| letters[rng.random_range(0..8)]).collect()
+        } else {
+            (0..n % 12 + 1).map(|_| if rng.random_range(0..6) == 0 { Aa::L } else { Aa::A }).collect()
+        };
+        let n = rf.len();
+        let mut qry = rf.clone();
+        for _ in 0..rng.random_range(0..4) {
+            qry[rng.random_range(0..n)] = letters[rng.random_range(0..letters.len())];
+        }
+        let p = AlignParams {
+            left_terminal_gaps_free: round % 7 == 0,
+            right_terminal_gaps_free: false,
+            penalty_gap_extend: rng.random_range(0..2),
+            gap_alignment_side: if rng.random_bool(0.5) {
+                GapAlignmentSide::Left
+            } else {
+                GapAlignmentSide::Right
+            },
+            ..AlignParams::default()
+        };
+        let goc: Vec<i32> = (0..n + 2).map(|_| rng.random_range(2..9)).collect();
+        let bw = rng.random_range(1..8);
+        let Some(short) = ungapped_if_sole_optimum(&qry, &rf, &goc, &p, bw, 0) else { continue };
+        answered += 1;
+        let mut stripes = Vec::new();
+        band::simple_stripes(&mut stripes, 0, bw, n, n);
+        let (filled, _) = align_in_band(&qry, &rf, &goc, &p, &stripes);
+        assert_eq!(short, filled, "round {round}");
+    }
+    assert!(answered > 1000, "the shortcut answered only {answered} times");
+}
