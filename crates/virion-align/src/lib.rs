@@ -146,11 +146,14 @@ pub fn align_aa(
     band_width: usize,
     mean_shift: i32,
 ) -> Alignment<Aa> {
-    if let Some(aln) = ungapped_if_sole_optimum(qry, ref_, gap_open_close, params, band_width, mean_shift) {
-        return aln;
-    }
     WORKSPACE.with(|ws| {
         let ws = &mut *ws.borrow_mut();
+        let table = ws.substitution_scores::<Aa>(params);
+        if let Some(aln) =
+            ungapped_if_sole_optimum(qry, ref_, table, gap_open_close, params, band_width, mean_shift)
+        {
+            return aln;
+        }
         band::simple_stripes(&mut ws.stripes, mean_shift, band_width, ref_.len(), qry.len());
         ws.align(qry, ref_, gap_open_close, params).into_alignment(false)
     })
@@ -169,6 +172,7 @@ pub fn align_aa(
 fn ungapped_if_sole_optimum<L: AlignLetter>(
     qry: &[L],
     ref_: &[L],
+    table: &[i32],
     gap_open_close: &[i32],
     params: &AlignParams,
     band_width: usize,
@@ -187,8 +191,6 @@ fn ungapped_if_sole_optimum<L: AlignLetter>(
         return None;
     }
     let cheapest_open = i64::from(*gap_open_close[..=n].iter().min()?);
-    let mut table = Vec::new();
-    scoring::substitution_table::<L>(params.score_match, params.penalty_mismatch, &mut table);
     let best_pair = i64::from(*table.iter().max()?);
     if cheapest_open < 0 || best_pair < 0 {
         return None;

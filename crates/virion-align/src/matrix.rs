@@ -26,12 +26,24 @@ pub struct Workspace {
     prev: Vec<i32>,
     cur: Vec<i32>,
     qry_gaps: Vec<i32>,
-    table: Vec<i32>,
-    /// `table`'s rows, padded to 32 letters so that a lane's lookup needs no bounds check.
-    table_rows: Vec<[i32; 32]>,
+    /// Substitution scores per alphabet and scoring, computed once (nucleotides and peptides
+    /// alternate for every genome).
+    tables: Vec<Substitutions>,
     qry_codes: Vec<u8>,
     /// Fill every cell with the one-cell-at-a-time recurrence (tests compare the two fills).
     pub(crate) cell_by_cell: bool,
+}
+
+/// The diagonal-move scores of one alphabet under one match and mismatch score.
+#[derive(Debug)]
+struct Substitutions {
+    /// Alphabet size, match score, mismatch penalty.
+    key: (usize, i32, i32),
+    /// Indexed `ref_code * size + qry_code`.
+    flat: Vec<i32>,
+    /// One row per reference letter, padded to 32 letters so that a lane's lookup needs no
+    /// bounds check.
+    rows: Vec<[i32; 32]>,
 }
 
 /// Result of one banded alignment.
@@ -486,6 +498,8 @@ struct FillRows<'a, I> {
     constants: &'a FillConstants,
     ref_codes: I,
     goc: &'a [i32],
+    /// Index in `Workspace::tables`.
+    table: usize,
     /// The instructions `Row::lanes` needs, where the CPU has them.
     simd: Option<LaneSimd>,
 }
@@ -501,8 +515,9 @@ impl<I: Iterator<Item = usize>> pulp::WithSimd for FillRows<'_, I> {
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        let FillRows { ws, constants, ref_codes, goc, simd } = self;
-        let Workspace { stripes, paths, row_start, prev, cur, qry_gaps, table_rows, qry_codes, .. } = ws;
+        let FillRows { ws, constants, ref_codes, goc, table, simd } = self;
+        let Workspace { stripes, paths, row_start, prev, cur, qry_gaps, tables, qry_codes, .. } = ws;
+        let table_rows = &tables[table].rows;
         #[cfg(target_arch = "x86_64")]
         let kit = simd.map(|simd| LaneKit::new(simd, constants));
         for (ri, code) in (1..).zip(ref_codes) {
@@ -535,6 +550,33 @@ impl<I: Iterator<Item = usize>> pulp::WithSimd for FillRows<'_, I> {
 }
 
 impl Workspace {
+    /// The substitution scores for `L` under `params`, built on first use; an index into
+    /// `self.tables`.
+    fn substitutions<L: AlignLetter>(&mut self, params: &AlignParams) -> usize {
+        let key = (L::ALPHABET_SIZE, params.score_match, params.penalty_mismatch);
+        if let Some(i) = self.tables.iter().position(|t| t.key == key) {
+            return i;
+        }
+        let mut flat = Vec::new();
+        substitution_table::<L>(params.score_match, params.penalty_mismatch, &mut flat);
+        let rows = flat
+            .chunks(L::ALPHABET_SIZE)
+            .map(|row| {
+                let mut padded = [0; 32];
+                padded[..row.len()].copy_from_slice(row);
+                padded
+            })
+            .collect();
+        self.tables.push(Substitutions { key, flat, rows });
+        self.tables.len() - 1
+    }
+
+    /// The substitution scores for `L` under `params`, indexed `ref_code * size + qry_code`.
+    pub fn substitution_scores<L: AlignLetter>(&mut self, params: &AlignParams) -> &[i32] {
+        let i = self.substitutions::<L>(params);
+        &self.tables[i].flat
+    }
+
     /// Aligns within `self.stripes` (one stripe per reference row, `ref.len() + 1` of them).
     pub fn align<L: AlignLetter>(
         &mut self,
@@ -548,6 +590,7 @@ impl Workspace {
     }
 
     fn fill<L: AlignLetter>(&mut self, qry: &[L], ref_: &[L], goc: &[i32], params: &AlignParams) {
+        let table = self.substitutions::<L>(params);
         let stripes = &self.stripes;
         let qry_len = qry.len();
         let ref_len = ref_.len();
@@ -558,13 +601,6 @@ impl Workspace {
         let left_free = params.left_terminal_gaps_free;
 
         let size = L::ALPHABET_SIZE;
-        substitution_table::<L>(params.score_match, params.penalty_mismatch, &mut self.table);
-        self.table_rows.clear();
-        self.table_rows.extend(self.table.chunks(size).map(|row| {
-            let mut padded = [0; 32];
-            padded[..size].copy_from_slice(row);
-            padded
-        }));
         // Column q's diagonal move reads query letter q - 1: one letter of padding in front
         // lets column q read `qry_codes[q]`.
         self.qry_codes.clear();
@@ -619,7 +655,7 @@ impl Workspace {
         let simd = if self.cell_by_cell { None } else { pulp::x86::V3::try_new() };
         #[cfg(not(target_arch = "x86_64"))]
         let simd = None;
-        let fill = FillRows { ws: self, constants: &constants, ref_codes: codes, goc, simd };
+        let fill = FillRows { ws: self, constants: &constants, ref_codes: codes, goc, table, simd };
         match simd {
             #[cfg(target_arch = "x86_64")]
             Some(simd) => pulp::Simd::vectorize(simd, fill),

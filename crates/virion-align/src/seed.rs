@@ -50,12 +50,17 @@ fn kmer_key(kmer: &[Nuc]) -> u128 {
 #[derive(Debug)]
 struct SpacedIndex {
     seq: Vec<Nuc>,
-    hits: HashMap<u128, Vec<u32>>,
+    hits: FastMap<u128, Vec<u32>>,
 }
+
+/// A hash map with foldhash's fixed-seed hasher: keys here are k-mers and diagonals, not
+/// input an attacker chooses to collide, and SipHash cost a third of seeding's time.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 impl SpacedIndex {
     fn new(seq: Vec<Nuc>, k: usize) -> Self {
-        let mut hits: HashMap<u128, Vec<u32>> = HashMap::with_capacity(seq.len());
+        let mut hits: FastMap<u128, Vec<u32>> =
+            FastMap::with_capacity_and_hasher(seq.len(), Default::default());
         if k > 0 && seq.len() >= k {
             for i in 0..=seq.len() - k {
                 hits.entry(kmer_key(&seq[i..i + k])).or_default().push(i as u32);
@@ -139,9 +144,9 @@ impl SeedIndex {
 
 /// Index of the end of the longest run of matches in the window (0 if none), counting the
 /// window's initial padding as matches.
-fn crop_point(window: &VecDeque<bool>) -> usize {
+fn crop_point(window: impl Iterator<Item = bool>) -> usize {
     let (mut crop, mut longest, mut run) = (0, 0, 0);
-    for (pos, &mismatch) in window.iter().enumerate() {
+    for (pos, mismatch) in window.enumerate() {
         run = if mismatch { 0 } else { run + 1 };
         if run > longest {
             longest = run;
@@ -151,6 +156,69 @@ fn crop_point(window: &VecDeque<bool>) -> usize {
     crop
 }
 
+/// One way of a seed's extension, as Nextclade walks it: step `i` compares the i-th pair of
+/// letters away from the seed, and the walk stops after the step that leaves more than
+/// `allowed` mismatches among the last `w` steps, or after `max_steps`. `next_mismatch(i)` is
+/// the first mismatching step at or after `i`. The walk jumps from mismatch to mismatch
+/// (only a mismatch can stop it) keeping the steps of the window's mismatches in `recent`.
+/// Returns the steps taken and how many of them to give back: those after the end of the
+/// longest run of matches among the last `w` steps (before the first step all matches).
+fn walk(
+    max_steps: usize,
+    w: usize,
+    allowed: usize,
+    next_mismatch: impl Fn(usize) -> Option<usize>,
+    recent: &mut VecDeque<usize>,
+) -> (usize, usize) {
+    recent.clear();
+    let mut steps = 0;
+    while recent.len() <= allowed && steps < max_steps {
+        match next_mismatch(steps) {
+            None => steps = max_steps,
+            Some(p) => {
+                while recent.front().is_some_and(|&f| f + w <= p) {
+                    recent.pop_front();
+                }
+                recent.push_back(p);
+                steps = p + 1;
+            }
+        }
+    }
+    let window = (0..w).map(|k| {
+        // The window's k-th step, oldest first; before the first step, padding (a match).
+        (steps + k).checked_sub(w).is_some_and(|step| recent.contains(&step))
+    });
+    (steps, w - crop_point(window))
+}
+
+/// Whether two runs of letters differ, without a branch per letter.
+fn differ(a: &[Nuc], b: &[Nuc]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (&x, &y)| acc | (x as u8 ^ y as u8)) != 0
+}
+
+/// The first index below `a.len()` (and `b.len()`) from `from` on where `a` and `b` differ.
+fn first_difference(a: &[Nuc], b: &[Nuc], from: usize) -> Option<usize> {
+    const CHUNK: usize = 16;
+    let n = a.len().min(b.len());
+    let mut i = from;
+    while i + CHUNK <= n && !differ(&a[i..i + CHUNK], &b[i..i + CHUNK]) {
+        i += CHUNK;
+    }
+    (i..n).find(|&j| a[j] != b[j])
+}
+
+/// The first `i >= from` where `a[end - 1 - i]` and `b[end_b - 1 - i]` differ, walking down
+/// from the ends of `a` and `b`, at most `max` letters.
+fn first_difference_backwards(a: &[Nuc], b: &[Nuc], from: usize, max: usize) -> Option<usize> {
+    const CHUNK: usize = 16;
+    let (ea, eb) = (a.len(), b.len());
+    let mut i = from;
+    while i + CHUNK <= max && !differ(&a[ea - i - CHUNK..ea - i], &b[eb - i - CHUNK..eb - i]) {
+        i += CHUNK;
+    }
+    (i..max).find(|&j| a[ea - 1 - j] != b[eb - 1 - j])
+}
+
 /// Extends a raw hit both ways and chops it into `min_match_length` pieces (appended to `out`).
 /// Returns the extended query range `[begin, end)`, or None when it is too short.
 fn extend_seed(
@@ -158,42 +226,30 @@ fn extend_seed(
     qry: &[Nuc],
     ref_seq: &[Nuc],
     params: &AlignParams,
-    window: &mut VecDeque<bool>,
+    recent: &mut VecDeque<usize>,
     out: &mut Vec<SeedMatch>,
 ) -> Option<(usize, usize)> {
     let w = params.window_size;
+    let allowed = params.allowed_mismatches;
     let (mut ref_pos, mut qry_pos, mut length) = (seed.ref_pos, seed.qry_pos, seed.length);
+
+    // Forward from the seed's end.
     let max_length = (ref_seq.len() - ref_pos).min(qry.len() - qry_pos);
+    let (ahead_r, ahead_q) = (&ref_seq[ref_pos + length..], &qry[qry_pos + length..]);
+    let ahead = max_length.saturating_sub(length);
+    let (steps, give_back) =
+        walk(ahead, w, allowed, |i| first_difference(&ahead_r[..ahead], &ahead_q[..ahead], i), recent);
+    length += steps;
+    length -= give_back;
 
-    window.clear();
-    window.resize(w, false);
-    let mut mismatches = 0usize;
-    while mismatches <= params.allowed_mismatches && length < max_length {
-        if window.pop_front() == Some(true) {
-            mismatches = mismatches.saturating_sub(1);
-        }
-        let mismatch = ref_seq[ref_pos + length] != qry[qry_pos + length];
-        mismatches += usize::from(mismatch);
-        window.push_back(mismatch);
-        length += 1;
-    }
-    length -= w - crop_point(window);
-
-    window.clear();
-    window.resize(w, false);
-    mismatches = 0;
-    while mismatches <= params.allowed_mismatches && ref_pos > 0 && qry_pos > 0 {
-        if window.pop_front() == Some(true) {
-            mismatches = mismatches.saturating_sub(1);
-        }
-        let mismatch = ref_seq[ref_pos - 1] != qry[qry_pos - 1];
-        mismatches += usize::from(mismatch);
-        window.push_back(mismatch);
-        ref_pos -= 1;
-        qry_pos -= 1;
-        length += 1;
-    }
-    let back_crop = w - crop_point(window);
+    // Backward from the seed's start.
+    let behind = ref_pos.min(qry_pos);
+    let (behind_r, behind_q) = (&ref_seq[..ref_pos], &qry[..qry_pos]);
+    let (steps, back_crop) =
+        walk(behind, w, allowed, |i| first_difference_backwards(behind_r, behind_q, i, behind), recent);
+    ref_pos -= steps;
+    qry_pos -= steps;
+    length += steps;
     length -= back_crop;
     ref_pos += back_crop;
     qry_pos += back_crop;
@@ -219,8 +275,8 @@ fn extended_matches(index: &SeedIndex, qry: &[Nuc], ref_seq: &[Nuc], params: &Al
     let mut raw = Vec::new();
     index.index_matches(qry, params, &mut raw);
     // Per diagonal: covered query ranges, closed intervals as in Nextclade's interval sets.
-    let mut covered: HashMap<isize, Vec<(usize, usize)>> = HashMap::new();
-    let mut window = VecDeque::with_capacity(params.window_size + 1);
+    let mut covered: FastMap<isize, Vec<(usize, usize)>> = FastMap::default();
+    let mut recent = VecDeque::with_capacity(params.allowed_mismatches + 2);
     let mut out = Vec::new();
     for hit in &raw {
         let (a, b) = (hit.qry_pos, hit.qry_pos + params.kmer_length);
@@ -229,7 +285,7 @@ fn extended_matches(index: &SeedIndex, qry: &[Nuc], ref_seq: &[Nuc], params: &Al
         {
             continue;
         }
-        if let Some(range) = extend_seed(hit, qry, ref_seq, params, &mut window, &mut out) {
+        if let Some(range) = extend_seed(hit, qry, ref_seq, params, &mut recent, &mut out) {
             covered.entry(hit.offset).or_default().push(range);
         }
     }
@@ -368,6 +424,93 @@ pub fn seed_matches_maybe_reverse_complement<'a>(
 mod tests {
     use super::*;
     use virion_core::nucs_from_str;
+
+    /// The extension as first written, one letter per step: the oracle for `walk`.
+    fn extend_by_steps(
+        seed: &SeedMatch,
+        qry: &[Nuc],
+        ref_seq: &[Nuc],
+        params: &AlignParams,
+        window: &mut VecDeque<bool>,
+    ) -> (usize, usize, usize) {
+        let w = params.window_size;
+        let (mut ref_pos, mut qry_pos, mut length) = (seed.ref_pos, seed.qry_pos, seed.length);
+        let max_length = (ref_seq.len() - ref_pos).min(qry.len() - qry_pos);
+
+        window.clear();
+        window.resize(w, false);
+        let mut mismatches = 0usize;
+        while mismatches <= params.allowed_mismatches && length < max_length {
+            if window.pop_front() == Some(true) {
+                mismatches = mismatches.saturating_sub(1);
+            }
+            let mismatch = ref_seq[ref_pos + length] != qry[qry_pos + length];
+            mismatches += usize::from(mismatch);
+            window.push_back(mismatch);
+            length += 1;
+        }
+        length -= w - crop_point(window.iter().copied());
+
+        window.clear();
+        window.resize(w, false);
+        mismatches = 0;
+        while mismatches <= params.allowed_mismatches && ref_pos > 0 && qry_pos > 0 {
+            if window.pop_front() == Some(true) {
+                mismatches = mismatches.saturating_sub(1);
+            }
+            let mismatch = ref_seq[ref_pos - 1] != qry[qry_pos - 1];
+            mismatches += usize::from(mismatch);
+            window.push_back(mismatch);
+            ref_pos -= 1;
+            qry_pos -= 1;
+            length += 1;
+        }
+        let back_crop = w - crop_point(window.iter().copied());
+        length -= back_crop;
+        ref_pos += back_crop;
+        qry_pos += back_crop;
+
+        (ref_pos, qry_pos, length)
+    }
+
+    /// The jumping walk extends every seed exactly as the letter-by-letter walk does, on random
+    /// sequence pairs with mismatches scattered and clustered.
+    #[test]
+    fn walk_equals_the_letter_by_letter_extension() {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(11);
+        let bases = [Nuc::A, Nuc::C, Nuc::G, Nuc::T];
+        for round in 0..3000 {
+            let n = rng.random_range(1..400);
+            let r: Vec<Nuc> = (0..n).map(|_| bases[rng.random_range(0..4)]).collect();
+            let rate = [2, 10, 40][round % 3];
+            // The query: a few extra letters in front (the seed off the main diagonal), then
+            // the reference with substitutions.
+            let shift = rng.random_range(0..5);
+            let mut q: Vec<Nuc> = (0..shift).map(|_| bases[rng.random_range(0..4)]).collect();
+            for &b in &r {
+                q.push(if rng.random_range(0..rate) == 0 { bases[rng.random_range(0..4)] } else { b });
+            }
+            let params = AlignParams {
+                window_size: rng.random_range(1..40),
+                allowed_mismatches: rng.random_range(0..10),
+                min_match_length: 1,
+                ..AlignParams::default()
+            };
+            let pos = rng.random_range(0..n);
+            let length = rng.random_range(0..=(n - pos).min(12));
+            let seed = SeedMatch { ref_pos: pos, qry_pos: pos + shift, length, offset: shift as isize };
+            let mut out = Vec::new();
+            let got = extend_seed(&seed, &q, &r, &params, &mut VecDeque::new(), &mut out);
+            let (rp, qp, len) = extend_by_steps(&seed, &q, &r, &params, &mut VecDeque::new());
+            let expect = (len >= 1).then(|| (qp, (qp + len).min(q.len())));
+            assert_eq!(got, expect, "round {round}: {seed:?} {params:?}");
+            if let Some(first) = out.first() {
+                assert_eq!((first.ref_pos, first.qry_pos), (rp, qp), "round {round}");
+            }
+        }
+    }
 
     #[test]
     fn extends_and_chops_like_nextclade() {

@@ -36,30 +36,42 @@ const fn base_rank(nuc: Nuc) -> Option<usize> {
     }
 }
 
-/// Translates one codon.
+/// Translates one codon: one lookup in the table of every triplet of the 16 letters.
+#[inline]
 pub fn translate_codon(codon: [Nuc; 3]) -> Aa {
-    match (base_rank(codon[0]), base_rank(codon[1]), base_rank(codon[2])) {
-        (Some(i), Some(j), Some(k)) => CODON_TABLE[16 * i + 4 * j + k],
-        _ => {
-            let table = AMBIGUOUS_TABLE.get_or_init(build_ambiguous_table);
-            table[16 * 16 * letter_rank(codon[0]) + 16 * letter_rank(codon[1]) + letter_rank(codon[2])]
-        }
+    let table = CODON_TABLE_ALL_LETTERS.get_or_init(build_table_all_letters);
+    table[256 * letter_rank(codon[0]) + 16 * letter_rank(codon[1]) + letter_rank(codon[2])]
+}
+
+/// Translation of every triplet of the 16 nucleotide letters, indexed by [`letter_rank`];
+/// the plain codons read [`CODON_TABLE`], the others are resolved by [`resolve_codon`].
+static CODON_TABLE_ALL_LETTERS: OnceLock<Vec<Aa>> = OnceLock::new();
+
+/// A letter's index in [`Nuc::ALL`], by its byte (the enums are `repr(u8)`).
+static LETTER_RANK: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < Nuc::ALL.len() {
+        t[Nuc::ALL[i] as usize] = i as u8;
+        i += 1;
     }
-}
+    t
+};
 
-/// Translation of every triplet of the 16 nucleotide letters, indexed by [`letter_rank`].
-static AMBIGUOUS_TABLE: OnceLock<Vec<Aa>> = OnceLock::new();
-
+#[inline]
 fn letter_rank(nuc: Nuc) -> usize {
-    Nuc::ALL.iter().position(|&n| n == nuc).unwrap_or(0)
+    usize::from(LETTER_RANK[nuc as usize])
 }
 
-fn build_ambiguous_table() -> Vec<Aa> {
+fn build_table_all_letters() -> Vec<Aa> {
     let mut table = Vec::with_capacity(16 * 16 * 16);
     for a in Nuc::ALL {
         for b in Nuc::ALL {
             for c in Nuc::ALL {
-                table.push(resolve_codon([a, b, c]));
+                table.push(match (base_rank(a), base_rank(b), base_rank(c)) {
+                    (Some(i), Some(j), Some(k)) => CODON_TABLE[16 * i + 4 * j + k],
+                    _ => resolve_codon([a, b, c]),
+                });
             }
         }
     }

@@ -59,6 +59,11 @@ pub struct PlacementScratch {
     unsequenced: Vec<NucRange>,
     /// Distance of every node.
     distances: Vec<i64>,
+    /// Per tree site (`Prepared::sites`): what a node substitution there adds to the distance
+    /// before the letter comparison (1, or 0 where the query is unsequenced) ...
+    site_base: Vec<i8>,
+    /// ... and the query's letter there, if it has a substitution.
+    site_letter: Vec<Option<Nuc>>,
 }
 
 /// The query as placement sees it, built in the scratch buffers.
@@ -79,6 +84,26 @@ impl PreparedQuery<'_> {
 
     fn query_letter(&self, pos: NucRefPos) -> Option<Nuc> {
         self.subs.binary_search_by_key(&pos, |s| s.0).ok().map(|i| self.subs[i].1)
+    }
+
+    /// `contribution`'s two inputs at every site, in one merge of the sorted sites with the
+    /// sorted substitutions and unsequenced ranges.
+    fn fill_sites(&self, sites: &[NucRefPos], base: &mut Vec<i8>, letter: &mut Vec<Option<Nuc>>) {
+        base.clear();
+        letter.clear();
+        let (mut s, mut u) = (0, 0);
+        for &pos in sites {
+            while s < self.subs.len() && self.subs[s].0 < pos {
+                s += 1;
+            }
+            while u < self.unsequenced.len() && self.unsequenced[u].end <= pos {
+                u += 1;
+            }
+            let sequenced = self.alignment_range.contains(pos)
+                && !(u < self.unsequenced.len() && self.unsequenced[u].begin <= pos);
+            base.push(i8::from(sequenced));
+            letter.push((s < self.subs.len() && self.subs[s].0 == pos).then(|| self.subs[s].1));
+        }
     }
 
     /// What a node substitution `node_nuc` at `pos` adds to the distance.
@@ -140,6 +165,19 @@ impl RefTree {
         };
         let total_query_subs = q.subs.len() as i64;
 
+        q.fill_sites(&prepared.sites, &mut scratch.site_base, &mut scratch.site_letter);
+        let (site_base, site_letter) = (&scratch.site_base, &scratch.site_letter);
+        // `PreparedQuery::contribution` at a site, from the tables just filled.
+        let contribution = |site: u32, node_nuc: Option<Nuc>| -> i64 {
+            let Some(n) = node_nuc else { return 0 };
+            let site = site as usize;
+            i64::from(site_base[site])
+                - match site_letter[site] {
+                    Some(q) if q == n => 2,
+                    Some(_) => 1,
+                    None => 0,
+                }
+        };
         let dist = &mut scratch.distances;
         dist.clear();
         dist.resize(self.nodes.len(), 0);
@@ -161,7 +199,7 @@ impl RefTree {
                     dist[p]
                         + deltas
                             .iter()
-                            .map(|d| q.contribution(d.pos, d.after) - q.contribution(d.pos, d.before))
+                            .map(|d| contribution(d.site, d.after) - contribution(d.site, d.before))
                             .sum::<i64>()
                 }
             };

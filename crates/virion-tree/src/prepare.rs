@@ -26,6 +26,7 @@ impl RefTree {
             nuc_sub_counts: Vec::with_capacity(n),
             deltas: Vec::new(),
             delta_bounds: Vec::with_capacity(n + 1),
+            sites: Vec::new(),
             cds_names: Vec::new(),
             aa_muts: Vec::with_capacity(n),
             prior_weights: self.nodes.iter().map(|node| node.prior_weight()).collect(),
@@ -65,7 +66,7 @@ impl RefTree {
                 let after = sub_state(&muts, m.pos);
                 let already = p.deltas[p.delta_bounds[i]..].iter().any(|d| d.pos == m.pos);
                 if before != after && !already {
-                    p.deltas.push(SubDelta { pos: m.pos, before, after });
+                    p.deltas.push(SubDelta { pos: m.pos, site: 0, before, after });
                 }
             }
             p.delta_bounds.push(p.deltas.len());
@@ -86,6 +87,13 @@ impl RefTree {
                 aa_all.push(aa);
             }
             p.aa_muts.push(aa_all);
+        }
+
+        p.sites = p.deltas.iter().map(|d| d.pos).collect();
+        p.sites.sort_unstable();
+        p.sites.dedup();
+        for d in &mut p.deltas {
+            d.site = p.sites.binary_search(&d.pos).expect("every delta's position is a site") as u32;
         }
 
         self.prepared = Some(p);

@@ -82,6 +82,9 @@ pub(crate) struct Prepared {
     /// `deltas[delta_bounds[i]..delta_bounds[i + 1]]`.
     pub deltas: Vec<SubDelta>,
     pub delta_bounds: Vec<usize>,
+    /// Every position of `deltas`, sorted and unique; `SubDelta::site` indexes it, so that
+    /// placement looks a query up once per position instead of twice per delta.
+    pub sites: Vec<virion_core::NucRefPos>,
     pub cds_names: Vec<String>,
     /// Per node, per CDS (index into `cds_names`): positions differing from the reference peptide.
     pub aa_muts: Vec<Vec<Vec<AaState>>>,
@@ -94,6 +97,8 @@ pub(crate) struct Prepared {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SubDelta {
     pub pos: virion_core::NucRefPos,
+    /// Index of `pos` in `Prepared::sites`.
+    pub site: u32,
     pub before: Option<virion_core::Nuc>,
     pub after: Option<virion_core::Nuc>,
 }
