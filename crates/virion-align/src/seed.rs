@@ -50,17 +50,12 @@ fn kmer_key(kmer: &[Nuc]) -> u128 {
 #[derive(Debug)]
 struct SpacedIndex {
     seq: Vec<Nuc>,
-    hits: FastMap<u128, Vec<u32>>,
+    hits: HashMap<u128, Vec<u32>>,
 }
-
-/// A hash map with foldhash's fixed-seed hasher: keys here are k-mers and diagonals, not
-/// input an attacker chooses to collide, and SipHash cost a third of seeding's time.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 impl SpacedIndex {
     fn new(seq: Vec<Nuc>, k: usize) -> Self {
-        let mut hits: FastMap<u128, Vec<u32>> =
-            FastMap::with_capacity_and_hasher(seq.len(), Default::default());
+        let mut hits: HashMap<u128, Vec<u32>> = HashMap::with_capacity(seq.len());
         if k > 0 && seq.len() >= k {
             for i in 0..=seq.len() - k {
                 hits.entry(kmer_key(&seq[i..i + k])).or_default().push(i as u32);
@@ -275,7 +270,7 @@ fn extended_matches(index: &SeedIndex, qry: &[Nuc], ref_seq: &[Nuc], params: &Al
     let mut raw = Vec::new();
     index.index_matches(qry, params, &mut raw);
     // Per diagonal: covered query ranges, closed intervals as in Nextclade's interval sets.
-    let mut covered: FastMap<isize, Vec<(usize, usize)>> = FastMap::default();
+    let mut covered: HashMap<isize, Vec<(usize, usize)>> = HashMap::new();
     let mut recent = VecDeque::with_capacity(params.allowed_mismatches + 2);
     let mut out = Vec::new();
     for hit in &raw {
