@@ -119,10 +119,6 @@ struct Row<'a> {
     paths: &'a mut [u8],
     /// The first column of the row's flags (`row_base`).
     base: usize,
-    /// The gap-from-the-left score of the last cell filled.
-    ref_gaps: i32,
-    /// The score of the last cell filled.
-    left: i32,
 }
 
 /// The vectors `Row::lanes` uses on every row of a fill, built once per fill.
@@ -199,15 +195,19 @@ impl Row<'_> {
             && self.goc_here <= 1_000_000
     }
 
-    /// Fills columns `[from, to)` one cell at a time, with Nextclade's recurrence as written.
+    /// Fills the row one cell at a time, with Nextclade's recurrence as written.
     #[inline(always)]
-    fn cells(&mut self, from: usize, to: usize) {
+    fn cells(&mut self) {
         let c = self.c;
         let (s, sp, ri) = (self.s, self.sp, self.ri);
         let last_row = ri == c.n_rows - 1;
         let ext = c.ext;
         let prev = self.prev;
-        for qpos in from..to {
+        // The gap from the left and the score of the cell to the left, carried in registers:
+        // read back from `cur`, the next cell would wait on this cell's store.
+        let mut ref_gaps = NO_ALIGN;
+        let mut left = NO_ALIGN;
+        for qpos in s.begin..s.end {
             let mut path = 0u8;
             let mut score = NO_ALIGN;
             let mut origin = 0u8;
@@ -231,9 +231,9 @@ impl Row<'_> {
 
                 if qpos > s.begin {
                     let (extend, open) = if !last_row || !c.right_free {
-                        (self.ref_gaps - ext, self.left - self.goc_here)
+                        (ref_gaps - ext, left - self.goc_here)
                     } else {
-                        (self.ref_gaps, self.left)
+                        (ref_gaps, left)
                     };
                     let t = if extend >= open && qpos > s.begin + 1 {
                         path += REF_GAP_EXTEND;
@@ -241,7 +241,7 @@ impl Row<'_> {
                     } else {
                         open
                     };
-                    self.ref_gaps = t;
+                    ref_gaps = t;
                     if score - c.left_align < t {
                         score = t;
                         origin = REF_GAP_MATRIX;
@@ -274,9 +274,7 @@ impl Row<'_> {
             }
             self.paths[qpos - self.base] = path + origin;
             self.cur[qpos] = score;
-            // Carried in registers: read back from `cur`, the next cell would wait on this
-            // store (the row's serial chain).
-            self.left = score;
+            left = score;
         }
     }
 
@@ -536,13 +534,11 @@ impl<I: Iterator<Item = usize>> pulp::WithSimd for FillRows<'_, I> {
                 qry_gaps,
                 paths: &mut paths[row_start[ri]..],
                 base: row_base(&stripes[ri]),
-                ref_gaps: NO_ALIGN,
-                left: NO_ALIGN,
             };
             match simd {
                 #[cfg(target_arch = "x86_64")]
                 Some(simd) if row.lanes_apply() => row.lanes(simd, kit.as_ref().expect("built with simd")),
-                _ => row.cells(row.s.begin, row.s.end),
+                _ => row.cells(),
             }
             std::mem::swap(prev, cur);
         }
