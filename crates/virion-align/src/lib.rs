@@ -172,7 +172,7 @@ pub fn align_aa(
 fn ungapped_if_sole_optimum<L: AlignLetter>(
     qry: &[L],
     ref_: &[L],
-    table: &[i32],
+    table: &[[i32; 32]],
     gap_open_close: &[i32],
     params: &AlignParams,
     band_width: usize,
@@ -191,12 +191,12 @@ fn ungapped_if_sole_optimum<L: AlignLetter>(
         return None;
     }
     let cheapest_open = i64::from(*gap_open_close[..=n].iter().min()?);
-    let best_pair = i64::from(*table.iter().max()?);
+    let size = L::ALPHABET_SIZE;
+    let best_pair = i64::from(table.iter().flat_map(|row| &row[..size]).copied().max()?);
     if cheapest_open < 0 || best_pair < 0 {
         return None;
     }
-    let size = L::ALPHABET_SIZE;
-    let score: i64 = ref_.iter().zip(qry).map(|(r, q)| i64::from(table[r.code() * size + q.code()])).sum();
+    let score: i64 = ref_.iter().zip(qry).map(|(r, q)| i64::from(table[r.code()][q.code()])).sum();
     let best_gapped = best_pair * (n as i64 - 1) - 2 * cheapest_open;
     (score > best_gapped).then(|| Alignment {
         qry_seq: qry.to_vec(),

@@ -39,9 +39,7 @@ pub struct Workspace {
 struct Substitutions {
     /// Alphabet size, match score, mismatch penalty.
     key: (usize, i32, i32),
-    /// Indexed `ref_code * size + qry_code`.
-    flat: Vec<i32>,
-    /// One row per reference letter, padded to 32 letters so that a lane's lookup needs no
+    /// One row per reference letter, indexed by the query letter's code, padded to 32 letters so that a lane's lookup needs no
     /// bounds check.
     rows: Vec<[i32; 32]>,
 }
@@ -563,14 +561,15 @@ impl Workspace {
                 padded
             })
             .collect();
-        self.tables.push(Substitutions { key, flat, rows });
+        self.tables.push(Substitutions { key, rows });
         self.tables.len() - 1
     }
 
-    /// The substitution scores for `L` under `params`, indexed `ref_code * size + qry_code`.
-    pub fn substitution_scores<L: AlignLetter>(&mut self, params: &AlignParams) -> &[i32] {
+    /// The substitution scores for `L` under `params`: one row per reference letter code,
+    /// indexed by the query letter's code (entries from `L::ALPHABET_SIZE` on are 0).
+    pub fn substitution_scores<L: AlignLetter>(&mut self, params: &AlignParams) -> &[[i32; 32]] {
         let i = self.substitutions::<L>(params);
-        &self.tables[i].flat
+        &self.tables[i].rows
     }
 
     /// Aligns within `self.stripes` (one stripe per reference row, `ref.len() + 1` of them).

@@ -172,9 +172,9 @@ fn ungapped_peptide_shortcut_equals_the_fill() {
         };
         let goc: Vec<i32> = (0..n + 2).map(|_| rng.random_range(2..9)).collect();
         let bw = rng.random_range(1..8);
-        let mut table = Vec::new();
-        scoring::substitution_table::<Aa>(p.score_match, p.penalty_mismatch, &mut table);
-        let Some(short) = ungapped_if_sole_optimum(&qry, &rf, &table, &goc, &p, bw, 0) else { continue };
+        let mut ws = matrix::Workspace::default();
+        let table = ws.substitution_scores::<Aa>(&p);
+        let Some(short) = ungapped_if_sole_optimum(&qry, &rf, table, &goc, &p, bw, 0) else { continue };
         answered += 1;
         let mut stripes = Vec::new();
         band::simple_stripes(&mut stripes, 0, bw, n, n);

@@ -113,24 +113,13 @@ pub fn analyze(ds: &Dataset, name: &str, seq: &[u8]) -> Result<Analysis, Analyze
 
 fn to_nucs(seq: &[u8], out: &mut Vec<Nuc>) -> Result<(), AnalyzeError> {
     out.clear();
-    if let Some(position) = seq.iter().position(|&b| NUC_OF_BYTE[usize::from(b)].is_none()) {
+    if let Some(position) = seq.iter().position(|&b| Nuc::from_byte(b).is_none()) {
         return Err(AnalyzeError::InvalidLetter { letter: seq[position] as char, position: position + 1 });
     }
-    // Checked above; a table lookup per letter instead of `Nuc::from_byte`'s match.
-    out.extend(seq.iter().map(|&b| NUC_OF_BYTE[usize::from(b)].unwrap_or(Nuc::N)));
+    // Checked above: one pass that only converts, with no check or push per letter.
+    out.extend(seq.iter().map(|&b| Nuc::from_byte(b).unwrap_or(Nuc::N)));
     Ok(())
 }
-
-/// `Nuc::from_byte` of every byte.
-static NUC_OF_BYTE: [Option<Nuc>; 256] = {
-    let mut t = [None; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = Nuc::from_byte(b as u8);
-        b += 1;
-    }
-    t
-};
 
 fn analyze_nucs(
     ds: &Dataset,

@@ -46,6 +46,17 @@ pub enum Nuc {
     Gap = b'-',
 }
 
+/// [`Nuc::from_byte`] of every byte.
+const NUC_OF_BYTE: [Option<Nuc>; 256] = {
+    let mut t = [None; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = Nuc::parse_byte(b as u8);
+        b += 1;
+    }
+    t
+};
+
 impl Nuc {
     /// Every letter, in the order Nextclade lists them in composition tables.
     pub const ALL: [Nuc; 16] = [
@@ -68,7 +79,14 @@ impl Nuc {
     ];
 
     /// Parses one letter, case-insensitively; `U` reads as `T` (RNA genomes are written either way).
+    /// One table lookup: every genome's letters pass through here.
+    #[inline]
     pub const fn from_byte(b: u8) -> Option<Nuc> {
+        NUC_OF_BYTE[b as usize]
+    }
+
+    /// `from_byte` written out, for building its table.
+    const fn parse_byte(b: u8) -> Option<Nuc> {
         Some(match b.to_ascii_uppercase() {
             b'A' => Nuc::A,
             b'C' => Nuc::C,

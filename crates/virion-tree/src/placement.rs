@@ -59,9 +59,8 @@ pub struct PlacementScratch {
     unsequenced: Vec<NucRange>,
     /// Distance of every node.
     distances: Vec<i64>,
-    /// Per tree site (`Prepared::sites`): what a node substitution there adds to the distance
-    /// before the letter comparison (1, or 0 where the query is unsequenced) ...
-    site_base: Vec<i8>,
+    /// Per tree site (`Prepared::sites`): whether the query sequenced it ...
+    site_sequenced: Vec<bool>,
     /// ... and the query's letter there, if it has a substitution.
     site_letter: Vec<Option<Nuc>>,
 }
@@ -88,8 +87,8 @@ impl PreparedQuery<'_> {
 
     /// `contribution`'s two inputs at every site, in one merge of the sorted sites with the
     /// sorted substitutions and unsequenced ranges.
-    fn fill_sites(&self, sites: &[NucRefPos], base: &mut Vec<i8>, letter: &mut Vec<Option<Nuc>>) {
-        base.clear();
+    fn fill_sites(&self, sites: &[NucRefPos], sequenced: &mut Vec<bool>, letter: &mut Vec<Option<Nuc>>) {
+        sequenced.clear();
         letter.clear();
         let (mut s, mut u) = (0, 0);
         for &pos in sites {
@@ -99,27 +98,34 @@ impl PreparedQuery<'_> {
             while u < self.unsequenced.len() && self.unsequenced[u].end <= pos {
                 u += 1;
             }
-            let sequenced = self.alignment_range.contains(pos)
-                && !(u < self.unsequenced.len() && self.unsequenced[u].begin <= pos);
-            base.push(i8::from(sequenced));
+            sequenced.push(
+                self.alignment_range.contains(pos)
+                    && !(u < self.unsequenced.len() && self.unsequenced[u].begin <= pos),
+            );
             letter.push((s < self.subs.len() && self.subs[s].0 == pos).then(|| self.subs[s].1));
         }
     }
 
     /// What a node substitution `node_nuc` at `pos` adds to the distance.
     fn contribution(&self, pos: NucRefPos, node_nuc: Option<Nuc>) -> i64 {
-        let Some(n) = node_nuc else { return 0 };
-        let mut c = 1;
-        if !self.is_sequenced(pos) {
-            c -= 1;
-        }
-        match self.query_letter(pos) {
-            Some(q) if q == n => c -= 2,
-            Some(_) => c -= 1,
-            None => {}
-        }
-        c
+        contribution(self.is_sequenced(pos), self.query_letter(pos), node_nuc)
     }
+}
+
+/// What a node substitution `node_nuc` adds to the distance where the query has `query`
+/// (its substitution, if any) and did or did not sequence the site.
+fn contribution(sequenced: bool, query: Option<Nuc>, node_nuc: Option<Nuc>) -> i64 {
+    let Some(n) = node_nuc else { return 0 };
+    let mut c = 1;
+    if !sequenced {
+        c -= 1;
+    }
+    match query {
+        Some(q) if q == n => c -= 2,
+        Some(_) => c -= 1,
+        None => {}
+    }
+    c
 }
 
 fn in_any(ranges: &[NucRange], pos: NucRefPos) -> bool {
@@ -165,18 +171,10 @@ impl RefTree {
         };
         let total_query_subs = q.subs.len() as i64;
 
-        q.fill_sites(&prepared.sites, &mut scratch.site_base, &mut scratch.site_letter);
-        let (site_base, site_letter) = (&scratch.site_base, &scratch.site_letter);
-        // `PreparedQuery::contribution` at a site, from the tables just filled.
-        let contribution = |site: u32, node_nuc: Option<Nuc>| -> i64 {
-            let Some(n) = node_nuc else { return 0 };
-            let site = site as usize;
-            i64::from(site_base[site])
-                - match site_letter[site] {
-                    Some(q) if q == n => 2,
-                    Some(_) => 1,
-                    None => 0,
-                }
+        q.fill_sites(&prepared.sites, &mut scratch.site_sequenced, &mut scratch.site_letter);
+        let (site_sequenced, site_letter) = (&scratch.site_sequenced, &scratch.site_letter);
+        let at_site = |site: u32, node_nuc| {
+            contribution(site_sequenced[site as usize], site_letter[site as usize], node_nuc)
         };
         let dist = &mut scratch.distances;
         dist.clear();
@@ -199,7 +197,7 @@ impl RefTree {
                     dist[p]
                         + deltas
                             .iter()
-                            .map(|d| contribution(d.site, d.after) - contribution(d.site, d.before))
+                            .map(|d| at_site(d.site, d.after) - at_site(d.site, d.before))
                             .sum::<i64>()
                 }
             };
